@@ -1,0 +1,13 @@
+export { SteerLMError, type ErrorLocation, type SteerLMErrorOptions } from './steerlm-error';
+export {
+  BackendError,
+  DataFormatError,
+  InvalidAttributeError,
+  InvalidOptionError,
+  InvalidSchemaError,
+  ModelFormatError,
+  RemoteError,
+  ShapeError,
+  TemplateError,
+  TrainingError,
+} from './kinds';

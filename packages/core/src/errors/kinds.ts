@@ -1,0 +1,106 @@
+import { SteerLMError, type SteerLMErrorOptions } from './steerlm-error';
+
+/** An attribute schema definition is invalid (bad name, range, duplicate). */
+export class InvalidSchemaError extends SteerLMError {
+  static override readonly code = 'steerlm.invalid-schema';
+  constructor(message: string, options?: SteerLMErrorOptions) {
+    super(InvalidSchemaError.code, message, options);
+    this.name = 'InvalidSchemaError';
+  }
+}
+
+/** Attribute values or an attribute string do not fit a schema (unknown name, out of range, …). */
+export class InvalidAttributeError extends SteerLMError {
+  static override readonly code = 'steerlm.invalid-attribute';
+  /** The attribute concerned, when one is. */
+  readonly attribute: string | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { attribute?: string }) {
+    super(InvalidAttributeError.code, message, options);
+    this.name = 'InvalidAttributeError';
+    this.attribute = options?.attribute;
+  }
+}
+
+/** A prompt or conversation cannot be rendered or parsed with a template. */
+export class TemplateError extends SteerLMError {
+  static override readonly code = 'steerlm.template';
+  constructor(message: string, options?: SteerLMErrorOptions) {
+    super(TemplateError.code, message, options);
+    this.name = 'TemplateError';
+  }
+}
+
+/** A data record (a JSONL line, a row) is malformed; carries file, line and field. */
+export class DataFormatError extends SteerLMError {
+  static override readonly code = 'steerlm.data-format';
+  constructor(message: string, options?: SteerLMErrorOptions) {
+    super(DataFormatError.code, message, options);
+    this.name = 'DataFormatError';
+  }
+}
+
+/** A model, tokenizer or weights file is invalid, truncated or of an unsupported kind. */
+export class ModelFormatError extends SteerLMError {
+  static override readonly code = 'steerlm.model-format';
+  constructor(message: string, options?: SteerLMErrorOptions) {
+    super(ModelFormatError.code, message, options);
+    this.name = 'ModelFormatError';
+  }
+}
+
+/** A compute backend or device is missing, lost or out of memory. */
+export class BackendError extends SteerLMError {
+  static override readonly code = 'steerlm.backend';
+  readonly backend: string | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { backend?: string }) {
+    super(BackendError.code, message, options);
+    this.name = 'BackendError';
+    this.backend = options?.backend;
+  }
+}
+
+/** Tensor shapes or dtypes given to an op do not fit. */
+export class ShapeError extends SteerLMError {
+  static override readonly code = 'steerlm.shape';
+  constructor(message: string, options?: SteerLMErrorOptions) {
+    super(ShapeError.code, message, options);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Training diverged (repeated NaN/Inf) or cannot continue; names the step and the last good checkpoint. */
+export class TrainingError extends SteerLMError {
+  static override readonly code = 'steerlm.training';
+  readonly step: number | undefined;
+  readonly checkpoint: string | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { step?: number; checkpoint?: string }) {
+    super(TrainingError.code, message, options);
+    this.name = 'TrainingError';
+    this.step = options?.step;
+    this.checkpoint = options?.checkpoint;
+  }
+}
+
+/** A remote endpoint (OpenAI-compatible server) failed after retries, timed out or answered badly. */
+export class RemoteError extends SteerLMError {
+  static override readonly code = 'steerlm.remote';
+  readonly status: number | undefined;
+  readonly url: string | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { status?: number; url?: string }) {
+    super(RemoteError.code, message, options);
+    this.name = 'RemoteError';
+    this.status = options?.status;
+    this.url = options?.url;
+  }
+}
+
+/** Options or configuration given to an API or command are invalid. */
+export class InvalidOptionError extends SteerLMError {
+  static override readonly code = 'steerlm.invalid-option';
+  readonly option: string | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { option?: string }) {
+    super(InvalidOptionError.code, message, options);
+    this.name = 'InvalidOptionError';
+    this.option = options?.option;
+  }
+}
