@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { steerlmAliases } from '../../vitest.shared';
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+  resolve: { alias: steerlmAliases },
+  test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
 });
