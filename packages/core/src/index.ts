@@ -1,1 +1,4 @@
 export * from './errors';
+export * from './attributes';
+export * from './prompt-template';
+export * from './spec';

@@ -1,0 +1,94 @@
+import { formatAttributes, parseAttributes, STEERLM, type AttributeSchema } from '../attributes';
+import { TemplateError } from '../errors';
+import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type Role } from './conversation';
+import type { ParseOptions, PromptTemplate, RenderOptions } from './prompt-template';
+import { assertNoReservedTokens } from './reserved-tokens';
+
+const SYSTEM = '<extra_id_0>';
+const TURN = '<extra_id_1>';
+const LABEL = '<extra_id_2>';
+const speakers: Record<Role, string> = { user: 'User', assistant: 'Assistant' };
+
+function renderTurn(turn: ConversationTurn, index: number, schema: AttributeSchema, placement: string): string {
+  if (turn.role !== 'user' && turn.role !== 'assistant') {
+    throw new TemplateError(`turn role must be "user" or "assistant", got ${JSON.stringify(turn.role)}`, { field: `turns[${index}].role` });
+  }
+  const header = `${TURN}${speakers[turn.role]}\n`;
+  if (turn.attributes === undefined) return `${header}${turn.text}\n`;
+  if (turn.role !== 'assistant') {
+    throw new TemplateError('only assistant turns carry attribute labels', { field: `turns[${index}].attributes` });
+  }
+  const label = `${LABEL}${formatAttributes(turn.attributes, schema)}\n`;
+  return placement === 'TEXT_TO_VALUE' ? `${header}${turn.text}\n${label}` : `${header}${label}${turn.text}\n`;
+}
+
+function parseTurn(segment: string, index: number, schema: AttributeSchema, options: ParseOptions): ConversationTurn {
+  const newline = segment.indexOf('\n');
+  const field = `turn ${index + 1}`;
+  if (newline === -1) throw new TemplateError(`${field} has no speaker line`, { field });
+  const speaker = segment.slice(0, newline);
+  const role = speaker === 'User' ? 'user' : speaker === 'Assistant' ? 'assistant' : undefined;
+  if (!role) throw new TemplateError(`${field} has unknown speaker ${JSON.stringify(speaker)}; expected User or Assistant`, { field });
+  let body = segment.slice(newline + 1);
+  const labelAt = body.indexOf(LABEL);
+  if (labelAt === -1) {
+    if (!body.endsWith('\n')) throw new TemplateError(`${field} does not end with a newline`, { field });
+    return { role, text: body.slice(0, -1) };
+  }
+  if (role !== 'assistant') throw new TemplateError(`${field}: only assistant turns carry a label`, { field });
+  const placement = options.placement ?? (labelAt === 0 ? 'VALUE_TO_TEXT' : 'TEXT_TO_VALUE');
+  let labelText: string;
+  let text: string;
+  if (placement === 'VALUE_TO_TEXT') {
+    if (labelAt !== 0) throw new TemplateError(`${field}: the label must come right after the speaker line`, { field });
+    body = body.slice(LABEL.length);
+    const end = body.indexOf('\n');
+    if (end === -1 || !body.endsWith('\n')) throw new TemplateError(`${field}: unterminated label or response`, { field });
+    labelText = body.slice(0, end);
+    text = body.slice(end + 1, -1);
+  } else {
+    const after = body.slice(labelAt + LABEL.length);
+    if (body[labelAt - 1] !== '\n' || !after.endsWith('\n') || after.indexOf('\n') !== after.length - 1) {
+      throw new TemplateError(`${field}: the label must be the last line of the turn`, { field });
+    }
+    labelText = after.slice(0, -1);
+    text = body.slice(0, labelAt - 1);
+  }
+  return { role, text, attributes: parseAttributes(labelText, schema) };
+}
+
+/** NeMo-Aligner's SteerLM chat format (`<extra_id_0>System`, `<extra_id_1>User`, `<extra_id_2>label`). */
+export const steerlmTemplate: PromptTemplate = Object.freeze({
+  name: 'steerlm',
+  specialTokens: Object.freeze([SYSTEM, TURN, LABEL]),
+  stopStrings: Object.freeze([TURN]),
+  defaultSystem: DEFAULT_SYSTEM_PROMPT,
+
+  render(conversation: Conversation, options: RenderOptions = {}): string {
+    const schema = options.schema ?? STEERLM;
+    const placement = options.placement ?? 'VALUE_TO_TEXT';
+    if (!conversation || !Array.isArray(conversation.turns)) throw new TemplateError('a conversation needs a turns array', { field: 'turns' });
+    assertNoReservedTokens(conversation, steerlmTemplate.specialTokens, 'steerlm');
+    let text = `${SYSTEM}System\n${conversation.system ?? DEFAULT_SYSTEM_PROMPT}\n`;
+    conversation.turns.forEach((turn, index) => {
+      text += renderTurn(turn, index, schema, placement);
+    });
+    if (options.generation) {
+      text += `${TURN}Assistant\n`;
+      if (options.generation.attributes !== undefined) text += `${LABEL}${formatAttributes(options.generation.attributes, schema)}\n`;
+    }
+    return text;
+  },
+
+  parse(text: string, options: ParseOptions = {}): Conversation {
+    const schema = options.schema ?? STEERLM;
+    const header = `${SYSTEM}System\n`;
+    if (typeof text !== 'string' || !text.startsWith(header)) {
+      throw new TemplateError(`a SteerLM conversation starts with ${JSON.stringify(header)}`, { field: 'system' });
+    }
+    const [head, ...segments] = text.slice(header.length).split(TURN);
+    if (head === undefined || !head.endsWith('\n')) throw new TemplateError('the system prompt must end with a newline', { field: 'system' });
+    const turns = segments.map((segment, index) => parseTurn(segment, index, schema, options));
+    return { system: head.slice(0, -1), turns };
+  },
+});

@@ -1,0 +1,6 @@
+export type { FinishReason, GenerateOptions, GenerateResult, LanguageModel, LogProbabilityResult } from './language-model';
+export type { AttributeScore, AttributeScorer, ScoringInput } from './attribute-scorer';
+export type { Featurizer } from './featurizer';
+export type { Tokenizer } from './tokenizer';
+export type { ProgressEvent, ProgressEventType, ProgressListener } from './progress-events';
+export { ProgressTracker } from './progress-tracker';
