@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-const packages = ['core', 'attribute-regressor', 'sft', 'bootstrap', 'evaluators', 'cli'];
+const packages = ['core', 'attribute-regressor', 'sft', 'bootstrap', 'evaluators', 'cli', 'test-server'];
 
 /** Resolve every @steerlm/* import to its TypeScript source, so tests need no prior build. */
 export const steerlmAliases: Record<string, string> = Object.fromEntries(
