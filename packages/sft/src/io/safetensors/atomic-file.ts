@@ -37,3 +37,8 @@ export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<v
     written += bytesWritten;
   }
 }
+
+/** Writes `text` (UTF-8) to `path` atomically; returns once renamed into place. */
+export async function writeTextFileAtomically(path: string, text: string): Promise<void> {
+  await writeFileAtomically(path, (handle) => writeAll(handle, new TextEncoder().encode(text)));
+}

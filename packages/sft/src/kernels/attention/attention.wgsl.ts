@@ -1,0 +1,470 @@
+/**
+ * WGSL for fused causal self-attention (f32), flash style: no T×T matrix is ever stored.
+ *
+ * Shape legend: B batch, H query heads, Hkv key/value heads (query head h reads key/value head
+ * h / (H / Hkv)), T time, D head size (a compile-time constant of each shader; any D >= 1).
+ * Buffers, row-major: q, out, dOut, dq [B, H, T, D]; k, v, dk, dv [B, Hkv, T, D];
+ * logSumExp [B, H, T]; rowStats [2, B, H, T] (log-sum-exp, then delta = rowsum(dOut ∘ out));
+ * mask [2, B, T] as i32 (segment id of each position, then 1 where the key is not padding).
+ *
+ * Passes:
+ *   forward       one invocation per query row; the workgroup streams K/V tiles through workgroup
+ *                 memory up to the causal limit, keeping an online softmax (running max m, running
+ *                 sum l, unnormalised output); writes out and log-sum-exp = m + log(l).
+ *   rowStats      backward preprocess (FlashAttention-2): delta_i = Σ_d dOut_id · out_id.
+ *   backwardQuery one invocation per query row; recomputes P_ij = exp(scale q_i·k_j - lse_i) and
+ *                 accumulates dq_i = scale Σ_j P_ij (dOut_i·v_j - delta_i) k_j.
+ *   backwardKeyValue one invocation per key row of one KV head; loops over the query heads of its
+ *                 group and over query tiles at or after it, accumulating dk_j and dv_j privately —
+ *                 each dk/dv element has exactly one writer, so there are no races and no atomics.
+ * A query with no visible key gets out = 0 and log-sum-exp = -Infinity (as the reference).
+ */
+import type { AttentionShape } from './attention.reference';
+import type { WgslProgram } from '../runtime/program';
+import type { UniformField } from '../runtime/uniforms';
+
+/** Tile sizes and head size that one set of attention shaders is compiled for. */
+export interface AttentionTiling {
+  /** D */
+  headDim: number;
+  /** Query rows per workgroup in forward/backwardQuery (one invocation each). */
+  queryBlock: number;
+  /** Keys staged in workgroup memory per step in forward/backwardQuery. */
+  keyBlock: number;
+  /** Key rows per workgroup in backwardKeyValue (one invocation each). */
+  keyRowsBlock: number;
+  /** Query rows staged in workgroup memory per step in backwardKeyValue. */
+  queryTileBlock: number;
+}
+
+/** Invocations per workgroup of the rowStats pass. */
+export const ROW_STATS_WORKGROUP = 64;
+
+/** Returns tile sizes for head size D that fit `workgroupStorageBytes` of workgroup memory (16 KiB is WebGPU's guaranteed minimum). */
+export function attentionTiling(headDim: number, workgroupStorageBytes = 16384, rowsPerWorkgroup = 64): AttentionTiling {
+  const floats = Math.floor(workgroupStorageBytes / 4);
+  // forward / backwardQuery stage K and V tiles plus two i32 per key: keyBlock * (2D + 2) floats.
+  const keyBlock = Math.max(1, Math.min(32, Math.floor(floats / (2 * headDim + 2))));
+  // backwardKeyValue stages q, dOut tiles plus lse, delta, segment per query: block * (2D + 3).
+  const queryTileBlock = Math.max(1, Math.min(32, Math.floor(floats / (2 * headDim + 3))));
+  return { headDim, queryBlock: rowsPerWorkgroup, keyBlock, keyRowsBlock: rowsPerWorkgroup, queryTileBlock };
+}
+
+/** The sizes and scale one attention call runs with (T and the batch/head counts are uniforms). */
+export interface AttentionDims extends AttentionShape {
+  scale: number;
+}
+
+function uniformsOf(dims: AttentionDims): UniformField[] {
+  return [
+    { name: 'batch', type: 'u32', value: dims.batch },
+    { name: 'heads', type: 'u32', value: dims.heads },
+    { name: 'kvHeads', type: 'u32', value: dims.kvHeads },
+    { name: 'time', type: 'u32', value: dims.time },
+    { name: 'group', type: 'u32', value: dims.heads / dims.kvHeads },
+    { name: 'scale', type: 'f32', value: dims.scale },
+  ];
+}
+
+function tilingKey(tiling: AttentionTiling): string {
+  return `D${tiling.headDim}-q${tiling.queryBlock}-k${tiling.keyBlock}-kr${tiling.keyRowsBlock}-qt${tiling.queryTileBlock}`;
+}
+
+/** Returns the forward program: inputs q, k, v, mask [2, B, T] (i32) → out [B, H, T, D], logSumExp [B, H, T]. */
+export function attentionForwardProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+  const { batch: B, heads: H, time: T, headDim: D } = dims;
+  return {
+    name: 'attention-forward',
+    variant: 'flash-f32',
+    inputs: ['q', 'k', 'v', 'mask'],
+    outputs: [
+      { name: 'out', shape: [B, H, T, D] },
+      { name: 'logSumExp', shape: [B, H, T] },
+    ],
+    uniforms: uniformsOf(dims),
+    dispatch: [Math.ceil(T / tiling.queryBlock), B * H, 1],
+    body: attentionForwardWgsl(tiling),
+    shapeIndependent: true,
+    key: tilingKey(tiling),
+  };
+}
+
+/** Returns the backward preprocess program: inputs out, dOut, logSumExp → rowStats [2, B, H, T] (lse, delta). */
+export function attentionRowStatsProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+  const { batch: B, heads: H, time: T } = dims;
+  const workgroups = Math.ceil((B * H * T) / ROW_STATS_WORKGROUP);
+  const x = Math.min(workgroups, 65535);
+  return {
+    name: 'attention-row-stats',
+    variant: 'f32',
+    inputs: ['out', 'dOut', 'logSumExp'],
+    outputs: [{ name: 'rowStats', shape: [2, B, H, T] }],
+    uniforms: uniformsOf(dims),
+    dispatch: [x, Math.ceil(workgroups / x), 1],
+    body: attentionRowStatsWgsl(tiling),
+    shapeIndependent: true,
+    key: tilingKey(tiling),
+  };
+}
+
+/** Returns the dq program: inputs q, k, v, dOut, rowStats, mask → dq [B, H, T, D]. */
+export function attentionBackwardQueryProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+  const { batch: B, heads: H, time: T, headDim: D } = dims;
+  return {
+    name: 'attention-backward-query',
+    variant: 'flash-f32',
+    inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask'],
+    outputs: [{ name: 'dq', shape: [B, H, T, D] }],
+    uniforms: uniformsOf(dims),
+    dispatch: [Math.ceil(T / tiling.queryBlock), B * H, 1],
+    body: attentionBackwardQueryWgsl(tiling),
+    shapeIndependent: true,
+    key: tilingKey(tiling),
+  };
+}
+
+/** Returns the dk/dv program: inputs q, k, v, dOut, rowStats, mask → dk, dv [B, Hkv, T, D] (summed over each group). */
+export function attentionBackwardKeyValueProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+  const { batch: B, kvHeads: Hkv, time: T, headDim: D } = dims;
+  return {
+    name: 'attention-backward-key-value',
+    variant: 'flash-f32',
+    inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask'],
+    outputs: [
+      { name: 'dk', shape: [B, Hkv, T, D] },
+      { name: 'dv', shape: [B, Hkv, T, D] },
+    ],
+    uniforms: uniformsOf(dims),
+    dispatch: [Math.ceil(T / tiling.keyRowsBlock), B * Hkv, 1],
+    body: attentionBackwardKeyValueWgsl(tiling),
+    shapeIndependent: true,
+    key: tilingKey(tiling),
+  };
+}
+
+/** Returns the body of the forward pass (bindings q, k, v, mask, out, logSumExp, uniforms come from the runtime). */
+export function attentionForwardWgsl(tiling: AttentionTiling): string {
+  const { headDim: D, queryBlock, keyBlock } = tiling;
+  return /* wgsl */ `
+const D: u32 = ${D}u;
+const QUERY_BLOCK: u32 = ${queryBlock}u;
+const KEY_BLOCK: u32 = ${keyBlock}u;
+const MASKED: f32 = -3.0e38;
+
+var<workgroup> kTile: array<f32, ${keyBlock * D}>;
+var<workgroup> vTile: array<f32, ${keyBlock * D}>;
+var<workgroup> keySegment: array<i32, ${keyBlock}>;
+var<workgroup> keyValid: array<i32, ${keyBlock}>;
+
+@compute @workgroup_size(${queryBlock})
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let T = uniforms.time;
+  let row = workgroup.y;                       // b * H + h
+  let b = row / uniforms.heads;
+  let kvHead = (row % uniforms.heads) / uniforms.group;
+  let firstQuery = workgroup.x * QUERY_BLOCK;
+  let i = firstQuery + local;
+  let inRange = i < T;
+  let iSafe = min(i, T - 1u);
+  let qBase = (row * T + iSafe) * D;
+  let kvBase = (b * uniforms.kvHeads + kvHead) * T * D;
+  let segment = mask[b * T + iSafe];
+  let validOffset = uniforms.batch * T;
+
+  var qRow: array<f32, ${D}>;
+  var acc: array<f32, ${D}>;
+  for (var d = 0u; d < D; d++) {
+    qRow[d] = q[qBase + d] * uniforms.scale;
+    acc[d] = 0.0;
+  }
+  var runningMax = MASKED;
+  var runningSum = 0.0;
+  var scores: array<f32, ${keyBlock}>;
+
+  let lastQuery = min(firstQuery + QUERY_BLOCK, T) - 1u;
+  let tiles = lastQuery / KEY_BLOCK + 1u;
+  for (var tile = 0u; tile < tiles; tile++) {
+    let firstKey = tile * KEY_BLOCK;
+    for (var e = local; e < KEY_BLOCK * D; e += QUERY_BLOCK) {
+      let j = firstKey + e / D;
+      if (j < T) {
+        kTile[e] = k[kvBase + j * D + e % D];
+        vTile[e] = v[kvBase + j * D + e % D];
+      }
+    }
+    for (var c = local; c < KEY_BLOCK; c += QUERY_BLOCK) {
+      let j = firstKey + c;
+      if (j < T) {
+        keySegment[c] = mask[b * T + j];
+        keyValid[c] = mask[validOffset + b * T + j];
+      } else {
+        keyValid[c] = 0;
+      }
+    }
+    workgroupBarrier();
+    if (inRange) {
+      var tileMax = MASKED;
+      for (var c = 0u; c < KEY_BLOCK; c++) {
+        let j = firstKey + c;
+        var s = MASKED;
+        if (j <= i && keyValid[c] != 0 && keySegment[c] == segment) {
+          s = 0.0;
+          for (var d = 0u; d < D; d++) {
+            s += qRow[d] * kTile[c * D + d];
+          }
+          tileMax = max(tileMax, s);
+        }
+        scores[c] = s;
+      }
+      if (tileMax > MASKED) {
+        let newMax = max(runningMax, tileMax);
+        let correction = exp(runningMax - newMax);
+        runningSum *= correction;
+        for (var d = 0u; d < D; d++) {
+          acc[d] *= correction;
+        }
+        for (var c = 0u; c < KEY_BLOCK; c++) {
+          if (scores[c] > MASKED) {
+            let p = exp(scores[c] - newMax);
+            runningSum += p;
+            for (var d = 0u; d < D; d++) {
+              acc[d] += p * vTile[c * D + d];
+            }
+          }
+        }
+        runningMax = newMax;
+      }
+    }
+    workgroupBarrier();
+  }
+
+  if (inRange) {
+    let outBase = (row * T + i) * D;
+    if (runningSum > 0.0) {
+      let inverse = 1.0 / runningSum;
+      for (var d = 0u; d < D; d++) {
+        out[outBase + d] = acc[d] * inverse;
+      }
+      logSumExp[row * T + i] = runningMax + log(runningSum);
+    } else {
+      for (var d = 0u; d < D; d++) {
+        out[outBase + d] = 0.0;
+      }
+      var negativeInfinityBits = 0xff800000u;  // a var, so it is not const-evaluated (consts cannot be -inf)
+      logSumExp[row * T + i] = bitcast<f32>(negativeInfinityBits);
+    }
+  }
+}
+`;
+}
+
+/** Returns the body of the backward preprocess (bindings out, dOut, logSumExp, rowStats, uniforms). */
+export function attentionRowStatsWgsl(tiling: AttentionTiling): string {
+  const { headDim: D } = tiling;
+  return /* wgsl */ `
+const D: u32 = ${D}u;
+
+@compute @workgroup_size(${ROW_STATS_WORKGROUP})
+fn main(
+  @builtin(workgroup_id) workgroup: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) local: u32,
+) {
+  let rows = uniforms.batch * uniforms.heads * uniforms.time;
+  let row = (workgroup.y * groups.x + workgroup.x) * ${ROW_STATS_WORKGROUP}u + local;
+  if (row >= rows) {
+    return;
+  }
+  var delta = 0.0;
+  for (var d = 0u; d < D; d++) {
+    delta += dOut[row * D + d] * out[row * D + d];
+  }
+  rowStats[row] = logSumExp[row];
+  rowStats[rows + row] = delta;
+}
+`;
+}
+
+/** Returns the body of the dq pass (bindings q, k, v, dOut, rowStats, mask, dq, uniforms). */
+export function attentionBackwardQueryWgsl(tiling: AttentionTiling): string {
+  const { headDim: D, queryBlock, keyBlock } = tiling;
+  return /* wgsl */ `
+const D: u32 = ${D}u;
+const QUERY_BLOCK: u32 = ${queryBlock}u;
+const KEY_BLOCK: u32 = ${keyBlock}u;
+
+var<workgroup> kTile: array<f32, ${keyBlock * D}>;
+var<workgroup> vTile: array<f32, ${keyBlock * D}>;
+var<workgroup> keySegment: array<i32, ${keyBlock}>;
+var<workgroup> keyValid: array<i32, ${keyBlock}>;
+
+@compute @workgroup_size(${queryBlock})
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let T = uniforms.time;
+  let rows = uniforms.batch * uniforms.heads * T;
+  let row = workgroup.y;
+  let b = row / uniforms.heads;
+  let kvHead = (row % uniforms.heads) / uniforms.group;
+  let firstQuery = workgroup.x * QUERY_BLOCK;
+  let i = firstQuery + local;
+  let inRange = i < T;
+  let iSafe = min(i, T - 1u);
+  let qBase = (row * T + iSafe) * D;
+  let kvBase = (b * uniforms.kvHeads + kvHead) * T * D;
+  let segment = mask[b * T + iSafe];
+  let validOffset = uniforms.batch * T;
+  let lse = rowStats[row * T + iSafe];
+  let delta = rowStats[rows + row * T + iSafe];
+
+  var qRow: array<f32, ${D}>;
+  var dOutRow: array<f32, ${D}>;
+  var dqAcc: array<f32, ${D}>;
+  for (var d = 0u; d < D; d++) {
+    qRow[d] = q[qBase + d] * uniforms.scale;
+    dOutRow[d] = dOut[qBase + d];
+    dqAcc[d] = 0.0;
+  }
+
+  let lastQuery = min(firstQuery + QUERY_BLOCK, T) - 1u;
+  let tiles = lastQuery / KEY_BLOCK + 1u;
+  for (var tile = 0u; tile < tiles; tile++) {
+    let firstKey = tile * KEY_BLOCK;
+    for (var e = local; e < KEY_BLOCK * D; e += QUERY_BLOCK) {
+      let j = firstKey + e / D;
+      if (j < T) {
+        kTile[e] = k[kvBase + j * D + e % D];
+        vTile[e] = v[kvBase + j * D + e % D];
+      }
+    }
+    for (var c = local; c < KEY_BLOCK; c += QUERY_BLOCK) {
+      let j = firstKey + c;
+      if (j < T) {
+        keySegment[c] = mask[b * T + j];
+        keyValid[c] = mask[validOffset + b * T + j];
+      } else {
+        keyValid[c] = 0;
+      }
+    }
+    workgroupBarrier();
+    if (inRange) {
+      for (var c = 0u; c < KEY_BLOCK; c++) {
+        let j = firstKey + c;
+        if (j <= i && keyValid[c] != 0 && keySegment[c] == segment) {
+          var s = 0.0;
+          var dp = 0.0;
+          for (var d = 0u; d < D; d++) {
+            s += qRow[d] * kTile[c * D + d];
+            dp += dOutRow[d] * vTile[c * D + d];
+          }
+          let ds = exp(s - lse) * (dp - delta);
+          for (var d = 0u; d < D; d++) {
+            dqAcc[d] += ds * kTile[c * D + d];
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  if (inRange) {
+    for (var d = 0u; d < D; d++) {
+      dq[qBase + d] = dqAcc[d] * uniforms.scale;
+    }
+  }
+}
+`;
+}
+
+/** Returns the body of the dk/dv pass (bindings q, k, v, dOut, rowStats, mask, dk, dv, uniforms). */
+export function attentionBackwardKeyValueWgsl(tiling: AttentionTiling): string {
+  const { headDim: D, keyRowsBlock, queryTileBlock } = tiling;
+  return /* wgsl */ `
+const D: u32 = ${D}u;
+const KEY_ROWS: u32 = ${keyRowsBlock}u;
+const QUERY_TILE: u32 = ${queryTileBlock}u;
+
+var<workgroup> qTile: array<f32, ${queryTileBlock * D}>;
+var<workgroup> dOutTile: array<f32, ${queryTileBlock * D}>;
+var<workgroup> querySegment: array<i32, ${queryTileBlock}>;
+var<workgroup> queryLse: array<f32, ${queryTileBlock}>;
+var<workgroup> queryDelta: array<f32, ${queryTileBlock}>;
+
+@compute @workgroup_size(${keyRowsBlock})
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let T = uniforms.time;
+  let rows = uniforms.batch * uniforms.heads * T;
+  let kvRow = workgroup.y;                     // b * Hkv + kvHead
+  let b = kvRow / uniforms.kvHeads;
+  let kvHead = kvRow % uniforms.kvHeads;
+  let firstKey = workgroup.x * KEY_ROWS;
+  let j = firstKey + local;
+  let iSafe = min(j, T - 1u);
+  let kvBase = (kvRow * T + iSafe) * D;
+  let inRange = j < T && mask[uniforms.batch * T + b * T + iSafe] != 0;
+  let segment = mask[b * T + iSafe];
+
+  var kRow: array<f32, ${D}>;
+  var vRow: array<f32, ${D}>;
+  var dkAcc: array<f32, ${D}>;
+  var dvAcc: array<f32, ${D}>;
+  for (var d = 0u; d < D; d++) {
+    kRow[d] = k[kvBase + d] * uniforms.scale;
+    vRow[d] = v[kvBase + d];
+    dkAcc[d] = 0.0;
+    dvAcc[d] = 0.0;
+  }
+
+  let firstTile = firstKey / QUERY_TILE;
+  let tiles = (T + QUERY_TILE - 1u) / QUERY_TILE;
+  for (var g = 0u; g < uniforms.group; g++) {
+    let row = b * uniforms.heads + kvHead * uniforms.group + g;   // b * H + h
+    for (var tile = firstTile; tile < tiles; tile++) {
+      let firstQuery = tile * QUERY_TILE;
+      for (var e = local; e < QUERY_TILE * D; e += KEY_ROWS) {
+        let i = firstQuery + e / D;
+        if (i < T) {
+          qTile[e] = q[(row * T + i) * D + e % D];
+          dOutTile[e] = dOut[(row * T + i) * D + e % D];
+        }
+      }
+      for (var r = local; r < QUERY_TILE; r += KEY_ROWS) {
+        let i = firstQuery + r;
+        if (i < T) {
+          querySegment[r] = mask[b * T + i];
+          queryLse[r] = rowStats[row * T + i];
+          queryDelta[r] = rowStats[rows + row * T + i];
+        }
+      }
+      workgroupBarrier();
+      if (inRange) {
+        for (var r = 0u; r < QUERY_TILE; r++) {
+          let i = firstQuery + r;
+          if (i >= j && i < T && querySegment[r] == segment) {
+            var s = 0.0;
+            var dp = 0.0;
+            for (var d = 0u; d < D; d++) {
+              s += qTile[r * D + d] * kRow[d];
+              dp += dOutTile[r * D + d] * vRow[d];
+            }
+            let p = exp(s - queryLse[r]);
+            let ds = p * (dp - queryDelta[r]);
+            for (var d = 0u; d < D; d++) {
+              dvAcc[d] += p * dOutTile[r * D + d];
+              dkAcc[d] += ds * qTile[r * D + d];
+            }
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+
+  if (j < T) {
+    for (var d = 0u; d < D; d++) {
+      dk[kvBase + d] = dkAcc[d] * uniforms.scale;
+      dv[kvBase + d] = dvAcc[d];
+    }
+  }
+}
+`;
+}

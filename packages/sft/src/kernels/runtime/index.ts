@@ -1,0 +1,25 @@
+export { flatDispatch, workgroupCount } from './dispatch';
+export {
+  defineFusedOp,
+  fusedKernelsAreEnabled,
+  setFusedKernelsEnabled,
+  type FusedOp,
+  type FusedOpAttributeValue,
+  type FusedOpDefinition,
+  type FusedOpSaved,
+} from './fused-op';
+export { checkCompiledPrograms, isPipelineCached, pipelineCacheKeys, pipelineCacheSize, type CachedPipeline } from './pipeline-cache';
+export {
+  assembleSource,
+  EXTENSION_FEATURES,
+  programCacheKey,
+  wgslElementType,
+  type ProgramDtype,
+  type ProgramOutput,
+  type WgslExtension,
+  type WgslProgram,
+} from './program';
+export { runProgram, runProgramOnTensors } from './run-program';
+export { activeShaderSink, setPrintWGSL, type ShaderSink } from './shader-print';
+export { declareUniformStruct, packUniforms, type UniformField, type UniformType } from './uniforms';
+export { backendInternals, getWebGPUBackend, isWebGPUBackend, webgpuFeatures, type WebGPUBackendInternals } from './webgpu-context';
