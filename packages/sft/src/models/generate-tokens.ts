@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DecoderModel } from './decoder-model';
+import { KeyValueCache } from './key-value-cache';
+import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
+import { createRandom } from './seeded-random';
+
+export interface GenerateTokensOptions extends SamplingOptions {
+  maxTokens: number;
+  seed?: number;
+  /** Token ids that end a row (e.g. EOS). */
+  stopTokenIds?: readonly number[];
+  /** Called after each step; return true for a row to stop it (e.g. a stop string appeared). */
+  shouldStop?: (row: number, tokens: readonly number[]) => boolean;
+  signal?: AbortSignal;
+}
+
+/** One decoding step's new tokens: `tokens[row]` is undefined for rows already finished. */
+export interface GeneratedStep {
+  step: number;
+  tokens: (number | undefined)[];
+}
+
+/**
+ * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
+ * right-padded for the prefill; each row then continues from its own position, with a key mask over
+ * the padding gap.
+ */
+export async function* generateTokens(model: DecoderModel, prompts: readonly (readonly number[])[], options: GenerateTokensOptions): AsyncGenerator<GeneratedStep> {
+  validateSamplingOptions(options);
+  const B = prompts.length;
+  if (B === 0) return;
+  const random = createRandom(options.seed ?? Date.now());
+  const lengths = prompts.map((prompt) => prompt.length);
+  const longest = Math.max(...lengths);
+  const cache = new KeyValueCache();
+  const finished = new Array<boolean>(B).fill(false);
+  const produced: number[][] = prompts.map(() => []);
+  const seen = prompts.map((prompt) => new Set(prompt));
+  const stopIds = new Set(options.stopTokenIds ?? []);
+  try {
+    let logitsRows: Float32Array[] = tf.tidy(() => {
+      const ids = tf.tensor2d(prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]), [B, longest], 'int32');
+      const keyMask = tf.tensor2d(prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))), [B, longest]);
+      const hidden = model.hidden({ ids, keyMask, cache });
+      const last = tf.gather(hidden, lengths.map((length, row) => row * longest + length - 1));
+      const logits = tf.matMul(last, model.outputEmbedding(), false, true);
+      return logits.arraySync().map((row) => Float32Array.from(row));
+    }) as unknown as Float32Array[];
+    cache.nextPositions = [...lengths];
+    for (let step = 0; step < options.maxTokens; step++) {
+      if (options.signal?.aborted) return;
+      const tokens = logitsRows.map((row, index) => {
+        if (finished[index]) return undefined;
+        const token = sampleToken(row, seen[index]!, options, random);
+        produced[index]!.push(token);
+        seen[index]!.add(token);
+        if (stopIds.has(token) || options.shouldStop?.(index, produced[index]!)) finished[index] = true;
+        return token;
+      });
+      yield { step, tokens };
+      if (finished.every(Boolean) || step === options.maxTokens - 1) return;
+      logitsRows = tf.tidy(() => {
+        const ids = tf.tensor2d(tokens.map((token) => [token ?? 0]), [B, 1], 'int32');
+        const hidden = model.hidden({ ids, cache });
+        return tf.matMul(hidden, model.outputEmbedding(), false, true).arraySync().map((row) => Float32Array.from(row));
+      }) as unknown as Float32Array[];
+      cache.nextPositions = cache.nextPositions.map((position) => position + 1);
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    }
+  } finally {
+    cache.dispose();
+  }
+}

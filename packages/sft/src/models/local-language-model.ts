@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  conditionPrompt,
+  steerlmTemplate,
+  type ConditionPromptOptions,
+  type GenerateOptions,
+  type GenerateResult,
+  type LanguageModel,
+  type LogProbabilityResult,
+  type Tokenizer,
+} from '@steerlm/core';
+import type { DecoderModel } from './decoder-model';
+import { generateTokens } from './generate-tokens';
+
+const DEFAULT_MAX_TOKENS = 256;
+
+function cutAtStop(text: string, stops: readonly string[]): { text: string; stopped: boolean } {
+  let cut = -1;
+  for (const stop of stops) {
+    const at = text.indexOf(stop);
+    if (at !== -1 && (cut === -1 || at < cut)) cut = at;
+  }
+  return cut === -1 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
+}
+
+/** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
+export class LocalLanguageModel implements LanguageModel {
+  readonly specificationVersion = 'v1' as const;
+  readonly modelId: string;
+  readonly model: DecoderModel;
+  readonly tokenizer: Tokenizer;
+
+  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string } = {}) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.modelId = options.modelId ?? `local-${model.config.family}`;
+  }
+
+  /** Returns one continuation per prompt, decoded together in one batch. */
+  async generateBatch(prompts: readonly string[], options: GenerateOptions = {}): Promise<GenerateResult[]> {
+    const stops = options.stop ?? steerlmTemplate.stopStrings;
+    const encoded = prompts.map((prompt) => this.tokenizer.encode(prompt));
+    const tokens: number[][] = prompts.map(() => []);
+    const stopped = prompts.map(() => false);
+    const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+    for await (const step of generateTokens(this.model, encoded, {
+      ...options,
+      maxTokens,
+      ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
+      shouldStop: (row, produced) => {
+        stopped[row] = cutAtStop(this.tokenizer.decode(produced), stops).stopped;
+        return stopped[row]!;
+      },
+    })) {
+      step.tokens.forEach((token, row) => {
+        if (token !== undefined) tokens[row]!.push(token);
+      });
+    }
+    return tokens.map((ids, row) => {
+      const eos = this.tokenizer.eosTokenId !== undefined && ids.at(-1) === this.tokenizer.eosTokenId;
+      const text = cutAtStop(this.tokenizer.decode(eos ? ids.slice(0, -1) : ids), stops).text;
+      const finishReason = options.signal?.aborted ? 'abort' : stopped[row] || eos ? 'stop' : 'length';
+      return { text, finishReason, usage: { promptTokens: encoded[row]!.length, completionTokens: ids.length } };
+    });
+  }
+
+  async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
+    return (await this.generateBatch([prompt], options))[0]!;
+  }
+
+  /** Yields the continuation's text piece by piece, holding back text that may begin a stop string. */
+  async *stream(prompt: string, options: GenerateOptions = {}): AsyncIterable<string> {
+    const stops = options.stop ?? steerlmTemplate.stopStrings;
+    const ids: number[] = [];
+    let emitted = 0;
+    const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
+    for await (const step of generateTokens(this.model, [this.tokenizer.encode(prompt)], {
+      ...options,
+      maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+      ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
+      shouldStop: (_row, produced) => cutAtStop(this.tokenizer.decode(produced), stops).stopped,
+    })) {
+      const token = step.tokens[0];
+      if (token === undefined || token === this.tokenizer.eosTokenId) break;
+      ids.push(token);
+      const { text, stopped } = cutAtStop(this.tokenizer.decode(ids), stops);
+      // Hold back a tail that could still grow into a stop string (and an incomplete UTF-8 sequence).
+      const safe = stopped ? text.length : Math.max(emitted, text.length - longestStop);
+      const clean = text.slice(0, safe).replace(/\uFFFD+$/, '');
+      if (clean.length > emitted) {
+        yield clean.slice(emitted);
+        emitted = clean.length;
+      }
+      if (stopped) return;
+    }
+    const final = cutAtStop(this.tokenizer.decode(ids), stops).text;
+    if (final.length > emitted) yield final.slice(emitted);
+  }
+
+  async logProbability(prompt: string, continuation: string): Promise<LogProbabilityResult> {
+    const promptIds = this.tokenizer.encode(prompt);
+    const continuationIds = this.tokenizer.encode(continuation);
+    if (continuationIds.length === 0) return { logProbability: 0, tokens: 0 };
+    const ids = [...promptIds, ...continuationIds];
+    const total = tf.tidy(() => {
+      const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
+      const logSoftmax = tf.logSoftmax(this.model.logits({ ids: input }));
+      const rows = continuationIds.map((_, index) => promptIds.length - 1 + index);
+      const picked = tf.sum(tf.mul(tf.gather(logSoftmax, rows), tf.oneHot(tf.tensor1d(continuationIds, 'int32'), logSoftmax.shape[1])));
+      return picked.dataSync()[0]!;
+    });
+    return { logProbability: total, tokens: continuationIds.length };
+  }
+
+  /** Returns a steered continuation: the prompt goes through `conditionPrompt` with the attributes. */
+  async steer(request: ConditionPromptOptions, options: GenerateOptions = {}): Promise<GenerateResult> {
+    const template = request.template ?? steerlmTemplate;
+    return this.generate(conditionPrompt(request), { stop: template.stopStrings, ...options });
+  }
+}
