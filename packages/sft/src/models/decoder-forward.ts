@@ -83,28 +83,23 @@ function attend(
   return cachedAttention(q, entry.keys, entry.values, cache.keyMask!, past);
 }
 
-function rotaryTables(config: LlamaConfig, positions: tf.Tensor2D): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
-  const scaling = config.ropeScaling?.ropeType === 'llama3' ? config.ropeScaling : undefined;
-  let inverse = ropeInverseFrequencies(config.headDim, config.ropeTheta, scaling);
-  if (config.ropeScaling?.ropeType === 'linear') {
-    const factor = config.ropeScaling.factor;
-    inverse = inverse.map((frequency) => frequency / factor);
+function applyRope(config: LlamaConfig, x: tf.Tensor4D, positions: tf.Tensor2D): tf.Tensor4D {
+  const scaling = config.ropeScaling;
+  if (scaling?.ropeType === 'linear') {
+    return ops.ropeLinearScaled(x, positions, ropeInverseFrequencies(config.headDim, config.ropeTheta), scaling.factor);
   }
-  const [B, T] = positions.shape;
-  const angles = tf.mul(tf.reshape(tf.cast(positions, 'float32'), [B, 1, T, 1]), tf.reshape(tf.tensor1d(inverse), [1, 1, 1, inverse.length]));
-  return { cos: tf.cos(angles) as tf.Tensor4D, sin: tf.sin(angles) as tf.Tensor4D };
+  return ops.rope(x, { theta: config.ropeTheta, positions, ...(scaling?.ropeType === 'llama3' ? { scaling } : {}) });
 }
 
 function llamaHidden(config: LlamaConfig, parameters: ParameterSource, input: ForwardInput, positions: tf.Tensor2D): tf.Tensor2D {
   const [B, T] = input.ids.shape;
   const { numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D, rmsNormEps: eps } = config;
-  const { cos, sin } = rotaryTables(config, positions);
   let hidden = ops.embed(parameters.get('model.embed_tokens.weight') as tf.Tensor2D, tf.reshape(input.ids, [B * T]) as tf.Tensor1D);
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const prefix = `model.layers.${layer}`;
     const x = ops.rmsNorm(hidden, parameters.get(`${prefix}.input_layernorm.weight`) as tf.Tensor1D, eps);
-    const q = ops.rope(toHeads(parameters.linear(`${prefix}.self_attn.q_proj`, x), B, T, H, D), cos, sin);
-    const k = ops.rope(toHeads(parameters.linear(`${prefix}.self_attn.k_proj`, x), B, T, Hkv, D), cos, sin);
+    const q = applyRope(config, toHeads(parameters.linear(`${prefix}.self_attn.q_proj`, x), B, T, H, D), positions);
+    const k = applyRope(config, toHeads(parameters.linear(`${prefix}.self_attn.k_proj`, x), B, T, Hkv, D), positions);
     const v = toHeads(parameters.linear(`${prefix}.self_attn.v_proj`, x), B, T, Hkv, D);
     const attended = fromHeads(attend(layer, q, k, v, input));
     hidden = tf.add(hidden, parameters.linear(`${prefix}.self_attn.o_proj`, attended));
