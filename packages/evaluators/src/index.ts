@@ -1,1 +1,7 @@
-export {};
+export * from './statistics';
+export * from './text-statistics';
+export * from './agreement';
+export * from './elo';
+export * from './judge';
+export * from './adherence';
+export * from './report';

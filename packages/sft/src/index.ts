@@ -1,1 +1,5 @@
-export {};
+export * from './backend';
+export * from './kernels';
+export * from './io';
+export * from './models';
+export * from './trainer';

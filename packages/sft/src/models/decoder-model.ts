@@ -25,7 +25,8 @@ export class DecoderModel implements ParameterSource {
   loraConfig: Required<LoraConfig> | undefined;
   /** Enables training-only behaviour (LoRA dropout). */
   training = false;
-  #dropoutSeed = 0;
+  /** Seed of the next LoRA dropout mask; the trainer sets it per step so runs are reproducible. */
+  dropoutSeed = 0;
 
   private constructor(config: ModelConfig, parameters: Map<string, tf.Variable>) {
     this.config = config;
@@ -114,7 +115,7 @@ export class DecoderModel implements ParameterSource {
     const adapter = this.adapters.get(name);
     if (!adapter) return base;
     const dropout = this.training ? (this.loraConfig?.dropout ?? 0) : 0;
-    const input = dropout > 0 ? tf.dropout(x, dropout, undefined, this.#dropoutSeed++) : x;
+    const input = dropout > 0 ? tf.dropout(x, dropout, undefined, this.dropoutSeed++) : x;
     const delta = tf.matMul(tf.matMul(input, adapter.a, false, true), adapter.b, false, true);
     return tf.add(base, tf.mul(delta, adapter.scale));
   }

@@ -44,7 +44,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
       const hidden = model.hidden({ ids, keyMask, cache });
       const last = tf.gather(hidden, lengths.map((length, row) => row * longest + length - 1));
       const logits = tf.matMul(last, model.outputEmbedding(), false, true);
-      return logits.arraySync().map((row) => Float32Array.from(row));
+      return (logits.arraySync() as number[][]).map((row) => Float32Array.from(row));
     }) as unknown as Float32Array[];
     cache.nextPositions = [...lengths];
     for (let step = 0; step < options.maxTokens; step++) {
@@ -62,7 +62,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
       logitsRows = tf.tidy(() => {
         const ids = tf.tensor2d(tokens.map((token) => [token ?? 0]), [B, 1], 'int32');
         const hidden = model.hidden({ ids, cache });
-        return tf.matMul(hidden, model.outputEmbedding(), false, true).arraySync().map((row) => Float32Array.from(row));
+        return (tf.matMul(hidden, model.outputEmbedding(), false, true).arraySync() as number[][]).map((row) => Float32Array.from(row));
       }) as unknown as Float32Array[];
       cache.nextPositions = cache.nextPositions.map((position) => position + 1);
       await new Promise<void>((resolve) => setTimeout(resolve, 0));

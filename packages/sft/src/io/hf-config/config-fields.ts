@@ -70,6 +70,13 @@ export class ConfigFields {
     return value;
   }
 
+  /** Returns `key` as a string, or null when absent. */
+  optionalString(key: string): string | null {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return null;
+    return this.string(key, '');
+  }
+
   /** Returns `key` as a token id (non-negative integer) or a list of them, or null when absent. */
   tokenIds(key: string): number | number[] | null {
     const value = this.raw(key);

@@ -157,7 +157,7 @@ export function parseLlamaConfig(fields: ConfigFields, architecture: LlamaArchit
     bosTokenId: fields.tokenIds('bos_token_id'),
     eosTokenId: fields.tokenIds('eos_token_id'),
     padTokenId: fields.tokenIds('pad_token_id'),
-    torchDtype: fields.raw('torch_dtype') === undefined ? null : fields.string('torch_dtype', ''),
+    torchDtype: fields.optionalString('torch_dtype'),
     extra: fields.rest(),
   };
 }

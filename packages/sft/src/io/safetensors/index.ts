@@ -24,7 +24,7 @@ export {
   type SafetensorsHeader,
   type SafetensorsTensorInfo,
 } from './safetensors-header';
-export { decodeTensorBytes, type LoadedTensor, type TensorData } from './tensor-data';
+export { decodeTensorBytes, type SafetensorsTensor, type SafetensorsTensorData } from './tensor-data';
 export { SafetensorsReader } from './safetensors-reader';
 export { encodeSafetensorsHeader, writeSafetensors, type SafetensorsWriteEntry, type WriteSafetensorsOptions } from './safetensors-writer';
 export { writeFileAtomically, writeTextFileAtomically } from './atomic-file';

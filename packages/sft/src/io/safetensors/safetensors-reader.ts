@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ModelFormatError } from '@steerlm/core';
 import { isFloatDtype } from './safetensors-dtype';
 import { parseSafetensorsHeader, readHeaderLength, type SafetensorsTensorInfo } from './safetensors-header';
-import { decodeTensorBytes, type LoadedTensor } from './tensor-data';
+import { decodeTensorBytes, type SafetensorsTensor } from './tensor-data';
 
 async function readExactly(handle: FileHandle, length: number, position: number, file: string, what: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
@@ -86,7 +86,7 @@ export class SafetensorsReader {
   }
 
   /** Returns tensor `name` decoded to its typed array (floats of any width as Float32Array). */
-  async readTensor(name: string): Promise<LoadedTensor> {
+  async readTensor(name: string): Promise<SafetensorsTensor> {
     const entry = this.info(name);
     const bytes = await this.readBytes(name);
     const data = decodeTensorBytes(bytes, entry.dtype, { file: this.path, tensor: name });

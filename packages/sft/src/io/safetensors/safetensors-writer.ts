@@ -4,7 +4,7 @@ import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { writeAll, writeFileAtomically } from './atomic-file';
 import { float32ToBfloat16Bytes, float32ToFloat16Bytes } from './float-conversion';
 import { bytesPerElement, elementCount, isFloatDtype, isSafetensorsDtype, SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtype';
-import type { TensorData } from './tensor-data';
+import type { SafetensorsTensorData } from './tensor-data';
 
 /** One tensor to write: its name, the dtype to store it as, its shape and its values. */
 export interface SafetensorsWriteEntry {
@@ -13,7 +13,7 @@ export interface SafetensorsWriteEntry {
   dtype: SafetensorsDtype;
   shape: readonly number[];
   /** The values, or a function giving them when their turn comes, so that only one tensor need be in memory. */
-  data: TensorData | (() => TensorData | Promise<TensorData>);
+  data: SafetensorsTensorData | (() => SafetensorsTensorData | Promise<SafetensorsTensorData>);
 }
 
 /** Options of {@link writeSafetensors}. */
@@ -38,10 +38,12 @@ export function entryByteLength(entry: Pick<SafetensorsWriteEntry, 'name' | 'dty
   if (!entry.shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
     throw new ShapeError(`tensor "${entry.name}": shape [${entry.shape.join(', ')}] must hold non-negative integers`, { field: entry.name });
   }
-  return elementCount(entry.shape) * bytesPerElement(entry.dtype);
+  const length = elementCount(entry.shape) * bytesPerElement(entry.dtype);
+  if (!Number.isSafeInteger(length)) throw new ShapeError(`tensor "${entry.name}": shape [${entry.shape.join(', ')}] is too large`, { field: entry.name });
+  return length;
 }
 
-function checkData(entry: SafetensorsWriteEntry, data: TensorData): void {
+function checkData(entry: SafetensorsWriteEntry, data: SafetensorsTensorData): void {
   const expectedType = isFloatDtype(entry.dtype)
     ? Float32Array
     : entry.dtype === 'I64'
@@ -65,7 +67,7 @@ function checkData(entry: SafetensorsWriteEntry, data: TensorData): void {
   }
 }
 
-function littleEndianBytes(data: Exclude<TensorData, Uint8Array>, width: 4 | 8): Uint8Array {
+function littleEndianBytes(data: Exclude<SafetensorsTensorData, Uint8Array>, width: 4 | 8): Uint8Array {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (hostIsLittleEndian) return bytes;
   const copy = bytes.slice();
@@ -73,7 +75,7 @@ function littleEndianBytes(data: Exclude<TensorData, Uint8Array>, width: 4 | 8):
   return copy;
 }
 
-async function writeTensorData(handle: FileHandle, dtype: SafetensorsDtype, data: TensorData): Promise<void> {
+async function writeTensorData(handle: FileHandle, dtype: SafetensorsDtype, data: SafetensorsTensorData): Promise<void> {
   if (dtype === 'F16' || dtype === 'BF16') {
     const values = data as Float32Array;
     const encode = dtype === 'F16' ? float32ToFloat16Bytes : float32ToBfloat16Bytes;
@@ -83,7 +85,7 @@ async function writeTensorData(handle: FileHandle, dtype: SafetensorsDtype, data
   } else if (dtype === 'U8' || dtype === 'BOOL') {
     await writeAll(handle, data as Uint8Array);
   } else {
-    await writeAll(handle, littleEndianBytes(data as Exclude<TensorData, Uint8Array>, dtype === 'I64' ? 8 : 4));
+    await writeAll(handle, littleEndianBytes(data as Exclude<SafetensorsTensorData, Uint8Array>, dtype === 'I64' ? 8 : 4));
   }
 }
 

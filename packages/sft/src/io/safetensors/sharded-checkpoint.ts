@@ -5,7 +5,7 @@ import { writeTextFileAtomically } from './atomic-file';
 import type { SafetensorsTensorInfo } from './safetensors-header';
 import { SafetensorsReader } from './safetensors-reader';
 import { entryByteLength, writeSafetensors, type SafetensorsWriteEntry } from './safetensors-writer';
-import type { LoadedTensor } from './tensor-data';
+import type { SafetensorsTensor } from './tensor-data';
 
 /** The file name of a single-file checkpoint in a Hugging Face model folder. */
 export const SINGLE_CHECKPOINT_FILE = 'model.safetensors';
@@ -166,7 +166,7 @@ export class SafetensorsCheckpoint {
   }
 
   /** Returns tensor `name` decoded to its typed array. */
-  async readTensor(name: string): Promise<LoadedTensor> {
+  async readTensor(name: string): Promise<SafetensorsTensor> {
     return this.readerOf(name).readTensor(name);
   }
 

@@ -4,14 +4,14 @@ import { bfloat16BytesToFloat32, float16BytesToFloat32 } from './float-conversio
 import type { SafetensorsDtype } from './safetensors-dtype';
 
 /** The typed array a tensor of each dtype is read into. */
-export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+export type SafetensorsTensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** A tensor held in memory: its dtype in the file, its shape and its values. */
-export interface LoadedTensor {
+export interface SafetensorsTensor {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];
-  data: TensorData;
+  data: SafetensorsTensorData;
 }
 
 const hostIsLittleEndian = endianness() === 'LE';
@@ -35,7 +35,7 @@ function littleEndianWords(bytes: Uint8Array, width: 4 | 8): ArrayBuffer {
  * Returns little-endian tensor bytes decoded to a typed array: F32/F16/BF16 as Float32Array, I64 as
  * BigInt64Array, I32 as Int32Array, U8 and BOOL as Uint8Array (BOOL bytes must be 0 or 1).
  */
-export function decodeTensorBytes(bytes: Uint8Array, dtype: SafetensorsDtype, where: { file: string; tensor: string }): TensorData {
+export function decodeTensorBytes(bytes: Uint8Array, dtype: SafetensorsDtype, where: { file: string; tensor: string }): SafetensorsTensorData {
   switch (dtype) {
     case 'F32':
       return new Float32Array(littleEndianWords(bytes, 4));

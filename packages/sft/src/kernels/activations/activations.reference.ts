@@ -35,11 +35,7 @@ export function swigluReference(gate: Float32Array, up: Float32Array): Float32Ar
 }
 
 /** Returns the SwiGLU gradients { dgate, dup } for the upstream gradient dy. */
-export function swigluBackwardReference(
-  gate: Float32Array,
-  up: Float32Array,
-  dy: Float32Array,
-): { dgate: Float32Array; dup: Float32Array } {
+export function swigluBackwardReference(gate: Float32Array, up: Float32Array, dy: Float32Array): { dgate: Float32Array; dup: Float32Array } {
   const dgate = new Float32Array(gate.length);
   const dup = new Float32Array(gate.length);
   for (let i = 0; i < gate.length; i++) {

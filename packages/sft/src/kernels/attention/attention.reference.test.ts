@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '@steerlm/core';
+import { createRandom } from '../testing';
 import {
   attentionBackwardReference,
   attentionForwardReference,
@@ -12,19 +13,8 @@ import {
   type AttentionShape,
 } from './attention.reference';
 
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomArray(length: number, seed: number): Float64Array {
-  const next = seededRandom(seed);
+  const next = createRandom(seed);
   return Float64Array.from({ length }, () => next() * 2 - 1);
 }
 

@@ -20,8 +20,7 @@
  * A query with no visible key gets out = 0 and log-sum-exp = -Infinity (as the reference).
  */
 import type { AttentionShape } from './attention.reference';
-import type { WgslProgram } from '../runtime/program';
-import type { UniformField } from '../runtime/uniforms';
+import { flatDispatch, type UniformField, type WgslProgram } from '../runtime';
 
 /** Tile sizes and head size that one set of attention shaders is compiled for. */
 export interface AttentionTiling {
@@ -92,15 +91,13 @@ export function attentionForwardProgram(dims: AttentionDims, tiling: AttentionTi
 /** Returns the backward preprocess program: inputs out, dOut, logSumExp → rowStats [2, B, H, T] (lse, delta). */
 export function attentionRowStatsProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
   const { batch: B, heads: H, time: T } = dims;
-  const workgroups = Math.ceil((B * H * T) / ROW_STATS_WORKGROUP);
-  const x = Math.min(workgroups, 65535);
   return {
     name: 'attention-row-stats',
     variant: 'f32',
     inputs: ['out', 'dOut', 'logSumExp'],
     outputs: [{ name: 'rowStats', shape: [2, B, H, T] }],
     uniforms: uniformsOf(dims),
-    dispatch: [x, Math.ceil(workgroups / x), 1],
+    dispatch: flatDispatch(Math.ceil((B * H * T) / ROW_STATS_WORKGROUP)),
     body: attentionRowStatsWgsl(tiling),
     shapeIndependent: true,
     key: tilingKey(tiling),

@@ -1,5 +1,4 @@
 // Shape legend: N rows (tokens), V vocabulary size.
-// Bindings: inputs (read-only storage) first, then outputs (read_write storage), then `params` (uniform).
 // Forward: one workgroup per row (row = workgroup_id.x + workgroup_id.y * num_workgroups.x). Each
 // invocation keeps an online (running max, running Σ exp(l - max)) pair over its strided vocabulary
 // entries, so the logits are read once; the pairs are merged by a shared-memory tree, giving a
@@ -8,31 +7,45 @@
 // Backward: one invocation per logit over a flat 2-D grid, dlogits = (exp(l - lse) - [v = target]) ·
 // mask · dloss, from the log-sum-exp saved by the forward pass.
 
+import type { WgslProgram } from '../runtime/program';
+import type { UniformField } from '../runtime/uniforms';
+import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../rms-norm/workgroup-grid';
+
+function rowUniforms(rows: number, vocabulary: number): UniformField[] {
+  return [
+    { name: 'rows', type: 'u32', value: rows },
+    { name: 'vocabulary', type: 'u32', value: vocabulary },
+  ];
+}
+
 /** Invocations per workgroup in the cross-entropy kernels. */
 export const crossEntropyWorkgroupSize = 256;
 
-/** Returns the WGSL computing losses [N] and logSumExp [N] from logits [N, V], targets [N], lossMask [N]. */
-export function crossEntropyForwardSource(workgroupSize = crossEntropyWorkgroupSize): string {
-  return /* wgsl */ `
-struct Params { rows: u32, vocabulary: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> targets: array<i32>;
-@group(0) @binding(2) var<storage, read> lossMask: array<f32>;
-@group(0) @binding(3) var<storage, read_write> losses: array<f32>;
-@group(0) @binding(4) var<storage, read_write> logSumExp: array<f32>;
-@group(0) @binding(5) var<uniform> params: Params;
+/** Returns the program computing losses [N] and logSumExp [N] from logits [N, V], targets [N], lossMask [N]. */
+export function crossEntropyForwardProgram(rows: number, vocabulary: number): WgslProgram {
+  const workgroupSize = crossEntropyWorkgroupSize;
+  return {
+    name: 'cross-entropy-forward',
+    inputs: ['logits', 'targets', 'lossMask'],
+    outputs: [
+      { name: 'losses', shape: [rows] },
+      { name: 'logSumExp', shape: [rows] },
+    ],
+    uniforms: rowUniforms(rows, vocabulary),
+    dispatch: workgroupGrid(rows),
+    shapeIndependent: true,
+    body: /* wgsl */ `
 const lowest = -3.0e38;
 var<workgroup> maxima: array<f32, ${workgroupSize}>;
 var<workgroup> sums: array<f32, ${workgroupSize}>;
 @compute @workgroup_size(${workgroupSize})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) local: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= params.rows) { return; }
-  let base = row * params.vocabulary;
+fn main(${gridBuiltins}) {
+  let row = ${linearWorkgroup};
+  if (row >= uniforms.rows) { return; }
+  let base = row * uniforms.vocabulary;
   var runningMax = lowest;
   var runningSum = 0.0;
-  for (var v = local; v < params.vocabulary; v = v + ${workgroupSize}u) {
+  for (var v = local; v < uniforms.vocabulary; v = v + ${workgroupSize}u) {
     let value = logits[base + v];
     if (value > runningMax) {
       runningSum = runningSum * exp(runningMax - value) + 1.0;
@@ -56,37 +69,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (local == 0u) {
     let lse = maxima[0] + log(sums[0]);
     logSumExp[row] = lse;
-    let target = targets[row];
-    if (target < 0 || u32(target) >= params.vocabulary) {
-      losses[row] = bitcast<f32>(0x7fc00000u);
+    let targetIndex = targets[row];
+    if (targetIndex < 0 || u32(targetIndex) >= uniforms.vocabulary) {
+      // A NaN from runtime bits (a constant NaN is a WGSL compile error).
+      losses[row] = bitcast<f32>(0x7fc00000u + min(uniforms.rows, 0u));
     } else {
-      losses[row] = lossMask[row] * (lse - logits[base + u32(target)]);
+      losses[row] = lossMask[row] * (lse - logits[base + u32(targetIndex)]);
     }
   }
-}`;
+}`,
+  };
 }
 
-/** Returns the WGSL computing dlogits [N, V] from logits, targets, lossMask, the saved logSumExp and dlosses [N]. */
-export function crossEntropyBackwardSource(workgroupSize = crossEntropyWorkgroupSize): string {
-  return /* wgsl */ `
-struct Params { rows: u32, vocabulary: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> targets: array<i32>;
-@group(0) @binding(2) var<storage, read> lossMask: array<f32>;
-@group(0) @binding(3) var<storage, read> logSumExp: array<f32>;
-@group(0) @binding(4) var<storage, read> dlosses: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dlogits: array<f32>;
-@group(0) @binding(6) var<uniform> params: Params;
+/** Returns the program computing dlogits [N, V] from logits, targets, lossMask, the saved logSumExp and dlosses [N]. */
+export function crossEntropyBackwardProgram(rows: number, vocabulary: number): WgslProgram {
+  const workgroupSize = crossEntropyWorkgroupSize;
+  return {
+    name: 'cross-entropy-backward',
+    inputs: ['logits', 'targets', 'lossMask', 'logSumExp', 'dlosses'],
+    outputs: [{ name: 'dlogits', shape: [rows, vocabulary] }],
+    uniforms: rowUniforms(rows, vocabulary),
+    dispatch: workgroupGrid(Math.ceil((rows * vocabulary) / workgroupSize)),
+    shapeIndependent: true,
+    body: /* wgsl */ `
 @compute @workgroup_size(${workgroupSize})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) local: u32) {
-  let index = (wid.x + wid.y * nwg.x) * ${workgroupSize}u + local;
-  if (index >= params.rows * params.vocabulary) { return; }
-  let row = index / params.vocabulary;
-  let v = index - row * params.vocabulary;
+fn main(${gridBuiltins}) {
+  let index = (${linearWorkgroup}) * ${workgroupSize}u + local;
+  if (index >= uniforms.rows * uniforms.vocabulary) { return; }
+  let row = index / uniforms.vocabulary;
+  let v = index - row * uniforms.vocabulary;
   let scale = lossMask[row] * dlosses[row];
   let probability = exp(logits[index] - logSumExp[row]);
   let isTarget = i32(v) == targets[row];
   dlogits[index] = (probability - select(0.0, 1.0, isTarget)) * scale;
-}`;
+}`,
+  };
 }

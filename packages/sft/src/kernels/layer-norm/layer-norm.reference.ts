@@ -31,10 +31,7 @@ export function layerNormReference({ x, weight, bias, rows, channels, eps }: Lay
 }
 
 /** Returns the LayerNorm gradients { dx [N, C], dweight [C], dbias [C] } for the upstream gradient dy [N, C]. */
-export function layerNormBackwardReference(
-  input: LayerNormReferenceInput,
-  dy: Float32Array,
-): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array } {
+export function layerNormBackwardReference(input: LayerNormReferenceInput, dy: Float32Array): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array } {
   const { x, weight, rows, channels, eps } = input;
   const dx = new Float32Array(rows * channels);
   const dweight = new Float64Array(channels);

@@ -30,7 +30,7 @@ export function layerNormForwardProgram(rows: number, channels: number, eps: num
     dispatch: workgroupGrid(rows),
     shapeIndependent: true,
     body: /* wgsl */ `
-${workgroupSumSource(workgroupSize)}
+${workgroupSumSource(rowWorkgroupSize)}
 @compute @workgroup_size(${rowWorkgroupSize})
 fn main(${gridBuiltins}) {
   let row = ${linearWorkgroup};
@@ -66,7 +66,7 @@ export function layerNormBackwardInputProgram(rows: number, channels: number): W
     dispatch: workgroupGrid(rows),
     shapeIndependent: true,
     body: /* wgsl */ `
-${workgroupSumSource(workgroupSize)}
+${workgroupSumSource(rowWorkgroupSize)}
 @compute @workgroup_size(${rowWorkgroupSize})
 fn main(${gridBuiltins}) {
   let row = ${linearWorkgroup};

@@ -23,10 +23,7 @@ export function rmsNormReference({ x, weight, rows, channels, eps }: RmsNormRefe
 }
 
 /** Returns the RMSNorm gradients { dx [N, C], dweight [C] } for the upstream gradient dy [N, C]. */
-export function rmsNormBackwardReference(
-  input: RmsNormReferenceInput,
-  dy: Float32Array,
-): { dx: Float32Array; dweight: Float32Array } {
+export function rmsNormBackwardReference(input: RmsNormReferenceInput, dy: Float32Array): { dx: Float32Array; dweight: Float32Array } {
   const { x, weight, rows, channels, eps } = input;
   const dx = new Float32Array(rows * channels);
   const dweight = new Float64Array(channels);

@@ -145,6 +145,10 @@ describe('runProgram on the webgpu backend', () => {
     const outputs = runProgramOnTensors(broken, [tf.ones([4])]);
     tf.dispose(outputs);
     await expect(checkCompiledPrograms()).rejects.toThrow(/TestBroken/);
+    // The broken dispatch went in a command buffer of its own: tfjs work around it still runs.
+    const after = tf.tidy(() => tf.mul(tf.tensor1d([1, 2, 3]), 2));
+    expect(Array.from(await after.data())).toEqual([2, 4, 6]);
+    after.dispose();
   });
 
   it('refuses programs whose extensions the device lacks', () => {

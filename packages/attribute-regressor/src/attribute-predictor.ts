@@ -1,0 +1,480 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  clampToScale,
+  InvalidAttributeError,
+  InvalidOptionError,
+  ModelFormatError,
+  ProgressTracker,
+  ShapeError,
+  TrainingError,
+  type AttributeSchema,
+  type AttributeScore,
+  type AttributeScorer,
+  type Featurizer,
+  type ProgressListener,
+  type ScoringInput,
+} from '@steerlm/core';
+import { isDescribedFeaturizer } from './featurizers/featurizer-description';
+import { createFeaturizer } from './featurizers/featurizer-registry';
+import { RegressionHead } from './head/regression-head';
+import { fitStandardizer, standardize, unstandardize, type Standardizer } from './head/standardizer';
+import { fitRidgeHead } from './head/ridge-regression';
+import { evaluateHead, trainRegressionHead, type HeadDataset } from './head/train-head';
+import { maskedMeanSquaredError } from './head/masked-mse';
+import { decodeSafetensors, encodeSafetensors } from './persistence/safetensors';
+import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORMAT_VERSION, type PredictorConfig } from './persistence/predictor-config';
+import { splitRowsByGroup } from './training/split-by-group';
+
+/** NeMo-Aligner's marker of a missing attribute label. */
+export const MISSING_LABEL = -100;
+
+/** A labelled response: its input, labels on the schema's scales, and its group (conversation tree). */
+export interface TrainingExample {
+  readonly input: ScoringInput;
+  /** Values on each attribute's scale (fractions allowed); undefined, null, NaN or -100 mean missing. */
+  readonly labels: Readonly<Record<string, number | null | undefined>>;
+  /** Rows of one group (e.g. a conversation tree id) stay on one side of the validation split. */
+  readonly group?: string;
+}
+
+/** Feature vectors with their labels and groups, for training without featurizing again. */
+export interface FeatureExamples {
+  readonly features: readonly Float32Array[];
+  readonly labels: readonly TrainingExample['labels'][];
+  readonly groups?: readonly (string | undefined)[];
+}
+
+export interface AttributePredictorTrainOptions {
+  readonly schema: AttributeSchema;
+  readonly featurizer: Featurizer;
+  /** Candidate hidden widths (0 = linear head); the validation split picks one (default [0]). */
+  readonly hiddenUnits?: number | readonly number[];
+  /**
+   * Candidate L2 penalties of the linear head (ridge regression, solved exactly); the validation split
+   * picks one per attribute (default 0.1, 1, 10, …, 1e5).
+   */
+  readonly ridgeAlphas?: readonly number[];
+  /** Candidate AdamW weight decays of MLP heads; the validation split picks one (default [0.01, 0.1, 1]). */
+  readonly weightDecay?: number | readonly number[];
+  readonly learningRate?: number;
+  readonly batchSize?: number;
+  readonly maxEpochs?: number;
+  readonly patience?: number;
+  /** The share of rows (whole groups) held out to choose hyperparameters and stop early (default 0.15). */
+  readonly validationFraction?: number;
+  /** Retrain the chosen configuration on all rows for the chosen number of epochs (default true). */
+  readonly refit?: boolean;
+  /** Seeds the split, initialisation and shuffling (default 0). */
+  readonly seed?: number;
+  /** Inputs per featurizer call (default 64). */
+  readonly featurizeBatchSize?: number;
+  readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+/** What training chose and measured. */
+export interface TrainingReport {
+  rows: number;
+  trainRows: number;
+  validationRows: number;
+  hiddenUnits: number;
+  /** The chosen AdamW weight decay (MLP heads). */
+  weightDecay: number | undefined;
+  /** The chosen ridge penalty per attribute (linear heads). */
+  ridgeAlphas: Record<string, number> | undefined;
+  /** The chosen epoch count (MLP heads; 0 for the exact linear solution). */
+  bestEpoch: number;
+  /** Masked MSE in standardised units on the validation rows, per candidate tried. */
+  candidates: Array<{ hiddenUnits: number; weightDecay?: number; ridgeAlphas?: number[]; bestEpoch: number; validationLoss: number | undefined }>;
+  validationLoss: number | undefined;
+  refit: boolean;
+  featurizeMs: number;
+  trainMs: number;
+}
+
+function candidates(value: number | readonly number[] | undefined, fallback: readonly number[], option: string): number[] {
+  const list = value === undefined ? [...fallback] : typeof value === 'number' ? [value] : [...value];
+  if (list.length === 0) throw new InvalidOptionError(`${option} needs at least one value`, { option });
+  return list;
+}
+
+/** Returns the labels of examples as row-major targets and a mask, checking names and ranges. */
+function labelMatrix(labels: readonly TrainingExample['labels'][], schema: AttributeSchema): { targets: Float32Array; mask: Uint8Array } {
+  const outputs = schema.names.length;
+  const targets = new Float32Array(labels.length * outputs);
+  const mask = new Uint8Array(labels.length * outputs);
+  labels.forEach((row, index) => {
+    for (const [name, value] of Object.entries(row ?? {})) {
+      const column = schema.indexOf(name);
+      if (column === -1) {
+        throw new InvalidAttributeError(`example ${index} has a label for unknown attribute "${name}"`, {
+          attribute: name,
+          field: `examples[${index}].labels.${name}`,
+          hint: `known attributes: ${schema.names.join(', ')}; drop other labels before training`,
+        });
+      }
+      if (value === undefined || value === null || Number.isNaN(value) || value === MISSING_LABEL) continue;
+      const definition = schema.attributes[column]!;
+      if (typeof value !== 'number' || value < definition.min || value > definition.max) {
+        throw new InvalidAttributeError(`example ${index} labels "${name}" ${String(value)}, outside ${definition.min}..${definition.max}`, {
+          attribute: name,
+          field: `examples[${index}].labels.${name}`,
+          hint: `use ${MISSING_LABEL} or leave the label out when it is missing`,
+        });
+      }
+      targets[index * outputs + column] = value;
+      mask[index * outputs + column] = 1;
+    }
+  });
+  return { targets, mask };
+}
+
+function gather(source: Float32Array | Uint8Array, rows: readonly number[], width: number): Float32Array | Uint8Array {
+  const result = source instanceof Uint8Array ? new Uint8Array(rows.length * width) : new Float32Array(rows.length * width);
+  rows.forEach((row, index) => result.set(source.subarray(row * width, (row + 1) * width), index * width));
+  return result;
+}
+
+/** Returns a masked copy where unobserved targets are 0 in standardised units (they never count). */
+function standardizeTargets(targets: Float32Array, mask: Uint8Array, standardizer: Standardizer): Float32Array {
+  const result = standardize(targets, standardizer);
+  for (let index = 0; index < result.length; index += 1) if (!mask[index]) result[index] = 0;
+  return result;
+}
+
+/**
+ * Returns, per output, the ridge penalty with the lowest validation MSE on that output (each output's
+ * loss depends only on its own weights); without validation rows, the middle candidate.
+ */
+function choosePenalties(train: HeadDataset, validation: HeadDataset | undefined, inputs: number, outputs: number, alphas: readonly number[]): number[] {
+  if (!validation) return new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!);
+  const best = new Array<number>(outputs).fill(alphas[0]!);
+  const bestLoss = new Array<number>(outputs).fill(Infinity);
+  for (const alpha of alphas) {
+    const predictions = fitRidgeHead(train, inputs, outputs, new Array<number>(outputs).fill(alpha)).forward(validation.features, validation.rows);
+    for (let output = 0; output < outputs; output += 1) {
+      const column = (source: Float32Array | Uint8Array) => source.filter((_, index) => index % outputs === output);
+      const loss = maskedMeanSquaredError(column(predictions) as Float32Array, column(validation.targets) as Float32Array, column(validation.mask) as Uint8Array);
+      if (loss.observed > 0 && loss.loss < bestLoss[output]!) {
+        bestLoss[output] = loss.loss;
+        best[output] = alpha;
+      }
+    }
+  }
+  return best;
+}
+
+/** Returns the features of all inputs, in batches, checking their size and values. */
+async function featurizeAll(featurizer: Featurizer, inputs: readonly ScoringInput[], batchSize: number, tracker?: ProgressTracker, signal?: AbortSignal): Promise<Float32Array[]> {
+  const vectors: Float32Array[] = [];
+  for (let start = 0; start < inputs.length; start += batchSize) {
+    signal?.throwIfAborted();
+    const batch = inputs.slice(start, start + batchSize);
+    const features = await featurizer.featurize(batch);
+    if (features.length !== batch.length) throw new ShapeError(`featurizer ${featurizer.id} returned ${features.length} vectors for ${batch.length} inputs`);
+    features.forEach((vector, offset) => {
+      if (vector.length !== featurizer.dimension) {
+        throw new ShapeError(`featurizer ${featurizer.id} returned ${vector.length} values for input ${start + offset}, declared ${featurizer.dimension}`);
+      }
+      if (vector.some((value) => !Number.isFinite(value))) throw new ShapeError(`featurizer ${featurizer.id} returned NaN or Infinity for input ${start + offset}`);
+      vectors.push(vector);
+    });
+    tracker?.step(Math.floor(start / batchSize) + 1, batch.length);
+  }
+  return vectors;
+}
+
+function flatten(vectors: readonly Float32Array[], width: number): Float32Array {
+  const result = new Float32Array(vectors.length * width);
+  vectors.forEach((vector, index) => result.set(vector, index * width));
+  return result;
+}
+
+/**
+ * SteerLM's attribute prediction model as a featurizer plus a regression head: trains on labelled
+ * responses, predicts continuous values and values clamped and rounded to the schema's bins, and saves
+ * to a folder (config.json + model.safetensors).
+ */
+export class AttributePredictor implements AttributeScorer {
+  readonly specificationVersion = 'v1' as const;
+  readonly schema: AttributeSchema;
+  readonly featurizer: Featurizer;
+  readonly head: RegressionHead;
+  readonly featureNormalisation: Standardizer;
+  readonly targetNormalisation: Standardizer;
+  /** How the model was trained, when it was trained or loaded with a report. */
+  readonly trainingReport: Readonly<Record<string, unknown>> | undefined;
+
+  /** Wraps trained parts; use `train`, `trainFromFeatures` or `load` to get one. */
+  constructor(parts: {
+    schema: AttributeSchema;
+    featurizer: Featurizer;
+    head: RegressionHead;
+    featureNormalisation: Standardizer;
+    targetNormalisation: Standardizer;
+    trainingReport?: Readonly<Record<string, unknown>>;
+  }) {
+    const { schema, featurizer, head } = parts;
+    if (head.config.inputDimension !== featurizer.dimension || head.config.outputDimension !== schema.names.length) {
+      throw new ShapeError(
+        `the head maps ${head.config.inputDimension} features to ${head.config.outputDimension} attributes, but the featurizer gives ${featurizer.dimension} and the schema has ${schema.names.length}`,
+      );
+    }
+    this.schema = schema;
+    this.featurizer = featurizer;
+    this.head = head;
+    this.featureNormalisation = parts.featureNormalisation;
+    this.targetNormalisation = parts.targetNormalisation;
+    this.trainingReport = parts.trainingReport;
+  }
+
+  /** Returns a predictor trained on the examples: featurizes them, then `trainFromFeatures`. */
+  static async train(examples: readonly TrainingExample[], options: AttributePredictorTrainOptions): Promise<AttributePredictor> {
+    if (!Array.isArray(examples) || examples.length === 0) throw new TrainingError('there are no training examples', { hint: 'give at least one labelled example' });
+    const batchSize = options.featurizeBatchSize ?? 64;
+    const started = performance.now();
+    const tracker = new ProgressTracker('featurize', { total: examples.length, unit: 'responses', listeners: [options.onProgress] });
+    const features = await featurizeAll(options.featurizer, examples.map((example) => example.input), batchSize, tracker, options.signal);
+    tracker.end({ featurizer: options.featurizer.id });
+    const featurizeMs = performance.now() - started;
+    return AttributePredictor.trainFromFeatures(
+      { features, labels: examples.map((example) => example.labels), groups: examples.map((example) => example.group) },
+      options,
+      { featurizeMs },
+    );
+  }
+
+  /**
+   * Returns a predictor whose head is trained on precomputed feature vectors (from `options.featurizer`):
+   * each candidate (hidden width × weight decay) trains with early stopping on a seeded validation split
+   * by group, the lowest validation loss wins, and (with `refit`) it is retrained on all rows.
+   */
+  static trainFromFeatures(examples: FeatureExamples, options: AttributePredictorTrainOptions, timing: { featurizeMs?: number } = {}): AttributePredictor {
+    const { schema, featurizer } = options;
+    const rows = examples.features.length;
+    if (rows === 0) throw new TrainingError('there are no training examples', { hint: 'give at least one labelled example' });
+    if (examples.labels.length !== rows) throw new ShapeError(`${rows} feature vectors but ${examples.labels.length} label rows`);
+    const inputs = featurizer.dimension;
+    const outputs = schema.names.length;
+    examples.features.forEach((vector, index) => {
+      if (vector.length !== inputs) throw new ShapeError(`feature vector ${index} has ${vector.length} values, the featurizer declares ${inputs}`);
+    });
+    const started = performance.now();
+    const seed = options.seed ?? 0;
+    const hiddenCandidates = candidates(options.hiddenUnits, [0], 'hiddenUnits');
+    const decayCandidates = candidates(options.weightDecay, [0.01, 0.1, 1], 'weightDecay');
+    const alphaCandidates = candidates(options.ridgeAlphas, [0.1, 1, 10, 100, 1e3, 1e4, 1e5], 'ridgeAlphas');
+    const features = flatten(examples.features, inputs);
+    const { targets, mask } = labelMatrix(examples.labels, schema);
+    const split = splitRowsByGroup(examples.groups ?? examples.features.map(() => undefined), options.validationFraction ?? 0.15, seed);
+    const trainOptions = {
+      learningRate: options.learningRate ?? 1e-3,
+      batchSize: options.batchSize ?? 32,
+      maxEpochs: options.maxEpochs ?? 200,
+      patience: options.patience ?? 20,
+      seed,
+    };
+    const dataset = (rowIndices: readonly number[], featureNormalisation: Standardizer, targetNormalisation: Standardizer): HeadDataset => {
+      const subsetMask = gather(mask, rowIndices, outputs) as Uint8Array;
+      return {
+        features: standardize(gather(features, rowIndices, inputs) as Float32Array, featureNormalisation),
+        targets: standardizeTargets(gather(targets, rowIndices, outputs) as Float32Array, subsetMask, targetNormalisation),
+        mask: subsetMask,
+        rows: rowIndices.length,
+      };
+    };
+    const tracker = new ProgressTracker('train-attribute-head', {
+      total: hiddenCandidates.length * decayCandidates.length,
+      unit: 'candidates',
+      listeners: [options.onProgress],
+    });
+    const tried: TrainingReport['candidates'] = [];
+    type Chosen = { hiddenUnits: number; weightDecay?: number; alphas?: number[]; bestEpoch: number; validationLoss: number | undefined; head: RegressionHead };
+    let chosen: Chosen | undefined;
+    let featureNormalisation = fitStandardizer(gather(features, split.train, inputs) as Float32Array, inputs);
+    let targetNormalisation = fitStandardizer(gather(targets, split.train, outputs) as Float32Array, outputs, gather(mask, split.train, outputs) as Uint8Array);
+    const trainPart = dataset(split.train, featureNormalisation, targetNormalisation);
+    const validationPart = split.validation.length > 0 ? dataset(split.validation, featureNormalisation, targetNormalisation) : undefined;
+    const consider = (candidate: Chosen) => {
+      tried.push({
+        hiddenUnits: candidate.hiddenUnits,
+        ...(candidate.weightDecay !== undefined ? { weightDecay: candidate.weightDecay } : {}),
+        ...(candidate.alphas ? { ridgeAlphas: candidate.alphas } : {}),
+        bestEpoch: candidate.bestEpoch,
+        validationLoss: candidate.validationLoss,
+      });
+      tracker.step(tried.length, 1, {
+        hiddenUnits: candidate.hiddenUnits,
+        bestEpoch: candidate.bestEpoch,
+        ...(candidate.weightDecay !== undefined ? { weightDecay: candidate.weightDecay } : {}),
+        ...(candidate.validationLoss !== undefined ? { validationLoss: candidate.validationLoss } : {}),
+      });
+      if (!chosen || (candidate.validationLoss ?? Infinity) < (chosen.validationLoss ?? Infinity)) chosen = candidate;
+    };
+    for (const hiddenUnits of hiddenCandidates) {
+      options.signal?.throwIfAborted();
+      if (hiddenUnits === 0) {
+        const alphas = choosePenalties(trainPart, validationPart, inputs, outputs, alphaCandidates);
+        const head = fitRidgeHead(trainPart, inputs, outputs, alphas);
+        consider({ hiddenUnits, alphas, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
+        continue;
+      }
+      for (const weightDecay of decayCandidates) {
+        options.signal?.throwIfAborted();
+        const result = trainRegressionHead(trainPart, validationPart, inputs, outputs, { ...trainOptions, hiddenUnits, weightDecay });
+        consider({ hiddenUnits, weightDecay, bestEpoch: result.bestEpoch, validationLoss: result.validationLoss, head: result.head });
+      }
+    }
+    const winner = chosen!;
+    let head = winner.head;
+    const refit = (options.refit ?? true) && validationPart !== undefined;
+    if (refit) {
+      const all = Array.from({ length: rows }, (_, index) => index);
+      featureNormalisation = fitStandardizer(features, inputs);
+      targetNormalisation = fitStandardizer(targets, outputs, mask);
+      const full = dataset(all, featureNormalisation, targetNormalisation);
+      head = winner.alphas
+        ? fitRidgeHead(full, inputs, outputs, winner.alphas)
+        : trainRegressionHead(full, undefined, inputs, outputs, { ...trainOptions, hiddenUnits: winner.hiddenUnits, weightDecay: winner.weightDecay ?? 0, maxEpochs: Math.max(1, winner.bestEpoch) }).head;
+    }
+    const report: TrainingReport = {
+      rows,
+      trainRows: split.train.length,
+      validationRows: split.validation.length,
+      hiddenUnits: winner.hiddenUnits,
+      weightDecay: winner.weightDecay,
+      ridgeAlphas: winner.alphas ? Object.fromEntries(schema.names.map((name, column) => [name, winner.alphas![column]!])) : undefined,
+      bestEpoch: winner.bestEpoch,
+      candidates: tried,
+      validationLoss: winner.validationLoss,
+      refit,
+      featurizeMs: timing.featurizeMs ?? 0,
+      trainMs: performance.now() - started,
+    };
+    tracker.end({ ...report, candidates: tried.length });
+    return new AttributePredictor({ schema, featurizer, head, featureNormalisation, targetNormalisation, trainingReport: { ...report } });
+  }
+
+  /** Returns one score per feature vector: continuous values and values clamped and rounded to the bins. */
+  predictFromFeatures(vectors: readonly Float32Array[]): AttributeScore[] {
+    const inputs = this.featurizer.dimension;
+    const outputs = this.schema.names.length;
+    vectors.forEach((vector, index) => {
+      if (vector.length !== inputs) throw new ShapeError(`feature vector ${index} has ${vector.length} values, the model expects ${inputs}`);
+    });
+    if (vectors.length === 0) return [];
+    const predictions = unstandardize(this.head.forward(standardize(flatten(vectors, inputs), this.featureNormalisation), vectors.length), this.targetNormalisation);
+    return vectors.map((_, row) => {
+      const values: Record<string, number> = {};
+      const rounded: Record<string, number> = {};
+      this.schema.attributes.forEach((definition, column) => {
+        const value = predictions[row * outputs + column]!;
+        values[definition.name] = value;
+        rounded[definition.name] = clampToScale(value, definition);
+      });
+      return { values: Object.freeze(values), rounded: Object.freeze(rounded) };
+    });
+  }
+
+  /** Returns one score per input, in order (featurized in batches of 64). */
+  async predict(inputs: readonly ScoringInput[], options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<AttributeScore[]> {
+    const features = await featurizeAll(this.featurizer, inputs, options.batchSize ?? 64, undefined, options.signal);
+    return this.predictFromFeatures(features);
+  }
+
+  /** Returns one score per input, in order (the AttributeScorer interface; same as `predict`). */
+  score(inputs: readonly ScoringInput[]): Promise<AttributeScore[]> {
+    return this.predict(inputs);
+  }
+
+  /** Writes config.json and model.safetensors into `directory` (created when missing); returns the directory. */
+  async save(directory: string): Promise<string> {
+    await mkdir(directory, { recursive: true });
+    const config: PredictorConfig = {
+      format: PREDICTOR_FORMAT,
+      formatVersion: PREDICTOR_FORMAT_VERSION,
+      schema: { attributes: this.schema.attributes.map((definition) => ({ ...definition })) },
+      featurizer: {
+        id: this.featurizer.id,
+        dimension: this.featurizer.dimension,
+        ...(isDescribedFeaturizer(this.featurizer) ? { description: this.featurizer.description } : {}),
+      },
+      head: { ...this.head.config },
+      normalisation: {
+        featureMean: [...this.featureNormalisation.mean],
+        featureStd: [...this.featureNormalisation.std],
+        targetMean: [...this.targetNormalisation.mean],
+        targetStd: [...this.targetNormalisation.std],
+      },
+      ...(this.trainingReport ? { training: { ...this.trainingReport } } : {}),
+    };
+    const weights = encodeSafetensors(this.head.parameters, { format: PREDICTOR_FORMAT, featurizer: this.featurizer.id });
+    const writeAtomically = async (name: string, data: string | Uint8Array) => {
+      const target = join(directory, name);
+      const temporary = `${target}.${process.pid}.tmp`;
+      await writeFile(temporary, data);
+      await rename(temporary, target);
+    };
+    await writeAtomically(PREDICTOR_FILES.weights, weights);
+    await writeAtomically(PREDICTOR_FILES.config, `${JSON.stringify(config, null, 2)}\n`);
+    return directory;
+  }
+
+  /**
+   * Returns the predictor saved in `directory`. Pass the featurizer it was trained with (required for a
+   * caller-wired decoder featurizer); otherwise it is rebuilt from the saved description. A featurizer
+   * whose id differs from the saved one is refused with a ModelFormatError.
+   */
+  static async load(directory: string, options: { featurizer?: Featurizer } = {}): Promise<AttributePredictor> {
+    const configPath = join(directory, PREDICTOR_FILES.config);
+    const weightsPath = join(directory, PREDICTOR_FILES.weights);
+    let text: string;
+    try {
+      text = await readFile(configPath, 'utf8');
+    } catch (cause) {
+      throw new ModelFormatError('cannot read the predictor config', { file: configPath, cause, hint: 'pass a folder written by AttributePredictor.save' });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new ModelFormatError('config.json is not valid JSON', { file: configPath, cause });
+    }
+    const { config, schema } = parsePredictorConfig(json, configPath);
+    let featurizer = options.featurizer;
+    if (!featurizer) {
+      if (!config.featurizer.description) {
+        throw new ModelFormatError(`the model was trained with featurizer ${config.featurizer.id}, which cannot be rebuilt from its config`, {
+          file: configPath,
+          field: 'featurizer',
+          hint: 'pass the same featurizer: AttributePredictor.load(dir, { featurizer })',
+        });
+      }
+      featurizer = createFeaturizer(config.featurizer.description);
+    }
+    if (featurizer.id !== config.featurizer.id || featurizer.dimension !== config.featurizer.dimension) {
+      throw new ModelFormatError(
+        `the model was trained with featurizer ${config.featurizer.id} (${config.featurizer.dimension} features) and cannot be used with ${featurizer.id} (${featurizer.dimension} features)`,
+        { file: configPath, field: 'featurizer.id', hint: 'features of another featurizer mean nothing to this head: use the featurizer it was trained with, or retrain' },
+      );
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(weightsPath));
+    } catch (cause) {
+      throw new ModelFormatError('cannot read the predictor weights', { file: weightsPath, cause });
+    }
+    const { tensors } = decodeSafetensors(bytes, weightsPath);
+    const head = RegressionHead.fromParameters(config.head, tensors);
+    const normalisation = config.normalisation;
+    return new AttributePredictor({
+      schema,
+      featurizer,
+      head,
+      featureNormalisation: { mean: Float32Array.from(normalisation.featureMean), std: Float32Array.from(normalisation.featureStd) },
+      targetNormalisation: { mean: Float32Array.from(normalisation.targetMean), std: Float32Array.from(normalisation.targetStd) },
+      ...(config.training ? { trainingReport: config.training } : {}),
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import { InvalidOptionError, ShapeError, type Featurizer, type ScoringInput } from '@steerlm/core';
+import { isDescribedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizer-description';
+
+/** Returns a featurizer whose vectors are the parts' vectors joined end to end, in order. */
+export function concatenateFeaturizers(parts: readonly Featurizer[]): Featurizer | DescribedFeaturizer {
+  if (parts.length === 0) throw new InvalidOptionError('concatenateFeaturizers needs at least one featurizer', { option: 'parts' });
+  const dimension = parts.reduce((sum, part) => sum + part.dimension, 0);
+  const featurizer: Featurizer = {
+    specificationVersion: 'v1',
+    id: `concat(${parts.map((part) => part.id).join('|')})`,
+    dimension,
+    async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
+      const vectors = inputs.map(() => new Float32Array(dimension));
+      let offset = 0;
+      for (const part of parts) {
+        const partVectors = await part.featurize(inputs);
+        partVectors.forEach((vector, index) => {
+          if (vector.length !== part.dimension) throw new ShapeError(`featurizer ${part.id} returned ${vector.length} values, declared ${part.dimension}`);
+          vectors[index]!.set(vector, offset);
+        });
+        offset += part.dimension;
+      }
+      return vectors;
+    },
+    async dispose(): Promise<void> {
+      for (const part of parts) await part.dispose?.();
+    },
+  };
+  if (!parts.every(isDescribedFeaturizer)) return featurizer;
+  const description: FeaturizerDescription = { type: 'concatenated', options: {}, parts: parts.map((part) => part.description) };
+  return { ...featurizer, description };
+}

@@ -1,0 +1,46 @@
+import { InvalidOptionError, ModelFormatError, type Featurizer } from '@steerlm/core';
+import { concatenateFeaturizers } from './concatenated';
+import type { FeaturizerDescription } from './featurizer-description';
+import { createHashedNgramsFeaturizer, type HashedNgramsOptions } from './hashed-ngrams';
+import { createTextStatisticsFeaturizer, type TextStatisticsOptions } from './text-statistics';
+import { createTransformersFeaturizer, type TransformersFeaturizerOptions } from './transformers-feature-extraction';
+import { createUseLiteFeaturizer, type UseLiteOptions } from './use-lite';
+
+/** The featurizer names `createFeaturizerByName` knows (join several with `+`). */
+export const FEATURIZER_NAMES = Object.freeze(['hashed-ngrams', 'text-statistics', 'use-lite'] as const);
+
+/**
+ * Returns the featurizer a saved description names (hashed-ngrams, text-statistics, use-lite,
+ * transformers, concatenated). A caller-wired decoder featurizer cannot be rebuilt: pass it instead.
+ */
+export function createFeaturizer(description: FeaturizerDescription): Featurizer {
+  switch (description?.type) {
+    case 'hashed-ngrams':
+      return createHashedNgramsFeaturizer(description.options as HashedNgramsOptions);
+    case 'text-statistics':
+      return createTextStatisticsFeaturizer(description.options as TextStatisticsOptions);
+    case 'use-lite':
+      return createUseLiteFeaturizer(description.options as UseLiteOptions);
+    case 'transformers':
+      return createTransformersFeaturizer(description.options as unknown as TransformersFeaturizerOptions);
+    case 'concatenated':
+      return concatenateFeaturizers((description.parts ?? []).map(createFeaturizer));
+    default:
+      throw new ModelFormatError(`unknown featurizer type ${JSON.stringify(description?.type)}`, {
+        field: 'featurizer.description.type',
+        hint: 'pass the featurizer the model was trained with to AttributePredictor.load(dir, { featurizer })',
+      });
+  }
+}
+
+/** Returns a featurizer from a name such as `use-lite+text-statistics` (parts joined with `+`, default options). */
+export function createFeaturizerByName(name: string): Featurizer {
+  const parts = name.split('+').map((part) => part.trim());
+  const featurizers = parts.map((part) => {
+    if (part === 'hashed-ngrams') return createHashedNgramsFeaturizer();
+    if (part === 'text-statistics') return createTextStatisticsFeaturizer();
+    if (part === 'use-lite') return createUseLiteFeaturizer();
+    throw new InvalidOptionError(`unknown featurizer ${JSON.stringify(part)}`, { option: 'featurizer', hint: `choose from ${FEATURIZER_NAMES.join(', ')}, joined with +` });
+  });
+  return featurizers.length === 1 ? featurizers[0]! : concatenateFeaturizers(featurizers);
+}

@@ -1,0 +1,119 @@
+import {
+  conditionPrompt,
+  conversationToNemoRecord,
+  formatAttributes,
+  InvalidOptionError,
+  ProgressTracker,
+  steerlmTemplate,
+  type AttributeSchema,
+  type AttributeScorer,
+  type AttributeValues,
+  type GenerateOptions,
+  type LanguageModel,
+  type NemoRecord,
+  type ProgressListener,
+} from '@steerlm/core';
+import { pickCombination } from './attribute-combinations';
+import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
+import { checkCount } from './check-count';
+import { openResumableJsonlWriter } from './resumable-jsonl-writer';
+import { runPool } from './run-pool';
+import { responseText, sampleOptions } from './sampling-defaults';
+import { deriveSeed } from './seeded-random';
+
+/** A VALUE_TO_TEXT NeMo record of one bootstrapped sample, keyed by prompt id and sample index. */
+export interface BootstrapRecord extends NemoRecord {
+  readonly prompt_id: string;
+  readonly sample_index: number;
+  /** The attribute string the response was generated under (its label is the re-annotation). */
+  readonly requested_label: string;
+}
+
+export interface BootstrapOptions {
+  readonly prompts: readonly BootstrapPrompt[];
+  /** The combinations to draw from (see collectAttributeCombinations). */
+  readonly combinations: readonly AttributeValues[];
+  /** The attribute-conditioned model that answers (local or createOpenAICompatibleModel). */
+  readonly model: LanguageModel;
+  /** Re-annotates every response; its rounded values become the record's label. */
+  readonly scorer: AttributeScorer;
+  /** The JSONL file records are appended to; an existing file is resumed. */
+  readonly output: string;
+  /** Responses per prompt (default 1). */
+  readonly samplesPerPrompt?: number;
+  /** Seeds the combination draws and each sample (default 0). */
+  readonly seed?: number;
+  /** Sampling settings (default top-k 50, temperature 1, 512 tokens); seeds are derived per sample. */
+  readonly sampling?: Omit<GenerateOptions, 'seed' | 'signal'>;
+  /** The schema of labels (default: the scorer's). */
+  readonly schema?: AttributeSchema;
+  /** Prompts processed at once (default 4). */
+  readonly concurrency?: number;
+  readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+export interface BootstrapSummary {
+  /** Records written by this run. */
+  readonly written: number;
+  /** Records found from an earlier run and kept. */
+  readonly resumed: number;
+  /** prompts × samplesPerPrompt. */
+  readonly total: number;
+  readonly elapsedMs: number;
+}
+
+/** Returns the resume key of a bootstrap record: `prompt id` + NUL + `sample index`. */
+export function bootstrapRecordKey(record: Pick<BootstrapRecord, 'prompt_id' | 'sample_index'>): string {
+  if (typeof record.prompt_id !== 'string' || !Number.isInteger(record.sample_index)) throw new InvalidOptionError('a bootstrap record needs prompt_id and sample_index');
+  return `${record.prompt_id}\u0000${record.sample_index}`;
+}
+
+/**
+ * Runs the SteerLM bootstrap (§3.4) and returns its summary: for each prompt, one combination drawn
+ * uniformly (seeded by prompt id), `samplesPerPrompt` responses from `model` conditioned on it,
+ * each re-annotated by `scorer` and appended as a VALUE_TO_TEXT NeMo record. Records already in
+ * `output` are kept, so a killed run resumes without duplicates or gaps.
+ */
+export async function runBootstrap(options: BootstrapOptions): Promise<BootstrapSummary> {
+  checkPrompts(options.prompts);
+  const samplesPerPrompt = options.samplesPerPrompt ?? 1;
+  const concurrency = options.concurrency ?? 4;
+  const seed = options.seed ?? 0;
+  checkCount('samplesPerPrompt', samplesPerPrompt, 1);
+  checkCount('concurrency', concurrency, 1);
+  checkCount('seed', seed, 0);
+  const schema = options.schema ?? options.scorer.schema;
+  const startedAt = performance.now();
+  const writer = await openResumableJsonlWriter<BootstrapRecord>(options.output, bootstrapRecordKey);
+  const total = options.prompts.length * samplesPerPrompt;
+  const tracker = new ProgressTracker('bootstrap', { total: total - writer.resumed, unit: 'samples', listeners: [options.onProgress] });
+  if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'bootstrap', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
+  let written = 0;
+  try {
+    await runPool(options.prompts, concurrency, async (prompt) => {
+      const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter((index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })));
+      if (missing.length === 0) return;
+      const attributes = pickCombination(options.combinations, prompt.id, seed);
+      const text = conditionPrompt({ ...(prompt.system !== undefined ? { system: prompt.system } : {}), turns: prompt.turns, attributes, schema });
+      const responses = await Promise.all(
+        missing.map((index) => options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
+      );
+      const scores = await options.scorer.score(responses.map((response) => ({ ...(prompt.system !== undefined ? { system: prompt.system } : {}), context: prompt.turns, response: responseText(response) })));
+      for (const [position, index] of missing.entries()) {
+        const record = conversationToNemoRecord(
+          { ...(prompt.system !== undefined ? { system: prompt.system } : {}), turns: [...prompt.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: scores[position]!.rounded }] },
+          { schema, type: 'VALUE_TO_TEXT' },
+        );
+        await writer.write({ ...record, prompt_id: prompt.id, sample_index: index, requested_label: formatAttributes(attributes, schema) });
+        written += 1;
+        tracker.step(written, 1, { completionTokens: responses[position]!.usage.completionTokens });
+      }
+    });
+  } finally {
+    await writer.close();
+  }
+  const summary: BootstrapSummary = { written, resumed: writer.resumed, total, elapsedMs: performance.now() - startedAt };
+  tracker.end({ ...summary });
+  return summary;
+}

@@ -1,0 +1,147 @@
+import {
+  conditionPrompt,
+  formatAttributes,
+  ProgressTracker,
+  steerlmTemplate,
+  type AttributeSchema,
+  type AttributeScorer,
+  type AttributeValues,
+  type GenerateOptions,
+  type LanguageModel,
+  type ProgressListener,
+} from '@steerlm/core';
+import { attributeLogProbability, type AttributeProbabilityOptions } from './attribute-log-probability';
+import { pickCombination } from './attribute-combinations';
+import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
+import { openResumableJsonlWriter } from './resumable-jsonl-writer';
+import { checkCount } from './check-count';
+import { runPool } from './run-pool';
+import { responseText, sampleOptions } from './sampling-defaults';
+import { deriveSeed } from './seeded-random';
+
+/** One sampled response with the three log-probabilities SteerLM 2.0's importance weights need. */
+export interface SteerLM2Response {
+  readonly from: 'Assistant';
+  readonly value: string;
+  /** log P(a | x, y): the attribute model's Beta-bin probability of the label. */
+  readonly 'log(P(a|x,y))': number;
+  /** log P(y | x): the unconditioned model's log-probability of the response. */
+  readonly 'log(P(y|x))': number;
+  /** log Q'(y | a, x): the sampling SteerLM model's log-probability of the response under the label. */
+  readonly 'log(Q(y|a,x))': number;
+}
+
+/** A NeMo-Aligner SteerLM 2.0 training record (one JSONL line), keyed by `prompt_id`. */
+export interface SteerLM2Record {
+  readonly system: string;
+  readonly prompt_turns: readonly { readonly from: 'User' | 'Assistant'; readonly value: string }[];
+  /** The attribute string a the responses were sampled under. */
+  readonly label: string;
+  readonly responses: readonly SteerLM2Response[];
+  readonly prompt_id: string;
+}
+
+export interface SteerLM2DataOptions {
+  readonly prompts: readonly BootstrapPrompt[];
+  readonly combinations: readonly AttributeValues[];
+  /** Q'(y|a,x): the SteerLM model that samples the responses and scores them under the label. */
+  readonly policy: LanguageModel;
+  /** P(y|x): the model scoring responses to the unconditioned prompt (e.g. the SFT model; may be the policy). */
+  readonly reference: LanguageModel;
+  /** The attribute prediction model: continuous predictions on the schema's scale. */
+  readonly scorer: AttributeScorer;
+  readonly output: string;
+  /** Responses per prompt (default 4). */
+  readonly samplesPerPrompt?: number;
+  readonly seed?: number;
+  readonly sampling?: Omit<GenerateOptions, 'seed' | 'signal'>;
+  readonly schema?: AttributeSchema;
+  readonly concurrency?: number;
+  /** The Beta mapping of predictions (default α = 24 r, β = 24 − α). */
+  readonly attributeProbability?: AttributeProbabilityOptions;
+  /**
+   * Score `y + "\n<extra_id_1>"` (default true), the tokens NeMo-Aligner's SteerLM2Dataset trains on;
+   * false scores the response text alone.
+   */
+  readonly scoreEndOfTurn?: boolean;
+  readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+export interface SteerLM2DataSummary {
+  /** Records (prompts) written by this run. */
+  readonly written: number;
+  /** Records found from an earlier run and kept. */
+  readonly resumed: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Writes SteerLM 2.0 training data and returns its summary: for each prompt x, a combination a drawn
+ * as in the bootstrap, n responses y ~ Q'(y|a,x), and per response log P(a|x,y) (Beta bins over the
+ * scorer's predictions), log P(y|x) (reference model, unconditioned prompt) and log Q'(y|a,x)
+ * (policy, conditioned prompt), one NeMo-Aligner SteerLM2 record per prompt, resumable by prompt id.
+ */
+export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promise<SteerLM2DataSummary> {
+  checkPrompts(options.prompts);
+  const samplesPerPrompt = options.samplesPerPrompt ?? 4;
+  const concurrency = options.concurrency ?? 4;
+  const seed = options.seed ?? 0;
+  checkCount('samplesPerPrompt', samplesPerPrompt, 1);
+  checkCount('concurrency', concurrency, 1);
+  checkCount('seed', seed, 0);
+  const schema = options.schema ?? options.scorer.schema;
+  const endOfTurn = (options.scoreEndOfTurn ?? true) ? `\n${steerlmTemplate.stopStrings[0]}` : '';
+  const startedAt = performance.now();
+  const writer = await openResumableJsonlWriter<SteerLM2Record>(options.output, (record) => record.prompt_id);
+  const tracker = new ProgressTracker('steerlm2-data', { total: options.prompts.length - writer.resumed, unit: 'prompts', listeners: [options.onProgress] });
+  if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
+  let written = 0;
+  try {
+    await runPool(options.prompts, concurrency, async (prompt) => {
+      if (writer.has(prompt.id)) return;
+      const attributes = pickCombination(options.combinations, prompt.id, seed);
+      // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.
+      const turns = prompt.turns.map(({ role, text }) => ({ role, text }));
+      const system = prompt.system !== undefined ? { system: prompt.system } : {};
+      const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
+      const unconditioned = conditionPrompt({ ...system, turns, schema });
+      const samples = await Promise.all(
+        Array.from({ length: samplesPerPrompt }, async (_, index) =>
+          responseText(await options.policy.generate(conditioned, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
+        ),
+      );
+      const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
+      const responses = await Promise.all(
+        samples.map(async (sample, index): Promise<SteerLM2Response> => {
+          const [reference, policy] = await Promise.all([
+            options.reference.logProbability(unconditioned, sample + endOfTurn),
+            options.policy.logProbability(conditioned, sample + endOfTurn),
+          ]);
+          return {
+            from: 'Assistant',
+            value: sample,
+            'log(P(a|x,y))': attributeLogProbability(scores[index]!.values, attributes, schema, options.attributeProbability),
+            'log(P(y|x))': reference.logProbability,
+            'log(Q(y|a,x))': policy.logProbability,
+          };
+        }),
+      );
+      await writer.write({
+        system: prompt.system ?? steerlmTemplate.defaultSystem,
+        prompt_turns: turns.map(({ role, text }) => ({ from: role === 'user' ? 'User' : 'Assistant', value: text })),
+        label: formatAttributes(attributes, schema),
+        responses,
+        prompt_id: prompt.id,
+      });
+      written += 1;
+      tracker.step(written, 1, { responses: responses.length });
+    });
+  } finally {
+    await writer.close();
+  }
+  const summary: SteerLM2DataSummary = { written, resumed: writer.resumed, total: options.prompts.length, elapsedMs: performance.now() - startedAt };
+  tracker.end({ ...summary });
+  return summary;
+}

@@ -1,0 +1,13 @@
+import type { OptionSpecs } from '../cli';
+import { BUILTIN_MODELS, SCHEMA_NAMES } from '../models';
+
+/** The options of commands that run a model: which model and which attribute schema. */
+export const MODEL_OPTIONS = {
+  model: {
+    kind: 'string',
+    valueName: 'FOLDER',
+    required: true,
+    description: `a model folder (config.json, safetensors, tokenizer.json) or a built-in model (${BUILTIN_MODELS.join(', ')})`,
+  },
+  schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema the model was trained with' },
+} as const satisfies OptionSpecs;

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { runCommandInProcess } from '../cli';
+
+const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  const lines = createInterface({ input: stream });
+  for await (const line of lines) return line;
+  throw new Error('the server printed nothing');
+}
+
+describe('steerlm serve', () => {
+  it('serves in process until its signal aborts, then drains and stops', async () => {
+    const controller = new AbortController();
+    const running = runCommandInProcess(['serve', '--model', 'attribute-echo', '--port', '0', '--json'], { signal: controller.signal });
+    // The started line comes first on stdout; poll the in-process run through /health once it exists.
+    let url: string | undefined;
+    for (let attempt = 0; attempt < 100 && url === undefined; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      url = (globalThis as { __steerlmServeUrl?: string }).__steerlmServeUrl;
+      if (url === undefined) break;
+    }
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(0);
+    const [started, ...rest] = run.stdout.trim().split('\n');
+    expect(JSON.parse(started!)).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), model: 'attribute-echo', backend: 'none' });
+    expect(JSON.parse(rest.join('\n'))).toMatchObject({ stopped: true });
+  });
+
+  it('refuses a public host without an API key (exit 2)', async () => {
+    const run = await runCommandInProcess(['serve', '--model', 'attribute-echo', '--host', '0.0.0.0', '--port', '0']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('refusing to listen on 0.0.0.0 without an API key');
+    expect(run.stderr).toContain('--api-key');
+  });
+
+  it.runIf(existsSync(bin) || process.env.CI === 'true')('runs as a process: answers, then finishes an in-flight stream on SIGTERM and exits 0', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--model', 'attribute-echo', '--port', '0', '--word-delay', '40', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { url } = JSON.parse(await firstLine(child.stdout)) as { url: string };
+    expect(stderr).toContain('backend none');
+    const streamed = fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], stream: true, steerlm: { attributes: { humor: 2 } } }),
+    }).then((response) => response.text());
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    child.kill('SIGTERM');
+    const text = await streamed;
+    expect(text).toContain('humor two');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('shutting down');
+  });
+});

@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import { defineCommand } from '../cli';
+import { loadLanguageModel, schemaByName } from '../models';
+import { startSteeringServer } from '../server';
+import { MODEL_OPTIONS } from './model-options';
+
+/** `steerlm serve`: the OpenAI-compatible steering server and its playground. */
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'serve a model over an OpenAI-compatible API with steering attributes, plus a playground page',
+  options: {
+    ...MODEL_OPTIONS,
+    host: { kind: 'string', default: '127.0.0.1', description: 'the interface to bind; any non-loopback one needs --api-key' },
+    port: { kind: 'integer', min: 0, default: 8000, description: 'the port (0 picks a free one)' },
+    'api-key': { kind: 'string', valueName: 'SECRET', description: 'require "Authorization: Bearer SECRET" on /v1 routes (or set STEERLM_API_KEY)' },
+    cors: { kind: 'string', valueName: 'ORIGIN', description: 'allow browser calls from this origin (CORS is off without it)' },
+    concurrency: { kind: 'integer', min: 1, default: 2, description: 'requests generating at once' },
+    queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
+    'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
+    'max-prompt-characters': { kind: 'integer', min: 1, default: 32_768, description: 'the largest prompt in characters' },
+    'max-body-bytes': { kind: 'integer', min: 1024, default: 262_144, description: 'the largest request body' },
+    'request-timeout': { kind: 'integer', min: 1, default: 120, valueName: 'SECONDS', description: 'seconds a request may take, queue included' },
+    'shutdown-grace': { kind: 'integer', min: 0, default: 30, valueName: 'SECONDS', description: 'seconds in-flight requests get to finish on SIGTERM' },
+    'word-delay': { kind: 'integer', min: 0, default: 0, valueName: 'MS', description: 'attribute-echo only: milliseconds per streamed word' },
+    'no-playground': { kind: 'boolean', description: 'do not serve the playground page at /' },
+  },
+  details: `Routes: POST /v1/chat/completions, POST /v1/completions (stream: true for SSE), GET /v1/models,
+GET /v1/steerlm/schema, GET /health, GET / (playground). Steer with "steerlm": { "attributes": { "humor": 4 } }.
+Stops on SIGTERM/SIGINT after in-flight requests finish. See docs/server-api.md.
+
+Example:
+  steerlm serve --model runs/sft/final --port 8000
+  steerlm serve --model attribute-echo --port 0 --json    # prints {"url": …} once listening`,
+  async run(values, _positionals, context) {
+    const schema = schemaByName(values.schema);
+    const loaded = await loadLanguageModel(values.model, { wordDelayMs: values['word-delay'] });
+    const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
+    const server = await startSteeringServer({
+      model: loaded.model,
+      schema,
+      host: values.host,
+      port: values.port,
+      ...(apiKey ? { apiKey } : {}),
+      ...(values.cors !== undefined ? { corsOrigin: values.cors } : {}),
+      maxConcurrent: values.concurrency,
+      maxQueued: values.queue,
+      maxTokens: values['max-tokens'],
+      maxPromptCharacters: values['max-prompt-characters'],
+      maxBodyBytes: values['max-body-bytes'],
+      requestTimeoutMs: values['request-timeout'] * 1000,
+      playground: values['no-playground'] !== true,
+      log: (line) => context.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    const started = { url: server.url, openaiBaseURL: `${server.url}/v1`, model: loaded.model.modelId, backend: loaded.backend, device: loaded.device };
+    if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    context.note(`OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue})${apiKey ? ', API key required' : ''}`);
+    if (values['no-playground'] !== true) context.note(`playground at ${server.url}/`);
+    if (!context.signal.aborted) await once(context.signal, 'abort');
+    context.note('shutting down: finishing requests in flight…');
+    await server.close({ graceMs: values['shutdown-grace'] * 1000 });
+    context.note('stopped');
+    return { ...started, stopped: true };
+  },
+});

@@ -1,0 +1,4 @@
+export { AttributeEchoModel, type AttributeEchoModelOptions } from './attribute-echo-model';
+export { BUILTIN_MODELS, loadLanguageModel, type LoadedLanguageModel } from './load-language-model';
+export { parseAttributeOption } from './parse-attribute-option';
+export { SCHEMA_NAMES, schemaByName } from './schema-by-name';

@@ -1,0 +1,39 @@
+import { stat } from 'node:fs/promises';
+import { InvalidOptionError, type LanguageModel } from '@steerlm/core';
+import { AttributeEchoModel } from './attribute-echo-model';
+
+/** The built-in model names `--model` accepts besides a model folder. */
+export const BUILTIN_MODELS = Object.freeze(['attribute-echo'] as const);
+
+/** A loaded model and what to report about where it runs. */
+export interface LoadedLanguageModel {
+  readonly model: LanguageModel;
+  /** The compute backend, e.g. `webgpu`, `wasm`, `cpu`, or `none` for built-in models. */
+  readonly backend: string;
+  /** The device in words, e.g. `mesa llvmpipe (software)`. */
+  readonly device: string;
+}
+
+/**
+ * Returns the model `--model` names: a built-in (`attribute-echo`, a weightless model that spells out
+ * the requested attributes) or a Hugging Face-style model folder (config.json, safetensors, tokenizer),
+ * loaded on the best available backend.
+ */
+export async function loadLanguageModel(name: string, options: { wordDelayMs?: number } = {}): Promise<LoadedLanguageModel> {
+  if (name === 'attribute-echo') {
+    return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
+  }
+  const folder = await stat(name).catch(() => undefined);
+  if (!folder?.isDirectory()) {
+    throw new InvalidOptionError(`--model ${JSON.stringify(name)} is neither a model folder nor a built-in model`, {
+      option: 'model',
+      hint: `give a folder with config.json, model.safetensors and tokenizer.json (e.g. one "steerlm sft train" wrote), or one of: ${BUILTIN_MODELS.join(', ')}`,
+    });
+  }
+  const sft = await import('@steerlm/sft');
+  const selection = await sft.selectBackend();
+  const decoder = await sft.DecoderModel.load(name);
+  const tokenizer = await sft.loadTokenizer(name);
+  const device = selection.features ? `${selection.reason}` : selection.reason;
+  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId: name.replace(/\/+$/, '').split('/').at(-1) ?? name }), backend: selection.backend, device };
+}

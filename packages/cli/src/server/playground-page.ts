@@ -1,0 +1,197 @@
+export interface PlaygroundPageOptions {
+  /** The served model's name, shown in the title. */
+  readonly modelId: string;
+  /** Show an API key field (the server was started with --api-key). */
+  readonly needsApiKey: boolean;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+const style = `
+  :root { font-family: system-ui, sans-serif; color: #1d1d1f; background: #f7f7f8; }
+  body { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem; }
+  h1 { font-size: 1.3rem; margin: 0.2rem 0 1rem; }
+  textarea { width: 100%; min-height: 5rem; font: inherit; padding: 0.5rem; box-sizing: border-box; }
+  .row { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; margin: 0.6rem 0; }
+  .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+  .columns.single { grid-template-columns: 1fr; }
+  .columns.single #panel-b { display: none; }
+  .panel { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem; }
+  .panel h2 { font-size: 1rem; margin: 0 0 0.5rem; }
+  .slider { display: grid; grid-template-columns: 8.5rem 1fr 1.5rem; gap: 0.5rem; align-items: center; font-size: 0.9rem; }
+  .label { font-family: ui-monospace, monospace; font-size: 0.8rem; color: #555; margin: 0.4rem 0; word-break: break-all; }
+  pre { white-space: pre-wrap; min-height: 6rem; background: #fafafa; border: 1px solid #eee; padding: 0.6rem; margin: 0; }
+  button { font: inherit; padding: 0.45rem 1.2rem; border-radius: 6px; border: 1px solid #0a58ca; background: #0d6efd; color: #fff; cursor: pointer; }
+  button:disabled { opacity: 0.6; cursor: default; }
+  #status { color: #555; font-size: 0.9rem; }
+`;
+
+const script = `
+(() => {
+  const byId = (id) => document.getElementById(id);
+  const sides = ['a', 'b'];
+  let schema = null;
+
+  function headers() {
+    const result = { 'content-type': 'application/json' };
+    const key = byId('api-key');
+    if (key && key.value) result.authorization = 'Bearer ' + key.value;
+    return result;
+  }
+
+  function values(side) {
+    const result = {};
+    for (const attribute of schema.attributes) result[attribute.name] = Number(byId('slider-' + side + '-' + attribute.name).value);
+    return result;
+  }
+
+  function showLabel(side) {
+    byId('label-' + side).textContent = schema.attributes.map((attribute) => attribute.name + ':' + byId('slider-' + side + '-' + attribute.name).value).join(',');
+  }
+
+  function buildSliders(side) {
+    const box = byId('sliders-' + side);
+    box.textContent = '';
+    for (const attribute of schema.attributes) {
+      const row = document.createElement('label');
+      row.className = 'slider';
+      row.title = attribute.description || attribute.name;
+      const name = document.createElement('span');
+      name.textContent = attribute.name;
+      const input = document.createElement('input');
+      input.type = 'range';
+      input.min = String(attribute.min);
+      input.max = String(attribute.max);
+      input.step = '1';
+      input.value = String(attribute.default ?? attribute.min);
+      input.id = 'slider-' + side + '-' + attribute.name;
+      input.setAttribute('aria-label', side.toUpperCase() + ' ' + attribute.name);
+      const shown = document.createElement('output');
+      shown.id = 'value-' + side + '-' + attribute.name;
+      shown.textContent = input.value;
+      input.addEventListener('input', () => { shown.textContent = input.value; showLabel(side); });
+      row.append(name, input, shown);
+      box.append(row);
+    }
+    showLabel(side);
+  }
+
+  async function loadSchema() {
+    const response = await fetch('/v1/steerlm/schema', { headers: headers() });
+    const body = await response.json();
+    if (!response.ok) { byId('status').textContent = 'Cannot load the schema: ' + (body.error ? body.error.message : response.status); return; }
+    schema = body;
+    sides.forEach(buildSliders);
+    byId('max-tokens').max = String(body.limits.max_tokens);
+    byId('send').disabled = false;
+    byId('status').textContent = 'Ready: ' + body.attributes.length + ' attributes, template ' + body.template + '.';
+  }
+
+  async function run(side) {
+    const output = byId('output-' + side);
+    output.textContent = '';
+    output.dataset.done = 'false';
+    try {
+      const response = await fetch('/v1/chat/completions', {
+        method: 'POST',
+        headers: headers(),
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: byId('prompt').value }],
+          max_tokens: Number(byId('max-tokens').value),
+          temperature: Number(byId('temperature').value),
+          stream: true,
+          steerlm: { attributes: values(side) },
+        }),
+      });
+      if (!response.ok) {
+        const body = await response.json().catch(() => null);
+        output.textContent = 'Error ' + response.status + ': ' + (body && body.error ? body.error.message : response.statusText);
+        return;
+      }
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\\n\\n')) !== -1) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          for (const line of event.split('\\n')) {
+            if (!line.startsWith('data: ')) continue;
+            const data = line.slice(6);
+            if (data === '[DONE]') continue;
+            const chunk = JSON.parse(data);
+            if (chunk.error) { output.textContent += '\\n[error] ' + chunk.error.message; continue; }
+            const choice = chunk.choices && chunk.choices[0];
+            if (choice && choice.delta && choice.delta.content) output.textContent += choice.delta.content;
+          }
+        }
+      }
+    } catch (error) {
+      output.textContent += '\\n[error] ' + error.message;
+    } finally {
+      output.dataset.done = 'true';
+    }
+  }
+
+  async function send() {
+    byId('send').disabled = true;
+    byId('status').textContent = 'Generating…';
+    const compare = byId('compare').checked;
+    await Promise.all(compare ? sides.map(run) : [run('a')]);
+    byId('status').textContent = 'Done.';
+    byId('send').disabled = false;
+  }
+
+  byId('compare').addEventListener('change', (event) => byId('columns').classList.toggle('single', !event.target.checked));
+  byId('send').addEventListener('click', send);
+  byId('prompt').addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) send(); });
+  const key = byId('api-key');
+  if (key) key.addEventListener('change', loadSchema);
+  loadSchema().catch((error) => { byId('status').textContent = 'Cannot load the schema: ' + error.message; });
+})();
+`;
+
+/** Returns the playground's self-contained HTML (inline CSS and JS, no external resources). */
+export function playgroundPage(options: PlaygroundPageOptions): string {
+  const apiKeyField = options.needsApiKey
+    ? '<label>API key <input id="api-key" type="password" autocomplete="off" size="24"></label>'
+    : '';
+  const panel = (side: string, title: string): string => `
+    <section class="panel" id="panel-${side}">
+      <h2>${title}</h2>
+      <div id="sliders-${side}"></div>
+      <div class="label" id="label-${side}"></div>
+      <pre id="output-${side}" aria-live="polite"></pre>
+    </section>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>SteerLM playground · ${escapeHtml(options.modelId)}</title>
+<style>${style}</style>
+</head>
+<body>
+<h1>SteerLM playground · <code>${escapeHtml(options.modelId)}</code></h1>
+<textarea id="prompt" aria-label="Prompt">Tell me a joke about cats.</textarea>
+<div class="row">
+  <button id="send" disabled>Send</button>
+  <label><input id="compare" type="checkbox" checked> Compare two settings side by side</label>
+  <label>max tokens <input id="max-tokens" type="number" min="1" value="128" style="width:5rem"></label>
+  <label>temperature <input id="temperature" type="number" min="0" max="2" step="0.1" value="0.7" style="width:4rem"></label>
+  ${apiKeyField}
+  <span id="status">Loading the attribute schema…</span>
+</div>
+<div class="columns" id="columns">${panel('a', 'Setting A')}${panel('b', 'Setting B')}
+</div>
+<script>${script}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ServerRequestError } from './server-request-error';
+
+/** The limits a steering server enforces on every generation request. */
+export interface RequestLimits {
+  /** The largest `max_tokens` a request may ask for (and the default when it asks for none). */
+  readonly maxTokens: number;
+  /** The largest prompt, in characters (all messages together). */
+  readonly maxPromptCharacters: number;
+}
+
+const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
+const messageContent = z.union([z.string(), z.array(textPart).min(1)]);
+
+const chatMessage = z.strictObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant']),
+  content: messageContent,
+  name: z.string().max(64).optional(),
+});
+
+const steerlmField = z.strictObject({
+  /** Attribute values by name; validated against the server's schema afterwards. */
+  attributes: z.record(z.string(), z.int()).optional(),
+  /** Completions only: send the prompt to the model verbatim (it is already a rendered SteerLM prompt). */
+  raw: z.boolean().optional(),
+});
+
+function samplingFields(limits: RequestLimits) {
+  return {
+    model: z.string().max(256).optional(),
+    max_tokens: z.int().min(1).max(limits.maxTokens).nullable().optional(),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().gt(0).max(1).nullable().optional(),
+    top_k: z.int().min(1).nullable().optional(),
+    seed: z.int().nullable().optional(),
+    stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullable().optional(),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+    n: z.literal(1).nullable().optional(),
+    user: z.string().max(256).optional(),
+    steerlm: steerlmField.optional(),
+  };
+}
+
+/** Returns the zod schema of a `/v1/chat/completions` body under `limits`. */
+export function chatCompletionRequestSchema(limits: RequestLimits) {
+  return z.strictObject({
+    ...samplingFields(limits),
+    max_completion_tokens: z.int().min(1).max(limits.maxTokens).nullable().optional(),
+    messages: z.array(chatMessage).min(1),
+  });
+}
+
+/** Returns the zod schema of a `/v1/completions` body under `limits`. */
+export function completionRequestSchema(limits: RequestLimits) {
+  return z.strictObject({
+    ...samplingFields(limits),
+    prompt: z.union([z.string(), z.array(z.string()).length(1)]),
+  });
+}
+
+export type ChatCompletionRequest = z.infer<ReturnType<typeof chatCompletionRequestSchema>>;
+export type CompletionRequest = z.infer<ReturnType<typeof completionRequestSchema>>;
+export type ChatMessageInput = z.infer<typeof chatMessage>;
+
+function describePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
+}
+
+/**
+ * Returns the parsed body when it fits `schema`; otherwise throws a 400 ServerRequestError that names
+ * the first offending field and what it must be.
+ */
+export function parseRequestBody<Schema extends z.ZodType>(schema: Schema, body: unknown): z.infer<Schema> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ServerRequestError('the request body must be a JSON object', { status: 400 });
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const where = describePath(issue.path);
+    const names = issue.keys.map((key) => JSON.stringify(key)).join(', ');
+    throw new ServerRequestError(`unknown field${issue.keys.length > 1 ? 's' : ''} ${names}${where ? ` in ${where}` : ' in the request body'}`, {
+      status: 400,
+      param: where ? `${where}.${issue.keys[0]}` : issue.keys[0]!,
+      hint: 'remove it; this server supports the OpenAI fields it documents plus "steerlm": { "attributes": { … } }',
+    });
+  }
+  const where = describePath(issue.path);
+  throw new ServerRequestError(`${where || 'request body'}: ${issue.message}`, { status: 400, ...(where ? { param: where } : {}) });
+}

@@ -1,0 +1,152 @@
+import { formatAttributes, parseAttributes, STEERLM, type AttributeSchema, type AttributeValues } from '../attributes';
+import { DataFormatError } from '../errors';
+import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type LabelPlacement } from '../prompt-template';
+import type { JsonlSource } from './byte-source';
+import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
+import { openJsonlWriter, type JsonlWriterOptions } from './jsonl-writer';
+import { asRecordError, expectArray, expectNullableString, expectObject, expectString, recordError, type RecordLocation } from './record-location';
+
+/** Who speaks a NeMo turn. */
+export type NemoSpeaker = 'User' | 'Assistant';
+
+/** One turn of a NeMo record; `label` is an attribute string (`quality:4,…`) or null. */
+export interface NemoTurn {
+  readonly from: NemoSpeaker;
+  readonly value: string;
+  readonly label: string | null;
+}
+
+/**
+ * A NeMo-Aligner SteerLM training record (one JSONL line). Other keys a record carries, such as the
+ * `tree_id` NeMo's oasst preprocessing adds, are kept as they are.
+ */
+export interface NemoRecord {
+  readonly system: string;
+  /** The speaker whose turns are masked out of the loss; NeMo's SteerLM data always uses "User". */
+  readonly mask: 'User';
+  readonly type: LabelPlacement;
+  readonly conversations: readonly NemoTurn[];
+  readonly [extra: string]: unknown;
+}
+
+export interface NemoRecordOptions {
+  /** The schema labels are parsed with (default: STEERLM, the nine NeMo-Aligner attributes). */
+  schema?: AttributeSchema;
+}
+
+const speakers: readonly string[] = ['User', 'Assistant'];
+const types: readonly string[] = ['VALUE_TO_TEXT', 'TEXT_TO_VALUE'];
+
+/**
+ * Returns a checked copy of a NeMo record: every field's type, the speakers, the record type and each
+ * label (parsed with the schema). Errors name the field path, e.g. `conversations[2].from`.
+ */
+export function validateNemoRecord(value: unknown, options: NemoRecordOptions & { location?: RecordLocation } = {}): NemoRecord {
+  const location = options.location ?? {};
+  const schema = options.schema ?? STEERLM;
+  const record = expectObject(value, location, undefined, 'a NeMo record');
+  const system = expectString(record, 'system', location);
+  const mask = expectString(record, 'mask', location);
+  if (mask !== 'User') throw recordError(location, 'mask', `expected "User", got ${JSON.stringify(mask)}`, 'NeMo SteerLM records mask the User turns');
+  const type = expectString(record, 'type', location);
+  if (!types.includes(type)) throw recordError(location, 'type', `expected "VALUE_TO_TEXT" or "TEXT_TO_VALUE", got ${JSON.stringify(type)}`);
+  const turns = expectArray(record, 'conversations', location);
+  if (turns.length === 0) throw recordError(location, 'conversations', 'a record needs at least one turn');
+  const conversations = turns.map((turn, index): NemoTurn => {
+    const path = `conversations[${index}]`;
+    const object = expectObject(turn, location, path, 'a turn');
+    const from = expectString(object, 'from', location, `${path}.from`);
+    if (!speakers.includes(from)) throw recordError(location, `${path}.from`, `expected "User" or "Assistant", got ${JSON.stringify(from)}`);
+    const text = expectString(object, 'value', location, `${path}.value`);
+    const label = expectNullableString(object, 'label', location, `${path}.label`);
+    if (label !== null) {
+      try {
+        parseAttributes(label, schema);
+      } catch (error) {
+        throw asRecordError(error, location, `${path}.label`);
+      }
+    }
+    return { ...object, from: from as NemoSpeaker, value: text, label };
+  });
+  return { ...record, system, mask: 'User', type: type as LabelPlacement, conversations };
+}
+
+/**
+ * Returns the conversation a NeMo record holds: speakers become roles and assistant labels become
+ * attributes (an empty label gives `{}`); labels on User turns carry no steering meaning and are dropped.
+ */
+export function nemoRecordToConversation(record: NemoRecord, options: NemoRecordOptions = {}): Conversation {
+  const schema = options.schema ?? STEERLM;
+  const turns = record.conversations.map((turn, index): ConversationTurn => {
+    if (turn.from === 'User') return { role: 'user', text: turn.value };
+    if (turn.label === null) return { role: 'assistant', text: turn.value };
+    let attributes: AttributeValues;
+    try {
+      attributes = parseAttributes(turn.label, schema);
+    } catch (error) {
+      throw asRecordError(error, {}, `conversations[${index}].label`);
+    }
+    return { role: 'assistant', text: turn.value, attributes };
+  });
+  return { system: record.system, turns };
+}
+
+/**
+ * Returns the NeMo record of a conversation (`type` defaults to VALUE_TO_TEXT; a missing system prompt
+ * becomes the default one); assistant attributes become label strings, unlabeled turns get null.
+ */
+export function conversationToNemoRecord(conversation: Conversation, options: NemoRecordOptions & { type?: LabelPlacement } = {}): NemoRecord {
+  const schema = options.schema ?? STEERLM;
+  const conversations = conversation.turns.map((turn, index): NemoTurn => {
+    if (turn.role !== 'user' && turn.role !== 'assistant') {
+      throw new DataFormatError(`turn role must be "user" or "assistant", got ${JSON.stringify(turn.role)}`, { field: `turns[${index}].role` });
+    }
+    if (turn.attributes !== undefined && turn.role === 'user') {
+      throw new DataFormatError('only assistant turns carry attribute labels', { field: `turns[${index}].attributes` });
+    }
+    let label: string | null = null;
+    if (turn.attributes !== undefined) {
+      try {
+        label = formatAttributes(turn.attributes, schema);
+      } catch (error) {
+        throw asRecordError(error, {}, `turns[${index}].attributes`);
+      }
+    }
+    return { from: turn.role === 'user' ? 'User' : 'Assistant', value: turn.text, label };
+  });
+  return { system: conversation.system ?? DEFAULT_SYSTEM_PROMPT, mask: 'User', type: options.type ?? 'VALUE_TO_TEXT', conversations };
+}
+
+export type ReadNemoRecordsOptions = Omit<ReadJsonlOptions, 'validate'> & NemoRecordOptions;
+
+/** Returns a streaming reader of validated NeMo records; invalid records are thrown or skipped like bad lines. */
+export function readNemoRecords(source: JsonlSource, options: ReadNemoRecordsOptions = {}): JsonlReader<NemoRecord> {
+  const { schema, ...rest } = options;
+  return readJsonl<NemoRecord>(source, {
+    ...rest,
+    validate: (value, location) => validateNemoRecord(value, { location, ...(schema ? { schema } : {}) }),
+  });
+}
+
+/**
+ * Writes NeMo records (checked first; a bad one stops the write, naming its 1-based position as the
+ * line) to a JSONL file, replacing it unless `append`; returns how many were written.
+ */
+export async function writeNemoRecords(
+  path: string,
+  records: AsyncIterable<NemoRecord> | Iterable<NemoRecord>,
+  options: JsonlWriterOptions & NemoRecordOptions = {},
+): Promise<number> {
+  const { schema, ...writerOptions } = options;
+  const writer = await openJsonlWriter<NemoRecord>(path, { append: false, ...writerOptions });
+  try {
+    let line = 0;
+    for await (const record of records) {
+      line += 1;
+      await writer.write(validateNemoRecord(record, { location: { file: path, line }, ...(schema ? { schema } : {}) }));
+    }
+  } finally {
+    await writer.close();
+  }
+  return writer.written;
+}

@@ -1,0 +1,1 @@
+export { fleissKappa, ratingsToCounts, type FleissKappaResult } from './fleiss-kappa';

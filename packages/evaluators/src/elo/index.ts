@@ -1,0 +1,2 @@
+export type { Battle, BattleWinner } from './battle';
+export { eloRatings, sequentialElo, type EloOptions, type EloRating, type EloResult } from './elo-ratings';

@@ -1,0 +1,89 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelFormatError } from '@steerlm/core';
+import { writeTextFileAtomically } from '../safetensors/atomic-file';
+import { ConfigFields, expectJsonObject } from './config-fields';
+import { gpt2ConfigToJson, parseGpt2Config, type Gpt2Config } from './gpt2-config';
+import { LLAMA_ARCHITECTURES, llamaConfigToJson, parseLlamaConfig, type LlamaArchitecture, type LlamaConfig } from './llama-config';
+
+/** A decoder config of one of the supported families. */
+export type ModelConfig = LlamaConfig | Gpt2Config;
+
+/** The `architectures[0]` values understood, and their `model_type`. */
+export const SUPPORTED_ARCHITECTURES: Record<string, string> = { ...LLAMA_ARCHITECTURES, GPT2LMHeadModel: 'gpt2' };
+
+/** The largest JSON config file read. */
+const MAX_CONFIG_BYTES = 16_000_000;
+
+function describeSupported(): string {
+  return Object.entries(SUPPORTED_ARCHITECTURES)
+    .map(([architecture, modelType]) => `${architecture} (${modelType})`)
+    .join(', ');
+}
+
+/** Returns the typed config of a parsed Hugging Face `config.json` object (`file` names it in errors). */
+export function parseModelConfig(json: unknown, file?: string): ModelConfig {
+  const object = expectJsonObject(json, 'config.json', file);
+  const fields = new ConfigFields(object, file);
+  const architectures = object.architectures;
+  let architecture: string | undefined;
+  if (architectures !== undefined && architectures !== null) {
+    if (!Array.isArray(architectures) || architectures.length === 0 || typeof architectures[0] !== 'string') {
+      throw fields.error('architectures', `"architectures" must be a non-empty list of class names, got ${JSON.stringify(architectures)}`);
+    }
+    architecture = architectures[0];
+  }
+  const modelType = object.model_type;
+  if (architecture === undefined) {
+    const match = Object.entries(SUPPORTED_ARCHITECTURES).find(([, type]) => type === modelType);
+    if (match === undefined) {
+      throw fields.error('model_type', `unsupported model_type ${JSON.stringify(modelType)} and no "architectures" (supported: ${describeSupported()})`);
+    }
+    architecture = match[0];
+  }
+  if (!Object.hasOwn(SUPPORTED_ARCHITECTURES, architecture)) {
+    throw fields.error('architectures', `unsupported architecture "${architecture}" (supported: ${describeSupported()})`, 'convert the model to one of the supported decoder families');
+  }
+  if (modelType !== undefined && modelType !== SUPPORTED_ARCHITECTURES[architecture]) {
+    throw fields.error('model_type', `model_type ${JSON.stringify(modelType)} does not match architecture ${architecture} (expected "${SUPPORTED_ARCHITECTURES[architecture]}")`);
+  }
+  return architecture === 'GPT2LMHeadModel' ? parseGpt2Config(fields) : parseLlamaConfig(fields, architecture as LlamaArchitecture);
+}
+
+/** Returns the Hugging Face `config.json` object of a typed config (known fields, then the kept extras). */
+export function modelConfigToJson(config: ModelConfig): Record<string, unknown> {
+  return config.family === 'gpt2' ? gpt2ConfigToJson(config) : llamaConfigToJson(config);
+}
+
+/** Returns the parsed JSON object of the file at `path`, with size and syntax checked. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  const info = await stat(path).catch((cause: unknown) => {
+    throw new ModelFormatError(`cannot read ${what} (${(cause as Error).message})`, { file: path, cause });
+  });
+  if (info.size > MAX_CONFIG_BYTES) throw new ModelFormatError(`${what} is ${info.size} bytes, above the ${MAX_CONFIG_BYTES}-byte limit`, { file: path });
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new ModelFormatError(`${what} is not valid JSON (${(cause as Error).message})`, { file: path, cause });
+  }
+}
+
+/** Returns `pathOrFolder/fileName` when `pathOrFolder` is a folder, else `pathOrFolder` itself. */
+export async function resolveConfigFile(pathOrFolder: string, fileName: string): Promise<string> {
+  const info = await stat(pathOrFolder).catch(() => undefined);
+  return info?.isDirectory() === true ? join(pathOrFolder, fileName) : pathOrFolder;
+}
+
+/** Returns the typed config read from `config.json` in a model folder (or from the given file). */
+export async function readModelConfig(pathOrFolder: string): Promise<ModelConfig> {
+  const file = await resolveConfigFile(pathOrFolder, 'config.json');
+  return parseModelConfig(await readJsonFile(file, 'config.json'), file);
+}
+
+/** Writes `config` as `config.json` into `folder` atomically; returns the file path. */
+export async function writeModelConfig(folder: string, config: ModelConfig): Promise<string> {
+  const file = join(folder, 'config.json');
+  await writeTextFileAtomically(file, `${JSON.stringify(modelConfigToJson(config), null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,5 @@
+export * from './safetensors';
+export * from './hf-config';
+export * from './tokenizer';
+export * from './bpe-trainer';
+export * from './onnx';

@@ -1,0 +1,3 @@
+export { layerNorm, layerNormUsesKernel } from './layer-norm.op';
+export { layerNormBackwardReference, layerNormReference, type LayerNormReferenceInput } from './layer-norm.reference';
+export { layerNormBackwardInputProgram, layerNormBackwardParametersProgram, layerNormForwardProgram } from './layer-norm.wgsl';

@@ -1,0 +1,158 @@
+import * as tf from '@tensorflow/tfjs';
+import { BackendError, ShapeError } from '@steerlm/core';
+import { describe, expect, it } from 'vitest';
+import type { DeviceFeatures } from '../../backend';
+import { checkCompiledPrograms, pipelineCacheKeys, webgpuFeatures } from '../runtime';
+import { checkGradient, contract, expectClose, expectNoTensorLeak, forEachBackend, randomArray, readFloat32, roundArrayToFloat16, toleranceFor } from '../testing';
+import { matmul, matmulUsesKernel } from './matmul.op';
+import { matmulBackwardReference, matmulDims, matmulReference, type MatmulDims } from './matmul.reference';
+import { chooseMatmulVariant, matmulVariantUnsupported } from './matmul.variant';
+import type { MatmulVariant } from './matmul.wgsl';
+
+interface Case {
+  a: number[];
+  b: number[];
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+const CASES: Case[] = [
+  { a: [1, 1], b: [1, 1] },
+  { a: [7, 13], b: [13, 5] },
+  { a: [33, 65], b: [65, 17] },
+  { a: [13, 7], b: [13, 5], transposeA: true },
+  { a: [7, 13], b: [5, 13], transposeB: true },
+  { a: [65, 33], b: [17, 65], transposeA: true, transposeB: true },
+  { a: [3, 9, 11], b: [11, 6] },
+  { a: [3, 11, 9], b: [6, 11], transposeA: true, transposeB: true },
+  { a: [2, 5, 7], b: [2, 7, 3] },
+  { a: [5, 7], b: [2, 3, 7], transposeB: true },
+  { a: [2, 70, 5], b: [2, 5, 66] },
+];
+
+function describeCase(c: Case): string {
+  return `[${c.a.join('x')}]${c.transposeA ? 'ᵀ' : ''} · [${c.b.join('x')}]${c.transposeB ? 'ᵀ' : ''}`;
+}
+
+function fixtures(c: Case, seed: number): { a: Float32Array; b: Float32Array; dims: MatmulDims; weights: Float32Array } {
+  const dims = matmulDims(c.a, c.b, c.transposeA, c.transposeB);
+  return {
+    a: randomArray(c.a, { seed }),
+    b: randomArray(c.b, { seed: seed + 1 }),
+    dims,
+    weights: randomArray(dims.batch * dims.M * dims.N, { seed: seed + 2 }),
+  };
+}
+
+/** Returns C and (dA, dB) of sum(C ⊙ W) computed by the op on the active backend. */
+async function runOp(c: Case, a: Float32Array, b: Float32Array, weights: Float32Array, variant?: MatmulVariant): Promise<{ c: Float32Array; dA: Float32Array; dB: Float32Array }> {
+  return expectNoTensorLeak(async () => {
+    const at = tf.tensor(a, c.a);
+    const bt = tf.tensor(b, c.b);
+    const options = { transposeA: c.transposeA ?? false, transposeB: c.transposeB ?? false, ...(variant ? { variant } : {}) };
+    const product = matmul(at, bt, options);
+    const w = tf.tensor(weights, product.shape);
+    const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matmul(x, y, options), w)))([at, bt]);
+    const result = { c: await readFloat32(product), dA: await readFloat32(grads[0]!), dB: await readFloat32(grads[1]!) };
+    tf.dispose([at, bt, product, w, ...grads]);
+    return result;
+  });
+}
+
+describe('matmul reference', () => {
+  it('has a backward pass that matches finite differences', () => {
+    for (const c of [CASES[1]!, CASES[5]!, CASES[7]!, CASES[9]!]) {
+      const { a, b, dims, weights } = fixtures(c, 11);
+      const { dA, dB } = matmulBackwardReference(a, b, weights, dims);
+      checkGradient(([x, y]) => contract(matmulReference(x!, y!, dims), weights), [dA, dB], [a, b], { label: describeCase(c) });
+    }
+  });
+
+  it('rejects mismatched shapes with ShapeError', () => {
+    expect(() => matmulDims([2, 3], [4, 5])).toThrow(ShapeError);
+    expect(() => matmulDims([2, 3, 4], [3, 4, 5])).toThrow(/batch sizes differ/);
+    expect(() => matmulDims([4], [4, 5])).toThrow(ShapeError);
+  });
+});
+
+describe('matmul variant selection', () => {
+  const base: DeviceFeatures = {
+    hasF16: false, hasSubgroups: false, hasSubgroupMatrix: false, subgroupMinSize: 0, subgroupMaxSize: 0, subgroupMatrixConfigs: [], featureNames: [],
+    maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 28, maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupsPerDimension: 65535,
+  };
+  it('picks the fastest supported variant for f16 and always tiled-f32 for f32', () => {
+    const lavapipe = { ...base, hasF16: true, hasSubgroups: true, subgroupMinSize: 8, subgroupMaxSize: 8 };
+    const nvidia = { ...lavapipe, hasSubgroupMatrix: true, subgroupMaxSize: 32, subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }] };
+    expect(chooseMatmulVariant(base, 'f16')).toBe('tiled-f32');
+    expect(chooseMatmulVariant(lavapipe, 'f16')).toBe('tiled-f16');
+    expect(chooseMatmulVariant(nvidia, 'f16')).toBe('subgroup-matrix-f16');
+    expect(chooseMatmulVariant(nvidia, 'f32')).toBe('tiled-f32');
+    expect(matmulVariantUnsupported('subgroup-matrix-f16', lavapipe)).toMatch(/subgroup-matrix/);
+  });
+});
+
+await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
+  it('uses its WGSL kernel only on webgpu', () => {
+    expect(matmulUsesKernel()).toBe(context.backend === 'webgpu');
+  });
+
+  for (const [index, c] of CASES.entries()) {
+    it(`matches the reference forward and backward for ${describeCase(c)}`, async () => {
+      const { a, b, dims, weights } = fixtures(c, 100 + index);
+      const out = await runOp(c, a, b, weights);
+      const tolerance = toleranceFor('f32', Math.sqrt(dims.K + dims.M + dims.N));
+      expectClose(out.c, matmulReference(a, b, dims), { ...tolerance, label: `C of ${describeCase(c)}` });
+      const { dA, dB } = matmulBackwardReference(a, b, weights, dims);
+      expectClose(out.dA, dA, { ...tolerance, label: `dA of ${describeCase(c)}` });
+      expectClose(out.dB, dB, { ...tolerance, label: `dB of ${describeCase(c)}` });
+    });
+  }
+
+  if (context.backend !== 'webgpu') return;
+
+  it('compiles one tiled-f32 pipeline per transpose combination, whatever the shapes', async () => {
+    await checkCompiledPrograms();
+    const keys = pipelineCacheKeys((tf.backend() as unknown as { device: GPUDevice }).device).filter((key) => key.startsWith('SteerLMMatMul|tiled-f32|'));
+    expect(keys.length).toBeLessThanOrEqual(4);
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('runs the tiled-f16 variant (f16 inputs, f32 accumulation) when shader-f16 is offered', async () => {
+    const features = webgpuFeatures();
+    if (!features.hasF16) {
+      expect(() => matmul(tf.ones([2, 2]), tf.ones([2, 2]), { variant: 'tiled-f16' })).toThrow(BackendError);
+      return;
+    }
+    for (const [index, c] of CASES.entries()) {
+      const { a, b, dims, weights } = fixtures(c, 300 + index);
+      const out = await runOp(c, a, b, weights, 'tiled-f16');
+      // Reference on f16-rounded inputs: the products are exact in f32, only sums round.
+      const expected = matmulReference(roundArrayToFloat16(a), roundArrayToFloat16(b), dims);
+      expectClose(out.c, expected, { ...toleranceFor('f32', Math.sqrt(dims.K)), label: `f16 C of ${describeCase(c)}` });
+      // and it stays within f16 tolerance of the exact f32 product.
+      expectClose(out.c, matmulReference(a, b, dims), { ...toleranceFor('f16', Math.sqrt(dims.K)), label: `f16 vs f32 C of ${describeCase(c)}` });
+      const { dA } = matmulBackwardReference(a, b, weights, dims);
+      expectClose(out.dA, dA, { ...toleranceFor('f16', Math.sqrt(dims.N)), label: `f16 dA of ${describeCase(c)}` });
+    }
+    await checkCompiledPrograms();
+  });
+
+  it('refuses the subgroup-matrix variant with a BackendError where the adapter lacks it', () => {
+    const features = webgpuFeatures();
+    if (chooseMatmulVariant(features, 'f16') === 'subgroup-matrix-f16') return;
+    const a = tf.ones([4, 4]);
+    expect(() => matmul(a, a, { variant: 'subgroup-matrix-f16' })).toThrow(/subgroup-matrix-f16/);
+    a.dispose();
+  });
+
+  it('consumes the output of queued tfjs ops and feeds later ones', async () => {
+    const result = tf.tidy(() => {
+      const a = tf.add(tf.reshape(tf.range(0, 12), [3, 4]), 1);
+      const b = tf.transpose(tf.reshape(tf.range(0, 8), [2, 4]));
+      return tf.mul(matmul(a, b), 2);
+    });
+    const a = Float32Array.from({ length: 12 }, (_, i) => i + 1);
+    const bStored = Float32Array.from({ length: 8 }, (_, i) => i); // [2, 4], used transposed
+    expectClose(await readFloat32(result, true), matmulReference(a, bStored, matmulDims([3, 4], [2, 4], false, true)).map((v) => 2 * v));
+  });
+});

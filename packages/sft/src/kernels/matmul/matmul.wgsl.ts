@@ -1,0 +1,195 @@
+/**
+ * Shape legend: B batch, M rows of C, K reduction length, N columns of C (see matmul.reference.ts).
+ *
+ * WGSL matmul programs, one per variant:
+ * - 'tiled-f32': a 64×64 output tile per workgroup of 16×16 invocations, each accumulating a 4×4
+ *   register block (rows ty + 16i, columns tx + 16j) over K in 16-wide slabs staged in workgroup
+ *   memory. Loads outside [M, K] / [K, N] read 0 and stores outside [M, N] are skipped, so any
+ *   size works. Transposed operands change only the global index (and which lanes run along the
+ *   contiguous axis, to keep loads coalesced).
+ * - 'tiled-f16': the same tiling with the staged slabs in f16 (inputs rounded to f16) and products
+ *   and sums in f32 — f16 inputs, f32 accumulation; needs `shader-f16`.
+ * - 'subgroup-matrix-f16': one subgroup per workgroup computes a 2×2 block of subgroup-matrix
+ *   results (MMA on f16 operands, f32 result) from f16 tiles staged in workgroup memory; needs
+ *   `chromium-experimental-subgroup-matrix` with an f16→f32 configuration.
+ */
+import type { SubgroupMatrixConfig } from '../../backend';
+import type { WgslProgram } from '../runtime';
+import { matmulOutputShape, type MatmulDims } from './matmul.reference';
+
+/** The matmul implementations, chosen explicitly (see chooseMatmulVariant). */
+export type MatmulVariant = 'tiled-f32' | 'tiled-f16' | 'subgroup-matrix-f16';
+
+/** Output rows and columns per workgroup, and the K slab, of the tiled variants. */
+export const TILE_M = 64;
+export const TILE_N = 64;
+export const TILE_K = 16;
+const THREADS = 16;
+const ROWS_PER_THREAD = TILE_M / THREADS;
+const COLUMNS_PER_THREAD = TILE_N / THREADS;
+
+function matmulUniforms(dims: MatmulDims): WgslProgram['uniforms'] {
+  return [
+    { name: 'M', type: 'u32', value: dims.M },
+    { name: 'K', type: 'u32', value: dims.K },
+    { name: 'N', type: 'u32', value: dims.N },
+    { name: 'batchStrideA', type: 'u32', value: dims.batchedA ? dims.M * dims.K : 0 },
+    { name: 'batchStrideB', type: 'u32', value: dims.batchedB ? dims.K * dims.N : 0 },
+  ];
+}
+
+/** WGSL helpers loadA(batch, row, k) and loadB(batch, k, column) returning 0 outside the matrices. */
+function loaders(dims: MatmulDims): string {
+  const aIndex = dims.transposeA ? 'k * uniforms.M + row' : 'row * uniforms.K + k';
+  const bIndex = dims.transposeB ? 'column * uniforms.K + k' : 'k * uniforms.N + column';
+  return /* wgsl */ `
+fn loadA(batch: u32, row: u32, k: u32) -> f32 {
+  if (row >= uniforms.M || k >= uniforms.K) { return 0.0; }
+  return a[batch * uniforms.batchStrideA + ${aIndex}];
+}
+fn loadB(batch: u32, k: u32, column: u32) -> f32 {
+  if (k >= uniforms.K || column >= uniforms.N) { return 0.0; }
+  return b[batch * uniforms.batchStrideB + ${bIndex}];
+}`;
+}
+
+/** Returns the tiled shared-memory program; `half` stages tiles in f16 (f32 accumulation). */
+export function tiledMatmulProgram(dims: MatmulDims, half: boolean): WgslProgram {
+  const element = half ? 'f16' : 'f32';
+  const threads = THREADS * THREADS;
+  // Which lane runs along the contiguous axis of each operand (coalesced loads).
+  const aCoordinates = dims.transposeA ? `let r = e % ${TILE_M}u; let c = e / ${TILE_M}u;` : `let r = e / ${TILE_K}u; let c = e % ${TILE_K}u;`;
+  const bCoordinates = dims.transposeB ? `let r = e % ${TILE_K}u; let c = e / ${TILE_K}u;` : `let r = e / ${TILE_N}u; let c = e % ${TILE_N}u;`;
+  return {
+    name: 'SteerLMMatMul',
+    variant: half ? 'tiled-f16' : 'tiled-f32',
+    inputs: ['a', 'b'],
+    outputs: [{ name: 'c', shape: matmulOutputShape(dims) }],
+    uniforms: matmulUniforms(dims),
+    enables: half ? ['f16'] : [],
+    dispatch: [Math.ceil(dims.N / TILE_N), Math.ceil(dims.M / TILE_M), dims.batch],
+    shapeIndependent: true,
+    key: `tA=${dims.transposeA},tB=${dims.transposeB},tile=${TILE_M}x${TILE_N}x${TILE_K}`,
+    body: /* wgsl */ `
+${loaders(dims)}
+var<workgroup> tileA: array<${element}, ${TILE_M * TILE_K}>; // [TILE_K][TILE_M]
+var<workgroup> tileB: array<${element}, ${TILE_K * TILE_N}>; // [TILE_K][TILE_N]
+
+@compute @workgroup_size(${THREADS}, ${THREADS}, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let batch = wid.z;
+  let rowBase = wid.y * ${TILE_M}u;
+  let columnBase = wid.x * ${TILE_N}u;
+  let t = lid.y * ${THREADS}u + lid.x;
+  var acc: array<array<f32, ${COLUMNS_PER_THREAD}>, ${ROWS_PER_THREAD}>;
+  for (var k0 = 0u; k0 < uniforms.K; k0 = k0 + ${TILE_K}u) {
+    for (var e = t; e < ${TILE_M * TILE_K}u; e = e + ${threads}u) {
+      ${aCoordinates}
+      tileA[c * ${TILE_M}u + r] = ${element}(loadA(batch, rowBase + r, k0 + c));
+    }
+    for (var e = t; e < ${TILE_K * TILE_N}u; e = e + ${threads}u) {
+      ${bCoordinates}
+      tileB[r * ${TILE_N}u + c] = ${element}(loadB(batch, k0 + r, columnBase + c));
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
+      var aRegister: array<f32, ${ROWS_PER_THREAD}>;
+      var bRegister: array<f32, ${COLUMNS_PER_THREAD}>;
+      for (var i = 0u; i < ${ROWS_PER_THREAD}u; i = i + 1u) { aRegister[i] = f32(tileA[kk * ${TILE_M}u + lid.y + i * ${THREADS}u]); }
+      for (var j = 0u; j < ${COLUMNS_PER_THREAD}u; j = j + 1u) { bRegister[j] = f32(tileB[kk * ${TILE_N}u + lid.x + j * ${THREADS}u]); }
+      for (var i = 0u; i < ${ROWS_PER_THREAD}u; i = i + 1u) {
+        for (var j = 0u; j < ${COLUMNS_PER_THREAD}u; j = j + 1u) {
+          acc[i][j] = fma(aRegister[i], bRegister[j], acc[i][j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  let outBase = batch * uniforms.M * uniforms.N;
+  for (var i = 0u; i < ${ROWS_PER_THREAD}u; i = i + 1u) {
+    let row = rowBase + lid.y + i * ${THREADS}u;
+    if (row >= uniforms.M) { continue; }
+    for (var j = 0u; j < ${COLUMNS_PER_THREAD}u; j = j + 1u) {
+      let column = columnBase + lid.x + j * ${THREADS}u;
+      if (column < uniforms.N) { c[outBase + row * uniforms.N + column] = acc[i][j]; }
+    }
+  }
+}`,
+  };
+}
+
+/**
+ * Returns the subgroup-matrix program for `config` (f16 operands, f32 result) run by one subgroup
+ * of `subgroupSize` invocations per workgroup; each workgroup computes a (2·M)×(2·N) tile of C.
+ */
+export function subgroupMatrixMatmulProgram(dims: MatmulDims, config: SubgroupMatrixConfig, subgroupSize: number): WgslProgram {
+  const { M: SM, N: SN, K: SK } = config;
+  const tileM = 2 * SM;
+  const tileN = 2 * SN;
+  const tileK = 2 * SK;
+  const left = `subgroup_matrix_left<f16, ${SK}, ${SM}>`;
+  const right = `subgroup_matrix_right<f16, ${SN}, ${SK}>`;
+  const result = `subgroup_matrix_result<f32, ${SN}, ${SM}>`;
+  return {
+    name: 'SteerLMMatMul',
+    variant: 'subgroup-matrix-f16',
+    inputs: ['a', 'b'],
+    outputs: [{ name: 'c', shape: matmulOutputShape(dims) }],
+    uniforms: matmulUniforms(dims),
+    enables: ['f16', 'subgroups', 'chromium_experimental_subgroup_matrix'],
+    dispatch: [Math.ceil(dims.N / tileN), Math.ceil(dims.M / tileM), dims.batch],
+    shapeIndependent: true,
+    key: `tA=${dims.transposeA},tB=${dims.transposeB},mma=${SM}x${SN}x${SK},sg=${subgroupSize}`,
+    body: /* wgsl */ `
+${loaders(dims)}
+var<workgroup> tileA: array<f16, ${tileM * tileK}>; // row-major [tileM][tileK]
+var<workgroup> tileB: array<f16, ${tileK * tileN}>; // row-major [tileK][tileN]
+var<workgroup> tileC: array<f32, ${tileM * tileN}>; // row-major [tileM][tileN]
+
+@compute @workgroup_size(${subgroupSize}, 1, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let batch = wid.z;
+  let rowBase = wid.y * ${tileM}u;
+  let columnBase = wid.x * ${tileN}u;
+  var acc00 = ${result}();
+  var acc01 = ${result}();
+  var acc10 = ${result}();
+  var acc11 = ${result}();
+  for (var k0 = 0u; k0 < uniforms.K; k0 = k0 + ${tileK}u) {
+    for (var e = lid; e < ${tileM * tileK}u; e = e + ${subgroupSize}u) {
+      let r = e / ${tileK}u;
+      let c = e % ${tileK}u;
+      tileA[e] = f16(loadA(batch, rowBase + r, k0 + c));
+    }
+    for (var e = lid; e < ${tileK * tileN}u; e = e + ${subgroupSize}u) {
+      let r = e / ${tileN}u;
+      let c = e % ${tileN}u;
+      tileB[e] = f16(loadB(batch, k0 + r, columnBase + c));
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${tileK}u; kk = kk + ${SK}u) {
+      let a0 = subgroupMatrixLoad<${left}, row_major>(&tileA, kk, ${tileK}u);
+      let a1 = subgroupMatrixLoad<${left}, row_major>(&tileA, ${SM * tileK}u + kk, ${tileK}u);
+      let b0 = subgroupMatrixLoad<${right}, row_major>(&tileB, kk * ${tileN}u, ${tileN}u);
+      let b1 = subgroupMatrixLoad<${right}, row_major>(&tileB, kk * ${tileN}u + ${SN}u, ${tileN}u);
+      acc00 = subgroupMatrixMultiplyAccumulate(a0, b0, acc00);
+      acc01 = subgroupMatrixMultiplyAccumulate(a0, b1, acc01);
+      acc10 = subgroupMatrixMultiplyAccumulate(a1, b0, acc10);
+      acc11 = subgroupMatrixMultiplyAccumulate(a1, b1, acc11);
+    }
+    workgroupBarrier();
+  }
+  subgroupMatrixStore<row_major>(&tileC, 0u, acc00, ${tileN}u);
+  subgroupMatrixStore<row_major>(&tileC, ${SN}u, acc01, ${tileN}u);
+  subgroupMatrixStore<row_major>(&tileC, ${SM * tileN}u, acc10, ${tileN}u);
+  subgroupMatrixStore<row_major>(&tileC, ${SM * tileN + SN}u, acc11, ${tileN}u);
+  workgroupBarrier();
+  let outBase = batch * uniforms.M * uniforms.N;
+  for (var e = lid; e < ${tileM * tileN}u; e = e + ${subgroupSize}u) {
+    let row = rowBase + e / ${tileN}u;
+    let column = columnBase + e % ${tileN}u;
+    if (row < uniforms.M && column < uniforms.N) { c[outBase + row * uniforms.N + column] = tileC[e]; }
+  }
+}`,
+  };
+}

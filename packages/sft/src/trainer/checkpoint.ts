@@ -1,0 +1,136 @@
+/**
+ * Training checkpoints: a folder `checkpoint-<step>` holding the trainable weights, the optimizer's
+ * moments and `state.json` (step, data position, config). Written into a temporary folder, flushed,
+ * then renamed, so a kill at any moment leaves the previous checkpoints intact.
+ */
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { TrainingError } from '@steerlm/core';
+import { SafetensorsCheckpoint, writeSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
+import type { Optimizer } from './train-step';
+
+/** Where training stands: restored exactly by a resume. */
+export interface TrainingPosition {
+  /** Optimizer steps done. */
+  step: number;
+  epoch: number;
+  /** Micro-batches consumed in the current epoch. */
+  batchInEpoch: number;
+  /** Steps skipped for non-finite values so far. */
+  skippedSteps: number;
+  /** The best validation loss so far, if any. */
+  bestValidationLoss?: number;
+}
+
+export interface CheckpointState {
+  version: 1;
+  position: TrainingPosition;
+  /** The options the run was started with (checked on resume). */
+  fingerprint: string;
+  trainableNames: string[];
+  lora: unknown;
+}
+
+const PREFIX = 'checkpoint-';
+
+async function fsyncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => undefined);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
+}
+
+/** Writes a checkpoint for `position` into `directory` atomically; returns its folder. */
+export async function writeCheckpoint(directory: string, optimizer: Optimizer, state: CheckpointState): Promise<string> {
+  await mkdir(directory, { recursive: true });
+  const final = join(directory, `${PREFIX}${String(state.position.step).padStart(8, '0')}`);
+  const temporary = `${final}.tmp-${process.pid}`;
+  await rm(temporary, { recursive: true, force: true });
+  await mkdir(temporary);
+  const { names, variables } = optimizer.trainable;
+  const weights: SafetensorsWriteEntry[] = variables.map((variable, index) => ({
+    name: names[index]!,
+    dtype: 'F32',
+    shape: variable.shape,
+    data: async () => (await variable.data()) as Float32Array,
+  }));
+  await writeSafetensors(join(temporary, 'weights.safetensors'), weights);
+  const moments: SafetensorsWriteEntry[] = [];
+  names.forEach((name, index) => {
+    const first = optimizer.state.firstMoments[index]!;
+    const second = optimizer.state.secondMoments[index]!;
+    moments.push({ name: `m.${name}`, dtype: 'F32', shape: first.shape, data: async () => (await first.data()) as Float32Array });
+    moments.push({ name: `v.${name}`, dtype: 'F32', shape: second.shape, data: async () => (await second.data()) as Float32Array });
+  });
+  await writeSafetensors(join(temporary, 'optimizer.safetensors'), moments, { metadata: { step: String(optimizer.state.step) } });
+  const handle = await open(join(temporary, 'state.json'), 'w');
+  await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+  await handle.sync();
+  await handle.close();
+  await fsyncFolder(temporary);
+  await rm(final, { recursive: true, force: true });
+  await rename(temporary, final);
+  await fsyncFolder(directory);
+  return final;
+}
+
+/** Returns the complete checkpoint folders in `directory`, oldest first (temporary folders ignored). */
+export async function listCheckpoints(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isDirectory() && new RegExp(`^${PREFIX}\\d+$`).test(entry.name))
+    .map((entry) => join(directory, entry.name))
+    .sort();
+}
+
+/** Deletes all but the newest `keep` checkpoints and any leftover temporary folders. */
+export async function pruneCheckpoints(directory: string, keep: number): Promise<void> {
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isDirectory() && entry.name.startsWith(PREFIX) && entry.name.includes('.tmp-')) await rm(join(directory, entry.name), { recursive: true, force: true });
+  }
+  const complete = await listCheckpoints(directory);
+  for (const folder of complete.slice(0, Math.max(0, complete.length - keep))) await rm(folder, { recursive: true, force: true });
+}
+
+/** Returns the state of a checkpoint folder after checking it is complete. */
+export async function readCheckpointState(folder: string): Promise<CheckpointState> {
+  try {
+    const state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as CheckpointState;
+    if (state.version !== 1 || typeof state.position?.step !== 'number') throw new Error('unknown layout');
+    return state;
+  } catch (cause) {
+    throw new TrainingError(`checkpoint ${folder} is unreadable (${(cause as Error).message})`, { checkpoint: folder, cause, hint: 'resume from an older checkpoint folder' });
+  }
+}
+
+/** Loads weights and optimizer moments of a checkpoint into `optimizer`'s variables and state. */
+export async function restoreCheckpoint(folder: string, optimizer: Optimizer): Promise<CheckpointState> {
+  const state = await readCheckpointState(folder);
+  const { names, variables } = optimizer.trainable;
+  if (state.trainableNames.join('\n') !== names.join('\n')) {
+    throw new TrainingError(`checkpoint ${folder} holds other trainable tensors than this run (${state.trainableNames.length} vs ${names.length})`, {
+      checkpoint: folder,
+      hint: 'resume with the same model, LoRA and freezing options',
+    });
+  }
+  const weights = await SafetensorsCheckpoint.open(join(folder, 'weights.safetensors'));
+  const moments = await SafetensorsCheckpoint.open(join(folder, 'optimizer.safetensors'));
+  try {
+    const firstMoments: tf.Tensor[] = [];
+    const secondMoments: tf.Tensor[] = [];
+    for (let index = 0; index < names.length; index++) {
+      const variable = variables[index]!;
+      variable.assign(tf.tensor(await weights.readFloat32(names[index]!, variable.shape), variable.shape));
+      firstMoments.push(tf.tensor(await moments.readFloat32(`m.${names[index]}`, variable.shape), variable.shape));
+      secondMoments.push(tf.tensor(await moments.readFloat32(`v.${names[index]}`, variable.shape), variable.shape));
+    }
+    tf.dispose([...optimizer.state.firstMoments, ...optimizer.state.secondMoments]);
+    optimizer.state = { step: state.position.step - state.position.skippedSteps, firstMoments, secondMoments };
+  } finally {
+    await weights.close();
+    await moments.close();
+  }
+  return state;
+}

@@ -1,0 +1,9 @@
+export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSFTOptions, type TrainSummary } from './train-conditioned-sft';
+export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './loss-mask';
+export { dropAttributes } from './attribute-dropout';
+export { bucketBatches, packedBatches, shuffledIndexes, type TrainingBatch } from './batching';
+export { learningRateAt, type LearningRateSchedule } from './learning-rate-schedule';
+export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './checkpoint';
+export { Optimizer, batchLossSum, trainableSet, type StepOutcome, type TrainableSet } from './train-step';
+export { softmax, steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
+export { lossCurveSvg } from './loss-curve-svg';
