@@ -5,8 +5,8 @@
  * Without --eval, a seeded split by conversation tree holds 20% of --train out. The last line printed is one JSON object.
  */
 import { parseArgs } from 'node:util';
-import { clampToScale } from '@steerlm/core';
-import { AttributePredictor, createFeaturizerByName, splitRowsByGroup } from '@steerlm/attribute-regressor';
+import { clampToScale, partitionByGroup } from '@steerlm/core';
+import { AttributePredictor, createFeaturizerByName } from '@steerlm/attribute-regressor';
 import { BENCH_ATTRIBUTES, BENCH_SCHEMA, binnedLabels, continuousTargets } from './apm/bench-schema';
 import { attributeMetrics, pearson, spearman, type AttributeMetrics } from './apm/metrics';
 import { cachedFeatures } from './apm/feature-cache';
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     'eval-fraction': { type: 'string', default: '0.2' },
     'hidden-units': { type: 'string', default: '0' },
     'feature-cache': { type: 'string' },
+    'balance-blocks': { type: 'string', default: 'true' },
   },
 });
 if (!args.train) {
@@ -37,9 +38,9 @@ if (args.eval) {
   trainItems = all;
   evalItems = await readOasstAssistantItems(args.eval);
 } else {
-  const split = splitRowsByGroup(all.map((item) => item.treeId), Number(args['eval-fraction']), seed + 1000);
-  trainItems = split.train.map((index) => all[index]!);
-  evalItems = split.validation.map((index) => all[index]!);
+  const split = partitionByGroup(all, { key: (item) => item.treeId, validationFraction: Number(args['eval-fraction']), seed: seed + 1000 });
+  trainItems = split.train;
+  evalItems = split.validation;
 }
 log(`train ${trainItems.length} assistant messages (${new Set(trainItems.map((item) => item.treeId)).size} trees), eval ${evalItems.length} (${new Set(evalItems.map((item) => item.treeId)).size} trees)`);
 
@@ -50,13 +51,13 @@ const trainStarted = performance.now();
 const trainFeatures = await cachedFeatures(featurizer, trainItems, args['feature-cache']);
 const predictor = AttributePredictor.trainFromFeatures(
   { features: trainFeatures.vectors, labels: trainItems.map((item) => continuousTargets(item.labels)), groups: trainItems.map((item) => item.treeId) },
-  { schema: BENCH_SCHEMA, featurizer, seed, hiddenUnits: args['hidden-units']!.split(',').map(Number) },
+  { schema: BENCH_SCHEMA, featurizer, seed, hiddenUnits: args['hidden-units']!.split(',').map(Number), balanceBlocks: args['balance-blocks'] !== 'false' },
   { featurizeMs: trainFeatures.featurizeMs },
 );
 const trainSeconds = (performance.now() - trainStarted) / 1000;
 const report = predictor.trainingReport!;
 log(
-  `featurizer ${featurizer.id}: trained in ${trainSeconds.toFixed(1)} s (featurize ${(trainFeatures.featurizeMs / 1000).toFixed(1)} s, ${trainFeatures.cached} vectors from cache); chose ${JSON.stringify({ hiddenUnits: report.hiddenUnits, weightDecay: report.weightDecay, ridgeAlphas: report.ridgeAlphas, bestEpoch: report.bestEpoch })}`,
+  `featurizer ${featurizer.id}: trained in ${trainSeconds.toFixed(1)} s (featurize ${(trainFeatures.featurizeMs / 1000).toFixed(1)} s, ${trainFeatures.cached} vectors from cache); chose ${JSON.stringify({ hiddenUnits: report.hiddenUnits, weightDecay: report.weightDecay, ridgeAlphas: report.ridgeAlphas, bestEpoch: report.bestEpoch, validationLoss: report.validationLoss })}`,
 );
 
 const annotateStarted = performance.now();

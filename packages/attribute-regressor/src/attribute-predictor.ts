@@ -5,6 +5,7 @@ import {
   InvalidAttributeError,
   InvalidOptionError,
   ModelFormatError,
+  partitionByGroup,
   ProgressTracker,
   ShapeError,
   TrainingError,
@@ -15,7 +16,7 @@ import {
   type ProgressListener,
   type ScoringInput,
 } from '@steerlm/core';
-import { isDescribedFeaturizer } from './featurizers/featurizer-description';
+import { featureBlocksOf, isDescribedFeaturizer } from './featurizers/featurizer-description';
 import { createFeaturizer } from './featurizers/featurizer-registry';
 import { RegressionHead } from './head/regression-head';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from './head/standardizer';
@@ -24,7 +25,6 @@ import { evaluateHead, trainRegressionHead, type HeadDataset } from './head/trai
 import { maskedMeanSquaredError } from './head/masked-mse';
 import { decodeSafetensors, encodeSafetensors } from './persistence/safetensors';
 import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORMAT_VERSION, type PredictorConfig } from './persistence/predictor-config';
-import { splitRowsByGroup } from './training/split-by-group';
 
 /** NeMo-Aligner's marker of a missing attribute label. */
 export const MISSING_LABEL = -100;
@@ -52,7 +52,7 @@ export interface AttributePredictorTrainOptions {
   readonly hiddenUnits?: number | readonly number[];
   /**
    * Candidate L2 penalties of the linear head (ridge regression, solved exactly); the validation split
-   * picks one per attribute (default 0.1, 1, 10, …, 1e5).
+   * picks one per attribute (default 1e-3, 1e-2, …, 1e5).
    */
   readonly ridgeAlphas?: readonly number[];
   /** Candidate AdamW weight decays of MLP heads; the validation split picks one (default [0.01, 0.1, 1]). */
@@ -63,6 +63,11 @@ export interface AttributePredictorTrainOptions {
   readonly patience?: number;
   /** The share of rows (whole groups) held out to choose hyperparameters and stop early (default 0.15). */
   readonly validationFraction?: number;
+  /**
+   * Give every feature block (see BlockedFeaturizer) the same prior weight by dividing its standardised
+   * features by √width, so a 26-value length block is not drowned by a 512-value embedding (default true).
+   */
+  readonly balanceBlocks?: boolean;
   /** Retrain the chosen configuration on all rows for the chosen number of epochs (default true). */
   readonly refit?: boolean;
   /** Seeds the split, initialisation and shuffling (default 0). */
@@ -141,6 +146,32 @@ function standardizeTargets(targets: Float32Array, mask: Uint8Array, standardize
   const result = standardize(targets, standardizer);
   for (let index = 0; index < result.length; index += 1) if (!mask[index]) result[index] = 0;
   return result;
+}
+
+/**
+ * Returns row indices split by group with core's seeded `partitionByGroup` (rows without a group are
+ * groups of their own); when every row lands on one side, all rows train and none validate.
+ */
+function splitRows(groups: readonly (string | undefined)[] | undefined, rows: number, validationFraction: number, seed: number): { train: number[]; validation: number[] } {
+  if (!Number.isFinite(validationFraction) || validationFraction < 0 || validationFraction >= 1) {
+    throw new InvalidOptionError(`validationFraction must be in [0, 1), got ${validationFraction}`, { option: 'validationFraction' });
+  }
+  const indices = Array.from({ length: rows }, (_, index) => index);
+  const split = partitionByGroup(indices, { key: (index) => groups?.[index] ?? `\u0000row:${index}`, validationFraction, seed });
+  if (split.train.length === 0) return { train: indices, validation: [] };
+  return split;
+}
+
+/** Returns the standardizer with each block's std multiplied by √(block width): equal prior weight per block. */
+function balanceBlocks(standardizer: Standardizer, blocks: readonly number[]): Standardizer {
+  const std = Float32Array.from(standardizer.std);
+  let offset = 0;
+  for (const width of blocks) {
+    const scale = Math.sqrt(width);
+    for (let index = offset; index < offset + width; index += 1) std[index]! *= scale;
+    offset += width;
+  }
+  return { mean: standardizer.mean, std };
 }
 
 /**
@@ -264,10 +295,10 @@ export class AttributePredictor implements AttributeScorer {
     const seed = options.seed ?? 0;
     const hiddenCandidates = candidates(options.hiddenUnits, [0], 'hiddenUnits');
     const decayCandidates = candidates(options.weightDecay, [0.01, 0.1, 1], 'weightDecay');
-    const alphaCandidates = candidates(options.ridgeAlphas, [0.1, 1, 10, 100, 1e3, 1e4, 1e5], 'ridgeAlphas');
+    const alphaCandidates = candidates(options.ridgeAlphas, [1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4, 1e5], 'ridgeAlphas');
     const features = flatten(examples.features, inputs);
     const { targets, mask } = labelMatrix(examples.labels, schema);
-    const split = splitRowsByGroup(examples.groups ?? examples.features.map(() => undefined), options.validationFraction ?? 0.15, seed);
+    const split = splitRows(examples.groups, rows, options.validationFraction ?? 0.15, seed);
     const trainOptions = {
       learningRate: options.learningRate ?? 1e-3,
       batchSize: options.batchSize ?? 32,
@@ -292,7 +323,9 @@ export class AttributePredictor implements AttributeScorer {
     const tried: TrainingReport['candidates'] = [];
     type Chosen = { hiddenUnits: number; weightDecay?: number; alphas?: number[]; bestEpoch: number; validationLoss: number | undefined; head: RegressionHead };
     let chosen: Chosen | undefined;
-    let featureNormalisation = fitStandardizer(gather(features, split.train, inputs) as Float32Array, inputs);
+    const balance = options.balanceBlocks ?? true;
+    const featureStandardizer = (values: Float32Array) => (balance ? balanceBlocks(fitStandardizer(values, inputs), featureBlocksOf(featurizer)) : fitStandardizer(values, inputs));
+    let featureNormalisation = featureStandardizer(gather(features, split.train, inputs) as Float32Array);
     let targetNormalisation = fitStandardizer(gather(targets, split.train, outputs) as Float32Array, outputs, gather(mask, split.train, outputs) as Uint8Array);
     const trainPart = dataset(split.train, featureNormalisation, targetNormalisation);
     const validationPart = split.validation.length > 0 ? dataset(split.validation, featureNormalisation, targetNormalisation) : undefined;
@@ -331,7 +364,7 @@ export class AttributePredictor implements AttributeScorer {
     const refit = (options.refit ?? true) && validationPart !== undefined;
     if (refit) {
       const all = Array.from({ length: rows }, (_, index) => index);
-      featureNormalisation = fitStandardizer(features, inputs);
+      featureNormalisation = featureStandardizer(features);
       targetNormalisation = fitStandardizer(targets, outputs, mask);
       const full = dataset(all, featureNormalisation, targetNormalisation);
       head = winner.alphas

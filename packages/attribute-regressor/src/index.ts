@@ -6,6 +6,13 @@ export {
   type TrainingExample,
   type TrainingReport,
 } from './attribute-predictor';
+export { annotate, type AnnotateOptions, type AnnotationOutput, type AnnotationRecord, type AnnotationSkipReason, type AnnotationSummary } from './annotate';
+export {
+  attributePredictionPrompt,
+  GenerativeAttributeScorer,
+  parseGeneratedAttributes,
+  type GenerativeAttributeScorerOptions,
+} from './generative-attribute-scorer';
 export * from './featurizers';
 export * from './head';
 export * from './persistence';

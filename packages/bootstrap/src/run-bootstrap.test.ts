@@ -128,6 +128,21 @@ describe('runBootstrap over HTTP', () => {
     expect(byKey(records)).toEqual(reference);
   });
 
+  it('stops when aborted, keeping only complete records, and resumes to the same output', async () => {
+    const output = join(directory, 'aborted.jsonl');
+    const controller = new AbortController();
+    const run = (signal?: AbortSignal) =>
+      runBootstrap({
+        prompts, combinations, model: local, scorer: lengthScorer, output, samplesPerPrompt: 3, seed: 5, sampling, concurrency: 1,
+        ...(signal ? { signal, onProgress: (event: ProgressEvent) => event.type === 'step-end' && event.step === 5 && controller.abort(new Error('stop now')) } : {}),
+      });
+    await expect(run(controller.signal)).rejects.toThrow('stop now');
+    expect((await readRecords(output)).length).toBeGreaterThanOrEqual(5);
+    expect((await readRecords(output)).length).toBeLessThan(36);
+    await run();
+    expect(byKey(await readRecords(output))).toEqual(reference);
+  });
+
   it('refuses an output file damaged in the middle', async () => {
     const output = join(directory, 'damaged.jsonl');
     await writeFile(output, `${JSON.stringify([...reference.values()][0])}\n{"broken\n${JSON.stringify([...reference.values()][1])}\n`);

@@ -99,6 +99,7 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
       const responses = await Promise.all(
         missing.map((index) => options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
       );
+      options.signal?.throwIfAborted();
       const scores = await options.scorer.score(responses.map((response) => ({ ...(prompt.system !== undefined ? { system: prompt.system } : {}), context: prompt.turns, response: responseText(response) })));
       for (const [position, index] of missing.entries()) {
         const record = conversationToNemoRecord(

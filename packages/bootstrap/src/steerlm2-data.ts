@@ -112,6 +112,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
           responseText(await options.policy.generate(conditioned, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
         ),
       );
+      options.signal?.throwIfAborted();
       const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
       const responses = await Promise.all(
         samples.map(async (sample, index): Promise<SteerLM2Response> => {

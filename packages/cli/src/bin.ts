@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from './cli';
-import { COMMANDS } from './commands';
+import { COMMANDS } from './commands/command-list';
 import { VERSION } from './version';
 
 process.exitCode = await runCli(process.argv.slice(2), { commands: COMMANDS, version: VERSION, handleSignals: true });

@@ -5,3 +5,4 @@ export * from './elo';
 export * from './judge';
 export * from './adherence';
 export * from './report';
+export * from './steerbench';

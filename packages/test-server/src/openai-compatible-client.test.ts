@@ -37,6 +37,21 @@ describe('createOpenAICompatibleModel', () => {
     expect(pieces.join('')).toBe((await local.generate('the ', { maxTokens: 25, temperature: 1, seed: 3, stop: ['<extra_id_1>'] })).text);
   });
 
+  it('closes the connection when the consumer stops reading a stream early', async () => {
+    const slow = await startTestServer({ model: local });
+    try {
+      const model = createOpenAICompatibleModel({ baseURL: slow.url, model: 'tiny' });
+      for await (const piece of model.stream('the ', { maxTokens: 5000, temperature: 1, seed: 1 })) {
+        expect(piece.length).toBeGreaterThan(0);
+        break;
+      }
+      for (let wait = 0; wait < 100 && slow.stats.inFlight > 0; wait++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(slow.stats.inFlight).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('scores a continuation with echo + logprobs at max_tokens 0, equal to the local model', async () => {
     const prompt = '<extra_id_1>User\nhi\n<extra_id_1>Assistant\n';
     const continuation = 'hello there, friend.\n<extra_id_1>';

@@ -1,14 +1,15 @@
 import { InvalidOptionError, ShapeError, type Featurizer, type ScoringInput } from '@steerlm/core';
-import { isDescribedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizer-description';
+import { featureBlocksOf, isDescribedFeaturizer, type BlockedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizer-description';
 
 /** Returns a featurizer whose vectors are the parts' vectors joined end to end, in order. */
-export function concatenateFeaturizers(parts: readonly Featurizer[]): Featurizer | DescribedFeaturizer {
+export function concatenateFeaturizers(parts: readonly Featurizer[]): BlockedFeaturizer | (DescribedFeaturizer & BlockedFeaturizer) {
   if (parts.length === 0) throw new InvalidOptionError('concatenateFeaturizers needs at least one featurizer', { option: 'parts' });
   const dimension = parts.reduce((sum, part) => sum + part.dimension, 0);
-  const featurizer: Featurizer = {
+  const featurizer: BlockedFeaturizer = {
     specificationVersion: 'v1',
     id: `concat(${parts.map((part) => part.id).join('|')})`,
     dimension,
+    featureBlocks: parts.flatMap((part) => featureBlocksOf(part)),
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       const vectors = inputs.map(() => new Float32Array(dimension));
       let offset = 0;

@@ -13,6 +13,22 @@ export interface DescribedFeaturizer extends Featurizer {
   readonly description: FeaturizerDescription;
 }
 
+/**
+ * A featurizer whose vector is made of blocks of different kinds (e.g. embeddings of the prompt, of the
+ * response, length statistics): `featureBlocks` lists the block widths in order, summing to `dimension`.
+ * The regression head gives every block the same prior weight, whatever its width.
+ */
+export interface BlockedFeaturizer extends Featurizer {
+  readonly featureBlocks: readonly number[];
+}
+
+/** Returns the block widths of a featurizer's vector: its declared `featureBlocks`, else one block. */
+export function featureBlocksOf(featurizer: Featurizer): readonly number[] {
+  const blocks = (featurizer as Partial<BlockedFeaturizer>).featureBlocks;
+  if (Array.isArray(blocks) && blocks.length > 0 && blocks.reduce((sum, width) => sum + width, 0) === featurizer.dimension) return blocks;
+  return [featurizer.dimension];
+}
+
 /** Returns whether the featurizer carries a description it can be rebuilt from. */
 export function isDescribedFeaturizer(featurizer: Featurizer): featurizer is DescribedFeaturizer {
   const description = (featurizer as Partial<DescribedFeaturizer>).description;

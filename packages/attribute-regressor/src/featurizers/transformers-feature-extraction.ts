@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { BackendError, InvalidOptionError, ModelFormatError, type ScoringInput } from '@steerlm/core';
-import type { DescribedFeaturizer } from './featurizer-description';
+import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
 import { assertScorable, keepHead, promptText } from './scoring-text';
 
 export interface TransformersFeaturizerOptions {
@@ -55,7 +55,7 @@ function readHiddenSize(folder: string): number {
  * Returns a featurizer of [mean-pooled(prompt), mean-pooled(response)] from a local Hugging Face encoder
  * run by transformers.js `feature-extraction` with remote loading off (`env.allowRemoteModels = false`).
  */
-export function createTransformersFeaturizer(options: TransformersFeaturizerOptions): DescribedFeaturizer & { dispose(): Promise<void> } {
+export function createTransformersFeaturizer(options: TransformersFeaturizerOptions): DescribedFeaturizer & BlockedFeaturizer & { dispose(): Promise<void> } {
   if (typeof options?.modelPath !== 'string' || options.modelPath === '') {
     throw new InvalidOptionError('modelPath must be the path of a local model folder', { option: 'modelPath' });
   }
@@ -98,6 +98,7 @@ export function createTransformersFeaturizer(options: TransformersFeaturizerOpti
     specificationVersion: 'v1',
     id: `transformers:${modelName}:dtype=${dtype}:pooling=mean:normalize=${normalize ? 1 : 0}:response=${maxResponseCharacters}:prompt=${maxPromptCharacters}`,
     dimension: 2 * hiddenSize,
+    featureBlocks: [hiddenSize, hiddenSize],
     description: { type: 'transformers', options: { modelPath: folder, dtype, normalize, maxResponseCharacters, maxPromptCharacters, batchSize } },
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       inputs.forEach(assertScorable);

@@ -1,5 +1,5 @@
 import { BackendError, InvalidOptionError, type ScoringInput } from '@steerlm/core';
-import type { DescribedFeaturizer } from './featurizer-description';
+import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
 import { assertScorable, keepHead, promptText } from './scoring-text';
 
 /** The width of one Universal Sentence Encoder lite embedding. */
@@ -49,7 +49,7 @@ export function cosineSimilarity(left: ArrayLike<number>, right: ArrayLike<numbe
 }
 
 /** A featurizer over Universal Sentence Encoder lite that can also embed plain texts. */
-export interface UseLiteFeaturizer extends DescribedFeaturizer {
+export interface UseLiteFeaturizer extends DescribedFeaturizer, BlockedFeaturizer {
   /** Returns one 512-d embedding per text. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
   dispose(): void;
@@ -85,6 +85,7 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
     specificationVersion: 'v1',
     id: `use-lite:v1:response=${maxResponseCharacters}:prompt=${maxPromptCharacters}:interaction=${includeInteraction ? 1 : 0}`,
     dimension,
+    featureBlocks: includeInteraction ? [USE_LITE_DIMENSION, USE_LITE_DIMENSION, USE_LITE_DIMENSION + 1] : [USE_LITE_DIMENSION, USE_LITE_DIMENSION],
     description: { type: 'use-lite', options: { maxResponseCharacters, maxPromptCharacters, includeInteraction, batchSize } },
     embed,
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {

@@ -3,4 +3,3 @@ export type { OptionKind, OptionSpec, OptionSpecs, OptionValues } from './option
 export { GLOBAL_OPTIONS, parseCommandLine, type ParsedCommandLine } from './parse-command-line';
 export { commandHelp, overviewHelp } from './usage-text';
 export { EXIT_CODES, runCli, type RunCliOptions } from './run-cli';
-export { runCommandInProcess, type InProcessRun } from './run-command-in-process';

@@ -25,7 +25,7 @@ export const generateCommand = defineCommand({
     const requested = values.attr !== undefined ? parseAttributeOption(values.attr, schema) : {};
     const attributes = { ...schema.defaults(), ...requested };
     const prompt = conditionPrompt({ prompt: positionals[0]!, attributes, schema, ...(values.system !== undefined ? { system: values.system } : {}) });
-    const loaded = await loadLanguageModel(values.model);
+    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     context.note(`attributes ${formatAttributes(attributes, schema)}`);
     const options = {

@@ -1,12 +1,7 @@
-import type { CommandDefinition } from '../cli';
-import { demoCommand } from './demo';
-import { generateCommand } from './generate';
-import { serveCommand } from './serve';
-
+export { COMMANDS } from './command-list';
 export { demoCommand } from './demo';
 export { generateCommand } from './generate';
 export { serveCommand } from './serve';
 export { MODEL_OPTIONS } from './model-options';
-
-/** Every steerlm subcommand, in the order `steerlm --help` lists them. */
-export const COMMANDS: readonly CommandDefinition[] = [demoCommand, generateCommand, serveCommand] as unknown as readonly CommandDefinition[];
+export { runCommandInProcess, type InProcessRun } from './run-command-in-process';
+export { sftTrainCommand } from './sft-train';

@@ -1,5 +1,6 @@
 import type { OptionSpecs } from '../cli';
 import { BUILTIN_MODELS, SCHEMA_NAMES } from '../models';
+import { BACKEND_OPTION } from './backend-option';
 
 /** The options of commands that run a model: which model and which attribute schema. */
 export const MODEL_OPTIONS = {
@@ -10,4 +11,5 @@ export const MODEL_OPTIONS = {
     description: `a model folder (config.json, safetensors, tokenizer.json) or a built-in model (${BUILTIN_MODELS.join(', ')})`,
   },
   schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema the model was trained with' },
+  ...BACKEND_OPTION,
 } as const satisfies OptionSpecs;

@@ -33,7 +33,7 @@ Example:
   steerlm serve --model attribute-echo --port 0 --json    # prints {"url": …} once listening`,
   async run(values, _positionals, context) {
     const schema = schemaByName(values.schema);
-    const loaded = await loadLanguageModel(values.model, { wordDelayMs: values['word-delay'] });
+    const loaded = await loadLanguageModel(values.model, { wordDelayMs: values['word-delay'], ...(values.backend !== undefined ? { backend: values.backend } : {}) });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
       model: loaded.model,

@@ -2,3 +2,4 @@ export { AttributeEchoModel, type AttributeEchoModelOptions } from './attribute-
 export { BUILTIN_MODELS, loadLanguageModel, type LoadedLanguageModel } from './load-language-model';
 export { parseAttributeOption } from './parse-attribute-option';
 export { SCHEMA_NAMES, schemaByName } from './schema-by-name';
+export { selectComputeBackend, type ComputeBackend } from './select-compute-backend';

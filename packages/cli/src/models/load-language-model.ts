@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { InvalidOptionError, type LanguageModel } from '@steerlm/core';
 import { AttributeEchoModel } from './attribute-echo-model';
+import { selectComputeBackend } from './select-compute-backend';
 
 /** The built-in model names `--model` accepts besides a model folder. */
 export const BUILTIN_MODELS = Object.freeze(['attribute-echo'] as const);
@@ -19,7 +20,7 @@ export interface LoadedLanguageModel {
  * the requested attributes) or a Hugging Face-style model folder (config.json, safetensors, tokenizer),
  * loaded on the best available backend.
  */
-export async function loadLanguageModel(name: string, options: { wordDelayMs?: number } = {}): Promise<LoadedLanguageModel> {
+export async function loadLanguageModel(name: string, options: { wordDelayMs?: number; backend?: string } = {}): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
     return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
   }
@@ -30,10 +31,10 @@ export async function loadLanguageModel(name: string, options: { wordDelayMs?: n
       hint: `give a folder with config.json, model.safetensors and tokenizer.json (e.g. one "steerlm sft train" wrote), or one of: ${BUILTIN_MODELS.join(', ')}`,
     });
   }
+  const compute = await selectComputeBackend(options.backend);
   const sft = await import('@steerlm/sft');
-  const selection = await sft.selectBackend();
   const decoder = await sft.DecoderModel.load(name);
   const tokenizer = await sft.loadTokenizer(name);
-  const device = selection.features ? `${selection.reason}` : selection.reason;
-  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId: name.replace(/\/+$/, '').split('/').at(-1) ?? name }), backend: selection.backend, device };
+  const modelId = name.replace(/\/+$/, '').split('/').at(-1) ?? name;
+  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId }), ...compute };
 }

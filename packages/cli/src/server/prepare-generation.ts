@@ -59,7 +59,8 @@ function samplingOptions(
     stop: [...context.template.stopStrings, ...requestStops],
     ...(request.temperature != null ? { temperature: request.temperature } : {}),
     ...(request.top_p != null ? { topP: request.top_p } : {}),
-    ...(request.top_k != null ? { topK: request.top_k } : {}),
+    ...(request.top_k != null && request.top_k > 0 ? { topK: request.top_k } : {}),
+    ...(request.repetition_penalty != null ? { repetitionPenalty: request.repetition_penalty } : {}),
     ...(request.seed != null ? { seed: request.seed } : {}),
   };
 }
@@ -92,9 +93,6 @@ export function prepareChatRequest(request: ChatCompletionRequest, context: Stee
     });
   }
   const attributes = resolveAttributes(request.steerlm?.attributes, context.schema);
-  if (request.steerlm?.raw !== undefined) {
-    throw new ServerRequestError('"steerlm.raw" applies to /v1/completions only', { status: 400, param: 'steerlm.raw' });
-  }
   const prompt = conditionPrompt({
     turns,
     attributes,
@@ -113,20 +111,14 @@ export function prepareChatRequest(request: ChatCompletionRequest, context: Stee
 }
 
 /**
- * Returns the prompt and settings of a completion request: the prompt is a user message rendered with
- * the attributes, or, with `steerlm.raw`, sent verbatim (it is already a rendered SteerLM prompt).
+ * Returns the prompt and settings of a completion request. With a `steerlm` field the prompt is a user
+ * message rendered with the attributes (defaults filling the rest); without one it goes to the model
+ * verbatim, as OpenAI's completions do (for clients that render `conditionPrompt` themselves).
  */
 export function prepareCompletionRequest(request: CompletionRequest, context: SteeringContext): PreparedGeneration {
   const text = typeof request.prompt === 'string' ? request.prompt : request.prompt[0]!;
   checkPromptSize(text.length, context.limits, 'prompt');
-  const raw = request.steerlm?.raw === true;
-  if (raw && request.steerlm?.attributes !== undefined) {
-    throw new ServerRequestError('give either "steerlm.raw" (a rendered prompt) or "steerlm.attributes", not both', {
-      status: 400,
-      param: 'steerlm.attributes',
-      hint: 'a raw prompt already carries its attribute label line',
-    });
-  }
+  const raw = request.steerlm === undefined;
   const attributes = raw ? Object.freeze({}) : resolveAttributes(request.steerlm?.attributes, context.schema);
   const prompt = raw ? text : conditionPrompt({ prompt: text, attributes, schema: context.schema, template: context.template });
   const maxTokens = request.max_tokens ?? context.limits.maxTokens;

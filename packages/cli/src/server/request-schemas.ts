@@ -21,8 +21,6 @@ const chatMessage = z.strictObject({
 const steerlmField = z.strictObject({
   /** Attribute values by name; validated against the server's schema afterwards. */
   attributes: z.record(z.string(), z.int()).optional(),
-  /** Completions only: send the prompt to the model verbatim (it is already a rendered SteerLM prompt). */
-  raw: z.boolean().optional(),
 });
 
 function samplingFields(limits: RequestLimits) {
@@ -31,7 +29,8 @@ function samplingFields(limits: RequestLimits) {
     max_tokens: z.int().min(1).max(limits.maxTokens).nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().gt(0).max(1).nullable().optional(),
-    top_k: z.int().min(1).nullable().optional(),
+    top_k: z.int().min(0).nullable().optional(),
+    repetition_penalty: z.number().gt(0).max(10).nullable().optional(),
     seed: z.int().nullable().optional(),
     stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullable().optional(),
     stream: z.boolean().nullable().optional(),
@@ -77,7 +76,8 @@ export function parseRequestBody<Schema extends z.ZodType>(schema: Schema, body:
   }
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issues = result.error.issues;
+  const issue = issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const where = describePath(issue.path);
     const names = issue.keys.map((key) => JSON.stringify(key)).join(', ');

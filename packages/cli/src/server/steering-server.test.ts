@@ -6,7 +6,7 @@ import { startSteeringServer, type SteeringServer } from './start-steering-serve
 let server: SteeringServer;
 
 /** Returns OpenAI request params with this server's "steerlm" extension field added (the client forwards it as is). */
-function withSteering<Params extends object>(params: Params, steerlm: { attributes?: Record<string, number>; raw?: boolean }): Params {
+function withSteering<Params extends object>(params: Params, steerlm: { attributes?: Record<string, number> }): Params {
   return Object.assign({ steerlm }, params);
 }
 let client: OpenAI;
@@ -66,13 +66,13 @@ describe('steering server with the official openai client', () => {
     expect(finish).toBe('stop');
   });
 
-  it('answers completions, streamed and not, and raw prompts verbatim', async () => {
-    const whole = await client.completions.create({ model: 'attribute-echo', prompt: 'Hi', max_tokens: 3 });
+  it('answers completions: steered with a steerlm field, verbatim without one', async () => {
+    const whole = await client.completions.create(withSteering({ model: 'attribute-echo', prompt: 'Hi', max_tokens: 3 }, {}));
     expect(whole.object).toBe('text_completion');
     expect(whole.choices[0]!.text).toBe('Steered to quality ');
     expect(whole.choices[0]!.finish_reason).toBe('length');
     const stream = await client.completions.create(
-      withSteering({ model: 'attribute-echo', prompt: '<extra_id_1>User\nHi\n<extra_id_1>Assistant\n<extra_id_2>humor:2\n', stream: true as const }, { raw: true }),
+      { model: 'attribute-echo', prompt: '<extra_id_1>User\nHi\n<extra_id_1>Assistant\n<extra_id_2>humor:2\n', stream: true as const },
     );
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
@@ -114,9 +114,9 @@ describe('steering server validation', () => {
       if (param !== null) expect(json.error.param).toBe(param);
       expect(typeof json.error.type).toBe('string');
     }
-    const raw = await post('/v1/completions', { prompt: 'Hi', steerlm: { raw: true, attributes: { humor: 1 } } });
-    expect(raw.status).toBe(400);
-    expect(raw.json.error.param).toBe('steerlm.attributes');
+    const scoring = await post('/v1/completions', { prompt: 'Hi', echo: true, logprobs: 1, max_tokens: 0 });
+    expect(scoring.status).toBe(400);
+    expect(scoring.json.error.message).toContain('unknown fields "echo", "logprobs"');
     const missing = await fetch(`${server.url}/v1/files/etc/passwd`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('no route GET /v1/files/etc/passwd');

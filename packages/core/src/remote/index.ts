@@ -4,3 +4,4 @@ export { createRemoteEndpoint, normaliseBaseURL, type RemoteEndpoint, type Remot
 export { isRetryableStatus, parseRetryAfter, resolveBackoff, retryDelay, type BackoffOptions, type ResolvedBackoff } from './retry-policy';
 export { Semaphore } from './semaphore';
 export { readServerSentEvents } from './server-sent-events';
+export { streamChunks } from './stream-chunks';

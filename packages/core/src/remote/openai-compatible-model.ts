@@ -92,7 +92,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
       max_tokens: generate.maxTokens ?? defaultMaxTokens,
       ...(generate.temperature !== undefined ? { temperature: generate.temperature } : {}),
       ...(generate.topP !== undefined ? { top_p: generate.topP } : {}),
-      ...(generate.topK !== undefined ? { top_k: generate.topK } : {}),
+      ...(generate.topK !== undefined && generate.topK > 0 ? { top_k: generate.topK } : {}),
       ...(generate.repetitionPenalty !== undefined ? { repetition_penalty: generate.repetitionPenalty } : {}),
       ...(generate.seed !== undefined ? { seed: generate.seed } : {}),
       ...(stop.length > 0 ? { stop } : {}),

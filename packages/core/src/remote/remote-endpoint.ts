@@ -2,6 +2,7 @@ import { InvalidOptionError, RemoteError } from '../errors';
 import { isRetryableStatus, parseRetryAfter, resolveBackoff, retryDelay, type BackoffOptions, type ResolvedBackoff } from './retry-policy';
 import { Semaphore } from './semaphore';
 import { readServerSentEvents } from './server-sent-events';
+import { streamChunks } from './stream-chunks';
 
 /** Where and how to reach an OpenAI-compatible server (vLLM, TGI, llama.cpp, NIM, OpenAI, …). */
 export interface RemoteEndpointOptions {
@@ -17,7 +18,7 @@ export interface RemoteEndpointOptions {
   concurrency?: number;
   /** The longest wait for a response to start or for the next bytes of it, in ms (default 60 000). */
   timeoutMs?: number;
-  /** Retries after the first attempt on 408, 429, 5xx, timeouts and network errors (default 3). */
+  /** Retries after the first attempt on 429, 5xx, timeouts and network errors (default 3). */
   retries?: number;
   backoff?: BackoffOptions;
   /** The fetch to use (default: the global one). */
@@ -131,8 +132,19 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
     ...options.headers,
   };
 
-  /** Returns an OK response (holding a concurrency slot until `finish`), retrying transient failures. */
-  async function open(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, signal: AbortSignal | undefined): Promise<OpenAttempt> {
+  /**
+   * Returns what `use` makes of an OK response, retrying transient failures — of the request and, for
+   * `use` that reads the whole body, of reading it. With `keepOpen` the attempt (and its concurrency
+   * slot) stays open for the caller to `finish`; `use` must then not read.
+   */
+  async function withRetries<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: Record<string, unknown> | undefined,
+    signal: AbortSignal | undefined,
+    use: (attempt: OpenAttempt) => Promise<T>,
+    keepOpen = false,
+  ): Promise<T> {
     const url = `${baseURL}${path}`;
     const attempts = retries + 1;
     for (let attempt = 1; ; attempt++) {
@@ -154,7 +166,11 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
           ...(body ? { body: JSON.stringify(body) } : {}),
           signal: controller.signal,
         });
-        if (response.ok) return { response, timer, finish };
+        if (response.ok) {
+          const result = await use({ response, timer, finish });
+          if (!keepOpen) finish();
+          return result;
+        }
         const text = await response.text().catch(() => '');
         finish();
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -171,9 +187,10 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         finish();
         if (RemoteError.isInstance(error)) throw error;
         if (signal?.aborted) throw signal.reason;
+        const reason = `${(error as Error).message ?? String(error)}${(error as { cause?: Error }).cause?.message ? ` (${(error as { cause: Error }).cause.message})` : ''}`;
         failure = timer.fired
           ? { message: `${method} ${url} timed out: no response within ${timeoutMs} ms`, cause: error, hint: 'raise timeoutMs or check that the server is healthy' }
-          : { message: `${method} ${url} failed: ${(error as Error).message ?? String(error)}${(error as { cause?: Error }).cause?.message ? ` (${(error as { cause: Error }).cause.message})` : ''}`, cause: error, hint: 'check that the server is running and reachable at baseURL' };
+          : { message: `${method} ${url} failed: ${reason}`, cause: error, hint: 'check that the server is running and reachable at baseURL' };
       }
       if (attempt >= attempts) {
         throw new RemoteError(`${failure.message} — gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`, {
@@ -187,20 +204,13 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
     }
   }
 
-  async function readText(attempt: OpenAttempt, url: string, signal: AbortSignal | undefined): Promise<string> {
+  /** Returns the whole body as text, touching the idle timer on every chunk. */
+  async function readText(attempt: OpenAttempt): Promise<string> {
+    if (!attempt.response.body) return attempt.response.text();
     const decoder = new TextDecoder();
     let text = '';
-    try {
-      if (!attempt.response.body) return await attempt.response.text();
-      for await (const chunk of attempt.response.body as unknown as AsyncIterable<Uint8Array>) {
-        attempt.timer.touch();
-        text += decoder.decode(chunk, { stream: true });
-      }
-      return text + decoder.decode();
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw new RemoteError(`${url} broke off its answer: ${attempt.timer.fired ? `no data within ${timeoutMs} ms` : (error as Error).message}`, { url, cause: error });
-    }
+    for await (const chunk of streamChunks(attempt.response.body, () => attempt.timer.touch())) text += decoder.decode(chunk, { stream: true });
+    return text + decoder.decode();
   }
 
   function parseJson(text: string, url: string, status: number): unknown {
@@ -211,14 +221,8 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
     }
   }
 
-  async function requestJson(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<unknown> {
-    const attempt = await open(method, path, body, signal);
-    try {
-      return parseJson(await readText(attempt, `${baseURL}${path}`, signal), `${baseURL}${path}`, attempt.response.status);
-    } finally {
-      attempt.finish();
-    }
-  }
+  const requestJson = (method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<unknown> =>
+    withRetries(method, path, body, signal, async (attempt) => parseJson(await readText(attempt), `${baseURL}${path}`, attempt.response.status));
 
   return {
     baseURL,
@@ -227,11 +231,11 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
     getJson: (path, signal) => requestJson('GET', path, undefined, signal),
     async *postStream(path, body, signal) {
       const url = `${baseURL}${path}`;
-      const attempt = await open('POST', path, body, signal);
+      const attempt = await withRetries('POST', path, body, signal, async (opened) => opened, true);
       let events: AsyncGenerator<string> | undefined;
       try {
         if (!attempt.response.body) throw new RemoteError(`${url} answered a stream request without a body`, { url });
-        events = readServerSentEvents(attempt.response.body as unknown as AsyncIterable<Uint8Array>, () => attempt.timer.touch());
+        events = readServerSentEvents(streamChunks(attempt.response.body, () => attempt.timer.touch()));
         for (;;) {
           let next: IteratorResult<string>;
           try {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { isRetryableStatus, parseRetryAfter, resolveBackoff, retryDelay } from './retry-policy';
 
 describe('retry policy', () => {
-  it('retries 408, 429 and 5xx only', () => {
-    expect([408, 429, 500, 502, 503, 599].every(isRetryableStatus)).toBe(true);
-    expect([400, 401, 403, 404, 422].some(isRetryableStatus)).toBe(false);
+  it('retries 429 and 5xx only', () => {
+    expect([429, 500, 502, 503, 599].every(isRetryableStatus)).toBe(true);
+    expect([400, 401, 403, 404, 408, 422].some(isRetryableStatus)).toBe(false);
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {

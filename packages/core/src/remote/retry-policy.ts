@@ -28,9 +28,9 @@ export function resolveBackoff(options: BackoffOptions = {}): ResolvedBackoff {
   return resolved;
 }
 
-/** Returns whether an HTTP status is worth retrying: 408, 429 and every 5xx. */
+/** Returns whether an HTTP status is worth retrying: 429 and every 5xx (other 4xx are the request's fault). */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || (status >= 500 && status <= 599);
+  return status === 429 || (status >= 500 && status <= 599);
 }
 
 /** Returns the wait a Retry-After header asks for in milliseconds (seconds or an HTTP date), or undefined. */

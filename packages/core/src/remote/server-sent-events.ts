@@ -1,5 +1,5 @@
 /** Yields the `data` of each server-sent event in a byte stream (multi-line data joined by newlines). */
-export async function* readServerSentEvents(body: AsyncIterable<Uint8Array>, onChunk?: () => void): AsyncGenerator<string> {
+export async function* readServerSentEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
@@ -18,7 +18,6 @@ export async function* readServerSentEvents(body: AsyncIterable<Uint8Array>, onC
     return undefined;
   };
   for await (const chunk of body) {
-    onChunk?.();
     buffer += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffer.search(/\r\n|\r|\n/)) !== -1) {

@@ -142,6 +142,14 @@ export function decoderHidden(config: ModelConfig, parameters: ParameterSource, 
   const [B, T] = input.ids.shape;
   if (input.ids.dtype !== 'int32') throw new ShapeError(`token ids must be int32, got ${input.ids.dtype}`);
   const positions = input.positions ?? defaultPositions(B, T, input.cache);
+  // Positions the model derives itself are checked here; callers passing `positions` check theirs.
+  const lastPosition = (input.cache?.nextPositions.length ? Math.max(...input.cache.nextPositions) : 0) + T - 1;
+  if (!input.positions && lastPosition >= config.maxPositionEmbeddings) {
+    throw new ShapeError(`position ${lastPosition} is beyond the model's ${config.maxPositionEmbeddings} positions (sequence too long)`, {
+      field: 'positions',
+      hint: 'shorten the prompt, lower maxTokens or truncate the sequence',
+    });
+  }
   if (input.cache) {
     input.cache.appendMask(input.keyMask ?? (tf.ones([B, T]) as tf.Tensor2D));
   }

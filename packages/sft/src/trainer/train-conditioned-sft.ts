@@ -121,7 +121,11 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   const batchSize = positive(options.batchSize, 8, 'batchSize');
   const accumulation = positive(options.gradientAccumulation, 1, 'gradientAccumulation');
   const epochs = positive(options.epochs, 1, 'epochs');
-  const maxSequenceLength = positive(options.maxSequenceLength, 512, 'maxSequenceLength');
+  const maxPositions = options.model.config.maxPositionEmbeddings;
+  const maxSequenceLength = positive(options.maxSequenceLength, Math.min(512, maxPositions), 'maxSequenceLength');
+  if (maxSequenceLength > maxPositions) {
+    throw new InvalidOptionError(`maxSequenceLength ${maxSequenceLength} exceeds the model's ${maxPositions} positions`, { option: 'maxSequenceLength', hint: `use at most ${maxPositions}` });
+  }
   const learningRate = positive(options.learningRate, 3e-4, 'learningRate', false);
   const packed = (options.batching ?? 'buckets') === 'packed';
   const maxNonFinite = positive(options.maxConsecutiveNonFinite, 3, 'maxConsecutiveNonFinite');

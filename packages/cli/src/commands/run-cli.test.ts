@@ -55,7 +55,7 @@ describe('steerlm command line', () => {
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as { text: string; attributes: Record<string, number> };
     expect(result.attributes.humor).toBe(2);
-    expect(result.text).toBe('Steered to quality four, toxicity ');
+    expect(result.text).toBe('Steered to quality four, ');
     await writeFile(config, JSON.stringify({ model: 'attribute-echo', 'max-tokens': 'four' }));
     const bad = await runCommandInProcess(['generate', 'Hi', '--config', config]);
     expect(bad.code).toBe(2);

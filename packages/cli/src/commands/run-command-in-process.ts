@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { COMMANDS } from '../commands';
+import { runCli } from '../cli';
 import { VERSION } from '../version';
-import { runCli } from './run-cli';
+import { COMMANDS } from './command-list';
 
 /** What an in-process run of steerlm printed and returned. */
 export interface InProcessRun {

@@ -1,0 +1,31 @@
+/**
+ * The training-step benchmark: forward, backward and fused AdamW of a GPT-2-family decoder on a fixed
+ * synthetic batch, on one tfjs backend (or K data-parallel worker threads, each with its own wasm
+ * backend and model replica). Warm-up steps are excluded; the median step time is reported.
+ * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile]
+ * The last line printed is `tokens_per_s=<number> ms_per_step=<number>`.
+ */
+import { parseArgs } from 'node:util';
+import { runStepBenchmark } from './step/run-step-benchmark';
+
+const { values: args } = parseArgs({
+  options: {
+    shape: { type: 'string', default: 'tiny' },
+    backend: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const result = await runStepBenchmark({
+  shape: args.shape!,
+  backend: args.backend!,
+  steps: Number(args.steps),
+  warmup: Number(args.warmup),
+  workers: Number(args.workers),
+  profile: args.profile!,
+  log: (line) => console.log(line),
+});
+console.log(`tokens_per_s=${result.tokensPerSecond.toFixed(1)} ms_per_step=${result.msPerStep.toFixed(2)}`);
+process.exit(0);

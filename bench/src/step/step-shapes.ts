@@ -1,0 +1,37 @@
+/**
+ * The model shapes the training-step benchmark runs, as Hugging Face config.json objects (GPT-2
+ * family: LayerNorm, learned positions, tanh-GELU MLP, tied embeddings) plus the batch shape.
+ */
+
+/** One benchmark shape: a GPT-2-family config and the batch it trains on. */
+export interface StepShape {
+  name: string;
+  config: Record<string, unknown>;
+  batchSize: number;
+  sequenceLength: number;
+}
+
+function gpt2Config(vocabulary: number, channels: number, layers: number, heads: number, positions: number): Record<string, unknown> {
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: vocabulary,
+    n_embd: channels,
+    n_layer: layers,
+    n_head: heads,
+    n_positions: positions,
+    activation_function: 'gelu_new',
+    tie_word_embeddings: true,
+  };
+}
+
+/** The shapes by name: tiny (0.88M parameters, 1,024 tokens a step) and gpt2s (GPT-2 small layers, 8k vocabulary). */
+export const STEP_SHAPES: Record<string, StepShape> = {
+  tiny: { name: 'tiny', config: gpt2Config(512, 128, 4, 4, 128), batchSize: 8, sequenceLength: 128 },
+  gpt2s: { name: 'gpt2s', config: gpt2Config(8192, 768, 12, 12, 512), batchSize: 8, sequenceLength: 512 },
+};
+
+/** Returns the shape called `name`, or undefined. */
+export function stepShape(name: string): StepShape | undefined {
+  return STEP_SHAPES[name];
+}

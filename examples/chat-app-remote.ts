@@ -1,0 +1,38 @@
+/**
+ * A chat app that keeps its own conversation and asks a remote SteerLM endpoint for each answer: every
+ * turn is rendered with `conditionPrompt` (earlier answers keep their attribute labels) and sent to an
+ * OpenAI-compatible `/v1/completions`, e.g. `steerlm serve`, vLLM or NeMo. The answer streams in.
+ *
+ *   steerlm serve --model runs/sft/final &      # or: steerlm serve --model attribute-echo
+ *   npx tsx examples/chat-app-remote.ts http://127.0.0.1:8000/v1
+ */
+import { conditionPrompt, createOpenAICompatibleModel, formatAttributes, STEERLM, type ConversationTurn } from '@steerlm/core';
+
+const baseURL = process.argv[2] ?? process.env.STEERLM_BASE_URL ?? 'http://127.0.0.1:8000/v1';
+const model = createOpenAICompatibleModel({
+  baseURL,
+  model: process.env.STEERLM_MODEL ?? 'steerlm',
+  ...(process.env.STEERLM_API_KEY ? { apiKey: process.env.STEERLM_API_KEY } : {}),
+});
+
+// What the user types, and how each answer should come out (unset attributes keep the schema defaults).
+const script = [
+  { user: 'Tell me a joke about cats.', steer: { humor: 4, toxicity: 0 } },
+  { user: 'Now explain why cats purr, seriously.', steer: { humor: 0, verbosity: 3 } },
+];
+
+const turns: ConversationTurn[] = [];
+for (const { user, steer } of script) {
+  turns.push({ role: 'user', text: user });
+  const attributes = { ...STEERLM.defaults(), ...steer };
+  const prompt = conditionPrompt({ turns, attributes });
+  process.stdout.write(`\nUser: ${user}\nAssistant [${formatAttributes(attributes, STEERLM)}]: `);
+  let answer = '';
+  for await (const piece of model.stream!(prompt, { maxTokens: 128, temperature: 0.7 })) {
+    answer += piece;
+    process.stdout.write(piece);
+  }
+  process.stdout.write('\n');
+  // The answer joins the history with its label, exactly as SteerLM formats multi-turn conversations.
+  turns.push({ role: 'assistant', text: answer.trim(), attributes });
+}

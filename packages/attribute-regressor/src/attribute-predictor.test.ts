@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defineAttributeSchema, InvalidAttributeError, ModelFormatError, type Featurizer, type ProgressEvent, type ScoringInput } from '@steerlm/core';
+import { AttributePredictor, MISSING_LABEL, type TrainingExample } from './attribute-predictor';
+import { createHashedNgramsFeaturizer } from './featurizers/hashed-ngrams';
+import { SeededRandom } from './training/seeded-random';
+
+const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'humor', min: 0, max: 4 }] });
+
+/** A featurizer reading two numbers written in the response: "a=1.5 b=-0.25". */
+const numbersFeaturizer: Featurizer = {
+  specificationVersion: 'v1',
+  id: 'numbers:v1',
+  dimension: 2,
+  async featurize(inputs: readonly ScoringInput[]) {
+    return inputs.map((input) => Float32Array.from((input.response.match(/-?\d+(\.\d+)?/g) ?? []).map(Number)));
+  },
+};
+
+function examples(count: number, seed: number): TrainingExample[] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: count }, (_, index) => {
+    const a = random.next() * 2;
+    const b = random.next() * 2 - 1;
+    return {
+      input: { context: [{ role: 'user', text: 'rate this' }], response: `a=${a.toFixed(4)} b=${b.toFixed(4)}` },
+      labels: { quality: 1 + a + 0.5 * b, humor: index % 4 === 0 ? MISSING_LABEL : 2 - b },
+      group: `tree-${index % 25}`,
+    };
+  });
+}
+
+const directories: string[] = [];
+afterAll(async () => {
+  for (const directory of directories) await rm(directory, { recursive: true, force: true });
+});
+
+describe('AttributePredictor', () => {
+  it('learns a linear function of the features, with missing labels, and reports progress', async () => {
+    const events: ProgressEvent[] = [];
+    const predictor = await AttributePredictor.train(examples(200, 1), { schema, featurizer: numbersFeaturizer, ridgeAlphas: [1e-4, 1e-2], onProgress: (event) => events.push(event) });
+    const [score] = await predictor.predict([{ context: [], response: 'a=1.0 b=0.5' }]);
+    expect(score!.values.quality).toBeCloseTo(2.25, 2);
+    expect(score!.values.humor).toBeCloseTo(1.5, 2);
+    expect(score!.rounded).toEqual({ quality: 2, humor: 2 });
+    expect(events.some((event) => event.type === 'job-end' && event.job === 'train-attribute-head')).toBe(true);
+    expect(events.filter((event) => event.type === 'step-end' && event.job === 'featurize').length).toBeGreaterThan(0);
+    const report = predictor.trainingReport!;
+    expect(report.validationRows).toBeGreaterThan(0);
+    expect(Number(report.trainRows) + Number(report.validationRows)).toBe(200);
+  });
+
+  it('clamps and rounds predictions outside the scale', async () => {
+    const predictor = await AttributePredictor.train(examples(100, 2), { schema, featurizer: numbersFeaturizer, ridgeAlphas: [1e-4] });
+    const [score] = await predictor.score([{ context: [], response: 'a=9 b=-9' }]);
+    expect(score!.values.quality).toBeGreaterThan(4);
+    expect(score!.rounded.quality).toBe(4);
+    expect(score!.rounded.humor).toBe(4);
+  });
+
+  it('trains an MLP head with early stopping when asked and is deterministic for a seed', async () => {
+    const options = { schema, featurizer: numbersFeaturizer, hiddenUnits: [8], weightDecay: [0.01], maxEpochs: 40, learningRate: 0.01, seed: 3 };
+    const first = await AttributePredictor.train(examples(120, 3), options);
+    const second = await AttributePredictor.train(examples(120, 3), options);
+    const input = [{ context: [], response: 'a=0.5 b=0.1' }];
+    expect((await first.predict(input))[0]!.values).toEqual((await second.predict(input))[0]!.values);
+    expect(first.head.config.hiddenUnits).toBe(8);
+  });
+
+  it('rejects labels of unknown attributes or outside the range', async () => {
+    const bad = [{ input: { context: [], response: 'a=1 b=1' }, labels: { wit: 2 } }];
+    await expect(AttributePredictor.train(bad, { schema, featurizer: numbersFeaturizer })).rejects.toThrow(InvalidAttributeError);
+    const outside = [{ input: { context: [], response: 'a=1 b=1' }, labels: { quality: 7 } }];
+    await expect(AttributePredictor.train(outside, { schema, featurizer: numbersFeaturizer })).rejects.toThrow(/outside 0..4/);
+  });
+
+  it('saves and loads with identical predictions, and refuses another featurizer', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'apm-'));
+    directories.push(directory);
+    const featurizer = createHashedNgramsFeaturizer({ buckets: 64 });
+    const data = examples(80, 4).map((example, index) => ({ ...example, input: { ...example.input, response: `${index % 3 === 0 ? 'great answer' : 'meh'} ${example.input.response}` } }));
+    const predictor = await AttributePredictor.train(data, { schema, featurizer, hiddenUnits: [0, 4], weightDecay: [0.1], maxEpochs: 20 });
+    await predictor.save(directory);
+    const inputs = data.slice(0, 10).map((example) => example.input);
+    const before = await predictor.predict(inputs);
+    const rebuilt = await AttributePredictor.load(directory);
+    expect(rebuilt.featurizer.id).toBe(featurizer.id);
+    expect(await rebuilt.predict(inputs)).toEqual(before);
+    const explicit = await AttributePredictor.load(directory, { featurizer: createHashedNgramsFeaturizer({ buckets: 64 }) });
+    expect(await explicit.predict(inputs)).toEqual(before);
+    await expect(AttributePredictor.load(directory, { featurizer: createHashedNgramsFeaturizer({ buckets: 128 }) })).rejects.toThrow(
+      /trained with featurizer hashed-ngrams:v1:buckets=64.*cannot be used with hashed-ngrams:v1:buckets=128/,
+    );
+    const config = JSON.parse(await readFile(join(directory, 'config.json'), 'utf8'));
+    expect(config.format).toBe('steerlm-attribute-predictor');
+    expect(config.normalisation.targetMean).toHaveLength(2);
+  });
+
+  it('refuses a featurizer it cannot rebuild, and broken folders, with ModelFormatError', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'apm-'));
+    directories.push(directory);
+    const predictor = await AttributePredictor.train(examples(60, 5), { schema, featurizer: numbersFeaturizer, ridgeAlphas: [1] });
+    await predictor.save(directory);
+    await expect(AttributePredictor.load(directory)).rejects.toThrow(/cannot be rebuilt.*pass the same featurizer/);
+    const loaded = await AttributePredictor.load(directory, { featurizer: numbersFeaturizer });
+    expect(await loaded.predict([{ context: [], response: 'a=1 b=0' }])).toEqual(await predictor.predict([{ context: [], response: 'a=1 b=0' }]));
+    await writeFile(join(directory, 'model.safetensors'), new Uint8Array(4));
+    await expect(AttributePredictor.load(directory, { featurizer: numbersFeaturizer })).rejects.toThrow(ModelFormatError);
+    await expect(AttributePredictor.load(join(directory, 'missing'))).rejects.toThrow(/cannot read the predictor config/);
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyNemoFile } from '../testing/tiny-dataset';
+import { runCommandInProcess } from './run-command-in-process';
+
+let folder: string;
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'steerlm-sft-cli-'));
+});
+afterAll(async () => rm(folder, { recursive: true, force: true }));
+
+describe('steerlm sft train', () => {
+  it('trains a tiny model from scratch, resumes it, and the result generates', async () => {
+    const data = await writeTinyNemoFile(join(folder, 'train.jsonl'), 12);
+    const output = join(folder, 'run');
+    const common = ['sft', 'train', '--data', data, '--init', 'tiny', '--vocab-size', '300', '--output', output, '--batch-size', '4', '--backend', 'cpu', '--schema', 'oasst', '--checkpoint-every', '1'];
+    const first = await runCommandInProcess([...common, '--max-steps', '2', '--json']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout) as { steps: number; finalLoss: number; final: string; backend: string };
+    expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(output, 'final') });
+    expect(Number.isFinite(summary.finalLoss)).toBe(true);
+    expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
+
+    const resumed = await runCommandInProcess([...common, '--max-steps', '3', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('backend cpu');
+    expect(resumed.stdout).toMatch(/steps[\s\S]*\n\s*3\s/);
+
+    const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
+    expect(generated.code).toBe(0);
+    expect(JSON.parse(generated.stdout)).toMatchObject({ backend: 'cpu', label: 'quality:4,toxicity:0,humor:4,creativity:0' });
+  });
+
+  it('needs exactly one of --model and --init, and a run to resume', async () => {
+    const data = await writeTinyNemoFile(join(folder, 'small.jsonl'), 2);
+    const neither = await runCommandInProcess(['sft', 'train', '--data', data, '--output', join(folder, 'x'), '--backend', 'cpu']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('give exactly one of --model FOLDER');
+    const nothing = await runCommandInProcess(['sft', 'train', '--data', data, '--init', 'tiny', '--output', join(folder, 'none'), '--resume', '--backend', 'cpu']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('holds no model');
+  });
+});

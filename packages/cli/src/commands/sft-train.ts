@@ -1,0 +1,143 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatAttributes, InvalidOptionError, type Conversation } from '@steerlm/core';
+import { defineCommand } from '../cli';
+import { schemaByName, SCHEMA_NAMES, selectComputeBackend } from '../models';
+import { formatTable } from '../output';
+import { BACKEND_OPTION } from './backend-option';
+import { readConversations } from './read-conversations';
+
+/** Model sizes `--init` creates from scratch (Llama family). */
+const INIT_SIZES = {
+  tiny: { hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512 },
+  small: { hidden_size: 256, intermediate_size: 688, num_hidden_layers: 4, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024 },
+} as const;
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json'];
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+function conversationTexts(conversations: readonly Conversation[], schema: Parameters<typeof formatAttributes>[1]): string[] {
+  return conversations.flatMap((conversation) => [
+    conversation.system ?? '',
+    ...conversation.turns.flatMap((turn) => [turn.text, turn.attributes ? formatAttributes(turn.attributes, schema) : '']),
+  ]);
+}
+
+/** `steerlm sft train`: attribute-conditioned SFT (SteerLM step 3), resumable. */
+export const sftTrainCommand = defineCommand({
+  name: 'sft train',
+  summary: 'fine-tune a decoder on attribute-labelled conversations (SteerLM step 3); --resume continues a run',
+  options: {
+    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on' },
+    validation: { kind: 'string', valueName: 'FILE', description: 'NeMo JSONL held out for validation loss' },
+    output: { kind: 'string', valueName: 'DIR', required: true, description: 'run folder: checkpoints, metrics.jsonl, loss-curve.svg and final/ (the trained model)' },
+    model: { kind: 'string', valueName: 'FOLDER', description: 'a Hugging Face model folder to start from (Llama or GPT-2 family)' },
+    init: { kind: 'string', choices: Object.keys(INIT_SIZES), description: 'instead of --model: a new model of this size with a byte-level BPE tokenizer trained on --data' },
+    'vocab-size': { kind: 'integer', min: 300, default: 2000, description: 'with --init: the tokenizer vocabulary size' },
+    schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema of the labels' },
+    epochs: { kind: 'integer', min: 1, default: 1, description: 'passes over the data' },
+    'max-steps': { kind: 'integer', min: 1, description: 'stop after this many optimizer steps' },
+    'batch-size': { kind: 'integer', min: 1, default: 8, description: 'records per step' },
+    'learning-rate': { kind: 'number', min: 0, default: 3e-4, description: 'peak learning rate' },
+    'max-sequence-length': { kind: 'integer', min: 8, description: 'tokens per record (default: min(512, the model\'s positions))' },
+    'attribute-dropout': { kind: 'number', min: 0, default: 0, description: 'probability of dropping each attribute from a label' },
+    'lora-rank': { kind: 'integer', min: 1, description: 'train LoRA adapters of this rank instead of all weights (merged into final/)' },
+    'checkpoint-every': { kind: 'integer', min: 1, description: 'steps between checkpoints' },
+    resume: { kind: 'boolean', description: 'continue from the newest checkpoint in --output, with the same options' },
+    seed: { kind: 'integer', default: 0, description: 'seeds initialisation, shuffling and dropout' },
+    ...BACKEND_OPTION,
+  },
+  details: `Examples:
+  steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
+  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2
+  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume`,
+  async run(values, _positionals, context) {
+    if ((values.model === undefined) === (values.init === undefined)) {
+      throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
+    }
+    const schema = schemaByName(values.schema);
+    const compute = await selectComputeBackend(values.backend);
+    context.note(`backend ${compute.backend} · ${compute.device}`);
+    const sft = await import('@steerlm/sft');
+    const train = await readConversations(values.data, schema);
+    const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
+    context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
+
+    let base = values.model;
+    if (values.init !== undefined) {
+      base = join(values.output, 'base');
+      if (values.resume && !(await exists(join(base, 'config.json')))) {
+        throw new InvalidOptionError(`--resume: ${base} holds no model; the run to resume has not started`, { option: 'resume', hint: 'drop --resume to start it' });
+      }
+      if (!values.resume) {
+        await mkdir(base, { recursive: true });
+        const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'] });
+        await sft.writeByteLevelBpeTokenizer(base, trained);
+        const config = sft.parseModelConfig({
+          architectures: ['LlamaForCausalLM'],
+          vocab_size: trained.vocab.size,
+          tie_word_embeddings: true,
+          ...INIT_SIZES[values.init as keyof typeof INIT_SIZES],
+        });
+        const created = sft.DecoderModel.create(config, { seed: values.seed });
+        await created.save(base);
+        created.dispose();
+        context.note(`new ${values.init} model with a ${trained.vocab.size}-token tokenizer in ${base}`);
+      }
+    }
+    const model = await sft.DecoderModel.load(base!);
+    const tokenizer = await sft.loadTokenizer(base!);
+    context.note(`model ${base} · ${model.parameterCount().toLocaleString('en-US')} parameters`);
+
+    const { summary } = await sft.trainConditionedSFT({
+      model,
+      tokenizer,
+      train,
+      ...(validation ? { validation } : {}),
+      schema,
+      epochs: values.epochs,
+      batchSize: values['batch-size'],
+      learningRate: values['learning-rate'],
+      attributeDropout: values['attribute-dropout'],
+      seed: values.seed,
+      outputDir: values.output,
+      ...(values['max-steps'] !== undefined ? { maxSteps: values['max-steps'] } : {}),
+      ...(values['max-sequence-length'] !== undefined ? { maxSequenceLength: values['max-sequence-length'] } : {}),
+      ...(values['checkpoint-every'] !== undefined ? { checkpointEvery: values['checkpoint-every'] } : {}),
+      ...(values['lora-rank'] !== undefined
+        ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: model.config.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } }
+        : {}),
+      ...(values.resume ? { resume: values.output } : {}),
+      onEvent: context.progress,
+      signal: context.signal,
+    });
+    if (model.adapters.size > 0) model.mergeLora();
+    const final = join(values.output, 'final');
+    await model.save(final);
+    for (const file of TOKENIZER_FILES) {
+      if (await exists(join(base!, file))) await copyFile(join(base!, file), join(final, file));
+    }
+    model.dispose();
+    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend };
+    if (!context.json) {
+      context.stdout.write(
+        formatTable([
+          {
+            steps: summary.steps,
+            epochs: summary.epochs,
+            records: summary.records,
+            'final loss': summary.finalLoss,
+            'validation loss': summary.validationLoss,
+            'tokens/s': summary.tokensPerSecond,
+            seconds: summary.elapsedMs / 1000,
+          },
+        ]),
+      );
+      context.stdout.write(`trained model: ${final}\n`);
+    }
+    return result;
+  },
+});
