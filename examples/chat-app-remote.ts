@@ -16,7 +16,7 @@ const model = createOpenAICompatibleModel({
 });
 
 // What the user types, and how each answer should come out (unset attributes keep the schema defaults).
-const script = [
+const script: { user: string; steer: Record<string, number> }[] = [
   { user: 'Tell me a joke about cats.', steer: { humor: 4, toxicity: 0 } },
   { user: 'Now explain why cats purr, seriously.', steer: { humor: 0, verbosity: 3 } },
 ];

@@ -2,10 +2,12 @@
  * Train a small decoder from scratch on attribute-conditioned conversations — own BPE tokenizer,
  * conditioned SFT — then steer it: the same prompt answered with humor 0 and humor 4.
  *
- *   node --import tsx examples/train-from-scratch.ts [--epochs 60] [--out runs/from-scratch]
+ *   node --import tsx examples/train-from-scratch.ts [--epochs 200] [--out runs/from-scratch]
+ *
+ * With the default 200 epochs (400 steps, about a minute on 2 cores) humor 4 adds a joke and humor 0 does not.
  */
 import { parseArgs } from 'node:util';
-import { conditionPrompt, renderConversation, type Conversation } from '@steerlm/core';
+import { renderConversation, type Conversation } from '@steerlm/core';
 import {
   DecoderModel,
   LocalLanguageModel,
@@ -20,7 +22,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '60' },
+    epochs: { type: 'string', default: '200' },
     out: { type: 'string', default: 'runs/from-scratch' },
     backend: { type: 'string', default: 'wasm' },
   },
@@ -76,13 +78,6 @@ console.log(JSON.stringify({ firstLoss: summary.lossCurve[0]?.loss, finalLoss: s
 // 4. Steer: the same prompt under two attribute settings (greedy decoding).
 const lm = new LocalLanguageModel(model, tokenizer);
 for (const humor of [0, 4]) {
-  const result = await lm.steer({ system: 'You answer in one line.', prompt: 'Tell me about the owl.', attributes: { quality: 4, humor } }, { maxTokens: 24, temperature: 0 });
+  const result = await lm.steer({ system: 'You answer in one line.', prompt: 'Tell me about the owl.', attributes: { quality: 4, humor } }, { maxTokens: 40, temperature: 0 });
   console.log(`humor ${humor}: ${JSON.stringify(result.text)}`);
-}
-for (const humor of [0, 4]) {
-  const prompt = conditionPrompt({ system: 'You answer in one line.', prompt: 'Tell me about the owl.', attributes: { quality: 4, humor } });
-  const plain = await lm.logProbability(prompt, 'The owl is an animal.\n<extra_id_1>');
-  const joke = await lm.logProbability(prompt, 'The owl is an animal. Ha ha, it laughs at itself.\n<extra_id_1>');
-  console.log(`DEBUG humor ${humor}: plain ${plain.logProbability.toFixed(2)} joke ${joke.logProbability.toFixed(2)}`);
-  console.log(JSON.stringify(tokenizer.decode(tokenizer.encode(prompt).slice(-12))), tokenizer.encode(prompt).slice(-12));
 }

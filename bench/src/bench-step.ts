@@ -3,9 +3,12 @@
  * synthetic batch, on one tfjs backend (or K data-parallel worker threads, each with its own wasm
  * backend and model replica). Warm-up steps are excluded; the median step time is reported.
  * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile]
+ *        npm run bench:step -- --backend webgpu --matmul 4096 [--variant tiled-f32|tiled-f16|subgroup-matrix-f16]
  * The last line printed is `tokens_per_s=<number> ms_per_step=<number>`.
  */
 import { parseArgs } from 'node:util';
+import { selectBackend, type BackendName, type MatmulVariant } from '@steerlm/sft';
+import { runMatmulBenchmark } from './step/run-matmul-benchmark';
 import { runStepBenchmark } from './step/run-step-benchmark';
 
 const { values: args } = parseArgs({
@@ -16,8 +19,16 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     workers: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
+    matmul: { type: 'string' },
+    variant: { type: 'string', default: 'tiled-f32' },
   },
 });
+if (args.matmul) {
+  // Matmul alone: --matmul N [--variant tiled-f32|tiled-f16|subgroup-matrix-f16] on --backend.
+  await selectBackend({ prefer: args.backend as BackendName, strict: true });
+  await runMatmulBenchmark(Number(args.matmul), args.variant as MatmulVariant, Number(args.steps), (line) => console.log(line));
+  process.exit(0);
+}
 const result = await runStepBenchmark({
   shape: args.shape!,
   backend: args.backend!,

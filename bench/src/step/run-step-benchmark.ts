@@ -59,16 +59,19 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   const losses: number[] = [];
   for (let index = 0; index < options.warmup + options.steps; index++) {
     const started = performance.now();
-    const outcome = step();
+    const outcome = await step();
     const elapsed = performance.now() - started;
     losses.push(outcome.loss);
     if (index >= options.warmup) stepMs.push(elapsed);
     options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms, loss ${outcome.loss.toFixed(4)}`);
   }
   if (options.profile) {
-    const rows = await profileKernels(() => void step());
+    const rows = await profileKernels(() => {
+      const gradients = optimizer.gradients(model, [batch], false, tokens);
+      tf.dispose([gradients.loss, ...gradients.grads]);
+    });
     const total = rows.reduce((sum, row) => sum + row.milliseconds, 0);
-    options.log(`kernel profile of one step (${total.toFixed(1)} ms in kernels):`);
+    options.log(`kernel profile of one forward + backward (${total.toFixed(1)} ms in kernels):`);
     for (const row of rows.slice(0, 30)) options.log(`  ${row.milliseconds.toFixed(2).padStart(9)} ms ${String(row.calls).padStart(4)}x  ${row.kernel}`);
   }
   optimizer.dispose();

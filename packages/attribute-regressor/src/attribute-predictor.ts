@@ -4,6 +4,7 @@ import {
   clampToScale,
   InvalidAttributeError,
   InvalidOptionError,
+  groupHash,
   ModelFormatError,
   partitionByGroup,
   ProgressTracker,
@@ -16,13 +17,13 @@ import {
   type ProgressListener,
   type ScoringInput,
 } from '@steerlm/core';
+import { annotate, type AnnotateOptions, type AnnotationSummary } from './annotate';
 import { featureBlocksOf, isDescribedFeaturizer } from './featurizers/featurizer-description';
 import { createFeaturizer } from './featurizers/featurizer-registry';
 import { RegressionHead } from './head/regression-head';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from './head/standardizer';
 import { fitRidgeHead } from './head/ridge-regression';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from './head/train-head';
-import { maskedMeanSquaredError } from './head/masked-mse';
 import { decodeSafetensors, encodeSafetensors } from './persistence/safetensors';
 import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORMAT_VERSION, type PredictorConfig } from './persistence/predictor-config';
 
@@ -51,10 +52,12 @@ export interface AttributePredictorTrainOptions {
   /** Candidate hidden widths (0 = linear head); the validation split picks one (default [0]). */
   readonly hiddenUnits?: number | readonly number[];
   /**
-   * Candidate L2 penalties of the linear head (ridge regression, solved exactly); the validation split
-   * picks one per attribute (default 1e-3, 1e-2, …, 1e5).
+   * Candidate L2 penalties of the linear head (ridge regression, solved exactly); grouped K-fold
+   * cross-validation on the training part picks one per attribute (default 1e-3, 1e-2, …, 1e5).
    */
   readonly ridgeAlphas?: readonly number[];
+  /** Folds of that cross-validation (default 5). */
+  readonly folds?: number;
   /** Candidate AdamW weight decays of MLP heads; the validation split picks one (default [0.01, 0.1, 1]). */
   readonly weightDecay?: number | readonly number[];
   readonly learningRate?: number;
@@ -174,26 +177,50 @@ function balanceBlocks(standardizer: Standardizer, blocks: readonly number[]): S
   return { mean: standardizer.mean, std };
 }
 
+/** Returns the rows of a dataset (row-major copies). */
+function subset(data: HeadDataset, rows: readonly number[], inputs: number, outputs: number): HeadDataset {
+  return {
+    features: gather(data.features, rows, inputs) as Float32Array,
+    targets: gather(data.targets, rows, outputs) as Float32Array,
+    mask: gather(data.mask, rows, outputs) as Uint8Array,
+    rows: rows.length,
+  };
+}
+
 /**
- * Returns, per output, the ridge penalty with the lowest validation MSE on that output (each output's
- * loss depends only on its own weights); without validation rows, the middle candidate.
+ * Returns, per output, the ridge penalty with the lowest masked MSE on that output in grouped K-fold
+ * cross-validation over `data` (each output's loss depends only on its own weights, so outputs choose
+ * independently). Folds follow the groups' seeded hashes, so a group never straddles train and test.
+ * With fewer than two non-empty folds, the middle candidate.
  */
-function choosePenalties(train: HeadDataset, validation: HeadDataset | undefined, inputs: number, outputs: number, alphas: readonly number[]): number[] {
-  if (!validation) return new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!);
-  const best = new Array<number>(outputs).fill(alphas[0]!);
-  const bestLoss = new Array<number>(outputs).fill(Infinity);
-  for (const alpha of alphas) {
-    const predictions = fitRidgeHead(train, inputs, outputs, new Array<number>(outputs).fill(alpha)).forward(validation.features, validation.rows);
-    for (let output = 0; output < outputs; output += 1) {
-      const column = (source: Float32Array | Uint8Array) => source.filter((_, index) => index % outputs === output);
-      const loss = maskedMeanSquaredError(column(predictions) as Float32Array, column(validation.targets) as Float32Array, column(validation.mask) as Uint8Array);
-      if (loss.observed > 0 && loss.loss < bestLoss[output]!) {
-        bestLoss[output] = loss.loss;
-        best[output] = alpha;
+function choosePenalties(data: HeadDataset, groups: readonly string[], folds: number, seed: number, inputs: number, outputs: number, alphas: readonly number[]): number[] {
+  const foldOf = groups.map((group) => Math.min(folds - 1, Math.floor(groupHash(group, seed + 7) * folds)));
+  const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
+  const usable = foldRows.filter((rows) => rows.length > 0 && rows.length < data.rows);
+  if (usable.length < 2) return new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!);
+  const squared = alphas.map(() => new Float64Array(outputs));
+  const counts = new Float64Array(outputs);
+  for (const testRows of usable) {
+    const held = new Set(testRows);
+    const trainRows = Array.from({ length: data.rows }, (_, row) => row).filter((row) => !held.has(row));
+    const train = subset(data, trainRows, inputs, outputs);
+    const test = subset(data, testRows, inputs, outputs);
+    for (let output = 0; output < outputs; output += 1) for (let row = 0; row < test.rows; row += 1) counts[output]! += test.mask[row * outputs + output]!;
+    alphas.forEach((alpha, candidate) => {
+      const predictions = fitRidgeHead(train, inputs, outputs, new Array<number>(outputs).fill(alpha)).forward(test.features, test.rows);
+      for (let index = 0; index < predictions.length; index += 1) {
+        if (!test.mask[index]) continue;
+        squared[candidate]![index % outputs]! += (predictions[index]! - test.targets[index]!) ** 2;
       }
-    }
+    });
   }
-  return best;
+  return Array.from({ length: outputs }, (_, output) => {
+    let best = 0;
+    alphas.forEach((_, candidate) => {
+      if (squared[candidate]![output]! < squared[best]![output]!) best = candidate;
+    });
+    return counts[output]! > 0 ? alphas[best]! : alphas[Math.floor(alphas.length / 2)]!;
+  });
 }
 
 /** Returns the features of all inputs, in batches, checking their size and values. */
@@ -348,7 +375,8 @@ export class AttributePredictor implements AttributeScorer {
     for (const hiddenUnits of hiddenCandidates) {
       options.signal?.throwIfAborted();
       if (hiddenUnits === 0) {
-        const alphas = choosePenalties(trainPart, validationPart, inputs, outputs, alphaCandidates);
+        const trainGroups = split.train.map((row) => examples.groups?.[row] ?? `\u0000row:${row}`);
+        const alphas = choosePenalties(trainPart, trainGroups, options.folds ?? 5, seed, inputs, outputs, alphaCandidates);
         const head = fitRidgeHead(trainPart, inputs, outputs, alphas);
         consider({ hiddenUnits, alphas, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
         continue;
@@ -419,6 +447,11 @@ export class AttributePredictor implements AttributeScorer {
   /** Returns one score per input, in order (the AttributeScorer interface; same as `predict`). */
   score(inputs: readonly ScoringInput[]): Promise<AttributeScore[]> {
     return this.predict(inputs);
+  }
+
+  /** Returns the summary of labelling `records` into a JSONL file with this predictor (see `annotate`; resumable by id). */
+  annotate(options: Omit<AnnotateOptions, 'scorer'>): Promise<AnnotationSummary> {
+    return annotate({ ...options, scorer: this });
   }
 
   /** Writes config.json and model.safetensors into `directory` (created when missing); returns the directory. */

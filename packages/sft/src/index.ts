@@ -3,3 +3,4 @@ export * from './kernels';
 export * from './io';
 export * from './models';
 export * from './trainer';
+export * from './export';

@@ -8,7 +8,7 @@ export const MODEL_OPTIONS = {
     kind: 'string',
     valueName: 'FOLDER',
     required: true,
-    description: `a model folder (config.json, safetensors, tokenizer.json) or a built-in model (${BUILTIN_MODELS.join(', ')})`,
+    description: `a model folder (config.json, safetensors, tokenizer.json), an OpenAI-compatible http(s)://…/v1 endpoint, or a built-in model (${BUILTIN_MODELS.join(', ')})`,
   },
   schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema the model was trained with' },
   ...BACKEND_OPTION,

@@ -6,6 +6,7 @@ import { writeTinyNemoFile } from '../testing/tiny-dataset';
 import { runCommandInProcess } from './run-command-in-process';
 
 let folder: string;
+let trained: string | undefined;
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'steerlm-sft-cli-'));
 });
@@ -32,6 +33,20 @@ describe('steerlm sft train', () => {
     const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
     expect(generated.code).toBe(0);
     expect(JSON.parse(generated.stdout)).toMatchObject({ backend: 'cpu', label: 'quality:4,toxicity:0,humor:4,creativity:0' });
+    trained = summary.final;
+  });
+
+  it('export writes a Hugging Face folder with ONNX beside it', async () => {
+    expect(trained).toBeDefined();
+    const output = join(folder, 'exported');
+    const run = await runCommandInProcess(['export', '--model', trained!, '--output', output, '--backend', 'cpu', '--dtype', 'F16']);
+    expect(run.code).toBe(0);
+    for (const file of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+      expect(run.stdout).toContain(file);
+    }
+    const hfOnly = await runCommandInProcess(['export', '--model', trained!, '--output', join(folder, 'hf-only'), '--format', 'hf', '--backend', 'cpu', '--json']);
+    expect(hfOnly.code).toBe(0);
+    expect((JSON.parse(hfOnly.stdout) as { files: string[] }).files).not.toContain('onnx/model.onnx');
   });
 
   it('needs exactly one of --model and --init, and a run to resume', async () => {

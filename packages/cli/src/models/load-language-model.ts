@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InvalidOptionError, type LanguageModel } from '@steerlm/core';
+import { createOpenAICompatibleModel, InvalidOptionError, type LanguageModel } from '@steerlm/core';
 import { AttributeEchoModel } from './attribute-echo-model';
 import { selectComputeBackend } from './select-compute-backend';
 
@@ -17,18 +17,27 @@ export interface LoadedLanguageModel {
 
 /**
  * Returns the model `--model` names: a built-in (`attribute-echo`, a weightless model that spells out
- * the requested attributes) or a Hugging Face-style model folder (config.json, safetensors, tokenizer),
- * loaded on the best available backend.
+ * the requested attributes), an OpenAI-compatible endpoint (`http://host:port/v1`; its model name from
+ * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY) or a Hugging Face-style model folder (config.json,
+ * safetensors, tokenizer), loaded on the best available backend.
  */
 export async function loadLanguageModel(name: string, options: { wordDelayMs?: number; backend?: string } = {}): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
     return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
   }
+  if (/^https?:\/\//.test(name)) {
+    const model = createOpenAICompatibleModel({
+      baseURL: name,
+      model: process.env.STEERLM_REMOTE_MODEL ?? 'steerlm',
+      ...(process.env.STEERLM_API_KEY ? { apiKey: process.env.STEERLM_API_KEY } : {}),
+    });
+    return { model, backend: 'remote', device: name };
+  }
   const folder = await stat(name).catch(() => undefined);
   if (!folder?.isDirectory()) {
     throw new InvalidOptionError(`--model ${JSON.stringify(name)} is neither a model folder nor a built-in model`, {
       option: 'model',
-      hint: `give a folder with config.json, model.safetensors and tokenizer.json (e.g. one "steerlm sft train" wrote), or one of: ${BUILTIN_MODELS.join(', ')}`,
+      hint: `give a folder with config.json, model.safetensors and tokenizer.json (e.g. one "steerlm sft train" wrote), an http(s)://…/v1 endpoint, or one of: ${BUILTIN_MODELS.join(', ')}`,
     });
   }
   const compute = await selectComputeBackend(options.backend);

@@ -15,7 +15,9 @@ export function formatTable(rows: readonly Readonly<Record<string, unknown>>[], 
   const names = columns ?? [...new Set(rows.flatMap((row) => Object.keys(row)))];
   if (names.length === 0) return '';
   const cells = rows.map((row) => names.map((name) => cell(row[name])));
-  const numeric = names.map((name) => rows.length > 0 && rows.every((row) => typeof row[name] === 'number' || row[name] == null));
+  const numeric = names.map(
+    (name) => rows.some((row) => typeof row[name] === 'number') && rows.every((row) => typeof row[name] === 'number' || row[name] == null),
+  );
   const widths = names.map((name, column) => Math.max(name.length, ...cells.map((line) => line[column]!.length)));
   const render = (line: readonly string[]): string =>
     line.map((text, column) => (numeric[column] ? text.padStart(widths[column]!) : text.padEnd(widths[column]!))).join('  ').trimEnd();

@@ -70,6 +70,7 @@ export class ProgressDisplay {
 
   /** Stops every bar (call before printing results). */
   stop(): void {
+    this.#multibar?.update();
     this.#multibar?.stop();
     this.#multibar = undefined;
     this.#jobs.clear();
@@ -115,13 +116,10 @@ export class ProgressDisplay {
   }
 
   #end(job: string, elapsedMs: number): void {
-    const state = this.#jobs.get(job);
-    if (state?.bar) {
-      state.bar.stop();
-      this.#multibar?.remove(state.bar);
-    }
     this.#jobs.delete(job);
     if (this.#jobs.size === 0 && this.#multibar) {
+      // Draw the final state of every bar once, then release the terminal.
+      this.#multibar.update();
       this.#multibar.stop();
       this.#multibar = undefined;
     }

@@ -182,6 +182,29 @@ describe('steering server access, backpressure and shutdown', () => {
     await expect(fetch(`${slow.url}/health`)).rejects.toThrow();
   });
 
+  it('frees the slot of a streaming client that disconnects mid-answer', async () => {
+    const slow = await startSteeringServer({ model: new AttributeEchoModel({ wordDelayMs: 30 }), port: 0, maxConcurrent: 1, maxQueued: 0, log: () => {} });
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${slow.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      await reader.read();
+      expect(slow.load().active).toBe(1);
+      controller.abort();
+      for (let attempt = 0; attempt < 50 && slow.load().active > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(slow.load()).toEqual({ active: 0, queued: 0 });
+      const next = await fetch(`${slow.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi', max_tokens: 2 }) });
+      expect(next.status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('answers 504 when a request outlives the request timeout', async () => {
     const slow = await startSteeringServer({ model: new AttributeEchoModel({ wordDelayMs: 50 }), port: 0, requestTimeoutMs: 120, log: () => {} });
     try {

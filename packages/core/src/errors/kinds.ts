@@ -86,11 +86,17 @@ export class RemoteError extends SteerLMError {
   static override readonly code = 'steerlm.remote';
   readonly status: number | undefined;
   readonly url: string | undefined;
-  constructor(message: string, options?: SteerLMErrorOptions & { status?: number; url?: string }) {
+  /** How many requests were made before giving up. */
+  readonly attempts: number | undefined;
+  /** The start of the server's last answer, when it sent one. */
+  readonly body: string | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { status?: number; url?: string; attempts?: number; body?: string }) {
     super(RemoteError.code, message, options);
     this.name = 'RemoteError';
     this.status = options?.status;
     this.url = options?.url;
+    this.attempts = options?.attempts;
+    this.body = options?.body;
   }
 }
 

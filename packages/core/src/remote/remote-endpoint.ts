@@ -158,7 +158,7 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         signal?.removeEventListener('abort', onAbort);
         release();
       };
-      let failure: { message: string; status?: number; retryAfterMs?: number; cause?: unknown; hint: string };
+      let failure: { message: string; status?: number; retryAfterMs?: number; cause?: unknown; hint: string; body?: string };
       try {
         const response = await fetchFunction(url, {
           method,
@@ -177,11 +177,18 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         failure = {
           message: `${method} ${url} answered HTTP ${response.status}${text ? `: ${excerpt(text)}` : ''}`,
           status: response.status,
+          ...(text ? { body: excerpt(text) } : {}),
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           hint: isRetryableStatus(response.status) ? 'the server is overloaded or failing; retry later or lower concurrency' : 'the request was rejected; check the model name, the parameters and the API key',
         };
         if (!isRetryableStatus(response.status)) {
-          throw new RemoteError(`${failure.message} (attempt ${attempt} of ${attempts}, not retried)`, { status: response.status, url, hint: failure.hint });
+          throw new RemoteError(`${failure.message} (attempt ${attempt} of ${attempts}, not retried)`, {
+            status: response.status,
+            url,
+            attempts: attempt,
+            hint: failure.hint,
+            ...(failure.body !== undefined ? { body: failure.body } : {}),
+          });
         }
       } catch (error) {
         finish();
@@ -195,8 +202,10 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
       if (attempt >= attempts) {
         throw new RemoteError(`${failure.message} — gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`, {
           url,
+          attempts,
           hint: failure.hint,
           ...(failure.status !== undefined ? { status: failure.status } : {}),
+          ...(failure.body !== undefined ? { body: failure.body } : {}),
           ...(failure.cause !== undefined ? { cause: failure.cause } : {}),
         });
       }

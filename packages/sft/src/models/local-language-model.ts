@@ -112,9 +112,13 @@ export class LocalLanguageModel implements LanguageModel {
     return { logProbability: total, tokens: continuationIds.length };
   }
 
-  /** Returns a steered continuation: the prompt goes through `conditionPrompt` with the attributes. */
+  /**
+   * Returns a steered response: the prompt goes through `conditionPrompt` with the attributes, and the
+   * newline that ends a turn in the template (before the stop string) is removed from the text.
+   */
   async steer(request: ConditionPromptOptions, options: GenerateOptions = {}): Promise<GenerateResult> {
     const template = request.template ?? steerlmTemplate;
-    return this.generate(conditionPrompt(request), { stop: template.stopStrings, ...options });
+    const result = await this.generate(conditionPrompt(request), { stop: template.stopStrings, ...options });
+    return result.finishReason === 'stop' ? { ...result, text: result.text.replace(/\n$/, '') } : result;
   }
 }

@@ -239,7 +239,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       const lr = learningRateAt(schedule, position.step);
       tracker.emit({ type: 'step-start', job: 'sft', step: position.step + 1, total: totalSteps });
       options.model.dropoutSeed = seed * 1_000_003 + position.step * 4096;
-      const outcome = optimizer.step(options.model, micro, packed, {
+      const outcome = await optimizer.step(options.model, micro, packed, {
         learningRate: lr,
         weightDecay: options.weightDecay ?? 0.01,
         maxGradNorm: options.maxGradNorm ?? 1,

@@ -1,6 +1,6 @@
 /** One optimizer step of conditioned SFT: masked cross-entropy over micro-batches, then fused AdamW. */
 import * as tf from '@tensorflow/tfjs';
-import { applyAdamW, createAdamWState, type AdamWConfig, type AdamWState } from '../kernels/adamw';
+import { applyAdamW, createAdamWState, globalGradNorm, type AdamWConfig, type AdamWState } from '../kernels/adamw';
 import { crossEntropy } from '../kernels/cross-entropy';
 import type { DecoderModel } from '../models';
 import type { TrainingBatch } from './batching';
@@ -73,6 +73,14 @@ export interface StepOutcome {
   trainedTokens: number;
 }
 
+/** The summed gradients of one step's micro-batches, still on the backend, and their loss. */
+export interface StepGradients {
+  /** Σ over micro-batches of (their trained-token loss sum / denominator), a scalar tensor. */
+  loss: tf.Scalar;
+  /** One gradient per trainable variable, in the order of `Optimizer.trainable.variables`. */
+  grads: tf.Tensor[];
+}
+
 /** An AdamW optimizer over a fixed set of variables. */
 export class Optimizer {
   readonly trainable: TrainableSet;
@@ -84,28 +92,40 @@ export class Optimizer {
   }
 
   /**
-   * Runs forward and backward over `microBatches` (gradients accumulated, normalised by all their
-   * trained tokens) and applies one AdamW update unless the loss or gradients are not finite.
+   * Returns the loss and gradients of `microBatches` (accumulated on the backend, each loss sum
+   * divided by `denominator`) without reading anything back or updating.
    */
-  step(model: DecoderModel, microBatches: readonly TrainingBatch[], packed: boolean, config: AdamWConfig): StepOutcome {
-    const trainedTokens = microBatches.reduce((sum, batch) => sum + batch.trainedTokens, 0);
-    const denominator = Math.max(1, trainedTokens);
-    let totalLoss = 0;
+  gradients(model: DecoderModel, microBatches: readonly TrainingBatch[], packed: boolean, denominator: number): StepGradients {
+    let loss: tf.Scalar | undefined;
     let accumulated: tf.Tensor[] | undefined;
     for (const batch of microBatches) {
       const { value, grads } = tf.variableGrads(() => tf.div(batchLossSum(model, batch, packed), denominator) as tf.Scalar, this.trainable.variables);
-      totalLoss += value.dataSync()[0]!;
-      value.dispose();
       const ordered = this.trainable.variables.map((variable) => grads[variable.name]!);
-      if (!accumulated) accumulated = ordered;
-      else {
+      if (!accumulated || !loss) {
+        accumulated = ordered;
+        loss = value;
+      } else {
         const previous = accumulated;
+        const previousLoss = loss;
         accumulated = previous.map((grad, index) => tf.add(grad, ordered[index]!));
-        tf.dispose([...previous, ...ordered]);
+        loss = tf.add(previousLoss, value);
+        tf.dispose([...previous, ...ordered, previousLoss, value]);
       }
     }
-    const grads = accumulated ?? [];
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((grad) => tf.sum(tf.square(grad)))))).dataSync()[0]!;
+    return { loss: loss ?? tf.scalar(0), grads: accumulated ?? [] };
+  }
+
+  /**
+   * Applies one AdamW update with `gradients` (disposed here) unless their loss or norm is not
+   * finite; returns the outcome. Reads the loss and the norm back in one round trip.
+   */
+  async apply(gradients: StepGradients, config: AdamWConfig, trainedTokens: number): Promise<StepOutcome> {
+    const { loss, grads } = gradients;
+    const normTensor = globalGradNorm(grads);
+    const [lossValues, normValues] = await Promise.all([loss.data(), normTensor.data()]);
+    tf.dispose([loss, normTensor]);
+    const totalLoss = lossValues[0]!;
+    const norm = normValues[0]!;
     if (!Number.isFinite(totalLoss) || !Number.isFinite(norm)) {
       tf.dispose(grads);
       return { loss: totalLoss, gradNorm: norm, skipped: true, trainedTokens };
@@ -115,6 +135,17 @@ export class Optimizer {
     gradNorm.dispose();
     tf.dispose(grads);
     return { loss: totalLoss, gradNorm: norm, skipped: false, trainedTokens };
+  }
+
+  /**
+   * Runs forward and backward over `microBatches` (gradients accumulated, normalised by all their
+   * trained tokens) and resolves to the outcome after one AdamW update, made unless the loss or
+   * gradients are not finite. Asynchronous: values are read back with data(), which every backend
+   * supports (dataSync does not work on webgpu in Node).
+   */
+  async step(model: DecoderModel, microBatches: readonly TrainingBatch[], packed: boolean, config: AdamWConfig): Promise<StepOutcome> {
+    const trainedTokens = microBatches.reduce((sum, batch) => sum + batch.trainedTokens, 0);
+    return this.apply(this.gradients(model, microBatches, packed, Math.max(1, trainedTokens)), config, trainedTokens);
   }
 
   /** Frees the moments. */

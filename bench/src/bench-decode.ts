@@ -1,0 +1,195 @@
+/**
+ * The decoding benchmark: greedy KV-cache decoding tokens/s of our decoders (tfjs cpu and wasm
+ * backends) against transformers.js running our ONNX export of the same weights (onnxruntime-node, CPU).
+ * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs-cpu,tfjs-wasm,transformers.js]
+ *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0]
+ * Decode tokens/s = batch × (new tokens − 1) / time from the first generated token to the last, so the
+ * prefill (timed apart) is left out. The last line printed is one JSON object.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { DecoderModel, exportOnnx, generateTokens, parseModelConfig, selectBackend, trainByteLevelBpe, writeByteLevelBpeTokenizer, type ModelConfig } from '@steerlm/sft';
+
+const SHAPES: Record<string, () => ModelConfig> = {
+  tiny: () =>
+    parseModelConfig({
+      architectures: ['LlamaForCausalLM'],
+      vocab_size: 512,
+      hidden_size: 128,
+      intermediate_size: 384,
+      num_hidden_layers: 4,
+      num_attention_heads: 4,
+      num_key_value_heads: 4,
+      max_position_embeddings: 512,
+      tie_word_embeddings: false,
+    }),
+  '25m': () =>
+    parseModelConfig({
+      architectures: ['LlamaForCausalLM'],
+      vocab_size: 8192,
+      hidden_size: 512,
+      intermediate_size: 1376,
+      num_hidden_layers: 6,
+      num_attention_heads: 8,
+      num_key_value_heads: 4,
+      max_position_embeddings: 1024,
+      tie_word_embeddings: false,
+    }),
+};
+
+const ENGINES = ['tfjs-cpu', 'tfjs-wasm', 'transformers.js'] as const;
+type Engine = (typeof ENGINES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    shapes: { type: 'string', default: 'tiny,25m' },
+    batches: { type: 'string', default: '1,16' },
+    engines: { type: 'string', default: ENGINES.join(',') },
+    'prompt-tokens': { type: 'string', default: '8' },
+    'new-tokens': { type: 'string', default: '16' },
+    seed: { type: 'string', default: '0' },
+  },
+});
+
+const shapes = args.shapes!.split(',');
+const batches = args.batches!.split(',').map(Number);
+const engines = args.engines!.split(',') as Engine[];
+const promptTokens = Number(args['prompt-tokens']);
+const newTokens = Number(args['new-tokens']);
+const seed = Number(args.seed);
+for (const shape of shapes) if (!(shape in SHAPES)) throw new Error(`unknown shape "${shape}" (known: ${Object.keys(SHAPES).join(', ')})`);
+for (const engine of engines) if (!ENGINES.includes(engine)) throw new Error(`unknown engine "${engine}" (known: ${ENGINES.join(', ')})`);
+if (!(newTokens >= 2 && promptTokens >= 1)) throw new Error('--new-tokens must be >= 2 and --prompt-tokens >= 1');
+
+/** One measured configuration. */
+interface DecodeResult {
+  shape: string;
+  parameters: number;
+  batch: number;
+  engine: Engine;
+  prefillMs: number;
+  decodeTokensPerSecond: number;
+  /** The tokens of row 0, to check that the engines agree. */
+  firstRow: number[];
+}
+
+/** The slice of transformers.js used here (a foreign boundary, typed narrowly). */
+interface TransformersModule {
+  env: { allowRemoteModels: boolean; useFSCache: boolean };
+  AutoModelForCausalLM: {
+    from_pretrained(path: string, options: Record<string, unknown>): Promise<{ generate(options: Record<string, unknown>): Promise<{ data: BigInt64Array }>; dispose(): Promise<unknown> }>;
+  };
+  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
+}
+
+function prompts(batch: number, vocab: number): number[][] {
+  let state = seed + 12345;
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31);
+  return Array.from({ length: batch }, () => Array.from({ length: promptTokens }, () => next() % vocab));
+}
+
+/** Returns [prefill ms, decode seconds, row 0 tokens] of one greedy run of ours. */
+async function runOurs(model: DecoderModel, rows: number[][], tokens: number): Promise<[number, number, number[]]> {
+  const started = performance.now();
+  let firstAt = 0;
+  let lastAt = 0;
+  const firstRow: number[] = [];
+  for await (const step of generateTokens(model, rows, { maxTokens: tokens, temperature: 0 })) {
+    lastAt = performance.now();
+    if (step.step === 0) firstAt = lastAt;
+    firstRow.push(step.tokens[0]!);
+  }
+  return [firstAt - started, (lastAt - firstAt) / 1000, firstRow];
+}
+
+/** Returns [prefill ms, decode seconds, row 0 tokens] of one greedy transformers.js generate. */
+async function runTransformers(transformers: TransformersModule, model: Awaited<ReturnType<TransformersModule['AutoModelForCausalLM']['from_pretrained']>>, rows: number[][], tokens: number): Promise<[number, number, number[]]> {
+  const ids = new transformers.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, promptTokens]);
+  const mask = new transformers.Tensor('int64', new BigInt64Array(rows.length * promptTokens).fill(1n), [rows.length, promptTokens]);
+  const stamps: number[] = [];
+  const streamer = { put: () => stamps.push(performance.now()), end: () => undefined };
+  const started = performance.now();
+  const output = await model.generate({ input_ids: ids, attention_mask: mask, max_new_tokens: tokens, do_sample: false, eos_token_id: null, streamer });
+  // stamps[0] is the prompt, stamps[1] the first generated token.
+  const firstRow = Array.from(output.data.subarray(promptTokens, promptTokens + tokens), Number);
+  return [stamps[1]! - started, (stamps.at(-1)! - stamps[1]!) / 1000, firstRow];
+}
+
+const results: DecodeResult[] = [];
+const root = await mkdtemp(join(tmpdir(), 'steerlm-bench-decode-'));
+try {
+  const tokenizerFolder = join(root, 'tokenizer');
+  const corpus = Array.from({ length: 200 }, (_, index) => `decoding benchmark sentence number ${index} with a few words`);
+  await writeByteLevelBpeTokenizer(tokenizerFolder, await trainByteLevelBpe(corpus, { vocabSize: 400 }));
+  for (const shape of shapes) {
+    const config = SHAPES[shape]!();
+    for (const engine of engines) {
+      let runner: (rows: number[][], tokens: number) => Promise<[number, number, number[]]>;
+      let release: () => Promise<void>;
+      let parameters: number;
+      if (engine === 'transformers.js') {
+        await tf.setBackend('cpu');
+        const model = DecoderModel.create(config, { seed });
+        parameters = model.parameterCount();
+        const folder = join(root, shape);
+        await exportOnnx(model, tokenizerFolder, folder, { generation: { eosTokenIds: [] } });
+        model.dispose();
+        const transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
+        transformers.env.allowRemoteModels = false;
+        transformers.env.useFSCache = false;
+        const loaded = await transformers.AutoModelForCausalLM.from_pretrained(folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+        runner = (rows, tokens) => runTransformers(transformers, loaded, rows, tokens);
+        release = async () => void (await loaded.dispose());
+      } else {
+        await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true });
+        const model = DecoderModel.create(config, { seed });
+        parameters = model.parameterCount();
+        runner = (rows, tokens) => runOurs(model, rows, tokens);
+        release = async () => model.dispose();
+      }
+      for (const batch of batches) {
+        const rows = prompts(batch, config.vocabSize);
+        await runner(rows, 2);
+        const [prefillMs, decodeSeconds, firstRow] = await runner(rows, newTokens);
+        const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
+        results.push({ shape, parameters, batch, engine, prefillMs, decodeTokensPerSecond, firstRow });
+        console.log(
+          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine}: prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s`,
+        );
+      }
+      await release();
+    }
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
+
+const agreement: Record<string, boolean> = {};
+for (const result of results) {
+  const reference = results.find((other) => other.shape === result.shape && other.batch === result.batch);
+  agreement[`${result.shape}/${result.batch}/${result.engine}`] = JSON.stringify(reference!.firstRow) === JSON.stringify(result.firstRow);
+}
+console.log('\n| shape | batch | ' + engines.join(' | ') + ' |');
+console.log('| --- | --- | ' + engines.map(() => '---').join(' | ') + ' |');
+for (const shape of shapes) {
+  for (const batch of batches) {
+    const cells = engines.map((engine) => {
+      const result = results.find((entry) => entry.shape === shape && entry.batch === batch && entry.engine === engine);
+      return result ? `${result.decodeTokensPerSecond.toFixed(1)} (prefill ${result.prefillMs.toFixed(0)} ms)` : '–';
+    });
+    console.log(`| ${shape} | ${batch} | ${cells.join(' | ')} |`);
+  }
+}
+console.log(
+  JSON.stringify({
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+    date: new Date().toISOString(),
+    promptTokens,
+    newTokens,
+    results: results.map(({ firstRow: _firstRow, ...rest }) => rest),
+    greedyTokensAgreeWithFirstEngine: agreement,
+  }),
+);

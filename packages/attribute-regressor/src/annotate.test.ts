@@ -1,0 +1,90 @@
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defineAttributeSchema, type AttributeScore, type AttributeScorer, type ScoringInput } from '@steerlm/core';
+import { annotate, type AnnotationRecord } from './annotate';
+
+const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'toxicity', min: 0, max: 4 }] });
+
+/** A scorer whose quality is the response length / 10 (continuous), counting what it scores. */
+function lengthScorer(failAfterCalls = Infinity): AttributeScorer & { scored: string[] } {
+  let calls = 0;
+  const scored: string[] = [];
+  return {
+    specificationVersion: 'v1',
+    schema,
+    scored,
+    async score(inputs: readonly ScoringInput[]): Promise<AttributeScore[]> {
+      calls += 1;
+      if (calls > failAfterCalls) throw new Error('killed');
+      scored.push(...inputs.map((input) => input.response));
+      return inputs.map((input) => ({ values: { quality: input.response.length / 10, toxicity: -0.7 }, rounded: { quality: Math.min(4, Math.round(input.response.length / 10)), toxicity: 0 } }));
+    },
+  };
+}
+
+const records = (count: number): AnnotationRecord[] =>
+  Array.from({ length: count }, (_, index) => ({ id: `r${index}`, input: { context: [{ role: 'user', text: `q${index}` }], response: 'x'.repeat(index + 1) }, data: { source: 'test' } }));
+
+const directories: string[] = [];
+afterAll(async () => {
+  for (const directory of directories) await rm(directory, { recursive: true, force: true });
+});
+async function outputPath(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'annotate-'));
+  directories.push(directory);
+  return join(directory, 'labels.jsonl');
+}
+const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { id: string; label: string; source: string });
+
+describe('annotate', () => {
+  it('writes one labelled line per record with the attribute string and the continuous values', async () => {
+    const output = await outputPath();
+    const summary = await annotate({ scorer: lengthScorer(), records: records(5), output, batchSize: 2 });
+    expect(summary.written).toBe(5);
+    const written = await lines(output);
+    expect(written.map((line) => line.id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(written[4]).toMatchObject({ id: 'r4', label: 'quality:1,toxicity:0', source: 'test', values: { quality: 0.5, toxicity: -0.7 } });
+  });
+
+  it('resumes after an interrupted run without duplicating records', async () => {
+    const output = await outputPath();
+    await expect(annotate({ scorer: lengthScorer(2), records: records(10), output, batchSize: 3 })).rejects.toThrow('killed');
+    expect((await lines(output)).length).toBe(6);
+    // A kill in the middle of a write leaves half a line behind.
+    await appendFile(output, '{"id":"r6","label":"qual');
+    const scorer = lengthScorer();
+    const summary = await annotate({ scorer, records: records(10), output, batchSize: 3 });
+    expect(summary.repair.kind).toBe('truncated');
+    expect(summary.skipped['already-annotated']).toBe(6);
+    expect(summary.written).toBe(4);
+    expect(scorer.scored).toHaveLength(4);
+    const ids = (await lines(output)).map((line) => line.id);
+    expect(ids).toEqual(Array.from({ length: 10 }, (_, index) => `r${index}`));
+    const again = await annotate({ scorer: lengthScorer(), records: records(10), output });
+    expect(again.written).toBe(0);
+    expect(again.skipped['already-annotated']).toBe(10);
+  });
+
+  it('skips and counts records it cannot score', async () => {
+    const output = await outputPath();
+    const bad: AnnotationRecord[] = [
+      ...records(2),
+      { id: 'r0', input: { context: [], response: 'again' } },
+      { id: '', input: { context: [], response: 'no id' } },
+      { id: 'empty', input: { context: [], response: ' \n ' } },
+      { id: 'surrogate', input: { context: [], response: 'broken \uD83D text' } },
+      { id: 'shape', input: { response: 'no context' } as unknown as ScoringInput },
+    ];
+    const summary = await annotate({ scorer: lengthScorer(), records: bad, output });
+    expect(summary.written).toBe(2);
+    expect(summary.read).toBe(7);
+    expect(summary.skipped).toMatchObject({ 'duplicate-id': 1, 'missing-id': 1, 'empty-response': 1, 'invalid-text': 1, 'invalid-input': 1, 'already-annotated': 0 });
+  });
+
+  it('requires custom output lines to keep the id', async () => {
+    const output = await outputPath();
+    await expect(annotate({ scorer: lengthScorer(), records: records(1), output, toOutput: () => ({ id: 'other' }) })).rejects.toThrow(/must keep the record id "r0"/);
+  });
+});

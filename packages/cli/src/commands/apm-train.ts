@@ -1,0 +1,55 @@
+import { InvalidOptionError } from '@steerlm/core';
+import { AttributePredictor, createFeaturizerByName, FEATURIZER_NAMES } from '@steerlm/attribute-regressor';
+import { defineCommand } from '../cli';
+import { schemaByName, SCHEMA_NAMES } from '../models';
+import { formatTable } from '../output';
+import { readLabelledResponses } from './labelled-responses';
+
+/** `steerlm apm train`: the attribute prediction model (SteerLM step 1). */
+export const apmTrainCommand = defineCommand({
+  name: 'apm train',
+  summary: 'train an attribute prediction model on labelled responses (SteerLM step 1)',
+  options: {
+    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo SteerLM JSONL whose assistant turns carry labels' },
+    output: { kind: 'string', valueName: 'DIR', required: true, description: 'where the predictor is saved' },
+    schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema of the labels' },
+    featurizer: { kind: 'string', default: 'hashed-ngrams+text-statistics', description: `features, parts joined with + (${FEATURIZER_NAMES.join(', ')})` },
+    'hidden-units': { kind: 'integer', min: 0, default: 0, description: 'hidden width of the head (0 = ridge regression)' },
+    'validation-fraction': { kind: 'number', min: 0, default: 0.15, description: 'share of groups held out to pick hyperparameters' },
+    'max-epochs': { kind: 'integer', min: 1, description: 'MLP heads: the most epochs' },
+    seed: { kind: 'integer', default: 0, description: 'seeds the split and initialisation' },
+  },
+  details: `Example:
+  steerlm apm train --data oasst-labelled.jsonl --output runs/apm --schema oasst`,
+  async run(values, _positionals, context) {
+    const schema = schemaByName(values.schema);
+    const responses = (await readLabelledResponses(values.data, schema)).filter((response) => response.labels !== undefined);
+    if (responses.length < 2) {
+      throw new InvalidOptionError(`${values.data} has ${responses.length} labelled assistant turns; training needs at least 2`, {
+        option: 'data',
+        hint: 'give records whose assistant turns carry a label such as "quality:4,humor:1"',
+      });
+    }
+    context.note(`data ${responses.length} labelled responses · featurizer ${values.featurizer}`);
+    const predictor = await AttributePredictor.train(
+      responses.map((response) => ({ input: response.input, labels: response.labels!, group: response.group })),
+      {
+        schema,
+        featurizer: createFeaturizerByName(values.featurizer),
+        hiddenUnits: values['hidden-units'],
+        validationFraction: values['validation-fraction'],
+        seed: values.seed,
+        ...(values['max-epochs'] !== undefined ? { maxEpochs: values['max-epochs'] } : {}),
+        onProgress: context.progress,
+        signal: context.signal,
+      },
+    );
+    const saved = await predictor.save(values.output);
+    const report = predictor.trainingReport ?? {};
+    if (!context.json) {
+      context.stdout.write(formatTable([{ rows: report.rows, train: report.trainRows, validation: report.validationRows, 'hidden units': report.hiddenUnits, 'validation loss': report.validationLoss }]));
+      context.stdout.write(`predictor: ${saved}\n`);
+    }
+    return { output: saved, report };
+  },
+});

@@ -1,0 +1,61 @@
+import { collectAttributeCombinations, promptsFromConversations, runBootstrap } from '@steerlm/bootstrap';
+import { AttributePredictor } from '@steerlm/attribute-regressor';
+import { InvalidOptionError } from '@steerlm/core';
+import { defineCommand } from '../cli';
+import { loadLanguageModel } from '../models';
+import { formatTable } from '../output';
+import { MODEL_OPTIONS } from './model-options';
+import { readConversations } from './read-conversations';
+
+/** `steerlm bootstrap`: the SteerLM bootstrap (§3.4), resumable. */
+export const bootstrapCommand = defineCommand({
+  name: 'bootstrap',
+  summary: 'generate responses under sampled attribute combinations and re-annotate them (SteerLM §3.4); resumes',
+  options: {
+    model: MODEL_OPTIONS.model,
+    backend: MODEL_OPTIONS.backend,
+    scorer: { kind: 'string', valueName: 'DIR', required: true, description: 'an attribute predictor ("steerlm apm train") that re-annotates each response' },
+    data: { kind: 'string', valueName: 'FILE', required: true, description: 'annotated NeMo JSONL: its prompts, and its top-quality label combinations to draw from' },
+    output: { kind: 'string', valueName: 'FILE', required: true, description: 'the JSONL records are appended to; an existing file is resumed' },
+    samples: { kind: 'integer', min: 1, default: 1, description: 'responses per prompt' },
+    'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the most new tokens per response' },
+    temperature: { kind: 'number', min: 0, default: 1, description: 'sampling temperature' },
+    concurrency: { kind: 'integer', min: 1, default: 4, description: 'prompts processed at once' },
+    seed: { kind: 'integer', default: 0, description: 'seeds combination draws and sampling' },
+  },
+  async run(values, _positionals, context) {
+    const scorer = await AttributePredictor.load(values.scorer);
+    const schema = scorer.schema;
+    const conversations = await readConversations(values.data, schema);
+    const combinations = await collectAttributeCombinations(conversations, { schema });
+    if (combinations.length === 0) {
+      throw new InvalidOptionError(`${values.data} has no top-quality labelled assistant turn to take attribute combinations from`, {
+        option: 'data',
+        hint: 'annotate the data first ("steerlm apm annotate") so assistant turns carry labels',
+      });
+    }
+    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    const prompts = promptsFromConversations(conversations);
+    context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
+    const summary = await runBootstrap({
+      prompts,
+      combinations,
+      model: loaded.model,
+      scorer,
+      schema,
+      output: values.output,
+      samplesPerPrompt: values.samples,
+      seed: values.seed,
+      concurrency: values.concurrency,
+      sampling: { maxTokens: values['max-tokens'], temperature: values.temperature },
+      onProgress: context.progress,
+      signal: context.signal,
+    });
+    if (!context.json) {
+      context.stdout.write(formatTable([{ written: summary.written, resumed: summary.resumed, total: summary.total, seconds: summary.elapsedMs / 1000 }]));
+      context.stdout.write(`records: ${values.output}\n`);
+    }
+    return { ...summary, output: values.output };
+  },
+});

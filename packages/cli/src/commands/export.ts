@@ -1,0 +1,48 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defineCommand } from '../cli';
+import { selectComputeBackend } from '../models';
+import { formatTable } from '../output';
+import { BACKEND_OPTION } from './backend-option';
+
+/** `steerlm export`: a trained model as a Hugging Face folder and/or ONNX for transformers.js. */
+export const exportCommand = defineCommand({
+  name: 'export',
+  summary: 'export a trained model folder for Hugging Face transformers (safetensors) and transformers.js (ONNX)',
+  options: {
+    model: { kind: 'string', valueName: 'FOLDER', required: true, description: 'a model folder, e.g. the final/ of "steerlm sft train"' },
+    output: { kind: 'string', valueName: 'DIR', required: true, description: 'the folder to write' },
+    format: { kind: 'string', default: 'both', choices: ['hf', 'onnx', 'both'], description: 'hf: safetensors + config + tokenizer; onnx: onnx/model.onnx as well' },
+    dtype: { kind: 'string', default: 'F32', choices: ['F32', 'F16', 'BF16'], description: 'the stored dtype of the safetensors weights' },
+    'max-shard-bytes': { kind: 'integer', min: 1_000_000, description: 'split the safetensors weights into shards of at most this size' },
+    ...BACKEND_OPTION,
+  },
+  details: `Example:
+  steerlm export --model runs/sft/final --output exported/my-steerlm --format both`,
+  async run(values, _positionals, context) {
+    const compute = await selectComputeBackend(values.backend);
+    context.note(`backend ${compute.backend} · ${compute.device}`);
+    const sft = await import('@steerlm/sft');
+    const model = await sft.DecoderModel.load(values.model);
+    try {
+      if (values.format !== 'onnx') {
+        await sft.exportHuggingFace(model, values.model, values.output, {
+          dtype: values.dtype as 'F32' | 'F16' | 'BF16',
+          ...(values['max-shard-bytes'] !== undefined ? { maxShardBytes: values['max-shard-bytes'] } : {}),
+        });
+      }
+      const onnx = values.format !== 'hf' ? await sft.exportOnnx(model, values.model, values.output) : undefined;
+      const files = (await readdir(values.output, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name).slice(values.output.length).replace(/^[/\\]/, ''))
+        .sort();
+      if (!context.json) {
+        context.stdout.write(formatTable(files.map((file) => ({ file }))));
+        context.stdout.write(`exported to ${values.output}\n`);
+      }
+      return { output: values.output, files, ...(onnx ? { onnxBytes: onnx.modelBytes + onnx.externalBytes } : {}) };
+    } finally {
+      model.dispose();
+    }
+  },
+});

@@ -1,0 +1,74 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyNemoFile } from '../testing/tiny-dataset';
+import { runCommandInProcess } from './run-command-in-process';
+
+let folder: string;
+let data: string;
+let predictor: string;
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'steerlm-pipeline-cli-'));
+  data = await writeTinyNemoFile(join(folder, 'labelled.jsonl'), 24);
+  predictor = join(folder, 'apm');
+});
+afterAll(async () => rm(folder, { recursive: true, force: true }));
+
+describe('steerlm apm, bootstrap and eval on tiny data', () => {
+  it('apm train saves a predictor and reports what it chose', async () => {
+    const run = await runCommandInProcess(['apm', 'train', '--data', data, '--output', predictor, '--schema', 'oasst', '--featurizer', 'text-statistics']);
+    expect(run.stderr).toContain('data 24 labelled responses');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/rows\s+train\s+validation/);
+    expect(run.stdout).toContain(`predictor: ${predictor}`);
+  });
+
+  it('apm eval prints MAE and exact-bin accuracy per attribute', async () => {
+    const run = await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', data, '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { responses: number; attributes: { attribute: string; mae: number; 'exact bin': number }[] };
+    expect(result.responses).toBe(24);
+    expect(result.attributes.map((row) => row.attribute)).toEqual(['quality', 'toxicity', 'humor', 'creativity']);
+    // Funny answers are longer with exclamation marks: text statistics separate humor 0 from 4.
+    expect(result.attributes.find((row) => row.attribute === 'humor')!.mae).toBeLessThan(2);
+  });
+
+  it('apm annotate writes every assistant turn with a predicted label', async () => {
+    const output = join(folder, 'annotated.jsonl');
+    const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', data, '--output', output, '--batch-size', '5']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('annotate: started (24 responses)');
+    expect(run.stderr).toMatch(/annotate: done in/);
+    const lines = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
+    expect(lines).toHaveLength(24);
+    for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
+  });
+
+  it('bootstrap generates, re-annotates and resumes without duplicates', async () => {
+    const output = join(folder, 'bootstrap.jsonl');
+    const args = ['bootstrap', '--model', 'attribute-echo', '--scorer', predictor, '--data', data, '--output', output, '--max-tokens', '32', '--json'];
+    const first = await runCommandInProcess(args);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ written: 24, resumed: 0, total: 24 });
+    const again = await runCommandInProcess(args);
+    expect(JSON.parse(again.stdout)).toMatchObject({ written: 0, resumed: 24 });
+    const records = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { requested_label: string; conversations: { value: string }[] });
+    expect(records).toHaveLength(24);
+    expect(records[0]!.conversations.at(-1)!.value).toContain('Steered to');
+  });
+
+  it('eval sweeps an attribute and writes a report', async () => {
+    const prompts = join(folder, 'prompts.txt');
+    await writeFile(prompts, 'Tell me a joke.\nWhat is two plus two?\n');
+    const output = join(folder, 'report');
+    const run = await runCommandInProcess(['eval', '--model', 'attribute-echo', '--scorer', predictor, '--prompts', prompts, '--grid', 'humor=0/4', '--output', output]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/attribute\s+samples\s+mae\s+spearman\s+exact match/);
+    expect(run.stdout).toMatch(/humor\s+4\s/);
+    expect(await readFile(join(output, 'evaluation-report.html'), 'utf8')).toContain('<html');
+    const bad = await runCommandInProcess(['eval', '--model', 'attribute-echo', '--scorer', predictor, '--prompts', prompts, '--grid', 'humor=a']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('non-integer value');
+  });
+});
