@@ -108,7 +108,7 @@ export class Optimizer {
         const previous = accumulated;
         const previousLoss = loss;
         accumulated = previous.map((grad, index) => tf.add(grad, ordered[index]!));
-        loss = tf.add(previousLoss, value);
+        loss = tf.add(previousLoss, value) as tf.Scalar;
         tf.dispose([...previous, ...ordered, previousLoss, value]);
       }
     }
