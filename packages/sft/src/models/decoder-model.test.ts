@@ -136,3 +136,54 @@ describe('LocalLanguageModel', () => {
     expect(scored.logProbability).toBeCloseTo(2 * Math.log(1 / 256), 0);
   });
 });
+
+describe('vocabulary growth and bad model folders', () => {
+  it('grows the embeddings for added special tokens, keeping existing logits', async () => {
+    await tf.setBackend('cpu');
+    const model = DecoderModel.create(llamaConfig(), { seed: 2 });
+    const ids = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    const before = model.logits({ ids }).arraySync() as number[][];
+    model.resizeTokenEmbeddings(64);
+    expect(model.config.vocabSize).toBe(64);
+    expect(model.get('model.embed_tokens.weight').shape).toEqual([64, 24]);
+    const after = model.logits({ ids }).arraySync() as number[][];
+    after.forEach((row, t) => row.slice(0, 61).forEach((value, v) => expect(value).toBeCloseTo(before[t]![v]!, 5)));
+    expect(() => model.resizeTokenEmbeddings(10)).toThrow(/can only grow/);
+    model.dispose();
+  });
+
+  it('refuses folders with a wrong shape, a missing tensor or an unknown architecture, naming what is wrong', async () => {
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    const { writeSafetensors } = await import('../io/safetensors');
+    const root = await mkdtemp(join(tmpdir(), 'steerlm-bad-'));
+    const model = DecoderModel.create(gpt2Config(), { seed: 1 });
+    const good = join(root, 'good');
+    await model.save(good);
+    const config = await (await import('node:fs/promises')).readFile(join(good, 'config.json'), 'utf8');
+
+    const misshapen = join(root, 'misshapen');
+    await mkdir(misshapen);
+    await writeFile(join(misshapen, 'config.json'), config);
+    const entries = [...model.parameters].map(([name, variable]) => ({
+      name,
+      dtype: 'F32' as const,
+      shape: name === 'transformer.ln_f.bias' ? [variable.size - 1] : variable.shape,
+      data: () => (name === 'transformer.ln_f.bias' ? (variable.dataSync() as Float32Array).slice(1) : (variable.dataSync() as Float32Array)),
+    }));
+    await writeSafetensors(join(misshapen, 'model.safetensors'), entries);
+    await expect(DecoderModel.load(misshapen)).rejects.toThrow(/"transformer.ln_f.bias" has shape \[23\], expected \[24\]/);
+
+    const missing = join(root, 'missing');
+    await mkdir(missing);
+    await writeFile(join(missing, 'config.json'), config);
+    await writeSafetensors(join(missing, 'model.safetensors'), entries.filter((entry) => entry.name !== 'transformer.h.1.mlp.c_fc.weight').map((entry) => ({ ...entry, shape: model.get(entry.name).shape, data: () => model.get(entry.name).dataSync() as Float32Array })));
+    await expect(DecoderModel.load(missing)).rejects.toThrow(/missing 1 tensor\(s\): transformer.h.1.mlp.c_fc.weight/);
+
+    const unknown = join(root, 'unknown');
+    await mkdir(unknown);
+    await writeFile(join(unknown, 'config.json'), JSON.stringify({ architectures: ['BertForMaskedLM'], model_type: 'bert' }));
+    await expect(DecoderModel.load(unknown)).rejects.toThrow(/unsupported architecture "BertForMaskedLM"/);
+    model.dispose();
+    await rm(root, { recursive: true, force: true });
+  });
+});

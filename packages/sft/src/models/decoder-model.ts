@@ -92,6 +92,32 @@ export class DecoderModel implements ParameterSource {
     else await writeSafetensors(join(folder, 'model.safetensors'), entries, { metadata });
   }
 
+  /**
+   * Grows (or keeps) the vocabulary to `vocabSize` rows, e.g. after `ensureSpecialTokens` added the
+   * SteerLM tokens to a pretrained tokenizer: new input and output embedding rows start at the mean
+   * of the existing rows (a neutral start for new tokens), and the config's vocab_size follows.
+   */
+  resizeTokenEmbeddings(vocabSize: number): void {
+    const current = this.config.vocabSize;
+    if (!Number.isInteger(vocabSize) || vocabSize < current) {
+      throw new InvalidOptionError(`the vocabulary can only grow: ${vocabSize} < ${current} rows`, { option: 'vocabSize' });
+    }
+    if (vocabSize === current) return;
+    const names = this.config.family === 'llama' ? ['model.embed_tokens.weight', 'lm_head.weight'] : ['transformer.wte.weight', 'lm_head.weight'];
+    for (const name of names) {
+      const variable = this.parameters.get(name);
+      if (!variable) continue;
+      const grown = tf.tidy(() => {
+        const mean = tf.mean(variable, 0, true);
+        return tf.concat([variable, tf.tile(mean, [vocabSize - current, 1])], 0);
+      });
+      this.parameters.set(name, tf.variable(grown, variable.trainable));
+      grown.dispose();
+      variable.dispose();
+    }
+    (this.config as { vocabSize: number }).vocabSize = vocabSize;
+  }
+
   /** Returns the number of scalar parameters (base weights). */
   parameterCount(): number {
     let count = 0;
