@@ -57,7 +57,7 @@ const predictor = AttributePredictor.trainFromFeatures(
 const trainSeconds = (performance.now() - trainStarted) / 1000;
 const report = predictor.trainingReport!;
 log(
-  `featurizer ${featurizer.id}: trained in ${trainSeconds.toFixed(1)} s (featurize ${(trainFeatures.featurizeMs / 1000).toFixed(1)} s, ${trainFeatures.cached} vectors from cache); chose ${JSON.stringify({ hiddenUnits: report.hiddenUnits, weightDecay: report.weightDecay, ridgeAlphas: report.ridgeAlphas, bestEpoch: report.bestEpoch, validationLoss: report.validationLoss })}`,
+  `featurizer ${featurizer.id}: trained in ${trainSeconds.toFixed(1)} s (featurize ${(trainFeatures.featurizeMs / 1000).toFixed(1)} s, ${trainFeatures.cached} vectors from cache); chose ${JSON.stringify({ hiddenUnits: report.hiddenUnits, weightDecay: report.weightDecay, ridgeAlphas: report.ridgeAlphas, bestEpoch: report.bestEpoch, validationLoss: report.validationLoss, crossValidationLoss: report.crossValidationLoss })}`,
 );
 
 const annotateStarted = performance.now();

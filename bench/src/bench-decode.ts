@@ -4,10 +4,12 @@
  * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs-cpu,tfjs-wasm,transformers.js]
  *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0]
  * Decode tokens/s = batch × (new tokens − 1) / time from the first generated token to the last, so the
- * prefill (timed apart) is left out. The last line printed is one JSON object.
+ * prefill (timed apart) is left out. On a shared machine wall time depends on the load, so the process
+ * CPU time of the decode (all threads) is reported too, as tokens per CPU-second. The last line printed
+ * is one JSON object.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -72,6 +74,8 @@ interface DecodeResult {
   engine: Engine;
   prefillMs: number;
   decodeTokensPerSecond: number;
+  /** batch × (new tokens − 1) per second of process CPU time (user + system, every thread). */
+  decodeTokensPerCpuSecond: number;
   /** The tokens of row 0, to check that the engines agree. */
   firstRow: number[];
 }
@@ -91,31 +95,54 @@ function prompts(batch: number, vocab: number): number[][] {
   return Array.from({ length: batch }, () => Array.from({ length: promptTokens }, () => next() % vocab));
 }
 
-/** Returns [prefill ms, decode seconds, row 0 tokens] of one greedy run of ours. */
-async function runOurs(model: DecoderModel, rows: number[][], tokens: number): Promise<[number, number, number[]]> {
+/** One timed greedy run: prefill ms, then wall and CPU seconds from the first generated token to the last. */
+interface RunTiming {
+  prefillMs: number;
+  decodeSeconds: number;
+  decodeCpuSeconds: number;
+  firstRow: number[];
+}
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Returns the timing of one greedy run of ours. */
+async function runOurs(model: DecoderModel, rows: number[][], tokens: number): Promise<RunTiming> {
   const started = performance.now();
   let firstAt = 0;
   let lastAt = 0;
+  let firstCpu = 0;
+  let lastCpu = 0;
   const firstRow: number[] = [];
   for await (const step of generateTokens(model, rows, { maxTokens: tokens, temperature: 0 })) {
     lastAt = performance.now();
-    if (step.step === 0) firstAt = lastAt;
+    lastCpu = cpuSeconds();
+    if (step.step === 0) [firstAt, firstCpu] = [lastAt, lastCpu];
     firstRow.push(step.tokens[0]!);
   }
-  return [firstAt - started, (lastAt - firstAt) / 1000, firstRow];
+  return { prefillMs: firstAt - started, decodeSeconds: (lastAt - firstAt) / 1000, decodeCpuSeconds: lastCpu - firstCpu, firstRow };
 }
 
-/** Returns [prefill ms, decode seconds, row 0 tokens] of one greedy transformers.js generate. */
-async function runTransformers(transformers: TransformersModule, model: Awaited<ReturnType<TransformersModule['AutoModelForCausalLM']['from_pretrained']>>, rows: number[][], tokens: number): Promise<[number, number, number[]]> {
+/** Returns the timing of one greedy transformers.js generate. */
+async function runTransformers(transformers: TransformersModule, model: Awaited<ReturnType<TransformersModule['AutoModelForCausalLM']['from_pretrained']>>, rows: number[][], tokens: number): Promise<RunTiming> {
   const ids = new transformers.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, promptTokens]);
   const mask = new transformers.Tensor('int64', new BigInt64Array(rows.length * promptTokens).fill(1n), [rows.length, promptTokens]);
   const stamps: number[] = [];
-  const streamer = { put: () => stamps.push(performance.now()), end: () => undefined };
+  const cpuStamps: number[] = [];
+  const streamer = {
+    put: () => {
+      stamps.push(performance.now());
+      cpuStamps.push(cpuSeconds());
+    },
+    end: () => undefined,
+  };
   const started = performance.now();
   const output = await model.generate({ input_ids: ids, attention_mask: mask, max_new_tokens: tokens, do_sample: false, eos_token_id: null, streamer });
   // stamps[0] is the prompt, stamps[1] the first generated token.
   const firstRow = Array.from(output.data.subarray(promptTokens, promptTokens + tokens), Number);
-  return [stamps[1]! - started, (stamps.at(-1)! - stamps[1]!) / 1000, firstRow];
+  return { prefillMs: stamps[1]! - started, decodeSeconds: (stamps.at(-1)! - stamps[1]!) / 1000, decodeCpuSeconds: cpuStamps.at(-1)! - cpuStamps[1]!, firstRow };
 }
 
 const results: DecodeResult[] = [];
@@ -127,7 +154,7 @@ try {
   for (const shape of shapes) {
     const config = SHAPES[shape]!();
     for (const engine of engines) {
-      let runner: (rows: number[][], tokens: number) => Promise<[number, number, number[]]>;
+      let runner: (rows: number[][], tokens: number) => Promise<RunTiming>;
       let release: () => Promise<void>;
       let parameters: number;
       if (engine === 'transformers.js') {
@@ -153,11 +180,12 @@ try {
       for (const batch of batches) {
         const rows = prompts(batch, config.vocabSize);
         await runner(rows, 2);
-        const [prefillMs, decodeSeconds, firstRow] = await runner(rows, newTokens);
+        const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = await runner(rows, newTokens);
         const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
-        results.push({ shape, parameters, batch, engine, prefillMs, decodeTokensPerSecond, firstRow });
+        const decodeTokensPerCpuSecond = (batch * (newTokens - 1)) / decodeCpuSeconds;
+        results.push({ shape, parameters, batch, engine, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
         console.log(
-          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine}: prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s`,
+          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine}: prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
         );
       }
       await release();
@@ -172,20 +200,21 @@ for (const result of results) {
   const reference = results.find((other) => other.shape === result.shape && other.batch === result.batch);
   agreement[`${result.shape}/${result.batch}/${result.engine}`] = JSON.stringify(reference!.firstRow) === JSON.stringify(result.firstRow);
 }
-console.log('\n| shape | batch | ' + engines.join(' | ') + ' |');
+console.log('\ndecode tokens/s (wall) / tokens per CPU-second (prefill)');
+console.log('| shape | batch | ' + engines.join(' | ') + ' |');
 console.log('| --- | --- | ' + engines.map(() => '---').join(' | ') + ' |');
 for (const shape of shapes) {
   for (const batch of batches) {
     const cells = engines.map((engine) => {
       const result = results.find((entry) => entry.shape === shape && entry.batch === batch && entry.engine === engine);
-      return result ? `${result.decodeTokensPerSecond.toFixed(1)} (prefill ${result.prefillMs.toFixed(0)} ms)` : '–';
+      return result ? `${result.decodeTokensPerSecond.toFixed(1)} / ${result.decodeTokensPerCpuSecond.toFixed(1)} (prefill ${result.prefillMs.toFixed(0)} ms)` : '–';
     });
     console.log(`| ${shape} | ${batch} | ${cells.join(' | ')} |`);
   }
 }
 console.log(
   JSON.stringify({
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage: loadavg() },
     date: new Date().toISOString(),
     promptTokens,
     newTokens,

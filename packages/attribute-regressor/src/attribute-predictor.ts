@@ -96,6 +96,8 @@ export interface TrainingReport {
   /** Masked MSE in standardised units on the validation rows, per candidate tried. */
   candidates: Array<{ hiddenUnits: number; weightDecay?: number; ridgeAlphas?: number[]; bestEpoch: number; validationLoss: number | undefined }>;
   validationLoss: number | undefined;
+  /** Masked MSE (standardised) of the linear head's chosen penalties in grouped K-fold cross-validation on the training part. */
+  crossValidationLoss: number | undefined;
   refit: boolean;
   featurizeMs: number;
   trainMs: number;
@@ -193,11 +195,11 @@ function subset(data: HeadDataset, rows: readonly number[], inputs: number, outp
  * independently). Folds follow the groups' seeded hashes, so a group never straddles train and test.
  * With fewer than two non-empty folds, the middle candidate.
  */
-function choosePenalties(data: HeadDataset, groups: readonly string[], folds: number, seed: number, inputs: number, outputs: number, alphas: readonly number[]): number[] {
+function choosePenalties(data: HeadDataset, groups: readonly string[], folds: number, seed: number, inputs: number, outputs: number, alphas: readonly number[]): { alphas: number[]; crossValidationLoss: number | undefined } {
   const foldOf = groups.map((group) => Math.min(folds - 1, Math.floor(groupHash(group, seed + 7) * folds)));
   const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
   const usable = foldRows.filter((rows) => rows.length > 0 && rows.length < data.rows);
-  if (usable.length < 2) return new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!);
+  if (usable.length < 2) return { alphas: new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!), crossValidationLoss: undefined };
   const squared = alphas.map(() => new Float64Array(outputs));
   const counts = new Float64Array(outputs);
   for (const testRows of usable) {
@@ -214,13 +216,18 @@ function choosePenalties(data: HeadDataset, groups: readonly string[], folds: nu
       }
     });
   }
-  return Array.from({ length: outputs }, (_, output) => {
+  let lossSum = 0;
+  let observed = 0;
+  const chosen = Array.from({ length: outputs }, (_, output) => {
     let best = 0;
     alphas.forEach((_, candidate) => {
       if (squared[candidate]![output]! < squared[best]![output]!) best = candidate;
     });
+    lossSum += squared[best]![output]!;
+    observed += counts[output]!;
     return counts[output]! > 0 ? alphas[best]! : alphas[Math.floor(alphas.length / 2)]!;
   });
+  return { alphas: chosen, crossValidationLoss: observed > 0 ? lossSum / observed : undefined };
 }
 
 /** Returns the features of all inputs, in batches, checking their size and values. */
@@ -348,6 +355,7 @@ export class AttributePredictor implements AttributeScorer {
       listeners: [options.onProgress],
     });
     const tried: TrainingReport['candidates'] = [];
+    let crossValidationLoss: number | undefined;
     type Chosen = { hiddenUnits: number; weightDecay?: number; alphas?: number[]; bestEpoch: number; validationLoss: number | undefined; head: RegressionHead };
     let chosen: Chosen | undefined;
     const balance = options.balanceBlocks ?? true;
@@ -376,7 +384,10 @@ export class AttributePredictor implements AttributeScorer {
       options.signal?.throwIfAborted();
       if (hiddenUnits === 0) {
         const trainGroups = split.train.map((row) => examples.groups?.[row] ?? `\u0000row:${row}`);
-        const alphas = choosePenalties(trainPart, trainGroups, options.folds ?? 5, seed, inputs, outputs, alphaCandidates);
+        const folds = options.folds ?? 5;
+        if (!Number.isSafeInteger(folds) || folds < 2) throw new InvalidOptionError(`folds must be an integer >= 2, got ${folds}`, { option: 'folds' });
+        const { alphas, crossValidationLoss: loss } = choosePenalties(trainPart, trainGroups, folds, seed, inputs, outputs, alphaCandidates);
+        crossValidationLoss = loss;
         const head = fitRidgeHead(trainPart, inputs, outputs, alphas);
         consider({ hiddenUnits, alphas, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
         continue;
@@ -409,6 +420,7 @@ export class AttributePredictor implements AttributeScorer {
       bestEpoch: winner.bestEpoch,
       candidates: tried,
       validationLoss: winner.validationLoss,
+      crossValidationLoss,
       refit,
       featurizeMs: timing.featurizeMs ?? 0,
       trainMs: performance.now() - started,

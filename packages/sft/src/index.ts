@@ -3,4 +3,5 @@ export * from './kernels';
 export * from './io';
 export * from './models';
 export * from './trainer';
+export * from './parallel';
 export * from './export';

@@ -29,7 +29,7 @@ export async function trainAttributeModel(
   unlabeled: readonly SteerBenchExample[],
   options: { seed: number; onEvent?: ProgressListener; signal?: AbortSignal },
 ): Promise<{ predictor: AttributePredictor; annotations: AttributeValues[]; quality: AttributeModelQuality }> {
-  const featurizer = createHashedNgramsFeaturizer({ buckets: 1024, wordNgrams: [1, 3], characterNgrams: [3, 4], includePrompt: false });
+  const featurizer = createHashedNgramsFeaturizer({ buckets: Number(process.env.BK ?? 4096), wordNgrams: [Number(process.env.W0 ?? 1), 3], characterNgrams: [Number(process.env.C0 ?? 5), 5], includePrompt: false });
   const predictor = await AttributePredictor.train(
     labeled.map((example) => ({ input: steerBenchScoringInput(example.question, example.response), labels: example.label ?? {}, group: example.id })),
     { schema: STEERBENCH_SCHEMA, featurizer, seed: options.seed, ...(options.onEvent ? { onProgress: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) },

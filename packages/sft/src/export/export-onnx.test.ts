@@ -170,6 +170,19 @@ describe.each([
     }
   });
 
+  it('batched greedy generation of prompts of different lengths (theirs left-padded, ours right-padded) agrees row by row', async () => {
+    const prompts = [[40, 41, 42, 43], [7, 250, 3, 99, 42, 7, 12]];
+    const width = 7;
+    const padded = prompts.map((prompt) => [...new Array<number>(width - prompt.length).fill(0), ...prompt]);
+    const mask = prompts.map((prompt) => Array.from({ length: width }, (_, index) => (index < width - prompt.length ? 0 : 1)));
+    const output = await exported.generate({ input_ids: int64(padded), attention_mask: int64(mask), max_new_tokens: 10, do_sample: false, eos_token_id: null });
+    const data = Array.from(output.data as BigInt64Array, Number);
+    const ours: number[][] = [[], []];
+    for await (const step of generateTokens(model, prompts, { maxTokens: 10, temperature: 0 })) step.tokens.forEach((token, row) => ours[row]!.push(token!));
+    expect(output.dims).toEqual([2, width + 10]);
+    for (const row of [0, 1]) expect(data.slice(row * (width + 10) + width, (row + 1) * (width + 10))).toEqual(ours[row]);
+  });
+
   it('ships a tokenizer that AutoTokenizer loads from the folder, encoding as ours does', async () => {
     const theirs = await transformers.AutoTokenizer.from_pretrained(name, { local_files_only: true });
     const ours = await loadTokenizer(join(root, name));

@@ -41,7 +41,9 @@ export class DecoderModel implements ParameterSource {
       const size = spec.shape.reduce((a, b) => a * b, 1);
       const values =
         spec.init.kind === 'normal' ? normalSamples(size, spec.init.std, random) : new Float32Array(size).fill(spec.init.kind === 'ones' ? 1 : 0);
-      parameters.set(spec.name, tf.variable(tf.tensor(values, spec.shape)));
+      const initial = tf.tensor(values, spec.shape);
+      parameters.set(spec.name, tf.variable(initial));
+      initial.dispose();
     }
     return new DecoderModel(config, parameters);
   }
@@ -66,7 +68,9 @@ export class DecoderModel implements ParameterSource {
           for (const variable of parameters.values()) variable.dispose();
           throw new ModelFormatError(`tensor "${name}" has shape [${shape.join(', ')}], expected [${spec.shape.join(', ')}]`, { file: folder, field: name });
         }
-        parameters.set(canonical, tf.variable(tf.tensor(await checkpoint.readFloat32(name), spec.shape)));
+        const loaded = tf.tensor(await checkpoint.readFloat32(name), spec.shape);
+        parameters.set(canonical, tf.variable(loaded));
+        loaded.dispose();
       }
       const missing = [...expected.keys()].filter((name) => !parameters.has(name));
       if (missing.length > 0) {
@@ -176,11 +180,9 @@ export class DecoderModel implements ParameterSource {
       const [out, input] = this.get(`${layer}.weight`).shape as [number, number];
       const bound = 1 / Math.sqrt(input);
       const a = Float32Array.from({ length: resolved.rank * input }, () => (random() * 2 - 1) * bound);
-      this.adapters.set(layer, {
-        a: tf.variable(tf.tensor2d(a, [resolved.rank, input])),
-        b: tf.variable(tf.zeros([out, resolved.rank])),
-        scale: resolved.alpha / resolved.rank,
-      });
+      const [initialA, initialB] = [tf.tensor2d(a, [resolved.rank, input]), tf.zeros([out, resolved.rank])];
+      this.adapters.set(layer, { a: tf.variable(initialA), b: tf.variable(initialB), scale: resolved.alpha / resolved.rank });
+      tf.dispose([initialA, initialB]);
     }
     this.loraConfig = resolved;
     for (const variable of this.parameters.values()) variable.trainable = false;
@@ -240,7 +242,9 @@ export class DecoderModel implements ParameterSource {
         for (const [key, variable] of [[names.a, adapter.a], [names.b, adapter.b]] as const) {
           const shape = checkpoint.info(key).shape;
           if (shape.join('x') !== variable.shape.join('x')) throw new ModelFormatError(`adapter tensor "${key}" has shape [${shape.join(', ')}], expected [${variable.shape.join(', ')}]`, { file: folder });
-          variable.assign(tf.tensor(await checkpoint.readFloat32(key), variable.shape));
+          const loaded = tf.tensor(await checkpoint.readFloat32(key), variable.shape);
+          variable.assign(loaded);
+          loaded.dispose();
         }
       }
     } finally {

@@ -122,7 +122,9 @@ export async function restoreCheckpoint(folder: string, optimizer: Optimizer): P
     const secondMoments: tf.Tensor[] = [];
     for (let index = 0; index < names.length; index++) {
       const variable = variables[index]!;
-      variable.assign(tf.tensor(await weights.readFloat32(names[index]!, variable.shape), variable.shape));
+      const loaded = tf.tensor(await weights.readFloat32(names[index]!, variable.shape), variable.shape);
+      variable.assign(loaded);
+      loaded.dispose();
       firstMoments.push(tf.tensor(await moments.readFloat32(`m.${names[index]}`, variable.shape), variable.shape));
       secondMoments.push(tf.tensor(await moments.readFloat32(`v.${names[index]}`, variable.shape), variable.shape));
     }

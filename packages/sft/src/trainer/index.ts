@@ -4,6 +4,6 @@ export { dropAttributes } from './attribute-dropout';
 export { bucketBatches, packedBatches, shuffledIndexes, type TrainingBatch } from './batching';
 export { learningRateAt, type LearningRateSchedule } from './learning-rate-schedule';
 export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './checkpoint';
-export { Optimizer, batchLossSum, trainableSet, type StepOutcome, type TrainableSet } from './train-step';
+export { Optimizer, batchLossSum, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
 export { softmax, steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
 export { lossCurveSvg } from './loss-curve-svg';
