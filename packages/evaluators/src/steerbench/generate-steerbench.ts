@@ -49,6 +49,8 @@ export interface SteerBenchOptions {
   readonly mixture?: Partial<AnswerMixture>;
   /** The most extra sentences (elaborations + jokes + insults) in one response (default 6). */
   readonly maxExtraSentences?: number;
+  /** How many facts of the table are asked about, taken in table order (default all 36). */
+  readonly facts?: number;
 }
 
 export interface SteerBenchDataset {
@@ -127,6 +129,18 @@ export function composeResponse(
   return { response: sentences.join(' '), truth: Object.freeze({ quality, toxicity: counts.toxicity, humor: counts.humor, verbosity: counts.verbosity }) };
 }
 
+/** Returns the first `count` facts of the table, alternating relations so both stay represented. */
+export function usedFacts(count: number = STEERBENCH_FACTS.length): SteerBenchFact[] {
+  const capitals = STEERBENCH_FACTS.filter((fact) => fact.relation === 'capital');
+  const opposites = STEERBENCH_FACTS.filter((fact) => fact.relation === 'opposite');
+  const interleaved: SteerBenchFact[] = [];
+  for (let index = 0; interleaved.length < STEERBENCH_FACTS.length; index += 1) {
+    if (index < capitals.length) interleaved.push(capitals[index]!);
+    if (index % 2 === 0 && index / 2 < opposites.length) interleaved.push(opposites[index / 2]!);
+  }
+  return interleaved.slice(0, count);
+}
+
 /**
  * Returns a seeded SteerBench dataset: questions about a fixed fact table answered correctly, declined
  * or wrongly, with 0..4 elaborations, jokes and insults from fixed banks (at most `maxExtraSentences`
@@ -146,12 +160,17 @@ export function generateSteerBench(options: SteerBenchOptions = {}): SteerBenchD
   if (!Number.isSafeInteger(maxExtra) || maxExtra < 4) {
     throw new InvalidOptionError(`maxExtraSentences must be an integer >= 4, got ${maxExtra}`, { option: 'maxExtraSentences', hint: 'each attribute reaches 4 only when 4 extra sentences fit' });
   }
+  const factCount = options.facts ?? STEERBENCH_FACTS.length;
+  if (!Number.isSafeInteger(factCount) || factCount < 2 || factCount > STEERBENCH_FACTS.length) {
+    throw new InvalidOptionError(`facts must be an integer from 2 to ${STEERBENCH_FACTS.length}, got ${factCount}`, { option: 'facts' });
+  }
+  const facts = usedFacts(factCount);
   const mixture = resolveMixture(options.mixture);
   const random = seededRandom(seed * 2654435761 + 17);
   const labeledCount = Math.round(size * labeledFraction);
   const examples: SteerBenchExample[] = [];
   for (let index = 0; index < size; index += 1) {
-    const fact = STEERBENCH_FACTS[randomInteger(random, STEERBENCH_FACTS.length)]!;
+    const fact = facts[randomInteger(random, facts.length)]!;
     const question = questionOf(fact, randomInteger(random, phrasingCount(fact.relation)));
     const kind = drawKind(mixture, random);
     let counts: { verbosity: number; humor: number; toxicity: number };
@@ -165,11 +184,11 @@ export function generateSteerBench(options: SteerBenchOptions = {}): SteerBenchD
   return { examples, labeled: examples.slice(0, labeledCount), unlabeled: examples.slice(labeledCount) };
 }
 
-/** Returns `count` evaluation questions cycling through every fact (phrasings and order seeded). */
-export function steerBenchPrompts(options: { count: number; seed?: number }): SteerBenchPrompt[] {
+/** Returns `count` evaluation questions cycling through every used fact (`facts` as in generateSteerBench; phrasings and order seeded). */
+export function steerBenchPrompts(options: { count: number; seed?: number; facts?: number }): SteerBenchPrompt[] {
   if (!Number.isSafeInteger(options.count) || options.count < 1) throw new InvalidOptionError(`count must be a positive integer, got ${options.count}`, { option: 'count' });
   const random = seededRandom((options.seed ?? 0) * 2246822519 + 101);
-  const order = shuffleInPlace([...STEERBENCH_FACTS], random);
+  const order = shuffleInPlace(usedFacts(options.facts ?? STEERBENCH_FACTS.length), random);
   return Array.from({ length: options.count }, (_, index) => {
     const fact = order[index % order.length]!;
     return { factId: fact.id, question: questionOf(fact, randomInteger(random, phrasingCount(fact.relation))) };

@@ -4,6 +4,7 @@ export { answerSentence, factOfQuestion, phrasingCount, questionOf, STEERBENCH_F
 export {
   composeResponse,
   DEFAULT_MIXTURE,
+  usedFacts,
   generateSteerBench,
   STEERBENCH_SYSTEM_PROMPT,
   steerBenchPrompts,
