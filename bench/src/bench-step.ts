@@ -4,8 +4,10 @@
  * backend and model replica). Warm-up steps are excluded; the median step time is reported.
  * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile]
  *        npm run bench:step -- --backend webgpu --matmul 4096 [--variant tiled-f32|tiled-f16|subgroup-matrix-f16]
- * The last line printed is `tokens_per_s=<number> ms_per_step=<number>`.
+ * The last line printed is `tokens_per_s=<number> ms_per_step=<number> cpu_ms_per_step=<number> load=<1-minute load average>`
+ * (cpu_ms_per_step: CPU time of all this process's threads per step, which a loaded machine inflates far less than wall time).
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName, type MatmulVariant } from '@steerlm/sft';
 import { runMatmulBenchmark } from './step/run-matmul-benchmark';
@@ -38,5 +40,7 @@ const result = await runStepBenchmark({
   profile: args.profile!,
   log: (line) => console.log(line),
 });
-console.log(`tokens_per_s=${result.tokensPerSecond.toFixed(1)} ms_per_step=${result.msPerStep.toFixed(2)}`);
+console.log(
+  `tokens_per_s=${result.tokensPerSecond.toFixed(1)} ms_per_step=${result.msPerStep.toFixed(2)} cpu_ms_per_step=${result.cpuMsPerStep.toFixed(2)} load=${loadavg()[0]!.toFixed(2)}`,
+);
 process.exit(0);

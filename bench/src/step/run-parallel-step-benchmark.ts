@@ -2,6 +2,7 @@
 import { DataParallelTrainer, type ModelConfig } from '@steerlm/sft';
 import { InvalidOptionError } from '@steerlm/core';
 import { median } from './median';
+import { processCpuMs } from './process-cpu-ms';
 import type { StepBenchmarkOptions, StepBenchmarkResult } from './run-step-benchmark';
 import type { StepShape } from './step-shapes';
 import { syntheticBatch } from './synthetic-batch';
@@ -20,19 +21,25 @@ export async function runParallelStepBenchmark(options: StepBenchmarkOptions & {
   options.log(`${options.workers} data-parallel worker threads, each ${options.backend} with its own replica; shape ${shape.name}: GPT-2 family, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`);
   const batch = syntheticBatch(shape.batchSize, shape.sequenceLength, config.vocabSize);
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
   const losses: number[] = [];
   try {
     for (let index = 0; index < options.warmup + options.steps; index++) {
       const started = performance.now();
+      const cpuStarted = processCpuMs();
       const outcome = await trainer.step([batch], false, ADAMW);
       const elapsed = performance.now() - started;
+      const cpu = processCpuMs() - cpuStarted;
       losses.push(outcome.loss);
-      if (index >= options.warmup) stepMs.push(elapsed);
-      options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms, loss ${outcome.loss.toFixed(4)}`);
+      if (index >= options.warmup) {
+        stepMs.push(elapsed);
+        cpuMs.push(cpu);
+      }
+      options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu, all threads, ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`);
     }
   } finally {
     await trainer.close();
   }
   const msPerStep = median(stepMs);
-  return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, stepMs, losses };
+  return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, cpuMsPerStep: median(cpuMs), stepMs, losses };
 }

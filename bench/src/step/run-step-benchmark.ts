@@ -4,6 +4,7 @@ import { InvalidOptionError } from '@steerlm/core';
 import { DecoderModel, Optimizer, parseModelConfig, selectBackend, trainableSet, type BackendName } from '@steerlm/sft';
 import { profileKernels } from './kernel-profile';
 import { median } from './median';
+import { processCpuMs } from './process-cpu-ms';
 import { runParallelStepBenchmark } from './run-parallel-step-benchmark';
 import { stepShape, STEP_SHAPES } from './step-shapes';
 import { syntheticBatch } from './synthetic-batch';
@@ -27,9 +28,15 @@ export interface StepBenchmarkOptions {
 export interface StepBenchmarkResult {
   msPerStep: number;
   tokensPerSecond: number;
+  /**
+   * Median CPU milliseconds this process (all its threads) spent per step: on a machine shared with
+   * other work, wall time stretches with the load while this stays close to the unloaded step time.
+   */
+  cpuMsPerStep: number;
   stepMs: number[];
   losses: number[];
 }
+
 
 /** The AdamW settings every benchmark step uses. */
 export const BENCH_ADAMW = { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1, beta1: 0.9, beta2: 0.999 } as const;
@@ -56,14 +63,20 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   const batch = syntheticBatch(shape.batchSize, shape.sequenceLength, config.vocabSize);
   const step = () => optimizer.step(model, [batch], false, BENCH_ADAMW);
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
   const losses: number[] = [];
   for (let index = 0; index < options.warmup + options.steps; index++) {
     const started = performance.now();
+    const cpuStarted = processCpuMs();
     const outcome = await step();
     const elapsed = performance.now() - started;
+    const cpu = processCpuMs() - cpuStarted;
     losses.push(outcome.loss);
-    if (index >= options.warmup) stepMs.push(elapsed);
-    options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms, loss ${outcome.loss.toFixed(4)}`);
+    if (index >= options.warmup) {
+      stepMs.push(elapsed);
+      cpuMs.push(cpu);
+    }
+    options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`);
   }
   if (options.profile) {
     const rows = await profileKernels(() => {
@@ -78,5 +91,5 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   model.dispose();
   options.log(`tensors alive: ${tf.memory().numTensors}`);
   const msPerStep = median(stepMs);
-  return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, stepMs, losses };
+  return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, cpuMsPerStep: median(cpuMs), stepMs, losses };
 }

@@ -311,9 +311,11 @@ export class AttributePredictor implements AttributeScorer {
   }
 
   /**
-   * Returns a predictor whose head is trained on precomputed feature vectors (from `options.featurizer`):
-   * each candidate (hidden width × weight decay) trains with early stopping on a seeded validation split
-   * by group, the lowest validation loss wins, and (with `refit`) it is retrained on all rows.
+   * Returns a predictor whose head is trained on precomputed feature vectors (from `options.featurizer`).
+   * Rows are split by group (seeded) into training and validation parts. The linear candidate is ridge
+   * regression with per-attribute penalties chosen by grouped K-fold cross-validation on the training
+   * part; each MLP candidate (width × weight decay) trains with AdamW and early stopping on the
+   * validation part. The lowest validation loss wins and (with `refit`) is retrained on all rows.
    */
   static trainFromFeatures(examples: FeatureExamples, options: AttributePredictorTrainOptions, timing: { featurizeMs?: number } = {}): AttributePredictor {
     const { schema, featurizer } = options;
@@ -350,7 +352,7 @@ export class AttributePredictor implements AttributeScorer {
       };
     };
     const tracker = new ProgressTracker('train-attribute-head', {
-      total: hiddenCandidates.length * decayCandidates.length,
+      total: hiddenCandidates.reduce((sum, hidden) => sum + (hidden === 0 ? 1 : decayCandidates.length), 0),
       unit: 'candidates',
       listeners: [options.onProgress],
     });

@@ -81,7 +81,7 @@ export function textStatistics(response: string, prompt: string): Float32Array {
     count(response, /!/g) / sentences,
     letters === 0 ? 0 : count(response, /\p{Lu}/gu) / letters,
     count(response, /\p{N}/gu) / characters,
-    count(response, /[^\x00-\x7F]/g) / characters,
+    count(response, /[^\p{ASCII}]/gu) / characters,
     responseWords.reduce((sum, word) => sum + word.length, 0) / wordCount,
     Math.log1p(responseWords.length / sentences),
     responseSet.size / wordCount,

@@ -25,10 +25,12 @@ export interface DemoOptions {
   readonly labelNoise?: number;
   /** Shares of correct, declined and wrong answers in the data (default 0.4 / 0.15 / 0.45). */
   readonly mixture?: Partial<AnswerMixture>;
+  /** How many facts of SteerBench's table the questions ask about (default 16 of 36). */
+  readonly facts?: number;
   /** The BPE vocabulary size asked for (default 1024; training stops earlier when no pair repeats). */
   readonly vocabSize?: number;
   readonly model?: Partial<DemoModelShape>;
-  /** Optimizer steps of conditioned SFT (default 360). */
+  /** Optimizer steps of conditioned SFT (default 200). */
   readonly sftSteps?: number;
   /** Optimizer steps of the plain-SFT baseline (default: sftSteps). */
   readonly baselineSteps?: number;
@@ -59,6 +61,7 @@ export interface ResolvedDemoOptions {
   readonly labeledFraction: number;
   readonly labelNoise: number;
   readonly mixture: Partial<AnswerMixture>;
+  readonly facts: number;
   readonly vocabSize: number;
   readonly model: DemoModelShape;
   readonly sftSteps: number;
@@ -83,10 +86,11 @@ export const DEFAULT_DEMO_OPTIONS: Omit<ResolvedDemoOptions, 'signal'> = Object.
   labeledFraction: 0.3,
   labelNoise: 0.2,
   mixture: {},
+  facts: 16,
   vocabSize: 1024,
   model: Object.freeze({ family: 'gpt2' as const, hiddenSize: 64, layers: 2, heads: 4 }),
-  sftSteps: 360,
-  baselineSteps: 360,
+  sftSteps: 200,
+  baselineSteps: 200,
   batchSize: 32,
   learningRate: 3e-3,
   bootstrapPrompts: 128,
@@ -133,6 +137,7 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     labeledFraction: options.labeledFraction ?? defaults.labeledFraction,
     labelNoise: options.labelNoise ?? defaults.labelNoise,
     mixture: options.mixture ?? defaults.mixture,
+    facts: integer(options.facts, defaults.facts, 'facts', 2),
     vocabSize: integer(options.vocabSize, defaults.vocabSize, 'vocabSize', 300),
     model,
     sftSteps,

@@ -20,8 +20,8 @@ export interface AttributeModelQuality {
 }
 
 /**
- * Returns the attribute prediction model trained on the labelled responses (hashed word 1–3-grams, so
- * `Peru is Lima` is one feature, plus character n-grams and text statistics; ridge head), the rounded
+ * Returns the attribute prediction model trained on the labelled responses (hashed word 1–3-grams of
+ * the response, so `peru is lima` is one feature, plus character 5-grams and text statistics; ridge head), the rounded
  * annotations of the unlabelled responses, and how far those are from the truth.
  */
 export async function trainAttributeModel(
@@ -29,10 +29,10 @@ export async function trainAttributeModel(
   unlabeled: readonly SteerBenchExample[],
   options: { seed: number; onEvent?: ProgressListener; signal?: AbortSignal },
 ): Promise<{ predictor: AttributePredictor; annotations: AttributeValues[]; quality: AttributeModelQuality }> {
-  const featurizer = createHashedNgramsFeaturizer({ buckets: Number(process.env.BK ?? 4096), wordNgrams: [Number(process.env.W0 ?? 1), 3], characterNgrams: [Number(process.env.C0 ?? 5), 5], includePrompt: false });
+  const featurizer = createHashedNgramsFeaturizer({ buckets: 2048, wordNgrams: [1, 3], characterNgrams: [5, 5], includePrompt: false });
   const predictor = await AttributePredictor.train(
     labeled.map((example) => ({ input: steerBenchScoringInput(example.question, example.response), labels: example.label ?? {}, group: example.id })),
-    { schema: STEERBENCH_SCHEMA, featurizer, seed: options.seed, ...(options.onEvent ? { onProgress: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+    { schema: STEERBENCH_SCHEMA, featurizer, seed: options.seed, ridgeAlphas: [0.1, 1, 10], ...(options.onEvent ? { onProgress: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   );
   const scores = unlabeled.length > 0 ? await predictor.predict(unlabeled.map((example) => steerBenchScoringInput(example.question, example.response))) : [];
   const per = (measure: (name: string, index: number) => number): Record<string, number> =>

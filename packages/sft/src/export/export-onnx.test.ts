@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError, ModelFormatError } from '@steerlm/core';
 import { trainByteLevelBpe, writeByteLevelBpeTokenizer } from '../io/bpe-trainer';
-import { parseModelConfig, type ModelConfig } from '../io/hf-config';
+import { modelConfigToJson, parseModelConfig, type ModelConfig } from '../io/hf-config';
 import { loadTokenizer } from '../io/tokenizer';
 import { DecoderModel, generateTokens } from '../models';
 import { exportHuggingFace } from './export-hugging-face';
@@ -82,6 +82,11 @@ const qwen2Config = (): ModelConfig =>
     tie_word_embeddings: true,
   });
 
+const biasedLlamaConfig = (): ModelConfig => parseModelConfig({ ...modelConfigToJson(llamaConfig()), attention_bias: true, mlp_bias: true });
+
+const gpt2ActivationConfig = (activation: string) => (): ModelConfig =>
+  parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: VOCAB, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128, activation_function: activation });
+
 const gpt2Config = (): ModelConfig =>
   parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: VOCAB, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128 });
 
@@ -127,6 +132,9 @@ describe.each([
   ['llama (GQA, RoPE, untied head)', llamaConfig],
   ['qwen2 (q/k/v biases, one key/value head, llama3 RoPE scaling, tied head)', qwen2Config],
   ['gpt2 (tied head)', gpt2Config],
+  ['llama-biased (attention_bias on q/k/v/o, mlp_bias)', biasedLlamaConfig],
+  ['gpt2-erf (exact GELU)', gpt2ActivationConfig('gelu')],
+  ['gpt2-relu (ReLU MLP)', gpt2ActivationConfig('relu')],
 ])('%s exported for transformers.js', (family, makeConfig) => {
   let model: DecoderModel;
   let exported: TransformersCausalLM;

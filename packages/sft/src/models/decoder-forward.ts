@@ -131,7 +131,7 @@ function gpt2Hidden(config: Gpt2Config, parameters: ParameterSource, input: Forw
     const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const attended = fromHeads(attend(layer, toHeads(q, B, T, H, D), toHeads(k, B, T, H, D), toHeads(v, B, T, H, D), input));
     hidden = tf.add(hidden, conv1d(parameters, `${prefix}.attn.c_proj`, attended));
-    const activated = ops.gelu(conv1d(parameters, `${prefix}.mlp.c_fc`, norm(`${prefix}.ln_2`, hidden)));
+    const activated = ops.gpt2Activation(conv1d(parameters, `${prefix}.mlp.c_fc`, norm(`${prefix}.ln_2`, hidden)), config.activationFunction);
     hidden = tf.add(hidden, conv1d(parameters, `${prefix}.mlp.c_proj`, activated));
   }
   return norm('transformer.ln_f', hidden);

@@ -44,9 +44,16 @@ export function swiglu(gate: tf.Tensor2D, up: tf.Tensor2D): tf.Tensor2D {
   return swigluOp(gate, up) as tf.Tensor2D;
 }
 
-/** GELU, tanh approximation (GPT-2's gelu_new). */
-export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  return geluOp(x) as tf.Tensor2D;
+/** GELU, tanh approximation (GPT-2's gelu_new) or exact (erf). */
+export function gelu(x: tf.Tensor2D, approximation: 'tanh' | 'erf' = 'tanh'): tf.Tensor2D {
+  return geluOp(x, { approximation }) as tf.Tensor2D;
+}
+
+/** The activation a GPT-2 config names (`activation_function`), as Hugging Face computes it. */
+export function gpt2Activation(x: tf.Tensor2D, activation: string): tf.Tensor2D {
+  if (activation === 'relu') return tf.relu(x);
+  if (activation === 'silu' || activation === 'swish') return tf.mul(x, tf.sigmoid(x));
+  return gelu(x, activation === 'gelu' ? 'erf' : 'tanh');
 }
 
 /** Rotary embedding of x [B, H, T, D] at int32 positions [B, T]. */

@@ -31,13 +31,24 @@ function llamaSpecs(config: LlamaConfig): ParameterSpec[] {
         { name: `${prefix}.self_attn.v_proj.bias`, shape: [Hkv * D], init: { kind: 'zeros' } },
       );
     }
+    specs.push({ name: `${prefix}.self_attn.o_proj.weight`, shape: [C, H * D], init: { kind: 'normal', std: residual } });
+    // Hugging Face's Llama and Mistral put `attention_bias` on o_proj too; Qwen2 biases q/k/v only.
+    if (config.attentionBias && config.architecture !== 'Qwen2ForCausalLM') {
+      specs.push({ name: `${prefix}.self_attn.o_proj.bias`, shape: [C], init: { kind: 'zeros' } });
+    }
     specs.push(
-      { name: `${prefix}.self_attn.o_proj.weight`, shape: [C, H * D], init: { kind: 'normal', std: residual } },
       { name: `${prefix}.post_attention_layernorm.weight`, shape: [C], init: { kind: 'ones' } },
       { name: `${prefix}.mlp.gate_proj.weight`, shape: [F, C], init: { kind: 'normal', std } },
       { name: `${prefix}.mlp.up_proj.weight`, shape: [F, C], init: { kind: 'normal', std } },
       { name: `${prefix}.mlp.down_proj.weight`, shape: [C, F], init: { kind: 'normal', std: residual } },
     );
+    if (config.mlpBias) {
+      specs.push(
+        { name: `${prefix}.mlp.gate_proj.bias`, shape: [F], init: { kind: 'zeros' } },
+        { name: `${prefix}.mlp.up_proj.bias`, shape: [F], init: { kind: 'zeros' } },
+        { name: `${prefix}.mlp.down_proj.bias`, shape: [C], init: { kind: 'zeros' } },
+      );
+    }
   }
   specs.push({ name: 'model.norm.weight', shape: [C], init: { kind: 'ones' } });
   if (!config.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [V, C], init: { kind: 'normal', std } });

@@ -1,7 +1,9 @@
 /**
  * The public causal self-attention op. On the webgpu backend it runs the flash-style WGSL kernels
- * (attention.wgsl.ts: no T×T matrix, log-sum-exp saved for a recomputing backward); elsewhere it
- * runs the composed-tfjs version (attention.composed.ts). Both have gradients for q, k and v.
+ * (attention.wgsl.ts: no T×T matrix, log-sum-exp saved for a recomputing backward); on the host-side
+ * backends (cpu, wasm) the host version (attention.host.ts: loops for the softmax, 2-D matmuls per
+ * batch row and head); elsewhere (webgl, webgpu with fused kernels off) the composed-tfjs version
+ * (attention.composed.ts). All have gradients for q, k and v.
  *
  * Shape legend: B batch, H query heads, Hkv key/value heads (H a multiple of Hkv), T time,
  * D head size. q [B, H, T, D]; k, v [B, Hkv, T, D]; out [B, H, T, D].
@@ -13,6 +15,7 @@ import { defineFusedOp, runProgram, runProgramOnTensors, type FusedOpSaved } fro
 
 import { attentionScale } from './attention.reference';
 import { composedAttention } from './attention.composed';
+import { hostAttention } from './attention.host';
 import { buildAttentionMask, type AttentionMaskInputs } from './attention.mask';
 import {
   attentionBackwardKeyValueProgram,
@@ -29,6 +32,9 @@ export interface CausalAttentionOptions extends AttentionMaskInputs {
   /** Multiplies q·k before the softmax; 1/sqrt(D) when left out. */
   scale?: number;
 }
+
+/** Backends whose tensors live in host memory, where reading q, k, v back costs a copy, not a stall. */
+const hostBackends = new Set(['cpu', 'wasm']);
 
 interface AttentionAttributes {
   scale: number;
@@ -73,7 +79,7 @@ export const causalAttentionOp = defineFusedOp<AttentionAttributes>({
   outputCount: 2,
   webgpu: webgpuForward,
   fallback: ([q, k, v, mask], attributes) => [
-    composedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask as tf.Tensor3D, attributes.scale),
+    (hostBackends.has(tf.getBackend()) ? hostAttention : composedAttention)(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask as tf.Tensor3D, attributes.scale),
   ],
   gradient: webgpuGradient,
 });
