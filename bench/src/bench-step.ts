@@ -3,6 +3,7 @@
  * synthetic batch, on one tfjs backend (or K data-parallel worker threads, each with its own wasm
  * backend and model replica). Warm-up steps are excluded; the median step time is reported.
  * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile]
+ *        npm run bench:step -- --trainer [--shape tiny] [--backend wasm] [--steps N]   (trainConditionedSFT vs the bare step)
  *        npm run bench:step -- --backend webgpu --matmul 4096 [--variant tiled-f32|tiled-f16|subgroup-matrix-f16]
  * The last line printed is `tokens_per_s=<number> ms_per_step=<number> cpu_ms_per_step=<number> load=<1-minute load average>`
  * (cpu_ms_per_step: CPU time of all this process's threads per step, which a loaded machine inflates far less than wall time).
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName, type MatmulVariant } from '@steerlm/sft';
 import { runMatmulBenchmark } from './step/run-matmul-benchmark';
 import { runStepBenchmark } from './step/run-step-benchmark';
+import { runTrainerBenchmark } from './step/run-trainer-benchmark';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,8 +25,17 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     matmul: { type: 'string' },
     variant: { type: 'string', default: 'tiled-f32' },
+    trainer: { type: 'boolean', default: false },
   },
 });
+if (args.trainer) {
+  // The trainer's overhead: trainConditionedSFT's step loop against the bare step, same shapes, one run.
+  const result = await runTrainerBenchmark({ shape: args.shape!, backend: args.backend!, steps: Number(args.steps), warmup: Number(args.warmup), log: (line) => console.log(line) });
+  console.log(
+    `bare_tokens_per_s=${result.bareTokensPerSecond.toFixed(1)} trainer_tokens_per_s=${result.trainerTokensPerSecond.toFixed(1)} overhead=${(100 * result.overhead).toFixed(1)}% bare_cpu_ms=${result.bare.cpuMsPerStep.toFixed(1)} trainer_cpu_ms=${result.trainer.cpuMsPerStep.toFixed(1)} load=${loadavg()[0]!.toFixed(2)}`,
+  );
+  process.exit(0);
+}
 if (args.matmul) {
   // Matmul alone: --matmul N [--variant tiled-f32|tiled-f16|subgroup-matrix-f16] on --backend.
   await selectBackend({ prefer: args.backend as BackendName, strict: true });

@@ -22,6 +22,7 @@ import { featureBlocksOf, isDescribedFeaturizer } from './featurizers/featurizer
 import { createFeaturizer } from './featurizers/featurizer-registry';
 import { RegressionHead } from './head/regression-head';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from './head/standardizer';
+import { ridgeCrossValidationErrors } from './head/ridge-cross-validation';
 import { fitRidgeHead } from './head/ridge-regression';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from './head/train-head';
 import { decodeSafetensors, encodeSafetensors } from './persistence/safetensors';
@@ -200,21 +201,27 @@ function choosePenalties(data: HeadDataset, groups: readonly string[], folds: nu
   const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
   const usable = foldRows.filter((rows) => rows.length > 0 && rows.length < data.rows);
   if (usable.length < 2) return { alphas: new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!), crossValidationLoss: undefined };
-  const squared = alphas.map(() => new Float64Array(outputs));
-  const counts = new Float64Array(outputs);
-  for (const testRows of usable) {
-    const held = new Set(testRows);
-    const trainRows = Array.from({ length: data.rows }, (_, row) => row).filter((row) => !held.has(row));
-    const train = subset(data, trainRows, inputs, outputs);
-    const test = subset(data, testRows, inputs, outputs);
-    for (let output = 0; output < outputs; output += 1) for (let row = 0; row < test.rows; row += 1) counts[output]! += test.mask[row * outputs + output]!;
-    alphas.forEach((alpha, candidate) => {
-      const predictions = fitRidgeHead(train, inputs, outputs, new Array<number>(outputs).fill(alpha)).forward(test.features, test.rows);
-      for (let index = 0; index < predictions.length; index += 1) {
-        if (!test.mask[index]) continue;
-        squared[candidate]![index % outputs]! += (predictions[index]! - test.targets[index]!) ** 2;
-      }
-    });
+  let squared: Float64Array[];
+  let counts: Float64Array;
+  if (data.rows <= inputs) {
+    ({ errors: squared, counts } = ridgeCrossValidationErrors(data, inputs, outputs, usable, alphas));
+  } else {
+    squared = alphas.map(() => new Float64Array(outputs));
+    counts = new Float64Array(outputs);
+    for (const testRows of usable) {
+      const held = new Set(testRows);
+      const trainRows = Array.from({ length: data.rows }, (_, row) => row).filter((row) => !held.has(row));
+      const train = subset(data, trainRows, inputs, outputs);
+      const test = subset(data, testRows, inputs, outputs);
+      for (let output = 0; output < outputs; output += 1) for (let row = 0; row < test.rows; row += 1) counts[output]! += test.mask[row * outputs + output]!;
+      alphas.forEach((alpha, candidate) => {
+        const predictions = fitRidgeHead(train, inputs, outputs, new Array<number>(outputs).fill(alpha)).forward(test.features, test.rows);
+        for (let index = 0; index < predictions.length; index += 1) {
+          if (!test.mask[index]) continue;
+          squared[candidate]![index % outputs]! += (predictions[index]! - test.targets[index]!) ** 2;
+        }
+      });
+    }
   }
   let lossSum = 0;
   let observed = 0;

@@ -142,3 +142,40 @@ describe('ridge head', () => {
     expect(head.parameters['head.weight']!.data[2]).toBeCloseTo(2, 3);
   });
 });
+
+describe('ridge cross-validation in kernel space', () => {
+  it('gives the same held-out errors as refitting in feature space', async () => {
+    const { fitRidgeHead } = await import('./ridge-regression');
+    const { ridgeCrossValidationErrors } = await import('./ridge-cross-validation');
+    const inputs = 12;
+    const weights = Array.from({ length: inputs }, (_, index) => [Math.sin(index), Math.cos(index)]);
+    const data = linearDataset(10, 21, weights, [0.5, -1]);
+    const random = new SeededRandom(8);
+    for (let index = 0; index < data.targets.length; index += 1) data.targets[index]! += random.normal() * 0.3;
+    data.mask[3] = 0;
+    data.mask[8] = 0;
+    const folds = [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]];
+    const alphas = [0.1, 10];
+    const { errors, counts } = ridgeCrossValidationErrors(data, inputs, 2, folds, alphas);
+    const expected = alphas.map(() => [0, 0]);
+    for (const test of folds) {
+      const train = Array.from({ length: 10 }, (_, row) => row).filter((row) => !test.includes(row));
+      const pick = <T extends Float32Array | Uint8Array>(source: T, rows: number[], width: number) => {
+        const result = new (source.constructor as new (length: number) => T)(rows.length * width);
+        rows.forEach((row, index) => result.set(source.subarray(row * width, (row + 1) * width), index * width));
+        return result;
+      };
+      const subset = { features: pick(data.features, train, inputs), targets: pick(data.targets, train, 2), mask: pick(data.mask, train, 2), rows: train.length };
+      alphas.forEach((alpha, candidate) => {
+        const predictions = fitRidgeHead(subset, inputs, 2, [alpha, alpha]).forward(pick(data.features, test, inputs), test.length);
+        test.forEach((row, index) => {
+          for (let output = 0; output < 2; output += 1) {
+            if (data.mask[row * 2 + output]) expected[candidate]![output]! += (predictions[index * 2 + output]! - data.targets[row * 2 + output]!) ** 2;
+          }
+        });
+      });
+    }
+    expect([...counts]).toEqual([9, 9]);
+    alphas.forEach((_, candidate) => [0, 1].forEach((output) => expect(errors[candidate]![output]).toBeCloseTo(expected[candidate]![output]!, 3)));
+  });
+});

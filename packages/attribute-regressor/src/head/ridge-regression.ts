@@ -3,7 +3,7 @@ import type { HeadDataset } from './train-head';
 import { RegressionHead } from './regression-head';
 
 /** Returns the lower Cholesky factor of a symmetric positive definite n × n matrix (row-major), or undefined. */
-function cholesky(matrix: Float64Array, size: number): Float64Array | undefined {
+export function cholesky(matrix: Float64Array, size: number): Float64Array | undefined {
   const lower = new Float64Array(size * size);
   for (let row = 0; row < size; row += 1) {
     for (let column = 0; column <= row; column += 1) {
@@ -21,7 +21,7 @@ function cholesky(matrix: Float64Array, size: number): Float64Array | undefined 
 }
 
 /** Returns x solving (L Lᵀ) x = b for a Cholesky factor L. */
-function choleskySolve(lower: Float64Array, size: number, right: Float64Array): Float64Array {
+export function choleskySolve(lower: Float64Array, size: number, right: Float64Array): Float64Array {
   const middle = new Float64Array(size);
   for (let row = 0; row < size; row += 1) {
     let sum = right[row]!;

@@ -84,7 +84,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     };
     const result = await command.run(parsed.values as never, parsed.positionals, context);
     display.stop();
-    if (parsed.json) stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
+    if (parsed.json) stdout.write(`${JSON.stringify(result ?? null)}\n`);
     return EXIT_CODES.ok;
   } catch (error) {
     display.stop();

@@ -66,9 +66,9 @@ describe('steerlm command line', () => {
     expect(typo.stderr).toContain('unknown option "modle" in the config file');
   });
 
-  it('tells that the demo is not built yet', async () => {
-    const run = await runCommandInProcess(['demo']);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('the demo is not built yet');
+  it('refuses bad demo options with a usage error before doing any work', async () => {
+    const run = await runCommandInProcess(['demo', '--size', '3']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--size');
   });
 });

@@ -55,6 +55,15 @@ describe('generateSteerBench', () => {
     expect(() => generateSteerBench({ maxExtraSentences: 3 })).toThrow(/maxExtraSentences/);
   });
 
+  it('asks about a subset of the facts when told, keeping both relations', () => {
+    const { examples } = generateSteerBench({ seed: 1, size: 600, facts: 6 });
+    const asked = new Set(examples.map((example) => example.factId));
+    expect(asked.size).toBe(6);
+    expect([...asked].some((id) => id.startsWith('opposite:'))).toBe(true);
+    expect(new Set(steerBenchPrompts({ count: 30, facts: 6 }).map((prompt) => prompt.factId))).toEqual(asked);
+    expect(() => generateSteerBench({ facts: 1 })).toThrow(/facts/);
+  });
+
   it('makes evaluation prompts that cycle through every fact', () => {
     const prompts = steerBenchPrompts({ count: STEERBENCH_FACTS.length, seed: 5 });
     expect(new Set(prompts.map((prompt) => prompt.factId)).size).toBe(STEERBENCH_FACTS.length);

@@ -110,6 +110,18 @@ function llamaHidden(config: LlamaConfig, parameters: ParameterSource, input: Fo
   return ops.rmsNorm(hidden, parameters.get('model.norm.weight') as tf.Tensor1D, eps);
 }
 
+/** Returns GPT-2 attention [B*T, C] of the packed projection qkv [B*T, 3C]: read in place on the host backends, else split into heads. */
+function gpt2Attention(layer: number, qkv: tf.Tensor2D, B: number, T: number, H: number, D: number, input: ForwardInput): tf.Tensor2D {
+  if (!input.cache && ops.packedAttentionOnHost()) {
+    return ops.causalAttentionPacked(qkv, B, T, H, {
+      ...(input.keyMask ? { keyMask: input.keyMask } : {}),
+      ...(input.segmentIds ? { segmentIds: input.segmentIds } : {}),
+    });
+  }
+  const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  return fromHeads(attend(layer, toHeads(q, B, T, H, D), toHeads(k, B, T, H, D), toHeads(v, B, T, H, D), input));
+}
+
 function conv1d(parameters: ParameterSource, name: string, x: tf.Tensor2D): tf.Tensor2D {
   return ops.conv1d(x, parameters.get(`${name}.weight`) as tf.Tensor2D, parameters.get(`${name}.bias`) as tf.Tensor1D);
 }
@@ -128,8 +140,7 @@ function gpt2Hidden(config: Gpt2Config, parameters: ParameterSource, input: Forw
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const prefix = `transformer.h.${layer}`;
     const qkv = conv1d(parameters, `${prefix}.attn.c_attn`, norm(`${prefix}.ln_1`, hidden));
-    const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const attended = fromHeads(attend(layer, toHeads(q, B, T, H, D), toHeads(k, B, T, H, D), toHeads(v, B, T, H, D), input));
+    const attended = gpt2Attention(layer, qkv, B, T, H, D, input);
     hidden = tf.add(hidden, conv1d(parameters, `${prefix}.attn.c_proj`, attended));
     const activated = ops.gpt2Activation(conv1d(parameters, `${prefix}.mlp.c_fc`, norm(`${prefix}.ln_2`, hidden)), config.activationFunction);
     hidden = tf.add(hidden, conv1d(parameters, `${prefix}.mlp.c_proj`, activated));

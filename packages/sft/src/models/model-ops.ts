@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gelu as geluOp, swiglu as swigluOp } from '../kernels/activations';
-import { causalAttention as causalAttentionOp, type CausalAttentionOptions } from '../kernels/attention';
+import { buildAttentionMask, causalAttention as causalAttentionOp, hostAttentionPacked, type AttentionMaskInputs, type CausalAttentionOptions } from '../kernels/attention';
 import { embedding } from '../kernels/embedding';
 import { layerNorm as layerNormOp } from '../kernels/layer-norm';
 import { matmul } from '../kernels/matmul';
@@ -20,8 +20,35 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D):
 
 /** x [N, K] · W with W [K, M] (GPT-2 Conv1D layout) → [N, M]. */
 export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  if (bias && hostBackends.has(tf.getBackend())) return affineOnHostBackend(x, weight, bias);
   const y = matmul(x, weight) as tf.Tensor2D;
   return bias ? tf.add(y, bias) : y;
+}
+
+/**
+ * x [N, K] · W [K, M] + b [M] → [N, M] on cpu and wasm: one FusedMatMul forward (XNNPACK adds the
+ * bias; the broadcast Add it replaces copies both its inputs for the backward on wasm), and a
+ * written-out gradient: dx = dy·Wᵀ, dW = xᵀ·dy (through matmul, which picks the cheaper transposes),
+ * db = 1ᵀ·dy as a [1, N]·[N, M] product (tfjs-wasm sums over rows through a transpose).
+ */
+function affineOnHostBackend(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  const affine = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, kernel, shift] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    save([input, kernel]);
+    return {
+      value: tf.fused.matMul({ a: input, b: kernel, bias: shift }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedInput, savedKernel] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const rows = savedInput.shape[0];
+        const dInput = matmul(dy, savedKernel, { transposeB: true });
+        const dKernel = matmul(savedInput, dy, { transposeA: true });
+        const dShift = tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, rows]), dy as tf.Tensor2D), [savedKernel.shape[1]]));
+        return [dInput, dKernel, dShift];
+      },
+    };
+  });
+  return affine(x, weight, bias) as tf.Tensor2D;
 }
 
 /** Rows of `table` [V, C] at int32 `ids` [N] → [N, C] (scatter-add gradient on every backend). */
@@ -76,4 +103,21 @@ export function ropeLinearScaled(x: tf.Tensor4D, positions: tf.Tensor2D, inverse
 /** Causal self-attention of q [B, H, T, D] over k/v [B, Hkv, T, D] with padding and packing masks. */
 export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, options: CausalAttentionOptions = {}): tf.Tensor4D {
   return causalAttentionOp(q, k, v, options);
+}
+
+/** Backends whose tensors live in host memory (the host attention kernels run there). */
+const hostBackends = new Set(['cpu', 'wasm']);
+
+/** Returns true when causalAttentionPacked runs on the host (cpu, wasm), where it saves the split and transposes. */
+export function packedAttentionOnHost(): boolean {
+  return hostBackends.has(tf.getBackend());
+}
+
+/**
+ * Causal self-attention [B*T, C] of a packed projection qkv [B*T, 3C] (q | k | v, each with its H heads
+ * side by side, as GPT-2's c_attn makes it) on the host backends; see packedAttentionOnHost.
+ */
+export function causalAttentionPacked(qkv: tf.Tensor2D, B: number, T: number, H: number, options: AttentionMaskInputs = {}): tf.Tensor2D {
+  const D = qkv.shape[1] / 3 / H;
+  return tf.tidy(() => hostAttentionPacked(qkv, buildAttentionMask(B, T, options), H, 1 / Math.sqrt(D)));
 }

@@ -4,6 +4,7 @@
 // also copies its saved inputs on wasm). tanh is a rational approximation accurate to 3e-8 absolute
 // (the one Eigen and XNNPACK use), ~5x faster than Math.tanh or tfjs-wasm's Tanh kernel.
 import * as tf from '@tensorflow/tfjs';
+import { acquireBuffer, borrowValues, outputBuffer, readInto, releaseBuffer } from '../host';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const CUBIC = 0.044715;
@@ -30,10 +31,10 @@ export function fastTanh(x: number): number {
 export function geluTanhHost(x: tf.Tensor): tf.Tensor {
   const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const input = args[0] as tf.Tensor;
-    const values = input.dataSync() as Float32Array;
-    const size = values.length;
-    const out = new Float32Array(size);
-    const tanhs = new Float32Array(size);
+    const size = input.size;
+    const values = readInto(input, acquireBuffer(size));
+    const out = outputBuffer(size);
+    const tanhs = acquireBuffer(size);
     for (let index = 0; index < size; index++) {
       const value = values[index]!;
       const tanh = fastTanh(SQRT_2_OVER_PI * (value + CUBIC * value * value * value));
@@ -43,14 +44,15 @@ export function geluTanhHost(x: tf.Tensor): tf.Tensor {
     return {
       value: tf.tensor(out, input.shape),
       gradFunc: (dy: tf.Tensor) => {
-        const upstream = dy.dataSync() as Float32Array;
-        const dx = new Float32Array(size);
+        const upstream = borrowValues(dy);
+        const dx = outputBuffer(size);
         for (let index = 0; index < size; index++) {
           const value = values[index]!;
           const tanh = tanhs[index]!;
           const inner = SQRT_2_OVER_PI * (1 + 3 * CUBIC * value * value);
           dx[index] = upstream[index]! * (0.5 * (1 + tanh) + 0.5 * value * (1 - tanh * tanh) * inner);
         }
+        releaseBuffer(values, tanhs);
         return [tf.tensor(dx, input.shape)];
       },
     };

@@ -16,6 +16,7 @@
  * C = H·D channels. The mask is the [2, B, T] int32 tensor of attention.mask.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { acquireBuffer, outputBuffer, readInto, releaseBuffer } from '../host';
 
 /** Where element (b, h, t, d) of a [B, heads, T, D] operand lives in a flat array: offset + b·batch + h·head + t·time + d. */
 export interface HeadLayout {
@@ -58,8 +59,12 @@ interface Scratch {
   transposed: Float32Array;
   /** [T, T] transposed probabilities or score gradients. */
   square: Float32Array;
-  /** [T, T] score gradients. */
+  /** [T, T] transposed score gradients. */
   squareSecond: Float32Array;
+  /** [T, T] scores, then probabilities (forward) or score gradients (backward). */
+  scores: Float32Array;
+  /** [T, D] product results. */
+  result: Float32Array;
   /** [T] row statistics. */
   rows: Float64Array;
 }
@@ -77,19 +82,21 @@ function scratchFor(time: number, headDim: number): Scratch {
     transposed: new Float32Array(time * headDim),
     square: new Float32Array(time * time),
     squareSecond: new Float32Array(time * time),
+    scores: new Float32Array(time * time),
+    result: new Float32Array(time * headDim),
     rows: new Float64Array(time),
   };
   return scratch;
 }
 
-/** Returns a [M, K]·[K, N] product computed on the active backend, as a host array. */
-function hostProduct(a: Float32Array, b: Float32Array, M: number, K: number, N: number): Float32Array {
+/** Returns `target` holding the [M, K]·[K, N] product of a and b, computed on the active backend. */
+function hostProduct(a: Float32Array, b: Float32Array, M: number, K: number, N: number, target: Float32Array): Float32Array {
   const left = tf.tensor2d(a, [M, K]);
   const right = tf.tensor2d(b, [K, N]);
   const product = tf.matMul(left, right);
-  const values = product.dataSync() as Float32Array;
+  readInto(product, target);
   tf.dispose([left, right, product]);
-  return values;
+  return target;
 }
 
 /** Copies the [T, D] slice (b, h) of a strided operand into `target` (dense, row-major). */
@@ -205,17 +212,17 @@ export function hostAttentionForward(
   const group = heads / kvHeads;
   const buffers = scratchFor(time, headDim);
   const masks = rowMasks(mask, batch, time);
-  const probabilities = new Float32Array(batch * heads * time * time);
+  const probabilities = acquireBuffer(batch * heads * time * time);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const kvHead = Math.floor(h / group);
       gather(q, qLayout, b, h, time, headDim, buffers.first);
       gatherTransposed(k, kLayout, b, kvHead, time, headDim, buffers.transposed);
-      const scores = hostProduct(buffers.first, buffers.transposed, time, headDim, time);
+      const scores = hostProduct(buffers.first, buffers.transposed, time, headDim, time, buffers.scores);
       softmaxRows(scores, time, scale, masks[b]!);
       probabilities.set(scores, (b * heads + h) * time * time);
       gather(v, vLayout, b, kvHead, time, headDim, buffers.second);
-      scatter(hostProduct(scores, buffers.second, time, time, headDim), out, outLayout, b, h, time, headDim, false);
+      scatter(hostProduct(scores, buffers.second, time, time, headDim, buffers.result), out, outLayout, b, h, time, headDim, false);
     }
   }
   return { probabilities, masks };
@@ -237,7 +244,7 @@ export function hostAttentionBackward(
   const { batch, heads, kvHeads, time, headDim, scale } = dims;
   const group = heads / kvHeads;
   const buffers = scratchFor(time, headDim);
-  const { first: upstream, second: forwardOut, third: operand, transposed, square, squareSecond, rows } = buffers;
+  const { first: upstream, second: forwardOut, third: operand, transposed, square, squareSecond, scores, result, rows } = buffers;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const kvHead = Math.floor(h / group);
@@ -249,10 +256,10 @@ export function hostAttentionBackward(
         for (let d = 0; d < headDim; d++) dot += upstream[i * headDim + d]! * forwardOut[i * headDim + d]!;
         rows[i] = dot;
       }
-      const dv = hostProduct(transposeSquare(probabilities, time, square), upstream, time, time, headDim);
+      const dv = hostProduct(transposeSquare(probabilities, time, square), upstream, time, time, headDim, result);
       scatter(dv, gradients.dv, gradients.dvLayout, b, kvHead, time, headDim, true);
       gatherTransposed(operands.v, operands.vLayout, b, kvHead, time, headDim, transposed);
-      const dScores = hostProduct(upstream, transposed, time, headDim, time);
+      const dScores = hostProduct(upstream, transposed, time, headDim, time, scores);
       for (let i = 0; i < time; i++) {
         const row = i * time;
         const delta = rows[i]!;
@@ -260,9 +267,9 @@ export function hostAttentionBackward(
         dScores.fill(0, row + i + 1, row + time);
       }
       gather(operands.k, operands.kLayout, b, kvHead, time, headDim, operand);
-      scatter(hostProduct(dScores, operand, time, time, headDim), gradients.dq, gradients.dqLayout, b, h, time, headDim, false);
+      scatter(hostProduct(dScores, operand, time, time, headDim, result), gradients.dq, gradients.dqLayout, b, h, time, headDim, false);
       gather(operands.q, operands.qLayout, b, h, time, headDim, operand);
-      const dk = hostProduct(transposeSquare(dScores, time, squareSecond), operand, time, time, headDim);
+      const dk = hostProduct(transposeSquare(dScores, time, squareSecond), operand, time, time, headDim, result);
       scatter(dk, gradients.dk, gradients.dkLayout, b, kvHead, time, headDim, true);
     }
   }
@@ -303,9 +310,42 @@ export function hostAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, ma
           dvLayout: keyLayout,
         };
         hostAttentionBackward(dims, saved, operands, dy.dataSync() as Float32Array, queryLayout, gradients);
+        releaseBuffer(saved.probabilities);
         return [tf.tensor4d(gradients.dq, query.shape), tf.tensor4d(gradients.dk, key.shape), tf.tensor4d(gradients.dv, value.shape), tf.zeros(visibility.shape)];
       },
     };
   });
   return attend(q, k, v, mask) as tf.Tensor4D;
+}
+
+/**
+ * Returns causal self-attention [B·T, C] of GPT-2's packed projection qkv [B·T, 3C] (q | k | v, each
+ * with its H heads of width D side by side) under the [2, B, T] mask, computed on the host with its
+ * gradient: no split of qkv, no transposes to [B, H, T, D] and back, in either direction.
+ */
+export function hostAttentionPacked(qkv: tf.Tensor2D, mask: tf.Tensor3D, heads: number, scale: number): tf.Tensor2D {
+  const attend = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [packed, visibility] = args as [tf.Tensor2D, tf.Tensor3D];
+    const [, batch, time] = visibility.shape;
+    const channels = packed.shape[1] / 3;
+    const headDim = channels / heads;
+    const dims: HostAttentionDims = { batch, heads, kvHeads: heads, time, headDim, scale };
+    const values = readInto(packed, acquireBuffer(packed.size));
+    const [qLayout, kLayout, vLayout] = [0, 1, 2].map((block) => packedLayout(block, 3, heads, time, headDim)) as [HeadLayout, HeadLayout, HeadLayout];
+    const outLayout = packedLayout(0, 1, heads, time, headDim);
+    const out = new Float32Array(batch * time * channels);
+    const saved = hostAttentionForward(dims, values, qLayout, values, kLayout, values, vLayout, visibility.dataSync() as Int32Array, out, outLayout);
+    return {
+      value: tf.tensor2d(out, [batch * time, channels]),
+      gradFunc: (dy: tf.Tensor) => {
+        const dPacked = outputBuffer(values.length).fill(0);
+        const operands = { q: values, qLayout, k: values, kLayout, v: values, vLayout, out, outLayout };
+        const gradients = { dq: dPacked, dqLayout: qLayout, dk: dPacked, dkLayout: kLayout, dv: dPacked, dvLayout: vLayout };
+        hostAttentionBackward(dims, saved, operands, dy.dataSync() as Float32Array, outLayout, gradients);
+        releaseBuffer(values, saved.probabilities);
+        return [tf.tensor2d(dPacked, packed.shape), tf.zeros(visibility.shape)];
+      },
+    };
+  });
+  return attend(qkv, mask) as tf.Tensor2D;
 }

@@ -12,6 +12,7 @@ export {
 } from './attention.reference';
 export { attendableMatrix, buildAttentionMask, type AttentionMaskInputs } from './attention.mask';
 export { composedAttention, composedAttentionBackward, composedAttentionForward } from './attention.composed';
+export { hostAttention, hostAttentionPacked } from './attention.host';
 export {
   attentionBackwardKeyValueProgram,
   attentionBackwardQueryProgram,

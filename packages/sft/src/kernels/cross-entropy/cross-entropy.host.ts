@@ -4,18 +4,19 @@
 // exp at all. It replaces the composed version's taped tfjs ops (max, exp, sum, log, gather and, in
 // the backward, exp again and a scatter), each of which also copies its saved inputs on wasm.
 import * as tf from '@tensorflow/tfjs';
+import { acquireBuffer, borrowValues, outputBuffer, releaseBuffer } from '../host';
 
 /** Returns losses [N] = lossMask · (logsumexp(logits) - logits[target]) computed on the host; gradient flows to logits only. */
 export function crossEntropyHost(logits: tf.Tensor2D, targets: tf.Tensor1D, lossMask: tf.Tensor1D): tf.Tensor1D {
   const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [logitsInput, targetsInput, maskInput] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
     const [rows, vocabulary] = logitsInput.shape;
-    const values = logitsInput.dataSync() as Float32Array;
+    const values = borrowValues(logitsInput);
     const targetIds = targetsInput.dataSync();
     const mask = maskInput.dataSync() as Float32Array;
-    const exponentials = new Float32Array(rows * vocabulary);
+    const exponentials = acquireBuffer(rows * vocabulary);
     const inverseSums = new Float64Array(rows);
-    const losses = new Float32Array(rows);
+    const losses = outputBuffer(rows);
     for (let row = 0; row < rows; row++) {
       const start = row * vocabulary;
       let max = -Infinity;
@@ -38,7 +39,7 @@ export function crossEntropyHost(logits: tf.Tensor2D, targets: tf.Tensor1D, loss
       gradFunc: (dlosses: tf.Tensor) => {
         // dlogits = lossMask · dloss · (softmax - onehot(target)).
         const upstream = dlosses.dataSync() as Float32Array;
-        const dlogits = new Float32Array(rows * vocabulary);
+        const dlogits = outputBuffer(rows * vocabulary);
         for (let row = 0; row < rows; row++) {
           const start = row * vocabulary;
           const scale = mask[row]! * upstream[row]!;
@@ -46,6 +47,7 @@ export function crossEntropyHost(logits: tf.Tensor2D, targets: tf.Tensor1D, loss
           for (let v = 0; v < vocabulary; v++) dlogits[start + v] = exponentials[start + v]! * factor;
           dlogits[start + targetIds[row]!] = (exponentials[start + targetIds[row]!]! * inverseSums[row]! - 1) * scale;
         }
+        releaseBuffer(exponentials);
         return [tf.tensor2d(dlogits, [rows, vocabulary]), tf.zeros([rows]), tf.zeros([rows])];
       },
     };

@@ -3,18 +3,19 @@
 // Float32Arrays (float64 row sums), in place of the composed version's taped tfjs ops and their
 // autodiff, which on wasm also copy every saved input and reduce over rows through transposes.
 import * as tf from '@tensorflow/tfjs';
+import { acquireBuffer, borrowValues, outputBuffer, releaseBuffer } from '../host';
 
 /** Returns (x - mean) * rsqrt(var + eps) * weight + bias over the rows of x [N, C] (biased variance), with its gradient. */
 export function layerNormHost(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor2D {
   const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, gain, shift] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
     const [rows, channels] = input.shape;
-    const values = input.dataSync() as Float32Array;
+    const values = borrowValues(input);
     const gains = gain.dataSync() as Float32Array;
     const shifts = shift.dataSync() as Float32Array;
-    const normalised = new Float32Array(rows * channels);
-    const inverseStds = new Float32Array(rows);
-    const out = new Float32Array(rows * channels);
+    const normalised = acquireBuffer(rows * channels);
+    const inverseStds = acquireBuffer(rows);
+    const out = outputBuffer(rows * channels);
     for (let row = 0; row < rows; row++) {
       const start = row * channels;
       let sum = 0;
@@ -37,8 +38,8 @@ export function layerNormHost(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tens
       value: tf.tensor2d(out, [rows, channels]),
       gradFunc: (dy: tf.Tensor) => {
         // dx = rstd · (g - mean(g) - x̂ · mean(g ∘ x̂)) with g = dy ∘ weight; dweight = Σ dy ∘ x̂; dbias = Σ dy.
-        const upstream = dy.dataSync() as Float32Array;
-        const dx = new Float32Array(rows * channels);
+        const upstream = borrowValues(dy);
+        const dx = outputBuffer(rows * channels);
         const dGain = new Float64Array(channels);
         const dShift = new Float64Array(channels);
         for (let row = 0; row < rows; row++) {
@@ -61,6 +62,7 @@ export function layerNormHost(x: tf.Tensor2D, weight: tf.Tensor1D, bias: tf.Tens
             dx[start + c] = inverseStd * (upstream[start + c]! * gains[c]! - meanGradient - normalised[start + c]! * meanProjection);
           }
         }
+        releaseBuffer(normalised, inverseStds);
         return [tf.tensor2d(dx, [rows, channels]), tf.tensor1d(Float32Array.from(dGain)), tf.tensor1d(Float32Array.from(dShift))];
       },
     };

@@ -1,0 +1,27 @@
+import type { OasstAssistantItem } from './oasst-messages';
+import { continuousTargets } from './bench-schema';
+
+/** Returns log(1 + characters) of an item's response: the length baseline's only input. */
+export function logResponseLength(item: OasstAssistantItem): number {
+  return Math.log1p(item.input.response.length);
+}
+
+/**
+ * Returns, for one attribute, the training-mean baseline and a least-squares line on log response length
+ * fitted on the training items, as predictors of the test items (continuous, on 0..4).
+ */
+export function baselinePredictions(attribute: string, train: readonly OasstAssistantItem[], test: readonly OasstAssistantItem[]): { mean: number[]; length: number[] } {
+  const rows = train.filter((item) => continuousTargets(item.labels)[attribute] !== undefined);
+  const x = rows.map(logResponseLength);
+  const y = rows.map((item) => continuousTargets(item.labels)[attribute]!);
+  const meanX = x.reduce((sum, value) => sum + value, 0) / Math.max(1, x.length);
+  const meanY = y.reduce((sum, value) => sum + value, 0) / Math.max(1, y.length);
+  let covariance = 0;
+  let variance = 0;
+  x.forEach((value, index) => {
+    covariance += (value - meanX) * (y[index]! - meanY);
+    variance += (value - meanX) ** 2;
+  });
+  const slope = variance === 0 ? 0 : covariance / variance;
+  return { mean: test.map(() => meanY), length: test.map((item) => meanY + slope * (logResponseLength(item) - meanX)) };
+}

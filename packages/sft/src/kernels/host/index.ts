@@ -1,0 +1,1 @@
+export { acquireBuffer, borrowValues, isHostBackend, outputBuffer, readInto, releaseBuffer } from './host-values';
