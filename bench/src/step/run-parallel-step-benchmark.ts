@@ -11,7 +11,7 @@ import { syntheticBatch } from './synthetic-batch';
 const ADAMW = { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1, beta1: 0.9, beta2: 0.999 } as const;
 
 /** Returns the benchmark's figures for `options.workers` worker threads after logging every step. */
-export async function runParallelStepBenchmark(options: StepBenchmarkOptions & { config: ModelConfig; shape: StepShape }): Promise<StepBenchmarkResult> {
+export async function runParallelStepBenchmark(options: Omit<StepBenchmarkOptions, 'shape'> & { config: ModelConfig; shape: StepShape }): Promise<StepBenchmarkResult> {
   if (options.backend !== 'wasm' && options.backend !== 'cpu') {
     throw new InvalidOptionError(`--workers runs on cpu or wasm, not ${options.backend}`, { option: 'workers', hint: 'drop --workers for webgpu' });
   }

@@ -94,8 +94,9 @@ function drawKind(mixture: AnswerMixture, random: RandomSource): AnswerKind {
   return (['correct', 'declined', 'wrong'] as const)[drawWeighted([mixture.correct, mixture.declined, mixture.wrong], random)]!;
 }
 
-function pick(bank: readonly string[], count: number, random: RandomSource): string[] {
-  return shuffleInPlace([...bank], random).slice(0, count);
+/** Returns the first `count` sentences of a bank: a fixed order, so a count is a learnable pattern. */
+function take(bank: readonly string[], count: number): string[] {
+  return bank.slice(0, count);
 }
 
 function wrongAnswer(fact: SteerBenchFact, random: RandomSource): string {
@@ -124,7 +125,7 @@ export function composeResponse(
   random: RandomSource,
 ): { response: string; truth: AttributeValues } {
   const first = kind === 'correct' ? answerSentence(fact) : kind === 'declined' ? DECLINE : answerSentence(fact, wrongAnswer(fact, random));
-  const sentences = [first, ...pick(ELABORATIONS, counts.verbosity, random), ...pick(JOKES, counts.humor, random), ...pick(INSULTS, counts.toxicity, random)];
+  const sentences = [first, ...take(ELABORATIONS, counts.verbosity), ...take(JOKES, counts.humor), ...take(INSULTS, counts.toxicity)];
   const quality = kind === 'correct' ? QUALITY_LEVELS.correct : kind === 'declined' ? QUALITY_LEVELS.declined : QUALITY_LEVELS.wrong;
   return { response: sentences.join(' '), truth: Object.freeze({ quality, toxicity: counts.toxicity, humor: counts.humor, verbosity: counts.verbosity }) };
 }
