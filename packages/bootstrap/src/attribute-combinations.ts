@@ -1,5 +1,5 @@
 import { formatAttributes, InvalidOptionError, STEERLM, type AttributeSchema, type AttributeValues, type Conversation } from '@steerlm/core';
-import { hashString, seededRandom } from './seeded-random';
+import { hashString, seededRandom } from '@steerlm/core';
 
 /** Decides whether an attribute combination is used for bootstrapping. */
 export type CombinationFilter = (values: AttributeValues, schema: AttributeSchema) => boolean;

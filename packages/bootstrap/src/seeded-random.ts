@@ -1,27 +1,4 @@
-/** A source of uniform numbers in [0, 1). */
-export type RandomSource = () => number;
-
-/** Returns a 32-bit FNV-1a hash of `text` (stable across runs and platforms). */
-export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** Returns a seeded mulberry32 generator of uniform numbers in [0, 1). */
-export function seededRandom(seed: number): RandomSource {
-  let state = (Math.floor(seed) ^ 0x6d2b79f5) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { hashString } from '@steerlm/core';
 
 /** Returns a 31-bit seed derived from a base seed and any keys (e.g. a prompt id and a sample index). */
 export function deriveSeed(seed: number, ...keys: readonly (string | number)[]): number {

@@ -4,3 +4,4 @@ export * from './prompt-template';
 export * from './spec';
 export * from './data';
 export * from './remote';
+export * from './random';

@@ -6,4 +6,3 @@ export { isScoringLanguageModel, type ScoringLanguageModel, type TokenLogProbabi
 export { tokenizeCharacters, type TextToken } from './character-tokenizer';
 export { sampleToken, validateSamplingSettings, type SamplingSettings } from './token-sampling';
 export { checkStopStrings, type StopCheck } from './stop-string-matcher';
-export { hashString, seededRandom, type RandomSource } from './seeded-random';

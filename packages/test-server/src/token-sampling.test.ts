@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '@steerlm/core';
 import { checkStopStrings } from './stop-string-matcher';
 import { sampleToken } from './token-sampling';
 

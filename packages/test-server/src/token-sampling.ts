@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@steerlm/core';
-import type { RandomSource } from './seeded-random';
+import type { RandomSource } from '@steerlm/core';
 
 /** The sampling settings that shape a next-token distribution. */
 export interface SamplingSettings {

@@ -1,18 +1,12 @@
+import { seededRandom, type RandomSource } from '@steerlm/core';
+
 /** A deterministic pseudo-random generator (mulberry32) so that training is reproducible from a seed. */
 export class SeededRandom {
-  #state: number;
+  /** Returns the next float in [0, 1) (core's mulberry32, seed mixed with the golden ratio). */
+  readonly next: RandomSource;
 
   constructor(seed: number) {
-    this.#state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  }
-
-  /** Returns the next float in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(Math.trunc(seed) ^ 0x9e3779b9);
   }
 
   /** Returns a normally distributed float (Box–Muller) with mean 0 and standard deviation 1. */

@@ -25,12 +25,12 @@ export interface DemoOptions {
   readonly labelNoise?: number;
   /** Shares of correct, declined and wrong answers in the data (default 0.4 / 0.15 / 0.45). */
   readonly mixture?: Partial<AnswerMixture>;
-  /** How many facts of SteerBench's table the questions ask about (default 16 of 36). */
+  /** How many facts of SteerBench's table the questions ask about (default 8 of 36). */
   readonly facts?: number;
   /** The BPE vocabulary size asked for (default 1024; training stops earlier when no pair repeats). */
   readonly vocabSize?: number;
   readonly model?: Partial<DemoModelShape>;
-  /** Optimizer steps of conditioned SFT (default 200). */
+  /** Optimizer steps of conditioned SFT (default 600). */
   readonly sftSteps?: number;
   /** Optimizer steps of the plain-SFT baseline (default: sftSteps). */
   readonly baselineSteps?: number;
@@ -86,13 +86,13 @@ export const DEFAULT_DEMO_OPTIONS: Omit<ResolvedDemoOptions, 'signal'> = Object.
   labeledFraction: 0.3,
   labelNoise: 0.2,
   mixture: {},
-  facts: 16,
+  facts: 8,
   vocabSize: 1024,
   model: Object.freeze({ family: 'gpt2' as const, hiddenSize: 64, layers: 2, heads: 4 }),
-  sftSteps: 200,
-  baselineSteps: 200,
+  sftSteps: 600,
+  baselineSteps: 600,
   batchSize: 32,
-  learningRate: 3e-3,
+  learningRate: 1e-2,
   bootstrapPrompts: 128,
   bootstrapSteps: 40,
   steeringPrompts: 24,

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ProgressTracker, type AttributeValues, type Conversation, type ProgressListener } from '@steerlm/core';
 import { generateSteerBench, STEERBENCH_SCHEMA, steerBenchPrompts, type AdherenceResult } from '@steerlm/evaluators';
-import { LocalLanguageModel, selectBackend, tokenizeConversation } from '@steerlm/sft';
+import { DecoderModel, LocalLanguageModel, selectBackend, tokenizeConversation } from '@steerlm/sft';
 import { resolveDemoOptions, type DemoOptions } from './demo-options';
 import type { DemoClaims, DemoResult, DemoStage, SteeringClaim } from './demo-result';
 import { writeDemoReport } from './demo-report';
@@ -12,6 +12,7 @@ import { runBootstrapRound } from './run-bootstrap-round';
 import { steerBenchConversation } from './steerbench-conversations';
 import { trainAttributeModel } from './train-attribute-model';
 import { trainDemoTokenizer } from './train-demo-tokenizer';
+import { trainInWorker, trainingWorkerFile } from './train-in-worker';
 import { createDemoModel, trainDemoModel } from './train-language-model';
 
 /** The stages of the demo, in order (the `demo` job's steps). */
@@ -82,7 +83,7 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
   endStage('attribute-model', { qualityMae: apm.quality.meanAbsoluteError.quality! });
 
   // 3. The tokenizer.
-  const tokenizer = await trainDemoTokenizer(data.examples, settings.vocabSize);
+  const { tokenizer, tokenizerJson, tokenizerConfig } = await trainDemoTokenizer(data.examples, settings.vocabSize);
   const sampled = annotated.slice(0, 200).map((conversation) => tokenizeConversation(conversation, tokenizer, { schema: STEERBENCH_SCHEMA })?.ids.length ?? 0);
   const meanTokensPerConversation = sampled.reduce((sum, length) => sum + length, 0) / Math.max(1, sampled.length);
   endStage('tokenizer', { vocabSize: tokenizer.vocabSize, meanTokens: meanTokensPerConversation });
@@ -91,16 +92,47 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
   const modelSeed = settings.seed * 1000 + 7;
   const training = { batchSize: settings.batchSize, learningRate: settings.learningRate, seed: settings.seed, ...(signal ? { signal } : {}) };
   const conditioned = createDemoModel(settings.model, tokenizer.vocabSize, modelSeed);
-  const baseline = createDemoModel(settings.model, tokenizer.vocabSize, modelSeed);
+  let baseline: DecoderModel | undefined;
   try {
+    const plainEvents = onEvent ? relabelEvents(onEvent, 'sft:plain')! : undefined;
+    const workerFile = trainingWorkerFile();
+    // With the built package the baseline trains in a worker thread on the second core, beside the
+    // conditioned run; from sources (tests) the two runs go one after another.
+    const plainRun = workerFile
+      ? trainInWorker(
+          workerFile,
+          {
+            shape: settings.model,
+            modelSeed,
+            tokenizerJson,
+            tokenizerConfig,
+            conversations: plain,
+            steps: settings.baselineSteps,
+            batchSize: settings.batchSize,
+            learningRate: settings.learningRate,
+            seed: settings.seed,
+            backend: backend.backend,
+            folder: join(outputDir, 'plain-sft'),
+          },
+          { ...(plainEvents ? { onEvent: plainEvents } : {}), ...(signal ? { signal } : {}) },
+        )
+      : undefined;
+    plainRun?.catch(() => undefined);
     const conditionedSummary = await trainDemoModel(conditioned, tokenizer, annotated, { ...training, steps: settings.sftSteps, ...(onEvent ? { onEvent: relabelEvents(onEvent, 'sft:conditioned')! } : {}) });
     endStage('sft:conditioned', { loss: conditionedSummary.finalLoss });
-    const plainSummary = await trainDemoModel(baseline, tokenizer, plain, { ...training, steps: settings.baselineSteps, ...(onEvent ? { onEvent: relabelEvents(onEvent, 'sft:plain')! } : {}) });
+    let plainSummary;
+    if (plainRun) {
+      plainSummary = await plainRun;
+      baseline = await DecoderModel.load(join(outputDir, 'plain-sft'));
+    } else {
+      baseline = createDemoModel(settings.model, tokenizer.vocabSize, modelSeed);
+      plainSummary = await trainDemoModel(baseline, tokenizer, plain, { ...training, steps: settings.baselineSteps, ...(plainEvents ? { onEvent: plainEvents } : {}) });
+    }
     endStage('sft:plain', { loss: plainSummary.finalLoss });
 
     // 6. Evaluation with the ground-truth scorers.
     const conditionedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-conditioned-sft' });
-    const plainModel = new LocalLanguageModel(baseline, tokenizer, { modelId: 'steerbench-plain-sft' });
+    const plainModel = new LocalLanguageModel(baseline!, tokenizer, { modelId: 'steerbench-plain-sft' });
     const correctnessPrompts = steerBenchPrompts({ count: settings.correctnessPrompts, seed: settings.seed + 1, facts: settings.facts });
     const steeringPrompts = steerBenchPrompts({ count: settings.steeringPrompts, seed: settings.seed + 2, facts: settings.facts });
     const bootstrapPrompts = steerBenchPrompts({ count: settings.bootstrapPrompts, seed: settings.seed + 3, facts: settings.facts });
@@ -227,6 +259,6 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
     return { ...result, report };
   } finally {
     conditioned.dispose();
-    baseline.dispose();
+    baseline?.dispose();
   }
 }

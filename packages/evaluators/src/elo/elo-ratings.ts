@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '@steerlm/core';
 import { quantile } from '../statistics/descriptive';
-import { randomInteger, seededRandom, shuffleInPlace, type RandomSource } from '../statistics/seeded-random';
+import { randomInteger, seededRandom, shuffleInPlace, type RandomSource } from '@steerlm/core';
 import type { Battle } from './battle';
 
 export interface EloOptions {

@@ -1,4 +1,4 @@
-export type { ChatFunction, ChatMessage } from './chat-function';
+export type { ChatFunction } from './chat-function';
 export { RATING_RANGE, pairwiseComparisonMessages, singleAnswerGradingMessages } from './judge-prompts';
 export { parsePairwiseVerdict, parseRating, type ParsedVerdict, type UnparseableReason } from './parse-verdict';
 export {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-function';
+import type { ChatMessage } from '@steerlm/core';
 
 /** The lowest and highest rating of single-answer grading. */
 export const RATING_RANGE = Object.freeze({ min: 1, max: 10 });

@@ -1,4 +1,3 @@
-export { seededRandom, randomInteger, shuffleInPlace, type RandomSource } from './seeded-random';
 export { mean, standardDeviation, meanAbsoluteError, quantile } from './descriptive';
 export { averageRanks, pearsonCorrelation, spearmanCorrelation } from './rank-correlation';
 export { mapWithConcurrency } from './map-with-concurrency';

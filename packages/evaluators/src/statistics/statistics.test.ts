@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { averageRanks, mapWithConcurrency, mean, meanAbsoluteError, quantile, seededRandom, shuffleInPlace, spearmanCorrelation, standardDeviation } from './index';
+import { averageRanks, mapWithConcurrency, mean, meanAbsoluteError, quantile, spearmanCorrelation, standardDeviation } from './index';
+import { seededRandom, shuffleInPlace } from '@steerlm/core';
 
 describe('descriptive statistics', () => {
   it('computes mean, sample standard deviation, MAE and interpolated quantiles', () => {

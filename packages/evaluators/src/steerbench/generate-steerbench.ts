@@ -1,5 +1,5 @@
 import { InvalidOptionError, type AttributeValues } from '@steerlm/core';
-import { randomInteger, seededRandom, shuffleInPlace, type RandomSource } from '../statistics/seeded-random';
+import { randomInteger, seededRandom, shuffleInPlace, type RandomSource } from '@steerlm/core';
 import { answerSentence, phrasingCount, questionOf, STEERBENCH_FACTS, type SteerBenchFact } from './fact-table';
 import { DECLINE, ELABORATIONS, INSULTS, JOKES } from './sentence-banks';
 import { QUALITY_LEVELS } from './steerbench-schema';

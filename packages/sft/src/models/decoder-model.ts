@@ -1,14 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError, ModelFormatError } from '@steerlm/core';
+import { InvalidOptionError, ModelFormatError, normalSamples, seededRandom } from '@steerlm/core';
 import { readModelConfig, writeModelConfig, type ModelConfig } from '../io/hf-config';
 import { SafetensorsCheckpoint, writeSafetensors, writeShardedSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
 import { decoderHidden, decoderLogits, outputEmbedding, type ForwardInput, type ParameterSource } from './decoder-forward';
 import { linear } from './model-ops';
 import { loraTargets, peftTensorNames, resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';
 import { canonicalParameterName, isIgnoredCheckpointTensor, parameterSpecs } from './parameter-specs';
-import { createRandom, normalSamples } from './seeded-random';
 
 export interface SaveOptions {
   /** Stored dtype (default F32). */
@@ -35,7 +34,7 @@ export class DecoderModel implements ParameterSource {
 
   /** Returns a new model of `config` with seeded random initial weights (GPT-2 style init). */
   static create(config: ModelConfig, options: { seed?: number } = {}): DecoderModel {
-    const random = createRandom(options.seed ?? 0);
+    const random = seededRandom(options.seed ?? 0);
     const parameters = new Map<string, tf.Variable>();
     for (const spec of parameterSpecs(config)) {
       const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -175,7 +174,7 @@ export class DecoderModel implements ParameterSource {
     if (targets.length === 0) {
       throw new InvalidOptionError(`no Linear layer matches target modules ${resolved.targetModules.join(', ')}`, { option: 'lora.targetModules', hint: 'Llama layers: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj' });
     }
-    const random = createRandom(options.seed ?? 1);
+    const random = seededRandom(options.seed ?? 1);
     for (const layer of targets) {
       const [out, input] = this.get(`${layer}.weight`).shape as [number, number];
       const bound = 1 / Math.sqrt(input);

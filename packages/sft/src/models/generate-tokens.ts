@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { seededRandom } from '@steerlm/core';
 import type { DecoderModel } from './decoder-model';
 import { KeyValueCache } from './key-value-cache';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
-import { createRandom } from './seeded-random';
 
 export interface GenerateTokensOptions extends SamplingOptions {
   maxTokens: number;
@@ -29,7 +29,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
   validateSamplingOptions(options);
   const B = prompts.length;
   if (B === 0) return;
-  const random = createRandom(options.seed ?? Date.now());
+  const random = seededRandom(options.seed ?? Date.now());
   const lengths = prompts.map((prompt) => prompt.length);
   const longest = Math.max(...lengths);
   const cache = new KeyValueCache();

@@ -1,3 +1,4 @@
+import { seededRandom } from '@steerlm/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketBatches, packedBatches } from './batching';
@@ -5,7 +6,6 @@ import { tokenizeConversation, type TokenizedExample } from './loss-mask';
 import { batchTokenLosses } from './train-step';
 import { charTokenizer } from './testing/char-tokenizer';
 import { tinyConversations, tinyModel } from './testing/tiny-run';
-import { createRandom } from '../models/seeded-random';
 
 const tokenizer = charTokenizer();
 const examples: TokenizedExample[] = tinyConversations(6).map((conversation) => tokenizeConversation(conversation, tokenizer)!);
@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 describe('batching', () => {
   it('buckets keep every example once, with targets shifted and masks aligned', () => {
-    const batches = bucketBatches(examples, { batchSize: 4, random: createRandom(1) });
+    const batches = bucketBatches(examples, { batchSize: 4, random: seededRandom(1) });
     expect(batches.flatMap((batch) => batch.examples).sort()).toEqual([0, 1, 2, 3, 4, 5]);
     for (const batch of batches) {
       batch.examples.forEach((index, row) => {
@@ -32,13 +32,13 @@ describe('batching', () => {
 
   it('packed records never attend to each other: per-token losses equal the records run alone', () => {
     const model = tinyModel(4);
-    const [packed] = packedBatches(examples.slice(0, 3), { batchSize: 1, sequenceLength: 256, random: createRandom(2) });
+    const [packed] = packedBatches(examples.slice(0, 3), { batchSize: 1, sequenceLength: 256, random: seededRandom(2) });
     expect(packed!.B).toBe(1);
     expect(new Set(packed!.segmentIds.filter((id) => id >= 0)).size).toBe(3);
     const packedLosses = batchTokenLosses(model, packed!, true);
     let offset = 0;
     for (const index of packed!.examples) {
-      const [alone] = bucketBatches([examples[index]!], { batchSize: 1, random: createRandom(3), padTo: 1 });
+      const [alone] = bucketBatches([examples[index]!], { batchSize: 1, random: seededRandom(3), padTo: 1 });
       const aloneLosses = batchTokenLosses(model, alone!, false);
       for (let t = 0; t < examples[index]!.ids.length; t++) expect(packedLosses[offset + t]).toBeCloseTo(aloneLosses[t]!, 5);
       offset += examples[index]!.ids.length;

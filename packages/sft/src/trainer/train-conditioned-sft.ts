@@ -10,9 +10,9 @@ import {
   type ProgressEvent,
   type ProgressListener,
   type Tokenizer,
+  seededRandom,
 } from '@steerlm/core';
 import type { DecoderModel, LoraConfig } from '../models';
-import { createRandom } from '../models/seeded-random';
 import { dropAttributes } from './attribute-dropout';
 import { bucketBatches, packedBatches, type TrainingBatch } from './batching';
 import { listCheckpoints, pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
@@ -144,8 +144,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   if (options.lora && options.model.adapters.size === 0) options.model.addLora(options.lora, { seed });
   const optimizer = new Optimizer(trainableSet(options.model, { freezeEmbeddings: options.freezeEmbeddings ?? false }));
   const epochBatches = (epoch: number): TrainingBatch[] => {
-    const examples = dropout > 0 ? tokenizeAll(trainConversations, optionsWithLength, createRandom(seed * 7919 + epoch)).examples : firstPass.examples;
-    const random = createRandom(seed * 104729 + epoch);
+    const examples = dropout > 0 ? tokenizeAll(trainConversations, optionsWithLength, seededRandom(seed * 7919 + epoch)).examples : firstPass.examples;
+    const random = seededRandom(seed * 104729 + epoch);
     return packed ? packedBatches(examples, { batchSize, sequenceLength: maxSequenceLength, random }) : bucketBatches(examples, { batchSize, random });
   };
   const batchesPerEpoch = epochBatches(0).length;
@@ -189,7 +189,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
     let count = 0;
     const byValue = new Map<string, { sum: number; count: number }>();
     options.model.training = false;
-    for (const batch of bucketBatches(validation, { batchSize, random: createRandom(seed) })) {
+    for (const batch of bucketBatches(validation, { batchSize, random: seededRandom(seed) })) {
       const losses = batchTokenLosses(options.model, batch, false);
       batch.examples.forEach((exampleIndex, row) => {
         let rowSum = 0;

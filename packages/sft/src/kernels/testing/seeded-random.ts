@@ -1,19 +1,11 @@
 /** Deterministic random numbers for kernel tests (mulberry32), so failures reproduce from the seed. */
 
-/** A seeded generator of uniform numbers in [0, 1). */
-export type RandomSource = () => number;
+import { seededRandom, type RandomSource } from '@steerlm/core';
 
-/** Returns a seeded uniform [0, 1) generator (mulberry32). */
-export function createRandom(seed: number): RandomSource {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type { RandomSource };
+
+/** Returns a seeded uniform [0, 1) generator (core's mulberry32). */
+export const createRandom: (seed: number) => RandomSource = seededRandom;
 
 /** Options for randomArray. */
 export interface RandomArrayOptions {

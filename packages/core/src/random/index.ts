@@ -1,0 +1,1 @@
+export { hashString, normalSamples, randomInteger, seededRandom, shuffleInPlace, type RandomSource } from './seeded-random';
