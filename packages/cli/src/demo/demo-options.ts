@@ -30,7 +30,7 @@ export interface DemoOptions {
   /** The BPE vocabulary size asked for (default 1024; training stops earlier when no pair repeats). */
   readonly vocabSize?: number;
   readonly model?: Partial<DemoModelShape>;
-  /** Optimizer steps of conditioned SFT (default 600). */
+  /** Optimizer steps of conditioned SFT (default 900). */
   readonly sftSteps?: number;
   /** Optimizer steps of the plain-SFT baseline (default: sftSteps). */
   readonly baselineSteps?: number;
@@ -89,8 +89,8 @@ export const DEFAULT_DEMO_OPTIONS: Omit<ResolvedDemoOptions, 'signal'> = Object.
   facts: 8,
   vocabSize: 1024,
   model: Object.freeze({ family: 'gpt2' as const, hiddenSize: 64, layers: 2, heads: 4 }),
-  sftSteps: 600,
-  baselineSteps: 600,
+  sftSteps: 900,
+  baselineSteps: 900,
   batchSize: 32,
   learningRate: 1e-2,
   bootstrapPrompts: 128,

@@ -62,8 +62,8 @@ export interface SteerBenchDataset {
 /** The default shares of answer kinds: most responses are not correct, as in crowd-sourced data. */
 export const DEFAULT_MIXTURE: AnswerMixture = Object.freeze({ correct: 0.4, declined: 0.15, wrong: 0.45 });
 
-/** Draw weights of 0..4 elaborations, jokes or insults (before the length cap). */
-const countWeights = [0.3, 0.2, 0.2, 0.15, 0.15];
+/** Draw weights of 0..4 elaborations, jokes or insults (uniform before the length cap, so every level is well represented). */
+const countWeights = [0.2, 0.2, 0.2, 0.2, 0.2];
 
 function checkFraction(value: number, option: string, allowOne = true): void {
   if (!Number.isFinite(value) || value < 0 || value > 1 || (!allowOne && value === 1)) {
