@@ -35,7 +35,7 @@ export interface SteerLM2Response {
 export interface SteerLM2Record {
   readonly system: string;
   readonly prompt_turns: readonly { readonly from: 'User' | 'Assistant'; readonly value: string }[];
-  /** The attribute string a the responses were sampled under. */
+  /** The attribute string the responses were sampled under. */
   readonly label: string;
   readonly responses: readonly SteerLM2Response[];
   readonly prompt_id: string;
