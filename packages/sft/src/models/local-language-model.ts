@@ -14,6 +14,16 @@ import { generateTokens } from './generate-tokens';
 
 const DEFAULT_MAX_TOKENS = 256;
 
+/**
+ * Returns whether the newest token completed a stop string: only the last tokens can hold one (earlier
+ * steps checked the rest), and each token decodes to at least one character, so a tail of twice the
+ * longest stop's length in tokens is enough — O(1) a token instead of decoding the whole output.
+ */
+function endsInStop(tokenizer: Tokenizer, produced: readonly number[], stops: readonly string[]): boolean {
+  const longest = Math.max(1, ...stops.map((stop) => stop.length));
+  return cutAtStop(tokenizer.decode(produced.slice(-2 * longest)), stops).stopped;
+}
+
 function cutAtStop(text: string, stops: readonly string[]): { text: string; stopped: boolean } {
   let cut = -1;
   for (const stop of stops) {
@@ -48,7 +58,7 @@ export class LocalLanguageModel implements LanguageModel {
       maxTokens,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
       shouldStop: (row, produced) => {
-        stopped[row] = cutAtStop(this.tokenizer.decode(produced), stops).stopped;
+        stopped[row] = endsInStop(this.tokenizer, produced, stops);
         return stopped[row]!;
       },
     })) {
@@ -78,7 +88,6 @@ export class LocalLanguageModel implements LanguageModel {
       ...options,
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
-      shouldStop: (_row, produced) => cutAtStop(this.tokenizer.decode(produced), stops).stopped,
     })) {
       const token = step.tokens[0];
       if (token === undefined || token === this.tokenizer.eosTokenId) break;
