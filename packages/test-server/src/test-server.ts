@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidOptionError, type LanguageModel } from '@steerlm/core';
+import { InvalidOptionError, sleep, type LanguageModel } from '@steerlm/core';
 import { handleChatCompletions } from './chat-completions-route';
 import { handleCompletions, type RouteContext } from './completions-route';
 import { FaultController, type ScheduledFault } from './fault-controller';
-import { readJsonBody, RequestError, sendError, sendJson, sleep } from './http-helpers';
+import { readJsonBody, RequestError, sendError, sendJson } from './http-helpers';
 
 export interface TestServerOptions {
   /** The model the server serves. */

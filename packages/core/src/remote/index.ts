@@ -5,3 +5,4 @@ export { isRetryableStatus, parseRetryAfter, resolveBackoff, retryDelay, type Ba
 export { Semaphore } from './semaphore';
 export { readServerSentEvents } from './server-sent-events';
 export { streamChunks } from './stream-chunks';
+export { sleep } from './sleep';

@@ -1,6 +1,7 @@
 import { InvalidOptionError, RemoteError } from '../errors';
 import { isRetryableStatus, parseRetryAfter, resolveBackoff, retryDelay, type BackoffOptions, type ResolvedBackoff } from './retry-policy';
 import { Semaphore } from './semaphore';
+import { sleep } from './sleep';
 import { readServerSentEvents } from './server-sent-events';
 import { streamChunks } from './stream-chunks';
 
@@ -59,21 +60,6 @@ export function normaliseBaseURL(baseURL: string): string {
 
 function checkInteger(name: string, value: number, minimum: number): void {
   if (!Number.isInteger(value) || value < minimum) throw new InvalidOptionError(`${name} must be an integer >= ${minimum}, got ${String(value)}`, { option: name });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Aborts a controller when `ms` pass without a `touch()`. */
