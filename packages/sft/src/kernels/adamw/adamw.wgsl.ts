@@ -5,7 +5,7 @@
  * p', m', v'. 256 invocations per workgroup, one element each; workgroups spread over x and y.
  */
 import type { WgslProgram } from '../runtime';
-import { flatDispatch } from '../runtime';
+import { workgroupGrid as flatDispatch } from '../runtime';
 import type { AdamWScalars, ResolvedAdamWConfig } from './adamw.reference';
 
 /** Invocations per workgroup of the AdamW kernel. */

@@ -20,7 +20,7 @@
  * A query with no visible key gets out = 0 and log-sum-exp = -Infinity (as the reference).
  */
 import type { AttentionShape } from './attention.reference';
-import { flatDispatch, type UniformField, type WgslProgram } from '../runtime';
+import { workgroupGrid as flatDispatch, type UniformField, type WgslProgram } from '../runtime';
 
 /** Tile sizes and head size that one set of attention shaders is compiled for. */
 export interface AttentionTiling {

@@ -4,7 +4,7 @@ import { ShapeError } from '@steerlm/core';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { crossEntropyComposed } from './cross-entropy.composed';
 import { crossEntropyBackwardProgram, crossEntropyForwardProgram } from './cross-entropy.wgsl';
-import { firstOutOfRange, hostInt32Values } from './host-int32';
+import { firstOutOfRange, hostInt32Values } from '../host';
 
 const crossEntropyKernel = defineFusedOp<Record<string, never>>({
   name: 'SteerLMCrossEntropy',

@@ -9,7 +9,7 @@
 
 import type { WgslProgram } from '../runtime/program';
 import type { UniformField } from '../runtime/uniforms';
-import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../rms-norm/workgroup-grid';
+import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../runtime';
 
 function rowUniforms(rows: number, vocabulary: number): UniformField[] {
   return [

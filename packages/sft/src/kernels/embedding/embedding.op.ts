@@ -1,7 +1,7 @@
 // Shape legend: V vocabulary rows, C channels, N looked-up ids (ids may have any shape [...], flattened to [N]).
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
-import { firstOutOfRange, hostInt32Values } from '../cross-entropy/host-int32';
+import { firstOutOfRange, hostInt32Values } from '../host';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { embeddingComposed } from './embedding.composed';
 import { embeddingAccumulateProgram, embeddingForwardProgram, embeddingSortProgram, type EmbeddingDimensions } from './embedding.wgsl';

@@ -16,7 +16,7 @@
 //     and the extra memory O(N).
 
 import type { WgslProgram } from '../runtime/program';
-import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../rms-norm/workgroup-grid';
+import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../runtime';
 
 /** Invocations per workgroup in the embedding kernels. */
 export const embeddingWorkgroupSize = 256;

@@ -6,7 +6,7 @@
 import type { WgslProgram } from '../runtime/program';
 import type { UniformField } from '../runtime/uniforms';
 import { columnChannels, columnLanes, rowWorkgroupSize } from '../rms-norm/rms-norm.wgsl';
-import { gridBuiltins, linearWorkgroup, workgroupGrid, workgroupSumSource } from '../rms-norm/workgroup-grid';
+import { gridBuiltins, linearWorkgroup, workgroupGrid, workgroupSumSource } from '../runtime';
 
 function rowUniforms(rows: number, channels: number, eps: number): UniformField[] {
   return [

@@ -1,4 +1,4 @@
-export { flatDispatch, workgroupCount } from './dispatch';
+export { gridBuiltins, linearWorkgroup, maxWorkgroupsPerDimension, workgroupGrid, workgroupSumSource } from './dispatch';
 export {
   defineFusedOp,
   fusedKernelsAreEnabled,

@@ -9,7 +9,7 @@ import { runProgram, runProgramOnTensors } from './run-program';
 import { setPrintWGSL } from './shader-print';
 import { packUniforms } from './uniforms';
 import { getWebGPUBackend } from './webgpu-context';
-import { flatDispatch } from './dispatch';
+import { workgroupGrid } from './dispatch';
 
 /** y = scale * x^2 elementwise, and (second output) y + offset. */
 function squareProgram(size: number, scale: number, offset: number): WgslProgram {
@@ -25,7 +25,7 @@ function squareProgram(size: number, scale: number, offset: number): WgslProgram
       { name: 'scale', type: 'f32', value: scale },
       { name: 'offset', type: 'f32', value: offset },
     ],
-    dispatch: flatDispatch(Math.ceil(size / 64)),
+    dispatch: workgroupGrid(Math.ceil(size / 64)),
     shapeIndependent: true,
     body: /* wgsl */ `
 @compute @workgroup_size(64)
