@@ -5,3 +5,4 @@ export * from './models';
 export * from './trainer';
 export * from './parallel';
 export * from './export';
+export { MODEL_FAMILIES, modelFamily, unknownFamily, type CacheGeometry, type ModelFamily } from './families';

@@ -108,7 +108,7 @@ export const sftTrainCommand = defineCommand({
       ...(values['max-sequence-length'] !== undefined ? { maxSequenceLength: values['max-sequence-length'] } : {}),
       ...(values['checkpoint-every'] !== undefined ? { checkpointEvery: values['checkpoint-every'] } : {}),
       ...(values['lora-rank'] !== undefined
-        ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: model.config.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } }
+        ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: [...(sft.modelFamily(model.config).defaultLoraTargets ?? [])] } }
         : {}),
       ...(values.resume ? { resume: values.output } : {}),
       onEvent: context.progress,

@@ -7,13 +7,13 @@
  * past_key_values.{i}.key/value [B, Hkv, P, D]. Outputs: logits [B, T, V],
  * present.{i}.key/value [B, Hkv, L, D] (keys after RoPE for Llama).
  */
-import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
-import type { Gpt2Config, LlamaConfig, ModelConfig } from '../io/hf-config';
+import { modelFamily } from '../families/registry';
+import type { ModelConfig } from '../io/hf-config';
 import { onnxAttribute, type OnnxModel, type OnnxValueInfo } from '../io/onnx';
-import { ropeInverseFrequencies } from '../kernels/rope/rope-frequencies';
 import type { DecoderModel } from '../models';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
+import { addWeight, type GraphContext } from './onnx-decoder-pieces';
 
 /** The ONNX opset the exported decoders use (LayerNormalization needs 17). */
 export const DECODER_ONNX_OPSET = 17;
@@ -27,88 +27,6 @@ export const DECODER_ONNX_DIMENSIONS = {
 } as const;
 
 const MASKED_SCORE = -1e9;
-
-/** Returns the float32 values of a parameter, transposed from [out, in] to [in, out] when `transpose`. */
-function parameterData(model: DecoderModel, name: string, transpose: boolean): { dims: number[]; data: Float32Array } {
-  const variable = model.get(name);
-  if (!transpose) return { dims: [...variable.shape], data: Float32Array.from(variable.dataSync() as Float32Array) };
-  const [rows, columns] = variable.shape as [number, number];
-  const data = tf.tidy(() => tf.transpose(variable).dataSync() as Float32Array);
-  return { dims: [columns, rows], data: Float32Array.from(data) };
-}
-
-/** Context shared by the layers of one graph. */
-interface GraphContext {
-  graph: OnnxGraphBuilder;
-  model: DecoderModel;
-  /** Additive attention bias [B, 1, 1, T, L]: 0 where a query may see a key, -1e9 elsewhere. */
-  attentionBias: string;
-}
-
-function addWeight(context: GraphContext, name: string, transpose: boolean): string {
-  const { dims, data } = parameterData(context.model, name, transpose);
-  return context.graph.weight(transpose ? `${name}.transposed` : name, dims, data);
-}
-
-function optionalBias(context: GraphContext, layer: string): string | undefined {
-  return context.model.has(`${layer}.bias`) ? addWeight(context, `${layer}.bias`, false) : undefined;
-}
-
-/** x · W^T + b for a Hugging Face Linear layer (weights stored transposed in the file). */
-function linear(context: GraphContext, layer: string, x: string): string {
-  return context.graph.matMulAdd(`/${layer}`, x, addWeight(context, `${layer}.weight`, true), optionalBias(context, layer));
-}
-
-/** x · W + b for a GPT-2 Conv1D layer ([in, out] already). */
-function conv1d(context: GraphContext, layer: string, x: string): string {
-  return context.graph.matMulAdd(`/${layer}`, x, addWeight(context, `${layer}.weight`, false), addWeight(context, `${layer}.bias`, false));
-}
-
-function rmsNorm(context: GraphContext, name: string, x: string, eps: number): string {
-  const { graph } = context;
-  const scope = `/${name}`;
-  const meanSquare = graph.node(scope, 'ReduceMean', [graph.node(scope, 'Mul', [x, x])], { axes: onnxAttribute.ints([-1]), keepdims: onnxAttribute.int(1) });
-  const root = graph.node(scope, 'Sqrt', [graph.node(scope, 'Add', [meanSquare, graph.float(eps)])]);
-  return graph.node(scope, 'Mul', [graph.node(scope, 'Div', [x, root]), addWeight(context, `${name}.weight`, false)]);
-}
-
-function layerNorm(context: GraphContext, name: string, x: string, eps: number): string {
-  const scale = addWeight(context, `${name}.weight`, false);
-  const bias = addWeight(context, `${name}.bias`, false);
-  return context.graph.node(`/${name}`, 'LayerNormalization', [x, scale, bias], { axis: onnxAttribute.int(-1), epsilon: onnxAttribute.float(eps) });
-}
-
-/** [B, T, heads·D] → [B, heads, T, D]. */
-function toHeads(graph: OnnxGraphBuilder, scope: string, x: string, heads: number, D: number): string {
-  return graph.transpose(scope, graph.reshape(scope, x, [0, 0, heads, D]), [0, 2, 1, 3]);
-}
-
-/** x1·cos − x2·sin ‖ x2·cos + x1·sin on the two halves of the last axis (rotate_half). */
-function applyRope(graph: OnnxGraphBuilder, scope: string, x: string, cos: string, sin: string, D: number): string {
-  const [x1, x2] = graph.nodeWithOutputs(scope, 'Split', [x, graph.int64([D / 2, D / 2])], 2, { axis: onnxAttribute.int(3) }) as [string, string];
-  const first = graph.node(scope, 'Sub', [graph.node(scope, 'Mul', [x1, cos]), graph.node(scope, 'Mul', [x2, sin])]);
-  const second = graph.node(scope, 'Add', [graph.node(scope, 'Mul', [x2, cos]), graph.node(scope, 'Mul', [x1, sin])]);
-  return graph.node(scope, 'Concat', [first, second], { axis: onnxAttribute.int(3) });
-}
-
-/**
- * Appends the new keys/values to the past ones (graph outputs present.{i}.*) and returns the attention
- * output [B, T, H·D]. Grouped queries are reshaped to [B, Hkv, G, T, D] so each key/value head serves
- * its G query heads by broadcasting (head h reads key/value head ⌊h / G⌋, as repeat_kv does).
- */
-function attention(context: GraphContext, layer: number, scope: string, q: string, k: string, v: string, heads: { H: number; Hkv: number; D: number }): string {
-  const { graph } = context;
-  const { H, Hkv, D } = heads;
-  const keys = graph.namedNode(`present.${layer}.key`, scope, 'Concat', [`past_key_values.${layer}.key`, k], { axis: onnxAttribute.int(2) });
-  const values = graph.namedNode(`present.${layer}.value`, scope, 'Concat', [`past_key_values.${layer}.value`, v], { axis: onnxAttribute.int(2) });
-  const grouped = graph.reshape(scope, q, [0, Hkv, H / Hkv, -1, D]);
-  const keysT = graph.transpose(scope, graph.unsqueeze(scope, keys, [2]), [0, 1, 2, 4, 3]);
-  const scores = graph.node(scope, 'Mul', [graph.node(scope, 'MatMul', [grouped, keysT]), graph.float(1 / Math.sqrt(D))]);
-  const probabilities = graph.node(scope, 'Softmax', [graph.node(scope, 'Add', [scores, context.attentionBias])], { axis: onnxAttribute.int(-1) });
-  const attended = graph.node(scope, 'MatMul', [probabilities, graph.unsqueeze(scope, values, [2])]);
-  const perHead = graph.reshape(scope, attended, [0, H, -1, D]);
-  return graph.reshape(scope, graph.transpose(scope, perHead, [0, 2, 1, 3]), [0, 0, H * D]);
-}
 
 /** Builds the additive causal + padding bias [B, 1, 1, T, L] from the input shapes and attention_mask. */
 function buildAttentionBias(graph: OnnxGraphBuilder): string {
@@ -125,81 +43,9 @@ function buildAttentionBias(graph: OnnxGraphBuilder): string {
   return graph.node(scope, 'Where', [allowed, graph.float(0), graph.float(MASKED_SCORE)]);
 }
 
-function llamaInverseFrequencies(config: LlamaConfig): Float32Array {
-  const scaling = config.ropeScaling;
-  if (scaling?.ropeType === 'llama3') return ropeInverseFrequencies(config.headDim, config.ropeTheta, scaling);
-  const base = ropeInverseFrequencies(config.headDim, config.ropeTheta);
-  return scaling?.ropeType === 'linear' ? base.map((frequency) => frequency / scaling.factor) : base;
-}
-
-function llamaBody(context: GraphContext, config: LlamaConfig): string {
-  const { graph } = context;
-  const { numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D, rmsNormEps: eps } = config;
-  let hidden = graph.node('/model/embed_tokens', 'Gather', [addWeight(context, 'model.embed_tokens.weight', false), 'input_ids'], { axis: onnxAttribute.int(0) });
-  const ropeScope = '/model/rotary_emb';
-  const positions = graph.unsqueeze(ropeScope, graph.cast(ropeScope, 'position_ids', 'float32'), [1, 3]);
-  const angles = graph.node(ropeScope, 'Mul', [positions, graph.weight('model.rotary_emb.inv_freq', [D / 2], llamaInverseFrequencies(config))]);
-  const cos = graph.node(ropeScope, 'Cos', [angles]);
-  const sin = graph.node(ropeScope, 'Sin', [angles]);
-  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
-    const prefix = `model.layers.${layer}`;
-    const scope = `/${prefix}/self_attn`;
-    const x = rmsNorm(context, `${prefix}.input_layernorm`, hidden, eps);
-    const q = applyRope(graph, `${scope}/rope_q`, toHeads(graph, scope, linear(context, `${prefix}.self_attn.q_proj`, x), H, D), cos, sin, D);
-    const k = applyRope(graph, `${scope}/rope_k`, toHeads(graph, scope, linear(context, `${prefix}.self_attn.k_proj`, x), Hkv, D), cos, sin, D);
-    const v = toHeads(graph, scope, linear(context, `${prefix}.self_attn.v_proj`, x), Hkv, D);
-    const attended = attention(context, layer, scope, q, k, v, { H, Hkv, D });
-    hidden = graph.node(`/${prefix}`, 'Add', [hidden, linear(context, `${prefix}.self_attn.o_proj`, attended)]);
-    const y = rmsNorm(context, `${prefix}.post_attention_layernorm`, hidden, eps);
-    const gate = linear(context, `${prefix}.mlp.gate_proj`, y);
-    const mlpScope = `/${prefix}/mlp`;
-    const activated = graph.node(mlpScope, 'Mul', [graph.node(mlpScope, 'Mul', [gate, graph.node(mlpScope, 'Sigmoid', [gate])]), linear(context, `${prefix}.mlp.up_proj`, y)]);
-    hidden = graph.node(`/${prefix}`, 'Add', [hidden, linear(context, `${prefix}.mlp.down_proj`, activated)]);
-  }
-  return rmsNorm(context, 'model.norm', hidden, eps);
-}
-
-/** The activation of a GPT-2 MLP, per `activation_function` (gelu_new and friends: the tanh approximation). */
-function gpt2Activation(graph: OnnxGraphBuilder, scope: string, x: string, activation: Gpt2Config['activationFunction']): string {
-  if (activation === 'relu') return graph.node(scope, 'Relu', [x]);
-  if (activation === 'silu') return graph.node(scope, 'Mul', [x, graph.node(scope, 'Sigmoid', [x])]);
-  const half = graph.node(scope, 'Mul', [x, graph.float(0.5)]);
-  let inner: string;
-  if (activation === 'gelu') {
-    inner = graph.node(scope, 'Erf', [graph.node(scope, 'Mul', [x, graph.float(Math.SQRT1_2)])]);
-  } else {
-    const cube = graph.node(scope, 'Mul', [graph.node(scope, 'Mul', [x, x]), x]);
-    const polynomial = graph.node(scope, 'Add', [x, graph.node(scope, 'Mul', [cube, graph.float(0.044715)])]);
-    inner = graph.node(scope, 'Tanh', [graph.node(scope, 'Mul', [polynomial, graph.float(Math.sqrt(2 / Math.PI))])]);
-  }
-  return graph.node(scope, 'Mul', [half, graph.node(scope, 'Add', [inner, graph.float(1)])]);
-}
-
-function gpt2Body(context: GraphContext, config: Gpt2Config): string {
-  const { graph } = context;
-  const { numAttentionHeads: H, hiddenSize: C, layerNormEps: eps } = config;
-  const D = C / H;
-  const tokens = graph.node('/transformer/wte', 'Gather', [addWeight(context, 'transformer.wte.weight', false), 'input_ids'], { axis: onnxAttribute.int(0) });
-  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, 'transformer.wpe.weight', false), 'position_ids'], { axis: onnxAttribute.int(0) });
-  let hidden = graph.node('/transformer', 'Add', [tokens, positions]);
-  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
-    const prefix = `transformer.h.${layer}`;
-    const scope = `/${prefix}/attn`;
-    const qkv = conv1d(context, `${prefix}.attn.c_attn`, layerNorm(context, `${prefix}.ln_1`, hidden, eps));
-    const [q, k, v] = graph.nodeWithOutputs(scope, 'Split', [qkv, graph.int64([C, C, C])], 3, { axis: onnxAttribute.int(2) }) as [string, string, string];
-    const attended = attention(context, layer, scope, toHeads(graph, scope, q, H, D), toHeads(graph, scope, k, H, D), toHeads(graph, scope, v, H, D), { H, Hkv: H, D });
-    hidden = graph.node(`/${prefix}`, 'Add', [hidden, conv1d(context, `${prefix}.attn.c_proj`, attended)]);
-    const expanded = conv1d(context, `${prefix}.mlp.c_fc`, layerNorm(context, `${prefix}.ln_2`, hidden, eps));
-    const activated = gpt2Activation(graph, `/${prefix}/mlp/act`, expanded, config.activationFunction);
-    hidden = graph.node(`/${prefix}`, 'Add', [hidden, conv1d(context, `${prefix}.mlp.c_proj`, activated)]);
-  }
-  return layerNorm(context, 'transformer.ln_f', hidden, eps);
-}
-
 /** Returns the key/value heads and head width of the cache of `config`. */
 export function cacheGeometry(config: ModelConfig): { layers: number; kvHeads: number; headDim: number } {
-  if (config.family === 'llama') return { layers: config.numHiddenLayers, kvHeads: config.numKeyValueHeads, headDim: config.headDim };
-  return { layers: config.numHiddenLayers, kvHeads: config.numAttentionHeads, headDim: config.hiddenSize / config.numAttentionHeads };
+  return modelFamily(config).cacheGeometry(config);
 }
 
 /**
@@ -230,10 +76,9 @@ export function decoderOnnxModel(model: DecoderModel, options: { producerVersion
     }
   }
   const context: GraphContext = { graph, model, attentionBias: buildAttentionBias(graph) };
-  const hidden = config.family === 'llama' ? llamaBody(context, config) : gpt2Body(context, config);
-  const outputEmbedding = model.has('lm_head.weight')
-    ? addWeight(context, 'lm_head.weight', true)
-    : graph.transpose('/lm_head', config.family === 'llama' ? 'model.embed_tokens.weight' : 'transformer.wte.weight', [1, 0]);
+  const family = modelFamily(config);
+  const hidden = family.onnxBody(context, config);
+  const outputEmbedding = model.has('lm_head.weight') ? addWeight(context, 'lm_head.weight', true) : graph.transpose('/lm_head', family.tokenEmbedding, [1, 0]);
   graph.namedNode('logits', '/lm_head', 'MatMul', [hidden, outputEmbedding]);
   return {
     irVersion: 8,

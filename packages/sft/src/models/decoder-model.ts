@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ModelFormatError, normalSamples, seededRandom } from '@steerlm/core';
+import { modelFamily } from '../families/registry';
 import { readModelConfig, writeModelConfig, type ModelConfig } from '../io/hf-config';
 import { SafetensorsCheckpoint, writeSafetensors, writeShardedSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
 import { decoderHidden, decoderLogits, outputEmbedding, type ForwardInput, type ParameterSource } from './decoder-forward';
@@ -106,7 +107,7 @@ export class DecoderModel implements ParameterSource {
       throw new InvalidOptionError(`the vocabulary can only grow: ${vocabSize} < ${current} rows`, { option: 'vocabSize' });
     }
     if (vocabSize === current) return;
-    const names = this.config.family === 'llama' ? ['model.embed_tokens.weight', 'lm_head.weight'] : ['transformer.wte.weight', 'lm_head.weight'];
+    const names = [modelFamily(this.config).tokenEmbedding, 'lm_head.weight'];
     for (const name of names) {
       const variable = this.parameters.get(name);
       if (!variable) continue;
@@ -166,7 +167,7 @@ export class DecoderModel implements ParameterSource {
 
   /** Adds LoRA adapters on the target Linear layers and freezes the base weights; returns the adapted layer names. */
   addLora(config: LoraConfig, options: { seed?: number } = {}): string[] {
-    if (this.config.family === 'gpt2') {
+    if (modelFamily(this.config).defaultLoraTargets === null) {
       throw new InvalidOptionError('LoRA targets Linear layers; GPT-2 uses Conv1D — fine-tune it fully or use a Llama-family model', { option: 'lora' });
     }
     const resolved = resolveLoraConfig(config);

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyAdamW, createAdamWState, globalGradNorm, type AdamWConfig, type AdamWState } from '../kernels/adamw';
 import { crossEntropy } from '../kernels/cross-entropy';
+import { modelFamily } from '../families/registry';
 import type { DecoderModel } from '../models';
 import type { TrainingBatch } from './batching';
 
@@ -22,8 +23,9 @@ export function trainableSet(model: DecoderModel, options: { freezeEmbeddings?: 
       variables.push(adapter.a, adapter.b);
     }
   } else {
+    const embeddings = new Set([...modelFamily(model.config).embeddings, 'lm_head.weight']);
     for (const [name, variable] of model.parameters) {
-      const embedding = /(embed_tokens|wte|wpe)\.weight$/.test(name) || name === 'lm_head.weight';
+      const embedding = embeddings.has(name);
       if (options.freezeEmbeddings && embedding) continue;
       names.push(name);
       variables.push(variable);

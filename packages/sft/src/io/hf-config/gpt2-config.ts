@@ -1,6 +1,9 @@
 import type { ConfigFields } from './config-fields';
 import { mergeForWriting } from './config-fields';
 
+/** The GPT-2 architecture read, and its `model_type`. */
+export const GPT2_ARCHITECTURES = { GPT2LMHeadModel: 'gpt2' } as const;
+
 /** The activation functions a GPT-2 config may name (Hugging Face ACT2FN keys used by GPT-2 checkpoints). */
 export const GPT2_ACTIVATIONS = ['gelu_new', 'gelu', 'gelu_pytorch_tanh', 'gelu_fast', 'relu', 'silu'] as const;
 

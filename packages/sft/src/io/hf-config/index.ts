@@ -22,3 +22,4 @@ export {
   writeGenerationConfig,
   type GenerationConfig,
 } from './generation-config';
+export { CONFIG_FAMILIES, MODEL_FAMILY_NAMES, type ConfigFamily, type ConfigOfFamily, type ModelFamilyName } from './config-families';

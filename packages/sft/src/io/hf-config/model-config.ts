@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import { ModelFormatError } from '@steerlm/core';
 import { writeTextFileAtomically } from '../safetensors/atomic-file';
 import { ConfigFields, expectJsonObject } from './config-fields';
-import { gpt2ConfigToJson, parseGpt2Config, type Gpt2Config } from './gpt2-config';
-import { LLAMA_ARCHITECTURES, llamaConfigToJson, parseLlamaConfig, type LlamaArchitecture, type LlamaConfig } from './llama-config';
+import { CONFIG_FAMILIES, MODEL_FAMILY_NAMES, configFamilyOf, familyOfArchitecture, type ModelConfig } from './config-families';
 
-/** A decoder config of one of the supported families. */
-export type ModelConfig = LlamaConfig | Gpt2Config;
+export type { ModelConfig } from './config-families';
 
 /** The `architectures[0]` values understood, and their `model_type`. */
-export const SUPPORTED_ARCHITECTURES: Record<string, string> = { ...LLAMA_ARCHITECTURES, GPT2LMHeadModel: 'gpt2' };
+export const SUPPORTED_ARCHITECTURES: Record<string, string> = Object.assign({}, ...MODEL_FAMILY_NAMES.map((family) => CONFIG_FAMILIES[family].architectures));
 
 /** The largest JSON config file read. */
 const MAX_CONFIG_BYTES = 16_000_000;
@@ -41,18 +39,19 @@ export function parseModelConfig(json: unknown, file?: string): ModelConfig {
     }
     architecture = match[0];
   }
-  if (!Object.hasOwn(SUPPORTED_ARCHITECTURES, architecture)) {
+  const family = familyOfArchitecture(architecture);
+  if (family === undefined) {
     throw fields.error('architectures', `unsupported architecture "${architecture}" (supported: ${describeSupported()})`, 'convert the model to one of the supported decoder families');
   }
   if (modelType !== undefined && modelType !== SUPPORTED_ARCHITECTURES[architecture]) {
     throw fields.error('model_type', `model_type ${JSON.stringify(modelType)} does not match architecture ${architecture} (expected "${SUPPORTED_ARCHITECTURES[architecture]}")`);
   }
-  return architecture === 'GPT2LMHeadModel' ? parseGpt2Config(fields) : parseLlamaConfig(fields, architecture as LlamaArchitecture);
+  return CONFIG_FAMILIES[family].parse(fields, architecture);
 }
 
 /** Returns the Hugging Face `config.json` object of a typed config (known fields, then the kept extras). */
 export function modelConfigToJson(config: ModelConfig): Record<string, unknown> {
-  return config.family === 'gpt2' ? gpt2ConfigToJson(config) : llamaConfigToJson(config);
+  return configFamilyOf(config).toJson(config);
 }
 
 /** Returns the parsed JSON object of the file at `path`, with size and syntax checked. */

@@ -1,0 +1,94 @@
+/**
+ * ONNX graph pieces every decoder family shares: weights as initializers, Linear/Conv1D layers, norms,
+ * heads, rotary embeddings and cached attention. Shape legend as in decoder-onnx-graph.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { onnxAttribute } from '../io/onnx';
+import type { DecoderModel } from '../models/decoder-model';
+import type { OnnxGraphBuilder } from './onnx-graph-builder';
+
+/** Returns the float32 values of a parameter, transposed from [out, in] to [in, out] when `transpose`. */
+export function parameterData(model: DecoderModel, name: string, transpose: boolean): { dims: number[]; data: Float32Array } {
+  const variable = model.get(name);
+  if (!transpose) return { dims: [...variable.shape], data: Float32Array.from(variable.dataSync() as Float32Array) };
+  const [rows, columns] = variable.shape as [number, number];
+  const data = tf.tidy(() => tf.transpose(variable).dataSync() as Float32Array);
+  return { dims: [columns, rows], data: Float32Array.from(data) };
+}
+
+/** Context shared by the layers of one graph. */
+export interface GraphContext {
+  graph: OnnxGraphBuilder;
+  model: DecoderModel;
+  /** Additive attention bias [B, 1, 1, T, L]: 0 where a query may see a key, -1e9 elsewhere. */
+  attentionBias: string;
+}
+
+/** Adds parameter `name` of the model as an initializer (transposed to [in, out] when `transpose`); returns its name. */
+export function addWeight(context: GraphContext, name: string, transpose: boolean): string {
+  const { dims, data } = parameterData(context.model, name, transpose);
+  return context.graph.weight(transpose ? `${name}.transposed` : name, dims, data);
+}
+
+export function optionalBias(context: GraphContext, layer: string): string | undefined {
+  return context.model.has(`${layer}.bias`) ? addWeight(context, `${layer}.bias`, false) : undefined;
+}
+
+/** x · W^T + b for a Hugging Face Linear layer (weights stored transposed in the file). */
+export function linear(context: GraphContext, layer: string, x: string): string {
+  return context.graph.matMulAdd(`/${layer}`, x, addWeight(context, `${layer}.weight`, true), optionalBias(context, layer));
+}
+
+/** x · W + b for a GPT-2 Conv1D layer ([in, out] already). */
+export function conv1d(context: GraphContext, layer: string, x: string): string {
+  return context.graph.matMulAdd(`/${layer}`, x, addWeight(context, `${layer}.weight`, false), addWeight(context, `${layer}.bias`, false));
+}
+
+/** RMSNorm over the last axis with the weight `name`.weight. */
+export function rmsNorm(context: GraphContext, name: string, x: string, eps: number): string {
+  const { graph } = context;
+  const scope = `/${name}`;
+  const meanSquare = graph.node(scope, 'ReduceMean', [graph.node(scope, 'Mul', [x, x])], { axes: onnxAttribute.ints([-1]), keepdims: onnxAttribute.int(1) });
+  const root = graph.node(scope, 'Sqrt', [graph.node(scope, 'Add', [meanSquare, graph.float(eps)])]);
+  return graph.node(scope, 'Mul', [graph.node(scope, 'Div', [x, root]), addWeight(context, `${name}.weight`, false)]);
+}
+
+/** LayerNorm over the last axis with `name`.weight and `name`.bias. */
+export function layerNorm(context: GraphContext, name: string, x: string, eps: number): string {
+  const scale = addWeight(context, `${name}.weight`, false);
+  const bias = addWeight(context, `${name}.bias`, false);
+  return context.graph.node(`/${name}`, 'LayerNormalization', [x, scale, bias], { axis: onnxAttribute.int(-1), epsilon: onnxAttribute.float(eps) });
+}
+
+/** [B, T, heads·D] → [B, heads, T, D]. */
+export function toHeads(graph: OnnxGraphBuilder, scope: string, x: string, heads: number, D: number): string {
+  return graph.transpose(scope, graph.reshape(scope, x, [0, 0, heads, D]), [0, 2, 1, 3]);
+}
+
+/** x1·cos − x2·sin ‖ x2·cos + x1·sin on the two halves of the last axis (rotate_half). */
+export function applyRope(graph: OnnxGraphBuilder, scope: string, x: string, cos: string, sin: string, D: number): string {
+  const [x1, x2] = graph.nodeWithOutputs(scope, 'Split', [x, graph.int64([D / 2, D / 2])], 2, { axis: onnxAttribute.int(3) }) as [string, string];
+  const first = graph.node(scope, 'Sub', [graph.node(scope, 'Mul', [x1, cos]), graph.node(scope, 'Mul', [x2, sin])]);
+  const second = graph.node(scope, 'Add', [graph.node(scope, 'Mul', [x2, cos]), graph.node(scope, 'Mul', [x1, sin])]);
+  return graph.node(scope, 'Concat', [first, second], { axis: onnxAttribute.int(3) });
+}
+
+/**
+ * Appends the new keys/values to the past ones (graph outputs present.{i}.*) and returns the attention
+ * output [B, T, H·D]. Grouped queries are reshaped to [B, Hkv, G, T, D] so each key/value head serves
+ * its G query heads by broadcasting (head h reads key/value head ⌊h / G⌋, as repeat_kv does).
+ */
+export function attention(context: GraphContext, layer: number, scope: string, q: string, k: string, v: string, heads: { H: number; Hkv: number; D: number }): string {
+  const { graph } = context;
+  const { H, Hkv, D } = heads;
+  const keys = graph.namedNode(`present.${layer}.key`, scope, 'Concat', [`past_key_values.${layer}.key`, k], { axis: onnxAttribute.int(2) });
+  const values = graph.namedNode(`present.${layer}.value`, scope, 'Concat', [`past_key_values.${layer}.value`, v], { axis: onnxAttribute.int(2) });
+  const grouped = graph.reshape(scope, q, [0, Hkv, H / Hkv, -1, D]);
+  const keysT = graph.transpose(scope, graph.unsqueeze(scope, keys, [2]), [0, 1, 2, 4, 3]);
+  const scores = graph.node(scope, 'Mul', [graph.node(scope, 'MatMul', [grouped, keysT]), graph.float(1 / Math.sqrt(D))]);
+  const probabilities = graph.node(scope, 'Softmax', [graph.node(scope, 'Add', [scores, context.attentionBias])], { axis: onnxAttribute.int(-1) });
+  const attended = graph.node(scope, 'MatMul', [probabilities, graph.unsqueeze(scope, values, [2])]);
+  const perHead = graph.reshape(scope, attended, [0, H, -1, D]);
+  return graph.reshape(scope, graph.transpose(scope, perHead, [0, 2, 1, 3]), [0, 0, H * D]);
+}
+

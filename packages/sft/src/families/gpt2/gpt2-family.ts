@@ -1,0 +1,20 @@
+import { CONFIG_FAMILIES } from '../../io/hf-config/config-families';
+import type { Gpt2Config } from '../../io/hf-config/gpt2-config';
+import type { ModelFamily } from '../model-family';
+import { gpt2Hidden } from './gpt2-forward';
+import { gpt2Body } from './gpt2-onnx';
+import { GPT2_POSITION_EMBEDDING, GPT2_TOKEN_EMBEDDING, gpt2CanonicalName, gpt2ParameterSpecs } from './gpt2-parameters';
+
+/** GPT-2 decoders (LayerNorm, learned positions, Conv1D layers, GELU MLP). */
+export const gpt2Family: ModelFamily<Gpt2Config> = {
+  name: 'gpt2',
+  config: CONFIG_FAMILIES.gpt2,
+  tokenEmbedding: GPT2_TOKEN_EMBEDDING,
+  embeddings: [GPT2_TOKEN_EMBEDDING, GPT2_POSITION_EMBEDDING],
+  defaultLoraTargets: null,
+  parameterSpecs: gpt2ParameterSpecs,
+  canonicalParameterName: gpt2CanonicalName,
+  cacheGeometry: (config) => ({ layers: config.numHiddenLayers, kvHeads: config.numAttentionHeads, headDim: config.hiddenSize / config.numAttentionHeads }),
+  hidden: gpt2Hidden,
+  onnxBody: gpt2Body,
+};
