@@ -10,7 +10,8 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { selectBackend, type BackendName, type MatmulVariant } from '@steerlm/sft';
+import { selectBackend, type BackendName } from '@steerlm/sft';
+import type { MatmulVariant } from '@steerlm/sft/kernels';
 import { runMatmulBenchmark } from './step/run-matmul-benchmark';
 import { runStepBenchmark } from './step/run-step-benchmark';
 import { runTrainerBenchmark } from './step/run-trainer-benchmark';

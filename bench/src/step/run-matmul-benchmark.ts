@@ -1,6 +1,6 @@
 /** Times the matmul op alone at N×N×N on the active backend, for one variant (f32 or f16 inputs). */
 import * as tf from '@tensorflow/tfjs';
-import { matmul, type MatmulVariant } from '@steerlm/sft';
+import { matmul, type MatmulVariant } from '@steerlm/sft/kernels';
 import { median } from './median';
 
 /** Returns the median milliseconds and TFLOP/s of `runs` N×N×N products after logging them. */

@@ -1,7 +1,8 @@
 /** Runs the training-step benchmark in this thread (or over data-parallel workers) and returns its figures. */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
-import { DecoderModel, Optimizer, parseModelConfig, selectBackend, trainableSet, type BackendName } from '@steerlm/sft';
+import { DecoderModel, parseModelConfig, selectBackend, type BackendName } from '@steerlm/sft';
+import { Optimizer, trainableSet } from '@steerlm/sft/trainer';
 import { profileKernels } from './kernel-profile';
 import { median } from './median';
 import { processCpuMs } from './process-cpu-ms';

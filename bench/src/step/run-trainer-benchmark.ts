@@ -4,7 +4,8 @@
  * the same model shape and batch shape: every example is cut to exactly T tokens, so both train
  * B × T tokens a step and the difference is the trainer's own overhead.
  */
-import { DecoderModel, Optimizer, parseModelConfig, selectBackend, trainableSet, trainConditionedSFT, type BackendName, type ModelConfig } from '@steerlm/sft';
+import { DecoderModel, parseModelConfig, selectBackend, trainConditionedSFT, type BackendName, type ModelConfig } from '@steerlm/sft';
+import { Optimizer, trainableSet } from '@steerlm/sft/trainer';
 import { InvalidOptionError } from '@steerlm/core';
 import { charTokenizer } from './char-tokenizer';
 import { median } from './median';

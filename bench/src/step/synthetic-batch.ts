@@ -1,5 +1,5 @@
 /** A fixed synthetic training batch: seeded random token ids, every position trained, no padding. */
-import type { TrainingBatch } from '@steerlm/sft';
+import type { TrainingBatch } from '@steerlm/sft/trainer';
 
 /** Returns a full [B, T] batch over `vocabulary` ids (targets are the next ids, every target trained). */
 export function syntheticBatch(B: number, T: number, vocabulary: number, seed = 1): TrainingBatch {

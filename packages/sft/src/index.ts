@@ -1,8 +1,55 @@
-export * from './backend';
-export * from './kernels';
-export * from './io';
-export * from './models';
-export * from './trainer';
-export * from './parallel';
-export * from './export';
-export { MODEL_FAMILIES, modelFamily, unknownFamily, type CacheGeometry, type ModelFamily } from './families';
+/**
+ * The public API of @steerlm/sft: backends, decoder models and their families, configs and tokenizers,
+ * conditioned SFT, data-parallel training and export. Advanced pieces live behind subpaths:
+ * `@steerlm/sft/kernels` (fused ops and the WGSL runtime), `@steerlm/sft/io` (file formats) and
+ * `@steerlm/sft/trainer` (the optimizer step and batching). Test helpers are never exported.
+ */
+
+// Backends
+export { BACKEND_ORDER, isBackendName, type BackendName } from './backend/backend-name';
+export { currentSelection, selectBackend, type BackendSelection, type FallbackAttempt, type SelectBackendOptions } from './backend/select-backend';
+export type { AdapterDescription, DeviceFeatures, SubgroupMatrixConfig } from './backend/device-features';
+
+// Decoder models
+export { DecoderModel, type SaveOptions } from './models/decoder-model';
+export type { ForwardInput, ParameterSource } from './models/forward-pieces';
+export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
+export { KeyValueCache, type LayerCache } from './models/key-value-cache';
+export { LocalLanguageModel } from './models/local-language-model';
+export type { LoraAdapter, LoraConfig } from './models/lora';
+export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models/parameter-specs';
+export { validateSamplingOptions, type SamplingOptions } from './models/sampling';
+
+// Model families and their configs
+export { MODEL_FAMILIES, modelFamily } from './families/registry';
+export type { CacheGeometry, ModelFamily } from './families/model-family';
+export { MODEL_FAMILY_NAMES, unknownFamily, type ConfigFamily, type ConfigOfFamily, type ModelConfig, type ModelFamilyName } from './io/hf-config/config-families';
+export { modelConfigToJson, parseModelConfig, readModelConfig, SUPPORTED_ARCHITECTURES, writeModelConfig } from './io/hf-config/model-config';
+export { GPT2_ACTIVATIONS, type Gpt2Activation, type Gpt2Config } from './io/hf-config/gpt2-config';
+export { LLAMA_ARCHITECTURES, SUPPORTED_ROPE_SCALING_TYPES, type LlamaArchitecture, type LlamaConfig, type RopeScaling } from './io/hf-config/llama-config';
+export { generationConfigToJson, parseGenerationConfig, readGenerationConfig, writeGenerationConfig, type GenerationConfig } from './io/hf-config/generation-config';
+
+// Tokenizers
+export { loadTokenizer, tokenizerFromJson, TransformersTokenizer, type TokenizerDecodeOptions, type TokenizerEncodeOptions } from './io/tokenizer/transformers-tokenizer';
+export { ensureSpecialTokens, type EnsureSpecialTokensOptions, type EnsureSpecialTokensResult } from './io/tokenizer/ensure-special-tokens';
+export type { AddedTokenJson, TokenizerJson } from './io/tokenizer/tokenizer-json';
+export { DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe, type TrainByteLevelBpeOptions, type TrainedByteLevelBpe } from './io/bpe-trainer/train-byte-level-bpe';
+export { byteLevelBpeTokenizerConfig, byteLevelBpeTokenizerJson, writeByteLevelBpeTokenizer, type ByteLevelBpeConfigOptions } from './io/bpe-trainer/byte-level-bpe-files';
+
+// Conditioned SFT
+export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSFTOptions, type TrainSummary } from './trainer/train-conditioned-sft';
+export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './trainer/loss-mask';
+export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './trainer/checkpoint';
+export type { LearningRateSchedule } from './trainer/learning-rate-schedule';
+export type { TrainingBatch } from './trainer/batching';
+export type { StepOutcome } from './trainer/train-step';
+export type { AdamWConfig } from './kernels/adamw/adamw.reference';
+
+// Data-parallel training (runDataParallelWorker is what the worker threads load from this module)
+export { DataParallelTrainer, type DataParallelOptions } from './parallel/data-parallel-trainer';
+export { isDataParallelWorker, runDataParallelWorker } from './parallel/data-parallel-worker';
+
+// Export
+export { exportHuggingFace, type ExportHuggingFaceOptions } from './export/export-hugging-face';
+export { exportOnnx, EXTERNAL_DATA_THRESHOLD_BYTES, type ExportOnnxOptions, type ExportOnnxResult } from './export/export-onnx';
+export type { ExportTokenizerSource, GenerationConfigOverrides } from './export/model-folder-files';

@@ -1,5 +1,33 @@
-export * from './safetensors';
-export * from './hf-config';
-export * from './tokenizer';
-export * from './bpe-trainer';
-export * from './onnx';
+/**
+ * `@steerlm/sft/io`: the file formats under the models: safetensors checkpoints (single and sharded),
+ * ONNX models, tokenizer files and the Hugging Face folder layout. Codecs' internals (protobuf writer,
+ * header parsing) stay internal.
+ */
+
+// safetensors
+export { SAFETENSORS_DTYPES, isSafetensorsDtype, type SafetensorsDtype, type SafetensorsFloatDtype } from './safetensors/safetensors-dtype';
+export { SafetensorsReader } from './safetensors/safetensors-reader';
+export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors/safetensors-header';
+export type { SafetensorsTensor, SafetensorsTensorData } from './safetensors/tensor-data';
+export { writeSafetensors, type SafetensorsWriteEntry, type WriteSafetensorsOptions } from './safetensors/safetensors-writer';
+export {
+  SHARDED_INDEX_FILE,
+  SINGLE_CHECKPOINT_FILE,
+  SafetensorsCheckpoint,
+  readShardedIndex,
+  writeShardedSafetensors,
+  type ShardedIndex,
+  type ShardedWriteResult,
+  type WriteShardedOptions,
+} from './safetensors/sharded-checkpoint';
+
+// ONNX
+export { ONNX_DATA_TYPES, onnxAttribute, type OnnxAttribute, type OnnxDataType, type OnnxDimension, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxOpsetImport, type OnnxTensor, type OnnxValueInfo } from './onnx/onnx-model';
+export { encodeOnnxModel, type ExternalDataPlacer, type ExternalTensorLocation } from './onnx/encode-onnx-model';
+export { writeOnnxModel, type OnnxWriteResult, type WriteOnnxModelOptions } from './onnx/write-onnx-model';
+export { DECODER_ONNX_DIMENSIONS, DECODER_ONNX_OPSET, decoderOnnxModel } from '../export/decoder-onnx-graph';
+
+// Tokenizer files and model folders
+export { locateTokenizerFiles, readTokenizerFiles, tokenizerVocabSize, validateTokenizerJson, type TokenizerFiles } from './tokenizer/read-tokenizer-files';
+export { ensureSpecialTokensInJson } from './tokenizer/ensure-special-tokens';
+export { checkTokenizerFitsModel, exportGenerationConfig, resolveTokenizerFiles, writeModelFolderFiles, type ResolvedTokenizerFiles } from '../export/model-folder-files';

@@ -1,14 +1,32 @@
 /**
- * Public API of the kernels: the WGSL runtime and one line per kernel folder. The test helpers
- * (./testing) are imported by tests directly and are not part of the package API.
+ * `@steerlm/sft/kernels`: the fused ops (WGSL on WebGPU, host kernels on cpu/wasm, a composed tfjs
+ * fallback elsewhere) and the runtime to write new ones (see kernels/runtime/README.md). Each op's
+ * WGSL programs, references and test helpers stay internal.
  */
-export * from './runtime';
-export * from './matmul';
-export * from './adamw';
-export * from './attention';
-export * from './rms-norm';
-export * from './layer-norm';
-export * from './cross-entropy';
-export * from './activations';
-export * from './rope';
-export * from './embedding';
+
+// Fused ops
+export { matmul, type MatmulOptions } from './matmul/matmul.op';
+export type { MatmulVariant } from './matmul/matmul.wgsl';
+export { causalAttention, type CausalAttentionOptions } from './attention/attention.op';
+export type { AttentionMaskInputs } from './attention/attention.mask';
+export { rmsNorm } from './rms-norm/rms-norm.op';
+export { layerNorm } from './layer-norm/layer-norm.op';
+export { crossEntropy, maskedMeanCrossEntropy } from './cross-entropy/cross-entropy.op';
+export { gelu, swiglu, type GeluOptions } from './activations/activations.op';
+export type { GeluApproximation } from './activations/activations.reference';
+export { rope, type RopeOptions } from './rope/rope.op';
+export { ropeInverseFrequencies, type Llama3RopeScaling } from './rope/rope-frequencies';
+export { embedding } from './embedding/embedding.op';
+export { adamwStep, applyAdamW, createAdamWState, globalGradNorm, type AdamWState, type AdamWStepOptions, type AdamWStepResult } from './adamw/adamw.op';
+export { resolveAdamWConfig, type AdamWConfig, type ResolvedAdamWConfig } from './adamw/adamw.reference';
+
+// The runtime: define a fused op, run a WGSL program, inspect the pipeline cache
+export { defineFusedOp, fusedKernelsAreEnabled, setFusedKernelsEnabled, type FusedOp, type FusedOpAttributeValue, type FusedOpDefinition, type FusedOpSaved } from './runtime/fused-op';
+export { runProgram, runProgramOnTensors } from './runtime/run-program';
+export type { ProgramDtype, ProgramOutput, WgslExtension, WgslProgram } from './runtime/program';
+export type { UniformField, UniformType } from './runtime/uniforms';
+export { gridBuiltins, linearWorkgroup, maxWorkgroupsPerDimension, workgroupGrid, workgroupSumSource } from './runtime/dispatch';
+export { checkCompiledPrograms, pipelineCacheSize } from './runtime/pipeline-cache';
+export { setPrintWGSL, type ShaderSink } from './runtime/shader-print';
+export { getWebGPUBackend, isWebGPUBackend, webgpuFeatures } from './runtime/webgpu-context';
+export type { DeviceFeatures } from '../backend/device-features';

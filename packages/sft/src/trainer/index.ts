@@ -1,9 +1,10 @@
-export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSFTOptions, type TrainSummary } from './train-conditioned-sft';
-export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './loss-mask';
-export { dropAttributes } from './attribute-dropout';
-export { bucketBatches, packedBatches, shuffledIndexes, type TrainingBatch } from './batching';
+/**
+ * `@steerlm/sft/trainer`: the pieces under trainConditionedSFT, for custom loops and benchmarks: the
+ * optimizer step, the trainable set, batching, the learning-rate schedule and the SteerLM 2.0 objective.
+ */
+export { batchLossSum, Optimizer, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
+export { bucketBatches, packedBatches, type TrainingBatch } from './batching';
 export { learningRateAt, type LearningRateSchedule } from './learning-rate-schedule';
-export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './checkpoint';
-export { Optimizer, batchLossSum, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
-export { softmax, steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
+export { dropAttributes } from './attribute-dropout';
+export { steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
 export { lossCurveSvg } from './loss-curve-svg';
