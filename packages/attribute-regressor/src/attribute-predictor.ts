@@ -1,12 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  clampToScale,
-  InvalidAttributeError,
-  InvalidOptionError,
-  groupHash,
   ModelFormatError,
-  partitionByGroup,
   ProgressTracker,
   ShapeError,
   TrainingError,
@@ -14,254 +9,25 @@ import {
   type AttributeScore,
   type AttributeScorer,
   type Featurizer,
-  type ProgressListener,
   type ScoringInput,
 } from '@steerlm/core';
 import { annotate, type AnnotateOptions, type AnnotationSummary } from './annotate';
 import { featureBlocksOf, isDescribedFeaturizer } from './featurizers/featurizer-description';
 import { createFeaturizer } from './featurizers/featurizer-registry';
 import { RegressionHead } from './head/regression-head';
-import { fitStandardizer, standardize, unstandardize, type Standardizer } from './head/standardizer';
-import { ridgeCrossValidationErrors } from './head/ridge-cross-validation';
-import { fitRidgeHead } from './head/ridge-regression';
-import { evaluateHead, trainRegressionHead, type HeadDataset } from './head/train-head';
+import type { Standardizer } from './head/standardizer';
 import { decodeSafetensors, encodeSafetensors } from './persistence/safetensors';
 import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORMAT_VERSION, type PredictorConfig } from './persistence/predictor-config';
+import { featurizeAll } from './predictor/featurize-all';
+import { labelMatrix } from './predictor/label-matrix';
+import { predictScores } from './predictor/predict-scores';
+import type { AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
+import { flatten } from './predictor/row-matrix';
+import { candidateCount, resolveSelectionSettings, selectHead } from './predictor/select-head';
+import { splitRows } from './predictor/split-rows';
 
-/** NeMo-Aligner's marker of a missing attribute label. */
-export const MISSING_LABEL = -100;
-
-/** A labelled response: its input, labels on the schema's scales, and its group (conversation tree). */
-export interface TrainingExample {
-  readonly input: ScoringInput;
-  /** Values on each attribute's scale (fractions allowed); undefined, null, NaN or -100 mean missing. */
-  readonly labels: Readonly<Record<string, number | null | undefined>>;
-  /** Rows of one group (e.g. a conversation tree id) stay on one side of the validation split. */
-  readonly group?: string;
-}
-
-/** Feature vectors with their labels and groups, for training without featurizing again. */
-export interface FeatureExamples {
-  readonly features: readonly Float32Array[];
-  readonly labels: readonly TrainingExample['labels'][];
-  readonly groups?: readonly (string | undefined)[];
-}
-
-export interface AttributePredictorTrainOptions {
-  readonly schema: AttributeSchema;
-  readonly featurizer: Featurizer;
-  /** Candidate hidden widths (0 = linear head); the validation split picks one (default [0]). */
-  readonly hiddenUnits?: number | readonly number[];
-  /**
-   * Candidate L2 penalties of the linear head (ridge regression, solved exactly); grouped K-fold
-   * cross-validation on the training part picks one per attribute (default 1e-3, 1e-2, …, 1e5).
-   */
-  readonly ridgeAlphas?: readonly number[];
-  /** Folds of that cross-validation (default 5). */
-  readonly folds?: number;
-  /** Candidate AdamW weight decays of MLP heads; the validation split picks one (default [0.01, 0.1, 1]). */
-  readonly weightDecay?: number | readonly number[];
-  readonly learningRate?: number;
-  readonly batchSize?: number;
-  readonly maxEpochs?: number;
-  readonly patience?: number;
-  /** The share of rows (whole groups) held out to choose hyperparameters and stop early (default 0.15). */
-  readonly validationFraction?: number;
-  /**
-   * Give every feature block (see BlockedFeaturizer) the same prior weight by dividing its standardised
-   * features by √width, so a 26-value length block is not drowned by a 512-value embedding (default true).
-   */
-  readonly balanceBlocks?: boolean;
-  /** Retrain the chosen configuration on all rows for the chosen number of epochs (default true). */
-  readonly refit?: boolean;
-  /** Seeds the split, initialisation and shuffling (default 0). */
-  readonly seed?: number;
-  /** Inputs per featurizer call (default 64). */
-  readonly featurizeBatchSize?: number;
-  readonly onProgress?: ProgressListener;
-  readonly signal?: AbortSignal;
-}
-
-/** What training chose and measured. */
-export interface TrainingReport {
-  rows: number;
-  trainRows: number;
-  validationRows: number;
-  hiddenUnits: number;
-  /** The chosen AdamW weight decay (MLP heads). */
-  weightDecay: number | undefined;
-  /** The chosen ridge penalty per attribute (linear heads). */
-  ridgeAlphas: Record<string, number> | undefined;
-  /** The chosen epoch count (MLP heads; 0 for the exact linear solution). */
-  bestEpoch: number;
-  /** Masked MSE in standardised units on the validation rows, per candidate tried. */
-  candidates: Array<{ hiddenUnits: number; weightDecay?: number; ridgeAlphas?: number[]; bestEpoch: number; validationLoss: number | undefined }>;
-  validationLoss: number | undefined;
-  /** Masked MSE (standardised) of the linear head's chosen penalties in grouped K-fold cross-validation on the training part. */
-  crossValidationLoss: number | undefined;
-  refit: boolean;
-  featurizeMs: number;
-  trainMs: number;
-}
-
-function candidates(value: number | readonly number[] | undefined, fallback: readonly number[], option: string): number[] {
-  const list = value === undefined ? [...fallback] : typeof value === 'number' ? [value] : [...value];
-  if (list.length === 0) throw new InvalidOptionError(`${option} needs at least one value`, { option });
-  return list;
-}
-
-/** Returns the labels of examples as row-major targets and a mask, checking names and ranges. */
-function labelMatrix(labels: readonly TrainingExample['labels'][], schema: AttributeSchema): { targets: Float32Array; mask: Uint8Array } {
-  const outputs = schema.names.length;
-  const targets = new Float32Array(labels.length * outputs);
-  const mask = new Uint8Array(labels.length * outputs);
-  labels.forEach((row, index) => {
-    for (const [name, value] of Object.entries(row ?? {})) {
-      const column = schema.indexOf(name);
-      if (column === -1) {
-        throw new InvalidAttributeError(`example ${index} has a label for unknown attribute "${name}"`, {
-          attribute: name,
-          field: `examples[${index}].labels.${name}`,
-          hint: `known attributes: ${schema.names.join(', ')}; drop other labels before training`,
-        });
-      }
-      if (value === undefined || value === null || Number.isNaN(value) || value === MISSING_LABEL) continue;
-      const definition = schema.attributes[column]!;
-      if (typeof value !== 'number' || value < definition.min || value > definition.max) {
-        throw new InvalidAttributeError(`example ${index} labels "${name}" ${String(value)}, outside ${definition.min}..${definition.max}`, {
-          attribute: name,
-          field: `examples[${index}].labels.${name}`,
-          hint: `use ${MISSING_LABEL} or leave the label out when it is missing`,
-        });
-      }
-      targets[index * outputs + column] = value;
-      mask[index * outputs + column] = 1;
-    }
-  });
-  return { targets, mask };
-}
-
-function gather(source: Float32Array | Uint8Array, rows: readonly number[], width: number): Float32Array | Uint8Array {
-  const result = source instanceof Uint8Array ? new Uint8Array(rows.length * width) : new Float32Array(rows.length * width);
-  rows.forEach((row, index) => result.set(source.subarray(row * width, (row + 1) * width), index * width));
-  return result;
-}
-
-/** Returns a masked copy where unobserved targets are 0 in standardised units (they never count). */
-function standardizeTargets(targets: Float32Array, mask: Uint8Array, standardizer: Standardizer): Float32Array {
-  const result = standardize(targets, standardizer);
-  for (let index = 0; index < result.length; index += 1) if (!mask[index]) result[index] = 0;
-  return result;
-}
-
-/**
- * Returns row indices split by group with core's seeded `partitionByGroup` (rows without a group are
- * groups of their own); when every row lands on one side, all rows train and none validate.
- */
-function splitRows(groups: readonly (string | undefined)[] | undefined, rows: number, validationFraction: number, seed: number): { train: number[]; validation: number[] } {
-  if (!Number.isFinite(validationFraction) || validationFraction < 0 || validationFraction >= 1) {
-    throw new InvalidOptionError(`validationFraction must be in [0, 1), got ${validationFraction}`, { option: 'validationFraction' });
-  }
-  const indices = Array.from({ length: rows }, (_, index) => index);
-  const split = partitionByGroup(indices, { key: (index) => groups?.[index] ?? `\u0000row:${index}`, validationFraction, seed });
-  if (split.train.length === 0) return { train: indices, validation: [] };
-  return split;
-}
-
-/** Returns the standardizer with each block's std multiplied by √(block width): equal prior weight per block. */
-function balanceBlocks(standardizer: Standardizer, blocks: readonly number[]): Standardizer {
-  const std = Float32Array.from(standardizer.std);
-  let offset = 0;
-  for (const width of blocks) {
-    const scale = Math.sqrt(width);
-    for (let index = offset; index < offset + width; index += 1) std[index]! *= scale;
-    offset += width;
-  }
-  return { mean: standardizer.mean, std };
-}
-
-/** Returns the rows of a dataset (row-major copies). */
-function subset(data: HeadDataset, rows: readonly number[], inputs: number, outputs: number): HeadDataset {
-  return {
-    features: gather(data.features, rows, inputs) as Float32Array,
-    targets: gather(data.targets, rows, outputs) as Float32Array,
-    mask: gather(data.mask, rows, outputs) as Uint8Array,
-    rows: rows.length,
-  };
-}
-
-/**
- * Returns, per output, the ridge penalty with the lowest masked MSE on that output in grouped K-fold
- * cross-validation over `data` (each output's loss depends only on its own weights, so outputs choose
- * independently). Folds follow the groups' seeded hashes, so a group never straddles train and test.
- * With fewer than two non-empty folds, the middle candidate.
- */
-function choosePenalties(data: HeadDataset, groups: readonly string[], folds: number, seed: number, inputs: number, outputs: number, alphas: readonly number[]): { alphas: number[]; crossValidationLoss: number | undefined } {
-  const foldOf = groups.map((group) => Math.min(folds - 1, Math.floor(groupHash(group, seed + 7) * folds)));
-  const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
-  const usable = foldRows.filter((rows) => rows.length > 0 && rows.length < data.rows);
-  if (usable.length < 2) return { alphas: new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!), crossValidationLoss: undefined };
-  let squared: Float64Array[];
-  let counts: Float64Array;
-  if (data.rows <= inputs) {
-    ({ errors: squared, counts } = ridgeCrossValidationErrors(data, inputs, outputs, usable, alphas));
-  } else {
-    squared = alphas.map(() => new Float64Array(outputs));
-    counts = new Float64Array(outputs);
-    for (const testRows of usable) {
-      const held = new Set(testRows);
-      const trainRows = Array.from({ length: data.rows }, (_, row) => row).filter((row) => !held.has(row));
-      const train = subset(data, trainRows, inputs, outputs);
-      const test = subset(data, testRows, inputs, outputs);
-      for (let output = 0; output < outputs; output += 1) for (let row = 0; row < test.rows; row += 1) counts[output]! += test.mask[row * outputs + output]!;
-      alphas.forEach((alpha, candidate) => {
-        const predictions = fitRidgeHead(train, inputs, outputs, new Array<number>(outputs).fill(alpha)).forward(test.features, test.rows);
-        for (let index = 0; index < predictions.length; index += 1) {
-          if (!test.mask[index]) continue;
-          squared[candidate]![index % outputs]! += (predictions[index]! - test.targets[index]!) ** 2;
-        }
-      });
-    }
-  }
-  let lossSum = 0;
-  let observed = 0;
-  const chosen = Array.from({ length: outputs }, (_, output) => {
-    let best = 0;
-    alphas.forEach((_, candidate) => {
-      if (squared[candidate]![output]! < squared[best]![output]!) best = candidate;
-    });
-    lossSum += squared[best]![output]!;
-    observed += counts[output]!;
-    return counts[output]! > 0 ? alphas[best]! : alphas[Math.floor(alphas.length / 2)]!;
-  });
-  return { alphas: chosen, crossValidationLoss: observed > 0 ? lossSum / observed : undefined };
-}
-
-/** Returns the features of all inputs, in batches, checking their size and values. */
-async function featurizeAll(featurizer: Featurizer, inputs: readonly ScoringInput[], batchSize: number, tracker?: ProgressTracker, signal?: AbortSignal): Promise<Float32Array[]> {
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < inputs.length; start += batchSize) {
-    signal?.throwIfAborted();
-    const batch = inputs.slice(start, start + batchSize);
-    const features = await featurizer.featurize(batch);
-    if (features.length !== batch.length) throw new ShapeError(`featurizer ${featurizer.id} returned ${features.length} vectors for ${batch.length} inputs`);
-    features.forEach((vector, offset) => {
-      if (vector.length !== featurizer.dimension) {
-        throw new ShapeError(`featurizer ${featurizer.id} returned ${vector.length} values for input ${start + offset}, declared ${featurizer.dimension}`);
-      }
-      if (vector.some((value) => !Number.isFinite(value))) throw new ShapeError(`featurizer ${featurizer.id} returned NaN or Infinity for input ${start + offset}`);
-      vectors.push(vector);
-    });
-    tracker?.step(Math.floor(start / batchSize) + 1, batch.length);
-  }
-  return vectors;
-}
-
-function flatten(vectors: readonly Float32Array[], width: number): Float32Array {
-  const result = new Float32Array(vectors.length * width);
-  vectors.forEach((vector, index) => result.set(vector, index * width));
-  return result;
-}
+export { MISSING_LABEL } from './predictor/label-matrix';
+export type { AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
 
 /**
  * SteerLM's attribute prediction model as a featurizer plus a regression head: trains on labelled
@@ -335,128 +101,37 @@ export class AttributePredictor implements AttributeScorer {
       if (vector.length !== inputs) throw new ShapeError(`feature vector ${index} has ${vector.length} values, the featurizer declares ${inputs}`);
     });
     const started = performance.now();
-    const seed = options.seed ?? 0;
-    const hiddenCandidates = candidates(options.hiddenUnits, [0], 'hiddenUnits');
-    const decayCandidates = candidates(options.weightDecay, [0.01, 0.1, 1], 'weightDecay');
-    const alphaCandidates = candidates(options.ridgeAlphas, [1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4, 1e5], 'ridgeAlphas');
+    const settings = resolveSelectionSettings(options);
     const features = flatten(examples.features, inputs);
     const { targets, mask } = labelMatrix(examples.labels, schema);
-    const split = splitRows(examples.groups, rows, options.validationFraction ?? 0.15, seed);
-    const trainOptions = {
-      learningRate: options.learningRate ?? 1e-3,
-      batchSize: options.batchSize ?? 32,
-      maxEpochs: options.maxEpochs ?? 200,
-      patience: options.patience ?? 20,
-      seed,
-    };
-    const dataset = (rowIndices: readonly number[], featureNormalisation: Standardizer, targetNormalisation: Standardizer): HeadDataset => {
-      const subsetMask = gather(mask, rowIndices, outputs) as Uint8Array;
-      return {
-        features: standardize(gather(features, rowIndices, inputs) as Float32Array, featureNormalisation),
-        targets: standardizeTargets(gather(targets, rowIndices, outputs) as Float32Array, subsetMask, targetNormalisation),
-        mask: subsetMask,
-        rows: rowIndices.length,
-      };
-    };
-    const tracker = new ProgressTracker('train-attribute-head', {
-      total: hiddenCandidates.reduce((sum, hidden) => sum + (hidden === 0 ? 1 : decayCandidates.length), 0),
-      unit: 'candidates',
-      listeners: [options.onProgress],
-    });
-    const tried: TrainingReport['candidates'] = [];
-    let crossValidationLoss: number | undefined;
-    type Chosen = { hiddenUnits: number; weightDecay?: number; alphas?: number[]; bestEpoch: number; validationLoss: number | undefined; head: RegressionHead };
-    let chosen: Chosen | undefined;
-    const balance = options.balanceBlocks ?? true;
-    const featureStandardizer = (values: Float32Array) => (balance ? balanceBlocks(fitStandardizer(values, inputs), featureBlocksOf(featurizer)) : fitStandardizer(values, inputs));
-    let featureNormalisation = featureStandardizer(gather(features, split.train, inputs) as Float32Array);
-    let targetNormalisation = fitStandardizer(gather(targets, split.train, outputs) as Float32Array, outputs, gather(mask, split.train, outputs) as Uint8Array);
-    const trainPart = dataset(split.train, featureNormalisation, targetNormalisation);
-    const validationPart = split.validation.length > 0 ? dataset(split.validation, featureNormalisation, targetNormalisation) : undefined;
-    const consider = (candidate: Chosen) => {
-      tried.push({
-        hiddenUnits: candidate.hiddenUnits,
-        ...(candidate.weightDecay !== undefined ? { weightDecay: candidate.weightDecay } : {}),
-        ...(candidate.alphas ? { ridgeAlphas: candidate.alphas } : {}),
-        bestEpoch: candidate.bestEpoch,
-        validationLoss: candidate.validationLoss,
-      });
-      tracker.step(tried.length, 1, {
-        hiddenUnits: candidate.hiddenUnits,
-        bestEpoch: candidate.bestEpoch,
-        ...(candidate.weightDecay !== undefined ? { weightDecay: candidate.weightDecay } : {}),
-        ...(candidate.validationLoss !== undefined ? { validationLoss: candidate.validationLoss } : {}),
-      });
-      if (!chosen || (candidate.validationLoss ?? Infinity) < (chosen.validationLoss ?? Infinity)) chosen = candidate;
-    };
-    for (const hiddenUnits of hiddenCandidates) {
-      options.signal?.throwIfAborted();
-      if (hiddenUnits === 0) {
-        const trainGroups = split.train.map((row) => examples.groups?.[row] ?? `\u0000row:${row}`);
-        const folds = options.folds ?? 5;
-        if (!Number.isSafeInteger(folds) || folds < 2) throw new InvalidOptionError(`folds must be an integer >= 2, got ${folds}`, { option: 'folds' });
-        const { alphas, crossValidationLoss: loss } = choosePenalties(trainPart, trainGroups, folds, seed, inputs, outputs, alphaCandidates);
-        crossValidationLoss = loss;
-        const head = fitRidgeHead(trainPart, inputs, outputs, alphas);
-        consider({ hiddenUnits, alphas, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
-        continue;
-      }
-      for (const weightDecay of decayCandidates) {
-        options.signal?.throwIfAborted();
-        const result = trainRegressionHead(trainPart, validationPart, inputs, outputs, { ...trainOptions, hiddenUnits, weightDecay });
-        consider({ hiddenUnits, weightDecay, bestEpoch: result.bestEpoch, validationLoss: result.validationLoss, head: result.head });
-      }
-    }
-    const winner = chosen!;
-    let head = winner.head;
-    const refit = (options.refit ?? true) && validationPart !== undefined;
-    if (refit) {
-      const all = Array.from({ length: rows }, (_, index) => index);
-      featureNormalisation = featureStandardizer(features);
-      targetNormalisation = fitStandardizer(targets, outputs, mask);
-      const full = dataset(all, featureNormalisation, targetNormalisation);
-      head = winner.alphas
-        ? fitRidgeHead(full, inputs, outputs, winner.alphas)
-        : trainRegressionHead(full, undefined, inputs, outputs, { ...trainOptions, hiddenUnits: winner.hiddenUnits, weightDecay: winner.weightDecay ?? 0, maxEpochs: Math.max(1, winner.bestEpoch) }).head;
-    }
+    const split = splitRows(examples.groups, rows, options.validationFraction ?? 0.15, settings.seed);
+    const tracker = new ProgressTracker('train-attribute-head', { total: candidateCount(settings), unit: 'candidates', listeners: [options.onProgress] });
+    const data = { features, targets, mask, rows, inputs, outputs, groups: examples.groups };
+    const selected = selectHead(data, split, featureBlocksOf(featurizer), settings, tracker, options.signal);
+    const alphas = selected.ridgeAlphas;
     const report: TrainingReport = {
       rows,
       trainRows: split.train.length,
       validationRows: split.validation.length,
-      hiddenUnits: winner.hiddenUnits,
-      weightDecay: winner.weightDecay,
-      ridgeAlphas: winner.alphas ? Object.fromEntries(schema.names.map((name, column) => [name, winner.alphas![column]!])) : undefined,
-      bestEpoch: winner.bestEpoch,
-      candidates: tried,
-      validationLoss: winner.validationLoss,
-      crossValidationLoss,
-      refit,
+      hiddenUnits: selected.hiddenUnits,
+      weightDecay: selected.weightDecay,
+      ridgeAlphas: alphas ? Object.fromEntries(schema.names.map((name, column) => [name, alphas[column]!])) : undefined,
+      bestEpoch: selected.bestEpoch,
+      candidates: selected.candidates,
+      validationLoss: selected.validationLoss,
+      crossValidationLoss: selected.crossValidationLoss,
+      refit: selected.refit,
       featurizeMs: timing.featurizeMs ?? 0,
       trainMs: performance.now() - started,
     };
-    tracker.end({ ...report, candidates: tried.length });
+    tracker.end({ ...report, candidates: selected.candidates.length });
+    const { head, featureNormalisation, targetNormalisation } = selected;
     return new AttributePredictor({ schema, featurizer, head, featureNormalisation, targetNormalisation, trainingReport: { ...report } });
   }
 
   /** Returns one score per feature vector: continuous values and values clamped and rounded to the bins. */
   predictFromFeatures(vectors: readonly Float32Array[]): AttributeScore[] {
-    const inputs = this.featurizer.dimension;
-    const outputs = this.schema.names.length;
-    vectors.forEach((vector, index) => {
-      if (vector.length !== inputs) throw new ShapeError(`feature vector ${index} has ${vector.length} values, the model expects ${inputs}`);
-    });
-    if (vectors.length === 0) return [];
-    const predictions = unstandardize(this.head.forward(standardize(flatten(vectors, inputs), this.featureNormalisation), vectors.length), this.targetNormalisation);
-    return vectors.map((_, row) => {
-      const values: Record<string, number> = {};
-      const rounded: Record<string, number> = {};
-      this.schema.attributes.forEach((definition, column) => {
-        const value = predictions[row * outputs + column]!;
-        values[definition.name] = value;
-        rounded[definition.name] = clampToScale(value, definition);
-      });
-      return { values: Object.freeze(values), rounded: Object.freeze(rounded) };
-    });
+    return predictScores(this, vectors, this.featurizer.dimension);
   }
 
   /** Returns one score per input, in order (featurized in batches of 64). */
