@@ -13,6 +13,8 @@ export {
   type TrainingExample,
   type TrainingReport,
 } from './attribute-predictor';
+export type { HeadParameters, RegressionHead, RegressionHeadConfig } from './head/regression-head';
+export type { Standardizer } from './head/standardizer';
 export { annotate, type AnnotateOptions, type AnnotationOutput, type AnnotationRecord, type AnnotationSkipReason, type AnnotationSummary } from './annotate';
 export {
   attributePredictionPrompt,

@@ -15,6 +15,7 @@ export { VERSION } from './version';
 export { startSteeringServer, type SteeringServer, type SteeringServerOptions } from './server/start-steering-server';
 export { createSteeringApp, type SteeringApp, type SteeringAppOptions } from './server/create-steering-app';
 export type { RequestLimits } from './server/request-schemas';
+export type { RequestScheduler, RequestSchedulerOptions } from './server/request-scheduler';
 
 // Models
 export { AttributeEchoModel, type AttributeEchoModelOptions } from './models/attribute-echo-model';

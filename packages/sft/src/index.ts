@@ -21,9 +21,9 @@ export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models
 export { validateSamplingOptions, type SamplingOptions } from './models/sampling';
 
 // Model families and their configs
-export { MODEL_FAMILIES, modelFamily } from './families/registry';
+export { modelFamily } from './families/registry';
 export type { CacheGeometry, ModelFamily } from './families/model-family';
-export { MODEL_FAMILY_NAMES, unknownFamily, type ConfigFamily, type ConfigOfFamily, type ModelConfig, type ModelFamilyName } from './io/hf-config/config-families';
+export { MODEL_FAMILY_NAMES, unknownFamily, type ModelConfig, type ModelFamilyName } from './io/hf-config/config-families';
 export { modelConfigToJson, parseModelConfig, readModelConfig, SUPPORTED_ARCHITECTURES, writeModelConfig } from './io/hf-config/model-config';
 export { GPT2_ACTIVATIONS, type Gpt2Activation, type Gpt2Config } from './io/hf-config/gpt2-config';
 export { LLAMA_ARCHITECTURES, SUPPORTED_ROPE_SCALING_TYPES, type LlamaArchitecture, type LlamaConfig, type RopeScaling } from './io/hf-config/llama-config';

@@ -8,7 +8,7 @@
  * present.{i}.key/value [B, Hkv, L, D] (keys after RoPE for Llama).
  */
 import { InvalidOptionError } from '@steerlm/core';
-import { modelFamily } from '../families/registry';
+import { familyImplementation, modelFamily } from '../families/registry';
 import type { ModelConfig } from '../io/hf-config';
 import { onnxAttribute, type OnnxModel, type OnnxValueInfo } from '../io/onnx';
 import type { DecoderModel } from '../models';
@@ -76,7 +76,7 @@ export function decoderOnnxModel(model: DecoderModel, options: { producerVersion
     }
   }
   const context: GraphContext = { graph, model, attentionBias: buildAttentionBias(graph) };
-  const family = modelFamily(config);
+  const family = familyImplementation(config);
   const hidden = family.onnxBody(context, config);
   const outputEmbedding = model.has('lm_head.weight') ? addWeight(context, 'lm_head.weight', true) : graph.transpose('/lm_head', family.tokenEmbedding, [1, 0]);
   graph.namedNode('logits', '/lm_head', 'MatMul', [hidden, outputEmbedding]);

@@ -12,15 +12,15 @@ export interface CacheGeometry {
 }
 
 /**
- * Everything that differs between decoder families, in one object per family: how its config.json
- * reads, its parameters, its forward pass and its ONNX graph. The code around (loading, training,
- * generation, export) asks the family and never compares `config.family` itself.
+ * What a decoder family is, as the rest of the code and users see it: its architectures, parameter
+ * names and cache layout. Code around the models (loading, training, generation, export) asks the
+ * family and never compares `config.family` itself.
  */
 export interface ModelFamily<C extends ModelConfig = ModelConfig> {
   /** The value of `config.family`. */
   readonly name: C['family'];
-  /** Architectures read, config parsing and writing. */
-  readonly config: ConfigFamily<C>;
+  /** `architectures[0]` values of config.json the family reads, and their `model_type`. */
+  readonly architectures: Readonly<Record<string, string>>;
   /** The token embedding [V, C]; the output embedding too when `lm_head.weight` is absent (tied). */
   readonly tokenEmbedding: string;
   /** Every embedding matrix (token, and positions where learned), frozen by `freezeEmbeddings`. */
@@ -36,6 +36,12 @@ export interface ModelFamily<C extends ModelConfig = ModelConfig> {
   canonicalParameterName(name: string): string;
   /** Returns the key/value cache layout of `config`. */
   cacheGeometry(config: C): CacheGeometry;
+}
+
+/** A family with its implementation: config.json parsing, the forward pass and the ONNX graph (internal). */
+export interface FamilyImplementation<C extends ModelConfig = ModelConfig> extends ModelFamily<C> {
+  /** Config parsing and writing. */
+  readonly config: ConfigFamily<C>;
   /** Returns the final hidden states [B*T, C] of `input` at `positions` (int32 [B, T]). */
   hidden(config: C, parameters: ParameterSource, input: ForwardInput, positions: tf.Tensor2D): tf.Tensor2D;
   /** Adds the family's layers to an ONNX graph whose inputs are declared; returns the final hidden states [B, T, C]. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FAMILIES, MODEL_FAMILY_NAMES, parseModelConfig, SUPPORTED_ARCHITECTURES, type ModelConfig } from '../io/hf-config';
-import { MODEL_FAMILIES, modelFamily } from './registry';
+import { FAMILY_IMPLEMENTATIONS as MODEL_FAMILIES, modelFamily } from './registry';
 
 const llama = parseModelConfig({
   architectures: ['LlamaForCausalLM'],
@@ -22,6 +22,7 @@ describe('the model family registry', () => {
     for (const name of MODEL_FAMILY_NAMES) {
       expect(MODEL_FAMILIES[name].name).toBe(name);
       expect(MODEL_FAMILIES[name].config).toBe(CONFIG_FAMILIES[name]);
+      expect(MODEL_FAMILIES[name].architectures).toBe(CONFIG_FAMILIES[name].architectures);
     }
   });
 

@@ -6,17 +6,22 @@
 import type { ConfigOfFamily, ModelConfig, ModelFamilyName } from '../io/hf-config/config-families';
 import { gpt2Family } from './gpt2/gpt2-family';
 import { llamaFamily } from './llama/llama-family';
-import type { ModelFamily } from './model-family';
+import type { FamilyImplementation, ModelFamily } from './model-family';
 
-/** Every supported family, keyed by `config.family`. */
-export const MODEL_FAMILIES: { readonly [F in ModelFamilyName]: ModelFamily<ConfigOfFamily<F>> } = {
+/** Every supported family with its implementation, keyed by `config.family`. */
+export const FAMILY_IMPLEMENTATIONS: { readonly [F in ModelFamilyName]: FamilyImplementation<ConfigOfFamily<F>> } = {
   llama: llamaFamily,
   gpt2: gpt2Family,
 };
 
-/** Returns the family of `config` (typed for that config). */
-export function modelFamily<C extends ModelConfig>(config: C): ModelFamily<C> {
-  const family: unknown = (MODEL_FAMILIES as Readonly<Record<string, unknown>>)[config.family];
+/** Returns the family of `config` with its implementation (forward pass, ONNX graph, config parsing). */
+export function familyImplementation<C extends ModelConfig>(config: C): FamilyImplementation<C> {
+  const family: unknown = (FAMILY_IMPLEMENTATIONS as Readonly<Record<string, unknown>>)[config.family];
   if (family === undefined) throw new TypeError(`unknown model family ${JSON.stringify(config.family)}`);
-  return family as unknown as ModelFamily<C>;
+  return family as FamilyImplementation<C>;
+}
+
+/** Returns the family of `config`: its architectures, parameter names and cache layout. Throws for an unknown family. */
+export function modelFamily<C extends ModelConfig>(config: C): ModelFamily<C> {
+  return familyImplementation(config);
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
-import { modelFamily } from '../families/registry';
+import { familyImplementation, modelFamily } from '../families/registry';
 import type { ModelConfig } from '../io/hf-config';
 import type { ForwardInput, ParameterSource } from './forward-pieces';
 import type { KeyValueCache } from './key-value-cache';
@@ -37,7 +37,7 @@ export function decoderHidden(config: ModelConfig, parameters: ParameterSource, 
   if (input.cache) {
     input.cache.appendMask(input.keyMask ?? (tf.ones([B, T]) as tf.Tensor2D));
   }
-  return modelFamily(config).hidden(config, parameters, input, positions);
+  return familyImplementation(config).hidden(config, parameters, input, positions);
 }
 
 /** Returns the output-embedding matrix [V, C] (tied to the input embedding when the config says so). */

@@ -1,14 +1,15 @@
 import { CONFIG_FAMILIES } from '../../io/hf-config/config-families';
 import type { LlamaConfig } from '../../io/hf-config/llama-config';
-import type { ModelFamily } from '../model-family';
+import type { FamilyImplementation } from '../model-family';
 import { llamaHidden } from './llama-forward';
 import { llamaBody } from './llama-onnx';
 import { LLAMA_TOKEN_EMBEDDING, llamaParameterSpecs } from './llama-parameters';
 
 /** Llama-family decoders: Llama 2/3, SmolLM2, Qwen2, Mistral (RMSNorm, RoPE, grouped-query attention, SwiGLU). */
-export const llamaFamily: ModelFamily<LlamaConfig> = {
+export const llamaFamily: FamilyImplementation<LlamaConfig> = {
   name: 'llama',
   config: CONFIG_FAMILIES.llama,
+  architectures: CONFIG_FAMILIES.llama.architectures,
   tokenEmbedding: LLAMA_TOKEN_EMBEDDING,
   embeddings: [LLAMA_TOKEN_EMBEDDING],
   defaultLoraTargets: ['q_proj', 'v_proj'],
