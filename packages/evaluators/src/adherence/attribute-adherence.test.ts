@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionPrompt, createOpenAICompatibleModel, HELPSTEER, type LanguageModel } from '@steerlm/core';
 import { createCharacterNGramModel, startTestServer, type TestServer } from '@steerlm/test-server';
-import { textStatistics } from '../text-statistics';
-import { createGroundTruthScorer, evaluateAttributeAdherence, levelOf, textStatisticMeasure } from './index';
+import { textStatistics } from '../text-statistics/text-statistics';
+import { evaluateAttributeAdherence } from './attribute-adherence';
+import { createGroundTruthScorer, levelOf, textStatisticMeasure } from './ground-truth-scorer';
 
 // Responses whose word counts land in verbosity levels 0..3 under the boundaries [2, 4, 8, 16]. The
 // model is deliberately miscalibrated: it learns the level-3 answer for verbosity 4 as well.

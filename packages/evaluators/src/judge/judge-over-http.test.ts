@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAICompatibleChat, type ProgressEvent } from '@steerlm/core';
 import { createScriptedModel, startTestServer, type TestServer } from '@steerlm/test-server';
 import { eloRatings } from '../elo';
-import { compareAnswerPairs, gradeAnswers, scoreAgainstBaseline, summarizeGrades, summarizePairwise, type ChatFunction } from './index';
+import { scoreAgainstBaseline } from './baseline-score-ratio';
+import type { ChatFunction } from './chat-function';
+import { compareAnswerPairs, summarizePairwise } from './pairwise-comparison';
+import { gradeAnswers, summarizeGrades } from './single-answer-grading';
 
 const singlePattern = /\[The assistant's answer\]\n([\s\S]*?)\n\[End of the assistant's answer\]/;
 const pairPattern = /\[Assistant A's answer\]\n([\s\S]*?)\n\[End of Assistant A's answer\][\s\S]*\[Assistant B's answer\]\n([\s\S]*?)\n\[End of Assistant B's answer\]/;

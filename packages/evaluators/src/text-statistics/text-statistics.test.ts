@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countSentences, countSyllables, fleschKincaidGrade, splitWords, summarizeTextStatistics, textStatistics } from './index';
+import { countSyllables } from './count-syllables';
+import { countSentences, fleschKincaidGrade, splitWords, summarizeTextStatistics, textStatistics } from './text-statistics';
 
 describe('countSyllables', () => {
   it.each([
