@@ -1,3 +1,4 @@
+import { MODEL_FAMILY_NAMES, type ModelFamilyName } from '@steerlm/sft';
 import { defineCommand } from '../cli';
 import { DEFAULT_DEMO_OPTIONS, formatDemoSummary, runDemo, type DemoOptions } from '../demo';
 import { BACKEND_OPTION } from './backend-option';
@@ -25,7 +26,7 @@ export const demoCommand = defineCommand({
     'steering-prompts': { kind: 'integer', min: 1, default: defaults.steeringPrompts, description: 'prompts per requested value of each steering curve' },
     'correctness-prompts': { kind: 'integer', min: 1, default: defaults.correctnessPrompts, description: 'prompts of the correctness comparison' },
     'vocab-size': { kind: 'integer', min: 300, default: defaults.vocabSize, description: 'BPE vocabulary size of the tokenizer trained from scratch' },
-    family: { kind: 'string', choices: ['gpt2', 'llama'], default: defaults.model.family, description: 'decoder family of the small model' },
+    family: { kind: 'string', choices: MODEL_FAMILY_NAMES, default: defaults.model.family, description: 'decoder family of the small model' },
     'hidden-size': { kind: 'integer', min: 8, default: defaults.model.hiddenSize, description: 'width of the small decoder' },
     layers: { kind: 'integer', min: 1, default: defaults.model.layers, description: 'layers of the small decoder' },
     heads: { kind: 'integer', min: 1, default: defaults.model.heads, description: 'attention heads of the small decoder' },
@@ -63,7 +64,7 @@ Examples:
       steeringPrompts: values['steering-prompts'],
       correctnessPrompts: values['correctness-prompts'],
       vocabSize: values['vocab-size'],
-      model: { family: values.family as 'gpt2' | 'llama', hiddenSize: values['hidden-size'], layers: values.layers, heads: values.heads },
+      model: { family: values.family as ModelFamilyName, hiddenSize: values['hidden-size'], layers: values.layers, heads: values.heads },
       batchSize: values['batch-size'],
       learningRate: values['learning-rate'],
       ...(values.backend !== undefined ? { backend: values.backend as NonNullable<DemoOptions['backend']> } : {}),

@@ -1,11 +1,11 @@
 import { InvalidOptionError } from '@steerlm/core';
 import type { AnswerMixture } from '@steerlm/evaluators';
-import { isBackendName, type BackendName } from '@steerlm/sft';
+import { isBackendName, MODEL_FAMILY_NAMES, type BackendName, type ModelFamilyName } from '@steerlm/sft';
 
 /** The shape of the demo's small decoder, trained from scratch. */
 export interface DemoModelShape {
   /** 'gpt2' (LayerNorm, learned positions) or 'llama' (RMSNorm, RoPE, SwiGLU). */
-  readonly family: 'gpt2' | 'llama';
+  readonly family: ModelFamilyName;
   readonly hiddenSize: number;
   readonly layers: number;
   readonly heads: number;
@@ -113,8 +113,8 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
   const defaults = DEFAULT_DEMO_OPTIONS;
   const sftSteps = integer(options.sftSteps, defaults.sftSteps, 'sftSteps', 1);
   const model: DemoModelShape = { ...defaults.model, ...options.model };
-  if (model.family !== 'gpt2' && model.family !== 'llama') {
-    throw new InvalidOptionError(`model.family must be "gpt2" or "llama", got ${JSON.stringify(model.family)}`, { option: 'model.family' });
+  if (!(MODEL_FAMILY_NAMES as readonly string[]).includes(model.family)) {
+    throw new InvalidOptionError(`model.family must be ${MODEL_FAMILY_NAMES.map((name) => JSON.stringify(name)).join(' or ')}, got ${JSON.stringify(model.family)}`, { option: 'model.family' });
   }
   integer(model.hiddenSize, 0, 'model.hiddenSize', 8);
   integer(model.layers, 0, 'model.layers', 1);
