@@ -1,9 +1,0 @@
-export { decodeSafetensors, encodeSafetensors, type Float32Tensor, type SafetensorsContent } from './safetensors';
-export {
-  parsePredictorConfig,
-  PREDICTOR_FILES,
-  PREDICTOR_FORMAT,
-  PREDICTOR_FORMAT_VERSION,
-  type PredictorConfig,
-  type SavedNormalisation,
-} from './predictor-config';

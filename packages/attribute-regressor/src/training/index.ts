@@ -1,1 +1,0 @@
-export { hashString, SeededRandom } from './seeded-random';
