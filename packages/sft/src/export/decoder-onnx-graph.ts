@@ -7,11 +7,11 @@
  * past_key_values.{i}.key/value [B, Hkv, P, D]. Outputs: logits [B, T, V],
  * present.{i}.key/value [B, Hkv, L, D] (keys after RoPE for Llama).
  */
-import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
 import type { Gpt2Config, LlamaConfig, ModelConfig } from '../io/hf-config';
 import { onnxAttribute, type OnnxModel, type OnnxValueInfo } from '../io/onnx';
 import { ropeInverseFrequencies } from '../kernels/rope/rope-frequencies';
+import { readFloat32 } from '../backend/read-tensor';
 import type { DecoderModel } from '../models';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
 
@@ -28,25 +28,38 @@ export const DECODER_ONNX_DIMENSIONS = {
 
 const MASKED_SCORE = -1e9;
 
+/** Resolves to every parameter's float32 values, read back asynchronously (GPU errors checked). */
+async function readParameterValues(model: DecoderModel): Promise<Map<string, Float32Array>> {
+  const values = new Map<string, Float32Array>();
+  for (const [name, variable] of model.parameters) values.set(name, await readFloat32(variable, `the export of ${name}`));
+  return values;
+}
+
 /** Returns the float32 values of a parameter, transposed from [out, in] to [in, out] when `transpose`. */
-function parameterData(model: DecoderModel, name: string, transpose: boolean): { dims: number[]; data: Float32Array } {
-  const variable = model.get(name);
-  if (!transpose) return { dims: [...variable.shape], data: Float32Array.from(variable.dataSync() as Float32Array) };
-  const [rows, columns] = variable.shape as [number, number];
-  const data = tf.tidy(() => tf.transpose(variable).dataSync() as Float32Array);
-  return { dims: [columns, rows], data: Float32Array.from(data) };
+function parameterData(context: GraphContext, name: string, transpose: boolean): { dims: number[]; data: Float32Array } {
+  const shape = context.model.get(name).shape;
+  const values = context.values.get(name)!;
+  if (!transpose) return { dims: [...shape], data: values };
+  const [rows, columns] = shape as [number, number];
+  const data = new Float32Array(values.length);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) data[column * rows + row] = values[row * columns + column]!;
+  }
+  return { dims: [columns, rows], data };
 }
 
 /** Context shared by the layers of one graph. */
 interface GraphContext {
   graph: OnnxGraphBuilder;
   model: DecoderModel;
+  /** Every parameter's values, read once before the graph is built. */
+  values: Map<string, Float32Array>;
   /** Additive attention bias [B, 1, 1, T, L]: 0 where a query may see a key, -1e9 elsewhere. */
   attentionBias: string;
 }
 
 function addWeight(context: GraphContext, name: string, transpose: boolean): string {
-  const { dims, data } = parameterData(context.model, name, transpose);
+  const { dims, data } = parameterData(context, name, transpose);
   return context.graph.weight(transpose ? `${name}.transposed` : name, dims, data);
 }
 
@@ -203,10 +216,10 @@ export function cacheGeometry(config: ModelConfig): { layers: number; kvHeads: n
 }
 
 /**
- * Returns the ONNX model of `model`'s forward pass with a key/value cache (float32, opset 17).
+ * Resolves to the ONNX model of `model`'s forward pass with a key/value cache (float32, opset 17).
  * Throws an InvalidOptionError when the model still has unmerged LoRA adapters.
  */
-export function decoderOnnxModel(model: DecoderModel, options: { producerVersion?: string } = {}): OnnxModel {
+export async function decoderOnnxModel(model: DecoderModel, options: { producerVersion?: string } = {}): Promise<OnnxModel> {
   if (model.adapters.size > 0) {
     throw new InvalidOptionError(`the model has ${model.adapters.size} unmerged LoRA adapter(s); the export would leave them out`, {
       option: 'model',
@@ -229,7 +242,7 @@ export function decoderOnnxModel(model: DecoderModel, options: { producerVersion
       presents.push({ name: `present.${layer}.${part}`, elemType: 'float32', shape: [batch, kvHeads, total, headDim] });
     }
   }
-  const context: GraphContext = { graph, model, attentionBias: buildAttentionBias(graph) };
+  const context: GraphContext = { graph, model, values: await readParameterValues(model), attentionBias: buildAttentionBias(graph) };
   const hidden = config.family === 'llama' ? llamaBody(context, config) : gpt2Body(context, config);
   const outputEmbedding = model.has('lm_head.weight')
     ? addWeight(context, 'lm_head.weight', true)

@@ -9,6 +9,7 @@ import {
   type LogProbabilityResult,
   type Tokenizer,
 } from '@steerlm/core';
+import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
 
@@ -111,13 +112,18 @@ export class LocalLanguageModel implements LanguageModel {
     const continuationIds = this.tokenizer.encode(continuation);
     if (continuationIds.length === 0) return { logProbability: 0, tokens: 0 };
     const ids = [...promptIds, ...continuationIds];
-    const total = tf.tidy(() => {
+    const picked = tf.tidy(() => {
       const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
       const logSoftmax = tf.logSoftmax(this.model.logits({ ids: input }));
       const rows = continuationIds.map((_, index) => promptIds.length - 1 + index);
-      const picked = tf.sum(tf.mul(tf.gather(logSoftmax, rows), tf.oneHot(tf.tensor1d(continuationIds, 'int32'), logSoftmax.shape[1])));
-      return picked.dataSync()[0]!;
+      return tf.sum(tf.mul(tf.gather(logSoftmax, rows), tf.oneHot(tf.tensor1d(continuationIds, 'int32'), logSoftmax.shape[1])));
     });
+    let total: number;
+    try {
+      total = await readScalar(picked, 'logProbability');
+    } finally {
+      picked.dispose();
+    }
     return { logProbability: total, tokens: continuationIds.length };
   }
 
