@@ -54,6 +54,12 @@ await forEachBackend(['webgpu'], () => {
     ok.dispose();
   });
 
+  it('explains a synchronous read of GPU data in Node instead of "OffscreenCanvas is not defined"', () => {
+    const onGpu = tf.add(tf.range(0, 2048), 1);
+    expect(() => onGpu.dataSync()).toThrow(/synchronous read of GPU data .* not possible on webgpu in Node/);
+    onGpu.dispose();
+  });
+
   it('computes the global gradient norm over more tensors than the storage-buffer limit without an error', async () => {
     const grads = Array.from({ length: 53 }, (_, index) => tf.fill([index + 1], 0.5));
     const norm = globalGradNorm(grads);

@@ -12,11 +12,14 @@ import { attendableMatrix } from './attention.mask';
 /** A score that no real q·k reaches; masked scores take it before the softmax. */
 const MASKED_SCORE = -1e30;
 
-/** Returns k or v [B, Hkv, T, D] repeated to [B, H, T, D] (query head h reads head floor(h / G)). */
+/**
+ * Returns k or v [B, Hkv, T, D] repeated to [B, H, T, D] (query head h reads head floor(h / G)).
+ * Stays at rank 4: tfjs-webgpu runs a rank-5 Tile on the CPU with a synchronous read, which Node lacks.
+ */
 export function repeatKeyValueHeads(x: tf.Tensor4D, group: number): tf.Tensor4D {
   if (group === 1) return x;
   const [B, Hkv, T, D] = x.shape;
-  return tf.tidy(() => x.reshape([B, Hkv, 1, T, D]).tile([1, 1, group, 1, 1]).reshape([B, Hkv * group, T, D]) as tf.Tensor4D);
+  return tf.tidy(() => x.reshape([B, Hkv, 1, T * D]).tile([1, 1, group, 1]).reshape([B, Hkv * group, T, D]) as tf.Tensor4D);
 }
 
 /** Returns a [B, H, T, D] gradient summed over each group of G query heads: [B, Hkv, T, D]. */
