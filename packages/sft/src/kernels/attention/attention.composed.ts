@@ -7,6 +7,7 @@
  * q [B, H, T, D]; k, v [B, Hkv, T, D]; mask [2, B, T] int32 (see attention.mask.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from '../runtime/host-backend';
 import { attendableMatrix } from './attention.mask';
 
 /** A score that no real q·k reaches; masked scores take it before the softmax. */
@@ -29,7 +30,6 @@ export function sumKeyValueGroups(x: tf.Tensor4D, group: number): tf.Tensor4D {
   return tf.tidy(() => x.reshape([B, H / group, group, T, D]).sum(2) as tf.Tensor4D);
 }
 
-const gpuBackends = new Set(['webgpu', 'webgl']);
 
 /**
  * Returns the float32 [B, 1, T, T] visibility (1 where query i may attend key j). On host-side
@@ -39,7 +39,7 @@ const gpuBackends = new Set(['webgpu', 'webgl']);
  */
 export function visibilityMatrix(mask: tf.Tensor3D): tf.Tensor4D {
   const [, batch, time] = mask.shape;
-  if (gpuBackends.has(tf.getBackend())) return tf.tidy(() => tf.cast(attendableMatrix(mask), 'float32') as tf.Tensor4D);
+  if (!isHostBackend()) return tf.tidy(() => tf.cast(attendableMatrix(mask), 'float32') as tf.Tensor4D);
   const values = mask.dataSync();
   const visible = new Float32Array(batch * time * time);
   for (let b = 0; b < batch; b++) {
