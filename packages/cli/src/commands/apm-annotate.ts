@@ -1,4 +1,5 @@
-import { conversationToNemoRecord, nemoRecordToConversation, ProgressTracker, readNemoRecords, writeNemoRecords, type Conversation, type ConversationTurn } from '@steerlm/core';
+import { conversationToNemoRecord, nemoRecordToConversation, ProgressTracker, readNemoRecords, type Conversation, type ConversationTurn } from '@steerlm/core';
+import { writeNemoRecords } from '@steerlm/core/node';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { defineCommand } from '../cli';
 

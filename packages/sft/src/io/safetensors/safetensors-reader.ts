@@ -1,8 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { ModelFormatError } from '@steerlm/core';
-import { isFloatDtype } from './safetensors-dtype';
-import { parseSafetensorsHeader, readHeaderLength, type SafetensorsTensorInfo } from './safetensors-header';
-import { decodeTensorBytes, type SafetensorsTensor } from './tensor-data';
+import { decodeTensorBytes, isFloatDtype, ModelFormatError, parseSafetensorsHeader, readHeaderLength, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
 
 async function readExactly(handle: FileHandle, length: number, position: number, file: string, what: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);

@@ -1,11 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InvalidOptionError, ModelFormatError } from '@steerlm/core';
-import { writeTextFileAtomically } from './atomic-file';
-import type { SafetensorsTensorInfo } from './safetensors-header';
+import { entryByteLength, InvalidOptionError, ModelFormatError, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { SafetensorsReader } from './safetensors-reader';
-import { entryByteLength, writeSafetensors, type SafetensorsWriteEntry } from './safetensors-writer';
-import type { SafetensorsTensor } from './tensor-data';
+import { writeSafetensors, type SafetensorsWriteEntry } from './safetensors-writer';
 
 /** The file name of a single-file checkpoint in a Hugging Face model folder. */
 export const SINGLE_CHECKPOINT_FILE = 'model.safetensors';
