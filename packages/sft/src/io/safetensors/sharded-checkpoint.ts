@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { entryByteLength, InvalidOptionError, ModelFormatError, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
 import { writeTextFileAtomically } from '@steerlm/core/node';
+import { missingTensorError } from './missing-tensor';
 import { SafetensorsReader } from './safetensors-reader';
 import { writeSafetensors, type SafetensorsWriteEntry } from './safetensors-writer';
 
@@ -147,13 +148,7 @@ export class SafetensorsCheckpoint {
 
   private readerOf(name: string): SafetensorsReader {
     const reader = this.owner.get(name);
-    if (reader === undefined) {
-      throw new ModelFormatError(`missing tensor "${name}" (the checkpoint holds ${this.owner.size} tensors)`, {
-        file: this.path,
-        field: name,
-        hint: 'check the tensor name against the model architecture, or the checkpoint is incomplete',
-      });
-    }
+    if (reader === undefined) throw missingTensorError(name, this.path, this.owner.size, 'checkpoint');
     return reader;
   }
 
