@@ -5,8 +5,7 @@
  * B × T tokens a step and the difference is the trainer's own overhead.
  */
 import { DecoderModel, Optimizer, parseModelConfig, selectBackend, trainableSet, trainConditionedSFT, type BackendName, type ModelConfig } from '@steerlm/sft';
-import { InvalidOptionError } from '@steerlm/core';
-import { charTokenizer } from './char-tokenizer';
+import { charTokenizer, InvalidOptionError } from '@steerlm/core';
 import { median } from './median';
 import { processCpuMs } from './process-cpu-ms';
 import { BENCH_ADAMW } from './run-step-benchmark';

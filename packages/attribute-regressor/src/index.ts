@@ -7,6 +7,7 @@ export {
   type TrainingReport,
 } from './attribute-predictor';
 export { annotate, type AnnotateOptions, type AnnotationOutput, type AnnotationRecord, type AnnotationSkipReason, type AnnotationSummary } from './annotate';
+export { annotateNemoFile, checkAnnotationPaths, type AnnotateNemoFileOptions, type NemoAnnotationSummary } from './annotate-nemo-file';
 export {
   attributePredictionPrompt,
   GenerativeAttributeScorer,

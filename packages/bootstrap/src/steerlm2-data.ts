@@ -1,6 +1,7 @@
 import {
   conditionPrompt,
   formatAttributes,
+  mapWithConcurrency,
   ProgressTracker,
   steerlmTemplate,
   type AttributeSchema,
@@ -10,12 +11,11 @@ import {
   type LanguageModel,
   type ProgressListener,
 } from '@steerlm/core';
+import { openResumableJsonlWriter } from '@steerlm/core/node';
 import { attributeLogProbability, type AttributeProbabilityOptions } from './attribute-log-probability';
 import { pickCombination } from './attribute-combinations';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
-import { openResumableJsonlWriter } from './resumable-jsonl-writer';
 import { checkCount } from './check-count';
-import { runPool } from './run-pool';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
@@ -94,12 +94,12 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   const schema = options.schema ?? options.scorer.schema;
   const endOfTurn = (options.scoreEndOfTurn ?? true) ? `\n${steerlmTemplate.stopStrings[0]}` : '';
   const startedAt = performance.now();
-  const writer = await openResumableJsonlWriter<SteerLM2Record>(options.output, (record) => record.prompt_id);
+  const writer = await openResumableJsonlWriter<SteerLM2Record>(options.output, { keyOf: (record) => record.prompt_id });
   const tracker = new ProgressTracker('steerlm2-data', { total: options.prompts.length - writer.resumed, unit: 'prompts', listeners: [options.onProgress] });
   if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   try {
-    await runPool(options.prompts, concurrency, async (prompt) => {
+    await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       if (writer.has(prompt.id)) return;
       const attributes = pickCombination(options.combinations, prompt.id, seed);
       // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.

@@ -1,4 +1,3 @@
-export { decodeSafetensors, encodeSafetensors, type Float32Tensor, type SafetensorsContent } from './safetensors';
 export {
   parsePredictorConfig,
   PREDICTOR_FILES,

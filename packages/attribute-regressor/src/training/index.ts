@@ -1,1 +1,1 @@
-export { hashString, SeededRandom } from './seeded-random';
+export { SeededRandom } from './seeded-random';

@@ -9,21 +9,12 @@ export {
   type JsonlReport,
   type ReadJsonlOptions,
 } from './jsonl-reader';
-export {
-  openJsonlWriter,
-  toJsonlChunks,
-  toJsonlLine,
-  writeJsonl,
-  type JsonlTailRepair,
-  type JsonlWriter,
-  type JsonlWriterOptions,
-} from './jsonl-writer';
+export { toJsonlChunks, toJsonlLine } from './jsonl-line';
 export {
   conversationToNemoRecord,
   nemoRecordToConversation,
   readNemoRecords,
   validateNemoRecord,
-  writeNemoRecords,
   type NemoRecord,
   type NemoRecordOptions,
   type NemoSpeaker,
@@ -64,7 +55,6 @@ export {
   REGRESSION_MISSING,
   regressionLabelToAttributes,
   validateRegressionRecord,
-  writeRegressionRecords,
   type RegressionOptions,
   type RegressionRecord,
 } from './regression-record';

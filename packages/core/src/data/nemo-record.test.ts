@@ -10,9 +10,9 @@ import {
   nemoRecordToConversation,
   readNemoRecords,
   validateNemoRecord,
-  writeNemoRecords,
   type NemoRecord,
 } from './nemo-record';
+import { writeNemoRecords } from '../node/record-files';
 
 let folder: string;
 beforeAll(async () => {

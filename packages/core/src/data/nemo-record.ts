@@ -3,7 +3,6 @@ import { DataFormatError } from '../errors';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type LabelPlacement } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { openJsonlWriter, type JsonlWriterOptions } from './jsonl-writer';
 import { asRecordError, expectArray, expectNullableString, expectObject, expectString, recordError, type RecordLocation } from './record-location';
 
 /** Who speaks a NeMo turn. */
@@ -126,27 +125,4 @@ export function readNemoRecords(source: JsonlSource, options: ReadNemoRecordsOpt
     ...rest,
     validate: (value, location) => validateNemoRecord(value, { location, ...(schema ? { schema } : {}) }),
   });
-}
-
-/**
- * Writes NeMo records (checked first; a bad one stops the write, naming its 1-based position as the
- * line) to a JSONL file, replacing it unless `append`; returns how many were written.
- */
-export async function writeNemoRecords(
-  path: string,
-  records: AsyncIterable<NemoRecord> | Iterable<NemoRecord>,
-  options: JsonlWriterOptions & NemoRecordOptions = {},
-): Promise<number> {
-  const { schema, ...writerOptions } = options;
-  const writer = await openJsonlWriter<NemoRecord>(path, { append: false, ...writerOptions });
-  try {
-    let line = 0;
-    for await (const record of records) {
-      line += 1;
-      await writer.write(validateNemoRecord(record, { location: { file: path, line }, ...(schema ? { schema } : {}) }));
-    }
-  } finally {
-    await writer.close();
-  }
-  return writer.written;
 }

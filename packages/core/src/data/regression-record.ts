@@ -3,7 +3,6 @@ import { steerlmTemplate, type Conversation } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { describeType } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { openJsonlWriter, type JsonlWriterOptions } from './jsonl-writer';
 import { asRecordError, expectArray, expectObject, expectString, recordError, type RecordLocation } from './record-location';
 
 /** The label value of an attribute a regression record does not rate (PyTorch's ignore index). */
@@ -96,24 +95,4 @@ export function validateRegressionRecord(value: unknown, options: RegressionOpti
 export function readRegressionRecords(source: JsonlSource, options: Omit<ReadJsonlOptions, 'validate'> & RegressionOptions = {}): JsonlReader<RegressionRecord> {
   const { schema, ...rest } = options;
   return readJsonl<RegressionRecord>(source, { ...rest, validate: (value, location) => validateRegressionRecord(value, { location, ...(schema ? { schema } : {}) }) });
-}
-
-/** Writes regression records (checked first; a bad one stops the write naming its 1-based position) and returns how many were written. */
-export async function writeRegressionRecords(
-  path: string,
-  records: AsyncIterable<RegressionRecord> | Iterable<RegressionRecord>,
-  options: JsonlWriterOptions & RegressionOptions = {},
-): Promise<number> {
-  const { schema, ...writerOptions } = options;
-  const writer = await openJsonlWriter<RegressionRecord>(path, { append: false, ...writerOptions });
-  try {
-    let line = 0;
-    for await (const record of records) {
-      line += 1;
-      await writer.write(validateRegressionRecord(record, { location: { file: path, line }, ...(schema ? { schema } : {}) }));
-    }
-  } finally {
-    await writer.close();
-  }
-  return writer.written;
 }

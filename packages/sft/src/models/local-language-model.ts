@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   conditionPrompt,
+  cutAtStop,
   steerlmTemplate,
   type ConditionPromptOptions,
   type GenerateOptions,
@@ -23,15 +24,6 @@ const DEFAULT_MAX_TOKENS = 256;
 function endsInStop(tokenizer: Tokenizer, produced: readonly number[], stops: readonly string[]): boolean {
   const longest = Math.max(1, ...stops.map((stop) => stop.length));
   return cutAtStop(tokenizer.decode(produced.slice(-2 * longest)), stops).stopped;
-}
-
-function cutAtStop(text: string, stops: readonly string[]): { text: string; stopped: boolean } {
-  let cut = -1;
-  for (const stop of stops) {
-    const at = text.indexOf(stop);
-    if (at !== -1 && (cut === -1 || at < cut)) cut = at;
-  }
-  return cut === -1 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
 }
 
 /** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */

@@ -1,10 +1,9 @@
-import { seededRandom } from '@steerlm/core';
+import { charTokenizer, seededRandom } from '@steerlm/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketBatches, packedBatches } from './batching';
 import { tokenizeConversation, type TokenizedExample } from './loss-mask';
 import { batchTokenLosses } from './train-step';
-import { charTokenizer } from './testing/char-tokenizer';
 import { tinyConversations, tinyModel } from './testing/tiny-run';
 
 const tokenizer = charTokenizer();

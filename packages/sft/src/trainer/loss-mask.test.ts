@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Conversation } from '@steerlm/core';
+import { charTokenizer, type Conversation } from '@steerlm/core';
 import { tokenizeConversation, type TokenizedExample } from './loss-mask';
-import { charTokenizer } from './testing/char-tokenizer';
 
 const tokenizer = charTokenizer();
 

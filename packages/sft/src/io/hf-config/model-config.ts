@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from '@steerlm/core';
-import { writeTextFileAtomically } from '../safetensors/atomic-file';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { ConfigFields, expectJsonObject } from './config-fields';
 import { gpt2ConfigToJson, parseGpt2Config, type Gpt2Config } from './gpt2-config';
 import { LLAMA_ARCHITECTURES, llamaConfigToJson, parseLlamaConfig, type LlamaArchitecture, type LlamaConfig } from './llama-config';
