@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { charTokenizer } from '@steerlm/core';
 import { selectBackend, takeDeviceErrors } from '../backend';
 import { parseModelConfig } from '../io/hf-config';
 import { forEachBackend } from '../kernels/testing';
 import { DecoderModel } from '../models';
-import { charTokenizer } from './testing/char-tokenizer';
 import { tinyConversations } from './testing/tiny-run';
 import { trainConditionedSFT, type TrainConditionedSFTOptions } from './train-conditioned-sft';
 
