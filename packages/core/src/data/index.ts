@@ -35,6 +35,8 @@ export { groupOasstTrees, isGroupedByTree, resolveGrouping, type OasstGrouping, 
 export {
   buildOasstTree,
   oasstAttributes,
+  NEMO_OASST_LABELS,
+  type OasstLabelOptions,
   OasstReader,
   oasstTreeResponses,
   oasstTreeThreads,
