@@ -2,6 +2,7 @@ import {
   clampToScale,
   InvalidOptionError,
   parseAttributes,
+  STEERLM_TOKENS,
   steerlmTemplate,
   type AttributeSchema,
   type AttributeScore,
@@ -11,8 +12,7 @@ import {
 } from '@steerlm/core';
 import { assertScorable } from './featurizers/scoring-text';
 
-const LABEL = '<extra_id_2>';
-const TURN = '<extra_id_1>';
+const { label: LABEL, turn: TURN } = STEERLM_TOKENS;
 
 export interface GenerativeAttributeScorerOptions {
   /** A decoder trained on the TEXT_TO_VALUE format (the paper's APM). */

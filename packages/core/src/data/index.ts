@@ -58,6 +58,7 @@ export {
   splitHelpSteerPrompt,
   validateHelpSteerRow,
   type HelpSteerRow,
+  type HelpSteerConversationOptions,
 } from './helpsteer';
 export {
   conversationToRegressionRecords,

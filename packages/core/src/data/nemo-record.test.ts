@@ -59,6 +59,14 @@ function validationError(value: unknown): DataFormatError {
 }
 
 describe('NeMo SteerLM records', () => {
+  it('keeps a TEXT_TO_VALUE record\'s type as the conversation\'s placement (issue 13, finding 4)', () => {
+    const record = validateNemoRecord({ system: 's', mask: 'User', type: 'TEXT_TO_VALUE', conversations: [{ from: 'User', value: 'q', label: null }, { from: 'Assistant', value: 'a', label: 'quality:3' }] });
+    const conversation = nemoRecordToConversation(record);
+    expect(conversation.placement).toBe('TEXT_TO_VALUE');
+    expect(conversationToNemoRecord(conversation).type).toBe('TEXT_TO_VALUE');
+    expect(nemoRecordToConversation(record, { placement: 'VALUE_TO_TEXT' }).placement).toBeUndefined();
+  });
+
   it('converts a conversation to a record and back exactly', () => {
     expect(conversationToNemoRecord(conversation)).toEqual(record);
     expect(nemoRecordToConversation(record)).toEqual(conversation);

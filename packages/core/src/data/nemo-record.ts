@@ -74,8 +74,10 @@ export function validateNemoRecord(value: unknown, options: NemoRecordOptions & 
 /**
  * Returns the conversation a NeMo record holds: speakers become roles and assistant labels become
  * attributes (an empty label gives `{}`); labels on User turns carry no steering meaning and are dropped.
+ * The record's `type` becomes the conversation's `placement`, so a TEXT_TO_VALUE record trains its
+ * labels as NeMo does; `placement` overrides it (e.g. 'VALUE_TO_TEXT' for every record).
  */
-export function nemoRecordToConversation(record: NemoRecord, options: NemoRecordOptions = {}): Conversation {
+export function nemoRecordToConversation(record: NemoRecord, options: NemoRecordOptions & { placement?: LabelPlacement } = {}): Conversation {
   const schema = options.schema ?? STEERLM;
   const turns = record.conversations.map((turn, index): ConversationTurn => {
     if (turn.from === 'User') return { role: 'user', text: turn.value };
@@ -88,12 +90,14 @@ export function nemoRecordToConversation(record: NemoRecord, options: NemoRecord
     }
     return { role: 'assistant', text: turn.value, attributes };
   });
-  return { system: record.system, turns };
+  const placement = options.placement ?? record.type;
+  return placement === 'TEXT_TO_VALUE' ? { system: record.system, turns, placement } : { system: record.system, turns };
 }
 
 /**
- * Returns the NeMo record of a conversation (`type` defaults to VALUE_TO_TEXT; a missing system prompt
- * becomes the default one); assistant attributes become label strings, unlabeled turns get null.
+ * Returns the NeMo record of a conversation (`type` defaults to the conversation's placement, else
+ * VALUE_TO_TEXT; a missing system prompt becomes the default one); assistant attributes become label
+ * strings, unlabeled turns get null.
  */
 export function conversationToNemoRecord(conversation: Conversation, options: NemoRecordOptions & { type?: LabelPlacement } = {}): NemoRecord {
   const schema = options.schema ?? STEERLM;
@@ -114,7 +118,7 @@ export function conversationToNemoRecord(conversation: Conversation, options: Ne
     }
     return { from: turn.role === 'user' ? 'User' : 'Assistant', value: turn.text, label };
   });
-  return { system: conversation.system ?? DEFAULT_SYSTEM_PROMPT, mask: 'User', type: options.type ?? 'VALUE_TO_TEXT', conversations };
+  return { system: conversation.system ?? DEFAULT_SYSTEM_PROMPT, mask: 'User', type: options.type ?? conversation.placement ?? 'VALUE_TO_TEXT', conversations };
 }
 
 export type ReadNemoRecordsOptions = Omit<ReadJsonlOptions, 'validate'> & NemoRecordOptions;
