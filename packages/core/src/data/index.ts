@@ -80,3 +80,10 @@ export {
   type SplitByGroupOptions,
   type SplitName,
 } from './split-by-group';
+export {
+  readSteerLM2Records,
+  steerLM2ResponseConversation,
+  validateSteerLM2Record,
+  type SteerLM2Record,
+  type SteerLM2Response,
+} from './steerlm2-record';
