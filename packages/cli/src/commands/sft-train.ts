@@ -6,6 +6,7 @@ import { schemaByName, SCHEMA_NAMES, selectComputeBackend } from '../models';
 import { formatTable } from '../output';
 import { BACKEND_OPTION } from './backend-option';
 import { readConversations } from './read-conversations';
+import { runSteerLM2Training } from './sft-train-steerlm2';
 
 /** Model sizes `--init` creates from scratch (Llama family). */
 const INIT_SIZES = {
@@ -31,7 +32,13 @@ export const sftTrainCommand = defineCommand({
   name: 'sft train',
   summary: 'fine-tune a decoder on attribute-labelled conversations (SteerLM step 3); --resume continues a run',
   options: {
-    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on' },
+    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on; SteerLM 2.0 records with --objective steerlm2' },
+    objective: {
+      kind: 'string',
+      default: 'sft',
+      choices: ['sft', 'steerlm2'],
+      description: 'sft: conditioned SFT; steerlm2: SteerLM 2.0 on "steerlm bootstrap --steerlm2" records (needs --model; --batch-size counts prompts)',
+    },
     validation: { kind: 'string', valueName: 'FILE', description: 'NeMo JSONL held out for validation loss' },
     output: { kind: 'string', valueName: 'DIR', required: true, description: 'run folder: checkpoints, metrics.jsonl, loss-curve.svg and final/ (the trained model)' },
     model: { kind: 'string', valueName: 'FOLDER', description: 'a Hugging Face model folder to start from (Llama or GPT-2 family)' },
@@ -53,7 +60,8 @@ export const sftTrainCommand = defineCommand({
   details: `Examples:
   steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
   steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2
-  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume`,
+  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume
+  steerlm sft train --objective steerlm2 --data steerlm2.jsonl --model runs/sft/final --output runs/steerlm2 --learning-rate 1e-5`,
   async run(values, _positionals, context) {
     if ((values.model === undefined) === (values.init === undefined)) {
       throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
@@ -61,6 +69,7 @@ export const sftTrainCommand = defineCommand({
     const schema = schemaByName(values.schema);
     const compute = await selectComputeBackend(values.backend);
     context.note(`backend ${compute.backend} · ${compute.device}`);
+    if (values.objective === 'steerlm2') return runSteerLM2Training(values, schema, compute.backend, context);
     const sft = await import('@steerlm/sft');
     const train = await readConversations(values.data, schema);
     const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
