@@ -10,14 +10,11 @@ interface Golden {
   cases: { name: string; record: NemoRecord; ids: number[]; trained: string }[];
 }
 
-/** The conversation our readers make of a golden record (HelpSteer2's prompt is split into context turns). */
-function conversationOf(record: NemoRecord): Conversation {
+/** The HelpSteer2 row a record with a multi-turn prompt came from, read by our HelpSteer reader. */
+function helpSteerConversation(record: NemoRecord): Conversation {
   const [prompt, response] = record.conversations;
-  if (record.conversations.length === 2 && prompt!.value.includes('<extra_id_1>')) {
-    const ratings = Object.fromEntries(response!.label!.split(',').map((pair) => [pair.split(':')[0], Number(pair.split(':')[1])]));
-    return helpSteerRowToConversation({ prompt: prompt!.value, response: response!.value, ...(ratings as { helpfulness: number; correctness: number; coherence: number; complexity: number; verbosity: number }) }, { system: record.system });
-  }
-  return nemoRecordToConversation(validateNemoRecord(record));
+  const ratings = Object.fromEntries(response!.label!.split(',').map((pair) => [pair.split(':')[0], Number(pair.split(':')[1])]));
+  return helpSteerRowToConversation({ prompt: prompt!.value, response: response!.value, ...(ratings as { helpfulness: number; correctness: number; coherence: number; complexity: number; verbosity: number }) }, { system: record.system });
 }
 
 // Golden files: ids and masks computed by NeMo GPTSFTChatDataset's algorithm (scripts/nemo-reference/sft-masks.mts).
@@ -30,8 +27,12 @@ describe.each([
   it.each(names)('%s', async (name) => {
     const tokenizer = await tokenizerFromJson(golden.tokenizerJson, golden.tokenizerConfig);
     const item = golden.cases.find((candidate) => candidate.name === name)!;
-    const example = tokenizeConversation(conversationOf(item.record), tokenizer)!;
-    expect(example.ids).toEqual(item.ids);
-    expect(example.trained.map(Number).join('')).toBe(item.trained);
+    const conversations = [nemoRecordToConversation(validateNemoRecord(item.record))];
+    if (item.record.conversations[0]!.value.includes('<extra_id_1>')) conversations.push(helpSteerConversation(item.record));
+    for (const conversation of conversations) {
+      const example = tokenizeConversation(conversation, tokenizer)!;
+      expect(example.ids).toEqual(item.ids);
+      expect(example.trained.map(Number).join('')).toBe(item.trained);
+    }
   });
 });
