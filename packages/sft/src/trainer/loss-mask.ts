@@ -83,8 +83,10 @@ export function tokenizeConversation(conversation: Conversation, tokenizer: Toke
     const next = segments[index + 1];
     const label = segment.part === 'label' || segment.part === 'label-start';
     const nextLabel = next !== undefined && (next.part === 'label' || next.part === 'label-start');
-    // Tokens are placed once per run of segments that mask alike.
-    if (next !== undefined && next.trained === segment.trained && next.turn === segment.turn && nextLabel === label) return;
+    // Tokens are placed once per run of segments that mask alike: the turn matters only for trained and
+    // label tokens (truncation through a label masks that turn), so context runs across turns.
+    const alike = next !== undefined && next.trained === segment.trained && nextLabel === label && (next.turn === segment.turn || (!label && !segment.trained));
+    if (alike) return;
     const to = boundaries.at(offset);
     for (let token = from; token < to; token++) {
       trained[token] = segment.trained;
