@@ -18,7 +18,8 @@ export const apmAnnotateCommand = defineCommand({
     const conversations: Conversation[] = [];
     for await (const { value } of readNemoRecords(values.data, { schema })) conversations.push(nemoRecordToConversation(value, { schema }));
     const positions = conversations.flatMap((conversation, record) =>
-      conversation.turns.flatMap((turn, index) => (turn.role === 'assistant' ? [{ record, index }] : [])),
+      // Context-only turns (a HelpSteer2 prompt's earlier answers, inside NeMo's user turn) are not rated.
+      conversation.turns.flatMap((turn, index) => (turn.role === 'assistant' && turn.train !== false ? [{ record, index }] : [])),
     );
     const tracker = new ProgressTracker('annotate', { total: positions.length, unit: 'responses', listeners: [context.progress] });
     const labelled = conversations.map((conversation) => [...conversation.turns]);
