@@ -44,34 +44,9 @@ export const bootstrapCommand = defineCommand({
     const prompts = promptsFromConversations(conversations);
     context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
     if (values.reference !== undefined && !values.steerlm2) throw new InvalidOptionError('--reference is used only with --steerlm2', { option: 'reference' });
-    if (values.steerlm2) {
-      if (values.samples < 2) throw new InvalidOptionError('--steerlm2 weighs several responses per prompt: give --samples 2 or more', { option: 'samples', hint: 'NeMo-Aligner samples 4 or more per prompt' });
-      const reference = values.reference === undefined ? loaded : await loadLanguageModel(values.reference, values.backend !== undefined ? { backend: values.backend } : {});
-      const summary = await generateSteerLM2Data({
-        prompts,
-        combinations,
-        policy: loaded.model,
-        reference: reference.model,
-        scorer,
-        schema,
-        output: values.output,
-        samplesPerPrompt: values.samples,
-        seed: values.seed,
-        concurrency: values.concurrency,
-        sampling: { maxTokens: values['max-tokens'], temperature: values.temperature },
-        onProgress: context.progress,
-        signal: context.signal,
-      });
-      if (!context.json) {
-        context.stdout.write(formatTable([{ written: summary.written, resumed: summary.resumed, total: summary.total, seconds: summary.elapsedMs / 1000 }]));
-        context.stdout.write(`SteerLM 2.0 records: ${values.output}\n`);
-      }
-      return { ...summary, output: values.output, steerlm2: true };
-    }
-    const summary = await runBootstrap({
+    const common = {
       prompts,
       combinations,
-      model: loaded.model,
       scorer,
       schema,
       output: values.output,
@@ -81,11 +56,19 @@ export const bootstrapCommand = defineCommand({
       sampling: { maxTokens: values['max-tokens'], temperature: values.temperature },
       onProgress: context.progress,
       signal: context.signal,
-    });
+    };
+    let summary;
+    if (values.steerlm2) {
+      if (values.samples < 2) throw new InvalidOptionError('--steerlm2 weighs several responses per prompt: give --samples 2 or more', { option: 'samples', hint: 'NeMo-Aligner samples 4 or more per prompt' });
+      const reference = values.reference === undefined ? loaded : await loadLanguageModel(values.reference, values.backend !== undefined ? { backend: values.backend } : {});
+      summary = await generateSteerLM2Data({ ...common, policy: loaded.model, reference: reference.model });
+    } else {
+      summary = await runBootstrap({ ...common, model: loaded.model });
+    }
     if (!context.json) {
       context.stdout.write(formatTable([{ written: summary.written, resumed: summary.resumed, total: summary.total, seconds: summary.elapsedMs / 1000 }]));
-      context.stdout.write(`records: ${values.output}\n`);
+      context.stdout.write(`${values.steerlm2 ? 'SteerLM 2.0 records' : 'records'}: ${values.output}\n`);
     }
-    return { ...summary, output: values.output };
+    return { ...summary, output: values.output, ...(values.steerlm2 ? { steerlm2: true } : {}) };
   },
 });

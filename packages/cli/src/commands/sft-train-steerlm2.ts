@@ -1,27 +1,15 @@
-import { copyFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { InvalidOptionError, readSteerLM2Records, type AttributeSchema, type SteerLM2Record } from '@steerlm/core';
 import type { CommandContext } from '../cli';
 import { formatTable } from '../output';
-
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json'];
+import { commonTrainOptions, saveFinalModel, type CommonTrainValues } from './final-model';
 
 /** The `sft train` options SteerLM 2.0 training reads. */
-export interface SteerLM2TrainValues {
+export interface SteerLM2TrainValues extends CommonTrainValues {
   data: string;
-  output: string;
   model?: string | undefined;
   init?: string | undefined;
   validation?: string | undefined;
-  epochs: number;
-  'max-steps'?: number | undefined;
   'batch-size': number;
-  'learning-rate': number;
-  'max-sequence-length'?: number | undefined;
-  'lora-rank'?: number | undefined;
-  'checkpoint-every'?: number | undefined;
-  resume?: boolean | undefined;
-  seed: number;
 }
 
 /**
@@ -45,28 +33,10 @@ export async function runSteerLM2Training(values: SteerLM2TrainValues, schema: A
     tokenizer,
     train: records,
     schema,
-    epochs: values.epochs,
     promptsPerStep: values['batch-size'],
-    learningRate: values['learning-rate'],
-    seed: values.seed,
-    outputDir: values.output,
-    ...(values['max-steps'] !== undefined ? { maxSteps: values['max-steps'] } : {}),
-    ...(values['max-sequence-length'] !== undefined ? { maxSequenceLength: values['max-sequence-length'] } : {}),
-    ...(values['checkpoint-every'] !== undefined ? { checkpointEvery: values['checkpoint-every'] } : {}),
-    ...(values['lora-rank'] !== undefined
-      ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: model.config.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } }
-      : {}),
-    ...(values.resume ? { resume: values.output } : {}),
-    onEvent: context.progress,
-    signal: context.signal,
+    ...commonTrainOptions(values, model, context),
   });
-  if (model.adapters.size > 0) model.mergeLora();
-  const final = join(values.output, 'final');
-  await model.save(final);
-  for (const file of TOKENIZER_FILES) {
-    if ((await stat(join(values.model, file)).catch(() => undefined)) !== undefined) await copyFile(join(values.model, file), join(final, file));
-  }
-  model.dispose();
+  const final = await saveFinalModel(model, values.model, values.output);
   if (!context.json) {
     context.stdout.write(
       formatTable([{ steps: summary.steps, prompts: summary.records, responses: summary.responses, 'final loss': summary.finalLoss, 'KL(w‖b)': summary.finalKlDivergence, seconds: summary.elapsedMs / 1000 }]),

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAttributes, InvalidOptionError, type Conversation } from '@steerlm/core';
 import { defineCommand } from '../cli';
@@ -6,6 +6,7 @@ import { schemaByName, SCHEMA_NAMES, selectComputeBackend } from '../models';
 import { formatTable } from '../output';
 import { BACKEND_OPTION } from './backend-option';
 import { readConversations } from './read-conversations';
+import { commonTrainOptions, saveFinalModel } from './final-model';
 import { runSteerLM2Training } from './sft-train-steerlm2';
 
 /** Model sizes `--init` creates from scratch (Llama family). */
@@ -13,8 +14,6 @@ const INIT_SIZES = {
   tiny: { hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512 },
   small: { hidden_size: 256, intermediate_size: 688, num_hidden_layers: 4, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024 },
 } as const;
-
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json'];
 
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
@@ -107,29 +106,11 @@ export const sftTrainCommand = defineCommand({
       train,
       ...(validation ? { validation } : {}),
       schema,
-      epochs: values.epochs,
       batchSize: values['batch-size'],
-      learningRate: values['learning-rate'],
       attributeDropout: values['attribute-dropout'],
-      seed: values.seed,
-      outputDir: values.output,
-      ...(values['max-steps'] !== undefined ? { maxSteps: values['max-steps'] } : {}),
-      ...(values['max-sequence-length'] !== undefined ? { maxSequenceLength: values['max-sequence-length'] } : {}),
-      ...(values['checkpoint-every'] !== undefined ? { checkpointEvery: values['checkpoint-every'] } : {}),
-      ...(values['lora-rank'] !== undefined
-        ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: model.config.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } }
-        : {}),
-      ...(values.resume ? { resume: values.output } : {}),
-      onEvent: context.progress,
-      signal: context.signal,
+      ...commonTrainOptions(values, model, context),
     });
-    if (model.adapters.size > 0) model.mergeLora();
-    const final = join(values.output, 'final');
-    await model.save(final);
-    for (const file of TOKENIZER_FILES) {
-      if (await exists(join(base!, file))) await copyFile(join(base!, file), join(final, file));
-    }
-    model.dispose();
+    const final = await saveFinalModel(model, base!, values.output);
     const result = { ...summary, lossCurve: undefined, final, backend: compute.backend };
     if (!context.json) {
       context.stdout.write(

@@ -13,13 +13,10 @@ import {
   ProgressTracker,
   TrainingError,
   seededRandom,
-  type AttributeSchema,
-  type ProgressListener,
-  type PromptTemplate,
   type SteerLM2Record,
-  type Tokenizer,
 } from '@steerlm/core';
-import type { DecoderModel, LoraConfig } from '../models';
+import type { DecoderModel } from '../models';
+import type { TrainConditionedSFTOptions } from './train-conditioned-sft';
 import { shuffledIndexes } from './batching';
 import { listCheckpoints, pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
 import { learningRateAt } from './learning-rate-schedule';
@@ -29,39 +26,40 @@ import { steerLM2Loss, steerLM2Weights, type SteerLM2Weights } from './steerlm2-
 import { batchTensors, Optimizer, trainableSet } from './train-step';
 import { crossEntropy } from '../kernels/cross-entropy';
 
-/** Options of trainSteerLM2 (defaults in brackets). */
-export interface TrainSteerLM2Options {
-  model: DecoderModel;
-  tokenizer: Tokenizer;
+/** Options of trainSteerLM2 (defaults in brackets; the shared ones mean what they mean for trainConditionedSFT). */
+export interface TrainSteerLM2Options
+  extends Pick<
+    TrainConditionedSFTOptions,
+    | 'model'
+    | 'tokenizer'
+    | 'schema'
+    | 'template'
+    | 'maxSequenceLength'
+    | 'epochs'
+    | 'maxSteps'
+    | 'minLearningRate'
+    | 'warmupSteps'
+    | 'weightDecay'
+    | 'maxGradNorm'
+    | 'beta1'
+    | 'beta2'
+    | 'lora'
+    | 'freezeEmbeddings'
+    | 'seed'
+    | 'outputDir'
+    | 'checkpointEvery'
+    | 'keepCheckpoints'
+    | 'resume'
+    | 'maxConsecutiveNonFinite'
+    | 'onEvent'
+    | 'signal'
+  > {
   /** SteerLM 2.0 records (NeMo-Aligner's layout, as the bootstrap writes them), sync or async. */
   train: Iterable<SteerLM2Record> | AsyncIterable<SteerLM2Record>;
-  schema?: AttributeSchema;
-  /** The chat format [steerlmTemplate]. */
-  template?: PromptTemplate;
-  maxSequenceLength?: number;
   /** Prompts (each with all its responses) per optimizer step [1]. */
   promptsPerStep?: number;
-  epochs?: number;
-  maxSteps?: number;
+  /** Peak learning rate [1e-5]. */
   learningRate?: number;
-  minLearningRate?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  maxGradNorm?: number;
-  beta1?: number;
-  beta2?: number;
-  lora?: LoraConfig;
-  freezeEmbeddings?: boolean;
-  seed?: number;
-  /** Folder for checkpoints, metrics.jsonl and loss-curve.svg. */
-  outputDir?: string;
-  checkpointEvery?: number;
-  keepCheckpoints?: number;
-  /** A checkpoint folder, or the output folder (its newest checkpoint), to continue from. */
-  resume?: string;
-  maxConsecutiveNonFinite?: number;
-  onEvent?: ProgressListener;
-  signal?: AbortSignal;
 }
 
 export interface SteerLM2Summary {
