@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { helpSteerRowToConversation, nemoRecordToConversation, validateNemoRecord, type Conversation, type NemoRecord } from '@steerlm/core';
 import { tokenizerFromJson } from '../io/tokenizer';
 import { tokenizeConversation } from './loss-mask';
+import { nemoPreprocess, type NemoChatRecord } from './testing/nemo-sft-chat-masks';
 
 interface Golden {
   tokenizerJson: unknown;
@@ -35,4 +37,44 @@ describe.each([
       expect(example.trained.map(Number).join('')).toBe(item.trained);
     }
   });
+});
+
+describe.each([
+  ['a byte-level BPE tokenizer', 'nemo-masks-byte-level-bpe.json'],
+  ['a SentencePiece-style (Llama 2) tokenizer', 'nemo-masks-sentencepiece.json'],
+])('property: loss masks equal NeMo\'s algorithm on random conversations, with %s', (_, file) => {
+  it('ids and masks match for both record types, labels null, empty or set, and texts with spaces, newlines and emoji', async () => {
+    const golden = JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')) as Golden;
+    const tokenizer = await tokenizerFromJson(golden.tokenizerJson, golden.tokenizerConfig);
+    const text = fc.string({ unit: fc.constantFrom('a', 'h', 'e', 'l', 'o', ' ', '\n', 'é', '😀', '.', 'w', 'r', 'd', '4', ':'), maxLength: 12 });
+    const label = fc.option(fc.constantFrom('', 'quality:4', 'quality:0,humor:2', 'toxicity:1'), { nil: null });
+    const records = fc
+      .record({
+        system: text,
+        type: fc.constantFrom('VALUE_TO_TEXT' as const, 'TEXT_TO_VALUE' as const),
+        pairs: fc.array(fc.record({ user: text, assistant: text, label }), { minLength: 1, maxLength: 3 }),
+        last: fc.option(text, { nil: undefined }),
+      })
+      .map(({ system, type, pairs, last }): NemoChatRecord => ({
+        system,
+        mask: 'User',
+        type,
+        conversations: [
+          ...pairs.flatMap((pair) => [
+            { from: 'User' as const, value: pair.user, label: null },
+            { from: 'Assistant' as const, value: pair.assistant, label: pair.label },
+          ]),
+          ...(last === undefined ? [] : [{ from: 'User' as const, value: last, label: null }]),
+        ],
+      }));
+    fc.assert(
+      fc.property(records, (record) => {
+        const reference = nemoPreprocess(record, (value) => tokenizer.encode(value));
+        const example = tokenizeConversation(nemoRecordToConversation(validateNemoRecord(record)), tokenizer)!;
+        expect(example.ids).toEqual(reference.ids);
+        expect(example.trained.map(Number).join('')).toBe(reference.trained.map(Number).join(''));
+      }),
+      { numRuns: 300, seed: 13 },
+    );
+  }, 60_000);
 });
