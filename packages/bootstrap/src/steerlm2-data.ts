@@ -10,6 +10,8 @@ import {
   type GenerateOptions,
   type LanguageModel,
   type ProgressListener,
+  type SteerLM2Record as CoreSteerLM2Record,
+  type SteerLM2Response,
 } from '@steerlm/core';
 import { openResumableJsonlWriter } from '@steerlm/core/node';
 import { attributeLogProbability, type AttributeProbabilityOptions } from './attribute-log-probability';
@@ -19,25 +21,12 @@ import { checkCount } from './check-count';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
-/** One sampled response with the three log-probabilities SteerLM 2.0's importance weights need. */
-export interface SteerLM2Response {
-  readonly from: 'Assistant';
-  readonly value: string;
-  /** log P(a | x, y): the attribute model's Beta-bin probability of the label. */
-  readonly 'log(P(a|x,y))': number;
-  /** log P(y | x): the unconditioned model's log-probability of the response. */
-  readonly 'log(P(y|x))': number;
-  /** log Q'(y | a, x): the sampling SteerLM model's log-probability of the response under the label. */
-  readonly 'log(Q(y|a,x))': number;
-}
+/** The record layout (NeMo-Aligner's SteerLM2Dataset) is owned by core, which also reads and validates it. */
+export type { SteerLM2Response } from '@steerlm/core';
 
-/** A NeMo-Aligner SteerLM 2.0 training record (one JSONL line), keyed by `prompt_id`. */
-export interface SteerLM2Record {
-  readonly system: string;
-  readonly prompt_turns: readonly { readonly from: 'User' | 'Assistant'; readonly value: string }[];
-  /** The attribute string the responses were sampled under. */
+/** A SteerLM 2.0 record as the bootstrap writes it: core's layout, keyed by `prompt_id` for resuming. */
+export interface SteerLM2Record extends CoreSteerLM2Record {
   readonly label: string;
-  readonly responses: readonly SteerLM2Response[];
   readonly prompt_id: string;
 }
 

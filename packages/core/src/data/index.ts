@@ -26,6 +26,8 @@ export { groupOasstTrees, isGroupedByTree, resolveGrouping, type OasstGrouping, 
 export {
   buildOasstTree,
   oasstAttributes,
+  NEMO_OASST_LABELS,
+  type OasstLabelOptions,
   OasstReader,
   oasstTreeResponses,
   oasstTreeThreads,
@@ -47,6 +49,7 @@ export {
   splitHelpSteerPrompt,
   validateHelpSteerRow,
   type HelpSteerRow,
+  type HelpSteerConversationOptions,
 } from './helpsteer';
 export {
   conversationToRegressionRecords,
@@ -67,3 +70,10 @@ export {
   type SplitByGroupOptions,
   type SplitName,
 } from './split-by-group';
+export {
+  readSteerLM2Records,
+  steerLM2ResponseConversation,
+  validateSteerLM2Record,
+  type SteerLM2Record,
+  type SteerLM2Response,
+} from './steerlm2-record';

@@ -1,5 +1,5 @@
 import { STEERLM, validateAttributes, type AttributeSchema, type AttributeValues } from '../attributes';
-import { steerlmTemplate, type Conversation } from '../prompt-template';
+import { STEERLM_TOKENS, steerlmTemplate, type Conversation } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { describeType } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
@@ -9,7 +9,7 @@ import { asRecordError, expectArray, expectObject, expectString, recordError, ty
 export const REGRESSION_MISSING = -100;
 
 /** The token the regression reward model reads the attributes at. */
-export const REGRESSION_LABEL_PREFIX = '<extra_id_2>';
+export const REGRESSION_LABEL_PREFIX = STEERLM_TOKENS.label;
 
 /**
  * A NeMo-Aligner regression reward model sample: the conversation rendered up to and including the

@@ -12,6 +12,7 @@ import {
 } from '@steerlm/core';
 import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
+import { TokenBoundaries } from '../trainer/token-boundaries';
 import { generateTokens } from './generate-tokens';
 
 const DEFAULT_MAX_TOKENS = 256;
@@ -100,10 +101,13 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   async logProbability(prompt: string, continuation: string): Promise<LogProbabilityResult> {
-    const promptIds = this.tokenizer.encode(prompt);
-    const continuationIds = this.tokenizer.encode(continuation);
+    // The whole text is tokenized at once, as in training and generation (a SentencePiece tokenizer
+    // gives `h|ell|o` inside the text, not the `▁hello` of the continuation encoded alone).
+    const boundaries = new TokenBoundaries(this.tokenizer, prompt + continuation);
+    const ids = boundaries.ids;
+    const promptIds = ids.slice(0, Math.max(1, boundaries.at(prompt.length)));
+    const continuationIds = ids.slice(promptIds.length);
     if (continuationIds.length === 0) return { logProbability: 0, tokens: 0 };
-    const ids = [...promptIds, ...continuationIds];
     const picked = tf.tidy(() => {
       const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
       const logSoftmax = tf.logSoftmax(this.model.logits({ ids: input }));

@@ -7,3 +7,6 @@ export { listCheckpoints, readCheckpointState, type CheckpointState, type Traini
 export { Optimizer, batchLossSum, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
 export { softmax, steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
 export { lossCurveSvg } from './loss-curve-svg';
+export { trainSteerLM2, groupWeights, rowLogProbabilities, type SteerLM2Summary, type TrainSteerLM2Options } from './train-steerlm2';
+export { steerLM2Group, type SteerLM2Group, type SteerLM2GroupOptions } from './steerlm2-batches';
+export { maskedSegments, type MaskedSegment } from './loss-mask';

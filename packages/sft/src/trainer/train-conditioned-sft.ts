@@ -9,6 +9,7 @@ import {
   type Conversation,
   type ProgressEvent,
   type ProgressListener,
+  type PromptTemplate,
   type Tokenizer,
   seededRandom,
 } from '@steerlm/core';
@@ -30,6 +31,8 @@ export interface TrainConditionedSFTOptions {
   train: Iterable<Conversation> | AsyncIterable<Conversation>;
   validation?: Iterable<Conversation> | AsyncIterable<Conversation>;
   schema?: AttributeSchema;
+  /** The chat format whose segments decide the loss masks [steerlmTemplate]; chatmlTemplate trains ChatML. */
+  template?: PromptTemplate;
   /** Train on every assistant turn [true] or only the last. */
   multiTurn?: boolean;
   maxSequenceLength?: number;
@@ -103,6 +106,7 @@ function tokenizeAll(conversations: readonly Conversation[], options: TrainCondi
     const example = tokenizeConversation(source, options.tokenizer, {
       schema: options.schema ?? STEERLM,
       multiTurn: options.multiTurn ?? true,
+      ...(options.template ? { template: options.template } : {}),
       ...(options.maxSequenceLength !== undefined ? { maxSequenceLength: options.maxSequenceLength } : {}),
       truncationSide: options.truncationSide ?? 'right',
     });
