@@ -3,5 +3,6 @@ import { steerlmAliases } from '../../vitest.shared';
 
 export default defineConfig({
   resolve: { alias: steerlmAliases },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+  // Core's tests import its modules directly and run in Node: read file paths as the Node entries do.
+  test: { include: ['src/**/*.test.ts'], setupFiles: ['src/node/install-file-reader.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
 });

@@ -11,10 +11,13 @@ export interface OasstAssistantItem {
   detoxifyToxicity: number | undefined;
 }
 
-/** Returns every labelled assistant message of an oasst1 message-per-line JSONL file (core's reader, default options). */
+/**
+ * Returns every labelled assistant message of an oasst1 message-per-line JSONL file (core's reader,
+ * deleted messages left out: the protocol docs/benchmarks.md reports).
+ */
 export async function readOasstAssistantItems(file: string): Promise<OasstAssistantItem[]> {
   const items: OasstAssistantItem[] = [];
-  for await (const response of readOasstResponses(file)) {
+  for await (const response of readOasstResponses(file, { includeDeleted: false })) {
     items.push({
       messageId: response.messageId,
       treeId: response.treeId,

@@ -6,8 +6,7 @@
  */
 import { DecoderModel, parseModelConfig, selectBackend, trainConditionedSFT, type BackendName, type ModelConfig } from '@steerlm/sft';
 import { Optimizer, trainableSet } from '@steerlm/sft/trainer';
-import { InvalidOptionError } from '@steerlm/core';
-import { charTokenizer } from './char-tokenizer';
+import { charTokenizer, InvalidOptionError } from '@steerlm/core';
 import { median } from './median';
 import { processCpuMs } from './process-cpu-ms';
 import { BENCH_ADAMW } from './run-step-benchmark';

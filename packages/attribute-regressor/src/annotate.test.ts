@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,20 +51,40 @@ describe('annotate', () => {
   it('resumes after an interrupted run without duplicating records', async () => {
     const output = await outputPath();
     await expect(annotate({ scorer: lengthScorer(2), records: records(10), output, batchSize: 3 })).rejects.toThrow('killed');
-    expect((await lines(output)).length).toBe(6);
+    // Nothing half-done appears at the output path; the work so far is in the partial file.
+    await expect(stat(output)).rejects.toThrow(/ENOENT/);
+    expect((await lines(`${output}.partial`)).length).toBe(6);
     // A kill in the middle of a write leaves half a line behind.
-    await appendFile(output, '{"id":"r6","label":"qual');
+    await appendFile(`${output}.partial`, '{"id":"r6","label":"qual');
     const scorer = lengthScorer();
     const summary = await annotate({ scorer, records: records(10), output, batchSize: 3 });
     expect(summary.repair.kind).toBe('truncated');
     expect(summary.skipped['already-annotated']).toBe(6);
     expect(summary.written).toBe(4);
+    expect(summary.resumed).toBe(6);
     expect(scorer.scored).toHaveLength(4);
+    await expect(stat(`${output}.partial`)).rejects.toThrow(/ENOENT/);
     const ids = (await lines(output)).map((line) => line.id);
     expect(ids).toEqual(Array.from({ length: 10 }, (_, index) => `r${index}`));
     const again = await annotate({ scorer: lengthScorer(), records: records(10), output });
     expect(again.written).toBe(0);
     expect(again.skipped['already-annotated']).toBe(10);
+  });
+
+  it('adds to a finished output by replacing it atomically, keeping its records', async () => {
+    const output = await outputPath();
+    await annotate({ scorer: lengthScorer(), records: records(3), output });
+    const summary = await annotate({ scorer: lengthScorer(), records: records(5), output });
+    expect(summary).toMatchObject({ resumed: 3, written: 2 });
+    expect((await lines(output)).map((line) => line.id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+
+  it('fails before any scoring when the output cannot be written', async () => {
+    const directory = await outputPath();
+    await writeFile(directory, 'a file, so nothing can be created below it');
+    const scorer = lengthScorer();
+    await expect(annotate({ scorer, records: records(3), output: join(directory, 'labels.jsonl') })).rejects.toThrow(/cannot open the file for writing/);
+    expect(scorer.scored).toEqual([]);
   });
 
   it('skips and counts records it cannot score', async () => {

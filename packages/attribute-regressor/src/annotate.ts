@@ -1,16 +1,5 @@
-import { existsSync } from 'node:fs';
-import {
-  formatAttributes,
-  InvalidOptionError,
-  openJsonlWriter,
-  ProgressTracker,
-  readJsonl,
-  type AttributeScore,
-  type AttributeScorer,
-  type JsonlTailRepair,
-  type ProgressListener,
-  type ScoringInput,
-} from '@steerlm/core';
+import { formatAttributes, InvalidOptionError, ProgressTracker, type AttributeScore, type AttributeScorer, type ProgressListener, type ScoringInput } from '@steerlm/core';
+import { openResumableJsonlWriter, type JsonlTailRepair } from '@steerlm/core/node';
 
 /** One response to label: a stable id (the resume key), its input, and data copied into the output. */
 export interface AnnotationRecord {
@@ -37,7 +26,11 @@ export interface AnnotationOutput {
 export interface AnnotateOptions {
   readonly scorer: AttributeScorer;
   readonly records: AsyncIterable<AnnotationRecord> | Iterable<AnnotationRecord>;
-  /** The JSONL file labels are appended to; records whose id it already holds are skipped (resume). */
+  /**
+   * The JSONL file of labels. It is written as `<output>.partial` and renamed into place when every
+   * record is done, so `output` is always complete. Ids already in the partial file (a killed run) or
+   * in a finished `output` are skipped: re-running resumes.
+   */
   readonly output: string;
   /** Records scored per call (default 32). */
   readonly batchSize?: number;
@@ -57,7 +50,9 @@ export interface AnnotationSummary {
   written: number;
   /** Records not labelled, by reason (`already-annotated` counts those found in the output from an earlier run). */
   skipped: Record<AnnotationSkipReason, number>;
-  /** Output lines from earlier runs that could not be read (a cut-off last line is repaired, not counted). */
+  /** Records found in the output from earlier runs (a killed run's partial file, or a finished output). */
+  resumed: number;
+  /** Output lines from earlier runs without a string id (a cut-off last line is repaired, not counted). */
   unreadableOutputLines: number;
   /** What was done to an interrupted last line of the output. */
   repair: JsonlTailRepair;
@@ -91,9 +86,10 @@ function defaultOutput(schema: AttributeScorer['schema']) {
 }
 
 /**
- * Returns a summary after labelling every record into the output JSONL file in batches. Resumable: ids
- * already in the output (from a killed run) are skipped, and a cut-off last line is repaired first, so
- * re-running continues without duplicating records. Records that cannot be scored (no id, a repeated id,
+ * Returns a summary after labelling every record into the output JSONL file in batches. Atomic: records
+ * stream into `<output>.partial`, renamed over `output` only when all are done. Resumable: ids already
+ * in the partial file (from a killed run) or in a finished output are skipped, and a cut-off last line
+ * is repaired first, so re-running continues without duplicating records. Records that cannot be scored (no id, a repeated id,
  * an empty response, text with lone surrogates) are skipped and counted by reason.
  */
 export async function annotate(options: AnnotateOptions): Promise<AnnotationSummary> {
@@ -103,17 +99,17 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotationSumm
   if (typeof output !== 'string' || output === '') throw new InvalidOptionError('output must be a file path', { option: 'output' });
   const toOutput = options.toOutput ?? defaultOutput(scorer.schema);
   const started = performance.now();
-  const writer = await openJsonlWriter(output, { append: true, ...(options.sync ? { sync: true } : {}) });
   const seen = new Set<string>();
   let unreadableOutputLines = 0;
-  if (existsSync(output)) {
-    const existing = readJsonl<{ id?: unknown }>(output, { onError: 'skip' });
-    for await (const { value } of existing) {
+  // Opened before any scoring: an output that cannot be written fails here, not after the work.
+  const writer = await openResumableJsonlWriter<{ id?: unknown }>(output, {
+    staged: true,
+    ...(options.sync ? { sync: true } : {}),
+    onExisting: (value) => {
       if (typeof value === 'object' && value !== null && typeof value.id === 'string') seen.add(value.id);
       else unreadableOutputLines += 1;
-    }
-    unreadableOutputLines += existing.report.skipped;
-  }
+    },
+  });
   const previouslyDone = new Set(seen);
   const skipped: Record<AnnotationSkipReason, number> = {
     'already-annotated': 0,
@@ -160,14 +156,18 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotationSumm
       if (batch.length >= batchSize) await flush();
     }
     await flush();
-  } finally {
-    await writer.close();
+  } catch (error) {
+    // The partial file keeps what was written; the next run resumes from it.
+    await writer.close().catch(() => undefined);
+    throw error;
   }
+  await writer.commit();
   const elapsedMs = performance.now() - started;
   const summary: AnnotationSummary = {
     read,
     written,
     skipped,
+    resumed: writer.resumed,
     unreadableOutputLines,
     repair: writer.repair,
     elapsedMs,

@@ -1,6 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  decodeSafetensors,
+  encodeSafetensors,
   ModelFormatError,
   ProgressTracker,
   ShapeError,
@@ -11,12 +13,12 @@ import {
   type Featurizer,
   type ScoringInput,
 } from '@steerlm/core';
+import { writeBytesAtomically, writeTextFileAtomically } from '@steerlm/core/node';
 import { annotate, type AnnotateOptions, type AnnotationSummary } from './annotate';
 import { featureBlocksOf, isDescribedFeaturizer } from './featurizers/featurizer-description';
 import { createFeaturizer } from './featurizers/featurizer-registry';
 import { RegressionHead } from './head/regression-head';
 import type { Standardizer } from './head/standardizer';
-import { decodeSafetensors, encodeSafetensors } from './persistence/safetensors';
 import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORMAT_VERSION, type PredictorConfig } from './persistence/predictor-config';
 import { featurizeAll } from './predictor/featurize-all';
 import { labelMatrix } from './predictor/label-matrix';
@@ -171,15 +173,12 @@ export class AttributePredictor implements AttributeScorer {
       },
       ...(this.trainingReport ? { training: { ...this.trainingReport } } : {}),
     };
-    const weights = encodeSafetensors(this.head.parameters, { format: PREDICTOR_FORMAT, featurizer: this.featurizer.id });
-    const writeAtomically = async (name: string, data: string | Uint8Array) => {
-      const target = join(directory, name);
-      const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, data);
-      await rename(temporary, target);
-    };
-    await writeAtomically(PREDICTOR_FILES.weights, weights);
-    await writeAtomically(PREDICTOR_FILES.config, `${JSON.stringify(config, null, 2)}\n`);
+    const tensors = Object.entries(this.head.parameters)
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+      .map(([name, tensor]) => ({ name, dtype: 'F32' as const, shape: tensor.shape, data: tensor.data }));
+    const weights = encodeSafetensors(tensors, { metadata: { format: PREDICTOR_FORMAT, featurizer: this.featurizer.id } });
+    await writeBytesAtomically(join(directory, PREDICTOR_FILES.weights), weights);
+    await writeTextFileAtomically(join(directory, PREDICTOR_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
     return directory;
   }
 
@@ -227,7 +226,13 @@ export class AttributePredictor implements AttributeScorer {
     } catch (cause) {
       throw new ModelFormatError('cannot read the predictor weights', { file: weightsPath, cause });
     }
-    const { tensors } = decodeSafetensors(bytes, weightsPath);
+    const tensors: Record<string, { data: Float32Array; shape: number[] }> = {};
+    for (const tensor of decodeSafetensors(bytes, { file: weightsPath }).tensors) {
+      if (tensor.dtype !== 'F32') {
+        throw new ModelFormatError(`tensor "${tensor.name}" has dtype ${tensor.dtype}; a predictor's weights are F32`, { file: weightsPath, field: tensor.name, hint: 'save the weights as float32' });
+      }
+      tensors[tensor.name] = { data: tensor.data as Float32Array, shape: tensor.shape };
+    }
     const head = RegressionHead.fromParameters(config.head, tensors);
     const normalisation = config.normalisation;
     return new AttributePredictor({

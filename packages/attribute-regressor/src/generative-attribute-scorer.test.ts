@@ -41,7 +41,7 @@ describe('GenerativeAttributeScorer (the paper APM over a LanguageModel)', () =>
     expect(scorer.unparsed).toBe(0);
   });
 
-  it('is robust to junk: keeps known pairs, clamps, fills missing attributes with defaults or omits them', async () => {
+  it('is robust to junk: keeps known pairs, clamps, leaves missing attributes out (or fills defaults on request)', async () => {
     const unparsed: string[] = [];
     const model = scriptedModel(['  sure! quality: 9, bogus:2, humor:1.6 toxicity:x', 'no idea']);
     const scorer = new GenerativeAttributeScorer({ model, schema, onUnparsed: (text) => unparsed.push(text) });
@@ -49,12 +49,13 @@ describe('GenerativeAttributeScorer (the paper APM over a LanguageModel)', () =>
       { context: [], response: 'a' },
       { context: [], response: 'b' },
     ]);
-    expect(junk!.rounded).toEqual({ quality: 4, toxicity: 0, humor: 2 });
-    expect(nothing!.rounded).toEqual({ quality: 4, toxicity: 0, humor: 0 });
+    // Junk never earns labels it did not state (issue 13, finding 7): garbled toxicity and an empty output stay unset.
+    expect(junk!.rounded).toEqual({ quality: 4, humor: 2 });
+    expect(nothing!.rounded).toEqual({});
     expect(scorer.unparsed).toBe(2);
     expect(unparsed).toHaveLength(2);
-    const omitting = new GenerativeAttributeScorer({ model: scriptedModel(['humor:3']), schema, missing: 'omit' });
-    expect((await omitting.score([{ context: [], response: 'c' }]))[0]!.rounded).toEqual({ humor: 3 });
+    const filling = new GenerativeAttributeScorer({ model: scriptedModel(['humor:3']), schema, missing: 'default' });
+    expect((await filling.score([{ context: [], response: 'c' }]))[0]!.rounded).toEqual({ quality: 4, toxicity: 0, humor: 3 });
   });
 
   it('parses strictly when it can and rejects empty responses', async () => {

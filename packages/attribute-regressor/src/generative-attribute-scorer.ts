@@ -2,6 +2,7 @@ import {
   clampToScale,
   InvalidOptionError,
   parseAttributes,
+  STEERLM_TOKENS,
   steerlmTemplate,
   type AttributeSchema,
   type AttributeScore,
@@ -11,8 +12,7 @@ import {
 } from '@steerlm/core';
 import { assertScorable } from './featurizers/scoring-text';
 
-const LABEL = '<extra_id_2>';
-const TURN = '<extra_id_1>';
+const { label: LABEL, turn: TURN } = STEERLM_TOKENS;
 
 export interface GenerativeAttributeScorerOptions {
   /** A decoder trained on the TEXT_TO_VALUE format (the paper's APM). */
@@ -21,8 +21,8 @@ export interface GenerativeAttributeScorerOptions {
   /** The most tokens of the attribute string (default 64). */
   readonly maxTokens?: number;
   /**
-   * Values for attributes the model left out or garbled: each attribute's schema default (default),
-   * or 'omit' to leave them out of the score.
+   * Attributes the model left out or garbled: left out of the score ('omit', default, so junk output
+   * never earns labels), or filled with each attribute's schema default ('default').
    */
   readonly missing?: 'default' | 'omit';
   /** Called with each generation that did not parse cleanly (for logging). */
@@ -101,7 +101,7 @@ export class GenerativeAttributeScorer implements AttributeScorer {
       }
       const values: Record<string, number> = {};
       for (const definition of this.schema.attributes) {
-        const value = parsed.values[definition.name] ?? ((this.#options.missing ?? 'default') === 'default' ? definition.default : undefined);
+        const value = parsed.values[definition.name] ?? ((this.#options.missing ?? 'omit') === 'default' ? definition.default : undefined);
         if (value !== undefined) values[definition.name] = value;
       }
       scores.push({ values: Object.freeze({ ...values }), rounded: Object.freeze({ ...values }) });

@@ -16,6 +16,7 @@ export {
 export type { HeadParameters, RegressionHead, RegressionHeadConfig } from './head/regression-head';
 export type { Standardizer } from './head/standardizer';
 export { annotate, type AnnotateOptions, type AnnotationOutput, type AnnotationRecord, type AnnotationSkipReason, type AnnotationSummary } from './annotate';
+export { annotateNemoFile, checkAnnotationPaths, type AnnotateNemoFileOptions, type NemoAnnotationSummary } from './annotate-nemo-file';
 export {
   attributePredictionPrompt,
   GenerativeAttributeScorer,

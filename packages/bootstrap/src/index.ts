@@ -4,6 +4,5 @@ export { bootstrapRecordKey, runBootstrap, type BootstrapOptions, type Bootstrap
 export { generateSteerLM2Data, type SteerLM2DataOptions, type SteerLM2DataSummary, type SteerLM2Record, type SteerLM2Response } from './steerlm2-data';
 export { attributeLogProbability, betaBinProbability, normalisePrediction, type AttributeProbabilityOptions } from './attribute-log-probability';
 export { betaIntervalProbability, betaTails, logGamma, regularizedIncompleteBeta, type BetaTails } from './beta-distribution';
-export { openResumableJsonlWriter, type ResumableJsonlWriter } from './resumable-jsonl-writer';
 export { DEFAULT_BOOTSTRAP_SAMPLING } from './sampling-defaults';
 export { deriveSeed } from './seeded-random';

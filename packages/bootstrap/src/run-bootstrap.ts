@@ -3,6 +3,7 @@ import {
   conversationToNemoRecord,
   formatAttributes,
   InvalidOptionError,
+  mapWithConcurrency,
   ProgressTracker,
   steerlmTemplate,
   type AttributeSchema,
@@ -13,11 +14,10 @@ import {
   type NemoRecord,
   type ProgressListener,
 } from '@steerlm/core';
+import { openResumableJsonlWriter } from '@steerlm/core/node';
 import { pickCombination } from './attribute-combinations';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
-import { openResumableJsonlWriter } from './resumable-jsonl-writer';
-import { runPool } from './run-pool';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
@@ -85,13 +85,13 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
   checkCount('seed', seed, 0);
   const schema = options.schema ?? options.scorer.schema;
   const startedAt = performance.now();
-  const writer = await openResumableJsonlWriter<BootstrapRecord>(options.output, bootstrapRecordKey);
+  const writer = await openResumableJsonlWriter<BootstrapRecord>(options.output, { keyOf: bootstrapRecordKey });
   const total = options.prompts.length * samplesPerPrompt;
   const tracker = new ProgressTracker('bootstrap', { total: total - writer.resumed, unit: 'samples', listeners: [options.onProgress] });
   if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'bootstrap', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   try {
-    await runPool(options.prompts, concurrency, async (prompt) => {
+    await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter((index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })));
       if (missing.length === 0) return;
       const attributes = pickCombination(options.combinations, prompt.id, seed);

@@ -1,6 +1,7 @@
 import {
   conditionPrompt,
   formatAttributes,
+  mapWithConcurrency,
   ProgressTracker,
   steerlmTemplate,
   type AttributeSchema,
@@ -9,35 +10,23 @@ import {
   type GenerateOptions,
   type LanguageModel,
   type ProgressListener,
+  type SteerLM2Record as CoreSteerLM2Record,
+  type SteerLM2Response,
 } from '@steerlm/core';
+import { openResumableJsonlWriter } from '@steerlm/core/node';
 import { attributeLogProbability, type AttributeProbabilityOptions } from './attribute-log-probability';
 import { pickCombination } from './attribute-combinations';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
-import { openResumableJsonlWriter } from './resumable-jsonl-writer';
 import { checkCount } from './check-count';
-import { runPool } from './run-pool';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
-/** One sampled response with the three log-probabilities SteerLM 2.0's importance weights need. */
-export interface SteerLM2Response {
-  readonly from: 'Assistant';
-  readonly value: string;
-  /** log P(a | x, y): the attribute model's Beta-bin probability of the label. */
-  readonly 'log(P(a|x,y))': number;
-  /** log P(y | x): the unconditioned model's log-probability of the response. */
-  readonly 'log(P(y|x))': number;
-  /** log Q'(y | a, x): the sampling SteerLM model's log-probability of the response under the label. */
-  readonly 'log(Q(y|a,x))': number;
-}
+/** The record layout (NeMo-Aligner's SteerLM2Dataset) is owned by core, which also reads and validates it. */
+export type { SteerLM2Response } from '@steerlm/core';
 
-/** A NeMo-Aligner SteerLM 2.0 training record (one JSONL line), keyed by `prompt_id`. */
-export interface SteerLM2Record {
-  readonly system: string;
-  readonly prompt_turns: readonly { readonly from: 'User' | 'Assistant'; readonly value: string }[];
-  /** The attribute string the responses were sampled under. */
+/** A SteerLM 2.0 record as the bootstrap writes it: core's layout, keyed by `prompt_id` for resuming. */
+export interface SteerLM2Record extends CoreSteerLM2Record {
   readonly label: string;
-  readonly responses: readonly SteerLM2Response[];
   readonly prompt_id: string;
 }
 
@@ -94,12 +83,12 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   const schema = options.schema ?? options.scorer.schema;
   const endOfTurn = (options.scoreEndOfTurn ?? true) ? `\n${steerlmTemplate.stopStrings[0]}` : '';
   const startedAt = performance.now();
-  const writer = await openResumableJsonlWriter<SteerLM2Record>(options.output, (record) => record.prompt_id);
+  const writer = await openResumableJsonlWriter<SteerLM2Record>(options.output, { keyOf: (record) => record.prompt_id });
   const tracker = new ProgressTracker('steerlm2-data', { total: options.prompts.length - writer.resumed, unit: 'prompts', listeners: [options.onProgress] });
   if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   try {
-    await runPool(options.prompts, concurrency, async (prompt) => {
+    await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       if (writer.has(prompt.id)) return;
       const attributes = pickCombination(options.combinations, prompt.id, seed);
       // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.

@@ -5,3 +5,7 @@ export * from './spec';
 export * from './data';
 export * from './remote';
 export * from './random';
+export * from './text';
+export * from './concurrency';
+export * from './safetensors';
+export * from './tokenizers';

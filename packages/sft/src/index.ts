@@ -9,6 +9,7 @@
 export { BACKEND_ORDER, isBackendName, type BackendName } from './backend/backend-name';
 export { currentSelection, selectBackend, type BackendSelection, type FallbackAttempt, type SelectBackendOptions } from './backend/select-backend';
 export type { AdapterDescription, DeviceFeatures, SubgroupMatrixConfig } from './backend/device-features';
+export { acquireWebGPUDevice, SoftwareAdapterError, type AcquireDeviceOptions, type AcquiredDevice } from './backend/dawn-device';
 
 // Decoder models
 export { DecoderModel, type SaveOptions } from './models/decoder-model';
@@ -36,8 +37,9 @@ export type { AddedTokenJson, TokenizerJson } from './io/tokenizer/tokenizer-jso
 export { DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe, type TrainByteLevelBpeOptions, type TrainedByteLevelBpe } from './io/bpe-trainer/train-byte-level-bpe';
 export { byteLevelBpeTokenizerConfig, byteLevelBpeTokenizerJson, writeByteLevelBpeTokenizer, type ByteLevelBpeConfigOptions } from './io/bpe-trainer/byte-level-bpe-files';
 
-// Conditioned SFT
+// Conditioned SFT and SteerLM 2.0
 export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSFTOptions, type TrainSummary } from './trainer/train-conditioned-sft';
+export { trainSteerLM2, type SteerLM2Summary, type TrainSteerLM2Options } from './trainer/train-steerlm2';
 export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './trainer/loss-mask';
 export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './trainer/checkpoint';
 export type { LearningRateSchedule } from './trainer/learning-rate-schedule';

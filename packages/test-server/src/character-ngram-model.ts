@@ -1,8 +1,7 @@
 import { InvalidOptionError, type GenerateOptions, type GenerateResult, type LogProbabilityResult } from '@steerlm/core';
 import { tokenizeCharacters } from './character-tokenizer';
 import type { ScoringLanguageModel, TokenLogProbability } from './scoring-model';
-import { seededRandom } from '@steerlm/core';
-import { checkStopStrings } from './stop-string-matcher';
+import { checkStopStrings, seededRandom } from '@steerlm/core';
 import { sampleToken, validateSamplingSettings } from './token-sampling';
 
 export interface CharacterNGramModelOptions {

@@ -5,4 +5,3 @@ export { ScriptedModel, createScriptedModel, type ScriptedModelOptions, type Scr
 export { isScoringLanguageModel, type ScoringLanguageModel, type TokenLogProbability } from './scoring-model';
 export { tokenizeCharacters, type TextToken } from './character-tokenizer';
 export { sampleToken, validateSamplingSettings, type SamplingSettings } from './token-sampling';
-export { checkStopStrings, type StopCheck } from './stop-string-matcher';

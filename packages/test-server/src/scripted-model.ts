@@ -1,5 +1,4 @@
-import { InvalidOptionError, type GenerateOptions, type GenerateResult, type LanguageModel, type LogProbabilityResult } from '@steerlm/core';
-import { checkStopStrings } from './stop-string-matcher';
+import { checkStopStrings, InvalidOptionError, type GenerateOptions, type GenerateResult, type LanguageModel, type LogProbabilityResult } from '@steerlm/core';
 
 /** One rule of a scripted model: when the prompt matches, the model answers `reply`. */
 export interface ScriptedRule {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@steerlm/core';
-import { checkStopStrings } from './stop-string-matcher';
 import { sampleToken } from './token-sampling';
 
 describe('sampleToken', () => {
@@ -29,13 +28,5 @@ describe('sampleToken', () => {
   it('is greedy at temperature 0 and skips masked tokens', () => {
     expect(sampleToken(logits, { temperature: 0 }, seededRandom(2))).toBe(0);
     expect(sampleToken([-Infinity, -1, -Infinity], { temperature: 1 }, seededRandom(2))).toBe(1);
-  });
-});
-
-describe('checkStopStrings', () => {
-  it('cuts at the earliest stop and holds back a possible stop prefix', () => {
-    expect(checkStopStrings('hello<extra_id_1>x', ['<extra_id_1>'])).toEqual({ stopped: true, text: 'hello' });
-    expect(checkStopStrings('hello<extra', ['<extra_id_1>'])).toEqual({ stopped: false, text: 'hello' });
-    expect(checkStopStrings('ab END cd STOP', ['STOP', 'END'])).toEqual({ stopped: true, text: 'ab ' });
   });
 });

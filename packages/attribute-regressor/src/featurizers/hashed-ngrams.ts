@@ -1,5 +1,4 @@
-import { InvalidOptionError, type ScoringInput } from '@steerlm/core';
-import { hashString } from '../training/seeded-random';
+import { hashStringSeeded, InvalidOptionError, type ScoringInput } from '@steerlm/core';
 import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
 import { assertScorable, DEFAULT_MAX_RESPONSE_CHARACTERS, keepHead, lastUserText } from './scoring-text';
 import { TEXT_STATISTICS_FEATURES, textStatistics } from './text-statistics';
@@ -26,7 +25,7 @@ function checkRange(range: readonly [number, number], option: string): void {
 /** Adds signed, hashed counts of `grams` into `block` and then scales the block to unit length (log counts). */
 function addHashed(grams: Iterable<string>, block: Float32Array, seed: number): void {
   for (const gram of grams) {
-    const hash = hashString(gram, seed);
+    const hash = hashStringSeeded(gram, seed);
     block[hash % block.length]! += (hash & 0x80000000) !== 0 ? -1 : 1;
   }
   let norm = 0;

@@ -1,4 +1,4 @@
-import { seededRandom, type RandomSource } from '@steerlm/core';
+import { seededRandom, shuffleInPlace, type RandomSource } from '@steerlm/core';
 
 /** A deterministic pseudo-random generator (mulberry32) so that training is reproducible from a seed. */
 export class SeededRandom {
@@ -18,23 +18,6 @@ export class SeededRandom {
 
   /** Returns the array shuffled in place (Fisher–Yates) and also returns it. */
   shuffle<T>(items: T[]): T[] {
-    for (let index = items.length - 1; index > 0; index -= 1) {
-      const other = Math.floor(this.next() * (index + 1));
-      [items[index], items[other]] = [items[other]!, items[index]!];
-    }
-    return items;
+    return shuffleInPlace(items, this.next);
   }
-}
-
-/** Returns a 32-bit FNV-1a hash of `text` mixed with `seed`. */
-export function hashString(text: string, seed = 0): number {
-  let hash = (0x811c9dc5 ^ seed) >>> 0;
-  for (let index = 0; index < text.length; index += 1) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b) >>> 0;
-  hash ^= hash >>> 13;
-  return hash >>> 0;
 }

@@ -1,4 +1,4 @@
-import { collectAttributeCombinations, promptsFromConversations, runBootstrap } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, generateSteerLM2Data, promptsFromConversations, runBootstrap } from '@steerlm/bootstrap';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
@@ -22,6 +22,11 @@ export const bootstrapCommand = defineCommand({
     temperature: { kind: 'number', min: 0, default: 1, description: 'sampling temperature' },
     concurrency: { kind: 'integer', min: 1, default: 4, description: 'prompts processed at once' },
     seed: { kind: 'integer', default: 0, description: 'seeds combination draws and sampling' },
+    steerlm2: {
+      kind: 'boolean',
+      description: 'write SteerLM 2.0 records instead (NeMo-Aligner layout: --samples responses per prompt with log P(a|x,y), log P(y|x), log Q(y|a,x)) for "steerlm sft train --objective steerlm2"',
+    },
+    reference: { kind: 'string', valueName: 'FOLDER', description: 'with --steerlm2: the unconditioned model scoring log P(y|x), e.g. the SFT model (default: --model)' },
   },
   async run(values, _positionals, context) {
     const scorer = await AttributePredictor.load(values.scorer);
@@ -38,10 +43,10 @@ export const bootstrapCommand = defineCommand({
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     const prompts = promptsFromConversations(conversations);
     context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
-    const summary = await runBootstrap({
+    if (values.reference !== undefined && !values.steerlm2) throw new InvalidOptionError('--reference is used only with --steerlm2', { option: 'reference' });
+    const common = {
       prompts,
       combinations,
-      model: loaded.model,
       scorer,
       schema,
       output: values.output,
@@ -51,11 +56,19 @@ export const bootstrapCommand = defineCommand({
       sampling: { maxTokens: values['max-tokens'], temperature: values.temperature },
       onProgress: context.progress,
       signal: context.signal,
-    });
+    };
+    let summary;
+    if (values.steerlm2) {
+      if (values.samples < 2) throw new InvalidOptionError('--steerlm2 weighs several responses per prompt: give --samples 2 or more', { option: 'samples', hint: 'NeMo-Aligner samples 4 or more per prompt' });
+      const reference = values.reference === undefined ? loaded : await loadLanguageModel(values.reference, values.backend !== undefined ? { backend: values.backend } : {});
+      summary = await generateSteerLM2Data({ ...common, policy: loaded.model, reference: reference.model });
+    } else {
+      summary = await runBootstrap({ ...common, model: loaded.model });
+    }
     if (!context.json) {
       context.stdout.write(formatTable([{ written: summary.written, resumed: summary.resumed, total: summary.total, seconds: summary.elapsedMs / 1000 }]));
-      context.stdout.write(`records: ${values.output}\n`);
+      context.stdout.write(`${values.steerlm2 ? 'SteerLM 2.0 records' : 'records'}: ${values.output}\n`);
     }
-    return { ...summary, output: values.output };
+    return { ...summary, output: values.output, ...(values.steerlm2 ? { steerlm2: true } : {}) };
   },
 });

@@ -1,4 +1,4 @@
-import { conditionPrompt, formatAttributes } from '@steerlm/core';
+import { conditionPrompt, formatAttributes, steerlmTemplate } from '@steerlm/core';
 import { defineCommand } from '../cli';
 import { loadLanguageModel, parseAttributeOption, schemaByName } from '../models';
 import { MODEL_OPTIONS } from './model-options';
@@ -31,7 +31,7 @@ export const generateCommand = defineCommand({
     const options = {
       maxTokens: values['max-tokens'],
       temperature: values.temperature,
-      stop: ['<extra_id_1>'],
+      stop: [...steerlmTemplate.stopStrings],
       signal: context.signal,
       ...(values['top-p'] !== undefined ? { topP: values['top-p'] } : {}),
       ...(values.seed !== undefined ? { seed: values.seed } : {}),

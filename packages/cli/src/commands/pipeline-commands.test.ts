@@ -45,6 +45,19 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
   });
 
+  it('apm annotate rates the response of a HelpSteer2-layout record and keeps its multi-turn prompt in one User turn', async () => {
+    const input = join(folder, 'helpsteer2.jsonl');
+    const prompt = 'Tell me a joke.\n<extra_id_1>Assistant\nWhy not!\n<extra_id_1>User\nAnother one?';
+    await writeFile(input, `${JSON.stringify({ system: 'S', mask: 'User', type: 'VALUE_TO_TEXT', conversations: [{ from: 'User', value: prompt, label: null }, { from: 'Assistant', value: 'Sure!', label: null }] })}\n`);
+    const output = join(folder, 'helpsteer2-annotated.jsonl');
+    const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', input, '--output', output, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ records: 1, responses: 1 });
+    const record = JSON.parse(await readFile(output, 'utf8')) as { conversations: { from: string; value: string; label: string | null }[] };
+    expect(record.conversations.map((turn) => [turn.from, turn.value])).toEqual([['User', prompt], ['Assistant', 'Sure!']]);
+    expect(record.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
+  });
+
   it('bootstrap generates, re-annotates and resumes without duplicates', async () => {
     const output = join(folder, 'bootstrap.jsonl');
     const args = ['bootstrap', '--model', 'attribute-echo', '--scorer', predictor, '--data', data, '--output', output, '--max-tokens', '32', '--json'];

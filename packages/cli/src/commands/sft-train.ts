@@ -1,4 +1,4 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAttributes, InvalidOptionError, type Conversation } from '@steerlm/core';
 import { defineCommand } from '../cli';
@@ -6,14 +6,14 @@ import { schemaByName, SCHEMA_NAMES, selectComputeBackend } from '../models';
 import { formatTable } from '../output';
 import { BACKEND_OPTION } from './backend-option';
 import { readConversations } from './read-conversations';
+import { commonTrainOptions, saveFinalModel } from './final-model';
+import { runSteerLM2Training } from './sft-train-steerlm2';
 
 /** Model sizes `--init` creates from scratch (Llama family). */
 const INIT_SIZES = {
   tiny: { hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512 },
   small: { hidden_size: 256, intermediate_size: 688, num_hidden_layers: 4, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 1024 },
 } as const;
-
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json'];
 
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
@@ -31,7 +31,13 @@ export const sftTrainCommand = defineCommand({
   name: 'sft train',
   summary: 'fine-tune a decoder on attribute-labelled conversations (SteerLM step 3); --resume continues a run',
   options: {
-    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on' },
+    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on; SteerLM 2.0 records with --objective steerlm2' },
+    objective: {
+      kind: 'string',
+      default: 'sft',
+      choices: ['sft', 'steerlm2'],
+      description: 'sft: conditioned SFT; steerlm2: SteerLM 2.0 on "steerlm bootstrap --steerlm2" records (needs --model; --batch-size counts prompts)',
+    },
     validation: { kind: 'string', valueName: 'FILE', description: 'NeMo JSONL held out for validation loss' },
     output: { kind: 'string', valueName: 'DIR', required: true, description: 'run folder: checkpoints, metrics.jsonl, loss-curve.svg and final/ (the trained model)' },
     model: { kind: 'string', valueName: 'FOLDER', description: 'a Hugging Face model folder to start from (Llama or GPT-2 family)' },
@@ -53,7 +59,8 @@ export const sftTrainCommand = defineCommand({
   details: `Examples:
   steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
   steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2
-  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume`,
+  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume
+  steerlm sft train --objective steerlm2 --data steerlm2.jsonl --model runs/sft/final --output runs/steerlm2 --learning-rate 1e-5`,
   async run(values, _positionals, context) {
     if ((values.model === undefined) === (values.init === undefined)) {
       throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
@@ -61,6 +68,7 @@ export const sftTrainCommand = defineCommand({
     const schema = schemaByName(values.schema);
     const compute = await selectComputeBackend(values.backend);
     context.note(`backend ${compute.backend} · ${compute.device}`);
+    if (values.objective === 'steerlm2') return runSteerLM2Training(values, schema, compute.backend, context);
     const sft = await import('@steerlm/sft');
     const train = await readConversations(values.data, schema);
     const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
@@ -98,29 +106,11 @@ export const sftTrainCommand = defineCommand({
       train,
       ...(validation ? { validation } : {}),
       schema,
-      epochs: values.epochs,
       batchSize: values['batch-size'],
-      learningRate: values['learning-rate'],
       attributeDropout: values['attribute-dropout'],
-      seed: values.seed,
-      outputDir: values.output,
-      ...(values['max-steps'] !== undefined ? { maxSteps: values['max-steps'] } : {}),
-      ...(values['max-sequence-length'] !== undefined ? { maxSequenceLength: values['max-sequence-length'] } : {}),
-      ...(values['checkpoint-every'] !== undefined ? { checkpointEvery: values['checkpoint-every'] } : {}),
-      ...(values['lora-rank'] !== undefined
-        ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: [...(sft.modelFamily(model.config).defaultLoraTargets ?? [])] } }
-        : {}),
-      ...(values.resume ? { resume: values.output } : {}),
-      onEvent: context.progress,
-      signal: context.signal,
+      ...commonTrainOptions(values, model, context),
     });
-    if (model.adapters.size > 0) model.mergeLora();
-    const final = join(values.output, 'final');
-    await model.save(final);
-    for (const file of TOKENIZER_FILES) {
-      if (await exists(join(base!, file))) await copyFile(join(base!, file), join(final, file));
-    }
-    model.dispose();
+    const final = await saveFinalModel(model, base!, values.output);
     const result = { ...summary, lossCurve: undefined, final, backend: compute.backend };
     if (!context.json) {
       context.stdout.write(

@@ -16,7 +16,7 @@ export async function selectComputeBackend(prefer?: string): Promise<ComputeBack
   const selection = await sft.selectBackend(prefer !== undefined && sft.isBackendName(prefer) ? { prefer } : {});
   const adapter = selection.adapterInfo;
   const device = adapter
-    ? [adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter((part) => part !== '').join(' ')
+    ? `${[adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter((part) => part !== '').join(' ')}${adapter.software ? ' (software adapter)' : ''}`
     : selection.reason;
   return { backend: selection.backend, device };
 }

@@ -64,6 +64,12 @@ describe('scales', () => {
     expect(roundHalfEven(2.4999)).toBe(2);
   });
 
+  it('rounds like Python round: only exact ties go to even (finding 9 of issue 13)', () => {
+    // Expected values printed by Python 3: [round(x) for x in [2.5000000001, 2.4999999999, 0.62500000001*4, 0.5, 1.5, 3.5]]
+    expect([2.5000000001, 2.4999999999, 0.62500000001 * 4, 0.5, 1.5, 3.5].map(roundHalfEven)).toEqual([3, 2, 3, 0, 2, 4]);
+    expect(toBins(0.62500000001, 5)).toBe(3);
+  });
+
   it('converts between 0..4 and 0..9', () => {
     const four = { min: 0, max: 4 };
     const nine = { min: 0, max: 9 };

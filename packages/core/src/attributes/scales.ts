@@ -3,12 +3,12 @@ import type { AttributeDefinition } from './attribute-schema';
 
 /**
  * Returns x rounded to the nearest integer, ties to even — Python's `round`, which NeMo-Aligner's
- * preprocessing uses — so 2.5 → 2 and 3.5 → 4. Values within 1e-9 of a tie count as ties.
+ * preprocessing uses — so 2.5 → 2 and 3.5 → 4. Only exact ties (the double's value is exactly
+ * n + 0.5) go to even, as in Python: 2.5000000001 → 3, and 0.3 * 5 = 1.5 exactly → 2.
  */
 export function roundHalfEven(x: number): number {
   const floor = Math.floor(x);
-  const fraction = x - floor;
-  if (Math.abs(fraction - 0.5) < 1e-9) return floor % 2 === 0 ? floor : floor + 1;
+  if (x - floor === 0.5) return floor % 2 === 0 ? floor : floor + 1;
   return Math.round(x);
 }
 

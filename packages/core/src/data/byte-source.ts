@@ -7,9 +7,6 @@ import { DataFormatError } from '../errors';
  */
 export type JsonlSource = string | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
-/** The size of the chunks a file is read in. */
-const FILE_CHUNK_BYTES = 1 << 20;
-
 const encoder = new TextEncoder();
 
 /** Returns the bytes of a chunk: string chunks are encoded as UTF-8. */
@@ -29,28 +26,29 @@ export function describeType(value: unknown): string {
   return typeof value;
 }
 
-/** Yields the bytes of a file chunk by chunk; loads node:fs lazily so browsers can bundle this module. */
-async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
-  const fs = await import('node:fs');
-  const stream = fs.createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES });
-  try {
-    for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new DataFormatError(`cannot read the file: ${(error as Error).message}`, {
-      file: path,
-      cause: error,
-      hint: code === 'ENOENT' ? 'check the path' : code === 'EISDIR' ? 'pass a file, not a folder' : undefined,
-    });
-  } finally {
-    stream.destroy();
-  }
+/** Reads a file chunk by chunk; installed by the Node entry points, absent in browser bundles. */
+export type FileChunkReader = (path: string) => AsyncIterable<Uint8Array>;
+
+let fileChunkReader: FileChunkReader | undefined;
+
+/**
+ * Installs how file paths are read. `@steerlm/core` under Node (and `@steerlm/core/node`) install
+ * Node's file system; browser bundles install nothing, so they never reach a Node built-in.
+ */
+export function installFileChunkReader(reader: FileChunkReader): void {
+  fileChunkReader = reader;
 }
 
 /** Returns an async iterable of the source's bytes, chunk by chunk. */
 export async function* readByteChunks(source: JsonlSource, file?: string): AsyncGenerator<Uint8Array> {
   if (typeof source === 'string') {
-    yield* readFileChunks(source);
+    if (!fileChunkReader) {
+      throw new DataFormatError('a file path can be read only under Node', {
+        file: source,
+        hint: 'in a browser, pass the bytes instead: a fetch Response body, or [text] for text in memory',
+      });
+    }
+    yield* fileChunkReader(source);
     return;
   }
   if (source === null || typeof source !== 'object' || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataFormatError } from '../errors';
+import { DEFAULT_SYSTEM_PROMPT, steerlmTemplate } from '../prompt-template';
 import { helpSteerRowToConversation, readHelpSteerConversations, splitHelpSteerPrompt, validateHelpSteerRow } from './helpsteer';
 
 const ratings = { helpfulness: 3, correctness: 4, coherence: 4, complexity: 1, verbosity: 2 };
@@ -28,6 +29,18 @@ describe('HelpSteer rows', () => {
     expect(conversation.system).toBe('S');
     expect(conversation.turns.map((turn) => turn.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
     expect(conversation.turns[5]).toEqual({ role: 'assistant', text: 'You are welcome.', attributes: ratings });
+  });
+
+  it('keeps the earlier assistant turns of a multi-turn prompt as context, as NeMo (issue 13, finding 6)', () => {
+    // NeMo-Aligner's preprocess_helpsteer2_data.py writes the whole prompt as one User turn: rendered, it is
+    // the same text as the split turns, and all of it is masked. Split turns carry train: false instead.
+    const prompt = 'u1\n<extra_id_1>Assistant\na1\n<extra_id_1>User\nu2';
+    const conversation = helpSteerRowToConversation({ prompt, response: 'r', ...ratings });
+    expect(conversation.turns.map((turn) => turn.train)).toEqual([undefined, false, undefined, undefined]);
+    expect(steerlmTemplate.render(conversation)).toBe(
+      `<extra_id_0>System\n${DEFAULT_SYSTEM_PROMPT}\n<extra_id_1>User\n${prompt}\n<extra_id_1>Assistant\n<extra_id_2>helpfulness:${ratings.helpfulness},correctness:${ratings.correctness},coherence:${ratings.coherence},complexity:${ratings.complexity},verbosity:${ratings.verbosity}\nr\n`,
+    );
+    expect(helpSteerRowToConversation({ prompt, response: 'r', ...ratings }, { promptTurns: 'trained' }).turns[1]).toEqual({ role: 'assistant', text: 'a1' });
   });
 
   it('rejects prompts whose speakers do not alternate or end on the assistant', () => {

@@ -1,5 +1,5 @@
 import { HELPSTEER } from '../attributes';
-import type { Conversation, ConversationTurn } from '../prompt-template';
+import { STEERLM_TOKENS, type Conversation, type ConversationTurn } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
 import { expectObject, expectString, recordError, type RecordLocation } from './record-location';
@@ -17,7 +17,7 @@ export interface HelpSteerRow {
 }
 
 /** The separator of the earlier turns inside a HelpSteer2 multi-turn prompt. */
-export const HELPSTEER_TURN_SEPARATOR = '<extra_id_1>';
+export const HELPSTEER_TURN_SEPARATOR = STEERLM_TOKENS.turn;
 
 /** Returns the checked row: strings for prompt and response, an integer 0..4 for each HELPSTEER attribute. */
 export function validateHelpSteerRow(value: unknown, location: RecordLocation = {}): HelpSteerRow {
@@ -67,9 +67,21 @@ export function splitHelpSteerPrompt(prompt: string, location: RecordLocation = 
   return turns;
 }
 
+/** Options of helpSteerRowToConversation and readHelpSteerConversations. */
+export interface HelpSteerConversationOptions {
+  system?: string;
+  /**
+   * The earlier assistant turns of a multi-turn prompt: context only, never trained (default
+   * `'context'`, as NeMo-Aligner, which keeps the whole prompt as one masked user turn; the rendered
+   * text is the same), or trained like the rated response (`'trained'`).
+   */
+  promptTurns?: 'context' | 'trained';
+}
+
 /** Returns the conversation of a row: the prompt's turns, then the response labeled with the row's ratings. */
-export function helpSteerRowToConversation(row: HelpSteerRow, options: { system?: string; location?: RecordLocation } = {}): Conversation {
-  const turns = splitHelpSteerPrompt(row.prompt, options.location);
+export function helpSteerRowToConversation(row: HelpSteerRow, options: HelpSteerConversationOptions & { location?: RecordLocation } = {}): Conversation {
+  const split = splitHelpSteerPrompt(row.prompt, options.location);
+  const turns = (options.promptTurns ?? 'context') === 'context' ? split.map((turn) => (turn.role === 'assistant' ? { ...turn, train: false } : turn)) : split;
   const attributes = Object.freeze({
     helpfulness: row.helpfulness,
     correctness: row.correctness,
@@ -91,11 +103,12 @@ export function readHelpSteerRows(source: JsonlSource, options: Omit<ReadJsonlOp
 /** Returns a streaming reader of HelpSteer / HelpSteer2 rows as labeled conversations (bad prompts are located errors). */
 export function readHelpSteerConversations(
   source: JsonlSource,
-  options: Omit<ReadJsonlOptions, 'validate'> & { system?: string } = {},
+  options: Omit<ReadJsonlOptions, 'validate'> & HelpSteerConversationOptions = {},
 ): JsonlReader<Conversation> {
-  const { system, ...rest } = options;
+  const { system, promptTurns, ...rest } = options;
   return readJsonl<Conversation>(source, {
     ...rest,
-    validate: (value, location) => helpSteerRowToConversation(validateHelpSteerRow(value, location), { location, ...(system !== undefined ? { system } : {}) }),
+    validate: (value, location) =>
+      helpSteerRowToConversation(validateHelpSteerRow(value, location), { location, ...(system !== undefined ? { system } : {}), ...(promptTurns !== undefined ? { promptTurns } : {}) }),
   });
 }

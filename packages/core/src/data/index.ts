@@ -9,21 +9,12 @@ export {
   type JsonlReport,
   type ReadJsonlOptions,
 } from './jsonl-reader';
-export {
-  openJsonlWriter,
-  toJsonlChunks,
-  toJsonlLine,
-  writeJsonl,
-  type JsonlTailRepair,
-  type JsonlWriter,
-  type JsonlWriterOptions,
-} from './jsonl-writer';
+export { toJsonlChunks, toJsonlLine } from './jsonl-line';
 export {
   conversationToNemoRecord,
   nemoRecordToConversation,
   readNemoRecords,
   validateNemoRecord,
-  writeNemoRecords,
   type NemoRecord,
   type NemoRecordOptions,
   type NemoSpeaker,
@@ -35,6 +26,8 @@ export { groupOasstTrees, isGroupedByTree, resolveGrouping, type OasstGrouping, 
 export {
   buildOasstTree,
   oasstAttributes,
+  NEMO_OASST_LABELS,
+  type OasstLabelOptions,
   OasstReader,
   oasstTreeResponses,
   oasstTreeThreads,
@@ -56,6 +49,7 @@ export {
   splitHelpSteerPrompt,
   validateHelpSteerRow,
   type HelpSteerRow,
+  type HelpSteerConversationOptions,
 } from './helpsteer';
 export {
   conversationToRegressionRecords,
@@ -64,7 +58,6 @@ export {
   REGRESSION_MISSING,
   regressionLabelToAttributes,
   validateRegressionRecord,
-  writeRegressionRecords,
   type RegressionOptions,
   type RegressionRecord,
 } from './regression-record';
@@ -77,3 +70,10 @@ export {
   type SplitByGroupOptions,
   type SplitName,
 } from './split-by-group';
+export {
+  readSteerLM2Records,
+  steerLM2ResponseConversation,
+  validateSteerLM2Record,
+  type SteerLM2Record,
+  type SteerLM2Response,
+} from './steerlm2-record';

@@ -10,9 +10,9 @@ import {
   nemoRecordToConversation,
   readNemoRecords,
   validateNemoRecord,
-  writeNemoRecords,
   type NemoRecord,
 } from './nemo-record';
+import { writeNemoRecords } from '../node/record-files';
 
 let folder: string;
 beforeAll(async () => {
@@ -59,6 +59,29 @@ function validationError(value: unknown): DataFormatError {
 }
 
 describe('NeMo SteerLM records', () => {
+  it('reads and writes a HelpSteer2 multi-turn prompt as NeMo does: one User turn, its earlier turns context only', () => {
+    const prompt = 'u1\n\n<extra_id_1>Assistant\na1\n<extra_id_1>User\nu2';
+    // The record preprocess_helpsteer2_data.py writes for a multi-turn row.
+    const record = validateNemoRecord({ system: 's', mask: 'User', type: 'VALUE_TO_TEXT', conversations: [{ from: 'User', value: prompt, label: null }, { from: 'Assistant', value: 'r', label: 'helpfulness:3' }] });
+    const conversation = nemoRecordToConversation(record);
+    expect(conversation.turns).toEqual([
+      { role: 'user', text: 'u1\n' },
+      { role: 'assistant', text: 'a1', train: false },
+      { role: 'user', text: 'u2' },
+      { role: 'assistant', text: 'r', attributes: { helpfulness: 3 } },
+    ]);
+    expect(conversationToNemoRecord(conversation)).toEqual(record);
+    expect(() => nemoRecordToConversation({ ...record, conversations: [{ from: 'User', value: 'x<extra_id_1>Robot\ny', label: null }] })).toThrow(/field "conversations\[0\]\.value"/);
+  });
+
+  it('keeps a TEXT_TO_VALUE record\'s type as the conversation\'s placement (issue 13, finding 4)', () => {
+    const record = validateNemoRecord({ system: 's', mask: 'User', type: 'TEXT_TO_VALUE', conversations: [{ from: 'User', value: 'q', label: null }, { from: 'Assistant', value: 'a', label: 'quality:3' }] });
+    const conversation = nemoRecordToConversation(record);
+    expect(conversation.placement).toBe('TEXT_TO_VALUE');
+    expect(conversationToNemoRecord(conversation).type).toBe('TEXT_TO_VALUE');
+    expect(nemoRecordToConversation(record, { placement: 'VALUE_TO_TEXT' }).placement).toBeUndefined();
+  });
+
   it('converts a conversation to a record and back exactly', () => {
     expect(conversationToNemoRecord(conversation)).toEqual(record);
     expect(nemoRecordToConversation(record)).toEqual(conversation);

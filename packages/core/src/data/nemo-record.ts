@@ -1,9 +1,9 @@
 import { formatAttributes, parseAttributes, STEERLM, type AttributeSchema, type AttributeValues } from '../attributes';
 import { DataFormatError } from '../errors';
-import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type LabelPlacement } from '../prompt-template';
+import { DEFAULT_SYSTEM_PROMPT, STEERLM_TOKENS, type Conversation, type ConversationTurn, type LabelPlacement } from '../prompt-template';
+import { splitHelpSteerPrompt } from './helpsteer';
 import type { JsonlSource } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { openJsonlWriter, type JsonlWriterOptions } from './jsonl-writer';
 import { asRecordError, expectArray, expectNullableString, expectObject, expectString, recordError, type RecordLocation } from './record-location';
 
 /** Who speaks a NeMo turn. */
@@ -74,30 +74,69 @@ export function validateNemoRecord(value: unknown, options: NemoRecordOptions & 
 /**
  * Returns the conversation a NeMo record holds: speakers become roles and assistant labels become
  * attributes (an empty label gives `{}`); labels on User turns carry no steering meaning and are dropped.
+ * The record's `type` becomes the conversation's `placement`, so a TEXT_TO_VALUE record trains its
+ * labels as NeMo does; `placement` overrides it (e.g. 'VALUE_TO_TEXT' for every record). A User turn
+ * holding earlier turns (`u1\n<extra_id_1>Assistant\na1\n<extra_id_1>User\nu2`, NeMo's HelpSteer2
+ * records) becomes those turns, its assistant turns context only (`train: false`), which NeMo masks.
  */
-export function nemoRecordToConversation(record: NemoRecord, options: NemoRecordOptions = {}): Conversation {
+export function nemoRecordToConversation(record: NemoRecord, options: NemoRecordOptions & { placement?: LabelPlacement } = {}): Conversation {
   const schema = options.schema ?? STEERLM;
-  const turns = record.conversations.map((turn, index): ConversationTurn => {
-    if (turn.from === 'User') return { role: 'user', text: turn.value };
-    if (turn.label === null) return { role: 'assistant', text: turn.value };
+  const turns = record.conversations.flatMap((turn, index): ConversationTurn[] => {
+    if (turn.from === 'User') {
+      if (!turn.value.includes(STEERLM_TOKENS.turn)) return [{ role: 'user', text: turn.value }];
+      // NeMo's HelpSteer2 records hold a multi-turn prompt in one User turn: its earlier turns are context.
+      try {
+        return splitHelpSteerPrompt(turn.value).map((part) => (part.role === 'assistant' ? { ...part, train: false } : part));
+      } catch (error) {
+        if (!DataFormatError.isInstance(error)) throw error;
+        const inner = error as DataFormatError;
+        let message = inner.message.replace(/^field "prompt": /, '');
+        if (inner.hint !== undefined && message.endsWith(` (${inner.hint})`)) message = message.slice(0, -(inner.hint.length + 3));
+        throw recordError({}, `conversations[${index}].value`, `a multi-turn prompt (HelpSteer2 layout): ${message}`, inner.hint, error);
+      }
+    }
+    if (turn.label === null) return [{ role: 'assistant', text: turn.value }];
     let attributes: AttributeValues;
     try {
       attributes = parseAttributes(turn.label, schema);
     } catch (error) {
       throw asRecordError(error, {}, `conversations[${index}].label`);
     }
-    return { role: 'assistant', text: turn.value, attributes };
+    return [{ role: 'assistant', text: turn.value, attributes }];
   });
-  return { system: record.system, turns };
+  const placement = options.placement ?? record.type;
+  return placement === 'TEXT_TO_VALUE' ? { system: record.system, turns, placement } : { system: record.system, turns };
 }
 
 /**
- * Returns the NeMo record of a conversation (`type` defaults to VALUE_TO_TEXT; a missing system prompt
- * becomes the default one); assistant attributes become label strings, unlabeled turns get null.
+ * Returns the NeMo record of a conversation (`type` defaults to the conversation's placement, else
+ * VALUE_TO_TEXT; a missing system prompt becomes the default one); assistant attributes become label
+ * strings, unlabeled turns get null. Unlabelled context-only turns (`train: false`) are written inside
+ * the user turn around them, as NeMo's HelpSteer2 records hold a multi-turn prompt.
  */
 export function conversationToNemoRecord(conversation: Conversation, options: NemoRecordOptions & { type?: LabelPlacement } = {}): NemoRecord {
   const schema = options.schema ?? STEERLM;
-  const conversations = conversation.turns.map((turn, index): NemoTurn => {
+  const conversations: NemoTurn[] = [];
+  let merging = false;
+  conversation.turns.forEach((turn, index) => {
+    const previous = conversations[conversations.length - 1];
+    // Context-only assistant turns go back inside the user turn, as NeMo's HelpSteer2 records hold them.
+    if (turn.role === 'assistant' && turn.train === false && turn.attributes === undefined && previous?.from === 'User') {
+      conversations[conversations.length - 1] = { ...previous, value: `${previous.value}\n${STEERLM_TOKENS.turn}Assistant\n${turn.text}` };
+      merging = true;
+      return;
+    }
+    if (merging && turn.role === 'user' && previous !== undefined) {
+      conversations[conversations.length - 1] = { ...previous, value: `${previous.value}\n${STEERLM_TOKENS.turn}User\n${turn.text}` };
+      merging = false;
+      return;
+    }
+    merging = false;
+    conversations.push(nemoTurn(turn, index));
+  });
+  return { system: conversation.system ?? DEFAULT_SYSTEM_PROMPT, mask: 'User', type: options.type ?? conversation.placement ?? 'VALUE_TO_TEXT', conversations };
+
+  function nemoTurn(turn: ConversationTurn, index: number): NemoTurn {
     if (turn.role !== 'user' && turn.role !== 'assistant') {
       throw new DataFormatError(`turn role must be "user" or "assistant", got ${JSON.stringify(turn.role)}`, { field: `turns[${index}].role` });
     }
@@ -113,8 +152,7 @@ export function conversationToNemoRecord(conversation: Conversation, options: Ne
       }
     }
     return { from: turn.role === 'user' ? 'User' : 'Assistant', value: turn.text, label };
-  });
-  return { system: conversation.system ?? DEFAULT_SYSTEM_PROMPT, mask: 'User', type: options.type ?? 'VALUE_TO_TEXT', conversations };
+  }
 }
 
 export type ReadNemoRecordsOptions = Omit<ReadJsonlOptions, 'validate'> & NemoRecordOptions;
@@ -126,27 +164,4 @@ export function readNemoRecords(source: JsonlSource, options: ReadNemoRecordsOpt
     ...rest,
     validate: (value, location) => validateNemoRecord(value, { location, ...(schema ? { schema } : {}) }),
   });
-}
-
-/**
- * Writes NeMo records (checked first; a bad one stops the write, naming its 1-based position as the
- * line) to a JSONL file, replacing it unless `append`; returns how many were written.
- */
-export async function writeNemoRecords(
-  path: string,
-  records: AsyncIterable<NemoRecord> | Iterable<NemoRecord>,
-  options: JsonlWriterOptions & NemoRecordOptions = {},
-): Promise<number> {
-  const { schema, ...writerOptions } = options;
-  const writer = await openJsonlWriter<NemoRecord>(path, { append: false, ...writerOptions });
-  try {
-    let line = 0;
-    for await (const record of records) {
-      line += 1;
-      await writer.write(validateNemoRecord(record, { location: { file: path, line }, ...(schema ? { schema } : {}) }));
-    }
-  } finally {
-    await writer.close();
-  }
-  return writer.written;
 }

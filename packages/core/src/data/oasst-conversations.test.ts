@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OASST } from '../attributes';
 import { DataFormatError } from '../errors';
+import { steerlmTemplate } from '../prompt-template';
+import { conversationToNemoRecord } from './nemo-record';
 import { readOasstResponses, readOasstThreads, type OasstReader } from './oasst-conversations';
 
 let folder: string;
@@ -103,9 +105,40 @@ const expectedThreads = [
   },
 ];
 
+/** This project's earlier defaults, still available as options: no deleted messages, every schema label, no empty labels. */
+const ours = { includeDeleted: false, labelNames: 'schema', emptyLabels: 'none' } as const;
+
 describe('oasst1 threads', () => {
+  it('by default reproduces NeMo-Aligner: deleted messages kept, only quality/toxicity/humor/creativity, "" for no kept label', async () => {
+    // Expected records computed by NeMo's algorithm (scripts/nemo-reference/oasst_threads.py, which
+    // follows preprocess_openassistant_data.py) on these rows; a23 is labelled with none of NeMo's four.
+    const rows = [...fixture, row('t3', 'a23', 'p22', 'assistant', 'A23', { labels: { helpfulness: 0.5, spam: 0 } })];
+    const records = (await collect(readOasstThreads(jsonl(rows)))).map((thread) => conversationToNemoRecord(thread.conversation).conversations.map(({ from, value, label }) => [from, value, label]));
+    expect(records).toEqual([
+      [['User', 'Q1', null], ['Assistant', 'A1', 'quality:2,toxicity:0,humor:2,creativity:2'], ['User', 'Q2', null], ['Assistant', 'A3', null]],
+      [['User', 'Q1', null], ['Assistant', 'A1', 'quality:2,toxicity:0,humor:2,creativity:2'], ['User', 'Q2', null], ['Assistant', 'A4', 'quality:0']],
+      [['User', 'Q1', null], ['Assistant', 'A2', 'quality:4']],
+      [['User', 'Q1', null], ['Assistant', 'A5', null], ['User', 'Q3', null]],
+      [['User', 'Lonely', null], ['Assistant', 'Gone', null]],
+      [['User', 'Q20', null], ['Assistant', 'A21', 'quality:1,humor:2'], ['User', 'Q22', null], ['Assistant', 'A23', '']],
+    ]);
+    const threads = await collect(readOasstThreads(jsonl(rows)));
+    expect(threads[5]!.conversation.turns[3]).toEqual({ role: 'assistant', text: 'A23', attributes: {} });
+    expect(steerlmTemplate.render(threads[5]!.conversation).endsWith('<extra_id_1>Assistant\n<extra_id_2>\nA23\n')).toBe(true);
+  });
+
+  it('keeps our earlier behaviours as options: no deleted messages, every schema label, no empty labels', async () => {
+    const rows = [...fixture, row('t3', 'a23', 'p22', 'assistant', 'A23', { labels: { helpfulness: 0.5, spam: 0 } })];
+    const threads = await collect(readOasstThreads(jsonl(rows), { labelNames: ['quality'] }));
+    expect(threads[0]!.conversation.turns[1]!.attributes).toEqual({ quality: 2 });
+    const everySchemaLabel = await collect(readOasstThreads(jsonl(rows), { labelNames: 'schema' }));
+    expect(everySchemaLabel[2]!.conversation.turns[1]!.attributes).toEqual({ quality: 4, helpfulness: 3 });
+    expect(everySchemaLabel[5]!.conversation.turns[3]!.attributes).toEqual({ helpfulness: 2 });
+    expect((await collect(readOasstThreads(jsonl(rows), { emptyLabels: 'none' })))[5]!.conversation.turns[3]).toEqual({ role: 'assistant', text: 'A23' });
+  });
+
   it('emits every root-to-leaf thread, drops lone prompts and deleted subtrees, bins labels with ties to even', async () => {
-    const reader = readOasstThreads(jsonl(fixture));
+    const reader = readOasstThreads(jsonl(fixture), ours);
     expect(await collect(reader)).toEqual(expectedThreads);
     expect(reader.report).toEqual({ lines: 13, rows: 13, skipped: 0, excluded: 4, orphaned: 0, trees: 3, yielded: 3, firstErrors: [] });
   });
@@ -115,14 +148,14 @@ describe('oasst1 threads', () => {
       { name: 'violence', min: 0, max: 4 },
       { name: 'not_appropriate', min: 0, max: 4 },
     ]);
-    const threads = await collect(readOasstThreads(jsonl(fixture), { schema: extended, includeDeleted: true, system: 'S' }));
+    const threads = await collect(readOasstThreads(jsonl(fixture), { schema: extended, labelNames: 'schema', includeDeleted: true, system: 'S' }));
     expect(threads.map((thread) => thread.leafId)).toEqual(['a3', 'a4', 'a2', 'p3', 'a11', 'p22']);
     expect(threads[0]!.conversation.system).toBe('S');
     expect(threads[0]!.conversation.turns[1]!.attributes).toEqual({ quality: 2, toxicity: 0, humor: 2, creativity: 2, violence: 4, not_appropriate: 3 });
     expect(threads[1]!.conversation.turns[3]).toEqual({ role: 'assistant', text: 'A4', attributes: { quality: 0 } });
     const lonely = await collect(readOasstThreads(jsonl(fixture.filter((message) => message.message_tree_id === 't2')), { includeDeleted: true }));
     expect(lonely.map((thread) => thread.messageIds)).toEqual([['p10', 'a11']]);
-    const french = await collect(readOasstThreads(jsonl(fixture), { languages: ['fr'] }));
+    const french = await collect(readOasstThreads(jsonl(fixture), { ...ours, languages: ['fr'] }));
     expect(french).toEqual([]);
   });
 
@@ -132,11 +165,11 @@ describe('oasst1 threads', () => {
     await writeFile(path, jsonl(shuffled)[0]!);
     const byLeaf = (items: { leafId: string }[]) => items.map((item) => item.leafId).sort();
     const wanted = byLeaf(expectedThreads);
-    expect(byLeaf(await collect(readOasstThreads(path)))).toEqual(wanted);
-    expect(byLeaf(await collect(readOasstThreads(jsonl(shuffled), { grouping: 'buffered' })))).toEqual(wanted);
+    expect(byLeaf(await collect(readOasstThreads(path, ours)))).toEqual(wanted);
+    expect(byLeaf(await collect(readOasstThreads(jsonl(shuffled), { ...ours, grouping: 'buffered' })))).toEqual(wanted);
     const grouped = join(folder, 'grouped.jsonl');
     await writeFile(grouped, jsonl(fixture)[0]!);
-    expect(await collect(readOasstThreads(grouped))).toEqual(expectedThreads);
+    expect(await collect(readOasstThreads(grouped, ours))).toEqual(expectedThreads);
     try {
       await collect(readOasstThreads(jsonl(shuffled), { file: 'shuffled.jsonl' }));
       expect.unreachable();
@@ -148,7 +181,7 @@ describe('oasst1 threads', () => {
     }
     // One row with a corrupted tree id splits t1; in skip mode the rows after it are counted, not fatal.
     const corrupted = [...fixture.slice(0, 2), { ...fixture[2], message_tree_id: 'tX' }, ...fixture.slice(3)];
-    const lenient = readOasstThreads(jsonl(corrupted), { onError: 'skip' });
+    const lenient = readOasstThreads(jsonl(corrupted), { ...ours, onError: 'skip' });
     expect((await collect(lenient)).map((thread) => thread.leafId)).toEqual(['p22']);
     expect(lenient.report).toMatchObject({ skipped: 5, orphaned: 2, trees: 4 });
     expect(lenient.report.firstErrors.map((error) => error.line)).toEqual([4, 5, 6, 7, 8]);
@@ -193,7 +226,7 @@ describe('oasst1 threads', () => {
 
 describe('oasst1 responses', () => {
   it('yields each labeled assistant message with its context and raw labels', async () => {
-    const responses = await collect(readOasstResponses(jsonl(fixture)));
+    const responses = await collect(readOasstResponses(jsonl(fixture), { includeDeleted: false }));
     expect(responses.map((response) => response.messageId)).toEqual(['a1', 'a2', 'a21']);
     expect(responses[0]).toEqual({
       treeId: 't1',
@@ -207,7 +240,7 @@ describe('oasst1 responses', () => {
       detoxify: { toxicity: 0.001, insult: 0.0002 },
     });
     expect(responses[2]!.context).toEqual([{ role: 'user', text: 'Q20' }]);
-    const all = await collect(readOasstResponses(jsonl(fixture), { includeUnlabeled: true }));
+    const all = await collect(readOasstResponses(jsonl(fixture), { includeDeleted: false, includeUnlabeled: true }));
     expect(all.map((response) => response.messageId)).toEqual(['a1', 'a3', 'a2', 'a21']);
     expect(all[1]!.context).toEqual([
       { role: 'user', text: 'Q1' },

@@ -14,7 +14,21 @@ export interface OasstConversationOptions {
    * OASST-style extended schemas (violence, not_appropriate, …) work the same way.
    */
   schema?: AttributeSchema;
-  /** Keep deleted messages (default false: a deleted message and its replies are left out). */
+  /**
+   * The oasst label names that become attributes (default: NeMo-Aligner's OPEN_ASSISTANT_ATTRIBUTES,
+   * quality, toxicity, humor and creativity). oasst1's own `helpfulness` and other labels are left
+   * out as NeMo does; pass `'schema'` to keep every label the schema names.
+   */
+  labelNames?: readonly string[] | 'schema';
+  /**
+   * A labelled assistant message none of whose labels is kept: an empty label (default `'empty'`,
+   * `{}`, rendered as a bare `<extra_id_2>` line, as NeMo's `""`), or no label at all (`'none'`).
+   */
+  emptyLabels?: 'empty' | 'none';
+  /**
+   * Keep deleted messages (default true, as NeMo-Aligner's oasst script, which has no deleted filter);
+   * false leaves a deleted message and its replies out.
+   */
   includeDeleted?: boolean;
   /** Leave out messages whose review failed, with their replies (default false: SteerLM learns from them too). */
   requireReviewPassed?: boolean;
@@ -100,7 +114,7 @@ export function buildOasstTree(tree: OasstTree, options: OasstConversationOption
   }
   const languages = options.languages ? new Set(options.languages) : undefined;
   const isExcluded = (message: OasstMessage) =>
-    (message.deleted && !options.includeDeleted) ||
+    (message.deleted && options.includeDeleted === false) ||
     (options.requireReviewPassed === true && message.reviewResult !== true) ||
     (languages !== undefined && (message.lang === undefined || !languages.has(message.lang)));
   const visited = new Set<string>();
@@ -176,23 +190,37 @@ export function buildOasstTree(tree: OasstTree, options: OasstConversationOption
   return { treeId: tree.treeId, roots, excluded, orphaned, errors };
 }
 
-/** Returns the schema attributes of a message's labels (assistant messages only), or undefined when none apply. */
-export function oasstAttributes(message: OasstMessage, schema: AttributeSchema = STEERLM): AttributeValues | undefined {
+/** NeMo-Aligner's OPEN_ASSISTANT_ATTRIBUTES: the oasst labels its preprocessing keeps. */
+export const NEMO_OASST_LABELS: readonly string[] = Object.freeze(['quality', 'toxicity', 'humor', 'creativity']);
+
+/** How oasstAttributes picks and fills labels. */
+export type OasstLabelOptions = Pick<OasstConversationOptions, 'labelNames' | 'emptyLabels'>;
+
+/**
+ * Returns the attributes of an assistant message's labels: the kept label names (see
+ * `labelNames`) that the schema has, each binned onto the attribute's range. A labelled message with
+ * none of them gets `{}` (NeMo's empty label `""`) unless `emptyLabels: 'none'`; a message without
+ * labels, or a prompt, gets undefined.
+ */
+export function oasstAttributes(message: OasstMessage, schema: AttributeSchema = STEERLM, options: OasstLabelOptions = {}): AttributeValues | undefined {
   if (message.role !== 'assistant' || message.labels === null) return undefined;
+  const names = options.labelNames === 'schema' ? undefined : new Set(options.labelNames ?? NEMO_OASST_LABELS);
   const values: Record<string, number> = {};
   let any = false;
   for (const definition of schema.attributes) {
+    if (names !== undefined && !names.has(definition.name)) continue;
     const value = message.labels[definition.name];
     if (value === undefined) continue;
     values[definition.name] = definition.min + toBins(value, definition.max - definition.min + 1);
     any = true;
   }
-  return any ? Object.freeze(values) : undefined;
+  if (!any && options.emptyLabels === 'none') return undefined;
+  return Object.freeze(values);
 }
 
-function toTurn(message: OasstMessage, schema: AttributeSchema | undefined): ConversationTurn {
+function toTurn(message: OasstMessage, schema: AttributeSchema | undefined, options: OasstLabelOptions = {}): ConversationTurn {
   if (message.role === 'prompter') return { role: 'user', text: message.text };
-  const attributes = schema === undefined ? undefined : oasstAttributes(message, schema);
+  const attributes = schema === undefined ? undefined : oasstAttributes(message, schema, options);
   return attributes === undefined ? { role: 'assistant', text: message.text } : { role: 'assistant', text: message.text, attributes };
 }
 
@@ -220,7 +248,7 @@ export function oasstTreeThreads(structure: OasstTreeStructure, options: OasstCo
     if (node.children.length > 0 || path.length < 2) return;
     const conversation: Conversation = {
       ...(options.system !== undefined ? { system: options.system } : {}),
-      turns: path.map((message) => toTurn(message, schema)),
+      turns: path.map((message) => toTurn(message, schema, options)),
     };
     threads.push({ treeId: structure.treeId, leafId: node.message.messageId, messageIds: path.map((message) => message.messageId), conversation });
   });

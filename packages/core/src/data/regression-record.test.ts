@@ -10,9 +10,9 @@ import {
   readRegressionRecords,
   regressionLabelToAttributes,
   validateRegressionRecord,
-  writeRegressionRecords,
   type RegressionRecord,
 } from './regression-record';
+import { writeRegressionRecords } from '../node/record-files';
 
 let folder: string;
 beforeAll(async () => {

@@ -1,16 +1,15 @@
 import { STEERLM, validateAttributes, type AttributeSchema, type AttributeValues } from '../attributes';
-import { steerlmTemplate, type Conversation } from '../prompt-template';
+import { STEERLM_TOKENS, steerlmTemplate, type Conversation } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { describeType } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { openJsonlWriter, type JsonlWriterOptions } from './jsonl-writer';
 import { asRecordError, expectArray, expectObject, expectString, recordError, type RecordLocation } from './record-location';
 
 /** The label value of an attribute a regression record does not rate (PyTorch's ignore index). */
 export const REGRESSION_MISSING = -100;
 
 /** The token the regression reward model reads the attributes at. */
-export const REGRESSION_LABEL_PREFIX = '<extra_id_2>';
+export const REGRESSION_LABEL_PREFIX = STEERLM_TOKENS.label;
 
 /**
  * A NeMo-Aligner regression reward model sample: the conversation rendered up to and including the
@@ -96,24 +95,4 @@ export function validateRegressionRecord(value: unknown, options: RegressionOpti
 export function readRegressionRecords(source: JsonlSource, options: Omit<ReadJsonlOptions, 'validate'> & RegressionOptions = {}): JsonlReader<RegressionRecord> {
   const { schema, ...rest } = options;
   return readJsonl<RegressionRecord>(source, { ...rest, validate: (value, location) => validateRegressionRecord(value, { location, ...(schema ? { schema } : {}) }) });
-}
-
-/** Writes regression records (checked first; a bad one stops the write naming its 1-based position) and returns how many were written. */
-export async function writeRegressionRecords(
-  path: string,
-  records: AsyncIterable<RegressionRecord> | Iterable<RegressionRecord>,
-  options: JsonlWriterOptions & RegressionOptions = {},
-): Promise<number> {
-  const { schema, ...writerOptions } = options;
-  const writer = await openJsonlWriter<RegressionRecord>(path, { append: false, ...writerOptions });
-  try {
-    let line = 0;
-    for await (const record of records) {
-      line += 1;
-      await writer.write(validateRegressionRecord(record, { location: { file: path, line }, ...(schema ? { schema } : {}) }));
-    }
-  } finally {
-    await writer.close();
-  }
-  return writer.written;
 }

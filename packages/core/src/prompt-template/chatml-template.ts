@@ -1,12 +1,50 @@
 import { formatAttributes, parseAttributes, STEERLM } from '../attributes';
 import { TemplateError } from '../errors';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn } from './conversation';
-import type { ParseOptions, PromptTemplate, RenderOptions } from './prompt-template';
+import type { ParseOptions, PromptTemplate, RenderOptions, TemplateSegment } from './prompt-template';
+import { CHATML_TOKENS } from './special-tokens';
 import { assertNoReservedTokens } from './reserved-tokens';
 
-const START = '<|im_start|>';
-const END = '<|im_end|>';
-const LABEL_OPEN = '<|attributes|>';
+const { start: START, end: END, label: LABEL_OPEN } = CHATML_TOKENS;
+
+/** Returns the segments of the ChatML format; see PromptTemplate.segments. */
+function chatmlSegments(conversation: Conversation, options: RenderOptions = {}): TemplateSegment[] {
+  const schema = options.schema ?? STEERLM;
+  const placement = options.placement ?? 'VALUE_TO_TEXT';
+  if (!conversation || !Array.isArray(conversation.turns)) throw new TemplateError('a conversation needs a turns array', { field: 'turns' });
+  assertNoReservedTokens(conversation, chatmlTemplate.specialTokens, 'chatml');
+  const out: TemplateSegment[] = [];
+  const message = (turn: number, role: TemplateSegment['role'], parts: readonly TemplateSegment[]) => {
+    out.push({ text: `${START}${role}\n`, turn, role, part: 'header' }, ...parts);
+    out.push({ text: END, turn, role, part: 'end' }, { text: '\n', turn, role, part: 'separator' });
+  };
+  message(-1, 'system', [{ text: conversation.system ?? DEFAULT_SYSTEM_PROMPT, turn: -1, role: 'system', part: 'body' }]);
+  conversation.turns.forEach((turn, index) => {
+    if (turn.role !== 'user' && turn.role !== 'assistant') {
+      throw new TemplateError(`turn role must be "user" or "assistant", got ${JSON.stringify(turn.role)}`, { field: `turns[${index}].role` });
+    }
+    const role = turn.role;
+    if (turn.attributes === undefined) return message(index, role, [{ text: turn.text, turn: index, role, part: 'body' }]);
+    if (role !== 'assistant') throw new TemplateError('only assistant turns carry attribute labels', { field: `turns[${index}].attributes` });
+    const value = formatAttributes(turn.attributes, schema);
+    const start: TemplateSegment = { text: LABEL_OPEN, turn: index, role, part: 'label-start' };
+    message(
+      index,
+      role,
+      placement === 'TEXT_TO_VALUE'
+        ? [{ text: `${turn.text}\n`, turn: index, role, part: 'body' }, start, { text: value, turn: index, role, part: 'label' }]
+        : [start, { text: `${value}\n`, turn: index, role, part: 'label' }, { text: turn.text, turn: index, role, part: 'body' }],
+    );
+  });
+  if (options.generation) {
+    const turn = conversation.turns.length;
+    out.push({ text: `${START}assistant\n`, turn, role: 'assistant', part: 'header' });
+    if (options.generation.attributes !== undefined) {
+      out.push({ text: LABEL_OPEN, turn, role: 'assistant', part: 'label-start' }, { text: `${formatAttributes(options.generation.attributes, schema)}\n`, turn, role: 'assistant', part: 'label' });
+    }
+  }
+  return out;
+}
 
 /**
  * ChatML (`<|im_start|>role\n…<|im_end|>\n`) with SteerLM labels as a first (VALUE_TO_TEXT) or last
@@ -19,30 +57,11 @@ export const chatmlTemplate: PromptTemplate = Object.freeze({
   defaultSystem: DEFAULT_SYSTEM_PROMPT,
 
   render(conversation: Conversation, options: RenderOptions = {}): string {
-    const schema = options.schema ?? STEERLM;
-    const placement = options.placement ?? 'VALUE_TO_TEXT';
-    if (!conversation || !Array.isArray(conversation.turns)) throw new TemplateError('a conversation needs a turns array', { field: 'turns' });
-    assertNoReservedTokens(conversation, chatmlTemplate.specialTokens, 'chatml');
-    let text = `${START}system\n${conversation.system ?? DEFAULT_SYSTEM_PROMPT}${END}\n`;
-    conversation.turns.forEach((turn, index) => {
-      if (turn.role !== 'user' && turn.role !== 'assistant') {
-        throw new TemplateError(`turn role must be "user" or "assistant", got ${JSON.stringify(turn.role)}`, { field: `turns[${index}].role` });
-      }
-      let body = turn.text;
-      if (turn.attributes !== undefined) {
-        if (turn.role !== 'assistant') throw new TemplateError('only assistant turns carry attribute labels', { field: `turns[${index}].attributes` });
-        const label = `${LABEL_OPEN}${formatAttributes(turn.attributes, schema)}`;
-        body = placement === 'TEXT_TO_VALUE' ? `${body}\n${label}` : `${label}\n${body}`;
-      }
-      text += `${START}${turn.role}\n${body}${END}\n`;
-    });
-    if (options.generation) {
-      text += `${START}assistant\n`;
-      if (options.generation.attributes !== undefined) text += `${LABEL_OPEN}${formatAttributes(options.generation.attributes, schema)}\n`;
-    }
-    return text;
+    return chatmlSegments(conversation, options)
+      .map((segment) => segment.text)
+      .join('');
   },
-
+  segments: chatmlSegments,
   parse(text: string, options: ParseOptions = {}): Conversation {
     const schema = options.schema ?? STEERLM;
     const messages = text.split(`${END}\n`);

@@ -8,12 +8,23 @@ export interface ConversationTurn {
   readonly role: Role;
   readonly text: string;
   readonly attributes?: AttributeValues;
+  /**
+   * false: the turn is context only and never trained, e.g. the earlier assistant turn of a HelpSteer2
+   * multi-turn prompt, which NeMo-Aligner keeps inside one masked user turn. Default: assistant turns
+   * are trained.
+   */
+  readonly train?: boolean;
 }
 
 /** A system prompt and alternating turns; `system` falls back to the template's default when absent. */
 export interface Conversation {
   readonly system?: string;
   readonly turns: readonly ConversationTurn[];
+  /**
+   * How the conversation is trained (default VALUE_TO_TEXT): the label before each response and the
+   * response as target, or (TEXT_TO_VALUE, NeMo's record `type`) the label after it as target.
+   */
+  readonly placement?: LabelPlacement;
 }
 
 /**

@@ -1,5 +1,6 @@
 export { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type LabelPlacement, type Role } from './conversation';
-export type { ParseOptions, PromptTemplate, RenderOptions } from './prompt-template';
+export type { ParseOptions, PromptTemplate, RenderOptions, SegmentPart, TemplateSegment } from './prompt-template';
+export { CHATML_TOKENS, STEERLM_TOKENS } from './special-tokens';
 export { steerlmTemplate } from './steerlm-template';
 export { chatmlTemplate } from './chatml-template';
 export { conditionPrompt, type ConditionPromptOptions } from './condition-prompt';

@@ -1,5 +1,5 @@
 import type { AttributeSchema, AttributeValues } from '../attributes';
-import type { Conversation, LabelPlacement } from './conversation';
+import type { Conversation, LabelPlacement, Role } from './conversation';
 
 export interface RenderOptions {
   /** The schema that formats and validates labels (default: STEERLM). */
@@ -11,6 +11,22 @@ export interface RenderOptions {
    * the conditioned generation format comes first.
    */
   generation?: { attributes?: AttributeValues };
+}
+
+/**
+ * What a piece of rendered text is: a turn's `header` (role line), its label's `label-start` token and
+ * `label` value (with its newline in the SteerLM format), the `body` (the turn's text), the `end`
+ * token that closes the turn and that the model learns to emit, or a `separator` between messages.
+ */
+export type SegmentPart = 'header' | 'label-start' | 'label' | 'body' | 'end' | 'separator';
+
+/** A role-tagged piece of a rendered conversation; a template's segments concatenate to its render(). */
+export interface TemplateSegment {
+  readonly text: string;
+  /** The turn it belongs to: -1 for the system prompt, else the index in `turns` (`turns.length` for an open generation turn). */
+  readonly turn: number;
+  readonly role: 'system' | Role;
+  readonly part: SegmentPart;
 }
 
 export interface ParseOptions {
@@ -28,8 +44,14 @@ export interface PromptTemplate {
   readonly stopStrings: readonly string[];
   /** The system prompt used when a conversation has none. */
   readonly defaultSystem: string;
-  /** Returns the text of a conversation in this format. */
+  /** Returns the text of a conversation in this format: its segments, concatenated. */
   render(conversation: Conversation, options?: RenderOptions): string;
+  /**
+   * Returns the role-tagged segments of the rendered text (the trainer builds its loss masks from
+   * them). The text that ends a trained last assistant turn, when render() has none, is
+   * `stopStrings[0]` (SteerLM: the next `<extra_id_1>`).
+   */
+  segments(conversation: Conversation, options?: RenderOptions): TemplateSegment[];
   /** Returns the conversation a rendered text holds. */
   parse(text: string, options?: ParseOptions): Conversation;
 }

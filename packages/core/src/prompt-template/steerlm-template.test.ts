@@ -144,3 +144,46 @@ describe('property: parseConversation(render(x)) == x', () => {
     }
   }
 });
+
+describe('template segments (one owner of the format: the trainer masks from them)', () => {
+  for (const template of [steerlmTemplate, chatmlTemplate]) {
+    for (const placement of ['VALUE_TO_TEXT', 'TEXT_TO_VALUE'] as const) {
+      it(`${template.name} ${placement}: segments concatenate to render(), with and without a generation turn`, () => {
+        fc.assert(
+          fc.property(conversationArbitrary, fc.option(attributesArbitrary, { nil: undefined }), (conversation, generation) => {
+            for (const options of [{ schema, placement }, { schema, placement, generation: generation === undefined ? {} : { attributes: generation } }]) {
+              const segments = template.segments(conversation, options);
+              expect(segments.map((segment) => segment.text).join('')).toBe(template.render(conversation, options));
+              expect(segments.every((segment) => segment.text !== '' || segment.part === 'body' || segment.part === 'label')).toBe(true);
+            }
+          }),
+          { numRuns: 200 },
+        );
+      });
+    }
+  }
+
+  it('tags the SteerLM pieces as NeMo masks them', () => {
+    const conversation: Conversation = { system: 's', turns: [{ role: 'user', text: 'q' }, { role: 'assistant', text: 'a', attributes: { quality: 4 } }] };
+    expect(steerlmTemplate.segments(conversation).map(({ text, turn, part }) => [text, turn, part])).toEqual([
+      ['<extra_id_0>System\n', -1, 'header'],
+      ['s\n', -1, 'body'],
+      ['<extra_id_1>', -1, 'end'],
+      ['User\n', 0, 'header'],
+      ['q\n', 0, 'body'],
+      ['<extra_id_1>', 0, 'end'],
+      ['Assistant\n', 1, 'header'],
+      ['<extra_id_2>', 1, 'label-start'],
+      ['quality:4\n', 1, 'label'],
+      ['a\n', 1, 'body'],
+    ]);
+    expect(chatmlTemplate.segments(conversation).slice(-6).map(({ text, part }) => [text, part])).toEqual([
+      ['<|im_start|>assistant\n', 'header'],
+      ['<|attributes|>', 'label-start'],
+      ['quality:4\n', 'label'],
+      ['a', 'body'],
+      ['<|im_end|>', 'end'],
+      ['\n', 'separator'],
+    ]);
+  });
+});

@@ -1,25 +1,62 @@
-import { formatAttributes, parseAttributes, STEERLM, type AttributeSchema } from '../attributes';
+import { formatAttributes, parseAttributes, STEERLM, type AttributeSchema, type AttributeValues } from '../attributes';
 import { TemplateError } from '../errors';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type Role } from './conversation';
-import type { ParseOptions, PromptTemplate, RenderOptions } from './prompt-template';
+import type { ParseOptions, PromptTemplate, RenderOptions, TemplateSegment } from './prompt-template';
+import { STEERLM_TOKENS } from './special-tokens';
 import { assertNoReservedTokens } from './reserved-tokens';
 
-const SYSTEM = '<extra_id_0>';
-const TURN = '<extra_id_1>';
-const LABEL = '<extra_id_2>';
+const { system: SYSTEM, turn: TURN, label: LABEL } = STEERLM_TOKENS;
+
 const speakers: Record<Role, string> = { user: 'User', assistant: 'Assistant' };
 
-function renderTurn(turn: ConversationTurn, index: number, schema: AttributeSchema, placement: string): string {
+function checkTurn(turn: ConversationTurn, index: number): void {
   if (turn.role !== 'user' && turn.role !== 'assistant') {
     throw new TemplateError(`turn role must be "user" or "assistant", got ${JSON.stringify(turn.role)}`, { field: `turns[${index}].role` });
   }
-  const header = `${TURN}${speakers[turn.role]}\n`;
-  if (turn.attributes === undefined) return `${header}${turn.text}\n`;
-  if (turn.role !== 'assistant') {
+  if (turn.attributes !== undefined && turn.role !== 'assistant') {
     throw new TemplateError('only assistant turns carry attribute labels', { field: `turns[${index}].attributes` });
   }
-  const label = `${LABEL}${formatAttributes(turn.attributes, schema)}\n`;
-  return placement === 'TEXT_TO_VALUE' ? `${header}${turn.text}\n${label}` : `${header}${label}${turn.text}\n`;
+}
+
+/** Returns the segments of NeMo-Aligner's SteerLM format; see PromptTemplate.segments. */
+function steerlmSegments(conversation: Conversation, options: RenderOptions = {}): TemplateSegment[] {
+  const schema: AttributeSchema = options.schema ?? STEERLM;
+  const placement = options.placement ?? 'VALUE_TO_TEXT';
+  if (!conversation || !Array.isArray(conversation.turns)) throw new TemplateError('a conversation needs a turns array', { field: 'turns' });
+  assertNoReservedTokens(conversation, steerlmTemplate.specialTokens, 'steerlm');
+  const out: TemplateSegment[] = [
+    { text: `${SYSTEM}System\n`, turn: -1, role: 'system', part: 'header' },
+    { text: `${conversation.system ?? DEFAULT_SYSTEM_PROMPT}\n`, turn: -1, role: 'system', part: 'body' },
+  ];
+  let previousRole: TemplateSegment['role'] = 'system';
+  const open = (turn: number, role: Role) => {
+    // The <extra_id_1> that starts a turn is the end of the one before: the stop the model learns.
+    out.push({ text: TURN, turn: turn - 1, role: previousRole, part: 'end' });
+    out.push({ text: `${speakers[role]}\n`, turn, role, part: 'header' });
+    previousRole = role;
+  };
+  const label = (turn: number, attributes: AttributeValues) => {
+    out.push({ text: LABEL, turn, role: 'assistant', part: 'label-start' });
+    out.push({ text: `${formatAttributes(attributes, schema)}\n`, turn, role: 'assistant', part: 'label' });
+  };
+  conversation.turns.forEach((turn, index) => {
+    checkTurn(turn, index);
+    open(index, turn.role);
+    const body: TemplateSegment = { text: `${turn.text}\n`, turn: index, role: turn.role, part: 'body' };
+    if (turn.attributes === undefined) out.push(body);
+    else if (placement === 'TEXT_TO_VALUE') {
+      out.push(body);
+      label(index, turn.attributes);
+    } else {
+      label(index, turn.attributes);
+      out.push(body);
+    }
+  });
+  if (options.generation) {
+    open(conversation.turns.length, 'assistant');
+    if (options.generation.attributes !== undefined) label(conversation.turns.length, options.generation.attributes);
+  }
+  return out;
 }
 
 function parseTurn(segment: string, index: number, schema: AttributeSchema, options: ParseOptions): ConversationTurn {
@@ -65,21 +102,11 @@ export const steerlmTemplate: PromptTemplate = Object.freeze({
   defaultSystem: DEFAULT_SYSTEM_PROMPT,
 
   render(conversation: Conversation, options: RenderOptions = {}): string {
-    const schema = options.schema ?? STEERLM;
-    const placement = options.placement ?? 'VALUE_TO_TEXT';
-    if (!conversation || !Array.isArray(conversation.turns)) throw new TemplateError('a conversation needs a turns array', { field: 'turns' });
-    assertNoReservedTokens(conversation, steerlmTemplate.specialTokens, 'steerlm');
-    let text = `${SYSTEM}System\n${conversation.system ?? DEFAULT_SYSTEM_PROMPT}\n`;
-    conversation.turns.forEach((turn, index) => {
-      text += renderTurn(turn, index, schema, placement);
-    });
-    if (options.generation) {
-      text += `${TURN}Assistant\n`;
-      if (options.generation.attributes !== undefined) text += `${LABEL}${formatAttributes(options.generation.attributes, schema)}\n`;
-    }
-    return text;
+    return steerlmSegments(conversation, options)
+      .map((segment) => segment.text)
+      .join('');
   },
-
+  segments: steerlmSegments,
   parse(text: string, options: ParseOptions = {}): Conversation {
     const schema = options.schema ?? STEERLM;
     const header = `${SYSTEM}System\n`;

@@ -1,1 +1,2 @@
-export { hashString, normalSamples, randomInteger, seededRandom, shuffleInPlace, type RandomSource } from './seeded-random';
+export { hashString, hashStringSeeded } from './hash-string';
+export { normalSamples, randomInteger, seededRandom, shuffleInPlace, type RandomSource } from './seeded-random';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashString, normalSamples, seededRandom, shuffleInPlace } from './seeded-random';
+import { hashString, hashStringSeeded } from './hash-string';
+import { normalSamples, seededRandom, shuffleInPlace } from './seeded-random';
 
 describe('seeded randomness', () => {
   it('repeats a sequence for a seed and differs across seeds', () => {
@@ -26,5 +27,13 @@ describe('seeded randomness', () => {
   it('hashes strings with FNV-1a', () => {
     expect(hashString('')).toBe(0x811c9dc5);
     expect(hashString('a')).toBe(0xe40c292c);
+  });
+
+  it('keeps the seeded hash the hashed n-gram featurizer was saved with', () => {
+    // Pinned values: a change here would move every saved featurizer's n-grams to other buckets.
+    expect(hashStringSeeded('')).toBe(1572119809);
+    expect(hashStringSeeded('a')).toBe(1469464775);
+    expect(hashStringSeeded('the cat', 7)).toBe(1961522606);
+    expect(hashStringSeeded('é😀', 3)).toBe(424003665);
   });
 });

@@ -40,13 +40,3 @@ export function normalSamples(count: number, std: number, random: RandomSource):
   }
   return out;
 }
-
-/** Returns the 32-bit FNV-1a hash of `text` (stable across runs and platforms). */
-export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}

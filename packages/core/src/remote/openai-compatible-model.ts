@@ -1,6 +1,7 @@
 import { RemoteError } from '../errors';
 import { steerlmTemplate } from '../prompt-template';
 import type { GenerateOptions, GenerateResult, LanguageModel, LogProbabilityResult } from '../spec';
+import { cutAtStop } from '../text';
 import { createRemoteEndpoint, type RemoteEndpoint, type RemoteEndpointOptions } from './remote-endpoint';
 
 export interface OpenAICompatibleModelOptions extends RemoteEndpointOptions {
@@ -33,16 +34,6 @@ function firstChoice(answer: unknown, url: string): CompletionChoice {
     throw new RemoteError(`${url} answered without choices[0]`, { url, hint: 'is baseURL an OpenAI-compatible completions server?' });
   }
   return choice as CompletionChoice;
-}
-
-/** Returns `text` cut before the first stop string (servers normally cut already; some keep it). */
-function cutAtStop(text: string, stops: readonly string[]): { text: string; stopped: boolean } {
-  let earliest = -1;
-  for (const stop of stops) {
-    const at = stop === '' ? -1 : text.indexOf(stop);
-    if (at !== -1 && (earliest === -1 || at < earliest)) earliest = at;
-  }
-  return earliest === -1 ? { text, stopped: false } : { text: text.slice(0, earliest), stopped: true };
 }
 
 /**
@@ -109,6 +100,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
       const answer = await endpoint.postJson('/completions', requestBody(prompt, generate, false), generate.signal);
       const choice = firstChoice(answer, url);
       if (typeof choice.text !== 'string') throw new RemoteError(`${url} answered without choices[0].text`, { url });
+      // Servers normally cut at the stop strings already; some keep them.
       const cut = cutAtStop(choice.text, [...defaultStops, ...(generate.stop ?? [])]);
       const usage = (answer as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }).usage;
       return {

@@ -1,6 +1,7 @@
 import {
   conditionPrompt,
   InvalidOptionError,
+  mapWithConcurrency,
   ProgressTracker,
   steerlmTemplate,
   type AttributeSchema,
@@ -14,7 +15,6 @@ import {
   type PromptTemplate,
 } from '@steerlm/core';
 import { mean, meanAbsoluteError, standardDeviation } from '../statistics/descriptive';
-import { mapWithConcurrency } from '../statistics/map-with-concurrency';
 import { spearmanCorrelation } from '../statistics/rank-correlation';
 
 /** A prompt to answer: a single user message, or a conversation ending with a user turn. */

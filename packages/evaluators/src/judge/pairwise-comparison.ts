@@ -1,6 +1,5 @@
-import { ProgressTracker } from '@steerlm/core';
+import { mapWithConcurrency, ProgressTracker } from '@steerlm/core';
 import type { Battle, BattleWinner } from '../elo/battle';
-import { mapWithConcurrency } from '../statistics/map-with-concurrency';
 import type { ChatFunction } from './chat-function';
 import { pairwiseComparisonMessages } from './judge-prompts';
 import { parsePairwiseVerdict, type UnparseableReason } from './parse-verdict';

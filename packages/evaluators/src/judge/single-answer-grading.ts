@@ -1,5 +1,4 @@
-import { ProgressTracker, type ProgressListener } from '@steerlm/core';
-import { mapWithConcurrency } from '../statistics/map-with-concurrency';
+import { mapWithConcurrency, ProgressTracker, type ProgressListener } from '@steerlm/core';
 import type { ChatFunction } from './chat-function';
 import { RATING_RANGE, singleAnswerGradingMessages } from './judge-prompts';
 import { parseRating, type UnparseableReason } from './parse-verdict';

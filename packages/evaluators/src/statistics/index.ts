@@ -1,3 +1,2 @@
 export { mean, standardDeviation, meanAbsoluteError, quantile } from './descriptive';
 export { averageRanks, pearsonCorrelation, spearmanCorrelation } from './rank-correlation';
-export { mapWithConcurrency } from './map-with-concurrency';

@@ -5,6 +5,7 @@
  * while the device is alive, Dawn aborts the process.
  */
 import { BackendError } from '@steerlm/core';
+import { watchDeviceErrors } from './device-errors';
 import { describeAdapter, readDeviceFeatures, type AdapterDescription, type DeviceFeatures } from './device-features';
 
 /** Dawn toggles that expose shader-f16 and subgroup matrices on NVIDIA's Vulkan driver. */
@@ -38,6 +39,28 @@ export interface AcquireDeviceOptions {
   /** Milliseconds to wait for `requestAdapter` / `requestDevice` before giving up (default 10 000). */
   timeoutMs?: number;
   powerPreference?: GPUPowerPreference;
+  /**
+   * Accept a software or fallback adapter (lavapipe, SwiftShader; default true). With false, such an
+   * adapter is refused with a SoftwareAdapterError before any device is made on it.
+   */
+  allowSoftwareAdapter?: boolean;
+}
+
+/** The adapter found is a software one and the caller did not accept it (see `allowSoftwareAdapter`). */
+export class SoftwareAdapterError extends BackendError {
+  readonly adapterDescription: AdapterDescription;
+  constructor(description: AdapterDescription) {
+    super(`the only WebGPU adapter is a software one (${adapterName(description)}), slower than wasm on the same CPU`, {
+      backend: 'webgpu',
+      hint: 'pass --backend webgpu (prefer: "webgpu") to use it anyway',
+    });
+    this.adapterDescription = description;
+  }
+}
+
+/** Returns an adapter's name in words: vendor, architecture and description, e.g. "mesa software llvmpipe: Mesa 25". */
+export function adapterName(description: AdapterDescription): string {
+  return [description.vendor, description.architecture, description.description].filter((part) => part !== '').join(' ') || 'unnamed adapter';
 }
 
 /** A live device with everything that must stay referenced while it is used. */
@@ -117,7 +140,10 @@ async function obtainGPU(toggles: readonly string[]): Promise<{ gpu: GPU; source
  */
 export async function acquireWebGPUDevice(options: AcquireDeviceOptions = {}): Promise<AcquiredDevice> {
   const live = currentDevice();
-  if (live !== null) return live;
+  if (live !== null) {
+    if (options.allowSoftwareAdapter === false && live.adapterDescription.software) throw new SoftwareAdapterError(live.adapterDescription);
+    return live;
+  }
   const timeoutMs = options.timeoutMs ?? 10_000;
   const { gpu, source } = await obtainGPU(options.dawnToggles ?? DEFAULT_DAWN_TOGGLES);
   const adapterOptions: GPURequestAdapterOptions = { powerPreference: options.powerPreference ?? 'high-performance' };
@@ -125,6 +151,9 @@ export async function acquireWebGPUDevice(options: AcquireDeviceOptions = {}): P
   if (adapter === null) {
     throw new BackendError('no WebGPU adapter was found', { backend: 'webgpu', hint: 'install a Vulkan/Metal/D3D12 driver (Mesa lavapipe works on CPU), or prefer: "wasm"' });
   }
+  const adapterInfo: unknown = (adapter as GPUAdapter & { info?: unknown }).info;
+  const adapterDescription = describeAdapter(adapterInfo, (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true);
+  if (options.allowSoftwareAdapter === false && adapterDescription.software) throw new SoftwareAdapterError(adapterDescription);
   const offered = adapter.features as ReadonlySet<string>;
   const requiredFeatures = WANTED_FEATURES.filter((name) => offered.has(name));
   const adapterLimits = adapter.limits as unknown as Record<string, number>;
@@ -144,13 +173,13 @@ export async function acquireWebGPUDevice(options: AcquireDeviceOptions = {}): P
     if (cause instanceof BackendError) throw cause;
     throw new BackendError(`requestDevice failed: ${(cause as Error).message}`, { backend: 'webgpu', cause });
   }
-  const adapterInfo: unknown = (adapter as GPUAdapter & { info?: unknown }).info;
+  watchDeviceErrors(device);
   const acquired: AcquiredDevice = {
     gpu,
     adapter,
     device,
     adapterInfo,
-    adapterDescription: describeAdapter(adapterInfo),
+    adapterDescription,
     features: readDeviceFeatures(device, adapterInfo),
     source,
     lost: null,

@@ -40,6 +40,11 @@ export interface AdapterDescription {
   architecture: string;
   device: string;
   description: string;
+  /**
+   * True for a software or fallback adapter (lavapipe/llvmpipe, SwiftShader, WARP, or one the
+   * implementation flags with isFallbackAdapter): far slower than tfjs wasm on the same CPU.
+   */
+  software: boolean;
 }
 
 /** Subset of GPUAdapterInfo read here; subgroup fields are newer than some type packages. */
@@ -51,17 +56,29 @@ interface AdapterInfoLike {
   subgroupMinSize?: number;
   subgroupMaxSize?: number;
   subgroupMatrixConfigs?: ReadonlyArray<Partial<SubgroupMatrixConfig>>;
+  isFallbackAdapter?: boolean;
 }
 
-/** Returns the vendor/architecture/device/description strings of an adapter info object. */
-export function describeAdapter(info: unknown): AdapterDescription {
+/** Names in adapter strings that mark a CPU implementation of WebGPU. */
+const SOFTWARE_ADAPTER_NAMES = /llvmpipe|lavapipe|swiftshader|softpipe|microsoft basic render|\bwarp\b/i;
+
+/**
+ * Returns the vendor/architecture/device/description strings of an adapter info object, and whether
+ * it is a software adapter (`isFallbackAdapter` from the adapter or its info, a `software`
+ * architecture as Dawn reports for lavapipe, or a known software renderer's name).
+ */
+export function describeAdapter(info: unknown, isFallbackAdapter = false): AdapterDescription {
   const source = (info ?? {}) as AdapterInfoLike;
-  return {
-    vendor: source.vendor ?? '',
-    architecture: source.architecture ?? '',
-    device: source.device ?? '',
-    description: source.description ?? '',
-  };
+  const vendor = source.vendor ?? '';
+  const architecture = source.architecture ?? '';
+  const device = source.device ?? '';
+  const description = source.description ?? '';
+  const software =
+    isFallbackAdapter ||
+    source.isFallbackAdapter === true ||
+    architecture.toLowerCase() === 'software' ||
+    SOFTWARE_ADAPTER_NAMES.test([vendor, architecture, device, description].join(' '));
+  return { vendor, architecture, device, description, software };
 }
 
 /** Returns the kernel-relevant features and limits of `device` (adapter info supplies subgroup data). */

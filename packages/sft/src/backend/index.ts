@@ -1,6 +1,8 @@
 export { BACKEND_ORDER, isBackendName, type BackendName } from './backend-name';
 export {
   acquireWebGPUDevice,
+  adapterName,
+  SoftwareAdapterError,
   currentDevice,
   DEFAULT_DAWN_TOGGLES,
   RAISED_LIMITS,
@@ -19,3 +21,14 @@ export {
   type SelectBackendOptions,
 } from './select-backend';
 export { ensureWasmPaths } from './wasm-paths';
+export {
+  pendingDeviceErrorCount,
+  programInMessage,
+  recordDeviceError,
+  takeDeviceErrors,
+  throwIfDeviceFailed,
+  watchDeviceErrors,
+  type DeviceErrorKind,
+  type DeviceErrorRecord,
+} from './device-errors';
+export { readFloat32, readRows, readScalar, readTensor } from './read-tensor';

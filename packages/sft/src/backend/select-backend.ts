@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendError, InvalidOptionError } from '@steerlm/core';
 import { BACKEND_ORDER, isBackendName, type BackendName } from './backend-name';
-import { acquireWebGPUDevice, withTimeout, type AcquiredDevice } from './dawn-device';
+import { acquireWebGPUDevice, adapterName, SoftwareAdapterError, withTimeout, type AcquiredDevice } from './dawn-device';
 import type { AdapterDescription, DeviceFeatures } from './device-features';
 import { registerWebGPUBackend } from './register-webgpu';
 import { ensureWasmPaths } from './wasm-paths';
@@ -29,6 +29,8 @@ export interface SelectBackendOptions {
 export interface FallbackAttempt {
   backend: BackendName;
   error: string;
+  /** True when the backend works but was passed over on purpose (a software WebGPU adapter, when not preferred). */
+  passedOver?: boolean;
 }
 
 /** The outcome of selectBackend. */
@@ -94,12 +96,17 @@ async function tryCandidate(
       return { detail: `TensorFlow C++ via ${binding}`, device: null };
     }
     case 'webgpu': {
-      const acquired = await acquireWebGPUDevice({ timeoutMs, ...(options.dawnToggles ? { dawnToggles: options.dawnToggles } : {}) });
+      // A software adapter (lavapipe, SwiftShader) is slower than wasm: used only when asked for by name.
+      const acquired = await acquireWebGPUDevice({
+        timeoutMs,
+        allowSoftwareAdapter: options.prefer === 'webgpu',
+        ...(options.dawnToggles ? { dawnToggles: options.dawnToggles } : {}),
+      });
       registerWebGPUBackend(acquired);
       await activate('webgpu', timeoutMs);
       const adapter = acquired.adapterDescription;
-      const identity = [adapter.vendor, adapter.architecture, adapter.description].filter((part) => part !== '').join(' ') || 'unnamed adapter';
-      return { detail: `WebGPU on ${identity} (${acquired.source}; ${describeFeatures(acquired.features)})`, device: acquired };
+      const kind = adapter.software ? 'software adapter, ' : '';
+      return { detail: `WebGPU on ${adapterName(adapter)} (${kind}${acquired.source}; ${describeFeatures(acquired.features)})`, device: acquired };
     }
     case 'wasm': {
       try {
@@ -138,7 +145,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
         name === preferred
           ? 'it was preferred'
           : fallbacksTried.length > 0
-            ? `${fallbacksTried.map((attempt) => attempt.backend).join(', ')} failed`
+            ? fallbacksTried.map((attempt) => (attempt.passedOver ? `${attempt.backend} was passed over (${attempt.error})` : `${attempt.backend} failed`)).join(', ')
             : 'it is the first available in the order tensorflow > webgpu > wasm > cpu';
       const selection: BackendSelection = {
         backend: name,
@@ -154,7 +161,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       if (options.strict) {
         throw new BackendError(`the ${name} backend could not be used: ${message}`, { backend: name, cause, hint: 'drop strict: true to fall back to another backend' });
       }
-      fallbacksTried.push({ backend: name, error: message });
+      fallbacksTried.push({ backend: name, error: message, ...(cause instanceof SoftwareAdapterError ? { passedOver: true } : {}) });
     }
   }
   throw new BackendError(

@@ -11,6 +11,7 @@ import { InvalidOptionError } from '@steerlm/core';
 import { familyImplementation, modelFamily } from '../families/registry';
 import type { ModelConfig } from '../io/hf-config';
 import { onnxAttribute, type OnnxModel, type OnnxValueInfo } from '../io/onnx';
+import { readFloat32 } from '../backend/read-tensor';
 import type { DecoderModel } from '../models';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
 import { addWeight, type GraphContext } from './onnx-decoder-pieces';
@@ -27,6 +28,13 @@ export const DECODER_ONNX_DIMENSIONS = {
 } as const;
 
 const MASKED_SCORE = -1e9;
+
+/** Resolves to every parameter's float32 values, read back asynchronously (GPU errors checked). */
+async function readParameterValues(model: DecoderModel): Promise<Map<string, Float32Array>> {
+  const values = new Map<string, Float32Array>();
+  for (const [name, variable] of model.parameters) values.set(name, await readFloat32(variable, `the export of ${name}`));
+  return values;
+}
 
 /** Builds the additive causal + padding bias [B, 1, 1, T, L] from the input shapes and attention_mask. */
 function buildAttentionBias(graph: OnnxGraphBuilder): string {
@@ -49,10 +57,10 @@ export function cacheGeometry(config: ModelConfig): { layers: number; kvHeads: n
 }
 
 /**
- * Returns the ONNX model of `model`'s forward pass with a key/value cache (float32, opset 17).
+ * Resolves to the ONNX model of `model`'s forward pass with a key/value cache (float32, opset 17).
  * Throws an InvalidOptionError when the model still has unmerged LoRA adapters.
  */
-export function decoderOnnxModel(model: DecoderModel, options: { producerVersion?: string } = {}): OnnxModel {
+export async function decoderOnnxModel(model: DecoderModel, options: { producerVersion?: string } = {}): Promise<OnnxModel> {
   if (model.adapters.size > 0) {
     throw new InvalidOptionError(`the model has ${model.adapters.size} unmerged LoRA adapter(s); the export would leave them out`, {
       option: 'model',
@@ -75,7 +83,7 @@ export function decoderOnnxModel(model: DecoderModel, options: { producerVersion
       presents.push({ name: `present.${layer}.${part}`, elemType: 'float32', shape: [batch, kvHeads, total, headDim] });
     }
   }
-  const context: GraphContext = { graph, model, attentionBias: buildAttentionBias(graph) };
+  const context: GraphContext = { graph, model, values: await readParameterValues(model), attentionBias: buildAttentionBias(graph) };
   const family = familyImplementation(config);
   const hidden = family.onnxBody(context, config);
   const outputEmbedding = model.has('lm_head.weight') ? addWeight(context, 'lm_head.weight', true) : graph.transpose('/lm_head', family.tokenEmbedding, [1, 0]);

@@ -44,7 +44,7 @@ export const EXTERNAL_DATA_THRESHOLD_BYTES = 1.5 * 2 ** 30;
 export async function exportOnnx(model: DecoderModel, tokenizer: ExportTokenizerSource, outDir: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   const tokenizerFiles = await resolveTokenizerFiles(tokenizer);
   checkTokenizerFitsModel(tokenizerFiles, model.config);
-  const onnxModel = decoderOnnxModel(model);
+  const onnxModel = await decoderOnnxModel(model);
   await ensureOutputFolder(outDir);
   const weightBytes = model.parameterCount() * 4;
   const externalData = options.externalData ?? weightBytes > EXTERNAL_DATA_THRESHOLD_BYTES;

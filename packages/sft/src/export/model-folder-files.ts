@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError, ModelFormatError } from '@steerlm/core';
 import { generationConfigToJson, modelConfigToJson, type GenerationConfig, type ModelConfig } from '../io/hf-config';
-import { writeTextFileAtomically } from '../io/safetensors';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import {
   locateTokenizerFiles,
   readTokenizerFiles,

@@ -2,31 +2,36 @@
  * ONNX graph pieces every decoder family shares: weights as initializers, Linear/Conv1D layers, norms,
  * heads, rotary embeddings and cached attention. Shape legend as in decoder-onnx-graph.ts.
  */
-import * as tf from '@tensorflow/tfjs';
 import { onnxAttribute } from '../io/onnx';
 import type { DecoderModel } from '../models/decoder-model';
 import type { OnnxGraphBuilder } from './onnx-graph-builder';
 
 /** Returns the float32 values of a parameter, transposed from [out, in] to [in, out] when `transpose`. */
-export function parameterData(model: DecoderModel, name: string, transpose: boolean): { dims: number[]; data: Float32Array } {
-  const variable = model.get(name);
-  if (!transpose) return { dims: [...variable.shape], data: Float32Array.from(variable.dataSync() as Float32Array) };
-  const [rows, columns] = variable.shape as [number, number];
-  const data = tf.tidy(() => tf.transpose(variable).dataSync() as Float32Array);
-  return { dims: [columns, rows], data: Float32Array.from(data) };
+export function parameterData(context: GraphContext, name: string, transpose: boolean): { dims: number[]; data: Float32Array } {
+  const shape = context.model.get(name).shape;
+  const values = context.values.get(name)!;
+  if (!transpose) return { dims: [...shape], data: values };
+  const [rows, columns] = shape as [number, number];
+  const data = new Float32Array(values.length);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) data[column * rows + row] = values[row * columns + column]!;
+  }
+  return { dims: [columns, rows], data };
 }
 
 /** Context shared by the layers of one graph. */
 export interface GraphContext {
   graph: OnnxGraphBuilder;
   model: DecoderModel;
+  /** Every parameter's values, read once before the graph is built. */
+  values: Map<string, Float32Array>;
   /** Additive attention bias [B, 1, 1, T, L]: 0 where a query may see a key, -1e9 elsewhere. */
   attentionBias: string;
 }
 
 /** Adds parameter `name` of the model as an initializer (transposed to [in, out] when `transpose`); returns its name. */
 export function addWeight(context: GraphContext, name: string, transpose: boolean): string {
-  const { dims, data } = parameterData(context.model, name, transpose);
+  const { dims, data } = parameterData(context, name, transpose);
   return context.graph.weight(transpose ? `${name}.transposed` : name, dims, data);
 }
 

@@ -4,11 +4,8 @@
  * header parsing) stay internal.
  */
 
-// safetensors
-export { SAFETENSORS_DTYPES, isSafetensorsDtype, type SafetensorsDtype, type SafetensorsFloatDtype } from './safetensors/safetensors-dtype';
+// safetensors files (the codec, dtypes and header types are @steerlm/core's)
 export { SafetensorsReader } from './safetensors/safetensors-reader';
-export type { SafetensorsHeader, SafetensorsTensorInfo } from './safetensors/safetensors-header';
-export type { SafetensorsTensor, SafetensorsTensorData } from './safetensors/tensor-data';
 export { writeSafetensors, type SafetensorsWriteEntry, type WriteSafetensorsOptions } from './safetensors/safetensors-writer';
 export {
   SHARDED_INDEX_FILE,

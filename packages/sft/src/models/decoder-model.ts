@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ModelFormatError, normalSamples, seededRandom } from '@steerlm/core';
+import type { ModelFamily } from '../families/model-family';
 import { modelFamily } from '../families/registry';
 import { readModelConfig, writeModelConfig, type ModelConfig } from '../io/hf-config';
 import { SafetensorsCheckpoint, writeSafetensors, writeShardedSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
@@ -120,6 +121,11 @@ export class DecoderModel implements ParameterSource {
       variable.dispose();
     }
     (this.config as { vocabSize: number }).vocabSize = vocabSize;
+  }
+
+  /** The model's family: its parameter names, default LoRA targets and cache layout. */
+  get family(): ModelFamily {
+    return modelFamily(this.config);
   }
 
   /** Returns the number of scalar parameters (base weights). */

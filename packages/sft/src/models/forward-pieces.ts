@@ -4,6 +4,7 @@
  * keys, H query heads, D head width.
  */
 import * as tf from '@tensorflow/tfjs';
+import { repeatKeyValueHeads } from '../kernels/attention/attention.composed';
 import type { KeyValueCache } from './key-value-cache';
 import * as ops from './model-ops';
 
@@ -42,7 +43,7 @@ function cachedAttention(q: tf.Tensor4D, keys: tf.Tensor4D, values: tf.Tensor4D,
   const [B, H, T, D] = q.shape;
   const L = keys.shape[2];
   const groups = H / keys.shape[1];
-  const expand = (t: tf.Tensor4D) => (groups === 1 ? t : (tf.reshape(tf.tile(tf.expandDims(t, 2), [1, 1, groups, 1, 1]), [B, H, L, D]) as tf.Tensor4D));
+  const expand = (t: tf.Tensor4D) => repeatKeyValueHeads(t, groups);
   const scores = tf.mul(tf.matMul(q, expand(keys), false, true), 1 / Math.sqrt(D));
   const causal = tf.tensor2d(
     Array.from({ length: T * L }, (_, index) => (index % L <= past + Math.floor(index / L) ? 1 : 0)),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@steerlm/core';
+import { readRows } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { KeyValueCache } from './key-value-cache';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
@@ -20,6 +21,15 @@ export interface GeneratedStep {
   tokens: (number | undefined)[];
 }
 
+/** Resolves to the rows of a [B, V] logits tensor (read asynchronously, GPU errors checked) and disposes it. */
+async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
+  try {
+    return await readRows(logits, 'decoding');
+  } finally {
+    logits.dispose();
+  }
+}
+
 /**
  * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
@@ -38,14 +48,15 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
   const seen = prompts.map((prompt) => new Set(prompt));
   const stopIds = new Set(options.stopTokenIds ?? []);
   try {
-    let logitsRows: Float32Array[] = tf.tidy(() => {
-      const ids = tf.tensor2d(prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]), [B, longest], 'int32');
-      const keyMask = tf.tensor2d(prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))), [B, longest]);
-      const hidden = model.hidden({ ids, keyMask, cache });
-      const last = tf.gather(hidden, lengths.map((length, row) => row * longest + length - 1));
-      const logits = tf.matMul(last, model.outputEmbedding(), false, true);
-      return (logits.arraySync() as number[][]).map((row) => Float32Array.from(row));
-    }) as unknown as Float32Array[];
+    let logitsRows = await readLogitRows(
+      tf.tidy(() => {
+        const ids = tf.tensor2d(prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]), [B, longest], 'int32');
+        const keyMask = tf.tensor2d(prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))), [B, longest]);
+        const hidden = model.hidden({ ids, keyMask, cache });
+        const last = tf.gather(hidden, lengths.map((length, row) => row * longest + length - 1));
+        return tf.matMul(last, model.outputEmbedding(), false, true) as tf.Tensor2D;
+      }),
+    );
     cache.nextPositions = [...lengths];
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
@@ -59,12 +70,15 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
       });
       yield { step, tokens };
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
-      logitsRows = tf.tidy(() => {
-        const ids = tf.tensor2d(tokens.map((token) => [token ?? 0]), [B, 1], 'int32');
-        const hidden = model.hidden({ ids, cache });
-        return (tf.matMul(hidden, model.outputEmbedding(), false, true).arraySync() as number[][]).map((row) => Float32Array.from(row));
-      }) as unknown as Float32Array[];
+      logitsRows = await readLogitRows(
+        tf.tidy(() => {
+          const ids = tf.tensor2d(tokens.map((token) => [token ?? 0]), [B, 1], 'int32');
+          const hidden = model.hidden({ ids, cache });
+          return tf.matMul(hidden, model.outputEmbedding(), false, true) as tf.Tensor2D;
+        }),
+      );
       cache.nextPositions = cache.nextPositions.map((position) => position + 1);
+      // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run.
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
   } finally {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   conditionPrompt,
+  cutAtStop,
   steerlmTemplate,
   type ConditionPromptOptions,
   type GenerateOptions,
@@ -9,7 +10,9 @@ import {
   type LogProbabilityResult,
   type Tokenizer,
 } from '@steerlm/core';
+import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
+import { TokenBoundaries } from '../trainer/token-boundaries';
 import { generateTokens } from './generate-tokens';
 
 const DEFAULT_MAX_TOKENS = 256;
@@ -22,15 +25,6 @@ const DEFAULT_MAX_TOKENS = 256;
 function endsInStop(tokenizer: Tokenizer, produced: readonly number[], stops: readonly string[]): boolean {
   const longest = Math.max(1, ...stops.map((stop) => stop.length));
   return cutAtStop(tokenizer.decode(produced.slice(-2 * longest)), stops).stopped;
-}
-
-function cutAtStop(text: string, stops: readonly string[]): { text: string; stopped: boolean } {
-  let cut = -1;
-  for (const stop of stops) {
-    const at = text.indexOf(stop);
-    if (at !== -1 && (cut === -1 || at < cut)) cut = at;
-  }
-  return cut === -1 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
 }
 
 /** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
@@ -107,17 +101,25 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   async logProbability(prompt: string, continuation: string): Promise<LogProbabilityResult> {
-    const promptIds = this.tokenizer.encode(prompt);
-    const continuationIds = this.tokenizer.encode(continuation);
+    // The whole text is tokenized at once, as in training and generation (a SentencePiece tokenizer
+    // gives `h|ell|o` inside the text, not the `▁hello` of the continuation encoded alone).
+    const boundaries = new TokenBoundaries(this.tokenizer, prompt + continuation);
+    const ids = boundaries.ids;
+    const promptIds = ids.slice(0, Math.max(1, boundaries.at(prompt.length)));
+    const continuationIds = ids.slice(promptIds.length);
     if (continuationIds.length === 0) return { logProbability: 0, tokens: 0 };
-    const ids = [...promptIds, ...continuationIds];
-    const total = tf.tidy(() => {
+    const picked = tf.tidy(() => {
       const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
       const logSoftmax = tf.logSoftmax(this.model.logits({ ids: input }));
       const rows = continuationIds.map((_, index) => promptIds.length - 1 + index);
-      const picked = tf.sum(tf.mul(tf.gather(logSoftmax, rows), tf.oneHot(tf.tensor1d(continuationIds, 'int32'), logSoftmax.shape[1])));
-      return picked.dataSync()[0]!;
+      return tf.sum(tf.mul(tf.gather(logSoftmax, rows), tf.oneHot(tf.tensor1d(continuationIds, 'int32'), logSoftmax.shape[1])));
     });
+    let total: number;
+    try {
+      total = await readScalar(picked, 'logProbability');
+    } finally {
+      picked.dispose();
+    }
     return { logProbability: total, tokens: continuationIds.length };
   }
 

@@ -11,6 +11,7 @@ import { layerNorm as layerNormOp } from '../kernels/layer-norm';
 import { matmul } from '../kernels/matmul';
 import { rmsNorm as rmsNormOp } from '../kernels/rms-norm';
 import { rope as ropeOp, type RopeOptions } from '../kernels/rope';
+import { isHostBackend } from '../kernels/runtime/host-backend';
 
 /** x [N, K] · W^T with W [M, K] (Hugging Face Linear layout) → [N, M]. */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
@@ -20,7 +21,7 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D):
 
 /** x [N, K] · W with W [K, M] (GPT-2 Conv1D layout) → [N, M]. */
 export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  if (bias && hostBackends.has(tf.getBackend())) return affineOnHostBackend(x, weight, bias);
+  if (bias && isHostBackend()) return affineOnHostBackend(x, weight, bias);
   const y = matmul(x, weight) as tf.Tensor2D;
   return bias ? tf.add(y, bias) : y;
 }
@@ -105,12 +106,9 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
   return causalAttentionOp(q, k, v, options);
 }
 
-/** Backends whose tensors live in host memory (the host attention kernels run there). */
-const hostBackends = new Set(['cpu', 'wasm']);
-
 /** Returns true when causalAttentionPacked runs on the host (cpu, wasm), where it saves the split and transposes. */
 export function packedAttentionOnHost(): boolean {
-  return hostBackends.has(tf.getBackend());
+  return isHostBackend();
 }
 
 /**

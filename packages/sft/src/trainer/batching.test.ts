@@ -1,10 +1,9 @@
-import { seededRandom } from '@steerlm/core';
+import { charTokenizer, seededRandom } from '@steerlm/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketBatches, packedBatches } from './batching';
 import { tokenizeConversation, type TokenizedExample } from './loss-mask';
 import { batchTokenLosses } from './train-step';
-import { charTokenizer } from './testing/char-tokenizer';
 import { tinyConversations, tinyModel } from './testing/tiny-run';
 
 const tokenizer = charTokenizer();
@@ -30,16 +29,16 @@ describe('batching', () => {
     }
   });
 
-  it('packed records never attend to each other: per-token losses equal the records run alone', () => {
+  it('packed records never attend to each other: per-token losses equal the records run alone', async () => {
     const model = tinyModel(4);
     const [packed] = packedBatches(examples.slice(0, 3), { batchSize: 1, sequenceLength: 256, random: seededRandom(2) });
     expect(packed!.B).toBe(1);
     expect(new Set(packed!.segmentIds.filter((id) => id >= 0)).size).toBe(3);
-    const packedLosses = batchTokenLosses(model, packed!, true);
+    const packedLosses = await batchTokenLosses(model, packed!, true);
     let offset = 0;
     for (const index of packed!.examples) {
       const [alone] = bucketBatches([examples[index]!], { batchSize: 1, random: seededRandom(3), padTo: 1 });
-      const aloneLosses = batchTokenLosses(model, alone!, false);
+      const aloneLosses = await batchTokenLosses(model, alone!, false);
       for (let t = 0; t < examples[index]!.ids.length; t++) expect(packedLosses[offset + t]).toBeCloseTo(aloneLosses[t]!, 5);
       offset += examples[index]!.ids.length;
     }

@@ -3,6 +3,7 @@
  * batches of similar lengths (length buckets), or packed rows holding several records each, with
  * segment ids so attention never crosses records and positions restarting per record.
  */
+import { shuffleInPlace } from '@steerlm/core';
 import type { TokenizedExample } from './loss-mask';
 
 export interface TrainingBatch {
@@ -28,12 +29,7 @@ export interface TrainingBatch {
 
 /** Returns a seeded Fisher-Yates permutation of 0..count-1. */
 export function shuffledIndexes(count: number, random: () => number): number[] {
-  const order = Array.from({ length: count }, (_, index) => index);
-  for (let index = count - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [order[index], order[other]] = [order[other]!, order[index]!];
-  }
-  return order;
+  return shuffleInPlace(Array.from({ length: count }, (_, index) => index), random);
 }
 
 function emptyBatch(B: number, T: number, examples: number[]): TrainingBatch {

@@ -7,6 +7,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError } from '@steerlm/core';
+import { syncFolder } from '@steerlm/core/node';
 import { SafetensorsCheckpoint, writeSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
 import type { Optimizer } from './train-step';
 
@@ -33,13 +34,6 @@ export interface CheckpointState {
 }
 
 const PREFIX = 'checkpoint-';
-
-async function fsyncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r').catch(() => undefined);
-  if (!handle) return;
-  await handle.sync().catch(() => undefined);
-  await handle.close();
-}
 
 /** Writes a checkpoint for `position` into `directory` atomically; returns its folder. */
 export async function writeCheckpoint(directory: string, optimizer: Optimizer, state: CheckpointState): Promise<string> {
@@ -68,10 +62,10 @@ export async function writeCheckpoint(directory: string, optimizer: Optimizer, s
   await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
   await handle.sync();
   await handle.close();
-  await fsyncFolder(temporary);
+  await syncFolder(temporary);
   await rm(final, { recursive: true, force: true });
   await rename(temporary, final);
-  await fsyncFolder(directory);
+  await syncFolder(directory);
   return final;
 }
 

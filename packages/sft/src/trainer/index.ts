@@ -1,6 +1,7 @@
 /**
  * `@steerlm/sft/trainer`: the pieces under trainConditionedSFT, for custom loops and benchmarks: the
- * optimizer step, the trainable set, batching, the learning-rate schedule and the SteerLM 2.0 objective.
+ * optimizer step, the trainable set, batching, loss masks, the learning-rate schedule and the SteerLM 2.0
+ * objective and batches.
  */
 export { batchLossSum, Optimizer, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
 export { bucketBatches, packedBatches, type TrainingBatch } from './batching';
@@ -8,3 +9,6 @@ export { learningRateAt, type LearningRateSchedule } from './learning-rate-sched
 export { dropAttributes } from './attribute-dropout';
 export { steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
 export { lossCurveSvg } from './loss-curve-svg';
+export { groupWeights, rowLogProbabilities } from './train-steerlm2';
+export { steerLM2Group, type SteerLM2Group, type SteerLM2GroupOptions } from './steerlm2-batches';
+export { maskedSegments, type MaskedSegment } from './loss-mask';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Conversation } from '@steerlm/core';
-import { tokenizeConversation, type TokenizedExample } from './loss-mask';
-import { charTokenizer } from './testing/char-tokenizer';
+import { charTokenizer, chatmlTemplate, steerlmTemplate, type Conversation } from '@steerlm/core';
+import { maskedSegments, tokenizeConversation, type TokenizedExample } from './loss-mask';
 
 const tokenizer = charTokenizer();
 
@@ -73,6 +72,26 @@ describe('NeMo-exact loss masking', () => {
     // Right truncation inside the last label: that turn's response is gone, the first stays.
     const right = tokenizeConversation(multi, tokenizer, { maxSequenceLength: tokensBefore('quality:4') + 3, truncationSide: 'right' })!;
     expect(trainedSpans(right)).toEqual(['A1\n<extra_id_1>']);
+  });
+
+  it('ChatML: trains the response and its <|im_end|>, from the template\'s segments', () => {
+    const example = tokenizeConversation(multi, tokenizer, { template: chatmlTemplate })!;
+    expect(tokenizer.decode(example.ids)).toBe(chatmlTemplate.render(multi));
+    expect(trainedSpans(example)).toEqual(['A1<|im_end|>', 'A2<|im_end|>']);
+  });
+
+  it('TEXT_TO_VALUE trains the label value and the stop; train: false turns are context', () => {
+    const rating: Conversation = { ...multi, placement: 'TEXT_TO_VALUE' };
+    expect(trainedSpans(tokenizeConversation(rating, tokenizer)!)).toEqual(['quality:2\n<extra_id_1>', 'quality:4\n<extra_id_1>']);
+    const context: Conversation = { ...multi, turns: multi.turns.map((turn, index) => (index === 1 ? { ...turn, train: false } : turn)) };
+    expect(trainedSpans(tokenizeConversation(context, tokenizer)!)).toEqual(['A2\n<extra_id_1>']);
+  });
+
+  it('the masked segments concatenate to render() plus the stop after a trained last turn', () => {
+    for (const template of [steerlmTemplate, chatmlTemplate]) {
+      const text = maskedSegments(multi, { template }).map((segment) => segment.text).join('');
+      expect(text).toBe(template.render(multi) + (template === steerlmTemplate ? '<extra_id_1>' : ''));
+    }
   });
 
   it('returns undefined when nothing is left to train', () => {

@@ -1,11 +1,5 @@
-import {
-  DEFAULT_SYSTEM_PROMPT,
-  STEERLM,
-  formatAttributes,
-  type AttributeSchema,
-  type Conversation,
-  type Tokenizer,
-} from '@steerlm/core';
+import { STEERLM, steerlmTemplate, type AttributeSchema, type Conversation, type PromptTemplate, type TemplateSegment, type Tokenizer } from '@steerlm/core';
+import { TokenBoundaries } from './token-boundaries';
 
 /** A conversation as token ids with, per token, whether the model is trained to produce it. */
 export interface TokenizedExample {
@@ -18,6 +12,8 @@ export interface TokenizedExample {
 
 export interface LossMaskOptions {
   schema?: AttributeSchema;
+  /** The chat format (default: NeMo-Aligner's SteerLM template); its segments decide the masks. */
+  template?: PromptTemplate;
   /** Train on every assistant turn (true, default) or only the last one. */
   multiTurn?: boolean;
   /** Longest sequence in tokens; longer examples are truncated. */
@@ -26,67 +22,90 @@ export interface LossMaskOptions {
   truncationSide?: 'left' | 'right';
 }
 
-type Piece = { text: string; trained: boolean; turn: number; kind: 'header' | 'label' | 'response' | 'stop' | 'context' };
-
-const TURN = '<extra_id_1>';
-
-/**
- * Returns the pieces of a conversation in NeMo-Aligner's SteerLM SFT layout. Trained: each assistant
- * response (with its newline) and the `<extra_id_1>` that starts the next turn (a trailing one is
- * appended after the last assistant turn); masked: the system header, user turns, the
- * `<extra_id_1>Assistant\n` header and the `<extra_id_2>{label}\n` line.
- */
-function pieces(conversation: Conversation, schema: AttributeSchema, multiTurn: boolean): Piece[] {
-  const out: Piece[] = [{ text: `<extra_id_0>System\n${conversation.system ?? DEFAULT_SYSTEM_PROMPT}\n`, trained: false, turn: -1, kind: 'context' }];
-  const lastAssistant = conversation.turns.map((turn) => turn.role).lastIndexOf('assistant');
-  let previousTrained = false;
-  conversation.turns.forEach((turn, index) => {
-    out.push({ text: TURN, trained: previousTrained, turn: index - 1, kind: 'stop' });
-    if (turn.role === 'user') {
-      out.push({ text: `User\n${turn.text}\n`, trained: false, turn: index, kind: 'context' });
-      previousTrained = false;
-      return;
-    }
-    const train = multiTurn || index === lastAssistant;
-    out.push({ text: 'Assistant\n', trained: false, turn: index, kind: 'header' });
-    if (turn.attributes !== undefined) out.push({ text: `<extra_id_2>${formatAttributes(turn.attributes, schema)}\n`, trained: false, turn: index, kind: 'label' });
-    out.push({ text: `${turn.text}\n`, trained: train, turn: index, kind: 'response' });
-    previousTrained = train;
-  });
-  if (previousTrained) out.push({ text: TURN, trained: true, turn: conversation.turns.length - 1, kind: 'stop' });
-  return out;
+/** A template segment with its loss decision. */
+export interface MaskedSegment extends TemplateSegment {
+  readonly trained: boolean;
 }
 
 /**
- * Returns the token ids and loss mask of a VALUE_TO_TEXT conversation, NeMo-exact (see `pieces`).
- * Truncation that cuts into an assistant turn's label line masks that whole turn (its response would
- * be trained without its condition). Returns undefined when no trained token is left.
+ * Returns the segments of a conversation with NeMo-Aligner's loss decisions (GPTSFTChatDataset).
+ * VALUE_TO_TEXT: each assistant response (`body`) and the `end` that closes it (SteerLM: the next
+ * turn's `<extra_id_1>`, appended after a last assistant turn) are trained; the system prompt, user
+ * turns, headers and label lines are not, nor is a first turn. TEXT_TO_VALUE (the conversation's
+ * `placement`): an assistant turn's label value and its end are trained instead (an unlabelled turn:
+ * its response and end). Turns with `train: false` and, with `multiTurn: false`, all but the last
+ * assistant turn are context.
+ */
+export function maskedSegments(conversation: Conversation, options: Pick<LossMaskOptions, 'schema' | 'template' | 'multiTurn'> = {}): MaskedSegment[] {
+  const template = options.template ?? steerlmTemplate;
+  const placement = conversation.placement ?? 'VALUE_TO_TEXT';
+  const turns = conversation.turns;
+  let lastAssistant = -1;
+  turns.forEach((turn, index) => {
+    if (turn.role === 'assistant' && turn.train !== false) lastAssistant = index;
+  });
+  const trainedTurn = (index: number) => {
+    const turn = turns[index];
+    if (!turn || turn.role !== 'assistant' || turn.train === false) return false;
+    if (placement === 'VALUE_TO_TEXT' && index === 0) return false;
+    return (options.multiTurn ?? true) || index === lastAssistant;
+  };
+  const trainedParts = (index: number): readonly string[] =>
+    placement === 'TEXT_TO_VALUE' && turns[index]!.attributes !== undefined ? ['label', 'end'] : ['body', 'end'];
+  const segments: MaskedSegment[] = template
+    .segments(conversation, { schema: options.schema ?? STEERLM, placement })
+    .map((segment) => ({ ...segment, trained: trainedTurn(segment.turn) && trainedParts(segment.turn).includes(segment.part) }));
+  const last = turns.length - 1;
+  if (trainedTurn(last) && !segments.some((segment) => segment.turn === last && segment.part === 'end')) {
+    segments.push({ text: template.stopStrings[0]!, turn: last, role: 'assistant', part: 'end', trained: true });
+  }
+  return segments;
+}
+
+/**
+ * Returns the token ids and loss mask of a conversation, NeMo-exact (see `maskedSegments`). The
+ * whole text is tokenized at once, as NeMo and inference do, and the masks are placed at the token
+ * positions of the segments' character offsets (see TokenBoundaries). Truncation that cuts into an
+ * assistant turn's label masks that whole turn (its response would be trained without its
+ * condition). Returns undefined when no trained token is left.
  */
 export function tokenizeConversation(conversation: Conversation, tokenizer: Tokenizer, options: LossMaskOptions = {}): TokenizedExample | undefined {
-  const schema = options.schema ?? STEERLM;
-  const all = pieces(conversation, schema, options.multiTurn ?? true);
-  let ids: number[] = [];
-  let trained: boolean[] = [];
-  let turnOf: number[] = [];
-  let kindOf: Piece['kind'][] = [];
-  for (const piece of all) {
-    const pieceIds = tokenizer.encode(piece.text);
-    ids = ids.concat(pieceIds);
-    trained = trained.concat(pieceIds.map(() => piece.trained));
-    turnOf = turnOf.concat(pieceIds.map(() => piece.turn));
-    kindOf = kindOf.concat(pieceIds.map(() => piece.kind));
-  }
+  const segments = maskedSegments(conversation, options);
+  const boundaries = new TokenBoundaries(tokenizer, segments.map((segment) => segment.text).join(''));
+  let ids = boundaries.ids;
+  let trained: boolean[] = new Array<boolean>(ids.length).fill(false);
+  let turnOf: number[] = new Array<number>(ids.length).fill(-1);
+  let isLabel: boolean[] = new Array<boolean>(ids.length).fill(false);
+  let offset = 0;
+  let from = 0;
+  segments.forEach((segment, index) => {
+    offset += segment.text.length;
+    const next = segments[index + 1];
+    const label = segment.part === 'label' || segment.part === 'label-start';
+    const nextLabel = next !== undefined && (next.part === 'label' || next.part === 'label-start');
+    // Tokens are placed once per run of segments that mask alike: the turn matters only for trained and
+    // label tokens (truncation through a label masks that turn), so context runs across turns.
+    const alike = next !== undefined && next.trained === segment.trained && nextLabel === label && (next.turn === segment.turn || (!label && !segment.trained));
+    if (alike) return;
+    const to = boundaries.at(offset);
+    for (let token = from; token < to; token++) {
+      trained[token] = segment.trained;
+      turnOf[token] = segment.turn;
+      isLabel[token] = label;
+    }
+    from = Math.max(from, to);
+  });
   const max = options.maxSequenceLength;
   if (max !== undefined && ids.length > max) {
     const start = (options.truncationSide ?? 'right') === 'left' ? ids.length - max : 0;
     const labelTokens = new Map<number, number>();
-    kindOf.forEach((kind, index) => kind === 'label' && labelTokens.set(turnOf[index]!, (labelTokens.get(turnOf[index]!) ?? 0) + 1));
+    isLabel.forEach((label, index) => label && labelTokens.set(turnOf[index]!, (labelTokens.get(turnOf[index]!) ?? 0) + 1));
     const slice = <T>(array: T[]) => array.slice(start, start + max);
-    [ids, trained, turnOf, kindOf] = [slice(ids), slice(trained), slice(turnOf), slice(kindOf)];
+    [ids, trained, turnOf, isLabel] = [slice(ids), slice(trained), slice(turnOf), slice(isLabel)];
     const keptLabelTokens = new Map<number, number>();
-    kindOf.forEach((kind, index) => kind === 'label' && keptLabelTokens.set(turnOf[index]!, (keptLabelTokens.get(turnOf[index]!) ?? 0) + 1));
+    isLabel.forEach((label, index) => label && keptLabelTokens.set(turnOf[index]!, (keptLabelTokens.get(turnOf[index]!) ?? 0) + 1));
     for (const [turn, count] of labelTokens) {
-      if ((keptLabelTokens.get(turn) ?? 0) !== count) trained = trained.map((value, index) => value && !(turnOf[index] === turn && (kindOf[index] === 'response' || kindOf[index] === 'stop')));
+      if ((keptLabelTokens.get(turn) ?? 0) !== count) trained = trained.map((value, index) => value && turnOf[index] !== turn);
     }
   }
   // The first token is never predicted.

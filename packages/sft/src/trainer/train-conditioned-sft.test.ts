@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainingError, type ProgressEvent } from '@steerlm/core';
+import { charTokenizer, TrainingError, type ProgressEvent } from '@steerlm/core';
 import { steerLM2Loss, steerLM2Weights } from './steerlm2-objective';
 import { trainConditionedSFT, trainConditionedSFTEvents } from './train-conditioned-sft';
-import { charTokenizer } from './testing/char-tokenizer';
 import { tinyConversations, tinyModel } from './testing/tiny-run';
 
 const tokenizer = charTokenizer();

@@ -9,6 +9,7 @@ import {
   type Conversation,
   type ProgressEvent,
   type ProgressListener,
+  type PromptTemplate,
   type Tokenizer,
   seededRandom,
 } from '@steerlm/core';
@@ -30,6 +31,8 @@ export interface TrainConditionedSFTOptions {
   train: Iterable<Conversation> | AsyncIterable<Conversation>;
   validation?: Iterable<Conversation> | AsyncIterable<Conversation>;
   schema?: AttributeSchema;
+  /** The chat format whose segments decide the loss masks [steerlmTemplate]; chatmlTemplate trains ChatML. */
+  template?: PromptTemplate;
   /** Train on every assistant turn [true] or only the last. */
   multiTurn?: boolean;
   maxSequenceLength?: number;
@@ -103,6 +106,7 @@ function tokenizeAll(conversations: readonly Conversation[], options: TrainCondi
     const example = tokenizeConversation(source, options.tokenizer, {
       schema: options.schema ?? STEERLM,
       multiTurn: options.multiTurn ?? true,
+      ...(options.template ? { template: options.template } : {}),
       ...(options.maxSequenceLength !== undefined ? { maxSequenceLength: options.maxSequenceLength } : {}),
       truncationSide: options.truncationSide ?? 'right',
     });
@@ -184,13 +188,13 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   let validationLoss: number | undefined;
   let consecutiveNonFinite = 0;
 
-  const evaluate = (): { loss: number; perAttribute: Record<string, number> } => {
+  const evaluate = async (): Promise<{ loss: number; perAttribute: Record<string, number> }> => {
     let sum = 0;
     let count = 0;
     const byValue = new Map<string, { sum: number; count: number }>();
     options.model.training = false;
     for (const batch of bucketBatches(validation, { batchSize, random: seededRandom(seed) })) {
-      const losses = batchTokenLosses(options.model, batch, false);
+      const losses = await batchTokenLosses(options.model, batch, false);
       batch.examples.forEach((exampleIndex, row) => {
         let rowSum = 0;
         let rowCount = 0;
@@ -270,7 +274,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       tracker.step(position.step, 1, metrics);
       if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, epoch: position.epoch, skipped: nonFinite, ...metrics })}\n`);
       if (validation.length > 0 && options.validationEvery && position.step % options.validationEvery === 0) {
-        const result = evaluate();
+        const result = await evaluate();
         validationLoss = result.loss;
         validationCurve.push({ step: position.step, loss: result.loss });
         tracker.emit({ type: 'evaluation', job: 'sft', step: position.step, metrics: { validationLoss: result.loss, ...result.perAttribute } });
@@ -279,7 +283,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       if (options.checkpointEvery && position.step % options.checkpointEvery === 0 && !nonFinite) await checkpoint();
     }
     if (validation.length > 0) {
-      validationLoss = evaluate().loss;
+      validationLoss = (await evaluate()).loss;
       validationCurve.push({ step: position.step, loss: validationLoss });
     }
     await checkpoint();

@@ -1,5 +1,6 @@
 /** One optimizer step of conditioned SFT: masked cross-entropy over micro-batches, then fused AdamW. */
 import * as tf from '@tensorflow/tfjs';
+import { readFloat32, throwIfDeviceFailed } from '../backend';
 import { applyAdamW, createAdamWState, globalGradNorm, type AdamWConfig, type AdamWState } from '../kernels/adamw';
 import { crossEntropy } from '../kernels/cross-entropy';
 import { modelFamily } from '../families/registry';
@@ -57,12 +58,17 @@ export function batchLossSum(model: DecoderModel, batch: TrainingBatch, packed: 
   });
 }
 
-/** Per-token losses [B*T] of a batch (masked positions are 0), without gradients. */
-export function batchTokenLosses(model: DecoderModel, batch: TrainingBatch, packed: boolean): Float32Array {
-  return tf.tidy(() => {
+/** Resolves to the per-token losses [B*T] of a batch (masked positions are 0), without gradients. */
+export async function batchTokenLosses(model: DecoderModel, batch: TrainingBatch, packed: boolean): Promise<Float32Array> {
+  const losses = tf.tidy(() => {
     const { targets, lossMask, ...input } = batchTensors(batch, packed);
-    return crossEntropy(model.logits(input), targets, lossMask).dataSync() as Float32Array;
+    return crossEntropy(model.logits(input), targets, lossMask);
   });
+  try {
+    return await readFloat32(losses, 'the evaluation forward pass');
+  } finally {
+    losses.dispose();
+  }
 }
 
 export interface StepOutcome {
@@ -124,18 +130,27 @@ export class Optimizer {
   async apply(gradients: StepGradients, config: AdamWConfig, trainedTokens: number): Promise<StepOutcome> {
     const { loss, grads } = gradients;
     const normTensor = globalGradNorm(grads);
-    const [lossValues, normValues] = await Promise.all([loss.data(), normTensor.data()]);
-    tf.dispose([loss, normTensor]);
-    const totalLoss = lossValues[0]!;
-    const norm = normValues[0]!;
+    // Loss and norm come back in one read; a GPU error during the forward or backward pass throws here.
+    const pair = tf.tidy(() => tf.stack([tf.reshape(loss, []), normTensor]));
+    let values: Float32Array;
+    try {
+      values = await readFloat32(pair, 'the forward and backward pass');
+    } catch (error) {
+      tf.dispose([loss, normTensor, pair, ...grads]);
+      throw error;
+    }
+    tf.dispose([loss, pair]);
+    const totalLoss = values[0]!;
+    const norm = values[1]!;
     if (!Number.isFinite(totalLoss) || !Number.isFinite(norm)) {
-      tf.dispose(grads);
+      tf.dispose([normTensor, ...grads]);
       return { loss: totalLoss, gradNorm: norm, skipped: true, trainedTokens };
     }
-    const { state, gradNorm } = applyAdamW(this.trainable.variables, grads, this.state, config, { decay: this.trainable.decay });
+    const { state } = applyAdamW(this.trainable.variables, grads, this.state, config, { decay: this.trainable.decay, gradNorm: normTensor });
     this.state = state;
-    gradNorm.dispose();
-    tf.dispose(grads);
+    tf.dispose([normTensor, ...grads]);
+    // The update is only encoded here; its errors (if any) surface at the next read or check.
+    throwIfDeviceFailed('the AdamW update');
     return { loss: totalLoss, gradNorm: norm, skipped: false, trainedTokens };
   }
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from '@steerlm/core';
-import { writeTextFileAtomically } from '../safetensors/atomic-file';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { specialAddedToken, type TokenizerJson } from '../tokenizer/tokenizer-json';
 import type { TrainedByteLevelBpe } from './train-byte-level-bpe';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeTextFileAtomically } from '../safetensors/atomic-file';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { ConfigFields, expectJsonObject, mergeForWriting } from './config-fields';
 import { readJsonFile, resolveConfigFile } from './model-config';
 

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from '@steerlm/core';
-import { writeTextFileAtomically } from '../safetensors/atomic-file';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { ConfigFields, expectJsonObject } from './config-fields';
 import { CONFIG_FAMILIES, MODEL_FAMILY_NAMES, configFamilyOf, familyOfArchitecture, type ModelConfig } from './config-families';
 

@@ -1,6 +1,5 @@
 import { endianness } from 'node:os';
-import { InvalidOptionError } from '@steerlm/core';
-import { float32ToBfloat16Bytes, float32ToFloat16Bytes } from '../safetensors/float-conversion';
+import { float32ToBfloat16Bytes, float32ToFloat16Bytes, InvalidOptionError } from '@steerlm/core';
 import { ONNX_DATA_TYPES, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-model';
 import { ProtobufWriter } from './protobuf-writer';
 

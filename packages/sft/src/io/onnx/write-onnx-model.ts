@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { InvalidOptionError } from '@steerlm/core';
-import { writeAll, writeFileAtomically } from '../safetensors/atomic-file';
+import { writeAll, writeFileAtomically } from '@steerlm/core/node';
 import { encodeOnnxModelParts, type ExternalDataPlacer } from './encode-onnx-model';
 import type { OnnxModel } from './onnx-model';
 

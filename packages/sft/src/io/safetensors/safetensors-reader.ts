@@ -1,8 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { ModelFormatError } from '@steerlm/core';
-import { isFloatDtype } from './safetensors-dtype';
-import { parseSafetensorsHeader, readHeaderLength, type SafetensorsTensorInfo } from './safetensors-header';
-import { decodeTensorBytes, type SafetensorsTensor } from './tensor-data';
+import { decodeTensorBytes, isFloatDtype, ModelFormatError, parseSafetensorsHeader, readHeaderLength, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
+import { missingTensorError } from './missing-tensor';
 
 async function readExactly(handle: FileHandle, length: number, position: number, file: string, what: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
@@ -69,13 +67,7 @@ export class SafetensorsReader {
   /** Returns the dtype, shape and byte range of tensor `name`; throws ModelFormatError when missing. */
   info(name: string): SafetensorsTensorInfo {
     const entry = this.entries.get(name);
-    if (entry === undefined) {
-      throw new ModelFormatError(`missing tensor "${name}" (the file holds ${this.entries.size} tensors)`, {
-        file: this.path,
-        field: name,
-        hint: 'check the tensor name against the model architecture, or the checkpoint is incomplete',
-      });
-    }
+    if (entry === undefined) throw missingTensorError(name, this.path, this.entries.size, 'file');
     return entry;
   }
 

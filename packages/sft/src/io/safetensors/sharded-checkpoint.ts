@@ -1,11 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InvalidOptionError, ModelFormatError } from '@steerlm/core';
-import { writeTextFileAtomically } from './atomic-file';
-import type { SafetensorsTensorInfo } from './safetensors-header';
+import { entryByteLength, InvalidOptionError, ModelFormatError, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
+import { writeTextFileAtomically } from '@steerlm/core/node';
+import { missingTensorError } from './missing-tensor';
 import { SafetensorsReader } from './safetensors-reader';
-import { entryByteLength, writeSafetensors, type SafetensorsWriteEntry } from './safetensors-writer';
-import type { SafetensorsTensor } from './tensor-data';
+import { writeSafetensors, type SafetensorsWriteEntry } from './safetensors-writer';
 
 /** The file name of a single-file checkpoint in a Hugging Face model folder. */
 export const SINGLE_CHECKPOINT_FILE = 'model.safetensors';
@@ -149,13 +148,7 @@ export class SafetensorsCheckpoint {
 
   private readerOf(name: string): SafetensorsReader {
     const reader = this.owner.get(name);
-    if (reader === undefined) {
-      throw new ModelFormatError(`missing tensor "${name}" (the checkpoint holds ${this.owner.size} tensors)`, {
-        file: this.path,
-        field: name,
-        hint: 'check the tensor name against the model architecture, or the checkpoint is incomplete',
-      });
-    }
+    if (reader === undefined) throw missingTensorError(name, this.path, this.owner.size, 'checkpoint');
     return reader;
   }
 

@@ -1,5 +1,5 @@
 import { InvalidOptionError, steerlmTemplate } from '@steerlm/core';
-import { writeTextFileAtomically } from '../safetensors/atomic-file';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { locateTokenizerFiles, readTokenizerFiles, tokenizerVocabSize, validateTokenizerJson } from './read-tokenizer-files';
 import { specialAddedToken, type TokenizerJson } from './tokenizer-json';
 

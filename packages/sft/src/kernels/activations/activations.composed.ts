@@ -2,11 +2,7 @@
 // Composed-tfjs activations used on every backend without the WGSL kernels; tfjs differentiates them
 // (sigmoid, tanh, erf, mul, add have gradients on cpu, wasm, webgl and node).
 import * as tf from '@tensorflow/tfjs';
-import { geluTanhHost } from './activations.host';
 import type { GeluApproximation } from './activations.reference';
-
-/** Backends whose tensors live in host memory, where a loop over the values beats a chain of tfjs ops. */
-const hostBackends = new Set(['cpu', 'wasm']);
 
 /** Returns silu(gate) * up = gate * sigmoid(gate) * up from stock tfjs ops. */
 export function swigluComposed(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
@@ -15,7 +11,6 @@ export function swigluComposed(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
 
 /** Returns gelu(x) (tanh approximation or exact erf): a host loop on cpu and wasm for tanh, stock tfjs ops otherwise. */
 export function geluComposed(x: tf.Tensor, approximation: GeluApproximation): tf.Tensor {
-  if (approximation === 'tanh' && hostBackends.has(tf.getBackend())) return geluTanhHost(x);
   return tf.tidy(() => {
     if (approximation === 'erf') return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
     // x·x·x rather than pow(x, 3): Pow and its gradient (log, where) cost ~5x more on wasm.

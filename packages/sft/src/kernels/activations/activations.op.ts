@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { geluComposed, swigluComposed } from './activations.composed';
+import { geluTanhHost } from './activations.host';
 import type { GeluApproximation } from './activations.reference';
 import { geluBackwardProgram, geluForwardProgram, swigluBackwardProgram, swigluForwardProgram } from './activations.wgsl';
 
@@ -22,6 +23,8 @@ const geluKernel = defineFusedOp<GeluAttributes>({
   name: 'SteerLMGelu',
   inputNames: ['x'],
   webgpu: ([x], { approximation }, backend) => runProgram(geluForwardProgram(x!.shape[0]!, approximation), [x!], backend),
+  // The host loop covers the tanh form (GPT-2's gelu_new); the erf form is composed everywhere but webgpu.
+  host: ([x], { approximation }) => [approximation === 'tanh' ? geluTanhHost(x!) : geluComposed(x!, approximation)],
   fallback: ([x], { approximation }) => [geluComposed(x!, approximation)],
   gradient: ([dy], { inputs: [x] }, { approximation }) => runProgramOnTensors(geluBackwardProgram(x!.shape[0]!, approximation), [x!, dy!]),
 });

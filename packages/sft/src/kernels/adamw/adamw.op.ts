@@ -21,6 +21,8 @@ export interface AdamWState {
 export interface AdamWStepOptions {
   /** Per parameter: false exempts it from weight decay (biases, norm gains). Default: all decayed. */
   decay?: readonly boolean[];
+  /** The global gradient norm when the caller computed it already (not disposed here); computed otherwise. */
+  gradNorm?: tf.Scalar;
 }
 
 /** The outcome of adamwStep: new parameters, new state, and the (unclipped) global gradient norm. */
@@ -63,12 +65,17 @@ export function createAdamWState(params: readonly tf.Tensor[]): AdamWState {
   return { step: 0, firstMoments: params.map((p) => tf.zerosLike(p)), secondMoments: params.map((p) => tf.zerosLike(p)) };
 }
 
-/** Returns the global L2 norm of `grads` as a scalar tensor (computed on the active backend). */
+/**
+ * Returns the global L2 norm of `grads` as a scalar tensor (computed on the active backend). The
+ * per-tensor sums of squares are stacked and summed: tfjs splits a stack (concat) of many inputs to
+ * fit the device's storage-buffer limit, while its AddN binds every input at once and breaks the
+ * limit (16 on lavapipe) past 15 tensors.
+ */
 export function globalGradNorm(grads: readonly tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => {
     if (grads.length === 0) return tf.scalar(0);
     const squares = grads.map((grad) => tf.sum(tf.square(grad)));
-    return tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares)) as tf.Scalar;
+    return tf.sqrt(squares.length === 1 ? squares[0]! : tf.sum(tf.stack(squares))) as tf.Scalar;
   });
 }
 
@@ -91,7 +98,8 @@ function validate(params: readonly tf.Tensor[], grads: readonly tf.Tensor[], sta
 
 /**
  * Returns the parameters and state after one AdamW step (new tensors; the inputs are left alone,
- * so dispose or reassign them). Clipping uses the global norm over all gradients.
+ * so dispose or reassign them). Clipping uses the global norm over all gradients (`options.gradNorm`
+ * when given: then the result's gradNorm is that same tensor, owned by the caller).
  */
 export function adamwStep(
   params: readonly tf.Tensor[],
@@ -104,7 +112,7 @@ export function adamwStep(
   const resolved = resolveAdamWConfig(config);
   const step = state.step + 1;
   const scalars = adamwScalars(resolved, step);
-  const gradNorm = globalGradNorm(grads);
+  const gradNorm = options.gradNorm ?? globalGradNorm(grads);
   const gradScale = tf.tidy(() =>
     resolved.maxGradNorm > 0 ? tf.reshape(tf.minimum(1, tf.div(resolved.maxGradNorm, tf.add(gradNorm, 1e-6))), [1]) : tf.ones([1]),
   );

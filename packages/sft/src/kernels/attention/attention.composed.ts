@@ -7,16 +7,20 @@
  * q [B, H, T, D]; k, v [B, Hkv, T, D]; mask [2, B, T] int32 (see attention.mask.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from '../runtime/host-backend';
 import { attendableMatrix } from './attention.mask';
 
 /** A score that no real q·k reaches; masked scores take it before the softmax. */
 const MASKED_SCORE = -1e30;
 
-/** Returns k or v [B, Hkv, T, D] repeated to [B, H, T, D] (query head h reads head floor(h / G)). */
+/**
+ * Returns k or v [B, Hkv, T, D] repeated to [B, H, T, D] (query head h reads head floor(h / G)).
+ * Stays at rank 4: tfjs-webgpu runs a rank-5 Tile on the CPU with a synchronous read, which Node lacks.
+ */
 export function repeatKeyValueHeads(x: tf.Tensor4D, group: number): tf.Tensor4D {
   if (group === 1) return x;
   const [B, Hkv, T, D] = x.shape;
-  return tf.tidy(() => x.reshape([B, Hkv, 1, T, D]).tile([1, 1, group, 1, 1]).reshape([B, Hkv * group, T, D]) as tf.Tensor4D);
+  return tf.tidy(() => x.reshape([B, Hkv, 1, T * D]).tile([1, 1, group, 1]).reshape([B, Hkv * group, T, D]) as tf.Tensor4D);
 }
 
 /** Returns a [B, H, T, D] gradient summed over each group of G query heads: [B, Hkv, T, D]. */
@@ -26,7 +30,6 @@ export function sumKeyValueGroups(x: tf.Tensor4D, group: number): tf.Tensor4D {
   return tf.tidy(() => x.reshape([B, H / group, group, T, D]).sum(2) as tf.Tensor4D);
 }
 
-const gpuBackends = new Set(['webgpu', 'webgl']);
 
 /**
  * Returns the float32 [B, 1, T, T] visibility (1 where query i may attend key j). On host-side
@@ -36,7 +39,7 @@ const gpuBackends = new Set(['webgpu', 'webgl']);
  */
 export function visibilityMatrix(mask: tf.Tensor3D): tf.Tensor4D {
   const [, batch, time] = mask.shape;
-  if (gpuBackends.has(tf.getBackend())) return tf.tidy(() => tf.cast(attendableMatrix(mask), 'float32') as tf.Tensor4D);
+  if (!isHostBackend()) return tf.tidy(() => tf.cast(attendableMatrix(mask), 'float32') as tf.Tensor4D);
   const values = mask.dataSync();
   const visible = new Float32Array(batch * time * time);
   for (let b = 0; b < batch; b++) {

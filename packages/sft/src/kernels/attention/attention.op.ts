@@ -33,9 +33,6 @@ export interface CausalAttentionOptions extends AttentionMaskInputs {
   scale?: number;
 }
 
-/** Backends whose tensors live in host memory, where reading q, k, v back costs a copy, not a stall. */
-const hostBackends = new Set(['cpu', 'wasm']);
-
 interface AttentionAttributes {
   scale: number;
 }
@@ -78,9 +75,8 @@ export const causalAttentionOp = defineFusedOp<AttentionAttributes>({
   inputNames: ['q', 'k', 'v', 'mask'],
   outputCount: 2,
   webgpu: webgpuForward,
-  fallback: ([q, k, v, mask], attributes) => [
-    (hostBackends.has(tf.getBackend()) ? hostAttention : composedAttention)(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask as tf.Tensor3D, attributes.scale),
-  ],
+  host: ([q, k, v, mask], attributes) => [hostAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask as tf.Tensor3D, attributes.scale)],
+  fallback: ([q, k, v, mask], attributes) => [composedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask as tf.Tensor3D, attributes.scale)],
   gradient: webgpuGradient,
 });
 

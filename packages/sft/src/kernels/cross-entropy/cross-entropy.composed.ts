@@ -1,21 +1,13 @@
 // Shape legend: N rows (tokens), V vocabulary size.
-// The cross-entropy used on every backend without the WGSL kernels: host loops on cpu and wasm
-// (cross-entropy.host.ts), composed tfjs ops elsewhere. The composed version has its own
+// The cross-entropy in composed tfjs ops, for backends with neither the WGSL kernels nor the host
+// loops (cross-entropy.host.ts); the fused op (cross-entropy.op.ts) chooses. It has its own
 // gradient (tf.customGrad) because tfjs's gather gradient needs UnsortedSegmentSum, which the wasm
 // backend lacks; no one-hot tensor is built: the target entries are gathered and then overwritten with
 // tensorScatterUpdate (kernels present on cpu, wasm and node).
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropyHost } from './cross-entropy.host';
 
-/** Backends whose tensors live in host memory, where one loop over the logits beats a chain of tfjs ops. */
-const hostBackends = new Set(['cpu', 'wasm']);
-
-/**
- * Returns losses [N] = lossMask * (logsumexp(logits) - logits[target]); gradient flows to logits only.
- * Host loops on cpu and wasm (cross-entropy.host.ts), stock tfjs ops otherwise.
- */
+/** Returns losses [N] = lossMask * (logsumexp(logits) - logits[target]) from stock tfjs ops; gradient flows to logits only. */
 export function crossEntropyComposed(logits: tf.Tensor2D, targets: tf.Tensor1D, lossMask: tf.Tensor1D): tf.Tensor1D {
-  if (hostBackends.has(tf.getBackend())) return crossEntropyHost(logits, targets, lossMask);
   const [rows, vocabulary] = logits.shape;
   const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [logitsInput, targetsInput, maskInput] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { crossEntropyComposed } from './cross-entropy.composed';
+import { crossEntropyHost } from './cross-entropy.host';
 import { crossEntropyBackwardProgram, crossEntropyForwardProgram } from './cross-entropy.wgsl';
 import { firstOutOfRange, hostInt32Values } from '../host';
 
@@ -12,6 +13,7 @@ const crossEntropyKernel = defineFusedOp<Record<string, never>>({
   outputCount: 2,
   webgpu: ([logits, targets, lossMask], _attributes, backend) =>
     runProgram(crossEntropyForwardProgram(logits!.shape[0]!, logits!.shape[1]!), [logits!, targets!, lossMask!], backend),
+  host: ([logits, targets, lossMask]) => [crossEntropyHost(logits as tf.Tensor2D, targets as tf.Tensor1D, lossMask as tf.Tensor1D)],
   fallback: ([logits, targets, lossMask]) => [crossEntropyComposed(logits as tf.Tensor2D, targets as tf.Tensor1D, lossMask as tf.Tensor1D)],
   gradient: ([dlosses], { inputs: [logits, targets, lossMask], outputs: [, logSumExp] }) => {
     const [rows, vocabulary] = logits!.shape as [number, number];

@@ -1,29 +1,12 @@
 // Shape legend: V vocabulary rows, C channels, N looked-up ids.
-// The composed-tfjs embedding used on every backend without the WGSL kernels. Its gradient is its own
-// (tf.customGrad): tfjs's gather gradient needs UnsortedSegmentSum, which the wasm backend lacks (and whose
-// cpu kernel loops over all V segments for every id), and a one-hot matmul would cost O(V·N) memory. On the
-// host-side backends (cpu, wasm, node) dy and ids are read on the host and their rows added into a dense
-// [V, C] buffer in ascending n (float64 sums): O(N·C) work, O(V·C) memory (the size of dtable), deterministic.
-// On GPU backends (webgpu with fused kernels off, webgl), where a host read would stall or is impossible,
-// it uses their UnsortedSegmentSum kernel.
+// The embedding in composed tfjs ops, for backends with neither the WGSL kernels nor the host version
+// (embedding.host.ts): a gather, whose gradient (its own, tf.customGrad) is the backend's
+// UnsortedSegmentSum of dy by ids, computed where the tensors live (no read-back).
 import * as tf from '@tensorflow/tfjs';
-
-const gpuBackends = new Set(['webgpu', 'webgl']);
-
-/** Returns the dtable [V, C] of dy [N, C] scattered by ids [N] (rows summed in ascending n, in float64). */
-export function scatterAddRows(dy: Float32Array, ids: ArrayLike<number>, vocabulary: number, channels: number): Float32Array {
-  const sums = new Float64Array(vocabulary * channels);
-  for (let n = 0; n < ids.length; n++) {
-    const destination = ids[n]! * channels;
-    const source = n * channels;
-    for (let c = 0; c < channels; c++) sums[destination + c] += dy[source + c]!;
-  }
-  return Float32Array.from(sums);
-}
 
 /** Returns table[ids] [N, C] for table [V, C] and int32 ids [N]; gradient flows to the table only. */
 export function embeddingComposed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const [vocabulary, channels] = table.shape;
+  const [vocabulary] = table.shape;
   const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [tableInput, idsInput] = args as [tf.Tensor2D, tf.Tensor1D];
     const save = args[2] as tf.GradSaveFunc;
@@ -31,10 +14,8 @@ export function embeddingComposed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tens
     return {
       value: tf.gather(tableInput, idsInput),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const savedIds = saved[0]!;
-        if (gpuBackends.has(tf.getBackend())) return [tf.unsortedSegmentSum(dy, savedIds as tf.Tensor1D, vocabulary), tf.zeros(savedIds.shape)];
-        const dtable = scatterAddRows(dy.dataSync() as Float32Array, savedIds.dataSync(), vocabulary, channels);
-        return [tf.tensor2d(dtable, [vocabulary, channels]), tf.zeros(savedIds.shape)];
+        const savedIds = saved[0]! as tf.Tensor1D;
+        return [tf.unsortedSegmentSum(dy, savedIds, vocabulary), tf.zeros(savedIds.shape)];
       },
     };
   });

@@ -4,6 +4,7 @@ import { ShapeError } from '@steerlm/core';
 import { firstOutOfRange, hostInt32Values } from '../host';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { embeddingComposed } from './embedding.composed';
+import { embeddingHost } from './embedding.host';
 import { embeddingAccumulateProgram, embeddingForwardProgram, embeddingSortProgram, type EmbeddingDimensions } from './embedding.wgsl';
 
 function dimensionsOf(table: { shape: readonly number[] }, ids: { shape: readonly number[] }): EmbeddingDimensions {
@@ -14,6 +15,7 @@ const embeddingKernel = defineFusedOp<Record<string, never>>({
   name: 'SteerLMEmbedding',
   inputNames: ['table', 'ids'],
   webgpu: ([table, ids], _attributes, backend) => runProgram(embeddingForwardProgram(dimensionsOf(table!, ids!)), [table!, ids!], backend),
+  host: ([table, ids]) => [embeddingHost(table as tf.Tensor2D, ids as tf.Tensor1D)],
   fallback: ([table, ids]) => [embeddingComposed(table as tf.Tensor2D, ids as tf.Tensor1D)],
   gradient: ([dy], { inputs: [table, ids] }) => {
     const dimensions = dimensionsOf(table!, ids!);

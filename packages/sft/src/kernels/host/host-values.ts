@@ -5,14 +5,7 @@
  * ~50 MB of garbage. Here a read copies straight from wasm memory into a buffer the caller reuses.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** Backends whose tensors live in host memory: the host kernels run there. */
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
-
-/** Returns true when the active backend keeps tensors in host memory (cpu, wasm). */
-export function isHostBackend(): boolean {
-  return HOST_BACKENDS.has(tf.getBackend());
-}
+export { isHostBackend } from '../runtime/host-backend';
 
 /** tfjs-backend-wasm's view of a tensor's bytes in wasm memory (BackendWasm.typedArrayFromHeap). */
 interface WasmHeapBackend {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { checkNormParameter } from '../rms-norm/rms-norm.op';
 import { layerNormComposed } from './layer-norm.composed';
+import { layerNormHost } from './layer-norm.host';
 import { layerNormBackwardInputProgram, layerNormBackwardParametersProgram, layerNormForwardProgram } from './layer-norm.wgsl';
 
 interface LayerNormAttributes {
@@ -14,6 +15,7 @@ const layerNormKernel = defineFusedOp<LayerNormAttributes>({
   inputNames: ['x', 'weight', 'bias'],
   outputCount: 3,
   webgpu: ([x, weight, bias], { eps }, backend) => runProgram(layerNormForwardProgram(x!.shape[0]!, x!.shape[1]!, eps), [x!, weight!, bias!], backend),
+  host: ([x, weight, bias], { eps }) => [layerNormHost(x as tf.Tensor2D, weight as tf.Tensor1D, bias as tf.Tensor1D, eps)],
   fallback: ([x, weight, bias], { eps }) => [layerNormComposed(x!, weight!, bias!, eps)],
   gradient: ([dy], { inputs: [x, weight], outputs: [, rowMean, inverseStd] }) => {
     const [rows, channels] = x!.shape as [number, number];

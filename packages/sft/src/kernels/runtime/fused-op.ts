@@ -1,13 +1,17 @@
 /**
- * A "fused op": one tfjs op with its own kernel name. On the webgpu backend it runs a registered
- * tfjs kernel (our WGSL via runProgram) whose gradient is registered under the same name; on every
- * other backend (cpu, wasm, tensorflow, webgl) it runs a composition of stock tfjs ops, which tfjs
- * differentiates itself. Tests compare the two, so the hand-written gradient is checked against
- * tfjs's autodiff of the fallback.
+ * A "fused op": one tfjs op with its own kernel name, and the one place that chooses how it runs:
+ * - on the webgpu backend, a registered tfjs kernel (our WGSL via runProgram) whose gradient is
+ *   registered under the same name;
+ * - on the host backends (cpu, wasm; see host-backend.ts), its `host` implementation when it has
+ *   one: loops over values read from host memory, with their own gradients;
+ * - everywhere else (tensorflow, webgl, webgpu with fused kernels off), or without a `host`
+ *   implementation, a composition of stock tfjs ops, which tfjs differentiates itself.
+ * Tests compare them, so the hand-written gradients are checked against tfjs's autodiff of the fallback.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { ShapeError } from '@steerlm/core';
+import { isHostBackend } from './host-backend';
 
 /** Attribute values a fused op accepts (tfjs NamedAttrMap values). */
 export type FusedOpAttributeValue = number | boolean | string | number[];
@@ -28,7 +32,9 @@ export interface FusedOpDefinition<A extends object> {
   outputCount?: number;
   /** WebGPU implementation on backend-level TensorInfos; return runProgram's outputs. */
   webgpu?: (inputs: tf.TensorInfo[], attributes: A, backend: WebGPUBackend) => tf.TensorInfo[];
-  /** Composed-tfjs implementation, used on every backend without a kernel. */
+  /** Host implementation (cpu, wasm), differentiable on its own; the fallback runs there when absent. */
+  host?: (inputs: tf.Tensor[], attributes: A) => tf.Tensor[];
+  /** Composed-tfjs implementation, used on every backend without a kernel or host implementation. */
   fallback: (inputs: tf.Tensor[], attributes: A) => tf.Tensor[];
   /**
    * Gradient of the webgpu kernel: returns one gradient per input (same shape, float32).
@@ -37,13 +43,18 @@ export interface FusedOpDefinition<A extends object> {
   gradient?: (dys: tf.Tensor[], saved: FusedOpSaved, attributes: A) => tf.Tensor[];
 }
 
+/** How a fused op runs on the active backend. */
+export type FusedOpPath = 'webgpu' | 'host' | 'composed';
+
 /** A callable fused op. */
 export interface FusedOp<A extends object> {
-  /** Returns all outputs of the op on `inputs` (the kernel on webgpu, the fallback elsewhere). */
+  /** Returns all outputs of the op on `inputs` (on the path `path()` names). */
   (inputs: readonly tf.Tensor[], attributes: A): tf.Tensor[];
   readonly kernelName: string;
-  /** Returns true when the op would run its own kernel on the active backend. */
+  /** Returns true when the op would run its own WGSL kernel on the active backend. */
   usesKernel(): boolean;
+  /** Returns the implementation the op would run on the active backend. */
+  path(): FusedOpPath;
 }
 
 let fusedKernelsEnabled = typeof process === 'undefined' || process.env?.STEERLM_DISABLE_FUSED !== '1';
@@ -102,11 +113,14 @@ function register<A extends object>(definition: FusedOpDefinition<A>): void {
 export function defineFusedOp<A extends object>(definition: FusedOpDefinition<A>): FusedOp<A> {
   let registered = false;
   const usesKernel = (): boolean => fusedKernelsEnabled && definition.webgpu !== undefined && tf.getBackend() === 'webgpu';
+  const path = (): FusedOpPath => (usesKernel() ? 'webgpu' : definition.host !== undefined && isHostBackend() ? 'host' : 'composed');
   const op = (inputs: readonly tf.Tensor[], attributes: A): tf.Tensor[] => {
     if (inputs.length !== definition.inputNames.length) {
       throw new ShapeError(`${definition.name} takes ${definition.inputNames.length} inputs (${definition.inputNames.join(', ')}), got ${inputs.length}`);
     }
-    if (!usesKernel()) return definition.fallback([...inputs], attributes);
+    const chosen = path();
+    if (chosen === 'host') return definition.host!([...inputs], attributes);
+    if (chosen === 'composed') return definition.fallback([...inputs], attributes);
     if (!registered) {
       register(definition);
       registered = true;
@@ -118,5 +132,5 @@ export function defineFusedOp<A extends object>(definition: FusedOpDefinition<A>
     const result = tf.engine().runKernel(definition.name, named, attributes as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
     return Array.isArray(result) ? result : [result];
   };
-  return Object.assign(op, { kernelName: definition.name, usesKernel });
+  return Object.assign(op, { kernelName: definition.name, usesKernel, path });
 }

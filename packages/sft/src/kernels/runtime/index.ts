@@ -1,4 +1,5 @@
 export { gridBuiltins, linearWorkgroup, maxWorkgroupsPerDimension, workgroupGrid, workgroupSumSource } from './dispatch';
+export { HOST_BACKENDS, isHostBackend } from './host-backend';
 export {
   defineFusedOp,
   fusedKernelsAreEnabled,
@@ -6,6 +7,7 @@ export {
   type FusedOp,
   type FusedOpAttributeValue,
   type FusedOpDefinition,
+  type FusedOpPath,
   type FusedOpSaved,
 } from './fused-op';
 export { checkCompiledPrograms, isPipelineCached, pipelineCacheKeys, pipelineCacheSize, type CachedPipeline } from './pipeline-cache';

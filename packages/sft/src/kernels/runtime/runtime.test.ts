@@ -54,7 +54,7 @@ const square = defineFusedOp<{ scale: number }>({
 let hasWebGPU = false;
 
 beforeAll(async () => {
-  const selection = await selectBackend({ allow: ['webgpu', 'cpu'] });
+  const selection = await selectBackend({ prefer: 'webgpu', allow: ['webgpu', 'cpu'] });
   hasWebGPU = selection.backend === 'webgpu';
   if (!hasWebGPU && process.env.CI === 'true') throw new BackendError('CI must have a WebGPU adapter (lavapipe)', { backend: 'webgpu' });
 });

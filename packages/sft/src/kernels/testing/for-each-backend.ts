@@ -6,12 +6,13 @@
  *   });
  *
  * Each backend gets a `describe('on <backend>')` whose beforeAll selects it. WebGPU tests run when
- * an adapter exists; without one they are skipped locally, and FAIL when env CI=true.
+ * an adapter exists (a software one included); without one they are skipped locally, and FAIL when
+ * env CI=true. On webgpu, any error the device reported during a test fails it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '@steerlm/core';
-import { beforeAll, describe, it } from 'vitest';
-import { acquireWebGPUDevice, selectBackend, type BackendName, type DeviceFeatures } from '../../backend';
+import { afterEach, beforeAll, describe, it } from 'vitest';
+import { acquireWebGPUDevice, selectBackend, throwIfDeviceFailed, type BackendName, type DeviceFeatures } from '../../backend';
 
 /** What a test body learns about the backend it runs on. */
 export interface BackendTestContext {
@@ -69,6 +70,8 @@ export async function forEachBackend(backends: readonly BackendName[], define: (
         features = selection.features;
         if (tf.getBackend() !== backend) throw new BackendError(`could not activate ${backend}`, { backend });
       });
+      // Any error the GPU reported during a test (a Dawn validation message included) fails that test.
+      if (backend === 'webgpu') afterEach(() => throwIfDeviceFailed('this test'));
       define({
         backend,
         get features() {

@@ -1,7 +1,7 @@
 /** Runs a small training job; the resume test starts it in a child process and kills it. */
 import * as tf from '@tensorflow/tfjs';
+import { charTokenizer } from '@steerlm/core';
 import { trainConditionedSFT } from '../train-conditioned-sft';
-import { charTokenizer } from './char-tokenizer';
 import { tinyConversations, tinyModel } from './tiny-run';
 
 const outputDir = process.argv[2]!;

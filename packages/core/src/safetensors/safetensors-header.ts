@@ -1,4 +1,4 @@
-import { ModelFormatError } from '@steerlm/core';
+import { ModelFormatError } from '../errors';
 import { bytesPerElement, elementCount, isSafetensorsDtype, SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtype';
 
 /** The largest header this package accepts (the reference implementation caps it at 100 MB too). */

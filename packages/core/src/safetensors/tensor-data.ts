@@ -1,5 +1,4 @@
-import { endianness } from 'node:os';
-import { ModelFormatError } from '@steerlm/core';
+import { ModelFormatError } from '../errors';
 import { bfloat16BytesToFloat32, float16BytesToFloat32 } from './float-conversion';
 import type { SafetensorsDtype } from './safetensors-dtype';
 
@@ -14,7 +13,8 @@ export interface SafetensorsTensor {
   data: SafetensorsTensorData;
 }
 
-const hostIsLittleEndian = endianness() === 'LE';
+/** True on little-endian hosts (all common ones); tensor bytes are little-endian in the file. */
+export const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function copyAligned(bytes: Uint8Array): ArrayBuffer {
   const buffer = new ArrayBuffer(bytes.byteLength);

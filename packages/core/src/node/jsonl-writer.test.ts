@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../errors';
-import { readJsonl } from './jsonl-reader';
-import { openJsonlWriter, toJsonlChunks, toJsonlLine, writeJsonl } from './jsonl-writer';
+import { toJsonlChunks, toJsonlLine } from '../data/jsonl-line';
+import { readJsonl } from '../data/jsonl-reader';
+import { openJsonlWriter, writeJsonl } from './jsonl-writer';
 
 let folder: string;
 beforeAll(async () => {

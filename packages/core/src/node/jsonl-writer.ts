@@ -1,5 +1,9 @@
+import { open, type FileHandle } from 'node:fs/promises';
 import { DataFormatError, InvalidOptionError } from '../errors';
-import { DEFAULT_MAX_LINE_BYTES } from './jsonl-reader';
+import { toJsonlLine } from '../data/jsonl-line';
+import { DEFAULT_MAX_LINE_BYTES } from '../data/jsonl-reader';
+import type { RecordLocation } from '../data/record-location';
+import { writeAll } from './atomic-file';
 
 /** What opening a writer did to an existing file whose last line had no newline (an interrupted write). */
 export type JsonlTailRepair =
@@ -29,30 +33,6 @@ export interface JsonlWriter<T = unknown> {
   /** Resolves once every pending write is done and the file is closed. */
   close(): Promise<void>;
 }
-
-/**
- * Returns the JSON text of one record without a newline; throws a DataFormatError when the value has no
- * JSON form (undefined, a function, a bigint, a cycle).
- */
-export function toJsonlLine(value: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (cause) {
-    throw new DataFormatError(`the record cannot be written as JSON: ${(cause as Error).message}`, { cause, hint: 'records must be plain JSON data' });
-  }
-  if (text === undefined) {
-    throw new DataFormatError(`the record cannot be written as JSON: got ${typeof value}`, { hint: 'records must be plain JSON data' });
-  }
-  return text;
-}
-
-/** Yields each value's JSONL line (with its newline): the writer-free form for browsers and streams. */
-export async function* toJsonlChunks<T>(values: AsyncIterable<T> | Iterable<T>): AsyncGenerator<string> {
-  for await (const value of values) yield `${toJsonlLine(value)}\n`;
-}
-
-type FileHandle = Awaited<ReturnType<typeof import('node:fs/promises').open>>;
 
 /** Returns what must be done to the last line of an existing file so appended records start a line. */
 async function inspectTail(handle: FileHandle, size: number): Promise<{ repair: JsonlTailRepair; cutAt: number }> {
@@ -94,12 +74,11 @@ async function inspectTail(handle: FileHandle, size: number): Promise<{ repair: 
  */
 export async function openJsonlWriter<T = unknown>(path: string, options: JsonlWriterOptions = {}): Promise<JsonlWriter<T>> {
   if (typeof path !== 'string' || path === '') throw new InvalidOptionError('a JSONL writer needs a file path', { option: 'path' });
-  const fs = await import('node:fs/promises');
   const append = options.append ?? true;
   let handle: FileHandle;
   let repair: JsonlTailRepair = { kind: 'none' };
   try {
-    handle = await fs.open(path, append ? 'a+' : 'w');
+    handle = await open(path, append ? 'a+' : 'w');
     if (append) {
       const { size } = await handle.stat();
       const tail = await inspectTail(handle, size);
@@ -108,18 +87,23 @@ export async function openJsonlWriter<T = unknown>(path: string, options: JsonlW
       if (tail.repair.kind === 'newline-added') await handle.write('\n');
     }
   } catch (cause) {
-    throw new DataFormatError(`cannot open the file for writing: ${(cause as Error).message}`, { file: path, cause });
+    const code = (cause as { code?: string }).code;
+    const hint =
+      code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'choose a writable location, or fix the permissions of the folder'
+        : code === 'ENOENT'
+          ? 'create the folder first'
+          : code === 'EISDIR'
+            ? 'give a file path, not a folder'
+            : undefined;
+    throw new DataFormatError(`cannot open the file for writing: ${(cause as Error).message}`, { file: path, cause, ...(hint ? { hint } : {}) });
   }
   const encoder = new TextEncoder();
   let written = 0;
   let closed = false;
   let queue: Promise<void> = Promise.resolve();
-  const writeAll = async (bytes: Uint8Array) => {
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
-    }
+  const writeRecord = async (bytes: Uint8Array) => {
+    await writeAll(handle, bytes);
     if (options.sync) await handle.datasync();
   };
   return {
@@ -137,7 +121,7 @@ export async function openJsonlWriter<T = unknown>(path: string, options: JsonlW
         return Promise.reject(error);
       }
       const next = queue.then(async () => {
-        await writeAll(bytes);
+        await writeRecord(bytes);
         written += 1;
       });
       queue = next.catch(() => undefined);
@@ -152,11 +136,26 @@ export async function openJsonlWriter<T = unknown>(path: string, options: JsonlW
   };
 }
 
-/** Writes every value as one JSONL line (replacing the file unless `append`) and returns how many were written. */
-export async function writeJsonl<T>(path: string, values: AsyncIterable<T> | Iterable<T>, options: JsonlWriterOptions = {}): Promise<number> {
-  const writer = await openJsonlWriter<T>(path, { append: false, ...options });
+/** Options of {@link writeJsonl}. */
+export interface WriteJsonlOptions<T> extends JsonlWriterOptions {
+  /** Checks (and may normalise) each value before it is written; throwing stops the write. */
+  validate?: (value: T, location: RecordLocation) => T;
+}
+
+/**
+ * Writes every value as one JSONL line (replacing the file unless `append`) and returns how many were
+ * written. With `validate`, each value is checked first; a bad one stops the write, its 1-based
+ * position given as the line.
+ */
+export async function writeJsonl<T>(path: string, values: AsyncIterable<T> | Iterable<T>, options: WriteJsonlOptions<T> = {}): Promise<number> {
+  const { validate, ...writerOptions } = options;
+  const writer = await openJsonlWriter<T>(path, { append: false, ...writerOptions });
   try {
-    for await (const value of values) await writer.write(value);
+    let line = 0;
+    for await (const value of values) {
+      line += 1;
+      await writer.write(validate ? validate(value, { file: path, line }) : value);
+    }
   } finally {
     await writer.close();
   }

@@ -1,0 +1,5 @@
+import { installFileChunkReader } from '../data/byte-source';
+import { readFileChunks } from './read-file-chunks';
+
+// Imported for its effect by the Node entry points: readers given a file path use Node's file system.
+installFileChunkReader(readFileChunks);

@@ -1,0 +1,1 @@
+export { checkStopStrings, cutAtStop, type StopCut } from './stop-strings';

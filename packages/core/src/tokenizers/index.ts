@@ -1,0 +1,1 @@
+export { CHAR_TOKENIZER_SPECIAL_TOKENS, charTokenizer } from './char-tokenizer';

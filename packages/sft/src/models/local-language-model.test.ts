@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { Tokenizer } from '@steerlm/core';
+import { parseModelConfig } from '../io/hf-config';
+import { DecoderModel } from './decoder-model';
+import { LocalLanguageModel } from './local-language-model';
+
+/** A tokenizer for tests: ids 0..255 are Latin-1 characters. */
+function latin1Tokenizer(): Tokenizer {
+  return {
+    specificationVersion: 'v1',
+    vocabSize: 256,
+    specialTokens: {},
+    encode: (text) => [...text].map((char) => char.charCodeAt(0) & 255),
+    decode: (ids) => String.fromCharCode(...ids),
+    tokenToId: () => undefined,
+  };
+}
+
+describe('LocalLanguageModel stop strings', () => {
+  it('ignores an empty stop string instead of stopping after one token with no text', async () => {
+    await tf.setBackend('cpu');
+    const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64 });
+    const lm = new LocalLanguageModel(DecoderModel.create(config, { seed: 3 }), latin1Tokenizer());
+    const plain = await lm.generate('hello', { maxTokens: 8, temperature: 0, stop: [] });
+    expect(plain.usage.completionTokens).toBe(8);
+    expect(plain.text).toHaveLength(8);
+    const withEmpty = await lm.generate('hello', { maxTokens: 8, temperature: 0, stop: [''] });
+    expect(withEmpty).toMatchObject({ text: plain.text, finishReason: 'length', usage: { completionTokens: 8 } });
+    let streamed = '';
+    for await (const piece of lm.stream('hello', { maxTokens: 8, temperature: 0, stop: [''] })) streamed += piece;
+    expect(streamed).toBe(plain.text);
+  });
+});
