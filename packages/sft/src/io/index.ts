@@ -7,16 +7,8 @@
 // safetensors files (the codec, dtypes and header types are @steerlm/core's)
 export { SafetensorsReader } from './safetensors/safetensors-reader';
 export { writeSafetensors, type SafetensorsWriteEntry, type WriteSafetensorsOptions } from './safetensors/safetensors-writer';
-export {
-  SHARDED_INDEX_FILE,
-  SINGLE_CHECKPOINT_FILE,
-  SafetensorsCheckpoint,
-  readShardedIndex,
-  writeShardedSafetensors,
-  type ShardedIndex,
-  type ShardedWriteResult,
-  type WriteShardedOptions,
-} from './safetensors/sharded-checkpoint';
+export { SHARDED_INDEX_FILE, SINGLE_CHECKPOINT_FILE, SafetensorsCheckpoint, readShardedIndex, writeShardedSafetensors } from './safetensors/sharded-checkpoint';
+export type { ShardedIndex, ShardedWriteResult, WriteShardedOptions } from './safetensors/sharded-checkpoint';
 
 // ONNX
 export { ONNX_DATA_TYPES, onnxAttribute, type OnnxAttribute, type OnnxDataType, type OnnxDimension, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxOpsetImport, type OnnxTensor, type OnnxValueInfo } from './onnx/onnx-model';

@@ -21,16 +21,8 @@ export { adamwStep, applyAdamW, createAdamWState, globalGradNorm, type AdamWStat
 export { resolveAdamWConfig, type AdamWConfig, type ResolvedAdamWConfig } from './adamw/adamw.reference';
 
 // The runtime: define a fused op, run a WGSL program, inspect the pipeline cache
-export {
-  defineFusedOp,
-  fusedKernelsAreEnabled,
-  setFusedKernelsEnabled,
-  type FusedOp,
-  type FusedOpAttributeValue,
-  type FusedOpDefinition,
-  type FusedOpPath,
-  type FusedOpSaved,
-} from './runtime/fused-op';
+export { defineFusedOp, fusedKernelsAreEnabled, setFusedKernelsEnabled } from './runtime/fused-op';
+export type { FusedOp, FusedOpAttributeValue, FusedOpDefinition, FusedOpPath, FusedOpSaved } from './runtime/fused-op';
 export { isHostBackend } from './runtime/host-backend';
 export { runProgram, runProgramOnTensors } from './runtime/run-program';
 export type { ProgramDtype, ProgramOutput, WgslExtension, WgslProgram } from './runtime/program';
