@@ -23,7 +23,7 @@ export interface GeneratedStep {
 /**
  * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
- * the padding gap.
+ * the padding gap. A row also ends when it reaches the model's last position (as a `maxTokens` end).
  */
 export async function* generateTokens(model: DecoderModel, prompts: readonly (readonly number[])[], options: GenerateTokensOptions): AsyncGenerator<GeneratedStep> {
   validateSamplingOptions(options);
@@ -37,6 +37,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
   const produced: number[][] = prompts.map(() => []);
   const seen = prompts.map((prompt) => new Set(prompt));
   const stopIds = new Set(options.stopTokenIds ?? []);
+  const lastPosition = model.config.maxPositionEmbeddings - 1;
   try {
     let logitsRows: Float32Array[] = tf.tidy(() => {
       const ids = tf.tensor2d(prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]), [B, longest], 'int32');
@@ -46,7 +47,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
       const logits = tf.matMul(last, model.outputEmbedding(), false, true);
       return (logits.arraySync() as number[][]).map((row) => Float32Array.from(row));
     }) as unknown as Float32Array[];
-    cache.nextPositions = [...lengths];
+    cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
       const tokens = logitsRows.map((row, index) => {
@@ -55,6 +56,8 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
         produced[index]!.push(token);
         seen[index]!.add(token);
         if (stopIds.has(token) || options.shouldStop?.(index, produced[index]!)) finished[index] = true;
+        // The new token would be fed at position lengths[index] + produced - 1: beyond the model, the row ends.
+        if (lengths[index]! + produced[index]!.length - 1 > lastPosition) finished[index] = true;
         return token;
       });
       yield { step, tokens };
@@ -64,7 +67,8 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
         const hidden = model.hidden({ ids, cache });
         return (tf.matMul(hidden, model.outputEmbedding(), false, true).arraySync() as number[][]).map((row) => Float32Array.from(row));
       }) as unknown as Float32Array[];
-      cache.nextPositions = cache.nextPositions.map((position) => position + 1);
+      // Finished rows are fed a filler token whose output is ignored; keep them inside the model's positions.
+      cache.nextPositions = cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
   } finally {
