@@ -14,7 +14,15 @@ export interface TrainByteLevelBpeOptions {
   specialTokens?: readonly string[];
   /** Pairs seen fewer times than this are never merged (default 2). */
   minFrequency?: number;
+  /**
+   * The longest token learned, in bytes (default 64). Longer pre-tokens (a run without whitespace) are
+   * cut into pieces of this length before counting, which bounds the work and memory one input can cost.
+   */
+  maxTokenLength?: number;
 }
+
+/** The default longest token a trained vocabulary holds, in bytes. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 64;
 
 /** A trained byte-level BPE model. */
 export interface TrainedByteLevelBpe {
@@ -35,7 +43,8 @@ function escapeRegExp(text: string): string {
 /**
  * Returns a byte-level BPE model (GPT-2 style) learned from `texts`: pre-tokens from the GPT-2 pattern,
  * then repeated merging of the most frequent adjacent pair (ties: smaller ids first) until the vocabulary
- * reaches `vocabSize` or no pair occurs `minFrequency` times. Special tokens in the texts are cut out.
+ * reaches `vocabSize` or no pair occurs `minFrequency` times. Special tokens in the texts are cut out, and
+ * pre-tokens longer than `maxTokenLength` bytes are cut into pieces of that length.
  */
 export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<string>, options: TrainByteLevelBpeOptions): Promise<TrainedByteLevelBpe> {
   const specialTokens = [...(options.specialTokens ?? DEFAULT_SPECIAL_TOKENS)];
@@ -52,6 +61,10 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
     });
   }
   if (!Number.isSafeInteger(minFrequency) || minFrequency < 1) throw new InvalidOptionError(`minFrequency must be a positive integer, got ${minFrequency}`, { option: 'minFrequency' });
+  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 2) {
+    throw new InvalidOptionError(`maxTokenLength must be an integer of at least 2, got ${maxTokenLength}`, { option: 'maxTokenLength' });
+  }
 
   // 1. Count the byte-level form of every pre-token.
   const splitter = specialTokens.length > 0 ? new RegExp(specialTokens.map(escapeRegExp).join('|'), 'g') : undefined;
@@ -60,8 +73,11 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
     if (typeof text !== 'string') throw new InvalidOptionError(`training texts must be strings, got ${typeof text}`, { option: 'texts' });
     for (const segment of splitter === undefined ? [text] : text.split(splitter)) {
       for (const piece of preTokenize(segment)) {
-        const word = toByteLevel(piece);
-        wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
+        const whole = toByteLevel(piece); // one character per byte
+        for (let start = 0; start < whole.length; start += maxTokenLength) {
+          const word = whole.length <= maxTokenLength ? whole : whole.slice(start, start + maxTokenLength);
+          wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
+        }
       }
     }
   }
