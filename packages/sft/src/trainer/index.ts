@@ -7,3 +7,16 @@ export { listCheckpoints, readCheckpointState, type CheckpointState, type Traini
 export { Optimizer, batchLossSum, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
 export { softmax, steerLM2Loss, steerLM2Weights, type SteerLM2Response, type SteerLM2Weights } from './steerlm2-objective';
 export { lossCurveSvg } from './loss-curve-svg';
+export {
+  describeFileError,
+  ensureWritableFolder,
+  findResumeCheckpoint,
+  prepareRunFolder,
+  readRunStatus,
+  runFolderEntries,
+  writeRunStatus,
+  RUN_STATUS_FILE,
+  type PrepareRunFolderOptions,
+  type RunStatus,
+} from './run-folder';
+export { dataDigest, fingerprintDifferences, runFingerprint, type RunFingerprint } from './run-fingerprint';
