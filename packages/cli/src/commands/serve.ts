@@ -8,6 +8,7 @@ import { MODEL_OPTIONS } from './model-options';
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve a model over an OpenAI-compatible API with steering attributes, plus a playground page',
+  stopsOnSignal: true,
   options: {
     ...MODEL_OPTIONS,
     host: { kind: 'string', default: '127.0.0.1', description: 'the interface to bind; any non-loopback one needs --api-key' },

@@ -46,14 +46,19 @@ export const sftTrainCommand = defineCommand({
     'attribute-dropout': { kind: 'number', min: 0, default: 0, description: 'probability of dropping each attribute from a label' },
     'lora-rank': { kind: 'integer', min: 1, description: 'train LoRA adapters of this rank instead of all weights (merged into final/)' },
     'checkpoint-every': { kind: 'integer', min: 1, description: 'steps between checkpoints' },
-    resume: { kind: 'boolean', description: 'continue from the newest checkpoint in --output, with the same options' },
+    resume: { kind: 'boolean', description: 'continue from the newest checkpoint in --output, with the same data and options (--max-steps may change)' },
+    overwrite: { kind: 'boolean', description: 'replace the run already in --output (without it, or --resume, such a folder is refused)' },
     seed: { kind: 'integer', default: 0, description: 'seeds initialisation, shuffling and dropout' },
     ...BACKEND_OPTION,
   },
   details: `Examples:
   steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
   steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2
-  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume`,
+  steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume
+
+One run per --output folder. It ends with final/ (the model) holding run.json, which says whether the run
+completed; an interrupted run (SIGINT/SIGTERM) saves a checkpoint and final/, says "completed": false, and
+exits 130.`,
   async run(values, _positionals, context) {
     if ((values.model === undefined) === (values.init === undefined)) {
       throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
@@ -62,6 +67,7 @@ export const sftTrainCommand = defineCommand({
     const compute = await selectComputeBackend(values.backend);
     context.note(`backend ${compute.backend} · ${compute.device}`);
     const sft = await import('@steerlm/sft');
+    await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
     const train = await readConversations(values.data, schema);
     const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
     context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
@@ -82,6 +88,7 @@ export const sftTrainCommand = defineCommand({
           tie_word_embeddings: true,
           ...INIT_SIZES[values.init as keyof typeof INIT_SIZES],
         });
+        context.signal.throwIfAborted();
         const created = sft.DecoderModel.create(config, { seed: values.seed });
         await created.save(base);
         created.dispose();
@@ -91,6 +98,14 @@ export const sftTrainCommand = defineCommand({
     const model = await sft.DecoderModel.load(base!);
     const tokenizer = await sft.loadTokenizer(base!);
     context.note(`model ${base} · ${model.parameterCount().toLocaleString('en-US')} parameters`);
+    if (values.resume) {
+      const from = await sft.findResumeCheckpoint(values.output);
+      context.note(`resuming from ${from} (step ${(await sft.readCheckpointState(from)).position.step})`);
+    }
+    if (context.signal.aborted) {
+      model.dispose();
+      context.signal.throwIfAborted();
+    }
 
     const { summary } = await sft.trainConditionedSFT({
       model,
@@ -111,6 +126,7 @@ export const sftTrainCommand = defineCommand({
         ? { lora: { rank: values['lora-rank'], alpha: 2 * values['lora-rank'], targetModules: model.config.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'] } }
         : {}),
       ...(values.resume ? { resume: values.output } : {}),
+      ...(values.overwrite ? { overwrite: true } : {}),
       onEvent: context.progress,
       signal: context.signal,
     });
@@ -121,7 +137,14 @@ export const sftTrainCommand = defineCommand({
       if (await exists(join(base!, file))) await copyFile(join(base!, file), join(final, file));
     }
     model.dispose();
-    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend };
+    await sft.writeRunStatus(join(final, sft.RUN_STATUS_FILE), {
+      status: summary.completed ? 'completed' : 'interrupted',
+      completed: summary.completed,
+      steps: summary.steps,
+      totalSteps: summary.totalSteps,
+      ...(summary.resumedFrom ? { resumedFrom: summary.resumedFrom } : {}),
+    });
+    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend, interrupted: !summary.completed };
     if (!context.json) {
       context.stdout.write(
         formatTable([
@@ -136,7 +159,7 @@ export const sftTrainCommand = defineCommand({
           },
         ]),
       );
-      context.stdout.write(`trained model: ${final}\n`);
+      context.stdout.write(`trained model: ${final}${summary.completed ? '' : ` (interrupted at step ${summary.steps} of ${summary.totalSteps}; continue with --resume)`}\n`);
     }
     return result;
   },

@@ -167,9 +167,10 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
     totalSteps,
     minLearningRate: options.minLearningRate ?? learningRate / 10,
   };
+  // maxSteps is left out: a resume may extend or shorten a run (the schedule follows the new total).
   const fingerprint = runFingerprint(trainConversations, {
-    seed, batchSize, accumulation, epochs, totalSteps, maxSequenceLength, learningRate, packed, dropout, lora: options.lora ?? null,
-    schedule, weightDecay: options.weightDecay ?? 0.01, maxGradNorm: options.maxGradNorm ?? 1, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999,
+    seed, batchSize, accumulation, epochs, maxSequenceLength, learningRate, packed, dropout, lora: options.lora ?? null,
+    warmupSteps: options.warmupSteps ?? null, minLearningRate: options.minLearningRate ?? null, weightDecay: options.weightDecay ?? 0.01, maxGradNorm: options.maxGradNorm ?? 1, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999,
     multiTurn: options.multiTurn ?? true, truncationSide: options.truncationSide ?? 'right', freezeEmbeddings: options.freezeEmbeddings ?? false,
     schema: (options.schema ?? STEERLM).attributes.map((attribute) => attribute.name), vocabSize: options.tokenizer.vocabSize,
   });
