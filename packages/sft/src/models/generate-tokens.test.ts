@@ -57,6 +57,9 @@ describe('generation at the end of the positions', () => {
     let streamed = '';
     for await (const piece of local.stream('ABCDEFGHIJ', { maxTokens: 512, temperature: 0, stop: [] })) streamed += piece;
     expect(streamed).toBe(result.text);
+    // A prompt longer than the positions is the caller's error (a 400 in the server), not a crash.
+    await expect(local.generate('A'.repeat(17))).rejects.toThrow(/the prompt is 17 tokens, more than the model's 16 positions/);
+    await expect(local.stream('A'.repeat(17))[Symbol.asyncIterator]().next()).rejects.toThrow(/more than the model's 16 positions/);
     decoder.dispose();
   });
 });
