@@ -80,7 +80,7 @@ exits 130.`,
       }
       if (!values.resume) {
         await mkdir(base, { recursive: true });
-        const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'] });
+        const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'], signal: context.signal });
         await sft.writeByteLevelBpeTokenizer(base, trained);
         const config = sft.parseModelConfig({
           architectures: ['LlamaForCausalLM'],

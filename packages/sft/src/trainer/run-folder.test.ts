@@ -109,6 +109,19 @@ describe('run folders', () => {
     expect(await metricSteps(output)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('a signal aborted from a timer stops training between steps, even without an output folder', async () => {
+    // Nothing in a step needs the event loop on the cpu backend: without a turn between steps the timer
+    // (like a SIGTERM handler) would not run until all 300 steps were done.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const model = tinyModel(1);
+    const { summary } = await trainConditionedSFT({ model, tokenizer: charTokenizer(), train: tinyConversations(4), batchSize: 2, epochs: 150, signal: controller.signal });
+    model.dispose();
+    expect(summary.completed).toBe(false);
+    expect(summary.steps).toBeLessThan(300);
+    expect(summary.totalSteps).toBe(300);
+  });
+
   it('resume after kill -9 leaves each step once in metrics.jsonl', async () => {
     const output = join(folder, 'killed');
     const child = join(fileURLToPath(new URL('.', import.meta.url)), 'testing', 'train-child.ts');

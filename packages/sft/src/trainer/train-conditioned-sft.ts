@@ -254,6 +254,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   let batches = epochBatches(position.epoch);
   try {
     while (position.step < totalSteps) {
+      // A turn of the event loop between steps lets a SIGTERM handler (or any timer) run and abort.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) break;
       if (position.batchInEpoch >= batches.length) {
         position = { ...position, epoch: position.epoch + 1, batchInEpoch: 0 };

@@ -89,6 +89,24 @@ describe('trainByteLevelBpe', () => {
     await expect(trainByteLevelBpe(['x'], { vocabSize: 300, maxTokenLength: 1 })).rejects.toThrow(/maxTokenLength must be an integer of at least 2/);
   }, 30_000);
 
+  it('stops on its signal mid-training: the event loop gets a turn, so a SIGTERM handler can run', async () => {
+    let state = 11;
+    const words = Array.from({ length: 150_000 }, () => {
+      let word = '';
+      for (let index = 0; index < 6; index++) {
+        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        word += String.fromCharCode(97 + (state % 26));
+      }
+      return word;
+    });
+    const texts = Array.from({ length: 300 }, (_, index) => words.slice(index * 500, index * 500 + 500).join(' '));
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(new Error('interrupted by SIGTERM')), 100);
+    await expect(trainByteLevelBpe(texts, { vocabSize: 20_000, minFrequency: 1, signal: controller.signal })).rejects.toThrow('interrupted by SIGTERM');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('writes a standard tokenizer.json', async () => {
     const trained = await trainByteLevelBpe(['hello hello world'], { vocabSize: 270 });
     const json = byteLevelBpeTokenizerJson(trained);

@@ -19,6 +19,8 @@ export interface TrainByteLevelBpeOptions {
    * cut into pieces of this length before counting, which bounds the work and memory one input can cost.
    */
   maxTokenLength?: number;
+  /** Stops the training (rejecting with the signal's reason); checked about every 50 ms of work. */
+  signal?: AbortSignal;
 }
 
 /** The default longest token a trained vocabulary holds, in bytes. */
@@ -66,11 +68,22 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
     throw new InvalidOptionError(`maxTokenLength must be an integer of at least 2, got ${maxTokenLength}`, { option: 'maxTokenLength' });
   }
 
+  // Long trainings yield to the event loop now and then, so a signal (SIGTERM) is seen and honoured.
+  let lastYield = performance.now();
+  const pause = async (): Promise<void> => {
+    if (performance.now() - lastYield < 50) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+    options.signal?.throwIfAborted();
+  };
+  options.signal?.throwIfAborted();
+
   // 1. Count the byte-level form of every pre-token.
   const splitter = specialTokens.length > 0 ? new RegExp(specialTokens.map(escapeRegExp).join('|'), 'g') : undefined;
   const wordCounts = new Map<string, number>();
   for await (const text of texts) {
     if (typeof text !== 'string') throw new InvalidOptionError(`training texts must be strings, got ${typeof text}`, { option: 'texts' });
+    await pause();
     for (const segment of splitter === undefined ? [text] : text.split(splitter)) {
       for (const piece of preTokenize(segment)) {
         const whole = toByteLevel(piece); // one character per byte
@@ -121,6 +134,7 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
   // 4. Merge the best pair until the vocabulary is full.
   const merges: [string, string][] = [];
   while (tokens.length < options.vocabSize) {
+    await pause();
     const best = heap.pop();
     if (best === undefined) break;
     const key = best.left * PAIR_KEY_SHIFT + best.right;
