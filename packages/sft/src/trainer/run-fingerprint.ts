@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Conversation } from '@steerlm/core';
+import { STEERLM, type Conversation } from '@steerlm/core';
+import type { TrainConditionedSFTOptions } from './train-conditioned-sft';
 
 /** What a training run depends on: a digest of the data's content and every option that shapes the run. */
 export interface RunFingerprint {
@@ -22,6 +23,40 @@ export function dataDigest(conversations: readonly Conversation[]): string {
 export function runFingerprint(conversations: readonly Conversation[], options: Record<string, unknown>): string {
   const fingerprint: RunFingerprint = { version: 2, data: dataDigest(conversations), records: conversations.length, options };
   return JSON.stringify(fingerprint);
+}
+
+/** The options trainConditionedSFT resolved itself (defaults applied). */
+export interface ResolvedTrainingOptions {
+  seed: number;
+  batchSize: number;
+  accumulation: number;
+  epochs: number;
+  maxSequenceLength: number;
+  learningRate: number;
+  packed: boolean;
+  dropout: number;
+}
+
+/**
+ * Returns the fingerprint of a trainConditionedSFT run: the data's content and every option that shapes
+ * the run. `maxSteps` is left out, so a resume may extend or shorten a run (the schedule follows the new total).
+ */
+export function trainingFingerprint(conversations: readonly Conversation[], options: TrainConditionedSFTOptions, resolved: ResolvedTrainingOptions): string {
+  return runFingerprint(conversations, {
+    ...resolved,
+    lora: options.lora ?? null,
+    warmupSteps: options.warmupSteps ?? null,
+    minLearningRate: options.minLearningRate ?? null,
+    weightDecay: options.weightDecay ?? 0.01,
+    maxGradNorm: options.maxGradNorm ?? 1,
+    beta1: options.beta1 ?? 0.9,
+    beta2: options.beta2 ?? 0.999,
+    multiTurn: options.multiTurn ?? true,
+    truncationSide: options.truncationSide ?? 'right',
+    freezeEmbeddings: options.freezeEmbeddings ?? false,
+    schema: (options.schema ?? STEERLM).attributes.map((attribute) => attribute.name),
+    vocabSize: options.tokenizer.vocabSize,
+  });
 }
 
 function show(value: unknown): string {

@@ -20,7 +20,7 @@ import { EventQueue } from './event-queue';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
 import { tokenizeConversation, type TokenizedExample } from './loss-mask';
-import { runFingerprint } from './run-fingerprint';
+import { trainingFingerprint, type RunFingerprint } from './run-fingerprint';
 import { checkResumable, findResumeCheckpoint, prepareRunFolder, RUN_STATUS_FILE, truncateMetrics, writeRunStatus, type RunStatus } from './run-folder';
 import { batchTokenLosses, Optimizer, trainableSet } from './train-step';
 
@@ -167,13 +167,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
     totalSteps,
     minLearningRate: options.minLearningRate ?? learningRate / 10,
   };
-  // maxSteps is left out: a resume may extend or shorten a run (the schedule follows the new total).
-  const fingerprint = runFingerprint(trainConversations, {
-    seed, batchSize, accumulation, epochs, maxSequenceLength, learningRate, packed, dropout, lora: options.lora ?? null,
-    warmupSteps: options.warmupSteps ?? null, minLearningRate: options.minLearningRate ?? null, weightDecay: options.weightDecay ?? 0.01, maxGradNorm: options.maxGradNorm ?? 1, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999,
-    multiTurn: options.multiTurn ?? true, truncationSide: options.truncationSide ?? 'right', freezeEmbeddings: options.freezeEmbeddings ?? false,
-    schema: (options.schema ?? STEERLM).attributes.map((attribute) => attribute.name), vocabSize: options.tokenizer.vocabSize,
-  });
+  const fingerprint = trainingFingerprint(trainConversations, options, { seed, batchSize, accumulation, epochs, maxSequenceLength, learningRate, packed, dropout });
 
   let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, skippedSteps: 0 };
   let lastCheckpoint: string | undefined;
@@ -195,7 +189,13 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   const runStatus = async (status: RunStatus['status'], error?: string) => {
     if (!outputDir) return;
     await writeRunStatus(join(outputDir, RUN_STATUS_FILE), {
-      status, completed: status === 'completed', steps: position.step, totalSteps, ...(resumedFrom ? { resumedFrom } : {}), ...(error ? { error } : {}), fingerprint: JSON.parse(fingerprint) as RunStatus['fingerprint'] & object,
+      status,
+      completed: status === 'completed',
+      steps: position.step,
+      totalSteps,
+      ...(resumedFrom ? { resumedFrom } : {}),
+      ...(error ? { error } : {}),
+      fingerprint: JSON.parse(fingerprint) as RunFingerprint,
     });
   };
   await runStatus('running');
