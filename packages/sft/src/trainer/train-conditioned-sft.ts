@@ -16,11 +16,13 @@ import {
 import type { DecoderModel, LoraConfig } from '../models';
 import { dropAttributes } from './attribute-dropout';
 import { bucketBatches, packedBatches, type TrainingBatch } from './batching';
-import { listCheckpoints, pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
+import { pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
 import { EventQueue } from './event-queue';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
 import { tokenizeConversation, type TokenizedExample } from './loss-mask';
+import { trainingFingerprint, type RunFingerprint } from './run-fingerprint';
+import { checkResumable, findResumeCheckpoint, prepareRunFolder, RUN_STATUS_FILE, truncateMetrics, writeRunStatus, type RunStatus } from './run-folder';
 import { batchTokenLosses, Optimizer, trainableSet } from './train-step';
 
 /** Options of trainConditionedSFT (defaults in brackets). */
@@ -62,6 +64,8 @@ export interface TrainConditionedSFTOptions {
   keepCheckpoints?: number;
   /** A checkpoint folder, or the output folder (its newest checkpoint), to continue from. */
   resume?: string;
+  /** Replace a run already in `outputDir` (without it, or `resume`, such a folder is refused). */
+  overwrite?: boolean;
   validationEvery?: number;
   /** Also report validation loss per attribute value. */
   perAttributeValidation?: boolean;
@@ -83,6 +87,11 @@ export interface TrainSummary {
   tokensPerSecond: number;
   elapsedMs: number;
   lastCheckpoint?: string;
+  /** Whether all planned steps were done (false when stopped by `signal`). */
+  completed: boolean;
+  totalSteps: number;
+  /** The checkpoint a resumed run continued from, and its step. */
+  resumedFrom?: { checkpoint: string; step: number };
   lossCurve: { step: number; loss: number }[];
 }
 
@@ -136,6 +145,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   const dropout = options.attributeDropout ?? 0;
   if (dropout < 0 || dropout >= 1) throw new InvalidOptionError(`attributeDropout must be in [0, 1), got ${dropout}`, { option: 'attributeDropout' });
   const optionsWithLength = { ...options, maxSequenceLength };
+  if (options.outputDir) await prepareRunFolder(options.outputDir, { resume: options.resume !== undefined, overwrite: options.overwrite ?? false });
 
   const trainConversations = await collect(options.train);
   const validationConversations = options.validation ? await collect(options.validation) : [];
@@ -161,24 +171,38 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
     totalSteps,
     minLearningRate: options.minLearningRate ?? learningRate / 10,
   };
-  const fingerprint = JSON.stringify({ seed, batchSize, accumulation, epochs, maxSequenceLength, learningRate, packed, dropout, lora: options.lora ?? null, records: trainConversations.length });
+  const fingerprint = trainingFingerprint(trainConversations, options, { seed, batchSize, accumulation, epochs, maxSequenceLength, learningRate, packed, dropout });
 
   let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, skippedSteps: 0 };
   let lastCheckpoint: string | undefined;
+  let resumedFrom: { checkpoint: string; step: number } | undefined;
   if (options.resume) {
-    const candidates = (await listCheckpoints(options.resume)).reverse();
-    const folder = candidates[0] ?? options.resume;
+    const folder = await findResumeCheckpoint(options.resume);
+    await checkResumable(folder, fingerprint);
     const state = await restoreCheckpoint(folder, optimizer);
-    if (state.fingerprint !== fingerprint) {
-      throw new TrainingError(`checkpoint ${folder} was made with other training options`, { checkpoint: folder, hint: 'resume with the options of the original run' });
-    }
     position = { ...state.position };
     lastCheckpoint = folder;
+    resumedFrom = { checkpoint: folder, step: position.step };
   }
 
   const outputDir = options.outputDir;
   if (outputDir) await mkdir(outputDir, { recursive: true });
   const metricsFile = outputDir ? join(outputDir, 'metrics.jsonl') : undefined;
+  // Rows after the resumed checkpoint (and a line torn by a kill) are written again by this run.
+  if (metricsFile && resumedFrom) await truncateMetrics(metricsFile, resumedFrom.step);
+  const runStatus = async (status: RunStatus['status'], error?: string) => {
+    if (!outputDir) return;
+    await writeRunStatus(join(outputDir, RUN_STATUS_FILE), {
+      status,
+      completed: status === 'completed',
+      steps: position.step,
+      totalSteps,
+      ...(resumedFrom ? { resumedFrom } : {}),
+      ...(error ? { error } : {}),
+      fingerprint: JSON.parse(fingerprint) as RunFingerprint,
+    });
+  };
+  await runStatus('running');
   const tracker = new ProgressTracker('sft', { total: totalSteps, unit: 'steps', listeners: [options.onEvent] });
   const lossCurve: { step: number; loss: number }[] = [];
   const validationCurve: { step: number; loss: number }[] = [];
@@ -234,6 +258,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   let batches = epochBatches(position.epoch);
   try {
     while (position.step < totalSteps) {
+      // A turn of the event loop between steps lets a SIGTERM handler (or any timer) run and abort.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) break;
       if (position.batchInEpoch >= batches.length) {
         position = { ...position, epoch: position.epoch + 1, batchInEpoch: 0 };
@@ -287,6 +313,10 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       validationCurve.push({ step: position.step, loss: validationLoss });
     }
     await checkpoint();
+    await runStatus(position.step >= totalSteps ? 'completed' : 'interrupted');
+  } catch (error) {
+    await runStatus('failed', error instanceof Error ? error.message : String(error)).catch(() => undefined);
+    throw error;
   } finally {
     options.model.training = false;
     optimizer.dispose();
@@ -314,6 +344,9 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
     tokensPerSecond: (tokensSeen * 1000) / Math.max(1, elapsedMs),
     elapsedMs,
     ...(lastCheckpoint ? { lastCheckpoint } : {}),
+    completed: position.step >= totalSteps,
+    totalSteps,
+    ...(resumedFrom ? { resumedFrom } : {}),
     lossCurve,
   };
   tracker.end({ ...summary, lossCurve: undefined });
