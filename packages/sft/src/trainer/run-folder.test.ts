@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError, readJsonl, TrainingError, type Conversation } from '@steerlm/core';
+import { charTokenizer, InvalidOptionError, readJsonl, TrainingError, type Conversation } from '@steerlm/core';
 import { readRunStatus, truncateMetrics } from './run-folder';
 import { trainConditionedSFT, type TrainConditionedSFTOptions } from './train-conditioned-sft';
-import { charTokenizer } from './testing/char-tokenizer';
 import { tinyConversations, tinyModel } from './testing/tiny-run';
 
 let folder: string;

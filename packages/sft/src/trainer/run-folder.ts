@@ -6,7 +6,7 @@
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError, TrainingError } from '@steerlm/core';
-import { writeTextFileAtomically } from '../io/safetensors';
+import { writeTextFileAtomically } from '@steerlm/core/node';
 import { listCheckpoints, readCheckpointState, type CheckpointState } from './checkpoint';
 import { fingerprintDifferences, type RunFingerprint } from './run-fingerprint';
 
