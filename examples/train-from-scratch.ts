@@ -69,6 +69,7 @@ const { summary } = await trainConditionedSFT({
   batchSize: 8,
   learningRate: 3e-3,
   outputDir: values.out,
+  overwrite: true, // a rerun replaces the previous run in that folder
   onEvent: (event) => {
     if (event.type === 'step-end' && event.step % 20 === 0) console.log(`step ${event.step}/${event.total} loss ${event.metrics?.loss?.toFixed(3)}`);
   },

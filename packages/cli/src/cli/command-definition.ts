@@ -30,6 +30,8 @@ export interface CommandDefinition<Specs extends OptionSpecs = OptionSpecs> {
   readonly details?: string;
   readonly options: Specs;
   readonly positionals?: readonly PositionalSpec[];
+  /** SIGINT/SIGTERM is this command's normal way to stop (a server): it exits 0 then, not 130. */
+  readonly stopsOnSignal?: boolean;
   /** Runs the command; returns a JSON-ready result, which --json prints (the command prints its own prose). */
   run(values: OptionValues<Specs>, positionals: readonly string[], context: CommandContext): Promise<unknown>;
 }

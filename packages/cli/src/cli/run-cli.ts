@@ -17,6 +17,21 @@ export interface RunCliOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Returns a hint for an operating-system error (a file that cannot be written, a full disk), else undefined. */
+function describeSystemError(error: unknown): string | undefined {
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof syscall !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined;
+  const hints: Record<string, string> = {
+    EACCES: 'permission denied: choose another path or make it writable for this user',
+    EPERM: 'operation not permitted: choose another path or check its permissions',
+    EROFS: 'the file system is read-only: choose another path',
+    ENOSPC: 'the disk is full: free space or choose another path',
+    ENOENT: 'a file or folder does not exist: check the path',
+    ENOTDIR: 'a part of the path is a file, not a folder: check the path',
+  };
+  return `${hints[code] ?? 'an operating-system error'} (${code} on ${syscall}${path ? ` ${path}` : ''})`;
+}
+
 function findCommand(commands: readonly CommandDefinition[], argv: readonly string[]): { command: CommandDefinition; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');
   const byTwo = commands.find((command) => command.name === two);
@@ -85,6 +100,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     const result = await command.run(parsed.values as never, parsed.positionals, context);
     display.stop();
     if (parsed.json) stdout.write(`${JSON.stringify(result ?? null)}\n`);
+    // A command that stopped early on a signal and saved what it had still exits as interrupted.
+    if (controller.signal.aborted && !command.stopsOnSignal) {
+      stderr.write(`steerlm ${command.name}: interrupted; what was done is saved\n`);
+      return EXIT_CODES.interrupted;
+    }
     return EXIT_CODES.ok;
   } catch (error) {
     display.stop();
@@ -94,7 +114,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     const code = SteerLMError.isInstance(error) ? error.code : interrupted ? 'steerlm.interrupted' : 'steerlm.unexpected';
     stderr.write(`steerlm ${command.name}: error: ${interrupted ? 'interrupted' : message}\n`);
     if (usage) stderr.write(`  run "steerlm ${command.name} --help" for the options\n`);
-    if (!usage && !interrupted && !SteerLMError.isInstance(error) && error instanceof Error && error.stack) {
+    const fileError = describeSystemError(error);
+    if (fileError) stderr.write(`  ${fileError}\n`);
+    else if (!usage && !interrupted && !SteerLMError.isInstance(error) && error instanceof Error && error.stack) {
       stderr.write(`  this is a bug in steerlm or a library it uses; the stack:\n${error.stack}\n`);
     }
     if (wantsJson) stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);

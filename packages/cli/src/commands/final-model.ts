@@ -40,6 +40,7 @@ export interface CommonTrainValues {
   'checkpoint-every'?: number | undefined;
   'lora-rank'?: number | undefined;
   resume?: boolean | undefined;
+  overwrite?: boolean | undefined;
 }
 
 /** Returns the trainer options both `sft train` objectives take from the command line. */
@@ -54,6 +55,7 @@ export function commonTrainOptions(values: CommonTrainValues, model: DecoderMode
     ...(values['checkpoint-every'] !== undefined ? { checkpointEvery: values['checkpoint-every'] } : {}),
     ...(values['lora-rank'] !== undefined ? { lora: loraForRank(model, values['lora-rank']) } : {}),
     ...(values.resume ? { resume: values.output } : {}),
+    ...(values.overwrite ? { overwrite: true } : {}),
     onEvent: context.progress,
     signal: context.signal,
   };

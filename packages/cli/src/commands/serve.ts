@@ -8,17 +8,22 @@ import { MODEL_OPTIONS } from './model-options';
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve a model over an OpenAI-compatible API with steering attributes, plus a playground page',
+  stopsOnSignal: true,
   options: {
     ...MODEL_OPTIONS,
     host: { kind: 'string', default: '127.0.0.1', description: 'the interface to bind; any non-loopback one needs --api-key' },
     port: { kind: 'integer', min: 0, default: 8000, description: 'the port (0 picks a free one)' },
     'api-key': { kind: 'string', valueName: 'SECRET', description: 'require "Authorization: Bearer SECRET" on /v1 routes (or set STEERLM_API_KEY)' },
     cors: { kind: 'string', valueName: 'ORIGIN', description: 'allow browser calls from this origin (CORS is off without it)' },
+    'allowed-hosts': { kind: 'string', valueName: 'NAMES', description: 'comma-separated host names clients may call the server by, besides the loopback ones (Host header check; * for any)' },
     concurrency: { kind: 'integer', min: 1, default: 2, description: 'requests generating at once' },
     queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
     'max-prompt-characters': { kind: 'integer', min: 1, default: 32_768, description: 'the largest prompt in characters' },
     'max-body-bytes': { kind: 'integer', min: 1024, default: 262_144, description: 'the largest request body' },
+    'max-header-bytes': { kind: 'integer', min: 1024, default: 16_384, description: 'the largest request head; larger ones get 431' },
+    'receive-timeout': { kind: 'integer', min: 1, default: 30, valueName: 'SECONDS', description: 'seconds a client has to send a whole request; then 408' },
+    'idle-timeout': { kind: 'integer', min: 1, default: 5, valueName: 'SECONDS', description: 'seconds an idle keep-alive connection stays open' },
     'request-timeout': { kind: 'integer', min: 1, default: 120, valueName: 'SECONDS', description: 'seconds a request may take, queue included' },
     'shutdown-grace': { kind: 'integer', min: 0, default: 30, valueName: 'SECONDS', description: 'seconds in-flight requests get to finish on SIGTERM' },
     'word-delay': { kind: 'integer', min: 0, default: 0, valueName: 'MS', description: 'attribute-echo only: milliseconds per streamed word' },
@@ -26,7 +31,9 @@ export const serveCommand = defineCommand({
   },
   details: `Routes: POST /v1/chat/completions, POST /v1/completions (stream: true for SSE), GET /v1/models,
 GET /v1/steerlm/schema, GET /health, GET / (playground). Steer with "steerlm": { "attributes": { "humor": 4 } }.
-Stops on SIGTERM/SIGINT after in-flight requests finish. See docs/server-api.md.
+Stops on SIGTERM/SIGINT after in-flight requests finish (exit 0). On a loopback interface requests must call
+it by a loopback name (or one --allowed-hosts adds), browser pages of other origins are refused, and POST
+bodies must be application/json. See docs/server-api.md.
 
 Example:
   steerlm serve --model runs/sft/final --port 8000
@@ -42,6 +49,10 @@ Example:
       port: values.port,
       ...(apiKey ? { apiKey } : {}),
       ...(values.cors !== undefined ? { corsOrigin: values.cors } : {}),
+      ...(values['allowed-hosts'] !== undefined ? { allowedHosts: values['allowed-hosts'].split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
+      maxHeaderBytes: values['max-header-bytes'],
+      receiveTimeoutMs: values['receive-timeout'] * 1000,
+      idleTimeoutMs: values['idle-timeout'] * 1000,
       maxConcurrent: values.concurrency,
       maxQueued: values.queue,
       maxTokens: values['max-tokens'],

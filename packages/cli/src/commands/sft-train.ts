@@ -52,7 +52,8 @@ export const sftTrainCommand = defineCommand({
     'attribute-dropout': { kind: 'number', min: 0, default: 0, description: 'probability of dropping each attribute from a label' },
     'lora-rank': { kind: 'integer', min: 1, description: 'train LoRA adapters of this rank instead of all weights (merged into final/)' },
     'checkpoint-every': { kind: 'integer', min: 1, description: 'steps between checkpoints' },
-    resume: { kind: 'boolean', description: 'continue from the newest checkpoint in --output, with the same options' },
+    resume: { kind: 'boolean', description: 'continue from the newest checkpoint in --output, with the same data and options (--max-steps may change)' },
+    overwrite: { kind: 'boolean', description: 'replace the run already in --output (without it, or --resume, such a folder is refused)' },
     seed: { kind: 'integer', default: 0, description: 'seeds initialisation, shuffling and dropout' },
     ...BACKEND_OPTION,
   },
@@ -60,7 +61,11 @@ export const sftTrainCommand = defineCommand({
   steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
   steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2
   steerlm sft train --data train.jsonl --model models/base --output runs/sft --lora-rank 8 --epochs 2 --resume
-  steerlm sft train --objective steerlm2 --data steerlm2.jsonl --model runs/sft/final --output runs/steerlm2 --learning-rate 1e-5`,
+  steerlm sft train --objective steerlm2 --data steerlm2.jsonl --model runs/sft/final --output runs/steerlm2 --learning-rate 1e-5
+
+One run per --output folder. It ends with final/ (the model) holding run.json, which says whether the run
+completed; an interrupted run (SIGINT/SIGTERM) saves a checkpoint and final/, says "completed": false, and
+exits 130.`,
   async run(values, _positionals, context) {
     if ((values.model === undefined) === (values.init === undefined)) {
       throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
@@ -68,8 +73,10 @@ export const sftTrainCommand = defineCommand({
     const schema = schemaByName(values.schema);
     const compute = await selectComputeBackend(values.backend);
     context.note(`backend ${compute.backend} · ${compute.device}`);
-    if (values.objective === 'steerlm2') return runSteerLM2Training(values, schema, compute.backend, context);
     const sft = await import('@steerlm/sft');
+    // One run per folder, for either objective: another run is refused unless --resume or --overwrite.
+    await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
+    if (values.objective === 'steerlm2') return runSteerLM2Training(values, schema, compute.backend, context);
     const train = await readConversations(values.data, schema);
     const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
     context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
@@ -82,7 +89,7 @@ export const sftTrainCommand = defineCommand({
       }
       if (!values.resume) {
         await mkdir(base, { recursive: true });
-        const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'] });
+        const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'], signal: context.signal });
         await sft.writeByteLevelBpeTokenizer(base, trained);
         const config = sft.parseModelConfig({
           architectures: ['LlamaForCausalLM'],
@@ -90,6 +97,7 @@ export const sftTrainCommand = defineCommand({
           tie_word_embeddings: true,
           ...INIT_SIZES[values.init as keyof typeof INIT_SIZES],
         });
+        context.signal.throwIfAborted();
         const created = sft.DecoderModel.create(config, { seed: values.seed });
         await created.save(base);
         created.dispose();
@@ -99,6 +107,14 @@ export const sftTrainCommand = defineCommand({
     const model = await sft.DecoderModel.load(base!);
     const tokenizer = await sft.loadTokenizer(base!);
     context.note(`model ${base} · ${model.parameterCount().toLocaleString('en-US')} parameters`);
+    if (values.resume) {
+      const from = await sft.findResumeCheckpoint(values.output);
+      context.note(`resuming from ${from} (step ${(await sft.readCheckpointState(from)).position.step})`);
+    }
+    if (context.signal.aborted) {
+      model.dispose();
+      context.signal.throwIfAborted();
+    }
 
     const { summary } = await sft.trainConditionedSFT({
       model,
@@ -111,7 +127,14 @@ export const sftTrainCommand = defineCommand({
       ...commonTrainOptions(values, model, context),
     });
     const final = await saveFinalModel(model, base!, values.output);
-    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend };
+    await sft.writeRunStatus(join(final, sft.RUN_STATUS_FILE), {
+      status: summary.completed ? 'completed' : 'interrupted',
+      completed: summary.completed,
+      steps: summary.steps,
+      totalSteps: summary.totalSteps,
+      ...(summary.resumedFrom ? { resumedFrom: summary.resumedFrom } : {}),
+    });
+    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend, interrupted: !summary.completed };
     if (!context.json) {
       context.stdout.write(
         formatTable([
@@ -126,7 +149,7 @@ export const sftTrainCommand = defineCommand({
           },
         ]),
       );
-      context.stdout.write(`trained model: ${final}\n`);
+      context.stdout.write(`trained model: ${final}${summary.completed ? '' : ` (interrupted at step ${summary.steps} of ${summary.totalSteps}; continue with --resume)`}\n`);
     }
     return result;
   },

@@ -6,6 +6,7 @@ import { cors } from 'hono/cors';
 import { answerGeneration, type GenerationServices } from './answer-generation';
 import { playgroundPage } from './playground-page';
 import { prepareChatRequest, prepareCompletionRequest, type SteeringContext } from './prepare-generation';
+import { hostAndOriginGuard, jsonContentTypeGuard } from './request-guards';
 import { RequestScheduler } from './request-scheduler';
 import { chatCompletionRequestSchema, completionRequestSchema, parseRequestBody, type RequestLimits } from './request-schemas';
 import { errorResponse, ServerRequestError } from './server-request-error';
@@ -24,6 +25,12 @@ export interface SteeringAppOptions {
   readonly apiKey?: string;
   /** An origin allowed to call the API from a browser (CORS is off without it). */
   readonly corsOrigin?: string;
+  /**
+   * When set, requests must name the server in their Host header by a loopback name or one of these
+   * (`*`: any), and a browser Origin must be the server's own or `corsOrigin` (DNS rebinding, CSRF);
+   * `startSteeringServer` sets it for a loopback listener.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Requests generating at once (default 2). */
   readonly maxConcurrent?: number;
   /** Requests waiting for a slot before new ones get 429 (default 8). */
@@ -97,6 +104,9 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
   app.notFound((c) =>
     errorResponse(new ServerRequestError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`, { status: 404, hint: 'see docs/server-api.md for the routes' })),
   );
+  if (options.allowedHosts !== undefined) {
+    app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, ...(options.corsOrigin !== undefined ? { corsOrigin: options.corsOrigin } : {}) }));
+  }
   if (options.corsOrigin !== undefined) {
     app.use('*', cors({ origin: options.corsOrigin, allowHeaders: ['authorization', 'content-type'], allowMethods: ['GET', 'POST', 'OPTIONS'] }));
   }
@@ -112,6 +122,7 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
           new ServerRequestError(header ? 'the API key is wrong' : 'this server needs an API key', {
             status: 401,
             type: 'authentication_error',
+            headers: { connection: 'close' }, // the body is not read
             hint: 'send the header "Authorization: Bearer <key>" with the key the server was started with',
           }),
         );
@@ -119,6 +130,7 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
     }
     await next();
   });
+  app.use('/v1/*', jsonContentTypeGuard);
   app.use(
     '/v1/*',
     bodyLimit({
@@ -128,6 +140,8 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
           new ServerRequestError(`the request body is over this server's limit of ${maxBodyBytes} bytes`, {
             status: 413,
             hint: 'send a shorter conversation, or start the server with a larger --max-body-bytes',
+            // The rest of the body is not read: close the connection rather than leave it out of step.
+            headers: { connection: 'close' },
           }),
         ),
     }),

@@ -4,13 +4,28 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { InvalidOptionError } from '@steerlm/core';
 import { createSteeringApp, type SteeringAppOptions } from './create-steering-app';
+import { isLoopbackHost } from './request-guards';
 import { ServerRequestError } from './server-request-error';
+
+export { isLoopbackHost };
 
 export interface SteeringServerOptions extends SteeringAppOptions {
   /** The interface to bind (default 127.0.0.1); any other than loopback needs `apiKey`. */
   readonly host?: string;
   /** The port (default 8000; 0 picks a free one). */
   readonly port?: number;
+  /**
+   * Host names clients may use besides the loopback ones. On a loopback listener every request's Host
+   * must be one of these or a loopback name (DNS rebinding); on another interface the check is on only
+   * when this is given (the bound host is then accepted too). `*` accepts any name.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** The largest request head (request line and headers) in bytes; larger ones get 431 (default 16384). */
+  readonly maxHeaderBytes?: number;
+  /** Milliseconds a client has to send a whole request, headers and body (default 30000); then 408. */
+  readonly receiveTimeoutMs?: number;
+  /** Milliseconds an idle keep-alive connection stays open between requests (default 5000). */
+  readonly idleTimeoutMs?: number;
 }
 
 /** A running steering server. */
@@ -26,15 +41,6 @@ export interface SteeringServer {
    * they are aborted) and closes the listener; resolves when everything is closed.
    */
   close(options?: { graceMs?: number }): Promise<void>;
-}
-
-/** Returns whether `host` is a loopback name or address (localhost, 127.0.0.0/8, ::1). */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
-  return false;
 }
 
 /**
@@ -56,9 +62,28 @@ export async function startSteeringServer(options: SteeringServerOptions): Promi
   if (options.apiKey !== undefined && options.apiKey.length < 8) {
     throw new InvalidOptionError('the API key is shorter than 8 characters', { option: 'api-key', hint: 'use a long random secret' });
   }
-  const steering = createSteeringApp(options);
+  const maxHeaderBytes = options.maxHeaderBytes ?? 16_384;
+  const receiveTimeoutMs = options.receiveTimeoutMs ?? 30_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 5_000;
+  for (const [name, value] of [['maxHeaderBytes', maxHeaderBytes], ['receiveTimeoutMs', receiveTimeoutMs], ['idleTimeoutMs', idleTimeoutMs]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(`${name} must be a positive integer, got ${String(value)}`, { option: name });
+  }
+  const allowedHosts = isLoopbackHost(host) ? [...(options.allowedHosts ?? [])] : options.allowedHosts ? [host, ...options.allowedHosts] : undefined;
+  const steering = createSteeringApp({ ...options, ...(allowedHosts ? { allowedHosts } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({ fetch: steering.app.fetch, hostname: host, port }, () => resolve(created as Server)) as Server;
+    const created = serve(
+      {
+        fetch: steering.app.fetch,
+        hostname: host,
+        port,
+        // Checked every second or so: headersTimeout and requestTimeout are enforced on this tick.
+        serverOptions: { maxHeaderSize: maxHeaderBytes, connectionsCheckingInterval: Math.min(1_000, receiveTimeoutMs) },
+      },
+      () => resolve(created as Server),
+    ) as Server;
+    created.headersTimeout = receiveTimeoutMs;
+    created.requestTimeout = receiveTimeoutMs;
+    created.keepAliveTimeout = idleTimeoutMs;
     created.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         new InvalidOptionError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, {

@@ -9,7 +9,26 @@ import { SafetensorsCheckpoint, writeSafetensors, writeShardedSafetensors, type 
 import { decoderHidden, decoderLogits, outputEmbedding, type ForwardInput, type ParameterSource } from './decoder-forward';
 import { linear } from './model-ops';
 import { loraTargets, peftTensorNames, resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';
+import { checkModelSize, type ModelSizeLimit } from './model-size';
 import { canonicalParameterName, isIgnoredCheckpointTensor, parameterSpecs } from './parameter-specs';
+
+/** Options of {@link DecoderModel.load}. */
+export interface LoadOptions extends Pick<ModelSizeLimit, 'maxBytes'> {
+  /** What NaN or Inf weights do: 'warn' (default, through `onWarning`), 'error' (a ModelFormatError) or 'ignore'. */
+  nonFiniteWeights?: 'warn' | 'error' | 'ignore';
+  /** Receives warnings (default: `process.emitWarning`). */
+  onWarning?: (message: string) => void;
+}
+
+function defaultWarning(message: string): void {
+  process.emitWarning(message, 'SteerLMWarning');
+}
+
+function countNonFinite(values: Float32Array): number {
+  let count = 0;
+  for (let index = 0; index < values.length; index++) if (!Number.isFinite(values[index]!)) count++;
+  return count;
+}
 
 export interface SaveOptions {
   /** Stored dtype (default F32). */
@@ -35,7 +54,8 @@ export class DecoderModel implements ParameterSource {
   }
 
   /** Returns a new model of `config` with seeded random initial weights (GPT-2 style init). */
-  static create(config: ModelConfig, options: { seed?: number } = {}): DecoderModel {
+  static create(config: ModelConfig, options: { seed?: number } & Pick<ModelSizeLimit, 'maxBytes'> = {}): DecoderModel {
+    checkModelSize(config, options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {});
     const random = seededRandom(options.seed ?? 0);
     const parameters = new Map<string, tf.Variable>();
     for (const spec of parameterSpecs(config)) {
@@ -49,13 +69,19 @@ export class DecoderModel implements ParameterSource {
     return new DecoderModel(config, parameters);
   }
 
-  /** Returns the model stored in a Hugging Face folder (config.json + safetensors, single or sharded). */
-  static async load(folder: string): Promise<DecoderModel> {
+  /**
+   * Returns the model stored in a Hugging Face folder (config.json + safetensors, single or sharded).
+   * The size is checked before any weight is read; NaN or Inf weights give a warning (or an error with
+   * `nonFiniteWeights: 'error'`). On any failure every tensor made so far is freed.
+   */
+  static async load(folder: string, options: LoadOptions = {}): Promise<DecoderModel> {
     const config = await readModelConfig(folder);
+    checkModelSize(config, { source: folder, ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) });
     const checkpoint = await SafetensorsCheckpoint.open(folder);
+    const parameters = new Map<string, tf.Variable>();
     try {
       const expected = new Map(parameterSpecs(config).map((spec) => [spec.name, spec]));
-      const parameters = new Map<string, tf.Variable>();
+      const nonFinite: string[] = [];
       for (const name of checkpoint.tensorNames()) {
         if (isIgnoredCheckpointTensor(name)) continue;
         const canonical = canonicalParameterName(config, name);
@@ -66,19 +92,30 @@ export class DecoderModel implements ParameterSource {
         }
         const shape = checkpoint.info(name).shape;
         if (shape.join('x') !== spec.shape.join('x')) {
-          for (const variable of parameters.values()) variable.dispose();
           throw new ModelFormatError(`tensor "${name}" has shape [${shape.join(', ')}], expected [${spec.shape.join(', ')}]`, { file: folder, field: name });
         }
-        const loaded = tf.tensor(await checkpoint.readFloat32(name), spec.shape);
+        const values = await checkpoint.readFloat32(name);
+        const bad = countNonFinite(values);
+        if (bad > 0) nonFinite.push(`${name} (${bad} of ${values.length})`);
+        const loaded = tf.tensor(values, spec.shape);
         parameters.set(canonical, tf.variable(loaded));
         loaded.dispose();
       }
       const missing = [...expected.keys()].filter((name) => !parameters.has(name));
       if (missing.length > 0) {
-        for (const variable of parameters.values()) variable.dispose();
         throw new ModelFormatError(`missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`, { file: folder });
       }
+      if (nonFinite.length > 0) {
+        const message = `${nonFinite.length} tensor(s) hold NaN or Inf values: ${nonFinite.slice(0, 5).join(', ')}${nonFinite.length > 5 ? ', …' : ''}`;
+        if (options.nonFiniteWeights === 'error') {
+          throw new ModelFormatError(message, { file: folder, field: nonFinite[0]!.split(' ')[0]!, hint: 'the checkpoint is corrupt or diverged; load an earlier one' });
+        }
+        if (options.nonFiniteWeights !== 'ignore') (options.onWarning ?? defaultWarning)(`${folder}: ${message}; outputs will be NaN where they are used`);
+      }
       return new DecoderModel(config, parameters);
+    } catch (error) {
+      for (const variable of parameters.values()) variable.dispose();
+      throw error;
     } finally {
       await checkpoint.close();
     }

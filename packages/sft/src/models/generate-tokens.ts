@@ -33,7 +33,7 @@ async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
 /**
  * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
- * the padding gap.
+ * the padding gap. A row also ends when it reaches the model's last position (as a `maxTokens` end).
  */
 export async function* generateTokens(model: DecoderModel, prompts: readonly (readonly number[])[], options: GenerateTokensOptions): AsyncGenerator<GeneratedStep> {
   validateSamplingOptions(options);
@@ -47,6 +47,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
   const produced: number[][] = prompts.map(() => []);
   const seen = prompts.map((prompt) => new Set(prompt));
   const stopIds = new Set(options.stopTokenIds ?? []);
+  const lastPosition = model.config.maxPositionEmbeddings - 1;
   try {
     let logitsRows = await readLogitRows(
       tf.tidy(() => {
@@ -57,7 +58,7 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
         return tf.matMul(last, model.outputEmbedding(), false, true) as tf.Tensor2D;
       }),
     );
-    cache.nextPositions = [...lengths];
+    cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
       const tokens = logitsRows.map((row, index) => {
@@ -66,6 +67,8 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
         produced[index]!.push(token);
         seen[index]!.add(token);
         if (stopIds.has(token) || options.shouldStop?.(index, produced[index]!)) finished[index] = true;
+        // The new token would be fed at position lengths[index] + produced - 1: beyond the model, the row ends.
+        if (lengths[index]! + produced[index]!.length - 1 > lastPosition) finished[index] = true;
         return token;
       });
       yield { step, tokens };
@@ -77,7 +80,8 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
           return tf.matMul(hidden, model.outputEmbedding(), false, true) as tf.Tensor2D;
         }),
       );
-      cache.nextPositions = cache.nextPositions.map((position) => position + 1);
+      // Finished rows are fed a filler token whose output is ignored; keep them inside the model's positions.
+      cache.nextPositions = cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
       // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run.
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }

@@ -1,4 +1,5 @@
-export { DecoderModel, type SaveOptions } from './decoder-model';
+export { DecoderModel, type LoadOptions, type SaveOptions } from './decoder-model';
+export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './model-size';
 export type { ForwardInput, ParameterSource } from './decoder-forward';
 export { KeyValueCache, type LayerCache } from './key-value-cache';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './generate-tokens';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  InvalidOptionError,
   conditionPrompt,
   cutAtStop,
   steerlmTemplate,
@@ -27,6 +28,16 @@ function endsInStop(tokenizer: Tokenizer, produced: readonly number[], stops: re
   return cutAtStop(tokenizer.decode(produced.slice(-2 * longest)), stops).stopped;
 }
 
+/** Throws an InvalidOptionError when a prompt of `length` tokens leaves no position to generate from. */
+function checkPromptFits(length: number, positions: number): void {
+  if (length > positions) {
+    throw new InvalidOptionError(`the prompt is ${length} tokens, more than the model's ${positions} positions`, {
+      option: 'prompt',
+      hint: 'shorten the prompt or the conversation',
+    });
+  }
+}
+
 /** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
 export class LocalLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
@@ -44,6 +55,7 @@ export class LocalLanguageModel implements LanguageModel {
   async generateBatch(prompts: readonly string[], options: GenerateOptions = {}): Promise<GenerateResult[]> {
     const stops = options.stop ?? steerlmTemplate.stopStrings;
     const encoded = prompts.map((prompt) => this.tokenizer.encode(prompt));
+    for (const ids of encoded) checkPromptFits(ids.length, this.model.config.maxPositionEmbeddings);
     const tokens: number[][] = prompts.map(() => []);
     const stopped = prompts.map(() => false);
     const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
@@ -78,7 +90,9 @@ export class LocalLanguageModel implements LanguageModel {
     const ids: number[] = [];
     let emitted = 0;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    for await (const step of generateTokens(this.model, [this.tokenizer.encode(prompt)], {
+    const promptIds = this.tokenizer.encode(prompt);
+    checkPromptFits(promptIds.length, this.model.config.maxPositionEmbeddings);
+    for await (const step of generateTokens(this.model, [promptIds], {
       ...options,
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),

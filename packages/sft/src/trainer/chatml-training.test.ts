@@ -22,9 +22,11 @@ describe('trainConditionedSFT with ChatML', () => {
       warmupSteps: 0,
       seed: 3,
     });
-    // The char tokenizer spells <|im_end|> as its 10 characters: response characters + 10 per record.
-    const expected = conversations.reduce((sum, conversation) => sum + conversation.turns[1]!.text.length + '<|im_end|>'.length, 0);
-    expect(summary.trainedTokens).toBe(expected);
+    // The char tokenizer spells <|im_end|> as its 10 characters: response characters + 10 per record,
+    // trained once per step (one batch of all 4 records, 40 steps).
+    const perStep = conversations.reduce((sum, conversation) => sum + conversation.turns[1]!.text.length + '<|im_end|>'.length, 0);
+    expect(summary.steps).toBe(40);
+    expect(summary.trainedTokens).toBe(40 * perStep);
     expect(summary.lossCurve[0]!.loss).toBeGreaterThan(4);
     expect(summary.finalLoss).toBeLessThan(summary.lossCurve[0]!.loss / 4);
   }, 60_000);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import {
   InvalidOptionError,
   ProgressTracker,
-  STEERLM,
   TrainingError,
   type AttributeSchema,
   type Conversation,
@@ -11,17 +10,18 @@ import {
   type ProgressListener,
   type PromptTemplate,
   type Tokenizer,
-  seededRandom,
 } from '@steerlm/core';
 import type { DecoderModel, LoraConfig } from '../models';
-import { dropAttributes } from './attribute-dropout';
-import { bucketBatches, packedBatches, type TrainingBatch } from './batching';
-import { listCheckpoints, pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
+import { pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
 import { EventQueue } from './event-queue';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
-import { tokenizeConversation, type TokenizedExample } from './loss-mask';
-import { batchTokenLosses, Optimizer, trainableSet } from './train-step';
+import { trainingFingerprint, type RunFingerprint } from './run-fingerprint';
+import { checkResumable, findResumeCheckpoint, prepareRunFolder, RUN_STATUS_FILE, truncateMetrics, writeRunStatus, type RunStatus } from './run-folder';
+import { SftExamples, tokenizeConversations, type SftTokenizeOptions } from './sft-examples';
+import { Optimizer, trainableSet } from './train-step';
+import { collectAll, positiveOption, trainingSchedule, trainingSequenceLength } from './training-plan';
+import { validationLoss } from './validation-loss';
 
 /** Options of trainConditionedSFT (defaults in brackets). */
 export interface TrainConditionedSFTOptions {
@@ -62,6 +62,8 @@ export interface TrainConditionedSFTOptions {
   keepCheckpoints?: number;
   /** A checkpoint folder, or the output folder (its newest checkpoint), to continue from. */
   resume?: string;
+  /** Replace a run already in `outputDir` (without it, or `resume`, such a folder is refused). */
+  overwrite?: boolean;
   validationEvery?: number;
   /** Also report validation loss per attribute value. */
   perAttributeValidation?: boolean;
@@ -76,6 +78,7 @@ export interface TrainSummary {
   epochs: number;
   records: number;
   droppedRecords: number;
+  /** Tokens trained by this run's optimizer steps (the loss-masked positions; skipped steps excluded). */
   trainedTokens: number;
   skippedSteps: number;
   finalLoss: number;
@@ -83,145 +86,141 @@ export interface TrainSummary {
   tokensPerSecond: number;
   elapsedMs: number;
   lastCheckpoint?: string;
+  /** Whether all planned steps were done (false when stopped by `signal`). */
+  completed: boolean;
+  totalSteps: number;
+  /** The checkpoint a resumed run continued from, and its step. */
+  resumedFrom?: { checkpoint: string; step: number };
   lossCurve: { step: number; loss: number }[];
 }
 
-async function collect(source: Iterable<Conversation> | AsyncIterable<Conversation>): Promise<Conversation[]> {
-  const out: Conversation[] = [];
-  for await (const item of source as AsyncIterable<Conversation>) out.push(item);
-  return out;
+/** The options of a run resolved and checked (defaults applied). */
+interface SftSettings {
+  seed: number;
+  batchSize: number;
+  accumulation: number;
+  epochs: number;
+  maxSequenceLength: number;
+  learningRate: number;
+  packed: boolean;
+  maxNonFinite: number;
+  dropout: number;
 }
 
-function positive(value: number | undefined, fallback: number, option: string, integer = true): number {
-  const resolved = value ?? fallback;
-  if (!(resolved > 0) || (integer && !Number.isInteger(resolved))) throw new InvalidOptionError(`${option} must be a positive ${integer ? 'integer' : 'number'}, got ${resolved}`, { option });
-  return resolved;
+/** Returns the run's settings with defaults applied; throws InvalidOptionError for a bad value. */
+function resolveSettings(options: TrainConditionedSFTOptions): SftSettings {
+  const dropout = options.attributeDropout ?? 0;
+  if (dropout < 0 || dropout >= 1) throw new InvalidOptionError(`attributeDropout must be in [0, 1), got ${dropout}`, { option: 'attributeDropout' });
+  return {
+    seed: options.seed ?? 0,
+    batchSize: positiveOption(options.batchSize, 8, 'batchSize'),
+    accumulation: positiveOption(options.gradientAccumulation, 1, 'gradientAccumulation'),
+    epochs: positiveOption(options.epochs, 1, 'epochs'),
+    maxSequenceLength: trainingSequenceLength(options.model, options.maxSequenceLength),
+    learningRate: positiveOption(options.learningRate, 3e-4, 'learningRate', false),
+    packed: (options.batching ?? 'buckets') === 'packed',
+    maxNonFinite: positiveOption(options.maxConsecutiveNonFinite, 3, 'maxConsecutiveNonFinite'),
+    dropout,
+  };
 }
 
-function tokenizeAll(conversations: readonly Conversation[], options: TrainConditionedSFTOptions, random?: () => number) {
-  const examples: TokenizedExample[] = [];
-  let dropped = 0;
-  for (const conversation of conversations) {
-    const source = random && (options.attributeDropout ?? 0) > 0 ? dropAttributes(conversation, options.attributeDropout!, random) : conversation;
-    const example = tokenizeConversation(source, options.tokenizer, {
-      schema: options.schema ?? STEERLM,
-      multiTurn: options.multiTurn ?? true,
-      ...(options.template ? { template: options.template } : {}),
-      ...(options.maxSequenceLength !== undefined ? { maxSequenceLength: options.maxSequenceLength } : {}),
-      truncationSide: options.truncationSide ?? 'right',
-    });
-    if (example) examples.push(example);
-    else dropped++;
-  }
-  return { examples, dropped };
+/** Where a run starts: step 0, or the checkpoint it resumes (restored into `optimizer` after the fingerprint check). */
+async function startingPosition(
+  resume: string | undefined,
+  optimizer: Optimizer,
+  fingerprint: string,
+): Promise<{ position: TrainingPosition; resumedFrom?: { checkpoint: string; step: number } }> {
+  if (!resume) return { position: { step: 0, epoch: 0, batchInEpoch: 0, skippedSteps: 0 } };
+  const folder = await findResumeCheckpoint(resume);
+  await checkResumable(folder, fingerprint);
+  const state = await restoreCheckpoint(folder, optimizer);
+  return { position: { ...state.position }, resumedFrom: { checkpoint: folder, step: state.position.step } };
+}
+
+/** Returns the loss-curve SVG of a run's train and validation losses. */
+function sftLossCurve(train: readonly { step: number; loss: number }[], validation: readonly { step: number; loss: number }[]): string {
+  return lossCurveSvg(
+    [
+      { name: 'train loss', color: '#1f77b4', points: train.map(({ step, loss }) => [step, loss] as [number, number]) },
+      { name: 'validation loss', color: '#d62728', points: validation.map(({ step, loss }) => [step, loss] as [number, number]) },
+    ],
+    { title: 'conditioned SFT loss' },
+  );
 }
 
 /**
  * Trains a decoder with attribute-conditioned SFT (SteerLM step 3) and returns a summary; the model
  * is trained in place. Progress arrives through `onEvent` (or use `trainConditionedSFTEvents`).
+ * The steps: settings, run folder, data (SftExamples), optimizer, plan, resume, then the loop of
+ * optimizer steps with metrics, validation (validationLoss) and checkpoints.
  */
 export async function trainConditionedSFT(options: TrainConditionedSFTOptions): Promise<{ model: DecoderModel; summary: TrainSummary }> {
-  const seed = options.seed ?? 0;
-  const batchSize = positive(options.batchSize, 8, 'batchSize');
-  const accumulation = positive(options.gradientAccumulation, 1, 'gradientAccumulation');
-  const epochs = positive(options.epochs, 1, 'epochs');
-  const maxPositions = options.model.config.maxPositionEmbeddings;
-  const maxSequenceLength = positive(options.maxSequenceLength, Math.min(512, maxPositions), 'maxSequenceLength');
-  if (maxSequenceLength > maxPositions) {
-    throw new InvalidOptionError(`maxSequenceLength ${maxSequenceLength} exceeds the model's ${maxPositions} positions`, { option: 'maxSequenceLength', hint: `use at most ${maxPositions}` });
-  }
-  const learningRate = positive(options.learningRate, 3e-4, 'learningRate', false);
-  const packed = (options.batching ?? 'buckets') === 'packed';
-  const maxNonFinite = positive(options.maxConsecutiveNonFinite, 3, 'maxConsecutiveNonFinite');
-  const dropout = options.attributeDropout ?? 0;
-  if (dropout < 0 || dropout >= 1) throw new InvalidOptionError(`attributeDropout must be in [0, 1), got ${dropout}`, { option: 'attributeDropout' });
-  const optionsWithLength = { ...options, maxSequenceLength };
+  const settings = resolveSettings(options);
+  const { seed, batchSize, accumulation, packed } = settings;
+  const outputDir = options.outputDir;
+  if (outputDir) await prepareRunFolder(outputDir, { resume: options.resume !== undefined, overwrite: options.overwrite ?? false });
 
-  const trainConversations = await collect(options.train);
-  const validationConversations = options.validation ? await collect(options.validation) : [];
-  const firstPass = tokenizeAll(trainConversations, optionsWithLength);
-  if (firstPass.examples.length === 0) {
-    throw new TrainingError(`none of the ${trainConversations.length} training records has a trained token`, { hint: 'check that records have assistant turns and that maxSequenceLength keeps them' });
-  }
-  const validation = tokenizeAll(validationConversations, optionsWithLength).examples;
+  const tokenizing: SftTokenizeOptions = {
+    tokenizer: options.tokenizer,
+    schema: options.schema,
+    template: options.template,
+    multiTurn: options.multiTurn,
+    maxSequenceLength: settings.maxSequenceLength,
+    truncationSide: options.truncationSide,
+    attributeDropout: settings.dropout,
+  };
+  const trainConversations = await collectAll(options.train);
+  const data = new SftExamples(trainConversations, tokenizing, { batchSize, packed, seed });
+  const validation = options.validation ? tokenizeConversations(await collectAll(options.validation), tokenizing).examples : [];
 
   if (options.lora && options.model.adapters.size === 0) options.model.addLora(options.lora, { seed });
   const optimizer = new Optimizer(trainableSet(options.model, { freezeEmbeddings: options.freezeEmbeddings ?? false }));
-  const epochBatches = (epoch: number): TrainingBatch[] => {
-    const examples = dropout > 0 ? tokenizeAll(trainConversations, optionsWithLength, seededRandom(seed * 7919 + epoch)).examples : firstPass.examples;
-    const random = seededRandom(seed * 104729 + epoch);
-    return packed ? packedBatches(examples, { batchSize, sequenceLength: maxSequenceLength, random }) : bucketBatches(examples, { batchSize, random });
-  };
-  const batchesPerEpoch = epochBatches(0).length;
-  const stepsPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
-  const totalSteps = Math.min(options.maxSteps ?? Infinity, stepsPerEpoch * epochs);
-  const schedule = {
-    learningRate,
-    warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor(totalSteps / 10)),
-    totalSteps,
-    minLearningRate: options.minLearningRate ?? learningRate / 10,
-  };
-  const fingerprint = JSON.stringify({ seed, batchSize, accumulation, epochs, maxSequenceLength, learningRate, packed, dropout, lora: options.lora ?? null, records: trainConversations.length });
+  const stepsPerEpoch = Math.ceil(data.epochBatches(0).length / accumulation);
+  const totalSteps = Math.min(options.maxSteps ?? Infinity, stepsPerEpoch * settings.epochs);
+  const schedule = trainingSchedule(totalSteps, settings.learningRate, options);
+  const fingerprint = trainingFingerprint(trainConversations, options, {
+    seed,
+    batchSize,
+    accumulation,
+    epochs: settings.epochs,
+    maxSequenceLength: settings.maxSequenceLength,
+    learningRate: settings.learningRate,
+    packed,
+    dropout: settings.dropout,
+  });
 
-  let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, skippedSteps: 0 };
-  let lastCheckpoint: string | undefined;
-  if (options.resume) {
-    const candidates = (await listCheckpoints(options.resume)).reverse();
-    const folder = candidates[0] ?? options.resume;
-    const state = await restoreCheckpoint(folder, optimizer);
-    if (state.fingerprint !== fingerprint) {
-      throw new TrainingError(`checkpoint ${folder} was made with other training options`, { checkpoint: folder, hint: 'resume with the options of the original run' });
-    }
-    position = { ...state.position };
-    lastCheckpoint = folder;
-  }
+  const start = await startingPosition(options.resume, optimizer, fingerprint);
+  let position = start.position;
+  const resumedFrom = start.resumedFrom;
+  let lastCheckpoint = resumedFrom?.checkpoint;
 
-  const outputDir = options.outputDir;
   if (outputDir) await mkdir(outputDir, { recursive: true });
   const metricsFile = outputDir ? join(outputDir, 'metrics.jsonl') : undefined;
+  // Rows after the resumed checkpoint (and a line torn by a kill) are written again by this run.
+  if (metricsFile && resumedFrom) await truncateMetrics(metricsFile, resumedFrom.step);
+  const runStatus = async (status: RunStatus['status'], error?: string) => {
+    if (!outputDir) return;
+    await writeRunStatus(join(outputDir, RUN_STATUS_FILE), {
+      status,
+      completed: status === 'completed',
+      steps: position.step,
+      totalSteps,
+      ...(resumedFrom ? { resumedFrom } : {}),
+      ...(error ? { error } : {}),
+      fingerprint: JSON.parse(fingerprint) as RunFingerprint,
+    });
+  };
+  await runStatus('running');
   const tracker = new ProgressTracker('sft', { total: totalSteps, unit: 'steps', listeners: [options.onEvent] });
   const lossCurve: { step: number; loss: number }[] = [];
   const validationCurve: { step: number; loss: number }[] = [];
   const started = performance.now();
   let tokensSeen = 0;
+  let trainedTokens = 0;
   let finalLoss = Number.NaN;
-  let validationLoss: number | undefined;
+  let validationLossValue: number | undefined;
   let consecutiveNonFinite = 0;
-
-  const evaluate = async (): Promise<{ loss: number; perAttribute: Record<string, number> }> => {
-    let sum = 0;
-    let count = 0;
-    const byValue = new Map<string, { sum: number; count: number }>();
-    options.model.training = false;
-    for (const batch of bucketBatches(validation, { batchSize, random: seededRandom(seed) })) {
-      const losses = await batchTokenLosses(options.model, batch, false);
-      batch.examples.forEach((exampleIndex, row) => {
-        let rowSum = 0;
-        let rowCount = 0;
-        for (let t = 0; t < batch.T; t++) {
-          if (batch.lossMask[row * batch.T + t]) {
-            rowSum += losses[row * batch.T + t]!;
-            rowCount++;
-          }
-        }
-        sum += rowSum;
-        count += rowCount;
-        if (options.perAttributeValidation) {
-          for (const label of validation[exampleIndex]!.labels) {
-            for (const [name, value] of Object.entries(label)) {
-              const key = `${name}=${value}`;
-              const entry = byValue.get(key) ?? { sum: 0, count: 0 };
-              entry.sum += rowSum;
-              entry.count += rowCount;
-              byValue.set(key, entry);
-            }
-          }
-        }
-      });
-    }
-    options.model.training = true;
-    return { loss: sum / Math.max(1, count), perAttribute: Object.fromEntries([...byValue].map(([key, entry]) => [key, entry.sum / Math.max(1, entry.count)])) };
-  };
+  const evaluate = () => validationLoss(options.model, validation, { batchSize, seed, perAttribute: options.perAttributeValidation });
 
   const checkpoint = async () => {
     if (!outputDir) return;
@@ -231,13 +230,15 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   };
 
   options.model.training = true;
-  let batches = epochBatches(position.epoch);
+  let batches = data.epochBatches(position.epoch);
   try {
     while (position.step < totalSteps) {
+      // A turn of the event loop between steps lets a SIGTERM handler (or any timer) run and abort.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) break;
       if (position.batchInEpoch >= batches.length) {
         position = { ...position, epoch: position.epoch + 1, batchInEpoch: 0 };
-        batches = epochBatches(position.epoch);
+        batches = data.epochBatches(position.epoch);
       }
       const micro = batches.slice(position.batchInEpoch, position.batchInEpoch + accumulation);
       const lr = learningRateAt(schedule, position.step);
@@ -256,7 +257,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       if (nonFinite) {
         consecutiveNonFinite++;
         tracker.emit({ type: 'warning', job: 'sft', step: position.step, message: `non-finite loss or gradient at step ${position.step}; the update was skipped` });
-        if (consecutiveNonFinite >= maxNonFinite) {
+        if (consecutiveNonFinite >= settings.maxNonFinite) {
           throw new TrainingError(`loss or gradients were not finite for ${consecutiveNonFinite} steps in a row, up to step ${position.step}`, {
             step: position.step,
             ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
@@ -266,6 +267,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       } else {
         consecutiveNonFinite = 0;
         finalLoss = loss;
+        trainedTokens += outcome.trainedTokens;
         lossCurve.push({ step: position.step, loss });
       }
       tokensSeen += micro.reduce((sum, batch) => sum + batch.keyMask.reduce((a, b) => a + b, 0), 0);
@@ -275,7 +277,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, epoch: position.epoch, skipped: nonFinite, ...metrics })}\n`);
       if (validation.length > 0 && options.validationEvery && position.step % options.validationEvery === 0) {
         const result = await evaluate();
-        validationLoss = result.loss;
+        validationLossValue = result.loss;
         validationCurve.push({ step: position.step, loss: result.loss });
         tracker.emit({ type: 'evaluation', job: 'sft', step: position.step, metrics: { validationLoss: result.loss, ...result.perAttribute } });
         if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, validationLoss: result.loss, perAttribute: result.perAttribute })}\n`);
@@ -283,37 +285,35 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       if (options.checkpointEvery && position.step % options.checkpointEvery === 0 && !nonFinite) await checkpoint();
     }
     if (validation.length > 0) {
-      validationLoss = (await evaluate()).loss;
-      validationCurve.push({ step: position.step, loss: validationLoss });
+      validationLossValue = (await evaluate()).loss;
+      validationCurve.push({ step: position.step, loss: validationLossValue });
     }
     await checkpoint();
+    await runStatus(position.step >= totalSteps ? 'completed' : 'interrupted');
+  } catch (error) {
+    await runStatus('failed', error instanceof Error ? error.message : String(error)).catch(() => undefined);
+    throw error;
   } finally {
     options.model.training = false;
     optimizer.dispose();
   }
-  if (outputDir) {
-    const svg = lossCurveSvg(
-      [
-        { name: 'train loss', color: '#1f77b4', points: lossCurve.map(({ step, loss }) => [step, loss] as [number, number]) },
-        { name: 'validation loss', color: '#d62728', points: validationCurve.map(({ step, loss }) => [step, loss] as [number, number]) },
-      ],
-      { title: 'conditioned SFT loss' },
-    );
-    await writeFile(join(outputDir, 'loss-curve.svg'), svg);
-  }
+  if (outputDir) await writeFile(join(outputDir, 'loss-curve.svg'), sftLossCurve(lossCurve, validationCurve));
   const elapsedMs = performance.now() - started;
   const summary: TrainSummary = {
     steps: position.step,
     epochs: position.epoch + 1,
     records: trainConversations.length,
-    droppedRecords: firstPass.dropped,
-    trainedTokens: firstPass.examples.reduce((sum, example) => sum + example.trained.filter(Boolean).length, 0),
+    droppedRecords: data.firstPass.dropped,
+    trainedTokens,
     skippedSteps: position.skippedSteps,
     finalLoss,
-    ...(validationLoss !== undefined ? { validationLoss } : {}),
+    ...(validationLossValue !== undefined ? { validationLoss: validationLossValue } : {}),
     tokensPerSecond: (tokensSeen * 1000) / Math.max(1, elapsedMs),
     elapsedMs,
     ...(lastCheckpoint ? { lastCheckpoint } : {}),
+    completed: position.step >= totalSteps,
+    totalSteps,
+    ...(resumedFrom ? { resumedFrom } : {}),
     lossCurve,
   };
   tracker.end({ ...summary, lossCurve: undefined });

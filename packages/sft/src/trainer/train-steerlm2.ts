@@ -9,7 +9,6 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  InvalidOptionError,
   ProgressTracker,
   TrainingError,
   seededRandom,
@@ -21,6 +20,7 @@ import { shuffledIndexes } from './batching';
 import { listCheckpoints, pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
+import { collectAll, positiveOption, trainingSchedule, trainingSequenceLength } from './training-plan';
 import { steerLM2Group, type SteerLM2Group } from './steerlm2-batches';
 import { steerLM2Loss, steerLM2Weights, type SteerLM2Weights } from './steerlm2-objective';
 import { batchTensors, Optimizer, trainableSet } from './train-step';
@@ -98,26 +98,15 @@ export function groupWeights(group: SteerLM2Group, rowLogModel: ArrayLike<number
   return { target: rows.map((response) => weights.target[response]!), baseline: rows.map((response) => weights.baseline[response]!), klDivergence: weights.klDivergence };
 }
 
-function positive(value: number | undefined, fallback: number, option: string, integer = true): number {
-  const resolved = value ?? fallback;
-  if (!(resolved > 0) || (integer && !Number.isInteger(resolved))) throw new InvalidOptionError(`${option} must be a positive ${integer ? 'integer' : 'number'}, got ${resolved}`, { option });
-  return resolved;
-}
-
 /** Trains a SteerLM model in place on SteerLM 2.0 records and returns a summary. */
 export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ model: DecoderModel; summary: SteerLM2Summary }> {
   const seed = options.seed ?? 0;
-  const promptsPerStep = positive(options.promptsPerStep, 1, 'promptsPerStep');
-  const epochs = positive(options.epochs, 1, 'epochs');
-  const learningRate = positive(options.learningRate, 1e-5, 'learningRate', false);
-  const maxNonFinite = positive(options.maxConsecutiveNonFinite, 3, 'maxConsecutiveNonFinite');
-  const maxPositions = options.model.config.maxPositionEmbeddings;
-  const maxSequenceLength = positive(options.maxSequenceLength, Math.min(512, maxPositions), 'maxSequenceLength');
-  if (maxSequenceLength > maxPositions) {
-    throw new InvalidOptionError(`maxSequenceLength ${maxSequenceLength} exceeds the model's ${maxPositions} positions`, { option: 'maxSequenceLength', hint: `use at most ${maxPositions}` });
-  }
-  const records: SteerLM2Record[] = [];
-  for await (const record of options.train as AsyncIterable<SteerLM2Record>) records.push(record);
+  const promptsPerStep = positiveOption(options.promptsPerStep, 1, 'promptsPerStep');
+  const epochs = positiveOption(options.epochs, 1, 'epochs');
+  const learningRate = positiveOption(options.learningRate, 1e-5, 'learningRate', false);
+  const maxNonFinite = positiveOption(options.maxConsecutiveNonFinite, 3, 'maxConsecutiveNonFinite');
+  const maxSequenceLength = trainingSequenceLength(options.model, options.maxSequenceLength);
+  const records = await collectAll(options.train);
   const groups: SteerLM2Group[] = [];
   records.forEach((record, index) => {
     const group = steerLM2Group(record, index, options.tokenizer, {
@@ -135,7 +124,7 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
   const optimizer = new Optimizer(trainableSet(options.model, { freezeEmbeddings: options.freezeEmbeddings ?? false }));
   const stepsPerEpoch = Math.ceil(groups.length / promptsPerStep);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, stepsPerEpoch * epochs);
-  const schedule = { learningRate, warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor(totalSteps / 10)), totalSteps, minLearningRate: options.minLearningRate ?? learningRate / 10 };
+  const schedule = trainingSchedule(totalSteps, learningRate, options);
   const fingerprint = JSON.stringify({ objective: 'steerlm2', seed, promptsPerStep, epochs, maxSequenceLength, learningRate, lora: options.lora ?? null, records: records.length });
   const order = (epoch: number) => shuffledIndexes(groups.length, seededRandom(seed * 104729 + epoch));
 

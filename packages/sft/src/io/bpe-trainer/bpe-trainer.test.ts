@@ -3,7 +3,7 @@ import { BYTE_TO_UNICODE, fromByteLevel, toByteLevel } from './byte-to-unicode';
 import { byteLevelBpeTokenizerJson } from './byte-level-bpe-files';
 import { PairHeap } from './pair-heap';
 import { preTokenize } from './pre-tokenize';
-import { DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe } from './train-byte-level-bpe';
+import { DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe } from './train-byte-level-bpe';
 
 describe('byte-level alphabet', () => {
   it('maps 256 bytes to 256 distinct printable characters, GPT-2 style', () => {
@@ -66,6 +66,45 @@ describe('trainByteLevelBpe', () => {
     await expect(trainByteLevelBpe(['a'], { vocabSize: 10 })).rejects.toThrow(/vocabSize must be an integer from 260/);
     await expect(trainByteLevelBpe(['a'], { vocabSize: 300, specialTokens: ['<a>', '<a>'] })).rejects.toThrow(/distinct/);
     await expect(trainByteLevelBpe(['a'], { vocabSize: 300, specialTokens: ['A'] })).rejects.toThrow(/one of the 256 byte symbols/);
+  });
+
+  it('bounds the work of one huge run without whitespace: tokens of at most maxTokenLength bytes', async () => {
+    // 2 MB of pseudo-random letters in one pre-token (took over 60 s and 1.5 GB before the cap).
+    let state = 7;
+    const letters = Array.from({ length: 2_000_000 }, () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return String.fromCharCode(97 + (state % 26));
+    }).join('');
+    const started = performance.now();
+    const trained = await trainByteLevelBpe(['hello world', letters, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.repeat(50)], { vocabSize: 1000 });
+    const seconds = (performance.now() - started) / 1000;
+    const longestMerge = (merges: [string, string][]) => Math.max(...merges.map(([left, right]) => left.length + right.length));
+    const longest = longestMerge(trained.merges);
+    expect(longest).toBeLessThanOrEqual(DEFAULT_MAX_TOKEN_LENGTH);
+    expect(longest).toBeGreaterThanOrEqual(32); // the run of "a" still merges up to the cap
+    expect(trained.vocab.size).toBe(1000);
+    expect(seconds).toBeLessThan(15);
+    const short = await trainByteLevelBpe(['a'.repeat(40)], { vocabSize: 300, maxTokenLength: 4, minFrequency: 1 });
+    expect(longestMerge(short.merges)).toBe(4);
+    await expect(trainByteLevelBpe(['x'], { vocabSize: 300, maxTokenLength: 1 })).rejects.toThrow(/maxTokenLength must be an integer of at least 2/);
+  }, 30_000);
+
+  it('stops on its signal mid-training: the event loop gets a turn, so a SIGTERM handler can run', async () => {
+    let state = 11;
+    const words = Array.from({ length: 150_000 }, () => {
+      let word = '';
+      for (let index = 0; index < 6; index++) {
+        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        word += String.fromCharCode(97 + (state % 26));
+      }
+      return word;
+    });
+    const texts = Array.from({ length: 300 }, (_, index) => words.slice(index * 500, index * 500 + 500).join(' '));
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(new Error('interrupted by SIGTERM')), 100);
+    await expect(trainByteLevelBpe(texts, { vocabSize: 20_000, minFrequency: 1, signal: controller.signal })).rejects.toThrow('interrupted by SIGTERM');
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('writes a standard tokenizer.json', async () => {

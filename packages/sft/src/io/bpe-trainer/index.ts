@@ -1,6 +1,8 @@
 export { BYTE_TO_UNICODE, UNICODE_TO_BYTE, fromByteLevel, toByteLevel } from './byte-to-unicode';
 export { GPT2_PRE_TOKENIZER_PATTERN, preTokenize } from './pre-tokenize';
 export {
+
+  DEFAULT_MAX_TOKEN_LENGTH,
   DEFAULT_SPECIAL_TOKENS,
   trainByteLevelBpe,
   type TrainByteLevelBpeOptions,

@@ -14,7 +14,17 @@ export interface TrainByteLevelBpeOptions {
   specialTokens?: readonly string[];
   /** Pairs seen fewer times than this are never merged (default 2). */
   minFrequency?: number;
+  /**
+   * The longest token learned, in bytes (default 64). Longer pre-tokens (a run without whitespace) are
+   * cut into pieces of this length before counting, which bounds the work and memory one input can cost.
+   */
+  maxTokenLength?: number;
+  /** Stops the training (rejecting with the signal's reason); checked about every 50 ms of work. */
+  signal?: AbortSignal;
 }
+
+/** The default longest token a trained vocabulary holds, in bytes. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 64;
 
 /** A trained byte-level BPE model. */
 export interface TrainedByteLevelBpe {
@@ -35,7 +45,8 @@ function escapeRegExp(text: string): string {
 /**
  * Returns a byte-level BPE model (GPT-2 style) learned from `texts`: pre-tokens from the GPT-2 pattern,
  * then repeated merging of the most frequent adjacent pair (ties: smaller ids first) until the vocabulary
- * reaches `vocabSize` or no pair occurs `minFrequency` times. Special tokens in the texts are cut out.
+ * reaches `vocabSize` or no pair occurs `minFrequency` times. Special tokens in the texts are cut out, and
+ * pre-tokens longer than `maxTokenLength` bytes are cut into pieces of that length.
  */
 export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<string>, options: TrainByteLevelBpeOptions): Promise<TrainedByteLevelBpe> {
   const specialTokens = [...(options.specialTokens ?? DEFAULT_SPECIAL_TOKENS)];
@@ -52,16 +63,34 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
     });
   }
   if (!Number.isSafeInteger(minFrequency) || minFrequency < 1) throw new InvalidOptionError(`minFrequency must be a positive integer, got ${minFrequency}`, { option: 'minFrequency' });
+  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 2) {
+    throw new InvalidOptionError(`maxTokenLength must be an integer of at least 2, got ${maxTokenLength}`, { option: 'maxTokenLength' });
+  }
+
+  // Long trainings yield to the event loop now and then, so a signal (SIGTERM) is seen and honoured.
+  let lastYield = performance.now();
+  const pause = async (): Promise<void> => {
+    if (performance.now() - lastYield < 50) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+    options.signal?.throwIfAborted();
+  };
+  options.signal?.throwIfAborted();
 
   // 1. Count the byte-level form of every pre-token.
   const splitter = specialTokens.length > 0 ? new RegExp(specialTokens.map(escapeRegExp).join('|'), 'g') : undefined;
   const wordCounts = new Map<string, number>();
   for await (const text of texts) {
     if (typeof text !== 'string') throw new InvalidOptionError(`training texts must be strings, got ${typeof text}`, { option: 'texts' });
+    await pause();
     for (const segment of splitter === undefined ? [text] : text.split(splitter)) {
       for (const piece of preTokenize(segment)) {
-        const word = toByteLevel(piece);
-        wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
+        const whole = toByteLevel(piece); // one character per byte
+        for (let start = 0; start < whole.length; start += maxTokenLength) {
+          const word = whole.length <= maxTokenLength ? whole : whole.slice(start, start + maxTokenLength);
+          wordCounts.set(word, (wordCounts.get(word) ?? 0) + 1);
+        }
       }
     }
   }
@@ -105,6 +134,7 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
   // 4. Merge the best pair until the vocabulary is full.
   const merges: [string, string][] = [];
   while (tokens.length < options.vocabSize) {
+    await pause();
     const best = heap.pop();
     if (best === undefined) break;
     const key = best.left * PAIR_KEY_SHIFT + best.right;

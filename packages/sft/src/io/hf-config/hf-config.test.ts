@@ -177,6 +177,10 @@ describe('parseModelConfig', () => {
     expect(errorOf(() => parseModelConfig({ ...llama32, rope_scaling: { rope_type: 'yarn', factor: 4 } })).field).toBe('rope_scaling.rope_type');
     expect(errorOf(() => parseModelConfig({ ...gpt2, activation_function: 'swish' })).message).toMatch(/supported: gelu_new/);
     expect(errorOf(() => parseModelConfig({ ...gpt2, model_type: 'llama' })).field).toBe('model_type');
+    const gelu = errorOf(() => parseModelConfig({ ...smolLm2, hidden_act: 'gelu' }, 'config.json'));
+    expect(gelu.field).toBe('hidden_act');
+    expect(gelu.message).toMatch(/unsupported hidden_act "gelu" \(supported: silu, swish\)/);
+    expect(parseModelConfig({ ...smolLm2, hidden_act: 'swish' }).family).toBe('llama');
     expect(errorOf(() => parseModelConfig([1, 2])).message).toMatch(/must be a JSON object/);
   });
 });

@@ -16,6 +16,9 @@ export type RopeScaling =
   | { ropeType: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
   | { ropeType: 'linear'; factor: number };
 
+/** The `hidden_act` values of the MLP understood: SiLU (Hugging Face's "swish" is the same function). */
+export const LLAMA_ACTIVATIONS = ['silu', 'swish'] as const;
+
 /** The rope_scaling types understood. */
 export const SUPPORTED_ROPE_SCALING_TYPES = ['llama3', 'linear'] as const;
 
@@ -116,6 +119,10 @@ export function parseLlamaConfig(fields: ConfigFields, architecture: LlamaArchit
     headDim = explicitHeadDim;
   }
   if (headDim % 2 !== 0) throw fields.error('head_dim', `head_dim ${headDim} must be even for rotary embeddings`);
+  const hiddenAct = fields.string('hidden_act', 'silu');
+  if (!(LLAMA_ACTIVATIONS as readonly string[]).includes(hiddenAct)) {
+    throw fields.error('hidden_act', `unsupported hidden_act ${JSON.stringify(hiddenAct)} (supported: ${LLAMA_ACTIVATIONS.join(', ')})`, 'this decoder computes SwiGLU with SiLU only; convert the model or use one whose hidden_act is "silu"');
+  }
 
   // Hugging Face transformers 5 moves rope_theta and the scaling into `rope_parameters`.
   const ropeParameters = fields.raw('rope_parameters');
@@ -151,7 +158,7 @@ export function parseLlamaConfig(fields: ConfigFields, architecture: LlamaArchit
     ropeScaling,
     tieWordEmbeddings: fields.boolean('tie_word_embeddings', false),
     maxPositionEmbeddings: fields.positiveInteger('max_position_embeddings', isQwen2 ? 32768 : modelType === 'mistral' ? 131072 : 2048),
-    hiddenAct: fields.string('hidden_act', 'silu'),
+    hiddenAct,
     attentionBias: isQwen2 ? (fields.raw('attention_bias'), true) : fields.boolean('attention_bias', false),
     mlpBias: fields.boolean('mlp_bias', false),
     bosTokenId: fields.tokenIds('bos_token_id'),

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tokenizer } from '@steerlm/core';
+import { DecoderModel, LocalLanguageModel, parseModelConfig } from '@steerlm/sft';
+import { startSteeringServer, type SteeringServer } from './start-steering-server';
+
+/** Bytes as ids (mod 256); no EOS, so only a length ends an answer. */
+const bytes: Tokenizer = {
+  specificationVersion: 'v1',
+  vocabSize: 256,
+  specialTokens: {},
+  encode: (text) => [...new TextEncoder().encode(text)],
+  decode: (ids) => String.fromCharCode(...ids.map((id) => 97 + (id % 26))),
+  tokenToId: () => undefined,
+};
+
+let server: SteeringServer;
+let model: DecoderModel;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  // The positions of `--init tiny` (512), at a smaller width.
+  model = DecoderModel.create(
+    parseModelConfig({ architectures: ['LlamaForCausalLM'], vocab_size: 256, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, max_position_embeddings: 512 }),
+    { seed: 1 },
+  );
+  server = await startSteeringServer({ model: new LocalLanguageModel(model, bytes, { modelId: 'tiny' }), port: 0, log: () => {} });
+});
+afterAll(async () => {
+  await server.close();
+  model.dispose();
+});
+
+async function chat(content: string): Promise<{ status: number; body: { choices?: { finish_reason: string }[]; usage?: { prompt_tokens: number; completion_tokens: number }; error?: { message: string } } }> {
+  const response = await fetch(`${server.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content }], temperature: 0, stop: [] }),
+  });
+  return { status: response.status, body: (await response.json()) as never };
+}
+
+describe('a local model with few positions behind the server', () => {
+  it('answers a long prompt with the default max_tokens by stopping at the last position (finish_reason length, not 500)', async () => {
+    const { status, body } = await chat('Tell me everything. '.repeat(8));
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.choices![0]!.finish_reason).toBe('length');
+    // Every position is used: the prompt's tokens, then answers fed back, and one last sampled token.
+    expect(body.usage!.prompt_tokens + body.usage!.completion_tokens).toBe(513);
+    expect(body.usage!.completion_tokens).toBeLessThan(512);
+  }, 60_000);
+
+  it('refuses a prompt longer than the positions with a 400 that says so', async () => {
+    const { status, body } = await chat('x'.repeat(600));
+    expect(status).toBe(400);
+    expect(body.error!.message).toMatch(/the prompt is \d+ tokens, more than the model's 512 positions/);
+  });
+});
