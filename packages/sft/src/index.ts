@@ -12,7 +12,8 @@ export type { AdapterDescription, DeviceFeatures, SubgroupMatrixConfig } from '.
 export { acquireWebGPUDevice, SoftwareAdapterError, type AcquireDeviceOptions, type AcquiredDevice } from './backend/dawn-device';
 
 // Decoder models
-export { DecoderModel, type SaveOptions } from './models/decoder-model';
+export { DecoderModel, type LoadOptions, type SaveOptions } from './models/decoder-model';
+export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './models/model-size';
 export type { ForwardInput, ParameterSource } from './models/forward-pieces';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
@@ -34,7 +35,7 @@ export { generationConfigToJson, parseGenerationConfig, readGenerationConfig, wr
 export { loadTokenizer, tokenizerFromJson, TransformersTokenizer, type TokenizerDecodeOptions, type TokenizerEncodeOptions } from './io/tokenizer/transformers-tokenizer';
 export { ensureSpecialTokens, type EnsureSpecialTokensOptions, type EnsureSpecialTokensResult } from './io/tokenizer/ensure-special-tokens';
 export type { AddedTokenJson, TokenizerJson } from './io/tokenizer/tokenizer-json';
-export { DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe, type TrainByteLevelBpeOptions, type TrainedByteLevelBpe } from './io/bpe-trainer/train-byte-level-bpe';
+export { DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe, type TrainByteLevelBpeOptions, type TrainedByteLevelBpe } from './io/bpe-trainer/train-byte-level-bpe';
 export { byteLevelBpeTokenizerConfig, byteLevelBpeTokenizerJson, writeByteLevelBpeTokenizer, type ByteLevelBpeConfigOptions } from './io/bpe-trainer/byte-level-bpe-files';
 
 // Conditioned SFT and SteerLM 2.0
@@ -42,6 +43,8 @@ export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSF
 export { trainSteerLM2, type SteerLM2Summary, type TrainSteerLM2Options } from './trainer/train-steerlm2';
 export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './trainer/loss-mask';
 export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './trainer/checkpoint';
+export { findResumeCheckpoint, prepareRunFolder, readRunStatus, RUN_STATUS_FILE, writeRunStatus, type PrepareRunFolderOptions, type RunStatus } from './trainer/run-folder';
+export type { RunFingerprint } from './trainer/run-fingerprint';
 export type { LearningRateSchedule } from './trainer/learning-rate-schedule';
 export type { TrainingBatch } from './trainer/batching';
 export type { StepOutcome } from './trainer/train-step';

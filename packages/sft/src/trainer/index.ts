@@ -12,16 +12,5 @@ export { lossCurveSvg } from './loss-curve-svg';
 export { groupWeights, rowLogProbabilities } from './train-steerlm2';
 export { steerLM2Group, type SteerLM2Group, type SteerLM2GroupOptions } from './steerlm2-batches';
 export { maskedSegments, type MaskedSegment } from './loss-mask';
-export {
-  describeFileError,
-  ensureWritableFolder,
-  findResumeCheckpoint,
-  prepareRunFolder,
-  readRunStatus,
-  runFolderEntries,
-  writeRunStatus,
-  RUN_STATUS_FILE,
-  type PrepareRunFolderOptions,
-  type RunStatus,
-} from './run-folder';
-export { dataDigest, fingerprintDifferences, runFingerprint, type RunFingerprint } from './run-fingerprint';
+export { describeFileError, ensureWritableFolder, runFolderEntries } from './run-folder';
+export { dataDigest, fingerprintDifferences, runFingerprint } from './run-fingerprint';
