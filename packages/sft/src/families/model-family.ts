@@ -32,6 +32,8 @@ export interface ModelFamily<C extends ModelConfig = ModelConfig> {
   readonly defaultLoraTargets: readonly string[] | null;
   /** Returns every parameter of a model of `config`, in Hugging Face names and layouts. */
   parameterSpecs(config: C): ParameterSpec[];
+  /** Returns the number of parameters of a model of `config` (the sum over `parameterSpecs`), without building them. */
+  parameterCount(config: C): number;
   /** Returns the canonical name of a tensor as stored in a checkpoint of this family. */
   canonicalParameterName(name: string): string;
   /** Returns the key/value cache layout of `config`. */

@@ -46,6 +46,16 @@ describe('the model family registry', () => {
     expect(modelFamily(gpt2).embeddings).toEqual(['transformer.wte.weight', 'transformer.wpe.weight']);
   });
 
+  it('counts parameters from the config exactly as the sum over its parameter specs', () => {
+    const qwen = parseModelConfig({ architectures: ['Qwen2ForCausalLM'], vocab_size: 13, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 16 });
+    const biased = parseModelConfig({ architectures: ['LlamaForCausalLM'], vocab_size: 13, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 3, num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 16, attention_bias: true, mlp_bias: true, tie_word_embeddings: false });
+    for (const config of [llama, gpt2, qwen, biased]) {
+      const family = modelFamily(config);
+      const sum = family.parameterSpecs(config).reduce((total, spec) => total + spec.shape.reduce((product, axis) => product * axis, 1), 0);
+      expect(family.parameterCount(config), config.architecture).toBe(sum);
+    }
+  });
+
   it('gives each family its cache layout and checkpoint names', () => {
     expect(modelFamily(llama).cacheGeometry(llama)).toEqual({ layers: 2, kvHeads: 2, headDim: 2 });
     expect(modelFamily(gpt2).cacheGeometry(gpt2)).toEqual({ layers: 3, kvHeads: 2, headDim: 4 });

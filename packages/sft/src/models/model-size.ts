@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { ModelFormatError } from '@steerlm/core';
+import { modelFamily } from '../families/registry';
 import type { ModelConfig } from '../io/hf-config';
 
 /**
@@ -7,21 +8,7 @@ import type { ModelConfig } from '../io/hf-config';
  * (equal to the sum over `parameterSpecs`, without building the list: a config may ask for 1e7 layers).
  */
 export function modelParameterCount(config: ModelConfig): number {
-  const C = config.hiddenSize;
-  const F = config.intermediateSize;
-  const V = config.vocabSize;
-  const L = config.numHiddenLayers;
-  const head = config.tieWordEmbeddings ? 0 : V * C;
-  if (config.family === 'llama') {
-    const q = config.numAttentionHeads * config.headDim;
-    const kv = config.numKeyValueHeads * config.headDim;
-    let layer = 2 * C + q * C + 2 * kv * C + C * q + 3 * F * C;
-    if (config.attentionBias) layer += q + 2 * kv + (config.architecture !== 'Qwen2ForCausalLM' ? C : 0);
-    if (config.mlpBias) layer += 2 * F + C;
-    return V * C + L * layer + C + head;
-  }
-  const layer = 4 * C + 3 * C * C + 3 * C + C * C + C + C * F + F + F * C + C;
-  return V * C + config.maxPositionEmbeddings * C + L * layer + 2 * C + head;
+  return modelFamily(config).parameterCount(config);
 }
 
 /** Options of {@link checkModelSize}. */

@@ -46,3 +46,17 @@ export function gpt2ParameterSpecs(config: Gpt2Config): ParameterSpec[] {
 export function gpt2CanonicalName(name: string): string {
   return !name.startsWith('transformer.') && name !== 'lm_head.weight' ? `transformer.${name}` : name;
 }
+
+/**
+ * Returns the number of parameters of a GPT-2 decoder, from the config alone (the sum over
+ * `gpt2ParameterSpecs` without building the list).
+ */
+export function gpt2ParameterCount(config: Gpt2Config): number {
+  const C = config.hiddenSize;
+  const F = config.intermediateSize;
+  const V = config.vocabSize;
+  const L = config.numHiddenLayers;
+  const head = config.tieWordEmbeddings ? 0 : V * C;
+  const layer = 4 * C + 3 * C * C + 3 * C + C * C + C + C * F + F + F * C + C;
+  return V * C + config.maxPositionEmbeddings * C + L * layer + 2 * C + head;
+}

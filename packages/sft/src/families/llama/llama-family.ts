@@ -3,7 +3,7 @@ import type { LlamaConfig } from '../../io/hf-config/llama-config';
 import type { FamilyImplementation } from '../model-family';
 import { llamaHidden } from './llama-forward';
 import { llamaBody } from './llama-onnx';
-import { LLAMA_TOKEN_EMBEDDING, llamaParameterSpecs } from './llama-parameters';
+import { LLAMA_TOKEN_EMBEDDING, llamaParameterCount, llamaParameterSpecs } from './llama-parameters';
 
 /** Llama-family decoders: Llama 2/3, SmolLM2, Qwen2, Mistral (RMSNorm, RoPE, grouped-query attention, SwiGLU). */
 export const llamaFamily: FamilyImplementation<LlamaConfig> = {
@@ -13,6 +13,7 @@ export const llamaFamily: FamilyImplementation<LlamaConfig> = {
   tokenEmbedding: LLAMA_TOKEN_EMBEDDING,
   embeddings: [LLAMA_TOKEN_EMBEDDING],
   defaultLoraTargets: ['q_proj', 'v_proj'],
+  parameterCount: llamaParameterCount,
   parameterSpecs: llamaParameterSpecs,
   canonicalParameterName: (name) => name,
   cacheGeometry: (config) => ({ layers: config.numHiddenLayers, kvHeads: config.numKeyValueHeads, headDim: config.headDim }),

@@ -49,3 +49,21 @@ export function llamaParameterSpecs(config: LlamaConfig): ParameterSpec[] {
   if (!config.tieWordEmbeddings) specs.push({ name: 'lm_head.weight', shape: [V, C], init: { kind: 'normal', std } });
   return specs;
 }
+
+/**
+ * Returns the number of parameters of a Llama-family decoder, from the config alone (the sum over
+ * `llamaParameterSpecs` without building the list: a config may ask for 1e7 layers).
+ */
+export function llamaParameterCount(config: LlamaConfig): number {
+  const C = config.hiddenSize;
+  const F = config.intermediateSize;
+  const V = config.vocabSize;
+  const L = config.numHiddenLayers;
+  const head = config.tieWordEmbeddings ? 0 : V * C;
+  const q = config.numAttentionHeads * config.headDim;
+  const kv = config.numKeyValueHeads * config.headDim;
+  let layer = 2 * C + q * C + 2 * kv * C + C * q + 3 * F * C;
+  if (config.attentionBias) layer += q + 2 * kv + (config.architecture !== 'Qwen2ForCausalLM' ? C : 0);
+  if (config.mlpBias) layer += 2 * F + C;
+  return V * C + L * layer + C + head;
+}
