@@ -10,6 +10,9 @@ export { BACKEND_ORDER, isBackendName, type BackendName } from './backend/backen
 export { currentSelection, selectBackend, type BackendSelection, type FallbackAttempt, type SelectBackendOptions } from './backend/select-backend';
 export type { AdapterDescription, DeviceFeatures, SubgroupMatrixConfig } from './backend/device-features';
 export { acquireWebGPUDevice, SoftwareAdapterError, type AcquireDeviceOptions, type AcquiredDevice } from './backend/dawn-device';
+// Reading values back (asynchronously, GPU errors checked) and the GPU error record
+export { readFloat32, readRows, readScalar, readTensor } from './backend/read-tensor';
+export { takeDeviceErrors, throwIfDeviceFailed, type DeviceErrorKind, type DeviceErrorRecord } from './backend/device-errors';
 
 // Decoder models
 export { DecoderModel, type LoadOptions, type SaveOptions } from './models/decoder-model';
