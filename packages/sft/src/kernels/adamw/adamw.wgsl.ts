@@ -5,7 +5,7 @@
  * p', m', v'. 256 invocations per workgroup, one element each; workgroups spread over x and y.
  */
 import type { WgslProgram } from '../runtime';
-import { workgroupGrid as flatDispatch } from '../runtime';
+import { workgroupGrid } from '../runtime';
 import type { AdamWScalars, ResolvedAdamWConfig } from './adamw.reference';
 
 /** Invocations per workgroup of the AdamW kernel. */
@@ -32,7 +32,7 @@ export function adamwProgram(shape: readonly number[], config: Pick<ResolvedAdam
       { name: 'sqrtBiasCorrection2', type: 'f32', value: scalars.sqrtBiasCorrection2 },
       { name: 'decayFactor', type: 'f32', value: scalars.decayFactor },
     ],
-    dispatch: flatDispatch(Math.ceil(N / ADAMW_WORKGROUP_SIZE), maxWorkgroupsPerDimension),
+    dispatch: workgroupGrid(Math.ceil(N / ADAMW_WORKGROUP_SIZE), maxWorkgroupsPerDimension),
     shapeIndependent: true,
     body: /* wgsl */ `
 @compute @workgroup_size(${ADAMW_WORKGROUP_SIZE})

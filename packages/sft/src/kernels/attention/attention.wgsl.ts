@@ -20,7 +20,7 @@
  * A query with no visible key gets out = 0 and log-sum-exp = -Infinity (as the reference).
  */
 import type { AttentionShape } from './attention.reference';
-import { workgroupGrid as flatDispatch, type UniformField, type WgslProgram } from '../runtime';
+import { workgroupGrid, type UniformField, type WgslProgram } from '../runtime';
 
 /** Tile sizes and head size that one set of attention shaders is compiled for. */
 export interface AttentionTiling {
@@ -97,7 +97,7 @@ export function attentionRowStatsProgram(dims: AttentionDims, tiling: AttentionT
     inputs: ['out', 'dOut', 'logSumExp'],
     outputs: [{ name: 'rowStats', shape: [2, B, H, T] }],
     uniforms: uniformsOf(dims),
-    dispatch: flatDispatch(Math.ceil((B * H * T) / ROW_STATS_WORKGROUP)),
+    dispatch: workgroupGrid(Math.ceil((B * H * T) / ROW_STATS_WORKGROUP)),
     body: attentionRowStatsWgsl(tiling),
     shapeIndependent: true,
     key: tilingKey(tiling),
