@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { runCommandInProcess } from './run-command-in-process';
+import { runCommandInProcess } from '../testing/run-command-in-process';
 
 const tiny = ['--size', '240', '--facts', '6', '--vocab-size', '400', '--hidden-size', '32', '--layers', '1', '--heads', '2', '--sft-steps', '6'];
 const small = ['--bootstrap-prompts', '8', '--bootstrap-steps', '2', '--steering-prompts', '2', '--correctness-prompts', '6', '--batch-size', '16'];

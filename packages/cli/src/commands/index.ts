@@ -3,7 +3,6 @@ export { demoCommand } from './demo';
 export { generateCommand } from './generate';
 export { serveCommand } from './serve';
 export { MODEL_OPTIONS } from './model-options';
-export { runCommandInProcess, type InProcessRun } from './run-command-in-process';
 export { sftTrainCommand } from './sft-train';
 export { apmTrainCommand } from './apm-train';
 export { apmAnnotateCommand } from './apm-annotate';

@@ -9,7 +9,7 @@ import { summarizeGrades, summarizePairwise, type GradingResult, type PairwiseRe
 import { summarizeTextStatistics } from '../text-statistics';
 import { HELPSTEER } from '@steerlm/core';
 import { escapeMarkup, renderHtmlReport, reportToJson, writeEvaluationReport, type EvaluationReport } from './index';
-import { findElements, parseMarkup, textContent } from './well-formed-markup.test-support';
+import { findElements, parseMarkup, textContent } from './testing/well-formed-markup';
 
 const hostile = `<script>alert("x")</script> & 'quoted' </td></table>`;
 
