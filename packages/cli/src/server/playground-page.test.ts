@@ -6,7 +6,7 @@ import { playgroundPage } from './playground-page';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
 
 /** The Chromium to drive: STEERLM_CHROMIUM (as scripts/install-chromium.sh tells users to set), else Debian's. */
-export function chromiumPath(environment: NodeJS.ProcessEnv = process.env): string {
+function chromiumPath(environment: NodeJS.ProcessEnv = process.env): string {
   return environment.STEERLM_CHROMIUM || '/usr/bin/chromium';
 }
 
