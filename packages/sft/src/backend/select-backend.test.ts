@@ -29,14 +29,16 @@ describe('selectBackend', () => {
     await expect(selectBackend({ prefer: 'cuda' as never })).rejects.toBeInstanceOf(InvalidOptionError);
   });
 
-  it('selects webgpu on our own Dawn device with f16 and subgroups when an adapter exists', async () => {
+  it('reports the webgpu failure when it falls back, and never falls back on CI', async (ctx) => {
     const selection = await selectBackend({ allow: ['webgpu', 'cpu'] });
-    if (selection.backend !== 'webgpu') {
-      // No adapter on this machine: the failure must be reported, and CI must have one.
-      expect(selection.fallbacksTried[0]!.backend).toBe('webgpu');
-      expect(process.env.CI).not.toBe('true');
-      return;
-    }
+    if (selection.backend === 'webgpu') ctx.skip('this machine has a WebGPU adapter, so there is no fallback to report');
+    expect(selection.fallbacksTried[0]!.backend).toBe('webgpu');
+    expect(process.env.CI).not.toBe('true');
+  });
+
+  it('selects webgpu on our own Dawn device with f16 and subgroups when an adapter exists', async (ctx) => {
+    const selection = await selectBackend({ allow: ['webgpu', 'cpu'] });
+    if (selection.backend !== 'webgpu') ctx.skip(`no WebGPU adapter on this machine (${selection.fallbacksTried[0]?.error ?? 'unknown reason'}); CI=true makes this an error`);
     expect(selection.features).not.toBeNull();
     const device = currentDevice();
     expect(device).not.toBeNull();
