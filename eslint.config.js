@@ -21,4 +21,16 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // Test helpers live in a testing/ folder beside the code they serve and only tests import them, so
+    // none is reachable from a package's index.ts (nor published in its dist).
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)testing(/|$)', message: 'test helpers (testing/) are for tests only; move what production code needs out of testing/' }] },
+      ],
+    },
+  },
 );

@@ -1,4 +1,6 @@
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { InlineConfig, Reporter, TestModule, Vitest } from 'vitest/node';
 
 const packages = ['core', 'attribute-regressor', 'sft', 'bootstrap', 'evaluators', 'cli', 'test-server'];
 
@@ -23,3 +25,78 @@ export const steerlmAliases: { find: RegExp; replacement: string }[] = [
   ...subpaths.map(([subpath, file]) => ({ find: new RegExp(`^@steerlm/${subpath}$`), replacement: source(file) })),
   ...packages.filter((name) => name !== 'core').map((name) => ({ find: new RegExp(`^@steerlm/${name}$`), replacement: source(`${name}/src/index.ts`) })),
 ];
+
+const repositoryRoot = fileURLToPath(new URL('.', import.meta.url));
+
+const UNREASONED = 'skipped by a .skip/.runIf/.skipIf condition (see the test or its describe name)';
+
+/** One skipped test as the summary prints it. */
+export interface SkippedTest {
+  readonly file: string;
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** Returns the skipped tests of a run, with the reason each gave (`ctx.skip(reason)`) or how it was skipped. */
+export function collectSkippedTests(modules: ReadonlyArray<TestModule>): SkippedTest[] {
+  const skipped: SkippedTest[] = [];
+  for (const module of modules) {
+    for (const test of module.children.allTests('skipped')) {
+      const result = test.result();
+      const note = result.state === 'skipped' ? result.note : undefined;
+      const reason = note ?? (test.options.mode === 'todo' ? 'todo' : UNREASONED);
+      skipped.push({ file: relative(repositoryRoot, module.moduleId), name: test.fullName, reason });
+    }
+  }
+  return skipped;
+}
+
+/** Returns the summary text: skipped tests grouped by file and reason, at most `perGroup` names each. */
+export function formatSkippedTests(skipped: readonly SkippedTest[], perGroup = 3): string {
+  if (skipped.length === 0) return '';
+  const groups = new Map<string, SkippedTest[]>();
+  for (const test of skipped) {
+    const key = `${test.file}\u0000${test.reason}`;
+    const group = groups.get(key) ?? [];
+    group.push(test);
+    groups.set(key, group);
+  }
+  const lines = [`Skipped tests: ${skipped.length}`];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    lines.push(`  ${first.file} (${group.length}): ${first.reason}`);
+    for (const test of group.slice(0, perGroup)) lines.push(`    - ${test.name}`);
+    if (group.length > perGroup) lines.push(`    … and ${group.length - perGroup} more`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Prints, after the run, every skipped test with its reason, so that a CI log shows what did not run
+ * (a green run that skipped the WebGPU kernels, the browser test or the process test says so).
+ */
+export class SkippedTestsReporter implements Reporter {
+  private filtered = false;
+
+  onInit(vitest: Vitest): void {
+    // With -t, vitest marks every test outside the filter as skipped: list only those that gave a reason.
+    this.filtered = vitest.config.testNamePattern !== undefined;
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const skipped = collectSkippedTests(modules).filter((test) => !this.filtered || test.reason !== UNREASONED);
+    const text = formatSkippedTests(skipped);
+    if (text !== '') process.stdout.write(`\n${text}`);
+  }
+}
+
+/**
+ * Test options every package shares (spread into each vitest.config.ts `test`):
+ * - `expect.requireAssertions`: a test that makes no assertion fails, so an early exit cannot pass silently
+ *   (a test that cannot run calls `ctx.skip('reason')` instead);
+ * - the default reporter plus the skipped-tests summary.
+ */
+export const sharedTestOptions: Pick<InlineConfig, 'expect' | 'reporters'> = {
+  expect: { requireAssertions: true },
+  reporters: ['default', new SkippedTestsReporter()],
+};

@@ -4,7 +4,8 @@
  *
  *   node --import tsx examples/train-from-scratch.ts [--epochs 200] [--out runs/from-scratch]
  *
- * With the default 200 epochs (400 steps, about a minute on 2 cores) humor 4 adds a joke and humor 0 does not.
+ * With the default 200 epochs (400 steps, about a minute on 2 cores) humor 4 adds a joke and humor 0 does not
+ * (100 epochs are enough: examples/train-from-scratch.test.ts checks that at 100).
  */
 import { parseArgs } from 'node:util';
 import { renderConversation, type Conversation } from '@steerlm/core';

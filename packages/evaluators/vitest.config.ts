@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
-import { steerlmAliases } from '../../vitest.shared';
+import { sharedTestOptions, steerlmAliases } from '../../vitest.shared';
 
 export default defineConfig({
   resolve: { alias: steerlmAliases },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: { ...sharedTestOptions, include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
 });

@@ -10,7 +10,8 @@ import { collectAttributeCombinations, pickCombination, topValueFilter } from '.
 import { promptsFromConversations, type BootstrapPrompt } from './bootstrap-prompt';
 import { bootstrapRecordKey, runBootstrap, type BootstrapRecord } from './run-bootstrap';
 import { responseText } from './sampling-defaults';
-import { ANNOTATED_CONVERSATIONS, lengthScorer, TEMPLATE_TEXTS } from './test-fixtures';
+import { ANNOTATED_CONVERSATIONS, TEMPLATE_TEXTS } from './testing/annotated-conversations';
+import { lengthScorer } from './testing/length-scorer';
 
 const userTexts = ['what do cats like?', 'tell me about dogs', 'a joke please', 'how are fish?', 'say hi', 'name a color'];
 const prompts: BootstrapPrompt[] = Array.from({ length: 12 }, (_, index) => ({ id: `p${index}`, turns: [{ role: 'user', text: `${userTexts[index % 6]} (${index})` }] }));
@@ -153,12 +154,14 @@ describe('runBootstrap over HTTP', () => {
     const slow = await startTestServer({ model: local, latencyMs: 40 });
     const output = join(directory, 'killed.jsonl');
     const script = join(directory, 'child.mts');
-    const fixtures = fileURLToPath(new URL('./test-fixtures.ts', import.meta.url));
+    const conversations = fileURLToPath(new URL('./testing/annotated-conversations.ts', import.meta.url));
+    const scorer = fileURLToPath(new URL('./testing/length-scorer.ts', import.meta.url));
     await writeFile(
       script,
       `import { runBootstrap, collectAttributeCombinations } from '@steerlm/bootstrap';
 import { createOpenAICompatibleModel, OASST } from '@steerlm/core';
-import { ANNOTATED_CONVERSATIONS, lengthScorer } from ${JSON.stringify(fixtures)};
+import { ANNOTATED_CONVERSATIONS } from ${JSON.stringify(conversations)};
+import { lengthScorer } from ${JSON.stringify(scorer)};
 const [url, output] = process.argv.slice(2);
 const prompts = ${JSON.stringify(prompts)};
 const combinations = await collectAttributeCombinations(ANNOTATED_CONVERSATIONS, { schema: OASST });

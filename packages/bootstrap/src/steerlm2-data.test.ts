@@ -8,7 +8,8 @@ import { attributeLogProbability } from './attribute-log-probability';
 import { collectAttributeCombinations, pickCombination } from './attribute-combinations';
 import type { BootstrapPrompt } from './bootstrap-prompt';
 import { generateSteerLM2Data, type SteerLM2Record } from './steerlm2-data';
-import { ANNOTATED_CONVERSATIONS, lengthScorer, TEMPLATE_TEXTS } from './test-fixtures';
+import { ANNOTATED_CONVERSATIONS, TEMPLATE_TEXTS } from './testing/annotated-conversations';
+import { lengthScorer } from './testing/length-scorer';
 
 const policyModel = createCharacterNGramModel({ texts: TEMPLATE_TEXTS, order: 6, modelId: 'policy' });
 const referenceModel = createCharacterNGramModel({ texts: TEMPLATE_TEXTS.map((text) => text.replace(/<extra_id_2>[^\n]*\n/g, '')), order: 4, modelId: 'sft' });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TINY_VOCABULARY, writeTinyBert } from './tiny-bert-fixture';
+import { TINY_VOCABULARY, writeTinyBert } from './testing/tiny-bert';
 import { createTransformersFeaturizer } from './transformers-feature-extraction';
 
 let directory = '';

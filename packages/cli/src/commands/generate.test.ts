@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCommandInProcess } from './run-command-in-process';
+import { runCommandInProcess } from '../testing/run-command-in-process';
 
 describe('steerlm generate', () => {
   it('streams the steered answer to stdout and reports model and backend on stderr', async () => {

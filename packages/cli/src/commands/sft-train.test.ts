@@ -1,60 +1,98 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
-import { runCommandInProcess } from './run-command-in-process';
+import { runCommandInProcess } from '../testing/run-command-in-process';
 
 let folder: string;
-let trained: string | undefined;
+let data: string;
+/** The first run (2 steps, a checkpoint each step): what the resume and export tests start from, in any order. */
+let first: { output: string; summary: { steps: number; finalLoss: number; final: string; backend: string } };
+const common = (output: string, seed = 0) => ['sft', 'train', '--data', data, '--init', 'tiny', '--vocab-size', '300', '--output', output, '--batch-size', '4', '--backend', 'cpu', '--schema', 'oasst', '--checkpoint-every', '1', '--seed', String(seed)];
+
+/** Returns the loss of each step in a run's metrics.jsonl (the last line for a step wins). */
+async function stepLosses(output: string): Promise<Map<number, number>> {
+  const losses = new Map<number, number>();
+  for (const line of (await readFile(join(output, 'metrics.jsonl'), 'utf8')).trim().split('\n')) {
+    const row = JSON.parse(line) as { step: number; loss?: number };
+    if (row.loss !== undefined) losses.set(row.step, row.loss);
+  }
+  return losses;
+}
+
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'steerlm-sft-cli-'));
+  data = await writeTinyNemoFile(join(folder, 'train.jsonl'), 12);
+  const output = join(folder, 'run');
+  const run = await runCommandInProcess([...common(output), '--max-steps', '2', '--json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  first = { output, summary: JSON.parse(run.stdout) as typeof first.summary };
 });
 afterAll(async () => rm(folder, { recursive: true, force: true }));
 
 describe('steerlm sft train', () => {
-  it('trains a tiny model from scratch, resumes it, and the result generates', async () => {
-    const data = await writeTinyNemoFile(join(folder, 'train.jsonl'), 12);
-    const output = join(folder, 'run');
-    const common = ['sft', 'train', '--data', data, '--init', 'tiny', '--vocab-size', '300', '--output', output, '--batch-size', '4', '--backend', 'cpu', '--schema', 'oasst', '--checkpoint-every', '1'];
-    const first = await runCommandInProcess([...common, '--max-steps', '2', '--json']);
-    expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
-    const summary = JSON.parse(first.stdout) as { steps: number; finalLoss: number; final: string; backend: string };
-    expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(output, 'final') });
+  it('trains a tiny model from scratch and the result generates', async () => {
+    const { summary } = first;
+    expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(first.output, 'final') });
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
     expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
-
-    const resumed = await runCommandInProcess([...common, '--max-steps', '3', '--resume']);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toContain('backend cpu');
-    expect(resumed.stdout).toMatch(/steps[\s\S]*\n\s*3\s/);
-
     const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
     expect(generated.code).toBe(0);
     expect(JSON.parse(generated.stdout)).toMatchObject({ backend: 'cpu', label: 'quality:4,toxicity:0,humor:4,creativity:0' });
-    trained = summary.final;
+  });
+
+  it('--resume continues from the checkpoint, not from the base model', async () => {
+    // Two copies of the first run; in one the base model is replaced by a model with another seed. A
+    // resume that loaded the checkpoint trains the same step 3 in both; one that ignored it would not.
+    const original = join(folder, 'resumed-original');
+    const replaced = join(folder, 'resumed-replaced');
+    await cp(first.output, original, { recursive: true });
+    await cp(first.output, replaced, { recursive: true });
+    const other = join(folder, 'other-seed');
+    expect((await runCommandInProcess([...common(other, 7), '--max-steps', '1'])).code).toBe(0);
+    await copyFile(join(other, 'base', 'model.safetensors'), join(replaced, 'base', 'model.safetensors'));
+    const firstLosses = await stepLosses(first.output);
+    expect([...firstLosses.keys()]).toEqual([1, 2]);
+    const otherLosses = await stepLosses(other);
+    expect(Math.abs(otherLosses.get(1)! - firstLosses.get(1)!)).toBeGreaterThan(1e-3);
+
+    const losses: Map<number, number>[] = [];
+    for (const output of [original, replaced]) {
+      const resumed = await runCommandInProcess([...common(output), '--max-steps', '3', '--resume']);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toContain('backend cpu');
+      expect(resumed.stdout).toMatch(/steps[\s\S]*\n\s*3\s/);
+      losses.push(await stepLosses(output));
+    }
+    for (const resumed of losses) {
+      expect([...resumed.keys()]).toEqual([1, 2, 3]);
+      // Steps 1 and 2 are the first run's (not trained again), step 3 the same whatever the base holds.
+      for (const step of [1, 2]) expect(resumed.get(step)).toBe(firstLosses.get(step));
+      expect(Math.abs(resumed.get(3)! - losses[0]!.get(3)!)).toBeLessThan(1e-6);
+    }
   });
 
   it('export writes a Hugging Face folder with ONNX beside it', async () => {
-    expect(trained).toBeDefined();
+    const trained = first.summary.final;
     const output = join(folder, 'exported');
-    const run = await runCommandInProcess(['export', '--model', trained!, '--output', output, '--backend', 'cpu', '--dtype', 'F16']);
+    const run = await runCommandInProcess(['export', '--model', trained, '--output', output, '--backend', 'cpu', '--dtype', 'F16']);
     expect(run.code).toBe(0);
     for (const file of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
       expect(run.stdout).toContain(file);
     }
-    const hfOnly = await runCommandInProcess(['export', '--model', trained!, '--output', join(folder, 'hf-only'), '--format', 'hf', '--backend', 'cpu', '--json']);
+    const hfOnly = await runCommandInProcess(['export', '--model', trained, '--output', join(folder, 'hf-only'), '--format', 'hf', '--backend', 'cpu', '--json']);
     expect(hfOnly.code).toBe(0);
     expect((JSON.parse(hfOnly.stdout) as { files: string[] }).files).not.toContain('onnx/model.onnx');
   });
 
   it('needs exactly one of --model and --init, and a run to resume', async () => {
-    const data = await writeTinyNemoFile(join(folder, 'small.jsonl'), 2);
-    const neither = await runCommandInProcess(['sft', 'train', '--data', data, '--output', join(folder, 'x'), '--backend', 'cpu']);
+    const small = await writeTinyNemoFile(join(folder, 'small.jsonl'), 2);
+    const neither = await runCommandInProcess(['sft', 'train', '--data', small, '--output', join(folder, 'x'), '--backend', 'cpu']);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('give exactly one of --model FOLDER');
-    const nothing = await runCommandInProcess(['sft', 'train', '--data', data, '--init', 'tiny', '--output', join(folder, 'none'), '--resume', '--backend', 'cpu']);
+    const nothing = await runCommandInProcess(['sft', 'train', '--data', small, '--init', 'tiny', '--output', join(folder, 'none'), '--resume', '--backend', 'cpu']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('holds no model');
   });

@@ -5,9 +5,16 @@ import { AttributeEchoModel } from '../models';
 import { playgroundPage } from './playground-page';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
 
-const executablePath = '/usr/bin/chromium';
-// Skips only on a developer machine without Chromium; in CI (CI=true) a missing Chromium fails.
-const runInBrowser = existsSync(executablePath) || process.env.CI === 'true';
+/** The Chromium to drive: STEERLM_CHROMIUM (as scripts/install-chromium.sh tells users to set), else Debian's. */
+function chromiumPath(environment: NodeJS.ProcessEnv = process.env): string {
+  return environment.STEERLM_CHROMIUM || '/usr/bin/chromium';
+}
+
+const executablePath = chromiumPath();
+// Skips only on a developer machine without Chromium; in CI (CI=true), or when STEERLM_CHROMIUM names one,
+// a missing Chromium fails (the launch throws) rather than skips.
+const runInBrowser = existsSync(executablePath) || process.env.CI === 'true' || Boolean(process.env.STEERLM_CHROMIUM);
+const noBrowser = `no Chromium at ${executablePath} (run scripts/install-chromium.sh, or set STEERLM_CHROMIUM to a Chromium executable)`;
 
 describe('playground page', () => {
   it('is self-contained: inline script and style, no external resources', () => {
@@ -18,11 +25,20 @@ describe('playground page', () => {
   });
 });
 
-describe.runIf(runInBrowser)('playground in headless Chromium', () => {
+describe('the Chromium the end-to-end test drives', () => {
+  it('is STEERLM_CHROMIUM when set, else /usr/bin/chromium', () => {
+    expect(chromiumPath({ STEERLM_CHROMIUM: '/opt/chrome/chrome' })).toBe('/opt/chrome/chrome');
+    expect(chromiumPath({})).toBe('/usr/bin/chromium');
+    expect(chromiumPath({ STEERLM_CHROMIUM: '' })).toBe('/usr/bin/chromium');
+  });
+});
+
+describe('playground in headless Chromium', () => {
   let server: SteeringServer;
   let browser: Browser;
 
   beforeAll(async () => {
+    if (!runInBrowser) return;
     server = await startSteeringServer({ model: new AttributeEchoModel({ wordDelayMs: 30 }), port: 0, log: () => {} });
     browser = await chromium.launch({
       executablePath,
@@ -34,7 +50,8 @@ describe.runIf(runInBrowser)('playground in headless Chromium', () => {
     await server?.close();
   });
 
-  it('streams text that follows the sliders, two settings side by side', async () => {
+  it('streams text that follows the sliders, two settings side by side', async (ctx) => {
+    if (!runInBrowser) ctx.skip(noBrowser);
     const page = await browser.newPage();
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(error.message));

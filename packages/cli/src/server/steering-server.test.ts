@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LanguageModel } from '@steerlm/core';
 import { AttributeEchoModel } from '../models';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
 
@@ -10,6 +11,41 @@ function withSteering<Params extends object>(params: Params, steerlm: { attribut
   return Object.assign({ steerlm }, params);
 }
 let client: OpenAI;
+
+/** A gate that answers wait on until it is opened (it can be closed again for the next requests). */
+class Gate {
+  #opened!: Promise<void>;
+  #open!: () => void;
+  constructor() {
+    this.close();
+  }
+  close(): void {
+    this.#opened = new Promise((resolve) => (this.#open = resolve));
+  }
+  open(): void {
+    this.#open();
+  }
+  wait(): Promise<void> {
+    return this.#opened;
+  }
+}
+
+/** Returns `model` whose answers (whole or streamed) start only once `gate` is open. */
+function gatedModel(model: LanguageModel, gate: Gate): LanguageModel {
+  return {
+    specificationVersion: model.specificationVersion,
+    modelId: model.modelId,
+    async generate(prompt, options) {
+      await gate.wait();
+      return model.generate(prompt, options);
+    },
+    async *stream(prompt, options) {
+      await gate.wait();
+      yield* model.stream!(prompt, options);
+    },
+    logProbability: (prompt, continuation) => model.logProbability(prompt, continuation),
+  };
+}
 
 beforeAll(async () => {
   server = await startSteeringServer({ model: new AttributeEchoModel(), port: 0, maxTokens: 64, maxPromptCharacters: 2_000, maxBodyBytes: 8_192, log: () => {} });
@@ -150,34 +186,39 @@ describe('steering server access, backpressure and shutdown', () => {
     }
   });
 
-  it('queues up to its limit, answers 429 beyond it, times out slow requests and drains on close', async () => {
-    const slow = await startSteeringServer({
-      model: new AttributeEchoModel({ wordDelayMs: 20 }),
-      port: 0,
-      maxConcurrent: 2,
-      maxQueued: 2,
-      log: () => {},
-    });
+  it('queues up to its limit, answers 429 beyond it and drains on close (deterministic: answers wait on a gate)', async () => {
+    const gate = new Gate();
+    const slow = await startSteeringServer({ model: gatedModel(new AttributeEchoModel(), gate), port: 0, maxConcurrent: 2, maxQueued: 2, log: () => {} });
     const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], stream: true });
-    const requests = Array.from({ length: 8 }, () =>
-      fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (response) => ({
+    // signal: a request that should be refused but is queued instead fails after 20 s, not at the test timeout.
+    const send = (signal?: AbortSignal) =>
+      fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(signal ? { signal } : {}) }).then(async (response) => ({
         status: response.status,
         text: await response.text(),
-      })),
-    );
-    const results = await Promise.all(requests);
-    const done = results.filter((result) => result.status === 200);
-    expect(done).toHaveLength(4);
-    for (const result of done) expect(result.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
-    const refused = results.filter((result) => result.status === 429);
-    expect(refused).toHaveLength(4);
+      }));
+    // Two run (held at the gate), two wait in the queue; with every slot taken the next four are refused.
+    const admitted = [send(), send()];
+    await expect.poll(() => slow.load(), { timeout: 20_000, interval: 5 }).toEqual({ active: 2, queued: 0 });
+    admitted.push(send(), send());
+    await expect.poll(() => slow.load(), { timeout: 20_000, interval: 5 }).toEqual({ active: 2, queued: 2 });
+    const refused = await Promise.all(Array.from({ length: 4 }, () => send(AbortSignal.timeout(20_000))));
+    expect(refused.map((result) => result.status)).toEqual([429, 429, 429, 429]);
     expect(refused[0]!.text).toContain('rate_limit_error');
+    expect(slow.load()).toEqual({ active: 2, queued: 2 });
+    gate.open();
+    const done = await Promise.all(admitted);
+    expect(done.map((result) => result.status)).toEqual([200, 200, 200, 200]);
+    for (const result of done) expect(result.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
 
     // A request in flight when close() is called still finishes; new ones are refused.
-    const inflight = fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((response) => response.text());
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    gate.close();
+    const inflight = send();
+    await expect.poll(() => slow.load().active, { timeout: 20_000, interval: 5 }).toBe(1);
     const closing = slow.close();
-    expect(await inflight).toContain('[DONE]');
+    gate.open();
+    const last = await inflight;
+    expect(last.status).toBe(200);
+    expect(last.text).toContain('[DONE]');
     await closing;
     await expect(fetch(`${slow.url}/health`)).rejects.toThrow();
   });
@@ -196,8 +237,7 @@ describe('steering server access, backpressure and shutdown', () => {
       await reader.read();
       expect(slow.load().active).toBe(1);
       controller.abort();
-      for (let attempt = 0; attempt < 50 && slow.load().active > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(slow.load()).toEqual({ active: 0, queued: 0 });
+      await expect.poll(() => slow.load(), { timeout: 20_000, interval: 5 }).toEqual({ active: 0, queued: 0 });
       const next = await fetch(`${slow.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi', max_tokens: 2 }) });
       expect(next.status).toBe(200);
     } finally {

@@ -32,14 +32,17 @@ describe('attribute schemas', () => {
     expect(bad([{ name: 'a', min: 4, max: 4 }])).toThrow(/min 4 >= max 4/);
     expect(bad([{ name: 'a', min: 0, max: 4, default: 7 }])).toThrow(/default 7/);
     expect(bad([])).toThrow(/at least one/);
+    let error: unknown;
     try {
       bad([{ name: 'ok', min: 0, max: 1 }, { name: 'Bad', min: 0, max: 1 }])();
-    } catch (error) {
-      expect(SteerLMError.isInstance(error)).toBe(true);
-      expect(InvalidSchemaError.isInstance(error)).toBe(true);
-      expect(InvalidAttributeError.isInstance(error)).toBe(false);
-      expect((error as InvalidSchemaError).field).toBe('attributes[1].name');
+    } catch (caught) {
+      error = caught;
     }
+    expect(error, 'an invalid second attribute name must throw').toBeDefined();
+    expect(SteerLMError.isInstance(error)).toBe(true);
+    expect(InvalidSchemaError.isInstance(error)).toBe(true);
+    expect(InvalidAttributeError.isInstance(error)).toBe(false);
+    expect((error as InvalidSchemaError).field).toBe('attributes[1].name');
   });
 
   it('extends with user attributes after the existing ones', () => {

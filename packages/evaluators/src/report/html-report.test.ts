@@ -10,7 +10,7 @@ import { summarizeGrades, type GradingResult } from '../judge/single-answer-grad
 import { summarizeTextStatistics } from '../text-statistics/text-statistics';
 import { HELPSTEER } from '@steerlm/core';
 import { escapeMarkup, renderHtmlReport, reportToJson, writeEvaluationReport, type EvaluationReport } from './index';
-import { findElements, parseMarkup, textContent } from './well-formed-markup.test-support';
+import { findElements, parseMarkup, textContent } from './testing/well-formed-markup';
 
 const hostile = `<script>alert("x")</script> & 'quoted' </td></table>`;
 

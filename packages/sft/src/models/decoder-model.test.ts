@@ -131,9 +131,15 @@ describe('LocalLanguageModel', () => {
     expect(streamed).toBe(result.text);
     const scored = await lm.logProbability('ab', 'cd');
     expect(scored.tokens).toBe(2);
-    expect(scored.logProbability).toBeLessThan(0);
-    // Two tokens of a near-uniform 256-way model: about 2·ln(1/256).
-    expect(scored.logProbability).toBeCloseTo(2 * Math.log(1 / 256), 0);
+    // The exact value: log-softmax (in f64, from the model's logits for "abcd") of "c" after "ab" plus "d" after "abc".
+    const ids = [...new TextEncoder().encode('abcd')];
+    const logits = tf.tidy(() => model.logits({ ids: tf.tensor2d([ids], [1, ids.length], 'int32') }).arraySync());
+    const logSoftmaxAt = (row: number[], id: number): number => {
+      const maximum = Math.max(...row);
+      return row[id]! - maximum - Math.log(row.reduce((sum, value) => sum + Math.exp(value - maximum), 0));
+    };
+    const expected = logSoftmaxAt(logits[1]!, ids[2]!) + logSoftmaxAt(logits[2]!, ids[3]!);
+    expect(scored.logProbability).toBeCloseTo(expected, 4);
   });
 });
 

@@ -60,24 +60,32 @@ describe('trainConditionedSFT', () => {
     model.dispose();
   });
 
-  it('resumes after a kill -9 with a loss curve equal to the uninterrupted run (1e-6)', async () => {
+  it('resumes after a kill -9 between checkpoints with a loss curve equal to the uninterrupted run (1e-6), from the checkpoint', async () => {
     const uninterrupted = join(folder, 'whole');
     const interrupted = join(folder, 'killed');
     const child = join(fileURLToPath(new URL('.', import.meta.url)), 'testing', 'train-child.ts');
-    const run = (dir: string, killAfterCheckpoint?: number) =>
-      new Promise<void>((resolve, reject) => {
-        const process_ = spawn(process.execPath, ['--import', 'tsx', child, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-        process_.stdout.on('data', (chunk: Buffer) => {
-          if (killAfterCheckpoint !== undefined && chunk.toString().includes(`checkpoint ${killAfterCheckpoint}`)) process_.kill('SIGKILL');
-        });
-        process_.on('exit', () => resolve());
+    const run = (dir: string, killAfterStep?: number) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        const args = ['--import', 'tsx', child, dir, ...(killAfterStep === undefined ? [] : [String(killAfterStep)])];
+        const process_ = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+        process_.on('exit', (code, signal) => resolve({ code, signal }));
         process_.on('error', reject);
       });
-    await run(uninterrupted);
-    await run(interrupted, 6);
+    expect(await run(uninterrupted)).toEqual({ code: 0, signal: null });
+    // The child kills itself (SIGKILL) when step 7 ends: after checkpoint 6, before checkpoint 8.
+    expect(await run(interrupted, 7)).toEqual({ code: null, signal: 'SIGKILL' });
     const killedSteps = await metricLosses(interrupted);
-    expect(Math.max(...killedSteps.keys())).toBeLessThan(16);
-    const model = tinyModel(1);
+    // Step 7 ran; whether its metrics line was flushed before the kill is the writer's business.
+    expect(Math.max(...killedSteps.keys())).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...killedSteps.keys())).toBeLessThanOrEqual(7);
+    expect((await readdir(interrupted)).filter((name) => name.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-00000002', 'checkpoint-00000004', 'checkpoint-00000006']);
+    // The resumed run starts from a model with another seed: only the checkpoint can make it match the
+    // uninterrupted run (a resume that ignored it, or a run from scratch, differs from step 7 on).
+    const model = tinyModel(2);
+    const fresh = tinyModel(1);
+    const differs = tf.sub(model.parameters.get('model.embed_tokens.weight')!, fresh.parameters.get('model.embed_tokens.weight')!).abs().max().dataSync()[0]!;
+    expect(differs).toBeGreaterThan(1e-3);
+    fresh.dispose();
     const { summary } = await trainConditionedSFT({
       model,
       tokenizer,
@@ -96,7 +104,11 @@ describe('trainConditionedSFT', () => {
     const resumed = await metricLosses(interrupted);
     expect(summary.steps).toBe(16);
     expect(whole.size).toBe(16);
+    expect(resumed.size).toBe(16);
     for (const [step, loss] of whole) expect(Math.abs(resumed.get(step)! - loss), `step ${step}`).toBeLessThan(1e-6);
+    // The resumed run's own steps (7..16) are what summary.lossCurve holds: they match too.
+    expect(summary.lossCurve.map((point) => point.step)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    for (const point of summary.lossCurve) expect(Math.abs(point.loss - whole.get(point.step)!), `resumed step ${point.step}`).toBeLessThan(1e-6);
     model.dispose();
   });
 

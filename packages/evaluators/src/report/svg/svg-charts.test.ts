@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findElements, parseMarkup, textContent } from '../well-formed-markup.test-support';
+import { findElements, parseMarkup, textContent } from '../testing/well-formed-markup';
 import { equalWidthEdges, formatTick, histogramCounts, linearScale, niceDomain, renderBarChart, renderHistogram, renderLineChart } from './index';
 
 describe('scales and ticks', () => {

@@ -85,7 +85,7 @@ await forEachBackend(['webgpu'], (context) => {
     const [dq] = runProgramOnTensors(attentionBackwardQueryProgram(dims, tiling), [q, k, v, dOut, rowStats, mask]) as [tf.Tensor];
     const [dk, dv] = runProgramOnTensors(attentionBackwardKeyValueProgram(dims, tiling), [q, k, v, dOut, rowStats, mask]) as [tf.Tensor, tf.Tensor];
 
-    await checkCompiledPrograms();
+    await expect(checkCompiledPrograms()).resolves.toBeUndefined();
     const label = `${context.backend} tiles ${JSON.stringify(tiles)}`;
     expectClose(await readFloat32(out), expected.out, { atol: 2e-5, rtol: 1e-3, label: `${label} out` });
     expectClose(await readFloat32(logSumExp), expected.logSumExp, { atol: 2e-5, rtol: 1e-5, label: `${label} logSumExp` });

@@ -111,35 +111,70 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   if (context.backend !== 'webgpu') return;
 
   it('compiles one tiled-f32 pipeline per transpose combination, whatever the shapes', async () => {
-    await checkCompiledPrograms();
-    const keys = pipelineCacheKeys((tf.backend() as unknown as { device: GPUDevice }).device).filter((key) => key.startsWith('SteerLMMatMul|tiled-f32|'));
-    expect(keys.length).toBeLessThanOrEqual(4);
-    expect(keys.length).toBeGreaterThanOrEqual(3);
+    // Self-contained (not relying on which cases ran before): every transpose combination at two shapes.
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    const before = new Set(pipelineCacheKeys(device));
+    for (const [m, k, n] of [[3, 5, 2], [9, 4, 7]] as const) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const a = tf.ones(transposeA ? [k, m] : [m, k]);
+          const b = tf.ones(transposeB ? [n, k] : [k, n]);
+          const product = matmul(a, b, { transposeA, transposeB });
+          expect(Array.from(await readFloat32(product))).toEqual(new Array(m * n).fill(k));
+          tf.dispose([a, b, product]);
+        }
+      }
+    }
+    await expect(checkCompiledPrograms()).resolves.toBeUndefined();
+    const keys = pipelineCacheKeys(device).filter((key) => key.startsWith('SteerLMMatMul|tiled-f32|'));
+    expect(keys).toHaveLength(4);
+    // The two shapes added no pipeline beyond the four combinations (those compiled earlier are reused).
+    expect(keys.filter((key) => !before.has(key)).length).toBeLessThanOrEqual(4);
   });
 
-  it('runs the tiled-f16 variant (f16 inputs, f32 accumulation) when shader-f16 is offered', async () => {
-    const features = webgpuFeatures();
-    if (!features.hasF16) {
-      expect(() => matmul(tf.ones([2, 2]), tf.ones([2, 2]), { variant: 'tiled-f16' })).toThrow(BackendError);
-      return;
-    }
+  it('refuses the tiled-f16 variant with a BackendError where the adapter lacks shader-f16', (ctx) => {
+    if (webgpuFeatures().hasF16) ctx.skip('this adapter offers shader-f16, so tiled-f16 runs (tested below)');
+    expect(() => matmul(tf.ones([2, 2]), tf.ones([2, 2]), { variant: 'tiled-f16' })).toThrow(BackendError);
+  });
+
+  /** Returns nothing; checks C, dA and dB of `variant` (f16 inputs, f32 accumulation) on every case. */
+  async function expectF16VariantMatches(variant: MatmulVariant, seed: number): Promise<void> {
     for (const [index, c] of CASES.entries()) {
-      const { a, b, dims, weights } = fixtures(c, 300 + index);
-      const out = await runOp(c, a, b, weights, 'tiled-f16');
+      const { a, b, dims, weights } = fixtures(c, seed + index);
+      const out = await runOp(c, a, b, weights, variant);
       // Reference on f16-rounded inputs: the products are exact in f32, only sums round.
       const expected = matmulReference(roundArrayToFloat16(a), roundArrayToFloat16(b), dims);
-      expectClose(out.c, expected, { ...toleranceFor('f32', Math.sqrt(dims.K)), label: `f16 C of ${describeCase(c)}` });
+      expectClose(out.c, expected, { ...toleranceFor('f32', Math.sqrt(dims.K)), label: `${variant} C of ${describeCase(c)}` });
       // and it stays within f16 tolerance of the exact f32 product.
-      expectClose(out.c, matmulReference(a, b, dims), { ...toleranceFor('f16', Math.sqrt(dims.K)), label: `f16 vs f32 C of ${describeCase(c)}` });
-      const { dA } = matmulBackwardReference(a, b, weights, dims);
-      expectClose(out.dA, dA, { ...toleranceFor('f16', Math.sqrt(dims.N)), label: `f16 dA of ${describeCase(c)}` });
+      expectClose(out.c, matmulReference(a, b, dims), { ...toleranceFor('f16', Math.sqrt(dims.K)), label: `${variant} vs f32 C of ${describeCase(c)}` });
+      // Both gradients run through the same variant (dA = W·Bᵀ sums over N, dB = Aᵀ·W over M and the batch):
+      // tight against the reference on f16-rounded operands, within f16 tolerance of the exact gradients.
+      const rounded = matmulBackwardReference(roundArrayToFloat16(a), roundArrayToFloat16(b), roundArrayToFloat16(weights), dims);
+      const exact = matmulBackwardReference(a, b, weights, dims);
+      const reduced = { dA: Math.sqrt(dims.N), dB: Math.sqrt(dims.M * dims.batch) };
+      for (const name of ['dA', 'dB'] as const) {
+        expectClose(out[name], rounded[name], { ...toleranceFor('f32', reduced[name]), label: `${variant} ${name} of ${describeCase(c)}` });
+        expectClose(out[name], exact[name], { ...toleranceFor('f16', reduced[name]), label: `${variant} vs f32 ${name} of ${describeCase(c)}` });
+      }
     }
-    await checkCompiledPrograms();
+    await expect(checkCompiledPrograms()).resolves.toBeUndefined();
+  }
+
+  it('runs the tiled-f16 variant (f16 inputs, f32 accumulation) when shader-f16 is offered: C, dA and dB', async (ctx) => {
+    if (!webgpuFeatures().hasF16) ctx.skip('this adapter lacks shader-f16, so tiled-f16 cannot run (its refusal is tested above)');
+    await expectF16VariantMatches('tiled-f16', 300);
   });
 
-  it('refuses the subgroup-matrix variant with a BackendError where the adapter lacks it', () => {
-    const features = webgpuFeatures();
-    if (chooseMatmulVariant(features, 'f16') === 'subgroup-matrix-f16') return;
+  it('runs the subgroup-matrix-f16 variant where the adapter offers it: C, dA and dB', async (ctx) => {
+    const unsupported = matmulVariantUnsupported('subgroup-matrix-f16', webgpuFeatures());
+    if (unsupported !== null) ctx.skip(`subgroup-matrix-f16 cannot run on this adapter: ${unsupported}`);
+    await expectF16VariantMatches('subgroup-matrix-f16', 500);
+  });
+
+  it('refuses the subgroup-matrix variant with a BackendError where the adapter lacks it', (ctx) => {
+    if (matmulVariantUnsupported('subgroup-matrix-f16', webgpuFeatures()) === null) {
+      ctx.skip('this adapter offers subgroup-matrix-f16, so there is nothing to refuse (its parity is tested above)');
+    }
     const a = tf.ones([4, 4]);
     expect(() => matmul(a, a, { variant: 'subgroup-matrix-f16' })).toThrow(/subgroup-matrix-f16/);
     a.dispose();

@@ -141,7 +141,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
 
   if (context.backend === 'webgpu') {
     it('compiled every WGSL program', async () => {
-      await checkCompiledPrograms();
+      await expect(checkCompiledPrograms()).resolves.toBeUndefined();
     });
   }
 });

@@ -1,4 +1,5 @@
 /** Element-wise closeness checks with the rule |a - e| <= atol + rtol * |e| and helpful failure messages. */
+import { expect } from 'vitest';
 import { TOLERANCES, type Tolerance } from './tolerances';
 
 /** Options for expectClose: tolerances (default f32 preset) and a label for the message. */
@@ -63,7 +64,7 @@ export function compareClose(actual: ArrayLike<number>, expected: ArrayLike<numb
 }
 
 /**
- * Returns nothing; throws an Error naming the worst element (index, actual, expected, allowed
+ * Returns nothing; fails the test (an expect assertion) naming the worst element (index, actual, expected, allowed
  * error) when any |a - e| > atol + rtol * |e|, or when the lengths differ.
  */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, options: CloseOptions & { shape?: readonly number[] } = {}): void {
@@ -73,11 +74,12 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     throw new Error(`${label}length ${actual.length} differs from the expected length ${expected.length}`);
   }
   const report = compareClose(actual, expected, tolerance);
-  if (report.ok) return;
   const allowed = tolerance.atol + tolerance.rtol * Math.abs(report.worstExpected);
-  throw new Error(
+  // An expect() call, so that a test whose only check is expectClose counts as asserting (requireAssertions).
+  expect(
+    report.ok,
     `${label}${report.failures} of ${expected.length} elements out of tolerance (atol ${tolerance.atol}, rtol ${tolerance.rtol}); ` +
       `worst at ${shapeIndex(report.worstIndex, options.shape)} (flat ${report.worstIndex}): actual ${report.worstActual}, expected ${report.worstExpected}, ` +
       `|diff| ${Math.abs(report.worstActual - report.worstExpected)} > allowed ${allowed}; max |diff| ${report.maxAbsoluteError}`,
-  );
+  ).toBe(true);
 }

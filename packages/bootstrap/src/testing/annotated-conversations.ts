@@ -1,4 +1,4 @@
-import { clampToScale, OASST, steerlmTemplate, type AttributeScore, type AttributeScorer, type Conversation, type ScoringInput } from '@steerlm/core';
+import { OASST, steerlmTemplate, type Conversation } from '@steerlm/core';
 
 /** Annotated conversations for tests: OASST labels on every assistant turn. */
 export const ANNOTATED_CONVERSATIONS: readonly Conversation[] = [
@@ -17,24 +17,3 @@ export const ANNOTATED_CONVERSATIONS: readonly Conversation[] = [
 
 /** The training texts of a tiny character model that speaks the SteerLM template. */
 export const TEMPLATE_TEXTS: readonly string[] = ANNOTATED_CONVERSATIONS.map((conversation) => `${steerlmTemplate.render(conversation, { schema: OASST })}${steerlmTemplate.stopStrings[0]}`);
-
-/**
- * A deterministic attribute scorer for tests (OASST schema): quality grows with length, humor with
- * the word "cat", creativity with distinct letters; toxicity is 0.
- */
-export const lengthScorer: AttributeScorer = {
-  specificationVersion: 'v1',
-  schema: OASST,
-  async score(inputs: readonly ScoringInput[]): Promise<AttributeScore[]> {
-    return inputs.map(({ response }) => {
-      const values = {
-        quality: response.length / 10,
-        toxicity: 0,
-        humor: (response.match(/cat/g) ?? []).length * 1.3,
-        creativity: new Set(response.replace(/[^a-z]/g, '')).size / 5,
-      };
-      const rounded = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, clampToScale(value, OASST.get(name)!)]));
-      return { values, rounded };
-    });
-  },
-};

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { runCli } from '../cli';
 import { VERSION } from '../version';
-import { COMMANDS } from './command-list';
+import { COMMANDS } from '../commands/command-list';
 
 /** What an in-process run of steerlm printed and returned. */
 export interface InProcessRun {
@@ -16,10 +16,22 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** Returns the exit status and output of `steerlm ...argv` run in this process (for tests and embedding). */
-export async function runCommandInProcess(argv: readonly string[], options: { signal?: AbortSignal } = {}): Promise<InProcessRun> {
+/** Options of an in-process run. */
+export interface InProcessRunOptions {
+  /** Aborts the command (as SIGINT/SIGTERM would). */
+  readonly signal?: AbortSignal;
+  /** Called with each chunk the command writes to stdout, as it writes it (e.g. to wait for a server's URL). */
+  readonly onStdout?: (chunk: string) => void;
+}
+
+/** Returns the exit status and output of `steerlm ...argv` run in this process (a test helper). */
+export async function runCommandInProcess(argv: readonly string[], options: InProcessRunOptions = {}): Promise<InProcessRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  if (options.onStdout) {
+    const onStdout = options.onStdout;
+    stdout.on('data', (chunk: Buffer) => onStdout(chunk.toString('utf8')));
+  }
   const readStdout = collect(stdout);
   const readStderr = collect(stderr);
   const code = await runCli(argv, { commands: COMMANDS, version: VERSION, stdout, stderr, ...(options.signal ? { signal: options.signal } : {}) });
