@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyNemoRecords, writeTinyNemoFile } from '../testing/tiny-dataset';
-import { runCommandInProcess } from './run-command-in-process';
+import { runCommandInProcess } from '../testing/run-command-in-process';
 
 const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 

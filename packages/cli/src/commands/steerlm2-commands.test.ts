@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSteerLM2Record } from '@steerlm/core';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
-import { runCommandInProcess } from './run-command-in-process';
+import { runCommandInProcess } from '../testing/run-command-in-process';
 
 let folder: string;
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import OpenAI from 'openai';
 import { acquireWebGPUDevice, DecoderModel, selectBackend } from '@steerlm/sft';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
-import { runCommandInProcess } from './run-command-in-process';
+import { runCommandInProcess } from '../testing/run-command-in-process';
 
 const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 const unavailable = await acquireWebGPUDevice({ timeoutMs: 10_000 }).then(

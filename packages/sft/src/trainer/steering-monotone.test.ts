@@ -4,11 +4,10 @@
  * it never saw. The data: the humor label says how many " ha" a one-line answer ends with (h of them).
  * About 360 steps of a tiny Llama on wasm (50 s of CPU).
  */
-import type { Conversation } from '@steerlm/core';
+import { charTokenizer, type Conversation } from '@steerlm/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend';
 import { LocalLanguageModel } from '../models';
-import { charTokenizer } from './testing/char-tokenizer';
 import { tinyModel } from './testing/tiny-run';
 import { trainConditionedSFT } from './train-conditioned-sft';
 
