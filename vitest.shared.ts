@@ -87,7 +87,25 @@ export class SkippedTestsReporter implements Reporter {
     const skipped = collectSkippedTests(modules).filter((test) => !this.filtered || test.reason !== UNREASONED);
     const text = formatSkippedTests(skipped);
     if (text !== '') process.stdout.write(`\n${text}`);
+    const missingWebGPU = skipped.filter(skippedForLackOfWebGPU);
+    if (process.env.CI === 'true' && missingWebGPU.length > 0) {
+      process.stdout.write(
+        `\nFAIL: ${missingWebGPU.length} WebGPU test(s) skipped on CI, where the adapter (lavapipe, scripts/install-test-deps.sh) must exist:\n` +
+          missingWebGPU.map((test) => `  - ${test.file}: ${test.name} (${test.reason})\n`).join(''),
+      );
+      process.exitCode = 1;
+    }
   }
+}
+
+/**
+ * Returns true when a test was skipped because no WebGPU adapter was found (its reason says so, or a
+ * WebGPU test gave no reason). Skips for one missing optional feature (subgroup matrices on lavapipe)
+ * state that feature and are allowed.
+ */
+export function skippedForLackOfWebGPU(test: SkippedTest): boolean {
+  if (/no (webgpu )?adapter|webgpu is not available/i.test(test.reason)) return true;
+  return test.reason === UNREASONED && /webgpu/i.test(`${test.file} ${test.name}`);
 }
 
 /**
