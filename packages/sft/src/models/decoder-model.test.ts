@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tokenizer } from '@steerlm/core';
 import { parseModelConfig, type ModelConfig } from '../io/hf-config';
 import { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
 import { LocalLanguageModel } from './local-language-model';
+import { byteTokenizer } from './testing/byte-tokenizer';
 
 const llamaConfig = (): ModelConfig =>
   parseModelConfig({
@@ -27,18 +27,6 @@ const llamaConfig = (): ModelConfig =>
 
 const gpt2Config = (): ModelConfig =>
   parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 53, n_embd: 24, n_layer: 2, n_head: 3, n_positions: 64 });
-
-/** A byte-level tokenizer for tests: ids 0..255 are bytes. */
-function byteTokenizer(): Tokenizer {
-  return {
-    specificationVersion: 'v1',
-    vocabSize: 256,
-    specialTokens: {},
-    encode: (text) => [...new TextEncoder().encode(text)],
-    decode: (ids) => new TextDecoder().decode(Uint8Array.from(ids)),
-    tokenToId: () => undefined,
-  };
-}
 
 function greedyByRecompute(model: DecoderModel, prompt: number[], steps: number): number[] {
   const ids = [...prompt];

@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Tokenizer } from '@steerlm/core';
 import { selectBackend } from '../backend';
 import { decoderOnnxModel } from '../export/decoder-onnx-graph';
 import { parseModelConfig, type ModelConfig } from '../io/hf-config';
@@ -15,6 +14,7 @@ import { forEachBackend } from '../kernels/testing';
 import { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
 import { LocalLanguageModel } from './local-language-model';
+import { byteTokenizer } from './testing/byte-tokenizer';
 
 const CONFIGS: Record<string, () => ModelConfig> = {
   llama: () =>
@@ -37,17 +37,6 @@ const PROMPTS = [
   [200, 3],
   [7, 7, 7, 7, 7, 7, 7, 7, 1],
 ];
-
-function byteTokenizer(): Tokenizer {
-  return {
-    specificationVersion: 'v1',
-    vocabSize: 256,
-    specialTokens: {},
-    encode: (text) => [...new TextEncoder().encode(text)],
-    decode: (ids) => new TextDecoder().decode(Uint8Array.from(ids)),
-    tokenToId: () => undefined,
-  };
-}
 
 interface InferenceResult {
   tokens: number[][];

@@ -16,7 +16,7 @@ import { pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosi
 import { EventQueue } from './event-queue';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
-import { trainingFingerprint, type RunFingerprint } from './run-fingerprint';
+import { trainingFingerprint, type ResolvedTrainingOptions, type RunFingerprint } from './run-fingerprint';
 import { checkResumable, findResumeCheckpoint, prepareRunFolder, RUN_STATUS_FILE, truncateMetrics, writeRunStatus, type RunStatus } from './run-folder';
 import { SftExamples, tokenizeConversations, type SftTokenizeOptions } from './sft-examples';
 import { Optimizer, trainableSet } from './train-step';
@@ -94,17 +94,9 @@ export interface TrainSummary {
   lossCurve: { step: number; loss: number }[];
 }
 
-/** The options of a run resolved and checked (defaults applied). */
-interface SftSettings {
-  seed: number;
-  batchSize: number;
-  accumulation: number;
-  epochs: number;
-  maxSequenceLength: number;
-  learningRate: number;
-  packed: boolean;
+/** The options of a run resolved and checked (defaults applied): those the fingerprint records, and the non-finite limit. */
+interface SftSettings extends ResolvedTrainingOptions {
   maxNonFinite: number;
-  dropout: number;
 }
 
 /** Returns the run's settings with defaults applied; throws InvalidOptionError for a bad value. */
@@ -178,16 +170,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   const stepsPerEpoch = Math.ceil(data.epochBatches(0).length / accumulation);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, stepsPerEpoch * settings.epochs);
   const schedule = trainingSchedule(totalSteps, settings.learningRate, options);
-  const fingerprint = trainingFingerprint(trainConversations, options, {
-    seed,
-    batchSize,
-    accumulation,
-    epochs: settings.epochs,
-    maxSequenceLength: settings.maxSequenceLength,
-    learningRate: settings.learningRate,
-    packed,
-    dropout: settings.dropout,
-  });
+  const { maxNonFinite: _notFingerprinted, ...fingerprinted } = settings;
+  const fingerprint = trainingFingerprint(trainConversations, options, fingerprinted);
 
   const start = await startingPosition(options.resume, optimizer, fingerprint);
   let position = start.position;

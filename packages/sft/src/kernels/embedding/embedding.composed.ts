@@ -4,9 +4,8 @@
 // UnsortedSegmentSum of dy by ids, computed where the tensors live (no read-back).
 import * as tf from '@tensorflow/tfjs';
 
-/** Returns table[ids] [N, C] for table [V, C] and int32 ids [N]; gradient flows to the table only. */
-export function embeddingComposed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  const [vocabulary] = table.shape;
+/** Returns table[ids] [N, C] for table [V, C] and int32 ids [N], with dtable = `scatter(dy, ids)` as its only gradient. */
+export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor1D, scatter: (dy: tf.Tensor, ids: tf.Tensor1D) => tf.Tensor2D): tf.Tensor2D {
   const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [tableInput, idsInput] = args as [tf.Tensor2D, tf.Tensor1D];
     const save = args[2] as tf.GradSaveFunc;
@@ -15,9 +14,15 @@ export function embeddingComposed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tens
       value: tf.gather(tableInput, idsInput),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const savedIds = saved[0]! as tf.Tensor1D;
-        return [tf.unsortedSegmentSum(dy, savedIds, vocabulary), tf.zeros(savedIds.shape)];
+        return [scatter(dy, savedIds), tf.zeros(savedIds.shape)];
       },
     };
   });
   return withGradient(table, ids) as tf.Tensor2D;
+}
+
+/** Returns table[ids] [N, C] for table [V, C] and int32 ids [N]; gradient flows to the table only. */
+export function embeddingComposed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const [vocabulary] = table.shape;
+  return gatherRows(table, ids, (dy, savedIds) => tf.unsortedSegmentSum(dy, savedIds, vocabulary) as tf.Tensor2D);
 }

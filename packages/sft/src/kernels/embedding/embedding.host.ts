@@ -5,6 +5,7 @@
 // on the host and their rows added into a dense [V, C] buffer in ascending n (float64 sums): O(N·C)
 // work, O(V·C) memory (the size of dtable), deterministic.
 import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from './embedding.composed';
 
 /** Returns the dtable [V, C] of dy [N, C] scattered by ids [N] (rows summed in ascending n, in float64). */
 export function scatterAddRows(dy: Float32Array, ids: ArrayLike<number>, vocabulary: number, channels: number): Float32Array {
@@ -20,18 +21,7 @@ export function scatterAddRows(dy: Float32Array, ids: ArrayLike<number>, vocabul
 /** Returns table[ids] [N, C] for table [V, C] and int32 ids [N] on a host backend; gradient flows to the table only. */
 export function embeddingHost(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const [vocabulary, channels] = table.shape;
-  const withGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [tableInput, idsInput] = args as [tf.Tensor2D, tf.Tensor1D];
-    const save = args[2] as tf.GradSaveFunc;
-    save([idsInput]);
-    return {
-      value: tf.gather(tableInput, idsInput),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const savedIds = saved[0]!;
-        const dtable = scatterAddRows(dy.dataSync() as Float32Array, savedIds.dataSync(), vocabulary, channels);
-        return [tf.tensor2d(dtable, [vocabulary, channels]), tf.zeros(savedIds.shape)];
-      },
-    };
-  });
-  return withGradient(table, ids) as tf.Tensor2D;
+  return gatherRows(table, ids, (dy, savedIds) =>
+    tf.tensor2d(scatterAddRows(dy.dataSync() as Float32Array, savedIds.dataSync(), vocabulary, channels), [vocabulary, channels]),
+  );
 }
