@@ -7,6 +7,7 @@
 
 // Backends
 export { BACKEND_ORDER, isBackendName, type BackendName } from './backend/backend-name';
+export { ensureBackend } from './backend/ensure-backend';
 export { currentSelection, selectBackend, type BackendSelection, type FallbackAttempt, type SelectBackendOptions } from './backend/select-backend';
 export type { AdapterDescription, DeviceFeatures, SubgroupMatrixConfig } from './backend/device-features';
 export { acquireWebGPUDevice, SoftwareAdapterError, type AcquireDeviceOptions, type AcquiredDevice } from './backend/dawn-device';

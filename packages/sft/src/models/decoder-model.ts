@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ensureBackend } from '../backend/ensure-backend';
 import { InvalidOptionError, ModelFormatError, normalSamples, seededRandom } from '@steerlm/core';
 import type { ModelFamily } from '../families/model-family';
 import { modelFamily } from '../families/registry';
@@ -72,10 +73,13 @@ export class DecoderModel implements ParameterSource {
   /**
    * Returns the model stored in a Hugging Face folder (config.json + safetensors, single or sharded).
    * The size is checked before any weight is read; NaN or Inf weights give a warning (or an error with
-   * `nonFiniteWeights: 'error'`). On any failure every tensor made so far is freed.
+   * `nonFiniteWeights: 'error'`). On any failure every tensor made so far is freed. When no backend
+   * was chosen yet, selectBackend's default choice is made first (see ensureBackend).
    */
   static async load(folder: string, options: LoadOptions = {}): Promise<DecoderModel> {
     const config = await readModelConfig(folder);
+    // No backend chosen yet: make the default choice rather than fail inside tfjs.
+    await ensureBackend();
     checkModelSize(config, { source: folder, ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) });
     const checkpoint = await SafetensorsCheckpoint.open(folder);
     const parameters = new Map<string, tf.Variable>();
