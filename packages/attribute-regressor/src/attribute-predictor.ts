@@ -149,7 +149,7 @@ export class AttributePredictor implements AttributeScorer {
   }
 
   /** Returns the summary of labelling `records` into a JSONL file with this predictor (see `annotate`; resumable by id). */
-  annotate(options: Omit<AnnotateOptions, 'scorer'>): Promise<AnnotationSummary> {
+  async annotate(options: Omit<AnnotateOptions, 'scorer'>): Promise<AnnotationSummary> {
     return nodeSupport('AttributePredictor.annotate', 'in a browser, label records with predict').annotate({ ...options, scorer: this });
   }
 
