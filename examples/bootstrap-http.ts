@@ -9,7 +9,8 @@
  * Without a base URL, it starts the project's test server with a tiny local model and uses that.
  */
 import { parseArgs } from 'node:util';
-import { collectAttributeCombinations, generateSteerLM2Data, runBootstrap, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { generateSteerLM2Data, runBootstrap } from '@steerlm/bootstrap/node';
 import { clampToScale, createOpenAICompatibleModel, OASST, steerlmTemplate, type AttributeScorer, type Conversation } from '@steerlm/core';
 
 const { values: flags } = parseArgs({

@@ -10,7 +10,8 @@
  * AttributeScorer such as @steerlm/attribute-regressor's AttributePredictor.
  */
 import { parseArgs } from 'node:util';
-import { collectAttributeCombinations, runBootstrap, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { runBootstrap } from '@steerlm/bootstrap/node';
 import { clampToScale, OASST, steerlmTemplate, type AttributeScorer, type Conversation } from '@steerlm/core';
 import { createCharacterNGramModel } from '@steerlm/test-server';
 

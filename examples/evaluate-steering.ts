@@ -24,10 +24,10 @@ import {
   summarizePairwise,
   summarizeTextStatistics,
   textStatisticMeasure,
-  writeEvaluationReport,
   type EvaluationReport,
   type PairwiseItem,
 } from '@steerlm/evaluators';
+import { writeEvaluationReport } from '@steerlm/evaluators/node';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base';
 
-export default defineConfig(packageBuild);
+// The test server (index) and, as its own entry, the browser-bundle helpers (esbuild + Chromium) that the
+// browser-safe packages' tests share.
+export default defineConfig({ ...packageBuild, entry: ['src/index.ts', 'src/browser-bundle.ts'] });

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { decodeSafetensors, defineAttributeSchema, encodeSafetensors, InvalidAttributeError, ModelFormatError, type Featurizer, type ProgressEvent, type ScoringInput } from '@steerlm/core';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BackendError, decodeSafetensors, defineAttributeSchema, encodeSafetensors, InvalidAttributeError, ModelFormatError, type Featurizer, type ProgressEvent, type ScoringInput } from '@steerlm/core';
 import { AttributePredictor, MISSING_LABEL, type TrainingExample } from './attribute-predictor';
 import { createHashedNgramsFeaturizer } from './featurizers/hashed-ngrams';
 import { SeededRandom } from './training/seeded-random';
@@ -113,5 +113,42 @@ describe('AttributePredictor', () => {
     await writeFile(join(directory, 'model.safetensors'), new Uint8Array(4));
     await expect(AttributePredictor.load(directory, { featurizer: numbersFeaturizer })).rejects.toThrow(ModelFormatError);
     await expect(AttributePredictor.load(join(directory, 'missing'))).rejects.toThrow(/cannot read the predictor config/);
+  });
+
+  it('carries its saved files in memory (toFiles/fromFiles), the same bytes save writes, and names bad files', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'apm-'));
+    directories.push(directory);
+    const predictor = await AttributePredictor.train(examples(60, 6), { schema, featurizer: createHashedNgramsFeaturizer({ buckets: 32 }), ridgeAlphas: [1] });
+    const files = predictor.toFiles();
+    await predictor.save(directory);
+    expect(await readFile(join(directory, 'config.json'), 'utf8')).toBe(files.config);
+    expect(new Uint8Array(await readFile(join(directory, 'model.safetensors')))).toEqual(files.weights);
+    const inputs = [{ context: [], response: 'a=1.5 b=-0.5' }];
+    expect(await AttributePredictor.fromFiles(files).predict(inputs)).toEqual(await predictor.predict(inputs));
+    expect(() => AttributePredictor.fromFiles({ config: '{', weights: files.weights }, { paths: { config: 'https://x.test/apm/config.json', weights: 'w' } })).toThrow(
+      /https:\/\/x\.test\/apm\/config\.json: config\.json is not valid JSON/,
+    );
+    expect(() => AttributePredictor.fromFiles({ config: files.config, weights: new Uint8Array(4) })).toThrow(ModelFormatError);
+    expect(() => AttributePredictor.fromFiles({ config: files.config } as never)).toThrow(/model\.safetensors: the predictor weights must be the bytes of model\.safetensors/);
+  });
+
+  it('without the Node entry (as in a browser), save, load and annotate refuse with a BackendError that names the alternative', async () => {
+    vi.resetModules();
+    try {
+      const browser = await import('./attribute-predictor');
+      const registry = await import('./featurizers/featurizer-registry');
+      const predictor = await browser.AttributePredictor.train(examples(40, 7), { schema, featurizer: createHashedNgramsFeaturizer({ buckets: 16 }), ridgeAlphas: [1] });
+      // A fresh module graph has its own @steerlm/core, so the error is matched by name.
+      await expect(predictor.save('never-written')).rejects.toMatchObject({ name: BackendError.name, backend: 'node' });
+      await expect(predictor.save('never-written')).rejects.toThrow(/AttributePredictor\.save needs Node's file system.*predictor\.toFiles\(\)/);
+      await expect(browser.AttributePredictor.load('apm')).rejects.toThrow(/AttributePredictor\.load needs Node's file system.*AttributePredictor\.fromFiles/);
+      await expect(predictor.annotate({ records: [], output: 'out.jsonl' })).rejects.toThrow(/AttributePredictor\.annotate needs Node's file system/);
+      expect(() => registry.createFeaturizerByName('use-lite')).toThrow(/the use-lite featurizer needs Node's file system/);
+      expect(() => registry.createFeaturizer({ type: 'transformers', options: { modelPath: 'm' } })).toThrow(/the transformers featurizer needs Node's file system.*pass the featurizer/);
+      expect(registry.createFeaturizerByName('hashed-ngrams+text-statistics').dimension).toBe(createHashedNgramsFeaturizer().dimension + 26);
+      expect(await browser.AttributePredictor.fromFiles(predictor.toFiles()).predict([{ context: [], response: 'a=1 b=1' }])).toEqual(await predictor.predict([{ context: [], response: 'a=1 b=1' }]));
+    } finally {
+      vi.resetModules();
+    }
   });
 });

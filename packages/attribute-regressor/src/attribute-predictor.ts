@@ -1,5 +1,3 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -13,13 +11,14 @@ import {
   type Featurizer,
   type ScoringInput,
 } from '@steerlm/core';
-import { writeBytesAtomically, writeTextFileAtomically } from '@steerlm/core/node';
-import { annotate, type AnnotateOptions, type AnnotationSummary } from './annotate';
+import type { AnnotateOptions, AnnotationSummary } from './annotate';
 import { featureBlocksOf, isDescribedFeaturizer } from './featurizers/featurizer-description';
 import { createFeaturizer } from './featurizers/featurizer-registry';
 import { RegressionHead } from './head/regression-head';
 import type { Standardizer } from './head/standardizer';
+import { nodeSupport } from './node-support';
 import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORMAT_VERSION, type PredictorConfig } from './persistence/predictor-config';
+import type { PredictorFiles } from './persistence/predictor-files';
 import { featurizeAll } from './predictor/featurize-all';
 import { labelMatrix } from './predictor/label-matrix';
 import { predictScores } from './predictor/predict-scores';
@@ -30,11 +29,13 @@ import { splitRows } from './predictor/split-rows';
 
 export { MISSING_LABEL } from './predictor/label-matrix';
 export type { AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
+export type { PredictorFiles } from './persistence/predictor-files';
 
 /**
  * SteerLM's attribute prediction model as a featurizer plus a regression head: trains on labelled
  * responses, predicts continuous values and values clamped and rounded to the schema's bins, and saves
- * to a folder (config.json + model.safetensors).
+ * to a folder (config.json + model.safetensors). Saving, loading and annotating files need Node (the
+ * `node` export condition installs them); in a browser, `toFiles` and `fromFiles` carry the same files.
  */
 export class AttributePredictor implements AttributeScorer {
   readonly specificationVersion = 'v1' as const;
@@ -148,13 +149,18 @@ export class AttributePredictor implements AttributeScorer {
   }
 
   /** Returns the summary of labelling `records` into a JSONL file with this predictor (see `annotate`; resumable by id). */
-  annotate(options: Omit<AnnotateOptions, 'scorer'>): Promise<AnnotationSummary> {
-    return annotate({ ...options, scorer: this });
+  async annotate(options: Omit<AnnotateOptions, 'scorer'>): Promise<AnnotationSummary> {
+    return nodeSupport('AttributePredictor.annotate', 'in a browser, label records with predict').annotate({ ...options, scorer: this });
   }
 
-  /** Writes config.json and model.safetensors into `directory` (created when missing); returns the directory. */
+  /** Writes config.json and model.safetensors into `directory` (created when missing, each file atomically); returns the directory. Node only. */
   async save(directory: string): Promise<string> {
-    await mkdir(directory, { recursive: true });
+    await nodeSupport('AttributePredictor.save', 'in a browser, use predictor.toFiles()').writePredictorFiles(directory, this.toFiles());
+    return directory;
+  }
+
+  /** Returns the saved form of this predictor: the text of config.json and the bytes of model.safetensors. */
+  toFiles(): PredictorFiles {
     const config: PredictorConfig = {
       format: PREDICTOR_FORMAT,
       formatVersion: PREDICTOR_FORMAT_VERSION,
@@ -177,9 +183,7 @@ export class AttributePredictor implements AttributeScorer {
       .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
       .map(([name, tensor]) => ({ name, dtype: 'F32' as const, shape: tensor.shape, data: tensor.data }));
     const weights = encodeSafetensors(tensors, { metadata: { format: PREDICTOR_FORMAT, featurizer: this.featurizer.id } });
-    await writeBytesAtomically(join(directory, PREDICTOR_FILES.weights), weights);
-    await writeTextFileAtomically(join(directory, PREDICTOR_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-    return directory;
+    return { config: `${JSON.stringify(config, null, 2)}\n`, weights };
   }
 
   /**
@@ -188,14 +192,20 @@ export class AttributePredictor implements AttributeScorer {
    * whose id differs from the saved one is refused with a ModelFormatError.
    */
   static async load(directory: string, options: { featurizer?: Featurizer } = {}): Promise<AttributePredictor> {
-    const configPath = join(directory, PREDICTOR_FILES.config);
-    const weightsPath = join(directory, PREDICTOR_FILES.weights);
-    let text: string;
-    try {
-      text = await readFile(configPath, 'utf8');
-    } catch (cause) {
-      throw new ModelFormatError('cannot read the predictor config', { file: configPath, cause, hint: 'pass a folder written by AttributePredictor.save' });
-    }
+    const { files, paths } = await nodeSupport('AttributePredictor.load', 'in a browser, fetch config.json and model.safetensors and call AttributePredictor.fromFiles').readPredictorFiles(directory);
+    return AttributePredictor.fromFiles(files, { ...options, paths });
+  }
+
+  /**
+   * Returns the predictor saved as `files` (see `toFiles`), as `load` does from a folder. `paths` names
+   * where the files came from in error messages (default config.json and model.safetensors).
+   */
+  static fromFiles(files: PredictorFiles, options: { featurizer?: Featurizer; paths?: { config: string; weights: string } } = {}): AttributePredictor {
+    const configPath = options.paths?.config ?? PREDICTOR_FILES.config;
+    const weightsPath = options.paths?.weights ?? PREDICTOR_FILES.weights;
+    const text = files?.config;
+    if (typeof text !== 'string') throw new ModelFormatError('the predictor config must be the text of config.json', { file: configPath, hint: 'pass { config: string, weights: Uint8Array }' });
+    if (!(files.weights instanceof Uint8Array)) throw new ModelFormatError('the predictor weights must be the bytes of model.safetensors', { file: weightsPath, hint: 'pass { config: string, weights: Uint8Array }' });
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -220,14 +230,8 @@ export class AttributePredictor implements AttributeScorer {
         { file: configPath, field: 'featurizer.id', hint: 'features of another featurizer mean nothing to this head: use the featurizer it was trained with, or retrain' },
       );
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(weightsPath));
-    } catch (cause) {
-      throw new ModelFormatError('cannot read the predictor weights', { file: weightsPath, cause });
-    }
     const tensors: Record<string, { data: Float32Array; shape: number[] }> = {};
-    for (const tensor of decodeSafetensors(bytes, { file: weightsPath }).tensors) {
+    for (const tensor of decodeSafetensors(files.weights, { file: weightsPath }).tensors) {
       if (tensor.dtype !== 'F32') {
         throw new ModelFormatError(`tensor "${tensor.name}" has dtype ${tensor.dtype}; a predictor's weights are F32`, { file: weightsPath, field: tensor.name, hint: 'save the weights as float32' });
       }

@@ -2,6 +2,10 @@
  * The public API of @steerlm/attribute-regressor: the attribute prediction model (train, predict, save,
  * load), dataset annotation, the generative scorer and the featurizers. The regression head, the
  * predictor's file codecs and the training helpers are internal.
+ *
+ * Browser-safe: nothing here imports a Node built-in. Under Node (the `node` export condition, index.node.ts)
+ * `AttributePredictor.save`/`load`/`annotate` use the file system; in a browser, `toFiles`/`fromFiles`.
+ * Annotating files and the featurizers that load local models are in `@steerlm/attribute-regressor/node`.
  */
 
 // The attribute prediction model
@@ -9,14 +13,14 @@ export {
   AttributePredictor,
   MISSING_LABEL,
   type AttributePredictorTrainOptions,
+  type PredictorFiles,
   type FeatureExamples,
   type TrainingExample,
   type TrainingReport,
 } from './attribute-predictor';
 export type { HeadParameters, RegressionHead, RegressionHeadConfig } from './head/regression-head';
 export type { Standardizer } from './head/standardizer';
-export { annotate, type AnnotateOptions, type AnnotationOutput, type AnnotationRecord, type AnnotationSkipReason, type AnnotationSummary } from './annotate';
-export { annotateNemoFile, checkAnnotationPaths, type AnnotateNemoFileOptions, type NemoAnnotationSummary } from './annotate-nemo-file';
+export type { AnnotateOptions, AnnotationOutput, AnnotationRecord, AnnotationSkipReason, AnnotationSummary } from './annotate';
 export {
   attributePredictionPrompt,
   GenerativeAttributeScorer,
@@ -30,6 +34,4 @@ export { isDescribedFeaturizer, type BlockedFeaturizer, type DescribedFeaturizer
 export { concatenateFeaturizers } from './featurizers/concatenated';
 export { createHashedNgramsFeaturizer, type HashedNgramsOptions } from './featurizers/hashed-ngrams';
 export { createTextStatisticsFeaturizer, TEXT_STATISTICS_FEATURES, type TextStatisticsOptions } from './featurizers/text-statistics';
-export { createTransformersFeaturizer, type TransformersFeaturizerOptions } from './featurizers/transformers-feature-extraction';
-export { createUseLiteFeaturizer, USE_LITE_DIMENSION, type UseLiteFeaturizer, type UseLiteOptions } from './featurizers/use-lite';
 export { createDecoderHiddenStateFeaturizer, type DecoderHiddenStateOptions, type LastTokenHiddenState } from './featurizers/decoder-hidden-state';

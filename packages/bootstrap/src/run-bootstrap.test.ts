@@ -158,7 +158,8 @@ describe('runBootstrap over HTTP', () => {
     const scorer = fileURLToPath(new URL('./testing/length-scorer.ts', import.meta.url));
     await writeFile(
       script,
-      `import { runBootstrap, collectAttributeCombinations } from '@steerlm/bootstrap';
+      `import { collectAttributeCombinations } from '@steerlm/bootstrap';
+import { runBootstrap } from '@steerlm/bootstrap/node';
 import { createOpenAICompatibleModel, OASST } from '@steerlm/core';
 import { ANNOTATED_CONVERSATIONS } from ${JSON.stringify(conversations)};
 import { lengthScorer } from ${JSON.stringify(scorer)};
@@ -171,6 +172,7 @@ await runBootstrap({ prompts, combinations, model, scorer: lengthScorer, output,
     );
     // Resolve @steerlm/* to the TypeScript sources, as vitest does, with a module resolve hook; tsx compiles them.
     const aliases = Object.fromEntries(['core', 'bootstrap', 'test-server'].map((name) => [`@steerlm/${name}`, new URL(`../../${name}/src/index.ts`, import.meta.url).href]));
+    aliases['@steerlm/bootstrap/node'] = new URL('./node.ts', import.meta.url).href;
     await writeFile(
       join(directory, 'aliases.mjs'),
       `const aliases = ${JSON.stringify(aliases)};

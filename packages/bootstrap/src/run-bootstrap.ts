@@ -2,7 +2,6 @@ import {
   conditionPrompt,
   conversationToNemoRecord,
   formatAttributes,
-  InvalidOptionError,
   mapWithConcurrency,
   ProgressTracker,
   steerlmTemplate,
@@ -16,12 +15,15 @@ import {
 } from '@steerlm/core';
 import { openResumableJsonlWriter } from '@steerlm/core/node';
 import { pickCombination } from './attribute-combinations';
+import { bootstrapRecordKey } from './bootstrap-record-key';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
 /** A VALUE_TO_TEXT NeMo record of one bootstrapped sample, keyed by prompt id and sample index. */
+export { bootstrapRecordKey } from './bootstrap-record-key';
+
 export interface BootstrapRecord extends NemoRecord {
   readonly prompt_id: string;
   readonly sample_index: number;
@@ -61,12 +63,6 @@ export interface BootstrapSummary {
   /** prompts × samplesPerPrompt. */
   readonly total: number;
   readonly elapsedMs: number;
-}
-
-/** Returns the resume key of a bootstrap record: `prompt id` + NUL + `sample index`. */
-export function bootstrapRecordKey(record: Pick<BootstrapRecord, 'prompt_id' | 'sample_index'>): string {
-  if (typeof record.prompt_id !== 'string' || !Number.isInteger(record.sample_index)) throw new InvalidOptionError('a bootstrap record needs prompt_id and sample_index');
-  return `${record.prompt_id}\u0000${record.sample_index}`;
 }
 
 /**

@@ -2,6 +2,9 @@
  * The public API of @steerlm/evaluators: attribute adherence, LLM-as-judge, Elo, Fleiss kappa, text
  * statistics, descriptive statistics, HTML/SVG reports and the SteerBench dataset. The SteerBench
  * sentence banks and fact tables, chart scales and the concurrency helper are internal.
+ *
+ * Browser-safe: nothing here imports a Node built-in. Writing a report to files is `writeEvaluationReport`
+ * from `@steerlm/evaluators/node`.
  */
 
 // Attribute adherence
@@ -55,7 +58,6 @@ export {
 // Reports
 export { reportToJson, type EvaluationReport } from './report/evaluation-report';
 export { renderHtmlReport, renderSteeringCurves } from './report/html-report';
-export { writeEvaluationReport } from './report/write-report';
 export { escapeMarkup } from './report/escape-markup';
 export { renderBarChart, type Bar, type BarChartOptions } from './report/svg/bar-chart';
 export { renderHistogram, type HistogramOptions } from './report/svg/histogram';

@@ -3,8 +3,9 @@ import { concatenateFeaturizers } from './concatenated';
 import type { FeaturizerDescription } from './featurizer-description';
 import { createHashedNgramsFeaturizer, type HashedNgramsOptions } from './hashed-ngrams';
 import { createTextStatisticsFeaturizer, type TextStatisticsOptions } from './text-statistics';
-import { createTransformersFeaturizer, type TransformersFeaturizerOptions } from './transformers-feature-extraction';
-import { createUseLiteFeaturizer, type UseLiteOptions } from './use-lite';
+import { nodeSupport } from '../node-support';
+
+const PASS_THE_FEATURIZER = 'in a browser, pass the featurizer the model was trained with: AttributePredictor.fromFiles(files, { featurizer })';
 
 /** The featurizer names `createFeaturizerByName` knows (join several with `+`). */
 export const FEATURIZER_NAMES = Object.freeze(['hashed-ngrams', 'text-statistics', 'use-lite'] as const);
@@ -12,6 +13,7 @@ export const FEATURIZER_NAMES = Object.freeze(['hashed-ngrams', 'text-statistics
 /**
  * Returns the featurizer a saved description names (hashed-ngrams, text-statistics, use-lite,
  * transformers, concatenated). A caller-wired decoder featurizer cannot be rebuilt: pass it instead.
+ * use-lite and transformers load local model files, so they are rebuilt only under Node.
  */
 export function createFeaturizer(description: FeaturizerDescription): Featurizer {
   switch (description?.type) {
@@ -20,9 +22,8 @@ export function createFeaturizer(description: FeaturizerDescription): Featurizer
     case 'text-statistics':
       return createTextStatisticsFeaturizer(description.options as TextStatisticsOptions);
     case 'use-lite':
-      return createUseLiteFeaturizer(description.options as UseLiteOptions);
     case 'transformers':
-      return createTransformersFeaturizer(description.options as unknown as TransformersFeaturizerOptions);
+      return nodeSupport(`the ${description.type} featurizer`, PASS_THE_FEATURIZER).createFeaturizer(description.type, description.options);
     case 'concatenated':
       return concatenateFeaturizers((description.parts ?? []).map(createFeaturizer));
     default:
@@ -39,7 +40,7 @@ export function createFeaturizerByName(name: string): Featurizer {
   const featurizers = parts.map((part) => {
     if (part === 'hashed-ngrams') return createHashedNgramsFeaturizer();
     if (part === 'text-statistics') return createTextStatisticsFeaturizer();
-    if (part === 'use-lite') return createUseLiteFeaturizer();
+    if (part === 'use-lite') return nodeSupport('the use-lite featurizer', 'in a browser, choose hashed-ngrams or text-statistics').createFeaturizer('use-lite', undefined);
     throw new InvalidOptionError(`unknown featurizer ${JSON.stringify(part)}`, { option: 'featurizer', hint: `choose from ${FEATURIZER_NAMES.join(', ')}, joined with +` });
   });
   return featurizers.length === 1 ? featurizers[0]! : concatenateFeaturizers(featurizers);

@@ -1,4 +1,5 @@
-import { AttributePredictor, annotateNemoFile, checkAnnotationPaths } from '@steerlm/attribute-regressor';
+import { AttributePredictor } from '@steerlm/attribute-regressor';
+import { annotateNemoFile, checkAnnotationPaths } from '@steerlm/attribute-regressor/node';
 import { defineCommand } from '../cli';
 
 /** `steerlm apm annotate`: label every assistant turn with predicted attributes (SteerLM step 2). */

@@ -1,4 +1,5 @@
-import { collectAttributeCombinations, generateSteerLM2Data, promptsFromConversations, runBootstrap } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, promptsFromConversations } from '@steerlm/bootstrap';
+import { generateSteerLM2Data, runBootstrap } from '@steerlm/bootstrap/node';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
-import { evaluateAttributeAdherence, writeEvaluationReport } from '@steerlm/evaluators';
+import { evaluateAttributeAdherence } from '@steerlm/evaluators';
+import { writeEvaluationReport } from '@steerlm/evaluators/node';
 import { defineCommand } from '../cli';
 import { loadLanguageModel } from '../models';
 import { formatTable } from '../output';

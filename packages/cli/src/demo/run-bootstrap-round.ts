@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { nemoRecordToConversation, readNemoRecords, type AttributeScore, type AttributeScorer, type Conversation, type ProgressListener } from '@steerlm/core';
-import { collectAttributeCombinations, runBootstrap, topValueFilter, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, topValueFilter, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { runBootstrap } from '@steerlm/bootstrap/node';
 import { STEERBENCH_SCHEMA, STEERBENCH_SYSTEM_PROMPT, type SteerBenchPrompt } from '@steerlm/evaluators';
 import type { LocalLanguageModel } from '@steerlm/sft';
 import { BatchingLanguageModel } from './batching-language-model';

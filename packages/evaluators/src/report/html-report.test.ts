@@ -9,7 +9,8 @@ import { summarizePairwise, type PairwiseResult } from '../judge/pairwise-compar
 import { summarizeGrades, type GradingResult } from '../judge/single-answer-grading';
 import { summarizeTextStatistics } from '../text-statistics/text-statistics';
 import { HELPSTEER } from '@steerlm/core';
-import { escapeMarkup, renderHtmlReport, reportToJson, writeEvaluationReport, type EvaluationReport } from './index';
+import { escapeMarkup, renderHtmlReport, reportToJson, type EvaluationReport } from './index';
+import { writeEvaluationReport } from './write-report';
 import { findElements, parseMarkup, textContent } from './testing/well-formed-markup';
 
 const hostile = `<script>alert("x")</script> & 'quoted' </td></table>`;
