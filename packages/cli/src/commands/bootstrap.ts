@@ -1,4 +1,4 @@
-import { collectAttributeCombinations, generateSteerLM2Data, promptsFromConversations, runBootstrap } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, generateSteerLM2Data, promptsFromConversations, runBootstrap, type LongPromptPolicy } from '@steerlm/bootstrap';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
@@ -22,6 +22,12 @@ export const bootstrapCommand = defineCommand({
     temperature: { kind: 'number', min: 0, default: 1, description: 'sampling temperature' },
     concurrency: { kind: 'integer', min: 1, default: 4, description: 'prompts processed at once' },
     seed: { kind: 'integer', default: 0, description: 'seeds combination draws and sampling' },
+    'long-prompts': {
+      kind: 'string',
+      choices: ['skip', 'truncate-left', 'fail'],
+      default: 'skip',
+      description: "prompts beyond the model's context: skip them (counted in the summary), cut them from the left (oldest turns first), or stop the run",
+    },
     steerlm2: {
       kind: 'boolean',
       description: 'write SteerLM 2.0 records instead (NeMo-Aligner layout: --samples responses per prompt with log P(a|x,y), log P(y|x), log Q(y|a,x)) for "steerlm sft train --objective steerlm2"',
@@ -54,6 +60,7 @@ export const bootstrapCommand = defineCommand({
       seed: values.seed,
       concurrency: values.concurrency,
       sampling: { maxTokens: values['max-tokens'], temperature: values.temperature },
+      longPrompts: values['long-prompts'] as LongPromptPolicy,
       onProgress: context.progress,
       signal: context.signal,
     };
@@ -65,8 +72,18 @@ export const bootstrapCommand = defineCommand({
     } else {
       summary = await runBootstrap({ ...common, model: loaded.model });
     }
+    if (summary.skipped > 0) {
+      context.note(
+        `skipped ${summary.skipped} prompt${summary.skipped === 1 ? '' : 's'} beyond the model's context (ids ${summary.skippedPromptIds.slice(0, 5).join(', ')}${summary.skipped > 5 ? ', …' : ''}): ` +
+          'pass --long-prompts truncate-left to keep them cut from the left, or a smaller --max-tokens for a server that counts new tokens in the context',
+      );
+    }
     if (!context.json) {
-      context.stdout.write(formatTable([{ written: summary.written, resumed: summary.resumed, total: summary.total, seconds: summary.elapsedMs / 1000 }]));
+      context.stdout.write(
+        formatTable([
+          { written: summary.written, resumed: summary.resumed, skipped: summary.skipped, truncated: summary.truncated, total: summary.total, seconds: summary.elapsedMs / 1000 },
+        ]),
+      );
       context.stdout.write(`${values.steerlm2 ? 'SteerLM 2.0 records' : 'records'}: ${values.output}\n`);
     }
     return { ...summary, output: values.output, ...(values.steerlm2 ? { steerlm2: true } : {}) };

@@ -71,6 +71,11 @@ export const evalCommand = defineCommand({
       onProgress: context.progress,
       signal: context.signal,
     });
+    if (result.skippedPrompts.length > 0) {
+      context.note(
+        `skipped ${result.skippedPrompts.length} of ${prompts.length} prompts beyond the model's context (lines ${result.skippedPrompts.map((index) => index + 1).slice(0, 5).join(', ')}${result.skippedPrompts.length > 5 ? ', …' : ''} of ${values.prompts})`,
+      );
+    }
     const rows = result.attributes.map((attribute) => ({
       attribute: attribute.attribute,
       samples: attribute.samples,
@@ -94,6 +99,6 @@ export const evalCommand = defineCommand({
       context.stdout.write(formatTable(rows));
       if (written) context.stdout.write(`report: ${written.htmlPath}\n`);
     }
-    return { model: loaded.model.modelId, attributes: rows, ...(written ? { report: written } : {}) };
+    return { model: loaded.model.modelId, attributes: rows, skippedPrompts: result.skippedPrompts.length, ...(written ? { report: written } : {}) };
   },
 });
