@@ -44,6 +44,8 @@ Example:
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
       model: loaded.model,
+      // Clients may name the model by its id (the folder's name) or by the path serve was given.
+      modelAliases: [values.model, values.model.replace(/\/+$/, '')],
       schema,
       host: values.host,
       port: values.port,
