@@ -40,10 +40,22 @@ export const bootstrapCommand = defineCommand({
     const conversations = await readConversations(values.data, schema);
     const combinations = await collectAttributeCombinations(conversations, { schema });
     if (combinations.length === 0) {
-      throw new InvalidOptionError(`${values.data} has no top-quality labelled assistant turn to take attribute combinations from`, {
-        option: 'data',
-        hint: 'annotate the data first ("steerlm apm annotate") so assistant turns carry labels',
-      });
+      const labelled = conversations.flatMap((conversation) => conversation.turns).filter((turn) => turn.role === 'assistant' && turn.attributes !== undefined && Object.keys(turn.attributes).length > 0);
+      if (labelled.length === 0) {
+        throw new InvalidOptionError(`${values.data} has no labelled assistant turn to take attribute combinations from`, {
+          option: 'data',
+          hint: 'annotate the data first ("steerlm apm annotate") so assistant turns carry labels',
+        });
+      }
+      const top = schema.get('quality')?.max;
+      const best = Math.max(...labelled.map((turn) => turn.attributes?.['quality'] ?? Number.NEGATIVE_INFINITY));
+      throw new InvalidOptionError(
+        `${values.data} has ${labelled.length} labelled assistant turns, but none at the top quality (${top ?? 'the scale top'}); the highest is quality ${Number.isFinite(best) ? best : 'unlabelled'}`,
+        {
+          option: 'data',
+          hint: 'the bootstrap draws its attribute combinations from top-quality responses (SteerLM §3.4): give data with some top-quality labels',
+        },
+      );
     }
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);

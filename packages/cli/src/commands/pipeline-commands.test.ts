@@ -71,6 +71,15 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(records[0]!.conversations.at(-1)!.value).toContain('Steered to');
   });
 
+  it('bootstrap on labelled data without top-quality rows says so, not "annotate the data first"', async () => {
+    const modest = join(folder, 'modest.jsonl');
+    await writeFile(modest, (await readFile(data, 'utf8')).replaceAll('quality:4', 'quality:2'));
+    const run = await runCommandInProcess(['bootstrap', '--model', 'attribute-echo', '--scorer', predictor, '--data', modest, '--output', join(folder, 'modest-out.jsonl')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('has 24 labelled assistant turns, but none at the top quality (4); the highest is quality 2');
+    expect(run.stderr).not.toContain('annotate the data first');
+  });
+
   it('eval sweeps an attribute and writes a report', async () => {
     const prompts = join(folder, 'prompts.txt');
     await writeFile(prompts, 'Tell me a joke.\nWhat is two plus two?\n');
