@@ -49,7 +49,7 @@ function steeringClaims(adherence: AdherenceResult): Record<string, SteeringClai
  * conditioned SFT plus a plain-SFT baseline on the same responses, evaluate both with exact scorers,
  * run one bootstrap round, evaluate again, and write a JSON + HTML report into `outputDir`.
  */
-export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: ProgressListener } = {}): Promise<DemoResult> {
+export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: ProgressListener; onNote?: (line: string) => void } = {}): Promise<DemoResult> {
   const settings = resolveDemoOptions(options);
   const { signal, ...recorded } = settings;
   const onEvent = hooks.onEvent;
@@ -68,7 +68,9 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
   };
 
   const backend = await selectBackend({ prefer: settings.backend });
-  tracker.emit({ type: 'warning', job: 'demo', message: `backend ${backend.reason}` });
+  // The chosen backend is news, not a warning, unless a preferred one failed and another stood in.
+  if (backend.fallbacksTried.length > 0) tracker.emit({ type: 'warning', job: 'demo', message: `backend ${backend.reason}` });
+  else hooks.onNote?.(`backend ${backend.reason}`);
 
   // 1. Data: mixed-quality responses, a labelled share with annotator noise.
   const data = generateSteerBench({ seed: settings.seed, size: settings.size, labeledFraction: settings.labeledFraction, labelNoise: settings.labelNoise, mixture: settings.mixture, facts: settings.facts });
