@@ -45,6 +45,17 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
   });
 
+  it('apm annotate replaces labels it cannot parse instead of refusing them', async () => {
+    const stale = join(folder, 'stale-labels.jsonl');
+    await writeFile(stale, (await readFile(data, 'utf8')).replace(/quality:4,toxicity:0,humor:\d,creativity:\d/g, 'helpfulness:9,verbosity:x'));
+    const output = join(folder, 'relabelled.jsonl');
+    const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', stale, '--output', output]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
+    expect(lines).toHaveLength(24);
+    for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
+  });
+
   it('apm annotate rates the response of a HelpSteer2-layout record and keeps its multi-turn prompt in one User turn', async () => {
     const input = join(folder, 'helpsteer2.jsonl');
     const prompt = 'Tell me a joke.\n<extra_id_1>Assistant\nWhy not!\n<extra_id_1>User\nAnother one?';
