@@ -2,7 +2,7 @@ import { collectAttributeCombinations, generateSteerLM2Data, promptsFromConversa
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
-import { loadLanguageModel } from '../models';
+import { loadLanguageModel, readSteeringSettings } from '../models';
 import { formatTable } from '../output';
 import { MODEL_OPTIONS } from './model-options';
 import { readConversations } from './read-conversations';
@@ -59,6 +59,13 @@ export const bootstrapCommand = defineCommand({
     }
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    const recorded = /^https?:\/\//.test(values.model) ? undefined : await readSteeringSettings(values.model);
+    if (recorded !== undefined && recorded.schema.names.join(',') !== schema.names.join(',')) {
+      throw new InvalidOptionError(
+        `the model was trained on the attributes ${recorded.schema.names.join(', ')} (its steerlm.json), but the scorer predicts ${schema.names.join(', ')}`,
+        { option: 'scorer', hint: 'the bootstrap conditions the model on the scorer\'s labels: use a scorer trained on the model\'s schema ("steerlm apm train --schema …")' },
+      );
+    }
     const prompts = promptsFromConversations(conversations);
     context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
     if (values.reference !== undefined && !values.steerlm2) throw new InvalidOptionError('--reference is used only with --steerlm2', { option: 'reference' });

@@ -23,16 +23,20 @@ describe('steerlm sft train', () => {
     const summary = JSON.parse(first.stdout) as { steps: number; finalLoss: number; final: string; backend: string };
     expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(output, 'final') });
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
-    expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
+    expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'steerlm.json']));
 
     const resumed = await runCommandInProcess([...common, '--max-steps', '3', '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('backend cpu');
     expect(resumed.stdout).toMatch(/steps[\s\S]*\n\s*3\s/);
 
-    const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
-    expect(generated.code).toBe(0);
+    // No --schema: the folder's steerlm.json says the model was trained on the four OASST attributes.
+    const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
+    expect(generated.code, generated.stderr).toBe(0);
     expect(JSON.parse(generated.stdout)).toMatchObject({ backend: 'cpu', label: 'quality:4,toxicity:0,humor:4,creativity:0' });
+    // A flag still overrides it.
+    const overridden = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', '--schema', 'steerlm', 'Hi', '--max-tokens', '2', '--json']);
+    expect((JSON.parse(overridden.stdout) as { label: string }).label.split(',')).toHaveLength(9);
     trained = summary.final;
   });
 

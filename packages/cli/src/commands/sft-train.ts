@@ -126,7 +126,7 @@ exits 130.`,
       attributeDropout: values['attribute-dropout'],
       ...commonTrainOptions(values, model, context),
     });
-    const final = await saveFinalModel(model, base!, values.output);
+    const final = await saveFinalModel(model, base!, values.output, { schema, schemaName: values.schema });
     await sft.writeRunStatus(join(final, sft.RUN_STATUS_FILE), {
       status: summary.completed ? 'completed' : 'interrupted',
       completed: summary.completed,
