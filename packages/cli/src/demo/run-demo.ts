@@ -9,6 +9,7 @@ import { writeDemoReport } from './demo-report';
 import { measureCorrectness, measureSteering, type DemoSampling } from './evaluate-demo-model';
 import { relabelEvents } from './relabel-events';
 import { runBootstrapRound } from './run-bootstrap-round';
+import { saveDemoModel } from './save-demo-model';
 import { steerBenchConversation } from './steerbench-conversations';
 import { trainAttributeModel } from './train-attribute-model';
 import { trainDemoTokenizer } from './train-demo-tokenizer';
@@ -131,6 +132,9 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
       plainSummary = await trainDemoModel(baseline, tokenizer, plain, { ...training, steps: settings.baselineSteps, ...(plainEvents ? { onEvent: plainEvents } : {}) });
     }
     endStage('sft:plain', { loss: plainSummary.finalLoss });
+    // Both models are saved as folders the other commands take (generate, serve, eval).
+    await saveDemoModel(join(outputDir, 'conditioned-sft'), { model: conditioned, tokenizerJson, tokenizerConfig, schema: STEERBENCH_SCHEMA });
+    await saveDemoModel(join(outputDir, 'plain-sft'), { model: baseline!, weightsSaved: plainRun !== undefined, tokenizerJson, tokenizerConfig });
 
     // 6. Evaluation with the ground-truth scorers.
     const conditionedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-conditioned-sft' });
