@@ -32,6 +32,11 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(result.attributes.map((row) => row.attribute)).toEqual(['quality', 'toxicity', 'humor', 'creativity']);
     // Funny answers are longer with exclamation marks: text statistics separate humor 0 from 4.
     expect(result.attributes.find((row) => row.attribute === 'humor')!.mae).toBeLessThan(2);
+    // Baselines beside the model: humor labels are 0 or 4 in equal numbers (the median constant misses by 2),
+    // and funny answers are longer, so the length line does far better.
+    const humor = result.attributes.find((row) => row.attribute === 'humor') as unknown as { 'mae constant': number; 'mae length': number };
+    expect(humor['mae constant']).toBeCloseTo(2, 10);
+    expect(humor['mae length']).toBeLessThan(1);
   });
 
   it('apm annotate writes every assistant turn with a predicted label', async () => {
