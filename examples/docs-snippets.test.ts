@@ -21,7 +21,13 @@ interface Snippet {
 }
 
 async function docSnippets(): Promise<Snippet[]> {
-  const files = ['README.md', ...(await readdir(join(root, 'docs'))).filter((file) => file.endsWith('.md')).sort().map((file) => `docs/${file}`)];
+  const files = [
+    'README.md',
+    ...(await readdir(join(root, 'docs')))
+      .filter((file) => file.endsWith('.md'))
+      .sort()
+      .map((file) => `docs/${file}`),
+  ];
   const snippets: Snippet[] = [];
   for (const file of files) {
     const lines = (await readFile(join(root, file), 'utf8')).split('\n');
@@ -60,7 +66,10 @@ describe('the TypeScript blocks of the docs', () => {
         names.set(file, snippet.name);
         await writeFile(join(folder, file), `${snippet.code}\nexport {};\n`);
       }
-      await writeFile(join(folder, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['*.ts'] }));
+      await writeFile(
+        join(folder, 'tsconfig.json'),
+        JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['*.ts'] }),
+      );
       const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
       const output = await promisify(execFile)(process.execPath, [tsc, '-p', folder], { cwd: root }).then(
         () => '',

@@ -17,7 +17,11 @@ const limited: LanguageModel = {
   ...inner,
   modelId: 'limited',
   generate: async (prompt, options) => {
-    if (prompt.length > LIMIT) throw new ContextLengthError(`the prompt is ${prompt.length} tokens, more than the model's ${LIMIT} positions`, { tokens: prompt.length, positions: LIMIT });
+    if (prompt.length > LIMIT)
+      throw new ContextLengthError(`the prompt is ${prompt.length} tokens, more than the model's ${LIMIT} positions`, {
+        tokens: prompt.length,
+        positions: LIMIT,
+      });
     return inner.generate(prompt, options);
   },
   logProbability: async (prompt, continuation) => inner.logProbability(prompt, continuation),
@@ -47,7 +51,10 @@ beforeAll(async () => {
 afterAll(() => rm(folder, { recursive: true, force: true }));
 
 async function records(path: string): Promise<BootstrapRecord[]> {
-  return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as BootstrapRecord);
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as BootstrapRecord);
 }
 
 describe('prompts beyond the model context', () => {
@@ -60,11 +67,25 @@ describe('prompts beyond the model context', () => {
 
   it('are cut from the left with truncate-left: the oldest exchange first, then the start of the last turn', async () => {
     const output = join(folder, 'truncate.jsonl');
-    const summary = await runBootstrap({ prompts, combinations, model: limited, scorer: lengthScorer, schema: OASST, output, sampling, longPrompts: 'truncate-left' });
+    const summary = await runBootstrap({
+      prompts,
+      combinations,
+      model: limited,
+      scorer: lengthScorer,
+      schema: OASST,
+      output,
+      sampling,
+      longPrompts: 'truncate-left',
+    });
     expect(summary).toMatchObject({ written: 4, skipped: 0, truncated: 2 });
     const byId = new Map((await records(output)).map((record) => [record.prompt_id, record]));
     // The record holds the prompt the model answered: the old exchange dropped …
-    expect(byId.get('long-turns')!.conversations.map((turn) => turn.value).slice(0, -1)).toEqual(['and now?']);
+    expect(
+      byId
+        .get('long-turns')!
+        .conversations.map((turn) => turn.value)
+        .slice(0, -1),
+    ).toEqual(['and now?']);
     // … and the end of a single long turn kept.
     const single = byId.get('long-single')!.conversations[0]!.value;
     expect(single.endsWith('what is the end?')).toBe(true);
@@ -73,13 +94,32 @@ describe('prompts beyond the model context', () => {
   });
 
   it('fail the run with longPrompts fail, as before', async () => {
-    await expect(runBootstrap({ prompts, combinations, model: limited, scorer: lengthScorer, schema: OASST, output: join(folder, 'fail.jsonl'), sampling, longPrompts: 'fail' })).rejects.toThrow(
-      /more than the model's 400 positions/,
-    );
+    await expect(
+      runBootstrap({
+        prompts,
+        combinations,
+        model: limited,
+        scorer: lengthScorer,
+        schema: OASST,
+        output: join(folder, 'fail.jsonl'),
+        sampling,
+        longPrompts: 'fail',
+      }),
+    ).rejects.toThrow(/more than the model's 400 positions/);
   });
 
   it('are skipped by the SteerLM 2.0 data generation too', async () => {
-    const summary = await generateSteerLM2Data({ prompts, combinations, policy: limited, reference: limited, scorer: lengthScorer, schema: OASST, output: join(folder, 's2.jsonl'), samplesPerPrompt: 2, sampling });
+    const summary = await generateSteerLM2Data({
+      prompts,
+      combinations,
+      policy: limited,
+      reference: limited,
+      scorer: lengthScorer,
+      schema: OASST,
+      output: join(folder, 's2.jsonl'),
+      samplesPerPrompt: 2,
+      sampling,
+    });
     expect(summary).toMatchObject({ written: 2, skipped: 2, skippedPromptIds: ['long-single', 'long-turns'] });
   });
 

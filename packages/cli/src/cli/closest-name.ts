@@ -7,7 +7,8 @@ export function editDistance(left: string, right: string): number {
     for (let column = 1; column < columns; column++) {
       const cost = left[row - 1] === right[column - 1] ? 0 : 1;
       let best = Math.min(table[row - 1]![column]! + 1, table[row]![column - 1]! + 1, table[row - 1]![column - 1]! + cost);
-      if (row > 1 && column > 1 && left[row - 1] === right[column - 2] && left[row - 2] === right[column - 1]) best = Math.min(best, table[row - 2]![column - 2]! + 1);
+      if (row > 1 && column > 1 && left[row - 1] === right[column - 2] && left[row - 2] === right[column - 1])
+        best = Math.min(best, table[row - 2]![column - 2]! + 1);
       table[row]![column] = best;
     }
   }

@@ -61,14 +61,21 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     // A typo gets the nearest command: `apm trian` → `apm train`, `bootstap` → `bootstrap`.
     const second = argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
     const typed = group.length > 0 && second !== undefined ? `${first} ${second}` : first;
-    const nearest = closestName(typed, group.length > 0 ? commands.filter((command) => command.name.startsWith(`${first} `)).map((command) => command.name) : commands.map((command) => command.name));
+    const nearest = closestName(
+      typed,
+      group.length > 0
+        ? commands.filter((command) => command.name.startsWith(`${first} `)).map((command) => command.name)
+        : commands.map((command) => command.name),
+    );
     const message =
       group.length > 0 && second === undefined
         ? `"${first}" needs a subcommand: ${group.join(', ')}`
         : group.length > 0
           ? `"${first}" has no subcommand "${second}"; it has ${group.join(', ')}`
           : `unknown command "${first}"`;
-    stderr.write(`steerlm: error: ${message}${nearest !== undefined ? `\n  did you mean "steerlm ${nearest}"?` : ''}\n  run "steerlm --help" for the commands\n`);
+    stderr.write(
+      `steerlm: error: ${message}${nearest !== undefined ? `\n  did you mean "steerlm ${nearest}"?` : ''}\n  run "steerlm --help" for the commands\n`,
+    );
     return EXIT_CODES.usage;
   }
   const { command, rest } = found;

@@ -36,7 +36,16 @@ export const apmEvalCommand = defineCommand({
       if (count === 0) return [];
       const definition = predictor.schema.get(name)!;
       const baseline = baselineErrors(labels, lengths, definition);
-      return [{ attribute: name, labelled: count, mae: absoluteError / count, 'exact bin': exact / count, 'mae constant': baseline.constant, 'mae length': baseline.length }];
+      return [
+        {
+          attribute: name,
+          labelled: count,
+          mae: absoluteError / count,
+          'exact bin': exact / count,
+          'mae constant': baseline.constant,
+          'mae length': baseline.length,
+        },
+      ];
     });
     const beaten = rows.filter((row) => row.mae >= Math.min(row['mae constant'], row['mae length']));
     if (beaten.length > 0) {

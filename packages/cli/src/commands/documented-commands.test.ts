@@ -46,7 +46,8 @@ async function documentedCommands(): Promise<{ where: string; argv: string[] }[]
     for (const [index, line] of lines.entries()) {
       if (/^```(sh|bash|shell)$/.test(line.trim())) inShell = true;
       else if (line.trim() === '```') inShell = false;
-      else if (inShell && /^\s*(\$ )?steerlm /.test(line)) found.push({ where: `${file}:${index + 1}`, argv: shellWords(line.replace(/^\s*(\$ )?steerlm /, '')) });
+      else if (inShell && /^\s*(\$ )?steerlm /.test(line))
+        found.push({ where: `${file}:${index + 1}`, argv: shellWords(line.replace(/^\s*(\$ )?steerlm /, '')) });
     }
   }
   return found;

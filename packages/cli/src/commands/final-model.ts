@@ -17,7 +17,12 @@ export function loraForRank(model: DecoderModel, rank: number): LoraConfig {
  * folder and steerlm.json (the schema it was trained on and its template, which generate, serve, eval
  * and bootstrap read as defaults), disposes it and returns the folder.
  */
-export async function saveFinalModel(model: DecoderModel, base: string, output: string, steering: { schema: AttributeSchema; schemaName?: string }): Promise<string> {
+export async function saveFinalModel(
+  model: DecoderModel,
+  base: string,
+  output: string,
+  steering: { schema: AttributeSchema; schemaName?: string },
+): Promise<string> {
   if (model.adapters.size > 0) model.mergeLora();
   const final = join(output, 'final');
   await model.save(final);

@@ -24,7 +24,13 @@ export const generateCommand = defineCommand({
     const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
     const requested = values.attr !== undefined ? parseAttributeOption(values.attr, schema) : {};
     const attributes = { ...schema.defaults(), ...requested };
-    const prompt = conditionPrompt({ prompt: positionals[0]!, attributes, schema, template, ...(values.system !== undefined ? { system: values.system } : {}) });
+    const prompt = conditionPrompt({
+      prompt: positionals[0]!,
+      attributes,
+      schema,
+      template,
+      ...(values.system !== undefined ? { system: values.system } : {}),
+    });
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     context.note(`schema ${description}`);

@@ -27,10 +27,29 @@ describe('readLabelledResponses groups', () => {
     await writeFile(
       file,
       [
-        record([['User', 'Root?'], ['Assistant', 'A'], ['User', 'More?'], ['Assistant', 'B']]),
-        record([['User', 'Root?'], ['Assistant', 'A'], ['User', 'Other?'], ['Assistant', 'C']]),
-        record([['User', 'Another root'], ['Assistant', 'D']]),
-        record([['User', 'Root?'], ['Assistant', 'E']], { tree_id: 't9' }),
+        record([
+          ['User', 'Root?'],
+          ['Assistant', 'A'],
+          ['User', 'More?'],
+          ['Assistant', 'B'],
+        ]),
+        record([
+          ['User', 'Root?'],
+          ['Assistant', 'A'],
+          ['User', 'Other?'],
+          ['Assistant', 'C'],
+        ]),
+        record([
+          ['User', 'Another root'],
+          ['Assistant', 'D'],
+        ]),
+        record(
+          [
+            ['User', 'Root?'],
+            ['Assistant', 'E'],
+          ],
+          { tree_id: 't9' },
+        ),
       ].join('\n') + '\n',
     );
     const responses = await readLabelledResponses(file, OASST);

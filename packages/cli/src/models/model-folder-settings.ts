@@ -19,7 +19,10 @@ export interface SteeringSettings {
 }
 
 /** Writes `steerlm.json` into `folder`: the schema (definitions and preset name) and the template's name. */
-export async function writeSteeringSettings(folder: string, settings: { schema: AttributeSchema; schemaName?: string; template?: PromptTemplate }): Promise<void> {
+export async function writeSteeringSettings(
+  folder: string,
+  settings: { schema: AttributeSchema; schemaName?: string; template?: PromptTemplate },
+): Promise<void> {
   const body = {
     format: 1,
     ...(settings.schemaName !== undefined ? { schemaName: settings.schemaName } : {}),
@@ -67,6 +70,17 @@ export async function resolveModelSteering(model: string, schemaOption: string |
   const recorded = /^https?:\/\//.test(model) ? undefined : await readSteeringSettings(model);
   const template = recorded?.template ?? steerlmTemplate;
   if (schemaOption !== undefined) return { schema: schemaByName(schemaOption), template, source: 'option', description: `${schemaOption} (--schema)` };
-  if (recorded !== undefined) return { schema: recorded.schema, template, source: 'model folder', description: `${recorded.schemaName ?? recorded.schema.names.join(',')} (from ${join(model, STEERING_SETTINGS_FILE)})` };
-  return { schema: STEERLM, template, source: 'default', description: 'steerlm (the default: the model records no schema; pass --schema if it was trained on another)' };
+  if (recorded !== undefined)
+    return {
+      schema: recorded.schema,
+      template,
+      source: 'model folder',
+      description: `${recorded.schemaName ?? recorded.schema.names.join(',')} (from ${join(model, STEERING_SETTINGS_FILE)})`,
+    };
+  return {
+    schema: STEERLM,
+    template,
+    source: 'default',
+    description: 'steerlm (the default: the model records no schema; pass --schema if it was trained on another)',
+  };
 }

@@ -53,7 +53,11 @@ export function describeRequestError(error: unknown): { status: number; body: Op
     return { status: 400, headers: {}, body: { error: { message: error.message, type: 'invalid_request_error', param, code: 'invalid_attribute' } } };
   }
   if (ContextLengthError.isInstance(error)) {
-    return { status: 400, headers: {}, body: { error: { message: error.message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } };
+    return {
+      status: 400,
+      headers: {},
+      body: { error: { message: error.message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } },
+    };
   }
   if (TemplateError.isInstance(error) || InvalidOptionError.isInstance(error)) {
     const param = error.field ?? null;

@@ -167,6 +167,7 @@ export function readNemoRecords(source: JsonlSource, options: ReadNemoRecordsOpt
   const { schema, checkLabels, ...rest } = options;
   return readJsonl<NemoRecord>(source, {
     ...rest,
-    validate: (value, location) => validateNemoRecord(value, { location, ...(schema ? { schema } : {}), ...(checkLabels !== undefined ? { checkLabels } : {}) }),
+    validate: (value, location) =>
+      validateNemoRecord(value, { location, ...(schema ? { schema } : {}), ...(checkLabels !== undefined ? { checkLabels } : {}) }),
   });
 }

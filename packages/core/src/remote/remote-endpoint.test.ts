@@ -28,14 +28,26 @@ describe('remote endpoint error answers', () => {
   });
 
   it('turns a context overrun (OpenAI code, or vLLM wording) into a ContextLengthError, not retried', async () => {
-    const openai = answering(400, { error: { message: "the prompt is 900 tokens, more than the model's 512 positions", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } });
+    const openai = answering(400, {
+      error: {
+        message: "the prompt is 900 tokens, more than the model's 512 positions",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    });
     const error = await createRemoteEndpoint({ baseURL: 'http://localhost:1', model: 'm', backoff: fast, fetch: openai.fetch })
       .postJson('/chat/completions', {})
       .catch((caught: unknown) => caught);
     expect(ContextLengthError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/more than the model's 512 positions \(param messages\)/);
     expect(openai.calls()).toBe(1);
-    const vllm = answering(400, { object: 'error', message: "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens.", type: 'BadRequestError', code: 400 });
+    const vllm = answering(400, {
+      object: 'error',
+      message: "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens.",
+      type: 'BadRequestError',
+      code: 400,
+    });
     const fromVllm = await createRemoteEndpoint({ baseURL: 'http://localhost:1', model: 'm', backoff: fast, fetch: vllm.fetch })
       .postJson('/completions', {})
       .catch((caught: unknown) => caught);
