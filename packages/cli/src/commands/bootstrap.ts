@@ -57,8 +57,6 @@ export const bootstrapCommand = defineCommand({
         },
       );
     }
-    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     const recorded = /^https?:\/\//.test(values.model) ? undefined : await readSteeringSettings(values.model);
     if (recorded !== undefined && recorded.schema.names.join(',') !== schema.names.join(',')) {
       throw new InvalidOptionError(
@@ -66,6 +64,8 @@ export const bootstrapCommand = defineCommand({
         { option: 'scorer', hint: 'the bootstrap conditions the model on the scorer\'s labels: use a scorer trained on the model\'s schema ("steerlm apm train --schema …")' },
       );
     }
+    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     const prompts = promptsFromConversations(conversations);
     context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
     if (values.reference !== undefined && !values.steerlm2) throw new InvalidOptionError('--reference is used only with --steerlm2', { option: 'reference' });

@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEERLM } from '@steerlm/core';
+import { writeSteeringSettings } from '../models';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
 import { runCommandInProcess } from './run-command-in-process';
 
@@ -94,6 +96,16 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('has 24 labelled assistant turns, but none at the top quality (4); the highest is quality 2');
     expect(run.stderr).not.toContain('annotate the data first');
+  });
+
+  it('bootstrap refuses a scorer whose schema is not the one the model folder records', async () => {
+    const model = join(folder, 'steerlm-schema-model');
+    await mkdir(model, { recursive: true });
+    await writeSteeringSettings(model, { schema: STEERLM, schemaName: 'steerlm' });
+    const run = await runCommandInProcess(['bootstrap', '--model', model, '--scorer', predictor, '--data', data, '--output', join(folder, 'mismatch.jsonl')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('the model was trained on the attributes quality, toxicity, humor, creativity, helpfulness');
+    expect(run.stderr).toContain('but the scorer predicts quality, toxicity, humor, creativity');
   });
 
   it('eval sweeps an attribute and writes a report', async () => {
