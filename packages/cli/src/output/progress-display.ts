@@ -112,7 +112,9 @@ export class ProgressDisplay {
     if (!last && now - state.lastLineAt < this.#lineIntervalMs) return;
     state.lastLineAt = now;
     const position = state.total !== undefined ? `${event.step}/${state.total}` : `${event.step}`;
-    this.#line(`${event.job} ${position} ${state.unit} · ${rateText} · ETA ${etaText} ${metricsText(event.metrics)}`.trimEnd());
+    // A finished job has no time left to estimate: "ETA 0ms" reads as a glitch, so the ETA is left out.
+    const eta = event.etaMs === 0 ? '' : ` · ETA ${etaText}`;
+    this.#line(`${event.job} ${position} ${state.unit} · ${rateText}${eta} ${metricsText(event.metrics)}`.trimEnd());
   }
 
   #end(job: string, elapsedMs: number): void {
