@@ -413,6 +413,8 @@ export class AttributePredictor implements AttributeScorer {
     let head = winner.head;
     const refit = (options.refit ?? true) && validationPart !== undefined;
     if (refit) {
+      // The refit on every row can take longer than the search: it is a job of its own, so it is not silent.
+      const refitTracker = new ProgressTracker('refit-attribute-head', { total: 1, unit: 'fits', listeners: [options.onProgress] });
       const all = Array.from({ length: rows }, (_, index) => index);
       featureNormalisation = featureStandardizer(features);
       targetNormalisation = fitStandardizer(targets, outputs, mask);
@@ -420,6 +422,8 @@ export class AttributePredictor implements AttributeScorer {
       head = winner.alphas
         ? fitRidgeHead(full, inputs, outputs, winner.alphas)
         : trainRegressionHead(full, undefined, inputs, outputs, { ...trainOptions, hiddenUnits: winner.hiddenUnits, weightDecay: winner.weightDecay ?? 0, maxEpochs: Math.max(1, winner.bestEpoch) }).head;
+      refitTracker.step(1, 1, { rows });
+      refitTracker.end({ rows });
     }
     const report: TrainingReport = {
       rows,
