@@ -140,7 +140,7 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
   try {
     // First pass: check every record (a bad line fails here, before any scoring) and count the work.
     const responsesPerRecord: number[] = [];
-    for await (const { value } of readNemoRecords(data, { schema })) responsesPerRecord.push(assistantCount(value));
+    for await (const { value } of readNemoRecords(data, { schema, checkLabels: false })) responsesPerRecord.push(assistantCount(value));
     if (writer.resumed > responsesPerRecord.length) {
       throw new DataFormatError(`the partial output holds ${writer.resumed} records but the data have only ${responsesPerRecord.length}`, {
         file: writer.writingPath,
@@ -180,7 +180,7 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
     };
 
     let index = 0;
-    for await (const { value: record, line } of readNemoRecords(data, { schema })) {
+    for await (const { value: record, line } of readNemoRecords(data, { schema, checkLabels: false })) {
       if (index < writer.resumed) {
         if (fingerprintOf(record, { file: data, line }) !== done[index]) {
           throw new DataFormatError(`record ${index + 1} of the partial output was written from other data (line ${line} of the data differs)`, {

@@ -46,6 +46,10 @@ describe('AttributePredictor', () => {
     expect(score!.values.humor).toBeCloseTo(1.6, 2);
     expect(score!.rounded).toEqual({ quality: 2, humor: 2 });
     expect(events.some((event) => event.type === 'job-end' && event.job === 'train-attribute-head')).toBe(true);
+    // The refit on all rows is a job of its own (it can outlast the search), announced before it runs.
+    const refit = events.findIndex((event) => event.type === 'job-start' && event.job === 'refit-attribute-head');
+    expect(refit).toBeGreaterThan(events.findIndex((event) => event.type === 'step-end' && event.job === 'train-attribute-head'));
+    expect(events.some((event) => event.type === 'job-end' && event.job === 'refit-attribute-head')).toBe(true);
     expect(events.filter((event) => event.type === 'step-end' && event.job === 'featurize').length).toBeGreaterThan(0);
     const report = predictor.trainingReport!;
     expect(report.validationRows).toBeGreaterThan(0);

@@ -110,7 +110,7 @@ export class AttributePredictor implements AttributeScorer {
     const split = splitRows(examples.groups, rows, options.validationFraction ?? 0.15, settings.seed);
     const tracker = new ProgressTracker('train-attribute-head', { total: candidateCount(settings), unit: 'candidates', listeners: [options.onProgress] });
     const data = { features, targets, mask, rows, inputs, outputs, groups: examples.groups };
-    const selected = selectHead(data, split, featureBlocksOf(featurizer), settings, tracker, options.signal);
+    const selected = selectHead(data, split, featureBlocksOf(featurizer), settings, tracker, options.signal, options.onProgress);
     const alphas = selected.ridgeAlphas;
     const report: TrainingReport = {
       rows,

@@ -8,6 +8,7 @@ export { checkPrompts, promptsFromConversations, type BootstrapPrompt } from './
 export { bootstrapRecordKey } from './bootstrap-record-key';
 export type { BootstrapRecord } from './run-bootstrap';
 export type { SteerLM2Record, SteerLM2Response } from './steerlm2-data';
+export { fitPrompt, truncatePromptLeft, LONG_PROMPT_POLICIES, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
 export { attributeLogProbability, betaBinProbability, normalisePrediction, type AttributeProbabilityOptions } from './attribute-log-probability';
 export { betaIntervalProbability, betaTails, logGamma, regularizedIncompleteBeta, type BetaTails } from './beta-distribution';
 export { DEFAULT_BOOTSTRAP_SAMPLING } from './sampling-defaults';

@@ -18,6 +18,7 @@ import { pickCombination } from './attribute-combinations';
 import { bootstrapRecordKey } from './bootstrap-record-key';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
+import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
@@ -51,6 +52,8 @@ export interface BootstrapOptions {
   readonly schema?: AttributeSchema;
   /** Prompts processed at once (default 4). */
   readonly concurrency?: number;
+  /** What to do with a prompt beyond the model's context (default `skip`: counted in the summary). */
+  readonly longPrompts?: LongPromptPolicy;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
 }
@@ -62,6 +65,12 @@ export interface BootstrapSummary {
   readonly resumed: number;
   /** prompts × samplesPerPrompt. */
   readonly total: number;
+  /** Prompts skipped because they do not fit the model's context (none are written; a rerun tries them again). */
+  readonly skipped: number;
+  /** Prompts cut from the left to fit (with `longPrompts: 'truncate-left'`). */
+  readonly truncated: number;
+  /** The ids of the skipped prompts. */
+  readonly skippedPromptIds: readonly string[];
   readonly elapsedMs: number;
 }
 
@@ -79,6 +88,9 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
   checkCount('samplesPerPrompt', samplesPerPrompt, 1);
   checkCount('concurrency', concurrency, 1);
   checkCount('seed', seed, 0);
+  const longPrompts = options.longPrompts ?? 'skip';
+  checkLongPromptPolicy(longPrompts);
+  const tally: LongPromptTally = { skipped: [], truncated: [] };
   const schema = options.schema ?? options.scorer.schema;
   const startedAt = performance.now();
   const writer = await openResumableJsonlWriter<BootstrapRecord>(options.output, { keyOf: bootstrapRecordKey });
@@ -91,15 +103,26 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
       const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter((index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })));
       if (missing.length === 0) return;
       const attributes = pickCombination(options.combinations, prompt.id, seed);
-      const text = conditionPrompt({ ...(prompt.system !== undefined ? { system: prompt.system } : {}), turns: prompt.turns, attributes, schema });
-      const responses = await Promise.all(
-        missing.map((index) => options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
-      );
-      options.signal?.throwIfAborted();
-      const scores = await options.scorer.score(responses.map((response) => ({ ...(prompt.system !== undefined ? { system: prompt.system } : {}), context: prompt.turns, response: responseText(response) })));
+      const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
+        const text = conditionPrompt({ ...(tried.system !== undefined ? { system: tried.system } : {}), turns: tried.turns, attributes, schema });
+        const responses = await Promise.all(
+          missing.map((index) => options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
+        );
+        options.signal?.throwIfAborted();
+        const scores = await options.scorer.score(responses.map((response) => ({ ...(tried.system !== undefined ? { system: tried.system } : {}), context: tried.turns, response: responseText(response) })));
+        return { responses, scores };
+      });
+      if (fitted === undefined) {
+        if (tally.skipped.length === 1) {
+          tracker.emit({ type: 'warning', job: 'bootstrap', message: `prompt ${prompt.id} does not fit the model's context: skipped (later skips are counted in the summary; longPrompts: 'truncate-left' keeps them, cut from the left)` });
+        }
+        return;
+      }
+      const { responses, scores } = fitted.result;
+      const used = fitted.prompt;
       for (const [position, index] of missing.entries()) {
         const record = conversationToNemoRecord(
-          { ...(prompt.system !== undefined ? { system: prompt.system } : {}), turns: [...prompt.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: scores[position]!.rounded }] },
+          { ...(used.system !== undefined ? { system: used.system } : {}), turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: scores[position]!.rounded }] },
           { schema, type: 'VALUE_TO_TEXT' },
         );
         await writer.write({ ...record, prompt_id: prompt.id, sample_index: index, requested_label: formatAttributes(attributes, schema) });
@@ -110,7 +133,15 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
   } finally {
     await writer.close();
   }
-  const summary: BootstrapSummary = { written, resumed: writer.resumed, total, elapsedMs: performance.now() - startedAt };
+  const summary: BootstrapSummary = {
+    written,
+    resumed: writer.resumed,
+    total,
+    skipped: tally.skipped.length,
+    truncated: tally.truncated.length,
+    skippedPromptIds: tally.skipped,
+    elapsedMs: performance.now() - startedAt,
+  };
   tracker.end({ ...summary });
   return summary;
 }

@@ -18,6 +18,7 @@ import { attributeLogProbability, type AttributeProbabilityOptions } from './att
 import { pickCombination } from './attribute-combinations';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
+import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
 import { responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
@@ -53,6 +54,8 @@ export interface SteerLM2DataOptions {
    * false scores the response text alone.
    */
   readonly scoreEndOfTurn?: boolean;
+  /** What to do with a prompt beyond the model's context (default `skip`: counted in the summary). */
+  readonly longPrompts?: LongPromptPolicy;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
 }
@@ -63,6 +66,11 @@ export interface SteerLM2DataSummary {
   /** Records found from an earlier run and kept. */
   readonly resumed: number;
   readonly total: number;
+  /** Prompts skipped because they do not fit the model's context. */
+  readonly skipped: number;
+  /** Prompts cut from the left to fit (with `longPrompts: 'truncate-left'`). */
+  readonly truncated: number;
+  readonly skippedPromptIds: readonly string[];
   readonly elapsedMs: number;
 }
 
@@ -80,6 +88,9 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   checkCount('samplesPerPrompt', samplesPerPrompt, 1);
   checkCount('concurrency', concurrency, 1);
   checkCount('seed', seed, 0);
+  const longPrompts = options.longPrompts ?? 'skip';
+  checkLongPromptPolicy(longPrompts);
+  const tally: LongPromptTally = { skipped: [], truncated: [] };
   const schema = options.schema ?? options.scorer.schema;
   const endOfTurn = (options.scoreEndOfTurn ?? true) ? `\n${steerlmTemplate.stopStrings[0]}` : '';
   const startedAt = performance.now();
@@ -91,35 +102,41 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
     await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       if (writer.has(prompt.id)) return;
       const attributes = pickCombination(options.combinations, prompt.id, seed);
-      // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.
-      const turns = prompt.turns.map(({ role, text }) => ({ role, text }));
-      const system = prompt.system !== undefined ? { system: prompt.system } : {};
-      const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
-      const unconditioned = conditionPrompt({ ...system, turns, schema });
-      const samples = await Promise.all(
-        Array.from({ length: samplesPerPrompt }, async (_, index) =>
-          responseText(await options.policy.generate(conditioned, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
-        ),
-      );
-      options.signal?.throwIfAborted();
-      const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
-      const responses = await Promise.all(
-        samples.map(async (sample, index): Promise<SteerLM2Response> => {
-          const [reference, policy] = await Promise.all([
-            options.reference.logProbability(unconditioned, sample + endOfTurn),
-            options.policy.logProbability(conditioned, sample + endOfTurn),
-          ]);
-          return {
-            from: 'Assistant',
-            value: sample,
-            'log(P(a|x,y))': attributeLogProbability(scores[index]!.values, attributes, schema, options.attributeProbability),
-            'log(P(y|x))': reference.logProbability,
-            'log(Q(y|a,x))': policy.logProbability,
-          };
-        }),
-      );
+      const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
+        // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.
+        const turns = tried.turns.map(({ role, text }) => ({ role, text }));
+        const system = tried.system !== undefined ? { system: tried.system } : {};
+        const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
+        const unconditioned = conditionPrompt({ ...system, turns, schema });
+        const samples = await Promise.all(
+          Array.from({ length: samplesPerPrompt }, async (_, index) =>
+            responseText(await options.policy.generate(conditioned, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
+          ),
+        );
+        options.signal?.throwIfAborted();
+        const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
+        const responses = await Promise.all(
+          samples.map(async (sample, index): Promise<SteerLM2Response> => {
+            const [reference, policy] = await Promise.all([
+              options.reference.logProbability(unconditioned, sample + endOfTurn),
+              options.policy.logProbability(conditioned, sample + endOfTurn),
+            ]);
+            return {
+              from: 'Assistant',
+              value: sample,
+              'log(P(a|x,y))': attributeLogProbability(scores[index]!.values, attributes, schema, options.attributeProbability),
+              'log(P(y|x))': reference.logProbability,
+              'log(Q(y|a,x))': policy.logProbability,
+            };
+          }),
+        );
+        return { turns, responses };
+      });
+      if (fitted === undefined) return;
+      const { turns, responses } = fitted.result;
+      const used = fitted.prompt;
       await writer.write({
-        system: prompt.system ?? steerlmTemplate.defaultSystem,
+        system: used.system ?? steerlmTemplate.defaultSystem,
         prompt_turns: turns.map(({ role, text }) => ({ from: role === 'user' ? 'User' : 'Assistant', value: text })),
         label: formatAttributes(attributes, schema),
         responses,
@@ -131,7 +148,15 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   } finally {
     await writer.close();
   }
-  const summary: SteerLM2DataSummary = { written, resumed: writer.resumed, total: options.prompts.length, elapsedMs: performance.now() - startedAt };
+  const summary: SteerLM2DataSummary = {
+    written,
+    resumed: writer.resumed,
+    total: options.prompts.length,
+    skipped: tally.skipped.length,
+    truncated: tally.truncated.length,
+    skippedPromptIds: tally.skipped,
+    elapsedMs: performance.now() - startedAt,
+  };
   tracker.end({ ...summary });
   return summary;
 }

@@ -4,7 +4,7 @@
  * training rows and scored on the validation rows; the lowest validation loss wins and, with `refit`, is
  * fitted again on all rows.
  */
-import { InvalidOptionError, type ProgressTracker } from '@steerlm/core';
+import { InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
 import type { RegressionHead } from '../head/regression-head';
 import { fitRidgeHead } from '../head/ridge-regression';
 import { fitStandardizer, standardize, type Standardizer } from '../head/standardizer';
@@ -101,6 +101,7 @@ export function selectHead(
   settings: SelectionSettings,
   tracker: ProgressTracker,
   signal?: AbortSignal,
+  onProgress?: ProgressListener,
 ): SelectedHead {
   const { features, targets, mask, inputs, outputs } = data;
   const trainOptions = { learningRate: settings.learningRate, batchSize: settings.batchSize, maxEpochs: settings.maxEpochs, patience: settings.patience, seed: settings.seed };
@@ -159,6 +160,8 @@ export function selectHead(
   let head = winner.head;
   const refit = settings.refit && validationPart !== undefined;
   if (refit) {
+    // The refit on every row can take longer than the search: it is a job of its own, so it is not silent.
+    const refitTracker = new ProgressTracker('refit-attribute-head', { total: 1, unit: 'fits', listeners: [onProgress] });
     const all = Array.from({ length: data.rows }, (_, index) => index);
     featureNormalisation = featureStandardizer(features);
     targetNormalisation = fitStandardizer(targets, outputs, mask);
@@ -166,6 +169,8 @@ export function selectHead(
     head = winner.alphas
       ? fitRidgeHead(full, inputs, outputs, winner.alphas)
       : trainRegressionHead(full, undefined, inputs, outputs, { ...trainOptions, hiddenUnits: winner.hiddenUnits, weightDecay: winner.weightDecay ?? 0, maxEpochs: Math.max(1, winner.bestEpoch) }).head;
+    refitTracker.step(1, 1, { rows: data.rows });
+    refitTracker.end({ rows: data.rows });
   }
   return {
     head,

@@ -1,5 +1,6 @@
 import { InvalidOptionError, SteerLMError } from '@steerlm/core';
 import { ProgressDisplay } from '../output';
+import { closestName } from './closest-name';
 import type { CommandContext, CommandDefinition } from './command-definition';
 import { parseCommandLine } from './parse-command-line';
 import { commandHelp, overviewHelp } from './usage-text';
@@ -57,8 +58,24 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
   const found = findCommand(commands, argv);
   if (!found) {
     const group = commands.filter((command) => command.name.startsWith(`${first} `)).map((command) => `"${command.name}"`);
-    const message = group.length > 0 ? `"${first}" needs a subcommand: ${group.join(', ')}` : `unknown command "${argv.slice(0, 2).join(' ')}"`;
-    stderr.write(`steerlm: error: ${message}\n  run "steerlm --help" for the commands\n`);
+    // A typo gets the nearest command: `apm trian` → `apm train`, `bootstap` → `bootstrap`.
+    const second = argv[1] !== undefined && !argv[1].startsWith('-') ? argv[1] : undefined;
+    const typed = group.length > 0 && second !== undefined ? `${first} ${second}` : first;
+    const nearest = closestName(
+      typed,
+      group.length > 0
+        ? commands.filter((command) => command.name.startsWith(`${first} `)).map((command) => command.name)
+        : commands.map((command) => command.name),
+    );
+    const message =
+      group.length > 0 && second === undefined
+        ? `"${first}" needs a subcommand: ${group.join(', ')}`
+        : group.length > 0
+          ? `"${first}" has no subcommand "${second}"; it has ${group.join(', ')}`
+          : `unknown command "${first}"`;
+    stderr.write(
+      `steerlm: error: ${message}${nearest !== undefined ? `\n  did you mean "steerlm ${nearest}"?` : ''}\n  run "steerlm --help" for the commands\n`,
+    );
     return EXIT_CODES.usage;
   }
   const { command, rest } = found;

@@ -46,6 +46,12 @@ export const apmTrainCommand = defineCommand({
     );
     const saved = await predictor.save(values.output);
     const report = predictor.trainingReport ?? {};
+    // Validation loss is an MSE in standardised units: predicting the training mean scores about 1.
+    if (typeof report['validationLoss'] === 'number' && report['validationLoss'] >= 1) {
+      context.note(
+        `warning: validation loss ${report['validationLoss'].toFixed(3)} does not beat predicting the training mean (about 1 in these standardised units); try another --featurizer, or more data`,
+      );
+    }
     if (!context.json) {
       context.stdout.write(formatTable([{ rows: report.rows, train: report.trainRows, validation: report.validationRows, 'hidden units': report.hiddenUnits, 'validation loss': report.validationLoss }]));
       context.stdout.write(`predictor: ${saved}\n`);

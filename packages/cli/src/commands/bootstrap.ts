@@ -1,9 +1,9 @@
-import { collectAttributeCombinations, promptsFromConversations } from '@steerlm/bootstrap';
+import { collectAttributeCombinations, promptsFromConversations, type LongPromptPolicy } from '@steerlm/bootstrap';
 import { generateSteerLM2Data, runBootstrap } from '@steerlm/bootstrap/node';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
-import { loadLanguageModel } from '../models';
+import { loadLanguageModel, readSteeringSettings } from '../models';
 import { formatTable } from '../output';
 import { MODEL_OPTIONS } from './model-options';
 import { readConversations } from './read-conversations';
@@ -23,6 +23,12 @@ export const bootstrapCommand = defineCommand({
     temperature: { kind: 'number', min: 0, default: 1, description: 'sampling temperature' },
     concurrency: { kind: 'integer', min: 1, default: 4, description: 'prompts processed at once' },
     seed: { kind: 'integer', default: 0, description: 'seeds combination draws and sampling' },
+    'long-prompts': {
+      kind: 'string',
+      choices: ['skip', 'truncate-left', 'fail'],
+      default: 'skip',
+      description: "prompts beyond the model's context: skip them (counted in the summary), cut them from the left (oldest turns first), or stop the run",
+    },
     steerlm2: {
       kind: 'boolean',
       description: 'write SteerLM 2.0 records instead (NeMo-Aligner layout: --samples responses per prompt with log P(a|x,y), log P(y|x), log Q(y|a,x)) for "steerlm sft train --objective steerlm2"',
@@ -35,10 +41,29 @@ export const bootstrapCommand = defineCommand({
     const conversations = await readConversations(values.data, schema);
     const combinations = await collectAttributeCombinations(conversations, { schema });
     if (combinations.length === 0) {
-      throw new InvalidOptionError(`${values.data} has no top-quality labelled assistant turn to take attribute combinations from`, {
-        option: 'data',
-        hint: 'annotate the data first ("steerlm apm annotate") so assistant turns carry labels',
-      });
+      const labelled = conversations.flatMap((conversation) => conversation.turns).filter((turn) => turn.role === 'assistant' && turn.attributes !== undefined && Object.keys(turn.attributes).length > 0);
+      if (labelled.length === 0) {
+        throw new InvalidOptionError(`${values.data} has no labelled assistant turn to take attribute combinations from`, {
+          option: 'data',
+          hint: 'annotate the data first ("steerlm apm annotate") so assistant turns carry labels',
+        });
+      }
+      const top = schema.get('quality')?.max;
+      const best = Math.max(...labelled.map((turn) => turn.attributes?.['quality'] ?? Number.NEGATIVE_INFINITY));
+      throw new InvalidOptionError(
+        `${values.data} has ${labelled.length} labelled assistant turns, but none at the top quality (${top ?? 'the scale top'}); the highest is quality ${Number.isFinite(best) ? best : 'unlabelled'}`,
+        {
+          option: 'data',
+          hint: 'the bootstrap draws its attribute combinations from top-quality responses (SteerLM §3.4): give data with some top-quality labels',
+        },
+      );
+    }
+    const recorded = /^https?:\/\//.test(values.model) ? undefined : await readSteeringSettings(values.model);
+    if (recorded !== undefined && recorded.schema.names.join(',') !== schema.names.join(',')) {
+      throw new InvalidOptionError(
+        `the model was trained on the attributes ${recorded.schema.names.join(', ')} (its steerlm.json), but the scorer predicts ${schema.names.join(', ')}`,
+        { option: 'scorer', hint: 'the bootstrap conditions the model on the scorer\'s labels: use a scorer trained on the model\'s schema ("steerlm apm train --schema …")' },
+      );
     }
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
@@ -55,6 +80,7 @@ export const bootstrapCommand = defineCommand({
       seed: values.seed,
       concurrency: values.concurrency,
       sampling: { maxTokens: values['max-tokens'], temperature: values.temperature },
+      longPrompts: values['long-prompts'] as LongPromptPolicy,
       onProgress: context.progress,
       signal: context.signal,
     };
@@ -66,8 +92,18 @@ export const bootstrapCommand = defineCommand({
     } else {
       summary = await runBootstrap({ ...common, model: loaded.model });
     }
+    if (summary.skipped > 0) {
+      context.note(
+        `skipped ${summary.skipped} prompt${summary.skipped === 1 ? '' : 's'} beyond the model's context (ids ${summary.skippedPromptIds.slice(0, 5).join(', ')}${summary.skipped > 5 ? ', …' : ''}): ` +
+          'pass --long-prompts truncate-left to keep them cut from the left, or a smaller --max-tokens for a server that counts new tokens in the context',
+      );
+    }
     if (!context.json) {
-      context.stdout.write(formatTable([{ written: summary.written, resumed: summary.resumed, total: summary.total, seconds: summary.elapsedMs / 1000 }]));
+      context.stdout.write(
+        formatTable([
+          { written: summary.written, resumed: summary.resumed, skipped: summary.skipped, truncated: summary.truncated, total: summary.total, seconds: summary.elapsedMs / 1000 },
+        ]),
+      );
       context.stdout.write(`${values.steerlm2 ? 'SteerLM 2.0 records' : 'records'}: ${values.output}\n`);
     }
     return { ...summary, output: values.output, ...(values.steerlm2 ? { steerlm2: true } : {}) };

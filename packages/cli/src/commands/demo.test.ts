@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { STEERBENCH_SCHEMA } from '@steerlm/evaluators';
 import { expect, it } from 'vitest';
 import type { DemoClaims } from '../demo';
 import { runCommandInProcess } from '../testing/run-command-in-process';
@@ -23,6 +24,12 @@ it('steerlm demo --json runs every stage at a tiny size and ends with one JSON l
     for (const key of ['apm', 'correctness', 'steering', 'bootstrap', 'wallSeconds']) expect(claims).toHaveProperty(key);
     expect(JSON.parse(await readFile(join(folder, 'steerbench-demo.json'), 'utf8'))).toMatchObject({ claims: { seed: 2 } });
     expect(await readFile(join(folder, 'steerbench-demo.html'), 'utf8')).toContain('<svg');
+    // Both models are usable folders: generate answers with the conditioned one under its own schema.
+    for (const model of ['conditioned-sft', 'plain-sft']) expect(existsSync(join(folder, model, 'tokenizer.json')), model).toBe(true);
+    const generated = await runCommandInProcess(['generate', '--model', join(folder, 'conditioned-sft'), '--backend', 'cpu', 'Hi', '--max-tokens', '3', '--json']);
+    expect(generated.code, generated.stderr).toBe(0);
+    expect((JSON.parse(generated.stdout) as { label: string }).label.split(',').map((part) => part.split(':')[0])).toEqual([...STEERBENCH_SCHEMA.names]);
+    expect((await runCommandInProcess(['generate', '--model', join(folder, 'plain-sft'), '--backend', 'cpu', 'Hi', '--max-tokens', '3', '--json'])).code).toBe(0);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -47,6 +54,7 @@ it('the built steerlm demo (plain baseline in a worker thread): conditioned SFT 
     const claims = JSON.parse(stdout.trim().split('\n').at(-1)!) as DemoClaims;
     // Only the worker path saves the baseline for the main thread to load.
     expect(existsSync(join(folder, 'plain-sft', 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(folder, 'plain-sft', 'tokenizer.json'))).toBe(true);
     // Conditioned SFT, asked for quality=4, answers correctly more often than plain SFT on the same data.
     const { correctness } = claims;
     expect(correctness.conditionedAtTopQuality, JSON.stringify(correctness)).toBeGreaterThan(correctness.plainSft);

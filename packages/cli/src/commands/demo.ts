@@ -70,7 +70,7 @@ Examples:
       ...(values.backend !== undefined ? { backend: values.backend as NonNullable<DemoOptions['backend']> } : {}),
       signal: context.signal,
     };
-    const result = await runDemo(options, { onEvent: context.progress });
+    const result = await runDemo(options, { onEvent: context.progress, onNote: (line) => context.note(line) });
     if (!context.json) context.stdout.write(`${formatDemoSummary(result)}\n`);
     return result.claims;
   },

@@ -4,7 +4,7 @@ import { InvalidOptionError } from '@steerlm/core';
 import { evaluateAttributeAdherence } from '@steerlm/evaluators';
 import { writeEvaluationReport } from '@steerlm/evaluators/node';
 import { defineCommand } from '../cli';
-import { loadLanguageModel } from '../models';
+import { loadLanguageModel, resolveModelSteering } from '../models';
 import { formatTable } from '../output';
 import { MODEL_OPTIONS } from './model-options';
 
@@ -30,6 +30,7 @@ export const evalCommand = defineCommand({
   options: {
     model: MODEL_OPTIONS.model,
     backend: MODEL_OPTIONS.backend,
+    schema: MODEL_OPTIONS.schema,
     scorer: { kind: 'string', valueName: 'DIR', required: true, description: 'an attribute predictor ("steerlm apm train") that measures the responses' },
     prompts: { kind: 'string', valueName: 'FILE', required: true, description: 'a text file of prompts, one per line' },
     grid: { kind: 'string', required: true, description: 'attributes to sweep, e.g. humor=0/2/4,toxicity (a bare name sweeps its whole range)' },
@@ -49,8 +50,10 @@ export const evalCommand = defineCommand({
       .filter((line) => line !== '');
     if (prompts.length === 0) throw new InvalidOptionError(`${values.prompts} holds no prompt`, { option: 'prompts', hint: 'write one prompt per line' });
     const scorer = await AttributePredictor.load(values.scorer);
+    const steering = await resolveModelSteering(values.model, values.schema);
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    context.note(`schema ${steering.description}`);
     const grid = parseGrid(values.grid);
     const definedGrid = Object.values(grid).every((list) => list !== undefined)
       ? (grid as Record<string, number[]>)
@@ -64,6 +67,9 @@ export const evalCommand = defineCommand({
     const result = await evaluateAttributeAdherence({
       model: loaded.model,
       scorer,
+      // The labels the model is conditioned on follow its own schema (a flag, its steerlm.json, else the scorer's).
+      ...(steering.source !== 'default' ? { schema: steering.schema } : {}),
+      template: steering.template,
       prompts,
       grid: definedGrid,
       samples: values.samples,
@@ -72,6 +78,11 @@ export const evalCommand = defineCommand({
       onProgress: context.progress,
       signal: context.signal,
     });
+    if (result.skippedPrompts.length > 0) {
+      context.note(
+        `skipped ${result.skippedPrompts.length} of ${prompts.length} prompts beyond the model's context (lines ${result.skippedPrompts.map((index) => index + 1).slice(0, 5).join(', ')}${result.skippedPrompts.length > 5 ? ', …' : ''} of ${values.prompts})`,
+      );
+    }
     const rows = result.attributes.map((attribute) => ({
       attribute: attribute.attribute,
       samples: attribute.samples,
@@ -95,6 +106,6 @@ export const evalCommand = defineCommand({
       context.stdout.write(formatTable(rows));
       if (written) context.stdout.write(`report: ${written.htmlPath}\n`);
     }
-    return { model: loaded.model.modelId, attributes: rows, ...(written ? { report: written } : {}) };
+    return { model: loaded.model.modelId, attributes: rows, skippedPrompts: result.skippedPrompts.length, ...(written ? { report: written } : {}) };
   },
 });

@@ -1,7 +1,8 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ProgressListener } from '@steerlm/core';
+import type { AttributeSchema, ProgressListener } from '@steerlm/core';
 import type { DecoderModel, LoraConfig } from '@steerlm/sft';
+import { writeSteeringSettings } from '../models';
 
 /** The tokenizer and generation files a trained model folder carries over from its base. */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json'];
@@ -16,15 +17,22 @@ export function loraForRank(model: DecoderModel, rank: number): LoraConfig {
 
 /**
  * Saves a trained model as `output/final` (LoRA adapters merged) with the tokenizer files of its base
- * folder, disposes it and returns the folder.
+ * folder and steerlm.json (the schema it was trained on and its template, which generate, serve, eval
+ * and bootstrap read as defaults), disposes it and returns the folder.
  */
-export async function saveFinalModel(model: DecoderModel, base: string, output: string): Promise<string> {
+export async function saveFinalModel(
+  model: DecoderModel,
+  base: string,
+  output: string,
+  steering: { schema: AttributeSchema; schemaName?: string },
+): Promise<string> {
   if (model.adapters.size > 0) model.mergeLora();
   const final = join(output, 'final');
   await model.save(final);
   for (const file of TOKENIZER_FILES) {
     if ((await stat(join(base, file)).catch(() => undefined)) !== undefined) await copyFile(join(base, file), join(final, file));
   }
+  await writeSteeringSettings(final, steering);
   model.dispose();
   return final;
 }

@@ -1,6 +1,6 @@
-import { conditionPrompt, formatAttributes, steerlmTemplate } from '@steerlm/core';
+import { conditionPrompt, formatAttributes } from '@steerlm/core';
 import { defineCommand } from '../cli';
-import { loadLanguageModel, parseAttributeOption, schemaByName } from '../models';
+import { loadLanguageModel, parseAttributeOption, resolveModelSteering } from '../models';
 import { MODEL_OPTIONS } from './model-options';
 
 /** `steerlm generate`: one steered answer, streamed to the terminal. */
@@ -21,17 +21,24 @@ export const generateCommand = defineCommand({
   steerlm generate --model runs/sft/final "Tell me a joke about cats." --attr humor=4,toxicity=0
   steerlm generate --model attribute-echo "Hi" --attr humor=2 --json`,
   async run(values, positionals, context) {
-    const schema = schemaByName(values.schema);
+    const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
     const requested = values.attr !== undefined ? parseAttributeOption(values.attr, schema) : {};
     const attributes = { ...schema.defaults(), ...requested };
-    const prompt = conditionPrompt({ prompt: positionals[0]!, attributes, schema, ...(values.system !== undefined ? { system: values.system } : {}) });
+    const prompt = conditionPrompt({
+      prompt: positionals[0]!,
+      attributes,
+      schema,
+      template,
+      ...(values.system !== undefined ? { system: values.system } : {}),
+    });
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    context.note(`schema ${description}`);
     context.note(`attributes ${formatAttributes(attributes, schema)}`);
     const options = {
       maxTokens: values['max-tokens'],
       temperature: values.temperature,
-      stop: [...steerlmTemplate.stopStrings],
+      stop: [...template.stopStrings],
       signal: context.signal,
       ...(values['top-p'] !== undefined ? { topP: values['top-p'] } : {}),
       ...(values.seed !== undefined ? { seed: values.seed } : {}),

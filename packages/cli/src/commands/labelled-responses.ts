@@ -4,7 +4,11 @@ import { nemoRecordToConversation, readNemoRecords, type AttributeSchema, type A
 export interface LabelledResponse {
   readonly input: ScoringInput;
   readonly labels: AttributeValues | undefined;
-  /** The record's tree_id when it has one, else its line: rows of one group share a split side. */
+  /**
+   * The record's `tree_id` when it has one, else its first user message (records of one conversation
+   * tree — OASST threads share their root prompt — and repeated prompts stay together): rows of one
+   * group share a split side, so a response is never on both sides of the validation split.
+   */
   readonly group: string;
 }
 
@@ -13,7 +17,8 @@ export async function readLabelledResponses(file: string, schema: AttributeSchem
   const responses: LabelledResponse[] = [];
   for await (const { line, value } of readNemoRecords(file, { schema })) {
     const conversation = nemoRecordToConversation(value, { schema });
-    const group = typeof value.tree_id === 'string' ? value.tree_id : `line-${line}`;
+    const firstUser = conversation.turns.find((turn) => turn.role === 'user')?.text;
+    const group = typeof value.tree_id === 'string' ? `tree:${value.tree_id}` : firstUser !== undefined ? `prompt:${firstUser}` : `line:${line}`;
     conversation.turns.forEach((turn, index) => {
       if (turn.role !== 'assistant') return;
       responses.push({

@@ -10,6 +10,10 @@ export const MODEL_OPTIONS = {
     required: true,
     description: `a model folder (config.json, safetensors, tokenizer.json), an OpenAI-compatible http(s)://…/v1 endpoint, or a built-in model (${BUILTIN_MODELS.join(', ')})`,
   },
-  schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema the model was trained with' },
+  schema: {
+    kind: 'string',
+    choices: SCHEMA_NAMES,
+    description: 'the attribute schema the model was trained with (default: the one its folder records in steerlm.json, else steerlm)',
+  },
   ...BACKEND_OPTION,
 } as const satisfies OptionSpecs;

@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEERLM } from '@steerlm/core';
+import { writeSteeringSettings } from '../models';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
 import { runCommandInProcess } from '../testing/run-command-in-process';
 
@@ -32,6 +34,11 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(result.attributes.map((row) => row.attribute)).toEqual(['quality', 'toxicity', 'humor', 'creativity']);
     // Funny answers are longer with exclamation marks: text statistics separate humor 0 from 4.
     expect(result.attributes.find((row) => row.attribute === 'humor')!.mae).toBeLessThan(2);
+    // Baselines beside the model: humor labels are 0 or 4 in equal numbers (the median constant misses by 2),
+    // and funny answers are longer, so the length line does far better.
+    const humor = result.attributes.find((row) => row.attribute === 'humor') as unknown as { 'mae constant': number; 'mae length': number };
+    expect(humor['mae constant']).toBeCloseTo(2, 10);
+    expect(humor['mae length']).toBeLessThan(1);
   });
 
   it('apm annotate writes every assistant turn with a predicted label', async () => {
@@ -40,6 +47,17 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('annotate: started (24 responses)');
     expect(run.stderr).toMatch(/annotate: done in/);
+    const lines = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
+    expect(lines).toHaveLength(24);
+    for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
+  });
+
+  it('apm annotate replaces labels it cannot parse instead of refusing them', async () => {
+    const stale = join(folder, 'stale-labels.jsonl');
+    await writeFile(stale, (await readFile(data, 'utf8')).replace(/quality:4,toxicity:0,humor:\d,creativity:\d/g, 'helpfulness:9,verbosity:x'));
+    const output = join(folder, 'relabelled.jsonl');
+    const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', stale, '--output', output]);
+    expect(run.code, run.stderr).toBe(0);
     const lines = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
     expect(lines).toHaveLength(24);
     for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
@@ -69,6 +87,25 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     const records = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { requested_label: string; conversations: { value: string }[] });
     expect(records).toHaveLength(24);
     expect(records[0]!.conversations.at(-1)!.value).toContain('Steered to');
+  });
+
+  it('bootstrap on labelled data without top-quality rows says so, not "annotate the data first"', async () => {
+    const modest = join(folder, 'modest.jsonl');
+    await writeFile(modest, (await readFile(data, 'utf8')).replaceAll('quality:4', 'quality:2'));
+    const run = await runCommandInProcess(['bootstrap', '--model', 'attribute-echo', '--scorer', predictor, '--data', modest, '--output', join(folder, 'modest-out.jsonl')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('has 24 labelled assistant turns, but none at the top quality (4); the highest is quality 2');
+    expect(run.stderr).not.toContain('annotate the data first');
+  });
+
+  it('bootstrap refuses a scorer whose schema is not the one the model folder records', async () => {
+    const model = join(folder, 'steerlm-schema-model');
+    await mkdir(model, { recursive: true });
+    await writeSteeringSettings(model, { schema: STEERLM, schemaName: 'steerlm' });
+    const run = await runCommandInProcess(['bootstrap', '--model', model, '--scorer', predictor, '--data', data, '--output', join(folder, 'mismatch.jsonl')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('the model was trained on the attributes quality, toxicity, humor, creativity, helpfulness');
+    expect(run.stderr).toContain('but the scorer predicts quality, toxicity, humor, creativity');
   });
 
   it('eval sweeps an attribute and writes a report', async () => {

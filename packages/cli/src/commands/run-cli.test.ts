@@ -14,6 +14,18 @@ describe('steerlm command line', () => {
     const unknown = await runCommandInProcess(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).not.toContain('did you mean');
+  });
+
+  it('suggests the nearest command for a typo', async () => {
+    const sub = await runCommandInProcess(['apm', 'trian']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toContain('"apm" has no subcommand "trian"');
+    expect(sub.stderr).toContain('did you mean "steerlm apm train"?');
+    const top = await runCommandInProcess(['bootstap', '--help']);
+    expect(top.stderr).toContain('did you mean "steerlm bootstrap"?');
+    const bare = await runCommandInProcess(['apm']);
+    expect(bare.stderr).toMatch(/"apm" needs a subcommand: .*"apm train"/);
   });
 
   it('prints per-command help with options, defaults and global options', async () => {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { defineCommand } from '../cli';
-import { loadLanguageModel, schemaByName } from '../models';
+import { loadLanguageModel, resolveModelSteering } from '../models';
 import { startSteeringServer } from '../server';
 import { MODEL_OPTIONS } from './model-options';
 
@@ -39,12 +39,15 @@ Example:
   steerlm serve --model runs/sft/final --port 8000
   steerlm serve --model attribute-echo --port 0 --json    # prints {"url": …} once listening`,
   async run(values, _positionals, context) {
-    const schema = schemaByName(values.schema);
+    const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
     const loaded = await loadLanguageModel(values.model, { wordDelayMs: values['word-delay'], ...(values.backend !== undefined ? { backend: values.backend } : {}) });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
       model: loaded.model,
+      // Clients may name the model by its id (the folder's name) or by the path serve was given.
+      modelAliases: [values.model, values.model.replace(/\/+$/, '')],
       schema,
+      template,
       host: values.host,
       port: values.port,
       ...(apiKey ? { apiKey } : {}),
@@ -65,6 +68,7 @@ Example:
     const started = { url: server.url, openaiBaseURL: `${server.url}/v1`, model: loaded.model.modelId, backend: loaded.backend, device: loaded.device };
     if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    context.note(`schema ${description} · template ${template.name}`);
     context.note(`OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue})${apiKey ? ', API key required' : ''}`);
     if (values['no-playground'] !== true) context.note(`playground at ${server.url}/`);
     if (!context.signal.aborted) await once(context.signal, 'abort');

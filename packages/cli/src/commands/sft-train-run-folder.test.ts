@@ -62,6 +62,10 @@ describe('steerlm sft train run folders', () => {
     const resumed = await runCommandInProcess([...trainArgs(output), '--max-steps', '4', '--resume', '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: 4, completed: true, interrupted: false, resumedFrom: { step: 3 } });
+    const done = await runCommandInProcess([...trainArgs(output), '--max-steps', '4', '--resume']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain('already complete at step 4 of 4: nothing left to train');
+    expect(done.stdout).not.toMatch(/NaN/);
     const note = await runCommandInProcess([...trainArgs(output), '--max-steps', '5', '--resume']);
     expect(note.stderr).toMatch(/resuming from .*checkpoint-00000004 \(step 4\)/);
 

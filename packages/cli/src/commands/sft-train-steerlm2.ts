@@ -10,6 +10,8 @@ export interface SteerLM2TrainValues extends CommonTrainValues {
   init?: string | undefined;
   validation?: string | undefined;
   'batch-size': number;
+  /** The preset name of the schema, recorded in the model folder. */
+  schema?: string | undefined;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function runSteerLM2Training(values: SteerLM2TrainValues, schema: A
     promptsPerStep: values['batch-size'],
     ...commonTrainOptions(values, model, context),
   });
-  const final = await saveFinalModel(model, values.model, values.output);
+  const final = await saveFinalModel(model, values.model, values.output, { schema, ...(values.schema !== undefined ? { schemaName: values.schema } : {}) });
   if (!context.json) {
     context.stdout.write(
       formatTable([{ steps: summary.steps, prompts: summary.records, responses: summary.responses, 'final loss': summary.finalLoss, 'KL(w‖b)': summary.finalKlDivergence, seconds: summary.elapsedMs / 1000 }]),

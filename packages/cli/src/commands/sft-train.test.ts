@@ -1,8 +1,8 @@
-import { copyFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTinyNemoFile } from '../testing/tiny-dataset';
+import { tinyNemoRecords, writeTinyNemoFile } from '../testing/tiny-dataset';
 import { runCommandInProcess } from '../testing/run-command-in-process';
 
 let folder: string;
@@ -37,8 +37,9 @@ describe('steerlm sft train', () => {
     const { summary } = first;
     expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(first.output, 'final') });
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
-    expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
-    const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
+    expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'steerlm.json']));
+    // No --schema: the folder's steerlm.json says the model was trained on the four OASST attributes.
+    const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
     expect(generated.code).toBe(0);
     expect(JSON.parse(generated.stdout)).toMatchObject({ backend: 'cpu', label: 'quality:4,toxicity:0,humor:4,creativity:0' });
   });
@@ -86,6 +87,34 @@ describe('steerlm sft train', () => {
     expect(hfOnly.code).toBe(0);
     expect((JSON.parse(hfOnly.stdout) as { files: string[] }).files).not.toContain('onnx/model.onnx');
   });
+
+  it('a flag overrides the schema the model folder records', async () => {
+    const overridden = await runCommandInProcess(['generate', '--model', first.summary.final, '--backend', 'cpu', '--schema', 'steerlm', 'Hi', '--max-tokens', '2', '--json']);
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect((JSON.parse(overridden.stdout) as { label: string }).label.split(',')).toHaveLength(9);
+  });
+
+  it('bootstrap skips a prompt beyond the model positions, or cuts it from the left with --long-prompts truncate-left', async () => {
+    const trained = first.summary.final;
+    const records = tinyNemoRecords(6);
+    // One prompt far beyond the 512 positions of --init tiny (a few characters a token).
+    const long = { ...records[0]!, conversations: [{ from: 'User', value: `${'Tell me everything about cats and dogs. '.repeat(120)}Why?`, label: null }, (records[0]!.conversations as unknown[])[1]] };
+    const data = join(folder, 'with-long.jsonl');
+    await writeFile(data, [...records, long].map((record) => JSON.stringify(record)).join('\n') + '\n');
+    const scorer = join(folder, 'apm');
+    expect((await runCommandInProcess(['apm', 'train', '--data', data, '--output', scorer, '--schema', 'oasst', '--featurizer', 'text-statistics'])).code).toBe(0);
+    const common = ['bootstrap', '--model', trained, '--backend', 'cpu', '--scorer', scorer, '--data', data, '--max-tokens', '3'];
+    const skipped = await runCommandInProcess([...common, '--output', join(folder, 'skip.jsonl'), '--json']);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(JSON.parse(skipped.stdout)).toMatchObject({ written: 6, total: 7, skipped: 1, truncated: 0, skippedPromptIds: ['6'] });
+    const human = await runCommandInProcess([...common, '--output', join(folder, 'skip-again.jsonl')]);
+    expect(human.stderr).toContain("skipped 1 prompt beyond the model's context (ids 6): pass --long-prompts truncate-left");
+    const cut = await runCommandInProcess([...common, '--output', join(folder, 'cut.jsonl'), '--long-prompts', 'truncate-left', '--json']);
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(JSON.parse(cut.stdout)).toMatchObject({ written: 7, skipped: 0, truncated: 1 });
+    const lines = (await readFile(join(folder, 'cut.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { prompt_id: string; conversations: { value: string }[] });
+    expect(lines.find((line) => line.prompt_id === '6')!.conversations[0]!.value.endsWith('cats and dogs. Why?')).toBe(true);
+  }, 120_000);
 
   it('needs exactly one of --model and --init, and a run to resume', async () => {
     const small = await writeTinyNemoFile(join(folder, 'small.jsonl'), 2);

@@ -126,7 +126,7 @@ exits 130.`,
       attributeDropout: values['attribute-dropout'],
       ...commonTrainOptions(values, model, context),
     });
-    const final = await saveFinalModel(model, base!, values.output);
+    const final = await saveFinalModel(model, base!, values.output, { schema, schemaName: values.schema });
     await sft.writeRunStatus(join(final, sft.RUN_STATUS_FILE), {
       status: summary.completed ? 'completed' : 'interrupted',
       completed: summary.completed,
@@ -134,8 +134,14 @@ exits 130.`,
       totalSteps: summary.totalSteps,
       ...(summary.resumedFrom ? { resumedFrom: summary.resumedFrom } : {}),
     });
-    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend, interrupted: !summary.completed };
-    if (!context.json) {
+    // A resume of a run that had already done every planned step trains nothing: say so, rather than
+    // print this run's empty loss (NaN) and throughput (0).
+    const alreadyComplete = summary.completed && summary.resumedFrom !== undefined && summary.resumedFrom.step >= summary.totalSteps;
+    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend, interrupted: !summary.completed, ...(alreadyComplete ? { alreadyComplete: true } : {}) };
+    if (!context.json && alreadyComplete) {
+      context.stdout.write(`already complete at step ${summary.steps} of ${summary.totalSteps}: nothing left to train (raise --max-steps or --epochs to train further)\n`);
+      context.stdout.write(`trained model: ${final}\n`);
+    } else if (!context.json) {
       context.stdout.write(
         formatTable([
           {

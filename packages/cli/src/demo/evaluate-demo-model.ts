@@ -97,5 +97,5 @@ export async function measureSteering(model: LocalLanguageModel, prompts: readon
   });
   const grid = Object.entries(STEERING_GRID).map(([attribute, values]) => ({ attribute, values: [...values] }));
   const attributes = grid.flatMap((entry) => summarizeAdherence(samplesByAttribute.get(entry.attribute) ?? [], [entry], STEERBENCH_SCHEMA));
-  return { modelId: model.modelId, grid, fixed: defaults, prompts: prompts.length, measure: 'values', attributes, samples: [...samplesByAttribute.values()].flat() };
+  return { modelId: model.modelId, grid, fixed: defaults, prompts: prompts.length, skippedPrompts: [], measure: 'values', attributes, samples: [...samplesByAttribute.values()].flat() };
 }

@@ -9,6 +9,7 @@ import { writeDemoReport } from './demo-report';
 import { measureCorrectness, measureSteering, type DemoSampling } from './evaluate-demo-model';
 import { relabelEvents } from './relabel-events';
 import { runBootstrapRound } from './run-bootstrap-round';
+import { saveDemoModel } from './save-demo-model';
 import { steerBenchConversation } from './steerbench-conversations';
 import { trainAttributeModel } from './train-attribute-model';
 import { trainDemoTokenizer } from './train-demo-tokenizer';
@@ -49,7 +50,7 @@ function steeringClaims(adherence: AdherenceResult): Record<string, SteeringClai
  * conditioned SFT plus a plain-SFT baseline on the same responses, evaluate both with exact scorers,
  * run one bootstrap round, evaluate again, and write a JSON + HTML report into `outputDir`.
  */
-export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: ProgressListener } = {}): Promise<DemoResult> {
+export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: ProgressListener; onNote?: (line: string) => void } = {}): Promise<DemoResult> {
   const settings = resolveDemoOptions(options);
   const { signal, ...recorded } = settings;
   const onEvent = hooks.onEvent;
@@ -68,7 +69,9 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
   };
 
   const backend = await selectBackend({ prefer: settings.backend });
-  tracker.emit({ type: 'warning', job: 'demo', message: `backend ${backend.reason}` });
+  // The chosen backend is news, not a warning, unless a preferred one failed and another stood in.
+  if (backend.fallbacksTried.length > 0) tracker.emit({ type: 'warning', job: 'demo', message: `backend ${backend.reason}` });
+  else hooks.onNote?.(`backend ${backend.reason}`);
 
   // 1. Data: mixed-quality responses, a labelled share with annotator noise.
   const data = generateSteerBench({ seed: settings.seed, size: settings.size, labeledFraction: settings.labeledFraction, labelNoise: settings.labelNoise, mixture: settings.mixture, facts: settings.facts });
@@ -129,6 +132,9 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
       plainSummary = await trainDemoModel(baseline, tokenizer, plain, { ...training, steps: settings.baselineSteps, ...(plainEvents ? { onEvent: plainEvents } : {}) });
     }
     endStage('sft:plain', { loss: plainSummary.finalLoss });
+    // Both models are saved as folders the other commands take (generate, serve, eval).
+    await saveDemoModel(join(outputDir, 'conditioned-sft'), { model: conditioned, tokenizerJson, tokenizerConfig, schema: STEERBENCH_SCHEMA });
+    await saveDemoModel(join(outputDir, 'plain-sft'), { model: baseline!, weightsSaved: plainRun !== undefined, tokenizerJson, tokenizerConfig });
 
     // 6. Evaluation with the ground-truth scorers.
     const conditionedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-conditioned-sft' });

@@ -36,9 +36,11 @@ describe('output', () => {
     expect(text()).toBe(
       [
         'annotate: started (4 records)',
-        'annotate 1/4 records · 2 records/s · ETA 1.0s loss=0.250',
+        // Records done (2 a step), not the step's index.
+        'annotate 2/4 records · 2 records/s · ETA 1.0s loss=0.250',
         'annotate step 1: checkpoint runs/a/step-1',
-        'annotate 2/4 records · 2 records/s · ETA 0ms',
+        // The last step says no "ETA 0ms".
+        'annotate 4/4 records · 2 records/s',
         'annotate: done in 2.0s',
         '',
       ].join('\n'),

@@ -104,15 +104,19 @@ export class ProgressDisplay {
     const rateText = event.rate !== undefined ? `${formatNumber(event.rate)} ${state.unit}/s` : '–';
     const etaText = event.etaMs !== undefined ? formatDuration(event.etaMs) : '–';
     if (state.bar) {
-      state.bar.update(event.step, { rateText, etaText, metrics: metricsText(event.metrics) });
+      state.bar.update(event.done ?? event.step, { rateText, etaText, metrics: metricsText(event.metrics) });
       return;
     }
     const now = Date.now();
-    const last = state.total !== undefined && event.step >= state.total;
+    // Units done, not the step's index: a featurize step is a batch of 64 responses.
+    const done = event.done ?? event.step;
+    const last = state.total !== undefined && done >= state.total;
     if (!last && now - state.lastLineAt < this.#lineIntervalMs) return;
     state.lastLineAt = now;
-    const position = state.total !== undefined ? `${event.step}/${state.total}` : `${event.step}`;
-    this.#line(`${event.job} ${position} ${state.unit} · ${rateText} · ETA ${etaText} ${metricsText(event.metrics)}`.trimEnd());
+    const position = state.total !== undefined ? `${formatNumber(done)}/${formatNumber(state.total)}` : formatNumber(done);
+    // A finished job has no time left to estimate: "ETA 0ms" reads as a glitch, so the ETA is left out.
+    const eta = event.etaMs === 0 ? '' : ` · ETA ${etaText}`;
+    this.#line(`${event.job} ${position} ${state.unit} · ${rateText}${eta} ${metricsText(event.metrics)}`.trimEnd());
   }
 
   #end(job: string, elapsedMs: number): void {

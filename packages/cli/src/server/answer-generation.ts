@@ -2,7 +2,7 @@ import type { LanguageModel } from '@steerlm/core';
 import { chunkBody, completionBody, newResponseId, openAIFinishReason, openAIUsage, usageChunkBody, type EndpointKind } from './openai-shapes';
 import type { PreparedGeneration } from './prepare-generation';
 import type { RequestScheduler } from './request-scheduler';
-import { describeRequestError, ServerRequestError } from './server-request-error';
+import { describeRequestError, requestFault, ServerRequestError } from './server-request-error';
 
 /** What the generation routes share: the model, the scheduler and the record of requests in flight. */
 export interface GenerationServices {
@@ -77,7 +77,7 @@ export async function answerGeneration(
       const usage = openAIUsage(result.usage.promptTokens, result.usage.completionTokens);
       return Response.json(completionBody(kind, header, result.text, openAIFinishReason(result.finishReason), usage, steerlm));
     } catch (error) {
-      const reason = failure(error);
+      const reason = requestFault(failure(error), kind);
       if (!ServerRequestError.isInstance(reason)) services.log(`generation failed: ${reason instanceof Error ? reason.message : String(reason)}`);
       throw reason;
     } finally {
@@ -92,6 +92,19 @@ export async function answerGeneration(
         yield (await model.generate(prepared.prompt, options)).text;
       })();
   const iterator = pieces[Symbol.asyncIterator]();
+  // The first piece is awaited before answering, so a request the model refuses at once (a prompt beyond
+  // its context) gets its 4xx status rather than a 200 stream that carries only an error.
+  let first: IteratorResult<string>;
+  try {
+    first = await iterator.next();
+    if (controller.signal.aborted) throw controller.signal.reason;
+  } catch (error) {
+    finish();
+    const reason = requestFault(failure(error), kind);
+    if (!ServerRequestError.isInstance(reason)) services.log(`streamed generation failed: ${reason instanceof Error ? reason.message : String(reason)}`);
+    throw reason;
+  }
+  let pending: IteratorResult<string> | undefined = first;
   let count = 0;
   const body = new ReadableStream<Uint8Array>({
     start(stream) {
@@ -99,7 +112,8 @@ export async function answerGeneration(
     },
     async pull(stream) {
       try {
-        const next = await iterator.next();
+        const next = pending ?? (await iterator.next());
+        pending = undefined;
         if (controller.signal.aborted) throw controller.signal.reason;
         if (!next.done) {
           count += 1;
@@ -113,7 +127,7 @@ export async function answerGeneration(
         stream.close();
         finish();
       } catch (error) {
-        const reason = failure(error);
+        const reason = requestFault(failure(error), kind);
         if (!ServerRequestError.isInstance(reason)) services.log(`streamed generation failed: ${reason instanceof Error ? reason.message : String(reason)}`);
         stream.enqueue(sseData(describeRequestError(reason).body));
         stream.close();

@@ -17,6 +17,11 @@ export interface SteeringAppOptions {
   readonly model: LanguageModel;
   /** The model name clients see in `/v1/models` and responses (default: the model's modelId). */
   readonly modelId?: string;
+  /**
+   * Other names a request's `model` may give (e.g. the model folder path `steerlm serve --model` was
+   * given); any other name gets 404, as OpenAI answers. A request without `model` is served.
+   */
+  readonly modelAliases?: readonly string[];
   /** The attributes requests may steer (default: STEERLM). */
   readonly schema?: AttributeSchema;
   /** The chat format prompts are rendered with (default: the SteerLM template). */
@@ -94,6 +99,16 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
     requestTimeoutMs: options.requestTimeoutMs ?? 120_000,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
+  const servedNames = new Set([modelId, ...(options.modelAliases ?? [])]);
+  const checkModelName = (name: string | undefined): void => {
+    if (name === undefined || servedNames.has(name)) return;
+    throw new ServerRequestError(`the model "${name}" does not exist; this server serves "${modelId}"`, {
+      status: 404,
+      param: 'model',
+      code: 'model_not_found',
+      hint: `send "model": "${modelId}" (GET /v1/models lists it)`,
+    });
+  };
   const chatSchema = chatCompletionRequestSchema(limits);
   const completionSchema = completionRequestSchema(limits);
   const maxBodyBytes = options.maxBodyBytes ?? 262_144;
@@ -152,9 +167,7 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
     c.json({ object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'steerlm' }] }),
   );
   app.get('/v1/models/:id', (c) => {
-    if (c.req.param('id') !== modelId) {
-      throw new ServerRequestError(`no model "${c.req.param('id')}"; this server serves "${modelId}"`, { status: 404, param: 'model' });
-    }
+    checkModelName(c.req.param('id'));
     return c.json({ id: modelId, object: 'model', created: 0, owned_by: 'steerlm' });
   });
   app.get('/v1/steerlm/schema', (c) =>
@@ -173,10 +186,12 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
   );
   app.post('/v1/chat/completions', async (c) => {
     const request = parseRequestBody(chatSchema, await readJson(c));
+    checkModelName(request.model);
     return answerGeneration('chat', prepareChatRequest(request, context), services, c.req.raw.signal);
   });
   app.post('/v1/completions', async (c) => {
     const request = parseRequestBody(completionSchema, await readJson(c));
+    checkModelName(request.model);
     return answerGeneration('completion', prepareCompletionRequest(request, context), services, c.req.raw.signal);
   });
   if (options.playground !== false) {

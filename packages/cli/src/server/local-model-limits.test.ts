@@ -30,13 +30,18 @@ afterAll(async () => {
   model.dispose();
 });
 
-async function chat(content: string): Promise<{ status: number; body: { choices?: { finish_reason: string }[]; usage?: { prompt_tokens: number; completion_tokens: number }; error?: { message: string } } }> {
-  const response = await fetch(`${server.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ messages: [{ role: 'user', content }], temperature: 0, stop: [] }),
-  });
+type Answer = {
+  status: number;
+  body: { choices?: { finish_reason: string }[]; usage?: { prompt_tokens: number; completion_tokens: number }; error?: { message: string; param: string | null; code: string | null } };
+};
+
+async function post(path: string, request: Record<string, unknown>): Promise<Answer> {
+  const response = await fetch(`${server.url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
   return { status: response.status, body: (await response.json()) as never };
+}
+
+async function chat(content: string, extra: Record<string, unknown> = {}): Promise<Answer> {
+  return post('chat/completions', { messages: [{ role: 'user', content }], temperature: 0, stop: [], ...extra });
 }
 
 describe('a local model with few positions behind the server', () => {
@@ -53,5 +58,19 @@ describe('a local model with few positions behind the server', () => {
     const { status, body } = await chat('x'.repeat(600));
     expect(status).toBe(400);
     expect(body.error!.message).toMatch(/the prompt is \d+ tokens, more than the model's 512 positions/);
+    // OpenAI's shape for a context overrun, so clients (and core's remote model) can tell it from an outage.
+    expect(body.error).toMatchObject({ param: 'messages', code: 'context_length_exceeded' });
+  });
+
+  it('refuses a too-long streamed request with the same 400 before any stream starts', async () => {
+    const { status, body } = await chat('x'.repeat(600), { stream: true });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ param: 'messages', code: 'context_length_exceeded' });
+  });
+
+  it('names prompt as the param of a too-long completion request', async () => {
+    const { status, body } = await post('completions', { prompt: 'x'.repeat(600), max_tokens: 4 });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ param: 'prompt', code: 'context_length_exceeded' });
   });
 });

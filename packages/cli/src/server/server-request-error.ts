@@ -1,4 +1,4 @@
-import { InvalidAttributeError, InvalidOptionError, SteerLMError, TemplateError } from '@steerlm/core';
+import { ContextLengthError, InvalidAttributeError, InvalidOptionError, SteerLMError, TemplateError } from '@steerlm/core';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
 export interface OpenAIErrorBody {
@@ -12,6 +12,8 @@ export interface ServerRequestErrorOptions {
   type?: string;
   /** The request field at fault, e.g. `messages[1].content` or `steerlm.attributes.humor`. */
   param?: string;
+  /** OpenAI's error code, e.g. `context_length_exceeded`. */
+  code?: string;
   hint?: string;
   /** Extra response headers, e.g. Retry-After. */
   headers?: Readonly<Record<string, string>>;
@@ -23,6 +25,7 @@ export class ServerRequestError extends SteerLMError {
   readonly status: number;
   readonly type: string;
   readonly param: string | undefined;
+  readonly errorCode: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(message: string, options: ServerRequestErrorOptions) {
@@ -31,6 +34,7 @@ export class ServerRequestError extends SteerLMError {
     this.status = options.status;
     this.type = options.type ?? (options.status >= 500 ? 'server_error' : 'invalid_request_error');
     this.param = options.param;
+    this.errorCode = options.code;
     this.headers = options.headers ?? {};
   }
 }
@@ -41,12 +45,19 @@ export function describeRequestError(error: unknown): { status: number; body: Op
     return {
       status: error.status,
       headers: error.headers,
-      body: { error: { message: error.message, type: error.type, param: error.param ?? null, code: null } },
+      body: { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.errorCode ?? null } },
     };
   }
   if (InvalidAttributeError.isInstance(error)) {
     const param = error.attribute !== undefined ? `steerlm.attributes.${error.attribute}` : 'steerlm.attributes';
     return { status: 400, headers: {}, body: { error: { message: error.message, type: 'invalid_request_error', param, code: 'invalid_attribute' } } };
+  }
+  if (ContextLengthError.isInstance(error)) {
+    return {
+      status: 400,
+      headers: {},
+      body: { error: { message: error.message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } },
+    };
   }
   if (TemplateError.isInstance(error) || InvalidOptionError.isInstance(error)) {
     const param = error.field ?? null;
@@ -57,6 +68,16 @@ export function describeRequestError(error: unknown): { status: number; body: Op
     headers: {},
     body: { error: { message: 'the model failed while answering this request; see the server log', type: 'server_error', param: null, code: null } },
   };
+}
+
+/**
+ * Returns `error` as the ServerRequestError of a `kind` request when it is the request's fault (a prompt
+ * beyond the model's context: 400 with `param` messages or prompt and code `context_length_exceeded`,
+ * as OpenAI answers), else `error` unchanged.
+ */
+export function requestFault(error: unknown, kind: 'chat' | 'completion'): unknown {
+  if (!ContextLengthError.isInstance(error)) return error;
+  return new ServerRequestError(error.message, { status: 400, param: kind === 'chat' ? 'messages' : 'prompt', code: 'context_length_exceeded' });
 }
 
 /** Returns a JSON Response in OpenAI's error shape for `error`. */

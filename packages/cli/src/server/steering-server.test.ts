@@ -264,3 +264,27 @@ describe('steering server access, backpressure and shutdown', () => {
     }
   });
 });
+
+describe('model names', () => {
+  it('answers 404 model_not_found for a model it does not serve, as docs/server-api.md says, and serves its own id, an alias or no name', async () => {
+    const wrong = await post('/v1/chat/completions', { model: 'nope', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(wrong.status).toBe(404);
+    expect(wrong.json.error).toMatchObject({ param: 'model', code: 'model_not_found' });
+    expect(wrong.json.error.message).toContain('the model "nope" does not exist; this server serves "attribute-echo"');
+    expect((await post('/v1/completions', { model: 'nope', prompt: 'Hi', max_tokens: 2 })).status).toBe(404);
+    expect((await post('/v1/chat/completions', { model: 'attribute-echo', messages: [{ role: 'user', content: 'Hi' }] })).status).toBe(200);
+    expect((await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }] })).status).toBe(200);
+    const aliased = await startSteeringServer({ model: new AttributeEchoModel(), modelAliases: ['runs/sft/final'], port: 0, log: () => {} });
+    try {
+      const response = await fetch(`${aliased.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'runs/sft/final', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      expect((await fetch(`${aliased.url}/v1/models/nope`)).status).toBe(404);
+    } finally {
+      await aliased.close();
+    }
+  });
+});

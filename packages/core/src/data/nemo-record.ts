@@ -32,6 +32,11 @@ export interface NemoRecord {
 export interface NemoRecordOptions {
   /** The schema labels are parsed with (default: STEERLM, the nine NeMo-Aligner attributes). */
   schema?: AttributeSchema;
+  /**
+   * Parse each label with the schema (default true); false only checks that it is a string or null, for
+   * a reader that replaces the labels (annotation), so labels of another schema do not stop it.
+   */
+  checkLabels?: boolean;
 }
 
 const speakers: readonly string[] = ['User', 'Assistant'];
@@ -59,7 +64,7 @@ export function validateNemoRecord(value: unknown, options: NemoRecordOptions & 
     if (!speakers.includes(from)) throw recordError(location, `${path}.from`, `expected "User" or "Assistant", got ${JSON.stringify(from)}`);
     const text = expectString(object, 'value', location, `${path}.value`);
     const label = expectNullableString(object, 'label', location, `${path}.label`);
-    if (label !== null) {
+    if (label !== null && options.checkLabels !== false) {
       try {
         parseAttributes(label, schema);
       } catch (error) {
@@ -159,9 +164,10 @@ export type ReadNemoRecordsOptions = Omit<ReadJsonlOptions, 'validate'> & NemoRe
 
 /** Returns a streaming reader of validated NeMo records; invalid records are thrown or skipped like bad lines. */
 export function readNemoRecords(source: JsonlSource, options: ReadNemoRecordsOptions = {}): JsonlReader<NemoRecord> {
-  const { schema, ...rest } = options;
+  const { schema, checkLabels, ...rest } = options;
   return readJsonl<NemoRecord>(source, {
     ...rest,
-    validate: (value, location) => validateNemoRecord(value, { location, ...(schema ? { schema } : {}) }),
+    validate: (value, location) =>
+      validateNemoRecord(value, { location, ...(schema ? { schema } : {}), ...(checkLabels !== undefined ? { checkLabels } : {}) }),
   });
 }

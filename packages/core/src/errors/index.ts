@@ -1,6 +1,7 @@
 export { SteerLMError, type ErrorLocation, type SteerLMErrorOptions } from './steerlm-error';
 export {
   BackendError,
+  ContextLengthError,
   DataFormatError,
   InvalidAttributeError,
   InvalidOptionError,

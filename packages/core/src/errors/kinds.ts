@@ -110,3 +110,22 @@ export class InvalidOptionError extends SteerLMError {
     this.option = options?.option;
   }
 }
+
+/**
+ * A prompt (or prompt and continuation) is longer than the model's context: `tokens` against
+ * `positions`. Callers that handle many prompts (bootstrap, eval) skip or truncate on it; the
+ * steering server answers 400 with code `context_length_exceeded`, as OpenAI does.
+ */
+export class ContextLengthError extends SteerLMError {
+  static override readonly code = 'steerlm.context-length';
+  /** The tokens asked for, when known. */
+  readonly tokens: number | undefined;
+  /** The model's positions (its context length), when known. */
+  readonly positions: number | undefined;
+  constructor(message: string, options?: SteerLMErrorOptions & { tokens?: number; positions?: number }) {
+    super(ContextLengthError.code, message, options);
+    this.name = 'ContextLengthError';
+    this.tokens = options?.tokens;
+    this.positions = options?.positions;
+  }
+}

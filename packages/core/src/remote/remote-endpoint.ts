@@ -1,4 +1,4 @@
-import { InvalidOptionError, RemoteError } from '../errors';
+import { ContextLengthError, InvalidOptionError, RemoteError } from '../errors';
 import { isRetryableStatus, parseRetryAfter, resolveBackoff, retryDelay, type BackoffOptions, type ResolvedBackoff } from './retry-policy';
 import { Semaphore } from './semaphore';
 import { sleep } from './sleep';
@@ -44,6 +44,38 @@ const EXCERPT_LENGTH = 300;
 function excerpt(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > EXCERPT_LENGTH ? `${flat.slice(0, EXCERPT_LENGTH)}…` : flat;
+}
+
+/** The parts of an OpenAI-style error body (`{ error: { message, param, code } }`, or vLLM's flat `{ message }`). */
+interface ServerErrorBody {
+  message?: string;
+  param?: string;
+  code?: string;
+}
+
+/** Returns the message, param and code of a server's error answer, or undefined when it is not JSON of that shape. */
+export function parseServerError(text: string): ServerErrorBody | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const inner = (parsed as { error?: unknown }).error;
+  const source = (typeof inner === 'object' && inner !== null ? inner : typeof inner === 'string' ? { message: inner } : parsed) as Record<string, unknown>;
+  const body: ServerErrorBody = {
+    ...(typeof source['message'] === 'string' ? { message: source['message'] } : {}),
+    ...(typeof source['param'] === 'string' ? { param: source['param'] } : {}),
+    ...(typeof source['code'] === 'string' ? { code: source['code'] } : {}),
+  };
+  return body.message !== undefined ? body : undefined;
+}
+
+/** Returns whether a 4xx answer says the prompt is beyond the model's context (OpenAI's code, or vLLM/TGI wording). */
+function isContextOverrun(status: number, error: ServerErrorBody | undefined): boolean {
+  if (status !== 400 && status !== 413 && status !== 422) return false;
+  return error?.code === 'context_length_exceeded' || /context length|more than the model's \d+ positions/i.test(error?.message ?? '');
 }
 
 /** Returns `baseURL` normalised to end in `/v1` without a trailing slash. */
@@ -160,13 +192,20 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         const text = await response.text().catch(() => '');
         finish();
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        // The server's own message (and the field at fault) reads better than its JSON.
+        const serverError = parseServerError(text);
+        const said = serverError?.message !== undefined ? `${serverError.message}${serverError.param !== undefined ? ` (param ${serverError.param})` : ''}` : text;
         failure = {
-          message: `${method} ${url} answered HTTP ${response.status}${text ? `: ${excerpt(text)}` : ''}`,
+          message: `${method} ${url} answered HTTP ${response.status}${said ? `: ${excerpt(said)}` : ''}`,
           status: response.status,
           ...(text ? { body: excerpt(text) } : {}),
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           hint: isRetryableStatus(response.status) ? 'the server is overloaded or failing; retry later or lower concurrency' : 'the request was rejected; check the model name, the parameters and the API key',
         };
+        if (isContextOverrun(response.status, serverError)) {
+          const cause = new RemoteError(failure.message, { status: response.status, url, attempts: attempt, ...(failure.body !== undefined ? { body: failure.body } : {}) });
+          throw new ContextLengthError(`${failure.message} (not retried)`, { cause, hint: 'shorten the prompt or the conversation, or ask for fewer max tokens' });
+        }
         if (!isRetryableStatus(response.status)) {
           throw new RemoteError(`${failure.message} (attempt ${attempt} of ${attempts}, not retried)`, {
             status: response.status,
@@ -178,7 +217,7 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         }
       } catch (error) {
         finish();
-        if (RemoteError.isInstance(error)) throw error;
+        if (RemoteError.isInstance(error) || ContextLengthError.isInstance(error)) throw error;
         if (signal?.aborted) throw signal.reason;
         const reason = `${(error as Error).message ?? String(error)}${(error as { cause?: Error }).cause?.message ? ` (${(error as { cause: Error }).cause.message})` : ''}`;
         failure = timer.fired

@@ -7,6 +7,8 @@ export type ProgressEvent =
       job: string;
       step: number;
       total?: number;
+      /** Units done so far (what `total` counts; a step may do several, e.g. a batch of responses). */
+      done?: number;
       /** Numbers of this step, e.g. loss, learning rate, tokens per second. */
       metrics?: Readonly<Record<string, number>>;
       /** Units done per second since the job started. */

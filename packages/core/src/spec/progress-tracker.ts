@@ -41,6 +41,7 @@ export class ProgressTracker {
       type: 'step-end',
       job: this.job,
       step,
+      done: this.#done,
       elapsedMs,
       ...(this.total !== undefined ? { total: this.total } : {}),
       ...(metrics ? { metrics } : {}),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conditionPrompt, createOpenAICompatibleModel, HELPSTEER, type LanguageModel } from '@steerlm/core';
+import { conditionPrompt, ContextLengthError, createOpenAICompatibleModel, HELPSTEER, type LanguageModel } from '@steerlm/core';
 import { createCharacterNGramModel, startTestServer, type TestServer } from '@steerlm/test-server';
 import { textStatistics } from '../text-statistics/text-statistics';
 import { evaluateAttributeAdherence } from './attribute-adherence';
@@ -107,5 +107,38 @@ describe('attribute adherence against a tiny local model served over HTTP', () =
   it('rejects attributes the schema or the scorer does not know', async () => {
     await expect(evaluateAttributeAdherence({ model, scorer, schema: HELPSTEER, prompts, grid: ['humour'] })).rejects.toThrow(/not in the schema/);
     await expect(evaluateAttributeAdherence({ model, scorer, schema: HELPSTEER, prompts, grid: ['helpfulness'] })).rejects.toThrow(/does not measure "helpfulness"/);
+  });
+});
+
+describe('prompts beyond the model context', () => {
+  const inner = createCharacterNGramModel({ texts: trainingTexts(), order: 10, modelId: 'tiny-ngram' });
+  const limited: LanguageModel = {
+    specificationVersion: 'v1',
+    modelId: 'limited',
+    generate: async (prompt, options) => {
+      if (prompt.length > 800) throw new ContextLengthError(`the prompt is ${prompt.length} tokens, more than the model's 800 positions`, { tokens: prompt.length, positions: 800 });
+      return inner.generate(prompt, options);
+    },
+    logProbability: (prompt, continuation) => inner.logProbability(prompt, continuation),
+  };
+
+  it('are skipped and reported, the sweep measured on the rest', async () => {
+    const result = await evaluateAttributeAdherence({
+      model: limited,
+      scorer,
+      schema: HELPSTEER,
+      prompts: ['Tell me about cats.', 'long '.repeat(200), 'Describe the ocean.'],
+      grid: { verbosity: [0, 3] },
+      generate: { temperature: 0, maxTokens: 40 },
+    });
+    expect(result.skippedPrompts).toEqual([1]);
+    expect(result.samples.map((sample) => sample.prompt).sort()).toEqual([0, 0, 2, 2]);
+    expect(result.attributes[0]!.samples).toBe(4);
+  });
+
+  it('fail clearly when no prompt fits', async () => {
+    await expect(evaluateAttributeAdherence({ model: limited, scorer, schema: HELPSTEER, prompts: ['long '.repeat(200)], grid: { verbosity: [0] } })).rejects.toThrow(
+      /every one of the 1 prompts is longer than the model's context/,
+    );
   });
 });

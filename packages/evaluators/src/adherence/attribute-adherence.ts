@@ -1,5 +1,6 @@
 import {
   conditionPrompt,
+  ContextLengthError,
   InvalidOptionError,
   mapWithConcurrency,
   ProgressTracker,
@@ -96,6 +97,8 @@ export interface AdherenceResult {
   readonly grid: readonly { readonly attribute: string; readonly values: readonly number[] }[];
   readonly fixed: AttributeValues;
   readonly prompts: number;
+  /** Indices of prompts the model could not take (a ContextLengthError): left out of every measure. */
+  readonly skippedPrompts: readonly number[];
   readonly measure: 'values' | 'rounded';
   readonly attributes: readonly AttributeAdherence[];
   readonly samples: readonly AdherenceSample[];
@@ -186,20 +189,39 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
   const tracker = new ProgressTracker('attribute-adherence', { total: jobs.length, unit: 'responses', listeners: [options.onProgress] });
   const stop = [...new Set([...(options.generate?.stop ?? []), ...template.stopStrings])];
   let done = 0;
-  const generated = await mapWithConcurrency(jobs, options.concurrency ?? 1, async (job) => {
+  const skipped = new Set<number>();
+  const answered = await mapWithConcurrency(jobs, options.concurrency ?? 1, async (job) => {
     const { system, turns } = promptParts(job.prompt, options.system);
     const text = conditionPrompt({ turns, ...(system !== undefined ? { system } : {}), attributes: job.requested, schema, template });
     const seed = options.generate?.seed;
-    const result = await options.model.generate(text, {
-      ...options.generate,
-      stop,
-      ...(seed !== undefined ? { seed: seed + job.sample } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    let result;
+    try {
+      result = await options.model.generate(text, {
+        ...options.generate,
+        stop,
+        ...(seed !== undefined ? { seed: seed + job.sample } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      // A prompt the model cannot take is left out (and reported), not fatal to the sweep.
+      if (!ContextLengthError.isInstance(error)) throw error;
+      if (!skipped.has(job.promptIndex)) {
+        skipped.add(job.promptIndex);
+        tracker.emit({ type: 'warning', job: 'attribute-adherence', message: `prompt ${job.promptIndex + 1} does not fit the model's context: skipped (${error.message})` });
+      }
+      result = undefined;
+    }
     done += 1;
     tracker.step(done);
     return { job, result };
   });
+  const generated = answered.filter((entry) => entry.result !== undefined && !skipped.has(entry.job.promptIndex)) as { job: (typeof jobs)[number]; result: NonNullable<(typeof answered)[number]['result']> }[];
+  if (generated.length === 0) {
+    throw new InvalidOptionError(`every one of the ${options.prompts.length} prompts is longer than the model's context`, {
+      option: 'prompts',
+      hint: 'give shorter prompts, or fewer new tokens (--max-tokens on the command line, maxTokens in the API)',
+    });
+  }
 
   const batchSize = options.scoreBatchSize ?? 32;
   const samples: AdherenceSample[] = [];
@@ -225,5 +247,5 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
 
   const attributes = summarizeAdherence(samples, grid, schema);
   tracker.end(Object.fromEntries(attributes.map((entry) => [`${entry.attribute}.mae`, entry.meanAbsoluteError])));
-  return { modelId: options.model.modelId, grid, fixed: Object.freeze(fixed), prompts: options.prompts.length, measure, attributes, samples };
+  return { modelId: options.model.modelId, grid, fixed: Object.freeze(fixed), prompts: options.prompts.length, skippedPrompts: [...skipped].sort((left, right) => left - right), measure, attributes, samples };
 }

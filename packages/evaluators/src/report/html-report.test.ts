@@ -46,6 +46,7 @@ function fixtureReport(): EvaluationReport {
       grid,
       fixed: { helpfulness: 4 },
       prompts: 1,
+      skippedPrompts: [],
       measure: 'values',
       attributes: summarizeAdherence(samples, grid, HELPSTEER),
       samples,

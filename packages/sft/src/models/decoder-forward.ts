@@ -31,7 +31,7 @@ export function decoderHidden(config: ModelConfig, parameters: ParameterSource, 
   if (!input.positions && lastPosition >= config.maxPositionEmbeddings) {
     throw new ShapeError(`position ${lastPosition} is beyond the model's ${config.maxPositionEmbeddings} positions (sequence too long)`, {
       field: 'positions',
-      hint: 'shorten the prompt, lower maxTokens or truncate the sequence',
+      hint: 'shorten the prompt, ask for fewer new tokens (--max-tokens on the command line, maxTokens in the API) or truncate the sequence',
     });
   }
   if (input.cache) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Tokenizer } from '@steerlm/core';
+import { ContextLengthError, type Tokenizer } from '@steerlm/core';
 import { parseModelConfig } from '../io/hf-config';
 import { DecoderModel } from './decoder-model';
 import { LocalLanguageModel } from './local-language-model';
@@ -30,5 +30,25 @@ describe('LocalLanguageModel stop strings', () => {
     let streamed = '';
     for await (const piece of lm.stream('hello', { maxTokens: 8, temperature: 0, stop: [''] })) streamed += piece;
     expect(streamed).toBe(plain.text);
+  });
+});
+
+describe('LocalLanguageModel context length', () => {
+  it('throws a ContextLengthError naming tokens and positions for a prompt or a scored text beyond the model', async () => {
+    await tf.setBackend('cpu');
+    const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64 });
+    const lm = new LocalLanguageModel(DecoderModel.create(config, { seed: 3 }), latin1Tokenizer());
+    const generated = await lm.generate('x'.repeat(70), { maxTokens: 4 }).catch((error: unknown) => error);
+    expect(ContextLengthError.isInstance(generated)).toBe(true);
+    expect(generated).toMatchObject({ tokens: 70, positions: 64 });
+    const streamed = await (async () => {
+      for await (const _ of lm.stream('x'.repeat(70), { maxTokens: 4 })) void _;
+    })().catch((error: unknown) => error);
+    expect(ContextLengthError.isInstance(streamed)).toBe(true);
+    const scored = await lm.logProbability('x'.repeat(60), 'y'.repeat(10)).catch((error: unknown) => error);
+    expect(ContextLengthError.isInstance(scored)).toBe(true);
+    expect(scored).toMatchObject({ tokens: 69, positions: 64 });
+    // Exactly the model's positions still scores.
+    expect((await lm.logProbability('x'.repeat(60), 'y'.repeat(5))).tokens).toBe(5);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  InvalidOptionError,
+  ContextLengthError,
   conditionPrompt,
   cutAtStop,
   steerlmTemplate,
@@ -28,11 +28,12 @@ function endsInStop(tokenizer: Tokenizer, produced: readonly number[], stops: re
   return cutAtStop(tokenizer.decode(produced.slice(-2 * longest)), stops).stopped;
 }
 
-/** Throws an InvalidOptionError when a prompt of `length` tokens leaves no position to generate from. */
+/** Throws a ContextLengthError when a prompt of `length` tokens leaves no position to generate from. */
 function checkPromptFits(length: number, positions: number): void {
   if (length > positions) {
-    throw new InvalidOptionError(`the prompt is ${length} tokens, more than the model's ${positions} positions`, {
-      option: 'prompt',
+    throw new ContextLengthError(`the prompt is ${length} tokens, more than the model's ${positions} positions`, {
+      tokens: length,
+      positions,
       hint: 'shorten the prompt or the conversation',
     });
   }
@@ -122,6 +123,14 @@ export class LocalLanguageModel implements LanguageModel {
     const promptIds = ids.slice(0, Math.max(1, boundaries.at(prompt.length)));
     const continuationIds = ids.slice(promptIds.length);
     if (continuationIds.length === 0) return { logProbability: 0, tokens: 0 };
+    const positions = this.model.config.maxPositionEmbeddings;
+    if (ids.length - 1 > positions) {
+      throw new ContextLengthError(`the prompt and continuation need ${ids.length - 1} positions, more than the model's ${positions}`, {
+        tokens: ids.length - 1,
+        positions,
+        hint: 'shorten the prompt or the continuation',
+      });
+    }
     const picked = tf.tidy(() => {
       const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
       const logSoftmax = tf.logSoftmax(this.model.logits({ ids: input }));

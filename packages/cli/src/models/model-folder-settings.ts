@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chatmlTemplate, defineAttributeSchema, ModelFormatError, steerlmTemplate, STEERLM, type AttributeSchema, type PromptTemplate } from '@steerlm/core';
+import { writeTextFileAtomically } from '@steerlm/core/node';
+import { schemaByName } from './schema-by-name';
+
+/** The file beside config.json in which `sft train` records how a model is steered. */
+export const STEERING_SETTINGS_FILE = 'steerlm.json';
+
+/** The chat formats a model folder may name. */
+const TEMPLATES: Readonly<Record<string, PromptTemplate>> = { steerlm: steerlmTemplate, chatml: chatmlTemplate };
+
+/** What `steerlm.json` holds: the attribute schema the model was trained on (its preset name, if any) and its chat format. */
+export interface SteeringSettings {
+  readonly schema: AttributeSchema;
+  /** The preset name (`oasst`, `steerlm`, …) when the schema is one. */
+  readonly schemaName?: string;
+  readonly template: PromptTemplate;
+}
+
+/** Writes `steerlm.json` into `folder`: the schema (definitions and preset name) and the template's name. */
+export async function writeSteeringSettings(
+  folder: string,
+  settings: { schema: AttributeSchema; schemaName?: string; template?: PromptTemplate },
+): Promise<void> {
+  const body = {
+    format: 1,
+    ...(settings.schemaName !== undefined ? { schemaName: settings.schemaName } : {}),
+    schema: { attributes: settings.schema.attributes },
+    template: (settings.template ?? steerlmTemplate).name,
+  };
+  await writeTextFileAtomically(join(folder, STEERING_SETTINGS_FILE), `${JSON.stringify(body, null, 2)}\n`);
+}
+
+/** Returns the steering settings a model folder records, or undefined when it has no `steerlm.json` (or is not a folder). */
+export async function readSteeringSettings(folder: string): Promise<SteeringSettings | undefined> {
+  const path = join(folder, STEERING_SETTINGS_FILE);
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text) as { schemaName?: unknown; schema?: unknown; template?: unknown };
+    const template = TEMPLATES[String(parsed.template ?? 'steerlm')];
+    if (template === undefined) throw new Error(`unknown template ${JSON.stringify(parsed.template)} (known: ${Object.keys(TEMPLATES).join(', ')})`);
+    const schema = defineAttributeSchema(parsed.schema as never);
+    return { schema, template, ...(typeof parsed.schemaName === 'string' ? { schemaName: parsed.schemaName } : {}) };
+  } catch (cause) {
+    throw new ModelFormatError(`${path} is not a valid steering settings file: ${(cause as Error).message}`, {
+      file: path,
+      cause,
+      hint: `fix or delete it (then pass --schema), or retrain with "steerlm sft train"`,
+    });
+  }
+}
+
+/** The schema and template a command uses, and where they came from (for its notes). */
+export interface ModelSteering {
+  readonly schema: AttributeSchema;
+  readonly template: PromptTemplate;
+  /** Where the schema came from: the --schema flag, the model folder's steerlm.json, or the default. */
+  readonly source: 'option' | 'model folder' | 'default';
+  /** Says where the schema came from, e.g. `oasst (from runs/x/final/steerlm.json)`. */
+  readonly description: string;
+}
+
+/**
+ * Returns the schema and template for `--model`: `--schema` when given, else what the model folder
+ * records in steerlm.json, else the steerlm schema and template (said so in the description).
+ */
+export async function resolveModelSteering(model: string, schemaOption: string | undefined): Promise<ModelSteering> {
+  const recorded = /^https?:\/\//.test(model) ? undefined : await readSteeringSettings(model);
+  const template = recorded?.template ?? steerlmTemplate;
+  if (schemaOption !== undefined) return { schema: schemaByName(schemaOption), template, source: 'option', description: `${schemaOption} (--schema)` };
+  if (recorded !== undefined)
+    return {
+      schema: recorded.schema,
+      template,
+      source: 'model folder',
+      description: `${recorded.schemaName ?? recorded.schema.names.join(',')} (from ${join(model, STEERING_SETTINGS_FILE)})`,
+    };
+  return {
+    schema: STEERLM,
+    template,
+    source: 'default',
+    description: 'steerlm (the default: the model records no schema; pass --schema if it was trained on another)',
+  };
+}
