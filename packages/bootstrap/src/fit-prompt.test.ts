@@ -8,7 +8,8 @@ import type { BootstrapPrompt } from './bootstrap-prompt';
 import { truncatePromptLeft } from './fit-prompt';
 import { runBootstrap, type BootstrapRecord } from './run-bootstrap';
 import { generateSteerLM2Data } from './steerlm2-data';
-import { lengthScorer, TEMPLATE_TEXTS } from './test-fixtures';
+import { TEMPLATE_TEXTS } from './testing/annotated-conversations';
+import { lengthScorer } from './testing/length-scorer';
 
 const LIMIT = 400;
 const inner = createCharacterNGramModel({ texts: TEMPLATE_TEXTS, order: 6, modelId: 'tiny' });
