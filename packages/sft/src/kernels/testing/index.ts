@@ -5,3 +5,4 @@ export { createRandom, randomArray, randomIntegers, sizeOfShape, type RandomArra
 export { roundArrayToFloat16, roundToFloat16 } from './float16';
 export { expectNoTensorLeak, readFloat32 } from './tensor-helpers';
 export { TOLERANCES, toleranceFor, type PrecisionName, type Tolerance } from './tolerances';
+export { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from './fused-kernel-tests';
