@@ -133,6 +133,12 @@ export function checkAttentionShape(
   return heads / kvHeads;
 }
 
+/** Returns what both reference passes start from: the checked query-group size, the softmax scale and the valid keys. */
+function referenceSetup(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, shape: AttentionShape, options: AttentionMaskOptions) {
+  const group = checkAttentionShape(shape, { q: q.length, k: k.length, v: v.length }, options);
+  return { group, scale: attentionScale(shape.headDim, options.scale), validKeys: keyValidity(shape, options) };
+}
+
 /** Returns the causal attention output [B, H, T, D] and the log-sum-exp [B, H, T] that the backward pass uses. */
 export function attentionForwardReference(
   q: ArrayLike<number>,
@@ -141,10 +147,8 @@ export function attentionForwardReference(
   shape: AttentionShape,
   options: AttentionMaskOptions = {},
 ): AttentionForwardResult {
-  const group = checkAttentionShape(shape, { q: q.length, k: k.length, v: v.length }, options);
+  const { group, scale, validKeys } = referenceSetup(q, k, v, shape, options);
   const { batch, heads, kvHeads, time, headDim } = shape;
-  const scale = attentionScale(headDim, options.scale);
-  const validKeys = keyValidity(shape, options);
   const out = new Float64Array(batch * heads * time * headDim);
   const logSumExp = new Float64Array(batch * heads * time);
   const scores = new Float64Array(time);
@@ -198,10 +202,8 @@ export function attentionBackwardReference(
   shape: AttentionShape,
   options: AttentionMaskOptions = {},
 ): AttentionGradients {
-  const group = checkAttentionShape(shape, { q: q.length, k: k.length, v: v.length }, options);
+  const { group, scale, validKeys } = referenceSetup(q, k, v, shape, options);
   const { batch, heads, kvHeads, time, headDim } = shape;
-  const scale = attentionScale(headDim, options.scale);
-  const validKeys = keyValidity(shape, options);
   const dq = new Float64Array(q.length);
   const dk = new Float64Array(k.length);
   const dv = new Float64Array(v.length);
