@@ -30,27 +30,22 @@ export class ConfigFields {
 
   /** Returns `key` as a positive integer; `fallback` when absent (required when no fallback). */
   positiveInteger(key: string, fallback?: number): number {
-    const value = this.raw(key);
-    if (value === undefined || value === null) {
-      if (fallback === undefined) throw this.absent(key);
-      return fallback;
-    }
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-      throw this.error(key, `"${key}" must be a positive integer, got ${JSON.stringify(value)}`);
-    }
-    return value;
+    return this.positive(key, fallback, Number.isSafeInteger, 'a positive integer');
   }
 
   /** Returns `key` as a positive finite number; `fallback` when absent (required when no fallback). */
   positiveNumber(key: string, fallback?: number): number {
+    return this.positive(key, fallback, Number.isFinite, 'a positive number');
+  }
+
+  /** Returns `key` as a number > 0 that passes `accept` (else an error saying it must be `what`); `fallback` when absent. */
+  private positive(key: string, fallback: number | undefined, accept: (value: number) => boolean, what: string): number {
     const value = this.raw(key);
     if (value === undefined || value === null) {
       if (fallback === undefined) throw this.absent(key);
       return fallback;
     }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw this.error(key, `"${key}" must be a positive number, got ${JSON.stringify(value)}`);
-    }
+    if (typeof value !== 'number' || !accept(value) || value <= 0) throw this.error(key, `"${key}" must be ${what}, got ${JSON.stringify(value)}`);
     return value;
   }
 
