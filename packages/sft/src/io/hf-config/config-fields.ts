@@ -92,6 +92,34 @@ export class ConfigFields {
   }
 }
 
+/** The fields every family's config.json may carry besides its architecture: special token ids and the stored dtype. */
+export interface SharedConfigFields {
+  bosTokenId: number | number[] | null;
+  eosTokenId: number | number[] | null;
+  padTokenId: number | number[] | null;
+  torchDtype: string | null;
+}
+
+/** Returns the shared fields read from `fields` (bos/eos/pad_token_id, torch_dtype). */
+export function readSharedConfigFields(fields: ConfigFields): SharedConfigFields {
+  return {
+    bosTokenId: fields.tokenIds('bos_token_id'),
+    eosTokenId: fields.tokenIds('eos_token_id'),
+    padTokenId: fields.tokenIds('pad_token_id'),
+    torchDtype: fields.optionalString('torch_dtype'),
+  };
+}
+
+/** Returns the shared fields under their config.json names (absent ones undefined, so mergeForWriting leaves them out). */
+export function sharedConfigFieldsToJson(config: SharedConfigFields): Record<string, unknown> {
+  return {
+    bos_token_id: config.bosTokenId ?? undefined,
+    eos_token_id: config.eosTokenId ?? undefined,
+    pad_token_id: config.padTokenId ?? undefined,
+    torch_dtype: config.torchDtype ?? undefined,
+  };
+}
+
 /** Returns `value` as a JSON object, or throws a ModelFormatError naming `what` and `file`. */
 export function expectJsonObject(value: unknown, what: string, file: string | undefined): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
