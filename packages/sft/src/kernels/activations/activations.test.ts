@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkGradient, contract, expectClose, expectKernelChoice, forEachBackend, itCompiledEveryProgram, itMatchesWithFusedKernelsOff, randomArray, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { activationsUseKernel, gelu, swiglu } from './activations.op';
 import { erfReference, geluBackwardReference, geluReference, swigluBackwardReference, swigluReference, type GeluApproximation } from './activations.reference';
 

@@ -17,7 +17,15 @@ import { attentionScale } from './attention.reference';
 import { composedAttention } from './attention.composed';
 import { hostAttention } from './attention.host';
 import { buildAttentionMask, type AttentionMaskInputs } from './attention.mask';
-import { attentionBackwardKeyValueProgram, attentionBackwardQueryProgram, attentionForwardProgram, attentionRowStatsProgram, attentionTiling, type AttentionDims, type AttentionTiling } from './attention.wgsl';
+import {
+  attentionBackwardKeyValueProgram,
+  attentionBackwardQueryProgram,
+  attentionForwardProgram,
+  attentionRowStatsProgram,
+  attentionTiling,
+  type AttentionDims,
+  type AttentionTiling,
+} from './attention.wgsl';
 
 /** Options of causalAttention: padding, packing and the softmax scale. */
 export interface CausalAttentionOptions extends AttentionMaskInputs {

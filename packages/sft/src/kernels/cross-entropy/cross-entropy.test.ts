@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
 import { checkCompiledPrograms } from '../runtime';
-import { checkGradient, contract, expectClose, expectKernelChoice, forEachBackend, itMatchesWithFusedKernelsOff, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { expectKernelChoice, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { crossEntropy, crossEntropyUsesKernel, maskedMeanCrossEntropy } from './cross-entropy.op';
 import { crossEntropyBackwardReference, crossEntropyReference, maskedMeanReference } from './cross-entropy.reference';
 

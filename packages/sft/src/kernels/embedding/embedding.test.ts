@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkGradient, contract, expectClose, expectKernelChoice, forEachBackend, itCompiledEveryProgram, itMatchesWithFusedKernelsOff, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { embedding, embeddingUsesKernel } from './embedding.op';
 import { embeddingBackwardReference, embeddingReference } from './embedding.reference';
 

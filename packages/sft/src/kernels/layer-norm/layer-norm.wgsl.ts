@@ -7,11 +7,16 @@ import type { WgslProgram } from '../runtime/program';
 import { columnChannels, columnLanes, rowWorkgroupSize } from '../rms-norm/rms-norm.wgsl';
 import { rowKernelProgram, rowKernelUniforms } from '../runtime';
 
-
 /** Returns the program computing y [N, C], mean [N] and inverseStd [N] from x [N, C], weight [C], bias [C]. */
 export function layerNormForwardProgram(rows: number, channels: number, eps: number): WgslProgram {
-  const outputs = [{ name: 'y', shape: [rows, channels] }, { name: 'rowMean', shape: [rows] }, { name: 'inverseStd', shape: [rows] }];
-  return rowKernelProgram({ name: 'layer-norm-forward', inputs: ['x', 'weight', 'bias'], outputs, rows, channels, eps, workgroupSize: rowWorkgroupSize }, /* wgsl */ `
+  const outputs = [
+    { name: 'y', shape: [rows, channels] },
+    { name: 'rowMean', shape: [rows] },
+    { name: 'inverseStd', shape: [rows] },
+  ];
+  return rowKernelProgram(
+    { name: 'layer-norm-forward', inputs: ['x', 'weight', 'bias'], outputs, rows, channels, eps, workgroupSize: rowWorkgroupSize },
+    /* wgsl */ `
   var sum = 0.0;
   for (var c = local; c < uniforms.channels; c = c + ${rowWorkgroupSize}u) { sum = sum + x[base + c]; }
   let mean = workgroupSum(local, sum) / f32(uniforms.channels);
@@ -27,13 +32,16 @@ export function layerNormForwardProgram(rows: number, channels: number, eps: num
   if (local == 0u) {
     rowMean[row] = mean;
     inverseStd[row] = r;
-  }`);
+  }`,
+  );
 }
 
 /** Returns the program computing dx [N, C] from x, weight, dy and the saved mean, inverseStd [N]. */
 export function layerNormBackwardInputProgram(rows: number, channels: number): WgslProgram {
   const outputs = [{ name: 'dx', shape: [rows, channels] }];
-  return rowKernelProgram({ name: 'layer-norm-backward-input', inputs: ['x', 'weight', 'dy', 'rowMean', 'inverseStd'], outputs, rows, channels, workgroupSize: rowWorkgroupSize }, /* wgsl */ `
+  return rowKernelProgram(
+    { name: 'layer-norm-backward-input', inputs: ['x', 'weight', 'dy', 'rowMean', 'inverseStd'], outputs, rows, channels, workgroupSize: rowWorkgroupSize },
+    /* wgsl */ `
   let mean = rowMean[row];
   let r = inverseStd[row];
   var sumGradient = 0.0;
@@ -48,7 +56,8 @@ export function layerNormBackwardInputProgram(rows: number, channels: number): W
   for (var c = local; c < uniforms.channels; c = c + ${rowWorkgroupSize}u) {
     let normalized = (x[base + c] - mean) * r;
     dx[base + c] = r * (dy[base + c] * weight[c] - meanGradient - normalized * meanGradientNormalized);
-  }`);
+  }`,
+  );
 }
 
 /** Returns the program computing dweight [C] = Σₙ dy · x̂ and dbias [C] = Σₙ dy; dispatch ceil(C / 32) workgroups. */

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkGradient, contract, expectClose, expectKernelChoice, forEachBackend, itCompiledEveryProgram, itMatchesWithFusedKernelsOff, randomArray, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { rmsNorm, rmsNormUsesKernel } from './rms-norm.op';
 import { rmsNormBackwardReference, rmsNormReference } from './rms-norm.reference';
 

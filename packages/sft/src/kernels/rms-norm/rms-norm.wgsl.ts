@@ -13,12 +13,16 @@ export const columnChannels = 32;
 /** Row lanes per workgroup in the column (parameter-gradient) kernels. */
 export const columnLanes = 8;
 
-
 /** Returns the program computing y [N, C] and inverseRms [N] from x [N, C], weight [C]. */
 export function rmsNormForwardProgram(rows: number, channels: number, eps: number): WgslProgram {
   const size = rowWorkgroupSize;
-  const outputs = [{ name: 'y', shape: [rows, channels] }, { name: 'inverseRms', shape: [rows] }];
-  return rowKernelProgram({ name: 'rms-norm-forward', inputs: ['x', 'weight'], outputs, rows, channels, eps, workgroupSize: size }, /* wgsl */ `
+  const outputs = [
+    { name: 'y', shape: [rows, channels] },
+    { name: 'inverseRms', shape: [rows] },
+  ];
+  return rowKernelProgram(
+    { name: 'rms-norm-forward', inputs: ['x', 'weight'], outputs, rows, channels, eps, workgroupSize: size },
+    /* wgsl */ `
   var sumSquares = 0.0;
   for (var c = local; c < uniforms.channels; c = c + ${size}u) {
     let value = x[base + c];
@@ -28,14 +32,17 @@ export function rmsNormForwardProgram(rows: number, channels: number, eps: numbe
   for (var c = local; c < uniforms.channels; c = c + ${size}u) {
     y[base + c] = x[base + c] * r * weight[c];
   }
-  if (local == 0u) { inverseRms[row] = r; }`);
+  if (local == 0u) { inverseRms[row] = r; }`,
+  );
 }
 
 /** Returns the program computing dx [N, C] from x, weight, dy [N, C] and the saved inverseRms [N]. */
 export function rmsNormBackwardInputProgram(rows: number, channels: number): WgslProgram {
   const size = rowWorkgroupSize;
   const outputs = [{ name: 'dx', shape: [rows, channels] }];
-  return rowKernelProgram({ name: 'rms-norm-backward-input', inputs: ['x', 'weight', 'dy', 'inverseRms'], outputs, rows, channels, workgroupSize: size }, /* wgsl */ `
+  return rowKernelProgram(
+    { name: 'rms-norm-backward-input', inputs: ['x', 'weight', 'dy', 'inverseRms'], outputs, rows, channels, workgroupSize: size },
+    /* wgsl */ `
   var dot = 0.0;
   for (var c = local; c < uniforms.channels; c = c + ${size}u) {
     dot = dot + dy[base + c] * weight[c] * x[base + c];
@@ -45,7 +52,8 @@ export function rmsNormBackwardInputProgram(rows: number, channels: number): Wgs
   let correction = r * r * r * total / f32(uniforms.channels);
   for (var c = local; c < uniforms.channels; c = c + ${size}u) {
     dx[base + c] = r * dy[base + c] * weight[c] - x[base + c] * correction;
-  }`);
+  }`,
+  );
 }
 
 /** Returns the program computing dweight [C] = Σₙ dy · x · inverseRms[n]. */

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkGradient, contract, expectClose, expectKernelChoice, forEachBackend, itCompiledEveryProgram, itMatchesWithFusedKernelsOff, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { ropeInverseFrequencies, type Llama3RopeScaling } from './rope-frequencies';
 import { rope, ropeUsesKernel } from './rope.op';
 import { ropeBackwardReference, ropeReference } from './rope.reference';
