@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { steerlmTemplate, SteerLMError, type ConversationTurn } from '@steerlm/core';
 import { checkModelName, type RouteContext } from './completions-route';
-import { RequestError, sendJson, startEventStream } from './http-helpers';
-import { readChoiceCount, readGenerateOptions } from './request-parameters';
+import { endEventStream, RequestError, sendCompletion, startEventStream } from './http-helpers';
+import { choiceOptions, readChoiceCount, readGenerateOptions } from './request-parameters';
 
 function readConversation(body: Record<string, unknown>): { system?: string; turns: ConversationTurn[] } {
   const messages = body.messages;
@@ -41,23 +41,22 @@ export async function handleChatCompletions(response: ServerResponse, context: R
     const chunk = (index: number, delta: Record<string, string>, finishReason: string | null) =>
       send({ id, object: 'chat.completion.chunk', created, model: context.modelName, choices: [{ index, delta, finish_reason: finishReason }] });
     for (let index = 0; index < choiceCount; index++) {
-      const choiceOptions = { ...options, ...(options.seed !== undefined ? { seed: options.seed + index } : {}), signal: context.signal };
+      const seeded = { ...choiceOptions(options, index), signal: context.signal };
       chunk(index, { role: 'assistant' }, null);
       if (context.model.stream) {
         let pieces = 0;
-        for await (const piece of context.model.stream(prompt, choiceOptions)) {
+        for await (const piece of context.model.stream(prompt, seeded)) {
           pieces += 1;
           chunk(index, { content: piece }, null);
         }
         chunk(index, {}, pieces >= (options.maxTokens ?? Infinity) ? 'length' : 'stop');
       } else {
-        const result = await context.model.generate(prompt, choiceOptions);
+        const result = await context.model.generate(prompt, seeded);
         if (result.text) chunk(index, { content: result.text }, null);
         chunk(index, {}, result.finishReason === 'length' ? 'length' : 'stop');
       }
     }
-    send('[DONE]');
-    response.end();
+    endEventStream(send, response);
     return;
   }
 
@@ -65,21 +64,10 @@ export async function handleChatCompletions(response: ServerResponse, context: R
   let promptTokens = 0;
   let completionTokens = 0;
   for (let index = 0; index < choiceCount; index++) {
-    const result = await context.model.generate(prompt, {
-      ...options,
-      ...(options.seed !== undefined ? { seed: options.seed + index } : {}),
-      signal: context.signal,
-    });
+    const result = await context.model.generate(prompt, { ...choiceOptions(options, index), signal: context.signal });
     promptTokens = result.usage.promptTokens;
     completionTokens += result.usage.completionTokens;
     choices.push({ index, message: { role: 'assistant', content: result.text }, finish_reason: result.finishReason === 'length' ? 'length' : 'stop' });
   }
-  sendJson(response, 200, {
-    id,
-    object: 'chat.completion',
-    created,
-    model: context.modelName,
-    choices,
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-  });
+  sendCompletion(response, { id, object: 'chat.completion', created, model: context.modelName }, choices, promptTokens, completionTokens);
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { GenerateOptions, GenerateResult, LanguageModel } from '@steerlm/core';
-import { RequestError, sendJson, startEventStream } from './http-helpers';
-import { readChoiceCount, readGenerateOptions } from './request-parameters';
+import { endEventStream, RequestError, sendCompletion, startEventStream } from './http-helpers';
+import { choiceOptions, readChoiceCount, readGenerateOptions } from './request-parameters';
 import { isScoringLanguageModel } from './scoring-model';
 
 /** What a route needs to answer: the model, its public name and the request's abort signal. */
@@ -70,7 +70,6 @@ export async function handleCompletions(response: ServerResponse, context: Route
   const wantLogprobs = typeof logprobs === 'number';
   const id = context.nextId('cmpl');
   const created = Math.floor(Date.now() / 1000);
-  const seedOf = (index: number): GenerateOptions => (options.seed !== undefined ? { ...options, seed: options.seed + index } : options);
 
   if (body.stream === true) {
     if (wantLogprobs) throw new RequestError(400, 'logprobs are not supported with stream: true on this server', 'logprobs');
@@ -82,20 +81,20 @@ export async function handleCompletions(response: ServerResponse, context: Route
     for (const [promptIndex, prompt] of prompts.entries()) {
       for (let choice = 0; choice < choiceCount; choice++) {
         const index = promptIndex * choiceCount + choice;
-        const choiceOptions = { ...seedOf(choice), signal: context.signal };
+        const seeded = { ...choiceOptions(options, choice), signal: context.signal };
         if (echo) chunk(index, prompt, null);
         if (options.maxTokens === 0) {
           chunk(index, '', 'length');
         } else if (context.model.stream) {
           let pieces = 0;
-          for await (const piece of context.model.stream(prompt, choiceOptions)) {
+          for await (const piece of context.model.stream(prompt, seeded)) {
             pieces += 1;
             chunk(index, piece, null);
           }
           completionTokens += pieces;
           chunk(index, '', pieces >= (options.maxTokens ?? Infinity) ? 'length' : 'stop');
         } else {
-          const result = await context.model.generate(prompt, choiceOptions);
+          const result = await context.model.generate(prompt, seeded);
           completionTokens += result.usage.completionTokens;
           if (result.text) chunk(index, result.text, null);
           chunk(index, '', result.finishReason === 'length' ? 'length' : 'stop');
@@ -105,8 +104,7 @@ export async function handleCompletions(response: ServerResponse, context: Route
     if (includeUsage) {
       send({ id, object: 'text_completion', created, model: context.modelName, choices: [], usage: { prompt_tokens: 0, completion_tokens: completionTokens, total_tokens: completionTokens } });
     }
-    send('[DONE]');
-    response.end();
+    endEventStream(send, response);
     return;
   }
 
@@ -115,7 +113,7 @@ export async function handleCompletions(response: ServerResponse, context: Route
   let completionTokens = 0;
   for (const [promptIndex, prompt] of prompts.entries()) {
     for (let choice = 0; choice < choiceCount; choice++) {
-      const result = await generateChoice(context, prompt, seedOf(choice));
+      const result = await generateChoice(context, prompt, choiceOptions(options, choice));
       if (choice === 0) promptTokens += result.usage.promptTokens;
       completionTokens += result.usage.completionTokens;
       choices.push({
@@ -126,12 +124,5 @@ export async function handleCompletions(response: ServerResponse, context: Route
       });
     }
   }
-  sendJson(response, 200, {
-    id,
-    object: 'text_completion',
-    created,
-    model: context.modelName,
-    choices,
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-  });
+  sendCompletion(response, { id, object: 'text_completion', created, model: context.modelName }, choices, promptTokens, completionTokens);
 }

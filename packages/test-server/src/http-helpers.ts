@@ -48,3 +48,22 @@ export function startEventStream(response: ServerResponse): (data: unknown) => v
   };
 }
 
+
+/** Ends a server-sent-events response with the OpenAI `data: [DONE]` event. */
+export function endEventStream(send: (data: unknown) => void, response: ServerResponse): void {
+  send('[DONE]');
+  response.end();
+}
+
+/** What a non-streaming completion response starts with: its id, object type, creation time and model. */
+export interface CompletionHead {
+  id: string;
+  object: string;
+  created: number;
+  model: string;
+}
+
+/** Sends a non-streaming completion (200): `head`, the choices and the token usage. */
+export function sendCompletion(response: ServerResponse, head: CompletionHead, choices: unknown[], promptTokens: number, completionTokens: number): void {
+  sendJson(response, 200, { ...head, choices, usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+}

@@ -41,3 +41,8 @@ export function readGenerateOptions(body: Record<string, unknown>, defaultMaxTok
 export function readChoiceCount(body: Record<string, unknown>): number {
   return optionalNumber(body, 'n', (v) => Number.isInteger(v) && v >= 1 && v <= 16, 'an integer in 1..16') ?? 1;
 }
+
+/** Returns the options of choice `index` of a request: a given seed becomes seed + index, so choices differ. */
+export function choiceOptions(options: GenerateOptions, index: number): GenerateOptions {
+  return options.seed !== undefined ? { ...options, seed: options.seed + index } : options;
+}

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError, InvalidOptionError } from '../errors';
 import { readJsonl, type JsonlLine, type ReadJsonlOptions } from './jsonl-reader';
 import { recordError } from './record-location';
@@ -32,13 +32,8 @@ function chunked(bytes: Uint8Array, size: number): Uint8Array[] {
   return chunks;
 }
 
-let folder: string;
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'steerlm-jsonl-'));
-});
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
+const folder = await mkdtemp(join(tmpdir(), 'steerlm-jsonl-'));
+afterAll(() => rm(folder, { recursive: true, force: true }));
 
 describe('readJsonl', () => {
   it('yields each line with its 1-based number, across chunk boundaries of any size', async () => {

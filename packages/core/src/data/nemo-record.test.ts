@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HELPSTEER, OASST } from '../attributes';
 import { DataFormatError } from '../errors';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation } from '../prompt-template';
@@ -14,13 +14,8 @@ import {
 } from './nemo-record';
 import { writeNemoRecords } from '../node/record-files';
 
-let folder: string;
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'steerlm-nemo-'));
-});
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
+const folder = await mkdtemp(join(tmpdir(), 'steerlm-nemo-'));
+afterAll(() => rm(folder, { recursive: true, force: true }));
 
 const conversation: Conversation = {
   system: 'Be brief.',

@@ -4,7 +4,7 @@ import { DEFAULT_SYSTEM_PROMPT, STEERLM_TOKENS, type Conversation, type Conversa
 import { splitHelpSteerPrompt } from './helpsteer';
 import type { JsonlSource } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { asRecordError, expectArray, expectNullableString, expectObject, expectString, recordError, type RecordLocation } from './record-location';
+import { asRecordError, expectNonEmptyArray, expectNullableString, expectObject, expectString, recordError, type RecordLocation } from './record-location';
 
 /** Who speaks a NeMo turn. */
 export type NemoSpeaker = 'User' | 'Assistant';
@@ -55,8 +55,7 @@ export function validateNemoRecord(value: unknown, options: NemoRecordOptions & 
   if (mask !== 'User') throw recordError(location, 'mask', `expected "User", got ${JSON.stringify(mask)}`, 'NeMo SteerLM records mask the User turns');
   const type = expectString(record, 'type', location);
   if (!types.includes(type)) throw recordError(location, 'type', `expected "VALUE_TO_TEXT" or "TEXT_TO_VALUE", got ${JSON.stringify(type)}`);
-  const turns = expectArray(record, 'conversations', location);
-  if (turns.length === 0) throw recordError(location, 'conversations', 'a record needs at least one turn');
+  const turns = expectNonEmptyArray(record, 'conversations', location, 'turn');
   const conversations = turns.map((turn, index): NemoTurn => {
     const path = `conversations[${index}]`;
     const object = expectObject(turn, location, path, 'a turn');

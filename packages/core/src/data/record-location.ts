@@ -76,3 +76,10 @@ export function expectArray(object: Record<string, unknown>, key: string, locati
   }
   return value;
 }
+
+/** Returns `record[key]` when it is an array with at least one element, or throws a located error ("a record needs at least one `item`"). */
+export function expectNonEmptyArray(record: Record<string, unknown>, key: string, location: RecordLocation, item: string): unknown[] {
+  const value = expectArray(record, key, location);
+  if (value.length === 0) throw recordError(location, key, `a record needs at least one ${item}`);
+  return value;
+}

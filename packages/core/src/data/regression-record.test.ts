@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HELPSTEER } from '../attributes';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation } from '../prompt-template';
 import { nemoRecordToConversation } from './nemo-record';
@@ -14,13 +14,8 @@ import {
 } from './regression-record';
 import { writeRegressionRecords } from '../node/record-files';
 
-let folder: string;
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'steerlm-regression-'));
-});
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
+const folder = await mkdtemp(join(tmpdir(), 'steerlm-regression-'));
+afterAll(() => rm(folder, { recursive: true, force: true }));
 
 const conversation: Conversation = {
   turns: [

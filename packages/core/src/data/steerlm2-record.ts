@@ -2,7 +2,7 @@ import { parseAttributes, STEERLM, type AttributeSchema } from '../attributes';
 import type { Conversation, ConversationTurn } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { asRecordError, expectArray, expectNullableString, expectNumber, expectObject, expectString, recordError, type RecordLocation } from './record-location';
+import { asRecordError, expectArray, expectNonEmptyArray, expectNullableString, expectNumber, expectObject, expectString, recordError, type RecordLocation } from './record-location';
 
 /** One sampled response of a SteerLM 2.0 record with the three log-probabilities of its importance weight. */
 export interface SteerLM2Response {
@@ -61,8 +61,7 @@ export function validateSteerLM2Record(value: unknown, options: { schema?: Attri
       throw asRecordError(error, location, 'label');
     }
   }
-  const items = expectArray(record, 'responses', location);
-  if (items.length === 0) throw recordError(location, 'responses', 'a record needs at least one response');
+  const items = expectNonEmptyArray(record, 'responses', location, 'response');
   const responses = items.map((item, index): SteerLM2Response => {
     const path = `responses[${index}]`;
     const object = expectObject(item, location, path, 'a response');

@@ -1,14 +1,11 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeAll, writeFileAtomically, writeTextFileAtomically } from './atomic-file';
 
-let folder: string;
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'steerlm-atomic-'));
-});
-afterAll(async () => rm(folder, { recursive: true, force: true }));
+const folder = await mkdtemp(join(tmpdir(), 'steerlm-atomic-'));
+afterAll(() => rm(folder, { recursive: true, force: true }));
 
 describe('writeFileAtomically', () => {
   it('replaces the file only when the write succeeds, leaving no temporary file either way', async () => {

@@ -1,5 +1,5 @@
 import type { AttributeSchema, AttributeValues } from '../attributes';
-import type { Conversation, LabelPlacement, Role } from './conversation';
+import { DEFAULT_SYSTEM_PROMPT, type Conversation, type LabelPlacement, type Role } from './conversation';
 
 export interface RenderOptions {
   /** The schema that formats and validates labels (default: STEERLM). */
@@ -54,4 +54,35 @@ export interface PromptTemplate {
   segments(conversation: Conversation, options?: RenderOptions): TemplateSegment[];
   /** Returns the conversation a rendered text holds. */
   parse(text: string, options?: ParseOptions): Conversation;
+}
+
+/** The strings a chat format reserves: its special tokens, and those that end an assistant turn in generation. */
+export interface TemplateTokens {
+  readonly specialTokens: readonly string[];
+  readonly stopStrings: readonly string[];
+}
+
+/**
+ * Returns the frozen template `name` of the format that `segments` renders and `parse` reads back, with the
+ * default system prompt and render() concatenating the segments' text.
+ */
+export function definePromptTemplate(
+  name: string,
+  tokens: TemplateTokens,
+  segments: PromptTemplate['segments'],
+  parse: PromptTemplate['parse'],
+): PromptTemplate {
+  return Object.freeze({
+    name,
+    specialTokens: Object.freeze([...tokens.specialTokens]),
+    stopStrings: Object.freeze([...tokens.stopStrings]),
+    defaultSystem: DEFAULT_SYSTEM_PROMPT,
+    render(conversation: Conversation, options: RenderOptions = {}): string {
+      return segments(conversation, options)
+        .map((segment) => segment.text)
+        .join('');
+    },
+    segments,
+    parse,
+  });
 }

@@ -1,11 +1,12 @@
 import { formatAttributes, parseAttributes, STEERLM, type AttributeSchema, type AttributeValues } from '../attributes';
 import { TemplateError } from '../errors';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type Role } from './conversation';
-import type { ParseOptions, PromptTemplate, RenderOptions, TemplateSegment } from './prompt-template';
+import { definePromptTemplate, type ParseOptions, type PromptTemplate, type RenderOptions, type TemplateSegment, type TemplateTokens } from './prompt-template';
 import { STEERLM_TOKENS } from './special-tokens';
 import { assertNoReservedTokens } from './reserved-tokens';
 
 const { system: SYSTEM, turn: TURN, label: LABEL } = STEERLM_TOKENS;
+const STEERLM_STRINGS: TemplateTokens = { specialTokens: [SYSTEM, TURN, LABEL], stopStrings: [TURN] };
 
 const speakers: Record<Role, string> = { user: 'User', assistant: 'Assistant' };
 
@@ -94,28 +95,18 @@ function parseTurn(segment: string, index: number, schema: AttributeSchema, opti
   return { role, text, attributes: parseAttributes(labelText, schema) };
 }
 
-/** NeMo-Aligner's SteerLM chat format (`<extra_id_0>System`, `<extra_id_1>User`, `<extra_id_2>label`). */
-export const steerlmTemplate: PromptTemplate = Object.freeze({
-  name: 'steerlm',
-  specialTokens: Object.freeze([SYSTEM, TURN, LABEL]),
-  stopStrings: Object.freeze([TURN]),
-  defaultSystem: DEFAULT_SYSTEM_PROMPT,
+/** Returns the conversation a SteerLM text holds; see PromptTemplate.parse. */
+function parseSteerlm(text: string, options: ParseOptions = {}): Conversation {
+  const schema = options.schema ?? STEERLM;
+  const header = `${SYSTEM}System\n`;
+  if (typeof text !== 'string' || !text.startsWith(header)) {
+    throw new TemplateError(`a SteerLM conversation starts with ${JSON.stringify(header)}`, { field: 'system' });
+  }
+  const [head, ...segments] = text.slice(header.length).split(TURN);
+  if (head === undefined || !head.endsWith('\n')) throw new TemplateError('the system prompt must end with a newline', { field: 'system' });
+  const turns = segments.map((segment, index) => parseTurn(segment, index, schema, options));
+  return { system: head.slice(0, -1), turns };
+}
 
-  render(conversation: Conversation, options: RenderOptions = {}): string {
-    return steerlmSegments(conversation, options)
-      .map((segment) => segment.text)
-      .join('');
-  },
-  segments: steerlmSegments,
-  parse(text: string, options: ParseOptions = {}): Conversation {
-    const schema = options.schema ?? STEERLM;
-    const header = `${SYSTEM}System\n`;
-    if (typeof text !== 'string' || !text.startsWith(header)) {
-      throw new TemplateError(`a SteerLM conversation starts with ${JSON.stringify(header)}`, { field: 'system' });
-    }
-    const [head, ...segments] = text.slice(header.length).split(TURN);
-    if (head === undefined || !head.endsWith('\n')) throw new TemplateError('the system prompt must end with a newline', { field: 'system' });
-    const turns = segments.map((segment, index) => parseTurn(segment, index, schema, options));
-    return { system: head.slice(0, -1), turns };
-  },
-});
+/** NeMo-Aligner's SteerLM chat format (`<extra_id_0>System`, `<extra_id_1>User`, `<extra_id_2>label`). */
+export const steerlmTemplate: PromptTemplate = definePromptTemplate('steerlm', STEERLM_STRINGS, steerlmSegments, parseSteerlm);

@@ -97,20 +97,19 @@ export function bfloat16BytesToFloat32(bytes: Uint8Array): Float32Array {
 
 /** Returns `values` encoded as little-endian binary16 bytes, rounded to nearest even. */
 export function float32ToFloat16Bytes(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length * 2);
-  for (let index = 0, byte = 0; index < values.length; index++, byte += 2) {
-    const half = float32ToFloat16Bits(values[index]!);
-    out[byte] = half & 0xff;
-    out[byte + 1] = half >>> 8;
-  }
-  return out;
+  return halvesToBytes(values, float32ToFloat16Bits);
 }
 
 /** Returns `values` encoded as little-endian bfloat16 bytes, rounded to nearest even. */
 export function float32ToBfloat16Bytes(values: Float32Array): Uint8Array {
+  return halvesToBytes(values, float32ToBfloat16Bits);
+}
+
+/** Returns `values` as little-endian 16-bit words, each the `toBits` of one value. */
+function halvesToBytes(values: Float32Array, toBits: (value: number) => number): Uint8Array {
   const out = new Uint8Array(values.length * 2);
   for (let index = 0, byte = 0; index < values.length; index++, byte += 2) {
-    const half = float32ToBfloat16Bits(values[index]!);
+    const half = toBits(values[index]!);
     out[byte] = half & 0xff;
     out[byte + 1] = half >>> 8;
   }

@@ -2,14 +2,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from '@steerlm/core';
 import type { DecoderModel, SaveOptions } from '../models';
-import {
-  checkTokenizerFitsModel,
-  ensureOutputFolder,
-  resolveTokenizerFiles,
-  writeModelFolderFiles,
-  type ExportTokenizerSource,
-  type GenerationConfigOverrides,
-} from './model-folder-files';
+import { checkTokenizerFitsModel, ensureOutputFolder, resolveTokenizerFiles, writeModelFolderFiles } from './model-folder-files';
+import type { ExportTokenizerSource, GenerationConfigOverrides } from './model-folder-files';
 
 /** Options of {@link exportHuggingFace}: the stored dtype and sharding of `DecoderModel.save`, and generation defaults. */
 export interface ExportHuggingFaceOptions extends SaveOptions {

@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import { writeOnnxModel } from '../io/onnx';
 import type { DecoderModel } from '../models';
 import { decoderOnnxModel } from './decoder-onnx-graph';
-import {
-  checkTokenizerFitsModel,
-  ensureOutputFolder,
-  resolveTokenizerFiles,
-  writeModelFolderFiles,
-  type ExportTokenizerSource,
-  type GenerationConfigOverrides,
-} from './model-folder-files';
+import { checkTokenizerFitsModel, ensureOutputFolder, resolveTokenizerFiles, writeModelFolderFiles } from './model-folder-files';
+import type { ExportTokenizerSource, GenerationConfigOverrides } from './model-folder-files';
 
 /** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {

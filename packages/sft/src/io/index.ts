@@ -11,7 +11,8 @@ export { SHARDED_INDEX_FILE, SINGLE_CHECKPOINT_FILE, SafetensorsCheckpoint, read
 export type { ShardedIndex, ShardedWriteResult, WriteShardedOptions } from './safetensors/sharded-checkpoint';
 
 // ONNX
-export { ONNX_DATA_TYPES, onnxAttribute, type OnnxAttribute, type OnnxDataType, type OnnxDimension, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxOpsetImport, type OnnxTensor, type OnnxValueInfo } from './onnx/onnx-model';
+export { ONNX_DATA_TYPES, onnxAttribute } from './onnx/onnx-model';
+export type { OnnxAttribute, OnnxDataType, OnnxDimension, OnnxGraph, OnnxModel, OnnxNode, OnnxOpsetImport, OnnxTensor, OnnxValueInfo } from './onnx/onnx-model';
 export { encodeOnnxModel, type ExternalDataPlacer, type ExternalTensorLocation } from './onnx/encode-onnx-model';
 export { writeOnnxModel, type OnnxWriteResult, type WriteOnnxModelOptions } from './onnx/write-onnx-model';
 export { DECODER_ONNX_DIMENSIONS, DECODER_ONNX_OPSET, decoderOnnxModel } from '../export/decoder-onnx-graph';

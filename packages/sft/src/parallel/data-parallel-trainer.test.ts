@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../io/hf-config';
 import { DecoderModel } from '../models';
-import type { TrainingBatch } from '../trainer/batching';
+import { emptyBatch, type TrainingBatch } from '../trainer/batching';
 import { Optimizer, trainableSet } from '../trainer/train-step';
 import { DataParallelTrainer } from './data-parallel-trainer';
 import { shardBatch } from './shard-batch';
@@ -14,11 +14,8 @@ const ADAMW = { learningRate: 1e-2, weightDecay: 0.01, maxGradNorm: 1 };
 function batch(): TrainingBatch {
   const B = 4;
   const T = 8;
-  const size = B * T;
-  const result: TrainingBatch = {
-    B, T, ids: new Int32Array(size), targets: new Int32Array(size), lossMask: new Float32Array(size), keyMask: new Float32Array(size),
-    segmentIds: new Int32Array(size), positions: new Int32Array(size), trainedTokens: 0, examples: [0, 1, 2, 3],
-  };
+  const result = emptyBatch(B, T, [0, 1, 2, 3]);
+  result.segmentIds.fill(0);
   for (let row = 0; row < B; row++) {
     const length = row === 3 ? 5 : T;
     for (let t = 0; t < length; t++) {

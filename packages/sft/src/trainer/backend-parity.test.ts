@@ -16,7 +16,7 @@ import { selectBackend, takeDeviceErrors } from '../backend';
 import { parseModelConfig } from '../io/hf-config';
 import { forEachBackend } from '../kernels/testing';
 import { DecoderModel } from '../models';
-import { tinyConversations } from './testing/tiny-run';
+import { tinyConversations, tinyLlamaConfigJson } from './testing/tiny-run';
 import { trainConditionedSFT, type TrainConditionedSFTOptions } from './train-conditioned-sft';
 
 const STEPS = 20;
@@ -24,18 +24,8 @@ const RELATIVE_TOLERANCE = 1e-3;
 
 const FAMILIES = {
   gpt2: { architectures: ['GPT2LMHeadModel'], vocab_size: 260, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128 },
-  llama: {
-    architectures: ['LlamaForCausalLM'],
-    vocab_size: 260,
-    hidden_size: 32,
-    intermediate_size: 64,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    max_position_embeddings: 128,
-    tie_word_embeddings: false,
-  },
-} as const;
+  llama: tinyLlamaConfigJson({ max_position_embeddings: 128, tie_word_embeddings: false }),
+};
 
 type Family = keyof typeof FAMILIES;
 

@@ -32,7 +32,8 @@ export function shuffledIndexes(count: number, random: () => number): number[] {
   return shuffleInPlace(Array.from({ length: count }, (_, index) => index), random);
 }
 
-function emptyBatch(B: number, T: number, examples: number[]): TrainingBatch {
+/** Returns a [B, T] batch of `examples` with nothing placed yet: all padding (segment ids -1), no trained tokens. */
+export function emptyBatch(B: number, T: number, examples: number[]): TrainingBatch {
   const size = B * T;
   return {
     B,

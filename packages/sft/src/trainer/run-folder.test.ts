@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charTokenizer, InvalidOptionError, readJsonl, TrainingError, type Conversation } from '@steerlm/core';
 import { readRunStatus, truncateMetrics } from './run-folder';
 import { trainConditionedSFT, type TrainConditionedSFTOptions } from './train-conditioned-sft';
-import { tinyConversations, tinyModel } from './testing/tiny-run';
+import { resumableRunOptions, tinyConversations, tinyModel } from './testing/tiny-run';
 
 let folder: string;
 beforeAll(async () => {
@@ -142,15 +142,8 @@ describe('run folders', () => {
       await trainConditionedSFT({
         model,
         tokenizer: charTokenizer(),
-        train: tinyConversations(8),
-        batchSize: 2,
-        epochs: 4,
-        learningRate: 3e-3,
-        warmupSteps: 2,
-        seed: 5,
+        ...resumableRunOptions(),
         outputDir: output,
-        checkpointEvery: 2,
-        keepCheckpoints: 100,
         resume: output,
       })
     ).summary;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charTokenizer, TrainingError, type ProgressEvent } from '@steerlm/core';
 import { steerLM2Loss, steerLM2Weights } from './steerlm2-objective';
 import { trainConditionedSFT, trainConditionedSFTEvents } from './train-conditioned-sft';
-import { tinyConversations, tinyModel } from './testing/tiny-run';
+import { resumableRunOptions, tinyConversations, tinyModel } from './testing/tiny-run';
 
 const tokenizer = charTokenizer();
 let folder: string;
@@ -89,15 +89,8 @@ describe('trainConditionedSFT', () => {
     const { summary } = await trainConditionedSFT({
       model,
       tokenizer,
-      train: tinyConversations(8),
-      batchSize: 2,
-      epochs: 4,
-      learningRate: 3e-3,
-      warmupSteps: 2,
-      seed: 5,
+      ...resumableRunOptions(),
       outputDir: interrupted,
-      checkpointEvery: 2,
-      keepCheckpoints: 100,
       resume: interrupted,
     });
     const whole = await metricLosses(uninterrupted);

@@ -12,7 +12,7 @@ import { causalAttentionOp } from '../kernels/attention/attention.op';
 import { matmulUsesKernel } from '../kernels/matmul';
 import { forEachBackend } from '../kernels/testing';
 import { DecoderModel } from '../models';
-import type { TrainingBatch } from './batching';
+import { emptyBatch, type TrainingBatch } from './batching';
 import { Optimizer, trainableSet } from './train-step';
 
 const B = 2;
@@ -36,19 +36,8 @@ const FAMILIES = {
 
 /** A fixed batch: row 0 full, row 1 padded after 11 tokens, loss on every real next token. */
 function fixedBatch(): TrainingBatch {
-  const size = B * T;
-  const batch: TrainingBatch = {
-    B,
-    T,
-    ids: new Int32Array(size),
-    targets: new Int32Array(size),
-    lossMask: new Float32Array(size),
-    keyMask: new Float32Array(size),
-    segmentIds: new Int32Array(size),
-    positions: new Int32Array(size),
-    trainedTokens: 0,
-    examples: [0, 1],
-  };
+  const batch = emptyBatch(B, T, [0, 1]);
+  batch.segmentIds.fill(0);
   const lengths = [T, 11];
   for (let row = 0; row < B; row++) {
     const sequence = Array.from({ length: lengths[row]! + 1 }, (_, t) => (row * 17 + t * 7 + ((t * t) % 5)) % VOCABULARY);

@@ -52,10 +52,7 @@ export function gpt2CanonicalName(name: string): string {
  * `gpt2ParameterSpecs` without building the list).
  */
 export function gpt2ParameterCount(config: Gpt2Config): number {
-  const C = config.hiddenSize;
-  const F = config.intermediateSize;
-  const V = config.vocabSize;
-  const L = config.numHiddenLayers;
+  const { hiddenSize: C, intermediateSize: F, vocabSize: V, numHiddenLayers: L } = config;
   const head = config.tieWordEmbeddings ? 0 : V * C;
   const layer = 4 * C + 3 * C * C + 3 * C + C * C + C + C * F + F + F * C + C;
   return V * C + config.maxPositionEmbeddings * C + L * layer + 2 * C + head;

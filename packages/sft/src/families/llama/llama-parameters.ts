@@ -55,10 +55,7 @@ export function llamaParameterSpecs(config: LlamaConfig): ParameterSpec[] {
  * `llamaParameterSpecs` without building the list: a config may ask for 1e7 layers).
  */
 export function llamaParameterCount(config: LlamaConfig): number {
-  const C = config.hiddenSize;
-  const F = config.intermediateSize;
-  const V = config.vocabSize;
-  const L = config.numHiddenLayers;
+  const { hiddenSize: C, intermediateSize: F, vocabSize: V, numHiddenLayers: L } = config;
   const head = config.tieWordEmbeddings ? 0 : V * C;
   const q = config.numAttentionHeads * config.headDim;
   const kv = config.numKeyValueHeads * config.headDim;

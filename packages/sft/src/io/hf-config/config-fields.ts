@@ -30,27 +30,22 @@ export class ConfigFields {
 
   /** Returns `key` as a positive integer; `fallback` when absent (required when no fallback). */
   positiveInteger(key: string, fallback?: number): number {
-    const value = this.raw(key);
-    if (value === undefined || value === null) {
-      if (fallback === undefined) throw this.absent(key);
-      return fallback;
-    }
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-      throw this.error(key, `"${key}" must be a positive integer, got ${JSON.stringify(value)}`);
-    }
-    return value;
+    return this.positive(key, fallback, Number.isSafeInteger, 'a positive integer');
   }
 
   /** Returns `key` as a positive finite number; `fallback` when absent (required when no fallback). */
   positiveNumber(key: string, fallback?: number): number {
+    return this.positive(key, fallback, Number.isFinite, 'a positive number');
+  }
+
+  /** Returns `key` as a number > 0 that passes `accept` (else an error saying it must be `what`); `fallback` when absent. */
+  private positive(key: string, fallback: number | undefined, accept: (value: number) => boolean, what: string): number {
     const value = this.raw(key);
     if (value === undefined || value === null) {
       if (fallback === undefined) throw this.absent(key);
       return fallback;
     }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw this.error(key, `"${key}" must be a positive number, got ${JSON.stringify(value)}`);
-    }
+    if (typeof value !== 'number' || !accept(value) || value <= 0) throw this.error(key, `"${key}" must be ${what}, got ${JSON.stringify(value)}`);
     return value;
   }
 
@@ -95,6 +90,34 @@ export class ConfigFields {
     }
     return extra;
   }
+}
+
+/** The fields every family's config.json may carry besides its architecture: special token ids and the stored dtype. */
+export interface SharedConfigFields {
+  bosTokenId: number | number[] | null;
+  eosTokenId: number | number[] | null;
+  padTokenId: number | number[] | null;
+  torchDtype: string | null;
+}
+
+/** Returns the shared fields read from `fields` (bos/eos/pad_token_id, torch_dtype). */
+export function readSharedConfigFields(fields: ConfigFields): SharedConfigFields {
+  return {
+    bosTokenId: fields.tokenIds('bos_token_id'),
+    eosTokenId: fields.tokenIds('eos_token_id'),
+    padTokenId: fields.tokenIds('pad_token_id'),
+    torchDtype: fields.optionalString('torch_dtype'),
+  };
+}
+
+/** Returns the shared fields under their config.json names (absent ones undefined, so mergeForWriting leaves them out). */
+export function sharedConfigFieldsToJson(config: SharedConfigFields): Record<string, unknown> {
+  return {
+    bos_token_id: config.bosTokenId ?? undefined,
+    eos_token_id: config.eosTokenId ?? undefined,
+    pad_token_id: config.padTokenId ?? undefined,
+    torch_dtype: config.torchDtype ?? undefined,
+  };
 }
 
 /** Returns `value` as a JSON object, or throws a ModelFormatError naming `what` and `file`. */

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
-import { writeTextFileAtomically } from '@steerlm/core/node';
 import { ConfigFields, expectJsonObject, mergeForWriting } from './config-fields';
-import { readJsonFile, resolveConfigFile } from './model-config';
+import { readJsonFile, resolveConfigFile, writeJsonFile } from './model-config';
 
 /** A Hugging Face `generation_config.json`: the decoding defaults shipped with a model. */
 export interface GenerationConfig {
@@ -83,7 +81,5 @@ export async function readGenerationConfig(pathOrFolder: string): Promise<Genera
 
 /** Writes `config` as `generation_config.json` into `folder` atomically; returns the file path. */
 export async function writeGenerationConfig(folder: string, config: GenerationConfig): Promise<string> {
-  const file = join(folder, 'generation_config.json');
-  await writeTextFileAtomically(file, `${JSON.stringify(generationConfigToJson(config), null, 2)}\n`);
-  return file;
+  return writeJsonFile(folder, 'generation_config.json', generationConfigToJson(config));
 }

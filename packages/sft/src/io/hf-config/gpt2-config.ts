@@ -1,5 +1,5 @@
 import type { ConfigFields } from './config-fields';
-import { mergeForWriting } from './config-fields';
+import { mergeForWriting, readSharedConfigFields, sharedConfigFieldsToJson } from './config-fields';
 
 /** The GPT-2 architecture read, and its `model_type`. */
 export const GPT2_ARCHITECTURES = { GPT2LMHeadModel: 'gpt2' } as const;
@@ -64,10 +64,7 @@ export function parseGpt2Config(fields: ConfigFields): Gpt2Config {
     layerNormEps: fields.positiveNumber('layer_norm_epsilon', 1e-5),
     activationFunction: activation as Gpt2Activation,
     tieWordEmbeddings: fields.boolean('tie_word_embeddings', true),
-    bosTokenId: fields.tokenIds('bos_token_id'),
-    eosTokenId: fields.tokenIds('eos_token_id'),
-    padTokenId: fields.tokenIds('pad_token_id'),
-    torchDtype: fields.optionalString('torch_dtype'),
+    ...readSharedConfigFields(fields),
     extra: fields.rest(),
   };
 }
@@ -87,10 +84,7 @@ export function gpt2ConfigToJson(config: Gpt2Config): Record<string, unknown> {
       layer_norm_epsilon: config.layerNormEps,
       activation_function: config.activationFunction,
       tie_word_embeddings: config.tieWordEmbeddings,
-      bos_token_id: config.bosTokenId ?? undefined,
-      eos_token_id: config.eosTokenId ?? undefined,
-      pad_token_id: config.padTokenId ?? undefined,
-      torch_dtype: config.torchDtype ?? undefined,
+      ...sharedConfigFieldsToJson(config),
     },
     config.extra,
   );

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '@steerlm/core';
 import { parseGenerationConfig, readGenerationConfig, writeGenerationConfig } from './generation-config';
 import { modelConfigToJson, parseModelConfig, readModelConfig, writeModelConfig } from './model-config';
@@ -101,13 +101,8 @@ function errorOf(run: () => unknown): ModelFormatError {
   throw new Error('expected a ModelFormatError');
 }
 
-let folder: string;
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'steerlm-config-'));
-});
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
+const folder = await mkdtemp(join(tmpdir(), 'steerlm-config-'));
+afterAll(() => rm(folder, { recursive: true, force: true }));
 
 describe('parseModelConfig', () => {
   it('reads SmolLM2 (Llama, GQA, tied embeddings)', () => {

@@ -1,5 +1,5 @@
 import type { ConfigFields } from './config-fields';
-import { mergeForWriting } from './config-fields';
+import { mergeForWriting, readSharedConfigFields, sharedConfigFieldsToJson } from './config-fields';
 
 /** The Llama-family architectures read (all RMSNorm + RoPE + SwiGLU decoders with grouped-query attention). */
 export const LLAMA_ARCHITECTURES = {
@@ -161,10 +161,7 @@ export function parseLlamaConfig(fields: ConfigFields, architecture: LlamaArchit
     hiddenAct,
     attentionBias: isQwen2 ? (fields.raw('attention_bias'), true) : fields.boolean('attention_bias', false),
     mlpBias: fields.boolean('mlp_bias', false),
-    bosTokenId: fields.tokenIds('bos_token_id'),
-    eosTokenId: fields.tokenIds('eos_token_id'),
-    padTokenId: fields.tokenIds('pad_token_id'),
-    torchDtype: fields.optionalString('torch_dtype'),
+    ...readSharedConfigFields(fields),
     extra: fields.rest(),
   };
 }
@@ -190,10 +187,7 @@ export function llamaConfigToJson(config: LlamaConfig): Record<string, unknown> 
       hidden_act: config.hiddenAct,
       attention_bias: config.modelType === 'qwen2' ? undefined : config.attentionBias,
       mlp_bias: config.modelType === 'llama' ? config.mlpBias : undefined,
-      bos_token_id: config.bosTokenId ?? undefined,
-      eos_token_id: config.eosTokenId ?? undefined,
-      pad_token_id: config.padTokenId ?? undefined,
-      torch_dtype: config.torchDtype ?? undefined,
+      ...sharedConfigFieldsToJson(config),
     },
     config.extra,
   );

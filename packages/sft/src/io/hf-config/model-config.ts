@@ -68,6 +68,13 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   }
 }
 
+/** Writes `json` (2-space indented, newline-terminated) as `fileName` into `folder` atomically; returns the file path. */
+export async function writeJsonFile(folder: string, fileName: string, json: unknown): Promise<string> {
+  const file = join(folder, fileName);
+  await writeTextFileAtomically(file, `${JSON.stringify(json, null, 2)}\n`);
+  return file;
+}
+
 /** Returns `pathOrFolder/fileName` when `pathOrFolder` is a folder, else `pathOrFolder` itself. */
 export async function resolveConfigFile(pathOrFolder: string, fileName: string): Promise<string> {
   const info = await stat(pathOrFolder).catch(() => undefined);
@@ -82,7 +89,5 @@ export async function readModelConfig(pathOrFolder: string): Promise<ModelConfig
 
 /** Writes `config` as `config.json` into `folder` atomically; returns the file path. */
 export async function writeModelConfig(folder: string, config: ModelConfig): Promise<string> {
-  const file = join(folder, 'config.json');
-  await writeTextFileAtomically(file, `${JSON.stringify(modelConfigToJson(config), null, 2)}\n`);
-  return file;
+  return writeJsonFile(folder, 'config.json', modelConfigToJson(config));
 }

@@ -57,18 +57,19 @@ export class ProtobufWriter {
 
   /** Writes a float field (fixed32, little-endian). Returns this. */
   float(fieldNumber: number, value: number): this {
-    this.tag(fieldNumber, WIRE_FIXED32);
-    const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setFloat32(0, value, true);
-    this.push(bytes);
-    return this;
+    return this.fixed(fieldNumber, WIRE_FIXED32, 4, (view) => view.setFloat32(0, value, true));
   }
 
   /** Writes a double field (fixed64, little-endian). Returns this. */
   double(fieldNumber: number, value: number): this {
-    this.tag(fieldNumber, WIRE_FIXED64);
-    const bytes = new Uint8Array(8);
-    new DataView(bytes.buffer).setFloat64(0, value, true);
+    return this.fixed(fieldNumber, WIRE_FIXED64, 8, (view) => view.setFloat64(0, value, true));
+  }
+
+  /** Writes a fixed-size field of `size` bytes that `write` fills. Returns this. */
+  private fixed(fieldNumber: number, wireType: number, size: number, write: (view: DataView) => void): this {
+    this.tag(fieldNumber, wireType);
+    const bytes = new Uint8Array(size);
+    write(new DataView(bytes.buffer));
     this.push(bytes);
     return this;
   }

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '../runtime';
 import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { activationsUseKernel, gelu, swiglu } from './activations.op';
 import { erfReference, geluBackwardReference, geluReference, swigluBackwardReference, swigluReference, type GeluApproximation } from './activations.reference';
 
@@ -38,7 +38,7 @@ const shapes: number[][] = [[1], [37], [257], [4, 3, 250]];
 
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const swigluParity = async (...shape: number[]): Promise<void> => {
-    expect(activationsUseKernel()).toBe(context.backend === 'webgpu' && fusedKernelsAreEnabled());
+    expectKernelChoice(context, activationsUseKernel());
     const size = shape.reduce((a, b) => a * b, 1);
     const gate = randomArray(size, { seed: size, min: -30, max: 30 });
     const up = randomArray(size, { seed: size + 1, min: -2, max: 2 });
@@ -50,21 +50,9 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     expect(y.shape).toEqual(shape);
     const [dgate, dup] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(swiglu(a, b), dyTensor)))([shifted, upTensor]);
     const expected = swigluBackwardReference(gate, up, dy);
-    expectClose(await readFloat32(y, true), swigluReference(gate, up), {
-      atol: 1e-5,
-      rtol: 1e-5,
-      label: 'y',
-    });
-    expectClose(await readFloat32(dgate!, true), expected.dgate, {
-      atol: 1e-5,
-      rtol: 1e-4,
-      label: 'dgate',
-    });
-    expectClose(await readFloat32(dup!, true), expected.dup, {
-      atol: 1e-5,
-      rtol: 1e-5,
-      label: 'dup',
-    });
+    expectClose(await readFloat32(y, true), swigluReference(gate, up), { atol: 1e-5, rtol: 1e-5, label: 'y' });
+    expectClose(await readFloat32(dgate!, true), expected.dgate, { atol: 1e-5, rtol: 1e-4, label: 'dgate' });
+    expectClose(await readFloat32(dup!, true), expected.dup, { atol: 1e-5, rtol: 1e-5, label: 'dup' });
     tf.dispose([gateTensor, upTensor, dyTensor, shifted]);
     expect(tf.memory().numTensors).toBe(before);
   };
@@ -79,11 +67,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     const [xTensor, dyTensor] = [tf.tensor(x, shape), tf.tensor(dy, shape)];
     const y = gelu(xTensor, { approximation });
     const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(gelu(a, { approximation }), dyTensor)))([xTensor]);
-    expectClose(await readFloat32(y, true), geluReference(x, approximation), {
-      atol: 2e-6,
-      rtol: 1e-5,
-      label: 'y',
-    });
+    expectClose(await readFloat32(y, true), geluReference(x, approximation), { atol: 2e-6, rtol: 1e-5, label: 'y' });
     expectClose(await readFloat32(dx!, true), geluBackwardReference(x, dy, approximation), { atol: 2e-6, rtol: 1e-4, label: 'dx' });
     tf.dispose([xTensor, dyTensor]);
     expect(tf.memory().numTensors).toBe(before);
@@ -92,17 +76,10 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     it.each(shapes)(`gelu (${approximation}) forward and gradient match the reference for %j`, (...shape) => geluParity(approximation, shape));
   }
 
-  if (context.backend === 'webgpu') {
-    it('the composed fallbacks match too (fused kernels off)', async () => {
-      const previous = setFusedKernelsEnabled(false);
-      try {
-        await swigluParity(4, 3, 250);
-        for (const approximation of approximations) await geluParity(approximation, [257]);
-      } finally {
-        setFusedKernelsEnabled(previous);
-      }
-    });
-  }
+  itMatchesWithFusedKernelsOff(context, async () => {
+    await swigluParity(4, 3, 250);
+    for (const approximation of approximations) await geluParity(approximation, [257]);
+  }, 'the composed fallbacks match too (fused kernels off)');
 
   it('rejects mismatched shapes and unknown approximations', () => {
     const a = tf.zeros([2, 3]);
@@ -111,9 +88,5 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     tf.dispose(a);
   });
 
-  if (context.backend === 'webgpu') {
-    it('compiled every WGSL program', async () => {
-      await expect(checkCompiledPrograms()).resolves.toBeUndefined();
-    });
-  }
+  itCompiledEveryProgram(context);
 });

@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoTensorLeak, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { expectClose, expectNoTensorLeak, forEachBackend, readFloat32 } from '../testing';
 import { buildAttentionMask } from './attention.mask';
 import { hostAttentionPacked } from './attention.host';
-import { attentionBackwardReference, attentionForwardReference, type AttentionMaskOptions, type AttentionShape } from './attention.reference';
+import type { AttentionMaskOptions, AttentionShape } from './attention.reference';
+import { attentionReferenceCase } from './testing/attention-case';
 
 /** Returns x [B, H, T, D] laid out as [B·T, H·D] (heads side by side), the packed projection's layout. */
 function headsToRows(x: ArrayLike<number>, B: number, H: number, T: number, D: number): Float64Array {
@@ -42,12 +43,7 @@ await forEachBackend(['cpu', 'wasm'], (context) => {
       const keyMask = Array.from({ length: B * T }, (_, index) => (index === T || index % 5 === 3 ? 0 : 1));
       const segmentIds = Array.from({ length: B * T }, (_, index) => (index % T < 9 ? 0 : 1));
       const options: AttentionMaskOptions = { keyMask, segmentIds };
-      const q = randomArray([B, H, T, D], { seed: 11 });
-      const k = randomArray([B, H, T, D], { seed: 12 });
-      const v = randomArray([B, H, T, D], { seed: 13 });
-      const weights = randomArray([B, H, T, D], { seed: 14 });
-      const expected = attentionForwardReference(q, k, v, shape, options);
-      const gradients = attentionBackwardReference(q, k, v, expected.out, expected.logSumExp, weights, shape, options);
+      const { q, k, v, weights, expected, gradients } = attentionReferenceCase(shape, 11, options);
       const packed = pack([headsToRows(q, B, H, T, D), headsToRows(k, B, H, T, D), headsToRows(v, B, H, T, D)], B * T, C);
       const expectedPackedGradient = pack([headsToRows(gradients.dq, B, H, T, D), headsToRows(gradients.dk, B, H, T, D), headsToRows(gradients.dv, B, H, T, D)], B * T, C);
 

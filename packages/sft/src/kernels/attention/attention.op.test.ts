@@ -12,8 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '@steerlm/core';
 import { checkCompiledPrograms } from '../runtime';
-import { expectClose, expectNoTensorLeak, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { expectClose, expectNoTensorLeak, forEachBackend, readFloat32 } from '../testing';
 import { attentionBackwardReference, attentionForwardReference, type AttentionMaskOptions, type AttentionShape } from './attention.reference';
+import { attentionInputs, attentionReferenceCase } from './testing/attention-case';
 import { buildAttentionMask } from './attention.mask';
 import { causalAttention, causalAttentionOp, type CausalAttentionOptions } from './attention.op';
 
@@ -50,23 +51,12 @@ function toOpOptions(options: AttentionMaskOptions = {}): CausalAttentionOptions
   return result;
 }
 
-function inputsOf(shape: AttentionShape, seed: number): { q: Float32Array; k: Float32Array; v: Float32Array; weights: Float32Array } {
-  const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
-  return {
-    q: randomArray([B, H, T, D], { seed }),
-    k: randomArray([B, Hkv, T, D], { seed: seed + 1 }),
-    v: randomArray([B, Hkv, T, D], { seed: seed + 2 }),
-    weights: randomArray([B, H, T, D], { seed: seed + 3 }),
-  };
-}
-
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   describe.each(CASES)('$name', ({ shape, options }) => {
     it('matches the reference: out, dq, dk, dv', async () => {
       const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
-      const data = inputsOf(shape, 7 * T + D);
-      const expected = attentionForwardReference(data.q, data.k, data.v, shape, options);
-      const gradients = attentionBackwardReference(data.q, data.k, data.v, expected.out, expected.logSumExp, data.weights, shape, options);
+      const data = attentionReferenceCase(shape, 7 * T + D, options);
+      const { expected, gradients } = data;
       const opOptions = toOpOptions(options);
 
       await expectNoTensorLeak(async () => {
@@ -94,7 +84,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   it('takes q, k, v produced by other tfjs ops ([B, T, H·D] projections) and differentiates through them', async () => {
     const shape: AttentionShape = { batch: 2, heads: 4, kvHeads: 2, time: 19, headDim: 8 };
     const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
-    const data = inputsOf(shape, 99);
+    const data = attentionInputs(shape, 99);
     const toHeads = (x: tf.Tensor, heads: number): tf.Tensor4D => tf.transpose(tf.reshape(x, [B, T, heads, D]), [0, 2, 1, 3]) as tf.Tensor4D;
     const fromHeads = (values: Float32Array, heads: number): tf.Tensor =>
       tf.tidy(() => tf.reshape(tf.transpose(tf.tensor4d(values, [B, heads, T, D]), [0, 2, 1, 3]), [B, T, heads * D]));
@@ -118,7 +108,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   it('saves the log-sum-exp on webgpu (one more output of the fused kernel)', async () => {
     const shape: AttentionShape = { batch: 1, heads: 2, kvHeads: 1, time: 45, headDim: 24 };
     const options: AttentionMaskOptions = { keyMask: keyMaskEvery7(1, 45) };
-    const data = inputsOf(shape, 5);
+    const data = attentionInputs(shape, 5);
     const expected = attentionForwardReference(data.q, data.k, data.v, shape, options);
     const q = tf.tensor4d(data.q, [1, 2, 45, 24]);
     const k = tf.tensor4d(data.k, [1, 1, 45, 24]);

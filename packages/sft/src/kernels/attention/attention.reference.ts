@@ -133,6 +133,27 @@ export function checkAttentionShape(
   return heads / kvHeads;
 }
 
+/** Returns what both reference passes start from: the checked query-group size, the softmax scale and the valid keys. */
+function referenceSetup(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, shape: AttentionShape, options: AttentionMaskOptions) {
+  const group = checkAttentionShape(shape, { q: q.length, k: k.length, v: v.length }, options);
+  return { group, scale: attentionScale(shape.headDim, options.scale), validKeys: keyValidity(shape, options) };
+}
+
+/**
+ * Calls `visit` for every query row, in order: its batch `b` and position `i`, its index `row` in [B·H·T], the
+ * offset `qi` of its q (and out, dOut) row and the offset `kvBase` of its key/value head's [T, D] block.
+ */
+function forEachQueryRow(shape: AttentionShape, group: number, visit: (b: number, i: number, row: number, qi: number, kvBase: number) => void): void {
+  const { batch, heads, kvHeads, time, headDim } = shape;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      const kvBase = (b * kvHeads + Math.floor(h / group)) * time * headDim;
+      const qBase = (b * heads + h) * time * headDim;
+      for (let i = 0; i < time; i++) visit(b, i, (b * heads + h) * time + i, qBase + i * headDim, kvBase);
+    }
+  }
+}
+
 /** Returns the causal attention output [B, H, T, D] and the log-sum-exp [B, H, T] that the backward pass uses. */
 export function attentionForwardReference(
   q: ArrayLike<number>,
@@ -141,45 +162,36 @@ export function attentionForwardReference(
   shape: AttentionShape,
   options: AttentionMaskOptions = {},
 ): AttentionForwardResult {
-  const group = checkAttentionShape(shape, { q: q.length, k: k.length, v: v.length }, options);
-  const { batch, heads, kvHeads, time, headDim } = shape;
-  const scale = attentionScale(headDim, options.scale);
-  const validKeys = keyValidity(shape, options);
+  const { group, scale, validKeys } = referenceSetup(q, k, v, shape, options);
+  const { batch, heads, time, headDim } = shape;
   const out = new Float64Array(batch * heads * time * headDim);
   const logSumExp = new Float64Array(batch * heads * time);
   const scores = new Float64Array(time);
 
-  for (let b = 0; b < batch; b++) {
-    for (let h = 0; h < heads; h++) {
-      const kvBase = (b * kvHeads + Math.floor(h / group)) * time * headDim;
-      const qBase = (b * heads + h) * time * headDim;
-      for (let i = 0; i < time; i++) {
-        const row = (b * heads + h) * time + i;
-        let max = -Infinity;
-        for (let j = 0; j <= i; j++) {
-          if (!canAttend(b, i, j, time, validKeys, options.segmentIds)) continue;
-          let dot = 0;
-          for (let d = 0; d < headDim; d++) dot += q[qBase + i * headDim + d]! * k[kvBase + j * headDim + d]!;
-          scores[j] = dot * scale;
-          max = Math.max(max, scores[j]!);
-        }
-        if (max === -Infinity) {
-          logSumExp[row] = -Infinity;
-          continue;
-        }
-        let sum = 0;
-        for (let j = 0; j <= i; j++) {
-          if (canAttend(b, i, j, time, validKeys, options.segmentIds)) sum += Math.exp(scores[j]! - max);
-        }
-        logSumExp[row] = max + Math.log(sum);
-        for (let j = 0; j <= i; j++) {
-          if (!canAttend(b, i, j, time, validKeys, options.segmentIds)) continue;
-          const p = Math.exp(scores[j]! - logSumExp[row]!);
-          for (let d = 0; d < headDim; d++) out[qBase + i * headDim + d]! += p * v[kvBase + j * headDim + d]!;
-        }
-      }
+  forEachQueryRow(shape, group, (b, i, row, qi, kvBase) => {
+    let max = -Infinity;
+    for (let j = 0; j <= i; j++) {
+      if (!canAttend(b, i, j, time, validKeys, options.segmentIds)) continue;
+      let dot = 0;
+      for (let d = 0; d < headDim; d++) dot += q[qi + d]! * k[kvBase + j * headDim + d]!;
+      scores[j] = dot * scale;
+      max = Math.max(max, scores[j]!);
     }
-  }
+    if (max === -Infinity) {
+      logSumExp[row] = -Infinity;
+      return;
+    }
+    let sum = 0;
+    for (let j = 0; j <= i; j++) {
+      if (canAttend(b, i, j, time, validKeys, options.segmentIds)) sum += Math.exp(scores[j]! - max);
+    }
+    logSumExp[row] = max + Math.log(sum);
+    for (let j = 0; j <= i; j++) {
+      if (!canAttend(b, i, j, time, validKeys, options.segmentIds)) continue;
+      const p = Math.exp(scores[j]! - logSumExp[row]!);
+      for (let d = 0; d < headDim; d++) out[qi + d]! += p * v[kvBase + j * headDim + d]!;
+    }
+  });
   return { out, logSumExp };
 }
 
@@ -198,42 +210,32 @@ export function attentionBackwardReference(
   shape: AttentionShape,
   options: AttentionMaskOptions = {},
 ): AttentionGradients {
-  const group = checkAttentionShape(shape, { q: q.length, k: k.length, v: v.length }, options);
-  const { batch, heads, kvHeads, time, headDim } = shape;
-  const scale = attentionScale(headDim, options.scale);
-  const validKeys = keyValidity(shape, options);
+  const { group, scale, validKeys } = referenceSetup(q, k, v, shape, options);
+  const { time, headDim } = shape;
   const dq = new Float64Array(q.length);
   const dk = new Float64Array(k.length);
   const dv = new Float64Array(v.length);
 
-  for (let b = 0; b < batch; b++) {
-    for (let h = 0; h < heads; h++) {
-      const kvBase = (b * kvHeads + Math.floor(h / group)) * time * headDim;
-      const qBase = (b * heads + h) * time * headDim;
-      for (let i = 0; i < time; i++) {
-        const row = (b * heads + h) * time + i;
-        const qi = qBase + i * headDim;
-        let delta = 0; // rowsum(dOut ∘ out) = Σ_j P_ij dP_ij
-        for (let d = 0; d < headDim; d++) delta += dOut[qi + d]! * out[qi + d]!;
-        for (let j = 0; j <= i; j++) {
-          if (!canAttend(b, i, j, time, validKeys, options.segmentIds)) continue;
-          const kj = kvBase + j * headDim;
-          let dot = 0;
-          let dp = 0;
-          for (let d = 0; d < headDim; d++) {
-            dot += q[qi + d]! * k[kj + d]!;
-            dp += dOut[qi + d]! * v[kj + d]!;
-          }
-          const p = Math.exp(dot * scale - logSumExp[row]!);
-          const ds = p * (dp - delta);
-          for (let d = 0; d < headDim; d++) {
-            dv[kj + d]! += p * dOut[qi + d]!;
-            dq[qi + d]! += scale * ds * k[kj + d]!;
-            dk[kj + d]! += scale * ds * q[qi + d]!;
-          }
-        }
+  forEachQueryRow(shape, group, (b, i, row, qi, kvBase) => {
+    let delta = 0; // rowsum(dOut ∘ out) = Σ_j P_ij dP_ij
+    for (let d = 0; d < headDim; d++) delta += dOut[qi + d]! * out[qi + d]!;
+    for (let j = 0; j <= i; j++) {
+      if (!canAttend(b, i, j, time, validKeys, options.segmentIds)) continue;
+      const kj = kvBase + j * headDim;
+      let dot = 0;
+      let dp = 0;
+      for (let d = 0; d < headDim; d++) {
+        dot += q[qi + d]! * k[kj + d]!;
+        dp += dOut[qi + d]! * v[kj + d]!;
+      }
+      const p = Math.exp(dot * scale - logSumExp[row]!);
+      const ds = p * (dp - delta);
+      for (let d = 0; d < headDim; d++) {
+        dv[kj + d]! += p * dOut[qi + d]!;
+        dq[qi + d]! += scale * ds * k[kj + d]!;
+        dk[kj + d]! += scale * ds * q[qi + d]!;
       }
     }
-  }
+  });
   return { dq, dk, dv };
 }

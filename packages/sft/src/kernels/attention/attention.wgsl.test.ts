@@ -8,8 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { checkCompiledPrograms, runProgramOnTensors } from '../runtime';
-import { expectClose, forEachBackend, randomArray, readFloat32 } from '../testing';
-import { attentionBackwardReference, attentionForwardReference, attentionScale, type AttentionMaskOptions, type AttentionShape } from './attention.reference';
+import { expectClose, forEachBackend, readFloat32 } from '../testing';
+import { attentionScale, type AttentionMaskOptions, type AttentionShape } from './attention.reference';
+import { attentionReferenceCase } from './testing/attention-case';
 import { buildAttentionMask } from './attention.mask';
 import {
   attentionBackwardKeyValueProgram,
@@ -64,12 +65,7 @@ await forEachBackend(['webgpu'], (context) => {
     const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
     const tiling: AttentionTiling = { headDim: D, ...tiles };
     const dims = { ...shape, scale: attentionScale(D, options.scale) };
-    const qValues = randomArray([B, H, T, D], { seed: 3 });
-    const kValues = randomArray([B, Hkv, T, D], { seed: 4 });
-    const vValues = randomArray([B, Hkv, T, D], { seed: 5 });
-    const dOutValues = randomArray([B, H, T, D], { seed: 6 });
-    const expected = attentionForwardReference(qValues, kValues, vValues, shape, options);
-    const gradients = attentionBackwardReference(qValues, kValues, vValues, expected.out, expected.logSumExp, dOutValues, shape, options);
+    const { q: qValues, k: kValues, v: vValues, weights: dOutValues, expected, gradients } = attentionReferenceCase(shape, 3, options);
 
     const q = tf.tensor4d(qValues, [B, H, T, D]);
     const k = tf.tensor4d(kValues, [B, Hkv, T, D]);

@@ -139,25 +139,11 @@ export function attentionBackwardKeyValueProgram(dims: AttentionDims, tiling: At
   };
 }
 
-/** Returns the body of the forward pass (bindings q, k, v, mask, out, logSumExp, uniforms come from the runtime). */
-export function attentionForwardWgsl(tiling: AttentionTiling): string {
-  const { headDim: D, queryBlock, keyBlock } = tiling;
-  return /* wgsl */ `
-const D: u32 = ${D}u;
-const QUERY_BLOCK: u32 = ${queryBlock}u;
-const KEY_BLOCK: u32 = ${keyBlock}u;
-const MASKED: f32 = -3.0e38;
-
-var<workgroup> kTile: array<f32, ${keyBlock * D}>;
-var<workgroup> vTile: array<f32, ${keyBlock * D}>;
-var<workgroup> keySegment: array<i32, ${keyBlock}>;
-var<workgroup> keyValid: array<i32, ${keyBlock}>;
-
-@compute @workgroup_size(${queryBlock})
-fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-  let T = uniforms.time;
-  let row = workgroup.y;                       // b * H + h
-  let b = row / uniforms.heads;
+/**
+ * WGSL shared by the query-tile passes (forward and dq), after `row` (b·H + h) and before the pass's own
+ * state: this invocation's query `i` (clamped to `iSafe` past T) and where its q, k/v and mask entries start.
+ */
+const QUERY_ROW_SETUP = /* wgsl */ `  let b = row / uniforms.heads;
   let kvHead = (row % uniforms.heads) / uniforms.group;
   let firstQuery = workgroup.x * QUERY_BLOCK;
   let i = firstQuery + local;
@@ -166,19 +152,13 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   let qBase = (row * T + iSafe) * D;
   let kvBase = (b * uniforms.kvHeads + kvHead) * T * D;
   let segment = mask[b * T + iSafe];
-  let validOffset = uniforms.batch * T;
+  let validOffset = uniforms.batch * T;`;
 
-  var qRow: array<f32, ${D}>;
-  var acc: array<f32, ${D}>;
-  for (var d = 0u; d < D; d++) {
-    qRow[d] = q[qBase + d] * uniforms.scale;
-    acc[d] = 0.0;
-  }
-  var runningMax = MASKED;
-  var runningSum = 0.0;
-  var scores: array<f32, ${keyBlock}>;
-
-  let lastQuery = min(firstQuery + QUERY_BLOCK, T) - 1u;
+/**
+ * WGSL shared by the query-tile passes: opens the loop over the key tiles up to the block's last query and
+ * loads tile `tile`'s K, V, key segments and key validity into workgroup memory (then a barrier).
+ */
+const KEY_TILE_LOAD = /* wgsl */ `  let lastQuery = min(firstQuery + QUERY_BLOCK, T) - 1u;
   let tiles = lastQuery / KEY_BLOCK + 1u;
   for (var tile = 0u; tile < tiles; tile++) {
     let firstKey = tile * KEY_BLOCK;
@@ -198,7 +178,39 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
         keyValid[c] = 0;
       }
     }
-    workgroupBarrier();
+    workgroupBarrier();`;
+
+/** Returns the body of the forward pass (bindings q, k, v, mask, out, logSumExp, uniforms come from the runtime). */
+export function attentionForwardWgsl(tiling: AttentionTiling): string {
+  const { headDim: D, queryBlock, keyBlock } = tiling;
+  return /* wgsl */ `
+const D: u32 = ${D}u;
+const QUERY_BLOCK: u32 = ${queryBlock}u;
+const KEY_BLOCK: u32 = ${keyBlock}u;
+const MASKED: f32 = -3.0e38;
+
+var<workgroup> kTile: array<f32, ${keyBlock * D}>;
+var<workgroup> vTile: array<f32, ${keyBlock * D}>;
+var<workgroup> keySegment: array<i32, ${keyBlock}>;
+var<workgroup> keyValid: array<i32, ${keyBlock}>;
+
+@compute @workgroup_size(${queryBlock})
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let T = uniforms.time;
+  let row = workgroup.y;                       // b * H + h
+${QUERY_ROW_SETUP}
+
+  var qRow: array<f32, ${D}>;
+  var acc: array<f32, ${D}>;
+  for (var d = 0u; d < D; d++) {
+    qRow[d] = q[qBase + d] * uniforms.scale;
+    acc[d] = 0.0;
+  }
+  var runningMax = MASKED;
+  var runningSum = 0.0;
+  var scores: array<f32, ${keyBlock}>;
+
+${KEY_TILE_LOAD}
     if (inRange) {
       var tileMax = MASKED;
       for (var c = 0u; c < KEY_BLOCK; c++) {
@@ -300,16 +312,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   let T = uniforms.time;
   let rows = uniforms.batch * uniforms.heads * T;
   let row = workgroup.y;
-  let b = row / uniforms.heads;
-  let kvHead = (row % uniforms.heads) / uniforms.group;
-  let firstQuery = workgroup.x * QUERY_BLOCK;
-  let i = firstQuery + local;
-  let inRange = i < T;
-  let iSafe = min(i, T - 1u);
-  let qBase = (row * T + iSafe) * D;
-  let kvBase = (b * uniforms.kvHeads + kvHead) * T * D;
-  let segment = mask[b * T + iSafe];
-  let validOffset = uniforms.batch * T;
+${QUERY_ROW_SETUP}
   let lse = rowStats[row * T + iSafe];
   let delta = rowStats[rows + row * T + iSafe];
 
@@ -322,27 +325,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
     dqAcc[d] = 0.0;
   }
 
-  let lastQuery = min(firstQuery + QUERY_BLOCK, T) - 1u;
-  let tiles = lastQuery / KEY_BLOCK + 1u;
-  for (var tile = 0u; tile < tiles; tile++) {
-    let firstKey = tile * KEY_BLOCK;
-    for (var e = local; e < KEY_BLOCK * D; e += QUERY_BLOCK) {
-      let j = firstKey + e / D;
-      if (j < T) {
-        kTile[e] = k[kvBase + j * D + e % D];
-        vTile[e] = v[kvBase + j * D + e % D];
-      }
-    }
-    for (var c = local; c < KEY_BLOCK; c += QUERY_BLOCK) {
-      let j = firstKey + c;
-      if (j < T) {
-        keySegment[c] = mask[b * T + j];
-        keyValid[c] = mask[validOffset + b * T + j];
-      } else {
-        keyValid[c] = 0;
-      }
-    }
-    workgroupBarrier();
+${KEY_TILE_LOAD}
     if (inRange) {
       for (var c = 0u; c < KEY_BLOCK; c++) {
         let j = firstKey + c;

@@ -2,8 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '../runtime';
+import { checkCompiledPrograms } from '../runtime';
 import { checkGradient, contract, expectClose, forEachBackend, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { expectKernelChoice, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { crossEntropy, crossEntropyUsesKernel, maskedMeanCrossEntropy } from './cross-entropy.op';
 import { crossEntropyBackwardReference, crossEntropyReference, maskedMeanReference } from './cross-entropy.reference';
 
@@ -16,11 +17,7 @@ describe('crossEntropy reference', () => {
   it('backward matches finite differences', () => {
     const rows = 4;
     const vocabulary = 9;
-    const logits = randomArray([rows, vocabulary], {
-      seed: 1,
-      min: -3,
-      max: 3,
-    });
+    const logits = randomArray([rows, vocabulary], { seed: 1, min: -3, max: 3 });
     const targets = randomIntegers(rows, vocabulary, 2);
     const lossMask = Float32Array.from([1, 0, 0.5, 1]);
     const dlosses = randomArray([rows], { seed: 3 });
@@ -47,22 +44,13 @@ describe('crossEntropy reference', () => {
 });
 
 // Edge shapes: one row, odd V, V not a multiple of the workgroup, a GPT-2-sized vocabulary.
-const shapes: Array<[number, number]> = [
-  [1, 37],
-  [6, 300],
-  [3, 3000],
-  [2, 50257],
-];
+const shapes: Array<[number, number]> = [[1, 37], [6, 300], [3, 3000], [2, 50257]];
 
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const parity = async (rows: number, vocabulary: number): Promise<void> => {
-    expect(crossEntropyUsesKernel()).toBe(context.backend === 'webgpu' && fusedKernelsAreEnabled());
+    expectKernelChoice(context, crossEntropyUsesKernel());
     // Large logits check the max-subtracted log-sum-exp (exp(60) overflows nothing only when shifted).
-    const logits = randomArray([rows, vocabulary], {
-      seed: rows + vocabulary,
-      min: -60,
-      max: 60,
-    });
+    const logits = randomArray([rows, vocabulary], { seed: rows + vocabulary, min: -60, max: 60 });
     const targets = randomIntegers(rows, vocabulary, 5);
     const lossMask = maskFor(rows, 6);
     const dlosses = randomArray([rows], { seed: 7 });
@@ -75,34 +63,17 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     const shifted = tf.add(logitsTensor, 0);
     const losses = crossEntropy(shifted, targetsTensor, maskTensor);
     const [dlogits] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(crossEntropy(a, targetsTensor, maskTensor), dlossesTensor)))([shifted]);
-    expectClose(await readFloat32(losses, true), crossEntropyReference(input), {
-      atol: 1e-4,
-      rtol: 1e-5,
-      label: 'losses',
-    });
+    expectClose(await readFloat32(losses, true), crossEntropyReference(input), { atol: 1e-4, rtol: 1e-5, label: 'losses' });
     expectClose(await readFloat32(dlogits!, true), crossEntropyBackwardReference(input, dlosses), { atol: 1e-6, rtol: 1e-4, label: 'dlogits' });
     tf.dispose([logitsTensor, targetsTensor, maskTensor, dlossesTensor, shifted]);
     expect(tf.memory().numTensors).toBe(before);
   };
   it.each(shapes)('losses and dlogits match the reference for [%i, %i]', parity);
-  if (context.backend === 'webgpu') {
-    it('the composed fallback matches too (fused kernels off)', async () => {
-      const previous = setFusedKernelsEnabled(false);
-      try {
-        await parity(...shapes[1]!);
-      } finally {
-        setFusedKernelsEnabled(previous);
-      }
-    });
-  }
+  itMatchesWithFusedKernelsOff(context, () => parity(...shapes[1]!));
 
   it('gives the masked mean and its gradient over [B, T, V] logits', async () => {
     const [batch, time, vocabulary] = [2, 3, 11];
-    const logits = randomArray([batch * time, vocabulary], {
-      seed: 9,
-      min: -4,
-      max: 4,
-    });
+    const logits = randomArray([batch * time, vocabulary], { seed: 9, min: -4, max: 4 });
     const targets = randomIntegers(batch * time, vocabulary, 10);
     const lossMask = Float32Array.from([1, 1, 0, 1, 0, 0]);
     const rows = batch * time;
@@ -113,16 +84,8 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     const maskTensor = tf.tensor2d(lossMask, [batch, time]);
     const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => maskedMeanCrossEntropy(a, targetsTensor, maskTensor))([logitsTensor]);
     expect(value.shape).toEqual([]);
-    expectClose(await readFloat32(value, true), [expectedMean], {
-      atol: 1e-5,
-      rtol: 1e-5,
-      label: 'mean',
-    });
-    expectClose(await readFloat32(grads[0]!, true), expectedGradient, {
-      atol: 1e-6,
-      rtol: 1e-4,
-      label: 'dlogits',
-    });
+    expectClose(await readFloat32(value, true), [expectedMean], { atol: 1e-5, rtol: 1e-5, label: 'mean' });
+    expectClose(await readFloat32(grads[0]!, true), expectedGradient, { atol: 1e-6, rtol: 1e-4, label: 'dlogits' });
     const allMasked = maskedMeanCrossEntropy(logitsTensor, targetsTensor, tf.zerosLike(maskTensor));
     expect((await readFloat32(allMasked, true))[0]).toBe(0);
     tf.dispose([logitsTensor, targetsTensor, maskTensor]);

@@ -9,7 +9,7 @@
 
 import type { WgslProgram } from '../runtime/program';
 import type { UniformField } from '../runtime/uniforms';
-import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../runtime';
+import { elementwiseMain, gridBuiltins, linearWorkgroup, workgroupGrid } from '../runtime';
 
 function rowUniforms(rows: number, vocabulary: number): UniformField[] {
   return [
@@ -92,10 +92,7 @@ export function crossEntropyBackwardProgram(rows: number, vocabulary: number): W
     dispatch: workgroupGrid(Math.ceil((rows * vocabulary) / workgroupSize)),
     shapeIndependent: true,
     body: /* wgsl */ `
-@compute @workgroup_size(${workgroupSize})
-fn main(${gridBuiltins}) {
-  let index = (${linearWorkgroup}) * ${workgroupSize}u + local;
-  if (index >= uniforms.rows * uniforms.vocabulary) { return; }
+${elementwiseMain(workgroupSize, 'uniforms.rows * uniforms.vocabulary')}
   let row = index / uniforms.vocabulary;
   let v = index - row * uniforms.vocabulary;
   let scale = lossMask[row] * dlosses[row];

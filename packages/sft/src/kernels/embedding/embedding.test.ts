@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '../runtime';
 import { checkGradient, contract, expectClose, forEachBackend, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { embedding, embeddingUsesKernel } from './embedding.op';
 import { embeddingBackwardReference, embeddingReference } from './embedding.reference';
 
@@ -36,10 +36,8 @@ const cases: Case[] = [
 
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const parity = async ({ vocabulary, channels, count, idRange }: Case): Promise<void> => {
-    expect(embeddingUsesKernel()).toBe(context.backend === 'webgpu' && fusedKernelsAreEnabled());
-    const table = randomArray([vocabulary, channels], {
-      seed: vocabulary + channels,
-    });
+    expectKernelChoice(context, embeddingUsesKernel());
+    const table = randomArray([vocabulary, channels], { seed: vocabulary + channels });
     const ids = randomIntegers(count, idRange ?? vocabulary, count);
     const dy = randomArray([count, channels], { seed: 3 });
     const before = tf.memory().numTensors;
@@ -55,16 +53,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     expect(tf.memory().numTensors).toBe(before);
   };
   it.each(cases)('forward and dtable match the reference for %j', parity);
-  if (context.backend === 'webgpu') {
-    it('the composed fallback matches too (fused kernels off)', async () => {
-      const previous = setFusedKernelsEnabled(false);
-      try {
-        await parity(cases[2]!);
-      } finally {
-        setFusedKernelsEnabled(previous);
-      }
-    });
-  }
+  itMatchesWithFusedKernelsOff(context, () => parity(cases[2]!));
 
   it('keeps the ids shape, gives bitwise-repeatable gradients and rejects bad ids', async () => {
     const table = tf.tensor2d(randomArray([6, 4], { seed: 5 }), [6, 4]);
@@ -80,9 +69,5 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     tf.dispose([table, ids]);
   });
 
-  if (context.backend === 'webgpu') {
-    it('compiled every WGSL program', async () => {
-      await expect(checkCompiledPrograms()).resolves.toBeUndefined();
-    });
-  }
+  itCompiledEveryProgram(context);
 });

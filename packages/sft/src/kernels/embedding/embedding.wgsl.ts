@@ -16,7 +16,7 @@
 //     and the extra memory O(N).
 
 import type { WgslProgram } from '../runtime/program';
-import { gridBuiltins, linearWorkgroup, workgroupGrid } from '../runtime';
+import { elementwiseMain, gridBuiltins, linearWorkgroup, workgroupGrid } from '../runtime';
 
 /** Invocations per workgroup in the embedding kernels. */
 export const embeddingWorkgroupSize = 256;
@@ -47,10 +47,7 @@ export function embeddingForwardProgram(dimensions: EmbeddingDimensions): WgslPr
     dispatch: workgroupGrid(Math.ceil((dimensions.count * dimensions.channels) / size)),
     shapeIndependent: true,
     body: /* wgsl */ `
-@compute @workgroup_size(${size})
-fn main(${gridBuiltins}) {
-  let index = (${linearWorkgroup}) * ${size}u + local;
-  if (index >= uniforms.count * uniforms.channels) { return; }
+${elementwiseMain(size, 'uniforms.count * uniforms.channels')}
   let n = index / uniforms.channels;
   let c = index - n * uniforms.channels;
   let id = ids[n];

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '../runtime';
-import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32, ROW_KERNEL_FALLBACK_SHAPE, ROW_KERNEL_SHAPES } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { layerNorm, layerNormUsesKernel } from './layer-norm.op';
 import { layerNormBackwardReference, layerNormReference } from './layer-norm.reference';
 
@@ -18,43 +18,16 @@ describe('layerNorm reference', () => {
     const bias = randomArray([channels], { seed: 4 });
     const dy = randomArray([rows, channels], { seed: 3 });
     const { dx, dweight, dbias } = layerNormBackwardReference({ x, weight, bias, rows, channels, eps }, dy);
-    checkGradient(
-      ([xIn, wIn, bIn]) =>
-        contract(
-          layerNormReference({
-            x: xIn!,
-            weight: wIn!,
-            bias: bIn!,
-            rows,
-            channels,
-            eps,
-          }),
-          dy
-        ),
-      [dx, dweight, dbias],
-      [x, weight, bias],
-      { epsilon: 1e-3 }
-    );
+    const forward = ([xIn, wIn, bIn]: Float32Array[]): number => contract(layerNormReference({ x: xIn!, weight: wIn!, bias: bIn!, rows, channels, eps }), dy);
+    checkGradient(forward, [dx, dweight, dbias], [x, weight, bias], { epsilon: 1e-3 });
   });
 });
 
-// Edge shapes: one row, odd C, C below / not a multiple of the 256-wide workgroup, large C.
-const shapes: Array<[number, number]> = [
-  [1, 37],
-  [3, 2],
-  [4, 300],
-  [2, 3000],
-];
-
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const parity = async (rows: number, channels: number): Promise<void> => {
-    expect(layerNormUsesKernel()).toBe(context.backend === 'webgpu' && fusedKernelsAreEnabled());
+    expectKernelChoice(context, layerNormUsesKernel());
     // An offset mean checks the centred (two-pass) variance.
-    const x = randomArray([rows, channels], {
-      seed: rows * 7 + channels,
-      min: 3,
-      max: 7,
-    });
+    const x = randomArray([rows, channels], { seed: rows * 7 + channels, min: 3, max: 7 });
     const weight = randomArray([channels], { seed: 11, min: 0.5, max: 1.5 });
     const bias = randomArray([channels], { seed: 12 });
     const dy = randomArray([rows, channels], { seed: 13 });
@@ -79,40 +52,15 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
       weightTensor,
       biasTensor,
     ]);
-    expectClose(await readFloat32(y, true), expected, {
-      atol: 1e-4,
-      rtol: 1e-4,
-      label: 'y',
-    });
-    expectClose(await readFloat32(dx!, true), gradients.dx, {
-      atol: 2e-4,
-      rtol: 1e-3,
-      label: 'dx',
-    });
-    expectClose(await readFloat32(dweight!, true), gradients.dweight, {
-      atol: 1e-4,
-      rtol: 1e-3,
-      label: 'dweight',
-    });
-    expectClose(await readFloat32(dbias!, true), gradients.dbias, {
-      atol: 1e-4,
-      rtol: 1e-3,
-      label: 'dbias',
-    });
+    expectClose(await readFloat32(y, true), expected, { atol: 1e-4, rtol: 1e-4, label: 'y' });
+    expectClose(await readFloat32(dx!, true), gradients.dx, { atol: 2e-4, rtol: 1e-3, label: 'dx' });
+    expectClose(await readFloat32(dweight!, true), gradients.dweight, { atol: 1e-4, rtol: 1e-3, label: 'dweight' });
+    expectClose(await readFloat32(dbias!, true), gradients.dbias, { atol: 1e-4, rtol: 1e-3, label: 'dbias' });
     tf.dispose([xTensor, weightTensor, biasTensor, dyTensor, shifted]);
     expect(tf.memory().numTensors).toBe(before);
   };
-  it.each(shapes)('forward and gradients match the reference for [%i, %i]', parity);
-  if (context.backend === 'webgpu') {
-    it('the composed fallback matches too (fused kernels off)', async () => {
-      const previous = setFusedKernelsEnabled(false);
-      try {
-        await parity(...shapes[2]!);
-      } finally {
-        setFusedKernelsEnabled(previous);
-      }
-    });
-  }
+  it.each(ROW_KERNEL_SHAPES)('forward and gradients match the reference for [%i, %i]', parity);
+  itMatchesWithFusedKernelsOff(context, () => parity(...ROW_KERNEL_FALLBACK_SHAPE));
 
   it('keeps leading axes and rejects a bias of the wrong length', () => {
     const x = tf.ones([2, 3, 4]);
@@ -122,9 +70,5 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     tf.dispose([x, y]);
   });
 
-  if (context.backend === 'webgpu') {
-    it('compiled every WGSL program', async () => {
-      await expect(checkCompiledPrograms()).resolves.toBeUndefined();
-    });
-  }
+  itCompiledEveryProgram(context);
 });

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '../runtime';
-import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { checkGradient, contract, expectClose, forEachBackend, randomArray, readFloat32, ROW_KERNEL_FALLBACK_SHAPE, ROW_KERNEL_SHAPES } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { rmsNorm, rmsNormUsesKernel } from './rms-norm.op';
 import { rmsNormBackwardReference, rmsNormReference } from './rms-norm.reference';
 
@@ -23,22 +23,10 @@ describe('rmsNorm reference', () => {
   });
 });
 
-// Edge shapes: one row, odd C, C below / not a multiple of the 256-wide workgroup, large C.
-const shapes: Array<[number, number]> = [
-  [1, 37],
-  [5, 1],
-  [4, 300],
-  [2, 3000],
-];
-
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const parity = async (rows: number, channels: number): Promise<void> => {
-    expect(rmsNormUsesKernel()).toBe(context.backend === 'webgpu' && fusedKernelsAreEnabled());
-    const x = randomArray([rows, channels], {
-      seed: rows * 7 + channels,
-      min: -2,
-      max: 2,
-    });
+    expectKernelChoice(context, rmsNormUsesKernel());
+    const x = randomArray([rows, channels], { seed: rows * 7 + channels, min: -2, max: 2 });
     const weight = randomArray([channels], { seed: 11, min: 0.5, max: 1.5 });
     const dy = randomArray([rows, channels], { seed: 13 });
     const expected = rmsNormReference({ x, weight, rows, channels, eps });
@@ -49,35 +37,14 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     const shifted = tf.add(xTensor, 0);
     const y = rmsNorm(shifted, weightTensor, eps);
     const [dxTensor, dweightTensor] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(rmsNorm(a, b, eps), dyTensor)))([shifted, weightTensor]);
-    expectClose(await readFloat32(y, true), expected, {
-      atol: 1e-5,
-      rtol: 1e-4,
-      label: 'y',
-    });
-    expectClose(await readFloat32(dxTensor!, true), dx, {
-      atol: 1e-4,
-      rtol: 1e-3,
-      label: 'dx',
-    });
-    expectClose(await readFloat32(dweightTensor!, true), dweight, {
-      atol: 1e-4,
-      rtol: 1e-3,
-      label: 'dweight',
-    });
+    expectClose(await readFloat32(y, true), expected, { atol: 1e-5, rtol: 1e-4, label: 'y' });
+    expectClose(await readFloat32(dxTensor!, true), dx, { atol: 1e-4, rtol: 1e-3, label: 'dx' });
+    expectClose(await readFloat32(dweightTensor!, true), dweight, { atol: 1e-4, rtol: 1e-3, label: 'dweight' });
     tf.dispose([xTensor, weightTensor, dyTensor, shifted]);
     expect(tf.memory().numTensors).toBe(before);
   };
-  it.each(shapes)('forward and gradients match the reference for [%i, %i]', parity);
-  if (context.backend === 'webgpu') {
-    it('the composed fallback matches too (fused kernels off)', async () => {
-      const previous = setFusedKernelsEnabled(false);
-      try {
-        await parity(...shapes[2]!);
-      } finally {
-        setFusedKernelsEnabled(previous);
-      }
-    });
-  }
+  it.each(ROW_KERNEL_SHAPES)('forward and gradients match the reference for [%i, %i]', parity);
+  itMatchesWithFusedKernelsOff(context, () => parity(...ROW_KERNEL_FALLBACK_SHAPE));
 
   it('keeps leading axes and rejects a weight of the wrong length', async () => {
     const [x, weight, wrongWeight] = [tf.ones([2, 3, 4]), tf.ones([4]), tf.ones([5])];
@@ -88,9 +55,5 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     tf.dispose([x, weight, wrongWeight]);
   });
 
-  if (context.backend === 'webgpu') {
-    it('compiled every WGSL program', async () => {
-      await expect(checkCompiledPrograms()).resolves.toBeUndefined();
-    });
-  }
+  itCompiledEveryProgram(context);
 });

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '../runtime';
 import { checkGradient, contract, expectClose, forEachBackend, randomArray, randomIntegers, readFloat32 } from '../testing';
+import { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from '../testing/fused-kernel-tests';
 import { ropeInverseFrequencies, type Llama3RopeScaling } from './rope-frequencies';
 import { rope, ropeUsesKernel } from './rope.op';
 import { ropeBackwardReference, ropeReference } from './rope.reference';
@@ -74,7 +74,7 @@ const cases: Case[] = [
 
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const parity = async ({ shape, offset, explicitPositions, scaling, theta }: Case): Promise<void> => {
-    expect(ropeUsesKernel()).toBe(context.backend === 'webgpu' && fusedKernelsAreEnabled());
+    expectKernelChoice(context, ropeUsesKernel());
     const [batch, heads, time, headDimension] = shape;
     const x = randomArray(shape, { seed: headDimension + time });
     const dy = randomArray(shape, { seed: 3 });
@@ -105,26 +105,13 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     const y = rope(shifted, options);
     const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(rope(a, options), dyTensor)))([shifted]);
     // Angles reach 1.3e5 rad for the far positions: float32 cos/sin of them agree to ~1e-5.
-    expectClose(await readFloat32(y, true), ropeReference(input), {
-      atol: 2e-5,
-      rtol: 1e-5,
-      label: 'y',
-    });
+    expectClose(await readFloat32(y, true), ropeReference(input), { atol: 2e-5, rtol: 1e-5, label: 'y' });
     expectClose(await readFloat32(dx!, true), ropeBackwardReference(input, dy), { atol: 2e-5, rtol: 1e-5, label: 'dx' });
     tf.dispose([xTensor, dyTensor, shifted, ...(positionsTensor ? [positionsTensor] : [])]);
     expect(tf.memory().numTensors).toBe(before);
   };
   it.each(cases)('forward and gradient match the reference for %j', parity);
-  if (context.backend === 'webgpu') {
-    it('the composed fallback matches too (fused kernels off)', async () => {
-      const previous = setFusedKernelsEnabled(false);
-      try {
-        await parity(cases[3]!);
-      } finally {
-        setFusedKernelsEnabled(previous);
-      }
-    });
-  }
+  itMatchesWithFusedKernelsOff(context, () => parity(cases[3]!));
 
   it('rejects odd D, wrong positions and bad offsets', () => {
     expect(() => rope(tf.zeros([1, 1, 2, 3]), { theta: 10000 })).toThrow(ShapeError);
@@ -139,9 +126,5 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     tf.dispose(x);
   });
 
-  if (context.backend === 'webgpu') {
-    it('compiled every WGSL program', async () => {
-      await expect(checkCompiledPrograms()).resolves.toBeUndefined();
-    });
-  }
+  itCompiledEveryProgram(context);
 });

@@ -22,6 +22,17 @@ export const gridBuiltins = `@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
 /** WGSL expression of the linear workgroup id over a workgroupGrid dispatch. */
 export const linearWorkgroup = 'wid.x + wid.y * nwg.x';
 
+/**
+ * Returns the opening of an element-wise kernel's `main` on a workgroupGrid dispatch of `size`-wide workgroups:
+ * the flat `index` of this invocation, and an early return past `count` (a WGSL expression).
+ */
+export function elementwiseMain(size: number, count: string): string {
+  return `@compute @workgroup_size(${size})
+fn main(${gridBuiltins}) {
+  let index = (${linearWorkgroup}) * ${size}u + local;
+  if (index >= ${count}) { return; }`;
+}
+
 /** Returns the WGSL of `workgroupSum(local, value)`: a shared-memory tree sum over `size` invocations. */
 export function workgroupSumSource(size: number): string {
   return /* wgsl */ `

@@ -1,4 +1,5 @@
-export { gridBuiltins, linearWorkgroup, maxWorkgroupsPerDimension, workgroupGrid, workgroupSumSource } from './dispatch';
+export { elementwiseMain, gridBuiltins, linearWorkgroup, maxWorkgroupsPerDimension, workgroupGrid, workgroupSumSource } from './dispatch';
+export { rowKernelProgram, rowKernelUniforms, type RowKernelSpec } from './row-kernel';
 export { HOST_BACKENDS, isHostBackend } from './host-backend';
 export {
   defineFusedOp,

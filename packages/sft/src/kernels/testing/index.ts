@@ -5,3 +5,5 @@ export { createRandom, randomArray, randomIntegers, sizeOfShape, type RandomArra
 export { roundArrayToFloat16, roundToFloat16 } from './float16';
 export { expectNoTensorLeak, readFloat32 } from './tensor-helpers';
 export { TOLERANCES, toleranceFor, type PrecisionName, type Tolerance } from './tolerances';
+export { expectKernelChoice, itCompiledEveryProgram, itMatchesWithFusedKernelsOff } from './fused-kernel-tests';
+export { ROW_KERNEL_FALLBACK_SHAPE, ROW_KERNEL_SHAPES } from './row-kernel-shapes';

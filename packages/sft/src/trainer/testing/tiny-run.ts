@@ -14,20 +14,40 @@ export function tinyConversations(count = 6): Conversation[] {
   }));
 }
 
+/** The Hugging Face config.json of a tiny Llama-family model over the char tokenizer's 260 ids; `overrides` replace fields. */
+export function tinyLlamaConfigJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ['LlamaForCausalLM'],
+    vocab_size: 260,
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    max_position_embeddings: 256,
+    tie_word_embeddings: true,
+    ...overrides,
+  };
+}
+
 /** A tiny Llama-family model over the char tokenizer's 260 ids. */
 export function tinyModel(seed = 0): DecoderModel {
-  return DecoderModel.create(
-    parseModelConfig({
-      architectures: ['LlamaForCausalLM'],
-      vocab_size: 260,
-      hidden_size: 32,
-      intermediate_size: 64,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 256,
-      tie_word_embeddings: true,
-    }),
-    { seed },
-  );
+  return DecoderModel.create(parseModelConfig(tinyLlamaConfigJson()), { seed });
+}
+
+/**
+ * The training run of the checkpoint and resume tests: 8 conversations, 16 steps, a checkpoint every 2 steps,
+ * all kept. Spread it into `trainConditionedSFT` options beside the model, tokenizer and output folder.
+ */
+export function resumableRunOptions() {
+  return {
+    train: tinyConversations(8),
+    batchSize: 2,
+    epochs: 4,
+    learningRate: 3e-3,
+    warmupSteps: 2,
+    seed: 5,
+    checkpointEvery: 2,
+    keepCheckpoints: 100,
+  };
 }

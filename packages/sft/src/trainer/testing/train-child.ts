@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { charTokenizer } from '@steerlm/core';
 import { trainConditionedSFT } from '../train-conditioned-sft';
-import { tinyConversations, tinyModel } from './tiny-run';
+import { resumableRunOptions, tinyModel } from './tiny-run';
 
 const outputDir = process.argv[2]!;
 const killAfterStep = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
@@ -14,15 +14,8 @@ await tf.setBackend('cpu');
 await trainConditionedSFT({
   model: tinyModel(1),
   tokenizer: charTokenizer(),
-  train: tinyConversations(8),
-  batchSize: 2,
-  epochs: 4,
-  learningRate: 3e-3,
-  warmupSteps: 2,
-  seed: 5,
+  ...resumableRunOptions(),
   outputDir,
-  checkpointEvery: 2,
-  keepCheckpoints: 100,
   onEvent: (event) => {
     if (event.type === 'checkpoint') process.stdout.write(`checkpoint ${event.step}\n`);
     if (event.type === 'step-end' && event.step === killAfterStep) process.kill(process.pid, 'SIGKILL');
