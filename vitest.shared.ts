@@ -29,7 +29,9 @@ export const steerlmAliases: { find: RegExp; replacement: string }[] = [
   { find: /^@steerlm\/core$/, replacement: source('core/src/index.node.ts') },
   { find: /^@steerlm\/attribute-regressor$/, replacement: source('attribute-regressor/src/index.node.ts') },
   ...subpaths.map(([subpath, file]) => ({ find: new RegExp(`^@steerlm/${subpath}$`), replacement: source(file) })),
-  ...packages.filter((name) => name !== 'core' && name !== 'attribute-regressor').map((name) => ({ find: new RegExp(`^@steerlm/${name}$`), replacement: source(`${name}/src/index.ts`) })),
+  ...packages
+    .filter((name) => name !== 'core' && name !== 'attribute-regressor')
+    .map((name) => ({ find: new RegExp(`^@steerlm/${name}$`), replacement: source(`${name}/src/index.ts`) })),
 ];
 
 const repositoryRoot = fileURLToPath(new URL('.', import.meta.url));

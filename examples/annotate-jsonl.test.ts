@@ -14,7 +14,9 @@ function writeTrees(file: string, trees: number, labelled: boolean): void {
   const rows: string[] = [];
   for (let tree = 0; tree < trees; tree += 1) {
     const root = `${file.endsWith('train.jsonl') ? 't' : 'u'}${tree}`;
-    rows.push(JSON.stringify({ message_id: root, parent_id: null, message_tree_id: root, role: 'prompter', text: `Question ${tree}: how do plants grow?`, lang: 'en' }));
+    rows.push(
+      JSON.stringify({ message_id: root, parent_id: null, message_tree_id: root, role: 'prompter', text: `Question ${tree}: how do plants grow?`, lang: 'en' }),
+    );
     for (const [index, words] of [3 + (tree % 5), 30 + (tree % 7) * 10].entries()) {
       const text = Array.from({ length: words }, (_, word) => `word${(word * 7 + tree) % 13}`).join(' ');
       const quality = Math.min(1, words / 100);
@@ -25,8 +27,7 @@ function writeTrees(file: string, trees: number, labelled: boolean): void {
   writeFileSync(file, `${rows.join('\n')}\n`);
 }
 
-const run = (args: string[]) =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'annotate-jsonl.ts', ...args], { cwd: here, encoding: 'utf8' });
+const run = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'annotate-jsonl.ts', ...args], { cwd: here, encoding: 'utf8' });
 
 it('annotate-jsonl trains, saves, labels a dataset and resumes without duplicates (built packages)', () => {
   const train = join(directory, 'train.jsonl');
@@ -38,7 +39,10 @@ it('annotate-jsonl trains, saves, labels a dataset and resumes without duplicate
   const args = ['--train', train, '--input', input, '--output', output, '--model', model, '--featurizer', 'text-statistics'];
   const first = JSON.parse(run(args).trim().split('\n').at(-1)!);
   expect(first).toMatchObject({ read: 20, written: 20 });
-  const lines = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const lines = readFileSync(output, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(lines).toHaveLength(20);
   expect(lines[0].label).toMatch(/^quality:[0-4],toxicity:[0-4],humor:[0-4],creativity:[0-4]$/);
   expect(lines[0].treeId).toBe('u0');

@@ -15,8 +15,18 @@ let directory: string;
 
 beforeAll(async () => {
   const texts = [
-    { turns: [{ role: 'user' as const, text: 'What do cats like?' }, { role: 'assistant' as const, text: 'Naps and toys.', attributes: { quality: 4, toxicity: 0, humor: 1, creativity: 2 } }] },
-    { turns: [{ role: 'user' as const, text: 'Tell me a joke.' }, { role: 'assistant' as const, text: 'A cat, a mat, a hat!', attributes: { quality: 4, toxicity: 0, humor: 4, creativity: 3 } }] },
+    {
+      turns: [
+        { role: 'user' as const, text: 'What do cats like?' },
+        { role: 'assistant' as const, text: 'Naps and toys.', attributes: { quality: 4, toxicity: 0, humor: 1, creativity: 2 } },
+      ],
+    },
+    {
+      turns: [
+        { role: 'user' as const, text: 'Tell me a joke.' },
+        { role: 'assistant' as const, text: 'A cat, a mat, a hat!', attributes: { quality: 4, toxicity: 0, humor: 4, creativity: 3 } },
+      ],
+    },
   ].map((conversation) => steerlmTemplate.render(conversation, { schema: OASST }) + '<extra_id_1>');
   server = await startTestServer({ model: createCharacterNGramModel({ texts, order: 6, modelId: 'served-steerlm' }) });
   directory = await mkdtemp(join(tmpdir(), 'bootstrap-http-'));
@@ -29,22 +39,50 @@ afterAll(async () => {
 it('bootstrap-http bootstraps through an endpoint given by flag, riding out 429s and 500s', async () => {
   server.faults.failNext(2, 429, 0).failNext(1, 500);
   const output = join(directory, 'bootstrap.jsonl');
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bootstrap-http.ts', '--base-url', `${server.url}/v1`, '--model', 'served-steerlm', '--output', output, '--prompts', '3', '--samples', '2'], { cwd: here });
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bootstrap-http.ts',
+      '--base-url',
+      `${server.url}/v1`,
+      '--model',
+      'served-steerlm',
+      '--output',
+      output,
+      '--prompts',
+      '3',
+      '--samples',
+      '2',
+    ],
+    { cwd: here },
+  );
   expect(JSON.parse(stdout)).toMatchObject({ mode: 'bootstrap', baseURL: `${server.url}/v1`, written: 6, total: 6 });
   expect(server.faults.pending).toBe(0);
-  const records = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  const records = (await readFile(output, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(records).toHaveLength(6);
   for (const record of records) validateNemoRecord(record, { schema: OASST });
 });
 
 it('bootstrap-http writes SteerLM 2.0 records from an endpoint given by environment variables', async () => {
   const output = join(directory, 'steerlm2.jsonl');
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bootstrap-http.ts', '--steerlm2', '--output', output, '--prompts', '2', '--samples', '3'], {
-    cwd: here,
-    env: { ...process.env, STEERLM_BASE_URL: server.url, STEERLM_MODEL: 'served-steerlm' },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'bootstrap-http.ts', '--steerlm2', '--output', output, '--prompts', '2', '--samples', '3'],
+    {
+      cwd: here,
+      env: { ...process.env, STEERLM_BASE_URL: server.url, STEERLM_MODEL: 'served-steerlm' },
+    },
+  );
   expect(JSON.parse(stdout)).toMatchObject({ mode: 'steerlm2', written: 2, total: 2 });
-  const records = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  const records = (await readFile(output, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(records).toHaveLength(2);
   for (const record of records) {
     expect(record.responses).toHaveLength(3);

@@ -75,7 +75,12 @@ const scorer: AttributeScorer = {
   async score(inputs) {
     return inputs.map(({ response }) => {
       const words = response.split(/\s+/).filter(Boolean);
-      const values = { quality: Math.min(4, words.length / 4), toxicity: 0, humor: (response.match(/[!?]/g) ?? []).length * 1.5, creativity: words.length === 0 ? 0 : (4 * new Set(words).size) / words.length };
+      const values = {
+        quality: Math.min(4, words.length / 4),
+        toxicity: 0,
+        humor: (response.match(/[!?]/g) ?? []).length * 1.5,
+        creativity: words.length === 0 ? 0 : (4 * new Set(words).size) / words.length,
+      };
       const rounded = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, clampToScale(value, OASST.get(name)!)]));
       return { values, rounded };
     });
@@ -93,10 +98,16 @@ const onProgress = (event: { type: string; step?: number; total?: number; rate?:
 };
 
 try {
-  const common = { prompts, combinations, scorer, output: flags.output, samplesPerPrompt: Number(flags.samples), sampling: { topK: 50, temperature: 0.8, maxTokens: 200 }, onProgress };
-  const summary = flags.steerlm2
-    ? await generateSteerLM2Data({ ...common, policy: model, reference: model })
-    : await runBootstrap({ ...common, model });
+  const common = {
+    prompts,
+    combinations,
+    scorer,
+    output: flags.output,
+    samplesPerPrompt: Number(flags.samples),
+    sampling: { topK: 50, temperature: 0.8, maxTokens: 200 },
+    onProgress,
+  };
+  const summary = flags.steerlm2 ? await generateSteerLM2Data({ ...common, policy: model, reference: model }) : await runBootstrap({ ...common, model });
   console.log(JSON.stringify({ mode: flags.steerlm2 ? 'steerlm2' : 'bootstrap', baseURL: model.baseURL, ...summary, output: flags.output }));
 } finally {
   await stopServer?.();

@@ -22,7 +22,10 @@ it('bootstrap-local writes re-annotated NeMo records and resumes without redoing
   const first = await run(process.execPath, args, { cwd: here });
   expect(JSON.parse(first.stdout)).toMatchObject({ combinations: 4, written: 8, resumed: 0, total: 8 });
   expect(first.stderr).toMatch(/bootstrap 8\/8 [\d.]+ samples\/s eta 0s/);
-  const records = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  const records = (await readFile(output, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(records).toHaveLength(8);
   for (const record of records) {
     validateNemoRecord(record, { schema: OASST });

@@ -29,7 +29,11 @@ const annotated: Conversation[] = [
   ['What do cats like?', 'Cats like warm windowsills, long naps and chasing small toys.', { quality: 4, toxicity: 0, humor: 1, creativity: 2 }],
   ['Tell me about dogs.', 'Dogs are loyal companions who love walks, games of fetch and their people.', { quality: 4, toxicity: 0, humor: 0, creativity: 1 }],
   ['Tell me a joke.', 'Why did the cat sit on the computer? To keep an eye on the mouse!', { quality: 4, toxicity: 0, humor: 4, creativity: 3 }],
-  ['How do fish sleep?', 'Fish rest by slowing down; most keep their eyes open because they have no eyelids.', { quality: 3, toxicity: 0, humor: 0, creativity: 1 }],
+  [
+    'How do fish sleep?',
+    'Fish rest by slowing down; most keep their eyes open because they have no eyelids.',
+    { quality: 3, toxicity: 0, humor: 0, creativity: 1 },
+  ],
   ['Write a tiny poem.', 'Moonlight on the lake, a heron waits, the water keeps its secrets.', { quality: 4, toxicity: 0, humor: 0, creativity: 4 }],
 ].map(([user, assistant, attributes]) => ({
   turns: [
@@ -82,7 +86,8 @@ const summary = await runBootstrap({
   seed: Number(flags.seed),
   sampling: { topK: 50, temperature: 0.8, maxTokens: 200 },
   onProgress: (event) => {
-    if (event.type === 'step-end') console.error(`bootstrap ${event.step}/${event.total} ${event.rate?.toFixed(1)} samples/s eta ${Math.round((event.etaMs ?? 0) / 1000)}s`);
+    if (event.type === 'step-end')
+      console.error(`bootstrap ${event.step}/${event.total} ${event.rate?.toFixed(1)} samples/s eta ${Math.round((event.etaMs ?? 0) / 1000)}s`);
   },
 });
 console.log(JSON.stringify({ combinations: combinations.length, ...summary, output: flags.output }));

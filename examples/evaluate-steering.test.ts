@@ -25,7 +25,9 @@ let directory: string;
 
 beforeAll(async () => {
   const texts = questions.flatMap((prompt) =>
-    wordsAtLevel.map((words, verbosity) => conditionPrompt({ prompt, schema: HELPSTEER, attributes: { ...HELPSTEER.defaults(), verbosity } }) + answer(verbosity, words)),
+    wordsAtLevel.map(
+      (words, verbosity) => conditionPrompt({ prompt, schema: HELPSTEER, attributes: { ...HELPSTEER.defaults(), verbosity } }) + answer(verbosity, words),
+    ),
   );
   model = await startTestServer({ model: createCharacterNGramModel({ texts, order: 12, modelId: 'tiny-steerlm' }) });
   const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -56,11 +58,29 @@ it('evaluate-steering sweeps verbosity, judges the answers and writes the JSON a
   const { stdout } = await run(
     process.execPath,
     [
-      '--import', 'tsx', 'evaluate-steering.ts',
-      '--base-url', model.url, '--model', 'tiny-steerlm',
-      '--judge-base-url', judge.url, '--judge-model', 'judge',
-      '--prompts', '2', '--temperature', '0', '--max-tokens', '2000',
-      '--orderings', '300', '--bootstrap-rounds', '40', '--out', directory,
+      '--import',
+      'tsx',
+      'evaluate-steering.ts',
+      '--base-url',
+      model.url,
+      '--model',
+      'tiny-steerlm',
+      '--judge-base-url',
+      judge.url,
+      '--judge-model',
+      'judge',
+      '--prompts',
+      '2',
+      '--temperature',
+      '0',
+      '--max-tokens',
+      '2000',
+      '--orderings',
+      '300',
+      '--bootstrap-rounds',
+      '40',
+      '--out',
+      directory,
     ],
     { cwd: here, encoding: 'utf8' },
   );

@@ -79,7 +79,10 @@ const adherence = await evaluateAttributeAdherence({
 
 // Responses grouped by requested verbosity, for text statistics and the judge.
 const levels = adherence.grid[0]!.values;
-const answersAt = (level: number) => questions.map((_, prompt) => adherence.samples.find((sample) => sample.prompt === prompt && sample.requested.verbosity === level && sample.sample === 0)!.response);
+const answersAt = (level: number) =>
+  questions.map(
+    (_, prompt) => adherence.samples.find((sample) => sample.prompt === prompt && sample.requested.verbosity === level && sample.sample === 0)!.response,
+  );
 const textStatistics = Object.fromEntries(levels.map((level) => [`verbosity:${level}`, summarizeTextStatistics(answersAt(level))]));
 
 let report: EvaluationReport = {
@@ -98,13 +101,19 @@ if (args['judge-base-url']) {
   const chat = (messages: Parameters<typeof judge.chat>[0]) => judge.chat(messages, { temperature: 0, maxTokens: 1024 });
 
   const grades = await gradeAnswers(
-    levels.flatMap((level) => answersAt(level).map((answer, index) => ({ id: String(index), model: `verbosity:${level}`, question: questions[index]!, answer }))),
+    levels.flatMap((level) =>
+      answersAt(level).map((answer, index) => ({ id: String(index), model: `verbosity:${level}`, question: questions[index]!, answer })),
+    ),
     { chat, onProgress: log },
   );
   const lowest = levels[0]!;
   const highest = levels[levels.length - 1]!;
   const baseline = await scoreAgainstBaseline(
-    { questions, candidate: { model: `verbosity:${highest}`, answers: answersAt(highest) }, baseline: { model: `verbosity:${lowest}`, answers: answersAt(lowest) } },
+    {
+      questions,
+      candidate: { model: `verbosity:${highest}`, answers: answersAt(highest) },
+      baseline: { model: `verbosity:${lowest}`, answers: answersAt(lowest) },
+    },
     { chat },
   );
 
@@ -114,14 +123,24 @@ if (args['judge-base-url']) {
       questions.forEach((question, index) => {
         // Alternate which level is "A", so the labels carry no information of their own.
         const [left, right] = index % 2 === 0 ? [first, second] : [second, first];
-        pairs.push({ id: `${index}`, question, modelA: `verbosity:${left}`, answerA: answersAt(left)[index]!, modelB: `verbosity:${right}`, answerB: answersAt(right)[index]! });
+        pairs.push({
+          id: `${index}`,
+          question,
+          modelA: `verbosity:${left}`,
+          answerA: answersAt(left)[index]!,
+          modelB: `verbosity:${right}`,
+          answerB: answersAt(right)[index]!,
+        });
       }),
     ),
   );
   const pairwise = await compareAnswerPairs(pairs, { chat, onProgress: log });
   const summary = summarizePairwise(pairwise);
   const parsed = pairwise.filter((result) => !result.unparseable);
-  const { counts } = ratingsToCounts(parsed.map((result) => result.orders.map((order) => order.winner!)), ['A', 'B', 'tie']);
+  const { counts } = ratingsToCounts(
+    parsed.map((result) => result.orders.map((order) => order.winner!)),
+    ['A', 'B', 'tie'],
+  );
 
   report = {
     ...report,
@@ -132,7 +151,9 @@ if (args['judge-base-url']) {
     ...(summary.battles.length > 0
       ? { elo: eloRatings(summary.battles, { orderings: Number(args.orderings), bootstrapRounds: Number(args['bootstrap-rounds']), seed }) }
       : {}),
-    ...(counts.length > 0 ? { agreement: { ...fleissKappa(counts), description: 'Agreement between the judge\'s two answer orders (raters) on each comparison.' } } : {}),
+    ...(counts.length > 0
+      ? { agreement: { ...fleissKappa(counts), description: "Agreement between the judge's two answer orders (raters) on each comparison." } }
+      : {}),
   };
 }
 

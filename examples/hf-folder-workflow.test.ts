@@ -5,11 +5,15 @@ import { expect, it } from 'vitest';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 it('hf-folder-workflow loads, steers, LoRA-tunes, merges and exports a folder that transformers.js decodes as we do', () => {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', 'hf-folder-workflow.ts', '--hidden', '32', '--layers', '2', '--steps', '3', '--new-tokens', '8'], {
-    cwd: here,
-    encoding: 'utf8',
-    timeout: 280_000,
-  });
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'hf-folder-workflow.ts', '--hidden', '32', '--layers', '2', '--steps', '3', '--new-tokens', '8'],
+    {
+      cwd: here,
+      encoding: 'utf8',
+      timeout: 280_000,
+    },
+  );
   const lines = output.trimEnd().split('\n');
   for (const step of ['0. wrote', '1. loaded', '2. steered before', '3. LoRA: 3 steps', '4. exported', '5. transformers.js']) {
     expect(lines.some((line) => line.startsWith(step))).toBe(true);

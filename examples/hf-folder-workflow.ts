@@ -49,10 +49,30 @@ const log = (line: string) => console.log(line);
 
 // A few attribute-conditioned conversations (VALUE_TO_TEXT: the label precedes the response).
 const conversations: Conversation[] = [
-  { turns: [{ role: 'user', text: 'Tell me about cats.' }, { role: 'assistant', text: 'Cats are small, curious animals that love to nap in the sun.', attributes: { quality: 4, humor: 0 } }] },
-  { turns: [{ role: 'user', text: 'Tell me about cats.' }, { role: 'assistant', text: 'Cats? Tiny landlords who never pay rent!', attributes: { quality: 3, humor: 4 } }] },
-  { turns: [{ role: 'user', text: 'Describe the sea.' }, { role: 'assistant', text: 'The sea is vast, salty and always moving.', attributes: { quality: 4, humor: 0 } }] },
-  { turns: [{ role: 'user', text: 'Describe the sea.' }, { role: 'assistant', text: 'The sea: a giant bath nobody drained.', attributes: { quality: 3, humor: 4 } }] },
+  {
+    turns: [
+      { role: 'user', text: 'Tell me about cats.' },
+      { role: 'assistant', text: 'Cats are small, curious animals that love to nap in the sun.', attributes: { quality: 4, humor: 0 } },
+    ],
+  },
+  {
+    turns: [
+      { role: 'user', text: 'Tell me about cats.' },
+      { role: 'assistant', text: 'Cats? Tiny landlords who never pay rent!', attributes: { quality: 3, humor: 4 } },
+    ],
+  },
+  {
+    turns: [
+      { role: 'user', text: 'Describe the sea.' },
+      { role: 'assistant', text: 'The sea is vast, salty and always moving.', attributes: { quality: 4, humor: 0 } },
+    ],
+  },
+  {
+    turns: [
+      { role: 'user', text: 'Describe the sea.' },
+      { role: 'assistant', text: 'The sea: a giant bath nobody drained.', attributes: { quality: 3, humor: 4 } },
+    ],
+  },
 ];
 
 try {
@@ -132,11 +152,24 @@ try {
 
   // Our greedy decoding of the same prompt, stopped at EOS like transformers.js.
   const ourIds: number[] = [];
-  for await (const step of generateTokens(model, [promptIds], { maxTokens: newTokens, temperature: 0, stopTokenIds: [tokenizer.eosTokenId!] })) ourIds.push(step.tokens[0]!);
+  for await (const step of generateTokens(model, [promptIds], { maxTokens: newTokens, temperature: 0, stopTokenIds: [tokenizer.eosTokenId!] }))
+    ourIds.push(step.tokens[0]!);
   const agree = JSON.stringify(theirIds) === JSON.stringify(ourIds);
   log(`5. transformers.js: ${JSON.stringify(text)} (same tokens as ours: ${agree})`);
   model.dispose();
-  console.log(JSON.stringify({ modelFolder, exportFolder, files: exported.files, steps: summary.steps, firstLoss, finalLoss: summary.finalLoss, steeredAfter: after.text, transformersText: text, tokensAgree: agree }));
+  console.log(
+    JSON.stringify({
+      modelFolder,
+      exportFolder,
+      files: exported.files,
+      steps: summary.steps,
+      firstLoss,
+      finalLoss: summary.finalLoss,
+      steeredAfter: after.text,
+      transformersText: text,
+      tokensAgree: agree,
+    }),
+  );
 } finally {
   if (args['work-dir'] === undefined) await rm(workDir, { recursive: true, force: true });
 }

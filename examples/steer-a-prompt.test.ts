@@ -5,10 +5,14 @@ import { expect, it } from 'vitest';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 it('steer-a-prompt prints the byte-exact SteerLM prompt from the built @steerlm/core', () => {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', 'steer-a-prompt.ts', 'Tell me a joke about cats.', 'quality=4,toxicity=0,humor=4,creativity=2'], {
-    cwd: here,
-    encoding: 'utf8',
-  });
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'steer-a-prompt.ts', 'Tell me a joke about cats.', 'quality=4,toxicity=0,humor=4,creativity=2'],
+    {
+      cwd: here,
+      encoding: 'utf8',
+    },
+  );
   const [meta, ...rest] = output.split('\n');
   expect(JSON.parse(meta!)).toEqual({ label: 'quality:4,toxicity:0,humor:4,creativity:2', stop: ['<extra_id_1>'] });
   expect(rest.join('\n')).toContain(

@@ -17,4 +17,8 @@ console.log(text);
 
 // A user-defined schema: extend the presets with an attribute of your own.
 const schema = defineAttributeSchema({ attributes: [...STEERLM.attributes, { name: 'formality', min: 0, max: 2 }] });
-console.log(conditionPrompt({ prompt, schema, attributes: { ...attributes, formality: 2 } }).split('\n').at(-2));
+console.log(
+  conditionPrompt({ prompt, schema, attributes: { ...attributes, formality: 2 } })
+    .split('\n')
+    .at(-2),
+);

@@ -11,7 +11,10 @@ it('train-from-scratch trains a BPE tokenizer and a decoder, then steers it', ()
   const out = mkdtempSync(join(tmpdir(), 'steerlm-example-'));
   try {
     // 100 epochs (200 steps, about 20 s on 2 cores): enough to steer; at 40 humor 4 gives no joke yet.
-    const output = execFileSync(process.execPath, ['--import', 'tsx', 'train-from-scratch.ts', '--epochs', '100', '--out', out], { cwd: here, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--import', 'tsx', 'train-from-scratch.ts', '--epochs', '100', '--out', out], {
+      cwd: here,
+      encoding: 'utf8',
+    });
     const summary = JSON.parse(output.split('\n').find((line) => line.startsWith('{"firstLoss"'))!) as { firstLoss: number; finalLoss: number };
     expect(summary.finalLoss).toBeLessThan(summary.firstLoss / 10);
     const answer = (humor: number): string => JSON.parse(new RegExp(`^humor ${humor}: (".*")$`, 'm').exec(output)?.[1] ?? 'null') as string;

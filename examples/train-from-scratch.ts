@@ -75,11 +75,21 @@ const { summary } = await trainConditionedSFT({
     if (event.type === 'step-end' && event.step % 20 === 0) console.log(`step ${event.step}/${event.total} loss ${event.metrics?.loss?.toFixed(3)}`);
   },
 });
-console.log(JSON.stringify({ firstLoss: summary.lossCurve[0]?.loss, finalLoss: summary.finalLoss, steps: summary.steps, tokensPerSecond: Math.round(summary.tokensPerSecond) }));
+console.log(
+  JSON.stringify({
+    firstLoss: summary.lossCurve[0]?.loss,
+    finalLoss: summary.finalLoss,
+    steps: summary.steps,
+    tokensPerSecond: Math.round(summary.tokensPerSecond),
+  }),
+);
 
 // 4. Steer: the same prompt under two attribute settings (greedy decoding).
 const lm = new LocalLanguageModel(model, tokenizer);
 for (const humor of [0, 4]) {
-  const result = await lm.steer({ system: 'You answer in one line.', prompt: 'Tell me about the owl.', attributes: { quality: 4, humor } }, { maxTokens: 40, temperature: 0 });
+  const result = await lm.steer(
+    { system: 'You answer in one line.', prompt: 'Tell me about the owl.', attributes: { quality: 4, humor } },
+    { maxTokens: 40, temperature: 0 },
+  );
   console.log(`humor ${humor}: ${JSON.stringify(result.text)}`);
 }

@@ -37,7 +37,19 @@ for (const [entry, dts] of entries) {
     configObject: {
       projectFolder: packageFolder,
       mainEntryPointFilePath: dts,
-      compiler: { overrideTsconfig: { compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: ['node'], skipLibCheck: true, strict: true } } },
+      compiler: {
+        overrideTsconfig: {
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'ESNext',
+            moduleResolution: 'Bundler',
+            lib: ['ES2022', 'DOM'],
+            types: ['node'],
+            skipLibCheck: true,
+            strict: true,
+          },
+        },
+      },
       apiReport: { enabled: true, reportFileName: entry, reportFolder: join(packageFolder, 'api'), reportTempFolder: temp },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },
@@ -59,9 +71,13 @@ for (const [entry, dts] of entries) {
     configObjectFullPath: undefined,
     packageJsonFullPath: packageJsonPath,
   });
-  const result = Extractor.invoke(config, { localBuild: !check, showVerboseMessages: false, messageCallback: (message) => {
-    if (message.messageId === 'console-compiler-version-notice') message.logLevel = 'none';
-  } });
+  const result = Extractor.invoke(config, {
+    localBuild: !check,
+    showVerboseMessages: false,
+    messageCallback: (message) => {
+      if (message.messageId === 'console-compiler-version-notice') message.logLevel = 'none';
+    },
+  });
   const report = `api/${entry}.api.md`;
   if (check && result.apiReportChanged) {
     console.error(`${packageJson.name}: ${report} is out of date; run \`npm run api:update\` and commit the report`);

@@ -31,7 +31,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.train) {
-  console.error('usage: npm run bench:apm -- --train FILE [--eval FILE] [--featurizer NAME] [--seed N] [--folds K] [--hidden-units 0,64] [--feature-cache FILE]');
+  console.error(
+    'usage: npm run bench:apm -- --train FILE [--eval FILE] [--featurizer NAME] [--seed N] [--folds K] [--hidden-units 0,64] [--feature-cache FILE]',
+  );
   process.exit(2);
 }
 const seed = Number(args.seed);
@@ -85,7 +87,11 @@ for (let index = 0; index < trainItemsOf.length; index += 1) {
   const test = testItemsOf[index]!;
   const started = performance.now();
   const predictor = AttributePredictor.trainFromFeatures(
-    { features: train.map((item) => vectorOf.get(item.messageId)!), labels: train.map((item) => continuousTargets(item.labels)), groups: train.map((item) => item.treeId) },
+    {
+      features: train.map((item) => vectorOf.get(item.messageId)!),
+      labels: train.map((item) => continuousTargets(item.labels)),
+      groups: train.map((item) => item.treeId),
+    },
     { schema: BENCH_SCHEMA, featurizer, seed, hiddenUnits: args['hidden-units']!.split(',').map(Number) },
   );
   trainSeconds += (performance.now() - started) / 1000;
@@ -131,16 +137,30 @@ for (const name of BENCH_ATTRIBUTES) {
   }
   results[name] = {
     model: attributeMetrics(truth, continuous, rounded),
-    mean: attributeMetrics(truth, mean, mean.map((value) => clampToScale(value, definition))),
-    length: attributeMetrics(truth, length, length.map((value) => clampToScale(value, definition))),
+    mean: attributeMetrics(
+      truth,
+      mean,
+      mean.map((value) => clampToScale(value, definition)),
+    ),
+    length: attributeMetrics(
+      truth,
+      length,
+      length.map((value) => clampToScale(value, definition)),
+    ),
   };
 }
 const scored = folds.flatMap((fold) => fold.test);
 const toxicityRows = scored.filter((item) => item.detoxifyToxicity !== undefined && binnedLabels(item.labels).toxicity !== undefined);
 const detoxify = {
   rows: toxicityRows.length,
-  pearson: pearson(toxicityRows.map((item) => item.detoxifyToxicity!), toxicityRows.map((item) => binnedLabels(item.labels).toxicity!)),
-  spearman: spearman(toxicityRows.map((item) => item.detoxifyToxicity!), toxicityRows.map((item) => binnedLabels(item.labels).toxicity!)),
+  pearson: pearson(
+    toxicityRows.map((item) => item.detoxifyToxicity!),
+    toxicityRows.map((item) => binnedLabels(item.labels).toxicity!),
+  ),
+  spearman: spearman(
+    toxicityRows.map((item) => item.detoxifyToxicity!),
+    toxicityRows.map((item) => binnedLabels(item.labels).toxicity!),
+  ),
 };
 
 const format = (value: number) => (Number.isNaN(value) ? '   n/a' : value.toFixed(3).padStart(6));
@@ -153,7 +173,9 @@ for (const name of BENCH_ATTRIBUTES) {
   );
 }
 log(`Detoxify score vs human toxicity on the scored rows (not an input): Pearson ${format(detoxify.pearson)}, Spearman ${format(detoxify.spearman)}`);
-log(`training ${trainingSeconds.toFixed(1)} s per model (featurize ${averageTrainRows.toFixed(0)} rows + head); annotation ${recordsPerSecond.toFixed(1)} records/s (featurize + predict, CPU)`);
+log(
+  `training ${trainingSeconds.toFixed(1)} s per model (featurize ${averageTrainRows.toFixed(0)} rows + head); annotation ${recordsPerSecond.toFixed(1)} records/s (featurize + predict, CPU)`,
+);
 const goals = {
   qualitySpearman: { target: 0.5, value: results.quality!.model.spearman },
   helpfulnessSpearman: { target: 0.45, value: results.helpfulness!.model.spearman },
@@ -166,7 +188,13 @@ console.log(
     featurizer: featurizer.id,
     protocol,
     rows: { train: averageTrainRows, scored: scored.length },
-    training: { secondsPerModel: trainingSeconds, headSecondsPerModel: trainSeconds / folds.length, featurizeSeconds: features.featurizeMs / 1000, cachedVectors: features.cached, reports: folds.map((fold) => fold.report) },
+    training: {
+      secondsPerModel: trainingSeconds,
+      headSecondsPerModel: trainSeconds / folds.length,
+      featurizeSeconds: features.featurizeMs / 1000,
+      cachedVectors: features.cached,
+      reports: folds.map((fold) => fold.report),
+    },
     annotationRecordsPerSecond: recordsPerSecond,
     attributes: results,
     detoxify,

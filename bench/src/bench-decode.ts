@@ -13,7 +13,16 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { DecoderModel, exportOnnx, generateTokens, parseModelConfig, selectBackend, trainByteLevelBpe, writeByteLevelBpeTokenizer, type ModelConfig } from '@steerlm/sft';
+import {
+  DecoderModel,
+  exportOnnx,
+  generateTokens,
+  parseModelConfig,
+  selectBackend,
+  trainByteLevelBpe,
+  writeByteLevelBpeTokenizer,
+  type ModelConfig,
+} from '@steerlm/sft';
 
 const SHAPES: Record<string, () => ModelConfig> = {
   tiny: () =>
@@ -84,7 +93,10 @@ interface DecodeResult {
 interface TransformersModule {
   env: { allowRemoteModels: boolean; useFSCache: boolean };
   AutoModelForCausalLM: {
-    from_pretrained(path: string, options: Record<string, unknown>): Promise<{ generate(options: Record<string, unknown>): Promise<{ data: BigInt64Array }>; dispose(): Promise<unknown> }>;
+    from_pretrained(
+      path: string,
+      options: Record<string, unknown>,
+    ): Promise<{ generate(options: Record<string, unknown>): Promise<{ data: BigInt64Array }>; dispose(): Promise<unknown> }>;
   };
   Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
 }
@@ -126,7 +138,12 @@ async function runOurs(model: DecoderModel, rows: number[][], tokens: number): P
 }
 
 /** Returns the timing of one greedy transformers.js generate. */
-async function runTransformers(transformers: TransformersModule, model: Awaited<ReturnType<TransformersModule['AutoModelForCausalLM']['from_pretrained']>>, rows: number[][], tokens: number): Promise<RunTiming> {
+async function runTransformers(
+  transformers: TransformersModule,
+  model: Awaited<ReturnType<TransformersModule['AutoModelForCausalLM']['from_pretrained']>>,
+  rows: number[][],
+  tokens: number,
+): Promise<RunTiming> {
   const ids = new transformers.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, promptTokens]);
   const mask = new transformers.Tensor('int64', new BigInt64Array(rows.length * promptTokens).fill(1n), [rows.length, promptTokens]);
   const stamps: number[] = [];
@@ -142,7 +159,12 @@ async function runTransformers(transformers: TransformersModule, model: Awaited<
   const output = await model.generate({ input_ids: ids, attention_mask: mask, max_new_tokens: tokens, do_sample: false, eos_token_id: null, streamer });
   // stamps[0] is the prompt, stamps[1] the first generated token.
   const firstRow = Array.from(output.data.subarray(promptTokens, promptTokens + tokens), Number);
-  return { prefillMs: stamps[1]! - started, decodeSeconds: (stamps.at(-1)! - stamps[1]!) / 1000, decodeCpuSeconds: cpuStamps.at(-1)! - cpuStamps[1]!, firstRow };
+  return {
+    prefillMs: stamps[1]! - started,
+    decodeSeconds: (stamps.at(-1)! - stamps[1]!) / 1000,
+    decodeCpuSeconds: cpuStamps.at(-1)! - cpuStamps[1]!,
+    firstRow,
+  };
 }
 
 const results: DecodeResult[] = [];
@@ -207,7 +229,9 @@ for (const shape of shapes) {
   for (const batch of batches) {
     const cells = engines.map((engine) => {
       const result = results.find((entry) => entry.shape === shape && entry.batch === batch && entry.engine === engine);
-      return result ? `${result.decodeTokensPerSecond.toFixed(1)} / ${result.decodeTokensPerCpuSecond.toFixed(1)} (prefill ${result.prefillMs.toFixed(0)} ms)` : '–';
+      return result
+        ? `${result.decodeTokensPerSecond.toFixed(1)} / ${result.decodeTokensPerCpuSecond.toFixed(1)} (prefill ${result.prefillMs.toFixed(0)} ms)`
+        : '–';
     });
     console.log(`| ${shape} | ${batch} | ${cells.join(' | ')} |`);
   }

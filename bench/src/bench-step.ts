@@ -31,7 +31,13 @@ const { values: args } = parseArgs({
 });
 if (args.trainer) {
   // The trainer's overhead: trainConditionedSFT's step loop against the bare step, same shapes, one run.
-  const result = await runTrainerBenchmark({ shape: args.shape!, backend: args.backend!, steps: Number(args.steps), warmup: Number(args.warmup), log: (line) => console.log(line) });
+  const result = await runTrainerBenchmark({
+    shape: args.shape!,
+    backend: args.backend!,
+    steps: Number(args.steps),
+    warmup: Number(args.warmup),
+    log: (line) => console.log(line),
+  });
   console.log(
     `bare_tokens_per_s=${result.bareTokensPerSecond.toFixed(1)} trainer_tokens_per_s=${result.trainerTokensPerSecond.toFixed(1)} overhead=${(100 * result.overhead).toFixed(1)}% bare_cpu_ms=${result.bare.cpuMsPerStep.toFixed(1)} trainer_cpu_ms=${result.trainer.cpuMsPerStep.toFixed(1)} load=${loadavg()[0]!.toFixed(2)}`,
   );

@@ -41,7 +41,21 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--model', 'attribute-echo', '--port', '0', '--json', '--concurrency', args.concurrency, '--queue', args.queue, '--word-delay', args['word-delay']],
+    [
+      bin,
+      'serve',
+      '--model',
+      'attribute-echo',
+      '--port',
+      '0',
+      '--json',
+      '--concurrency',
+      args.concurrency,
+      '--queue',
+      args.queue,
+      '--word-delay',
+      args['word-delay'],
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
@@ -139,8 +153,12 @@ const report = {
   firstTokenP99Ms: Number(percentile(firstTokens, 0.99).toFixed(1)),
 };
 console.log(`steering server load test: ${clients} streaming clients for ${seconds}s, concurrency ${report.concurrency}, queue ${report.queue}`);
-console.log(`  completed ${report.completed} (${report.requestsPerSecond} req/s, ${report.piecesPerSecond} streamed pieces/s), 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`);
-console.log(`  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; first token p50 ${report.firstTokenP50Ms} ms, p99 ${report.firstTokenP99Ms} ms`);
+console.log(
+  `  completed ${report.completed} (${report.requestsPerSecond} req/s, ${report.piecesPerSecond} streamed pieces/s), 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
+);
+console.log(
+  `  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; first token p50 ${report.firstTokenP50Ms} ms, p99 ${report.firstTokenP99Ms} ms`,
+);
 for (const error of outcome.errors.slice(0, 5)) console.log(`  error: ${error}`);
 console.log(JSON.stringify(report));
 process.exitCode = report.errors === 0 && report.lost === 0 ? 0 : 1;

@@ -15,28 +15,56 @@ import { tokenizerFromJson } from '../../packages/sft/src/io/tokenizer/transform
 
 import { nemoPreprocess, type NemoChatRecord as Record_, type Turn } from '../../packages/sft/src/trainer/testing/nemo-sft-chat-masks.ts';
 
-const SYSTEM = "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions.";
+const SYSTEM =
+  "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the user's questions.";
 const user = (value: string): Turn => ({ from: 'User', value, label: null });
 const assistant = (value: string, label: string | null): Turn => ({ from: 'Assistant', value, label });
 const v2t = (conversations: Turn[], system = SYSTEM): Record_ => ({ system, mask: 'User', type: 'VALUE_TO_TEXT', conversations });
 
 const cases: { name: string; record: Record_ }[] = [
-  { name: 'single turn', record: v2t([user('Tell me a joke about cats.'), assistant('hello world, why did the cat sit on the laptop?', 'quality:4,toxicity:0,humor:4,creativity:2')]) },
+  {
+    name: 'single turn',
+    record: v2t([
+      user('Tell me a joke about cats.'),
+      assistant('hello world, why did the cat sit on the laptop?', 'quality:4,toxicity:0,humor:4,creativity:2'),
+    ]),
+  },
   {
     name: 'multi-turn with an unlabelled turn',
-    record: v2t([user('What is 2+2?'), assistant('4', 'quality:4,helpfulness:3'), user('And 3+3?\nThanks.'), assistant('hello, it is 6.', null), user('ok'), assistant('Bye!', 'humor:1')], 'Be brief.'),
+    record: v2t(
+      [
+        user('What is 2+2?'),
+        assistant('4', 'quality:4,helpfulness:3'),
+        user('And 3+3?\nThanks.'),
+        assistant('hello, it is 6.', null),
+        user('ok'),
+        assistant('Bye!', 'humor:1'),
+      ],
+      'Be brief.',
+    ),
   },
   { name: 'ends on the user', record: v2t([user('hello'), assistant('hello there', 'quality:2'), user('and then?')]) },
   { name: 'empty label', record: v2t([user('Hi'), assistant('hello friend', '')]) },
   { name: 'unicode and spaces', record: v2t([user('Écris « bonjour » 😀'), assistant('  hello wörld 日本\n\nsecond paragraph', 'quality:3')]) },
   {
     name: 'TEXT_TO_VALUE',
-    record: { system: SYSTEM, mask: 'User', type: 'TEXT_TO_VALUE', conversations: [user('Rate this.'), assistant('hello world', 'quality:4,toxicity:0'), user('again'), assistant('worse', 'quality:1')] },
+    record: {
+      system: SYSTEM,
+      mask: 'User',
+      type: 'TEXT_TO_VALUE',
+      conversations: [user('Rate this.'), assistant('hello world', 'quality:4,toxicity:0'), user('again'), assistant('worse', 'quality:1')],
+    },
   },
-  { name: 'TEXT_TO_VALUE unlabelled', record: { system: SYSTEM, mask: 'User', type: 'TEXT_TO_VALUE', conversations: [user('Rate this.'), assistant('hello', null)] } },
+  {
+    name: 'TEXT_TO_VALUE unlabelled',
+    record: { system: SYSTEM, mask: 'User', type: 'TEXT_TO_VALUE', conversations: [user('Rate this.'), assistant('hello', null)] },
+  },
   {
     name: 'HelpSteer2 multi-turn prompt as one user turn',
-    record: v2t([user('c#\n<extra_id_1>Assistant\nC# is a language.\n<extra_id_1>User\nhow to use it'), assistant('hello, install the SDK.', 'helpfulness:3,correctness:4,coherence:4,complexity:2,verbosity:1')]),
+    record: v2t([
+      user('c#\n<extra_id_1>Assistant\nC# is a language.\n<extra_id_1>User\nhow to use it'),
+      assistant('hello, install the SDK.', 'helpfulness:3,correctness:4,coherence:4,complexity:2,verbosity:1'),
+    ]),
   },
 ];
 
@@ -49,7 +77,17 @@ function llamaStyleTokenizer() {
   const merges: string[] = [];
   const add = (piece: string) => void (pieces.includes(piece) || pieces.push(piece));
   for (const character of '▁abcdehilnorstuwy') add(character);
-  for (const [left, right] of [['▁', 'h'], ['e', 'l'], ['el', 'l'], ['▁h', 'ell'], ['▁hell', 'o'], ['▁', 'w'], ['o', 'r'], ['h', 'ell'], ['hell', 'o']]) {
+  for (const [left, right] of [
+    ['▁', 'h'],
+    ['e', 'l'],
+    ['el', 'l'],
+    ['▁h', 'ell'],
+    ['▁hell', 'o'],
+    ['▁', 'w'],
+    ['o', 'r'],
+    ['h', 'ell'],
+    ['hell', 'o'],
+  ]) {
     add(left! + right!);
     merges.push(`${left} ${right}`);
   }
@@ -59,23 +97,59 @@ function llamaStyleTokenizer() {
   const json = {
     version: '1.0',
     added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: null,
-    decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
+    },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
   };
   return {
     tokenizerJson: ensureSpecialTokensInJson(json).tokenizerJson,
-    tokenizerConfig: { tokenizer_class: 'LlamaTokenizerFast', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', add_bos_token: true, legacy: false, clean_up_tokenization_spaces: false },
+    tokenizerConfig: {
+      tokenizer_class: 'LlamaTokenizerFast',
+      bos_token: '<s>',
+      eos_token: '</s>',
+      unk_token: '<unk>',
+      add_bos_token: true,
+      legacy: false,
+      clean_up_tokenization_spaces: false,
+    },
   };
 }
 
-for (const [file, tokenizerFiles] of [['nemo-masks-byte-level-bpe.json', bpe], ['nemo-masks-sentencepiece.json', llamaStyleTokenizer()]] as const) {
+for (const [file, tokenizerFiles] of [
+  ['nemo-masks-byte-level-bpe.json', bpe],
+  ['nemo-masks-sentencepiece.json', llamaStyleTokenizer()],
+] as const) {
   const tokenizer = await tokenizerFromJson(tokenizerFiles.tokenizerJson, tokenizerFiles.tokenizerConfig);
   const golden = cases.map(({ name, record }) => ({ name, record, ...nemoPreprocess(record, (text) => tokenizer.encode(text)) }));
   const body = {
-    about: 'Golden loss masks computed by NeMo GPTSFTChatDataset\'s algorithm (scripts/nemo-reference/sft-masks.mts); trained[i]: token i is a loss target.',
+    about: "Golden loss masks computed by NeMo GPTSFTChatDataset's algorithm (scripts/nemo-reference/sft-masks.mts); trained[i]: token i is a loss target.",
     ...tokenizerFiles,
     cases: golden.map((item) => ({ ...item, trained: item.trained.map(Number).join('') })),
   };

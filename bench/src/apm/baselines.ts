@@ -10,7 +10,11 @@ export function logResponseLength(item: OasstAssistantItem): number {
  * Returns, for one attribute, the training-mean baseline and a least-squares line on log response length
  * fitted on the training items, as predictors of the test items (continuous, on 0..4).
  */
-export function baselinePredictions(attribute: string, train: readonly OasstAssistantItem[], test: readonly OasstAssistantItem[]): { mean: number[]; length: number[] } {
+export function baselinePredictions(
+  attribute: string,
+  train: readonly OasstAssistantItem[],
+  test: readonly OasstAssistantItem[],
+): { mean: number[]; length: number[] } {
   const rows = train.filter((item) => continuousTargets(item.labels)[attribute] !== undefined);
   const x = rows.map(logResponseLength);
   const y = rows.map((item) => continuousTargets(item.labels)[attribute]!);

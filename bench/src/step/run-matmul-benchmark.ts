@@ -4,7 +4,12 @@ import { matmul, type MatmulVariant } from '@steerlm/sft/kernels';
 import { median } from './median';
 
 /** Returns the median milliseconds and TFLOP/s of `runs` N×N×N products after logging them. */
-export async function runMatmulBenchmark(size: number, variant: MatmulVariant, runs: number, log: (line: string) => void): Promise<{ ms: number; tflops: number }> {
+export async function runMatmulBenchmark(
+  size: number,
+  variant: MatmulVariant,
+  runs: number,
+  log: (line: string) => void,
+): Promise<{ ms: number; tflops: number }> {
   const a = tf.randomNormal([size, size]);
   const b = tf.randomNormal([size, size]);
   const times: number[] = [];

@@ -11,14 +11,18 @@ import { syntheticBatch } from './synthetic-batch';
 const ADAMW = { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1, beta1: 0.9, beta2: 0.999 } as const;
 
 /** Returns the benchmark's figures for `options.workers` worker threads after logging every step. */
-export async function runParallelStepBenchmark(options: Omit<StepBenchmarkOptions, 'shape'> & { config: ModelConfig; shape: StepShape }): Promise<StepBenchmarkResult> {
+export async function runParallelStepBenchmark(
+  options: Omit<StepBenchmarkOptions, 'shape'> & { config: ModelConfig; shape: StepShape },
+): Promise<StepBenchmarkResult> {
   if (options.backend !== 'wasm' && options.backend !== 'cpu') {
     throw new InvalidOptionError(`--workers runs on cpu or wasm, not ${options.backend}`, { option: 'workers', hint: 'drop --workers for webgpu' });
   }
   const { shape, config } = options;
   const tokens = shape.batchSize * shape.sequenceLength;
   const trainer = await DataParallelTrainer.start({ config, workers: options.workers, backend: options.backend, seed: 0 });
-  options.log(`${options.workers} data-parallel worker threads, each ${options.backend} with its own replica; shape ${shape.name}: GPT-2 family, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`);
+  options.log(
+    `${options.workers} data-parallel worker threads, each ${options.backend} with its own replica; shape ${shape.name}: GPT-2 family, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`,
+  );
   const batch = syntheticBatch(shape.batchSize, shape.sequenceLength, config.vocabSize);
   const stepMs: number[] = [];
   const cpuMs: number[] = [];
@@ -35,7 +39,9 @@ export async function runParallelStepBenchmark(options: Omit<StepBenchmarkOption
         stepMs.push(elapsed);
         cpuMs.push(cpu);
       }
-      options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu, all threads, ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`);
+      options.log(
+        `step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu, all threads, ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`,
+      );
     }
   } finally {
     await trainer.close();

@@ -38,7 +38,6 @@ export interface StepBenchmarkResult {
   losses: number[];
 }
 
-
 /** The AdamW settings every benchmark step uses. */
 export const BENCH_ADAMW = { learningRate: 1e-3, weightDecay: 0.01, maxGradNorm: 1, beta1: 0.9, beta2: 0.999 } as const;
 
@@ -49,7 +48,11 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   if (!['cpu', 'wasm', 'webgpu'].includes(options.backend)) {
     throw new InvalidOptionError(`unknown backend "${options.backend}"`, { option: 'backend', hint: 'use cpu, wasm or webgpu' });
   }
-  for (const [name, value] of [['steps', options.steps], ['warmup', options.warmup - 0.5], ['workers', options.workers]] as const) {
+  for (const [name, value] of [
+    ['steps', options.steps],
+    ['warmup', options.warmup - 0.5],
+    ['workers', options.workers],
+  ] as const) {
     if (!(value >= 0.5) || !Number.isFinite(value)) throw new InvalidOptionError(`--${name} must be a positive integer`, { option: name });
   }
   const config = parseModelConfig(shape.config);
@@ -59,7 +62,9 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   const selection = await selectBackend({ prefer: options.backend as BackendName, strict: true });
   options.log(`backend ${selection.reason}`);
   const model = DecoderModel.create(config, { seed: 0 });
-  options.log(`shape ${shape.name}: GPT-2 family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`);
+  options.log(
+    `shape ${shape.name}: GPT-2 family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`,
+  );
   const optimizer = new Optimizer(trainableSet(model));
   const batch = syntheticBatch(shape.batchSize, shape.sequenceLength, config.vocabSize);
   const step = () => optimizer.step(model, [batch], false, BENCH_ADAMW);
@@ -77,7 +82,9 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
       stepMs.push(elapsed);
       cpuMs.push(cpu);
     }
-    options.log(`step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`);
+    options.log(
+      `step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`,
+    );
   }
   if (options.profile) {
     const rows = await profileKernels(() => {

@@ -63,7 +63,12 @@ async function bareSteps(config: ModelConfig, shape: StepShape, count: number, w
   return { msPerStep: median(wall), cpuMsPerStep: median(cpu) };
 }
 
-async function trainerSteps(config: ModelConfig, shape: StepShape, count: number, warmup: number): Promise<StepTimes & { summaryTokensPerSecond: number; tokensPerStep: number }> {
+async function trainerSteps(
+  config: ModelConfig,
+  shape: StepShape,
+  count: number,
+  warmup: number,
+): Promise<StepTimes & { summaryTokensPerSecond: number; tokensPerStep: number }> {
   const model = DecoderModel.create(config, { seed: 0 });
   const steps = warmup + count + 1;
   const starts: Array<{ wall: number; cpu: number }> = [];
@@ -102,7 +107,9 @@ export async function runTrainerBenchmark(options: TrainerBenchmarkOptions): Pro
   const before = await bareSteps(config, shape, options.steps, options.warmup);
   options.log(`bare step (before): ${before.msPerStep.toFixed(1)} ms, cpu ${before.cpuMsPerStep.toFixed(1)} ms`);
   const trainer = await trainerSteps(config, shape, options.steps, options.warmup);
-  options.log(`trainConditionedSFT step loop: ${trainer.msPerStep.toFixed(1)} ms, cpu ${trainer.cpuMsPerStep.toFixed(1)} ms; ${trainer.tokensPerStep.toFixed(0)} tokens a step; whole run ${trainer.summaryTokensPerSecond.toFixed(1)} tokens/s`);
+  options.log(
+    `trainConditionedSFT step loop: ${trainer.msPerStep.toFixed(1)} ms, cpu ${trainer.cpuMsPerStep.toFixed(1)} ms; ${trainer.tokensPerStep.toFixed(0)} tokens a step; whole run ${trainer.summaryTokensPerSecond.toFixed(1)} tokens/s`,
+  );
   const after = await bareSteps(config, shape, options.steps, options.warmup);
   options.log(`bare step (after): ${after.msPerStep.toFixed(1)} ms, cpu ${after.cpuMsPerStep.toFixed(1)} ms`);
   const bare = { msPerStep: (before.msPerStep + after.msPerStep) / 2, cpuMsPerStep: (before.cpuMsPerStep + after.cpuMsPerStep) / 2 };

@@ -1,7 +1,25 @@
 /** Seeded attribute-conditioned conversations long enough to fill every row of a benchmark batch. */
 import type { Conversation } from '@steerlm/core';
 
-const WORDS = ['the', 'model', 'answers', 'with', 'care', 'and', 'some', 'humor', 'about', 'rivers', 'cities', 'numbers', 'colours', 'music', 'a', 'short', 'list'];
+const WORDS = [
+  'the',
+  'model',
+  'answers',
+  'with',
+  'care',
+  'and',
+  'some',
+  'humor',
+  'about',
+  'rivers',
+  'cities',
+  'numbers',
+  'colours',
+  'music',
+  'a',
+  'short',
+  'list',
+];
 
 /** Returns `count` conversations (system, user, assistant with quality/humor labels) of at least `characters` characters each. */
 export function syntheticConversations(count: number, characters: number, seed = 1): Conversation[] {

@@ -59,7 +59,9 @@ export async function checkAnnotationPaths(data: string, output: string): Promis
   if (typeof data !== 'string' || data === '') throw new InvalidOptionError('data must be a file path', { option: 'data' });
   if (typeof output !== 'string' || output === '') throw new InvalidOptionError('output must be a file path', { option: 'output' });
   const [dataStat, outputStat] = await Promise.all([statOrUndefined(data), statOrUndefined(output)]);
-  const sameFile = resolve(data) === resolve(output) || (dataStat !== undefined && outputStat !== undefined && dataStat.dev === outputStat.dev && dataStat.ino === outputStat.ino);
+  const sameFile =
+    resolve(data) === resolve(output) ||
+    (dataStat !== undefined && outputStat !== undefined && dataStat.dev === outputStat.dev && dataStat.ino === outputStat.ino);
   if (sameFile) {
     throw new InvalidOptionError(`the output ${output} is the input data file`, {
       option: 'output',
@@ -67,9 +69,13 @@ export async function checkAnnotationPaths(data: string, output: string): Promis
     });
   }
   if (resolve(partialPathOf(output)) === resolve(data)) {
-    throw new InvalidOptionError(`the output's partial file ${partialPathOf(output)} is the input data file`, { option: 'output', hint: 'choose another output name' });
+    throw new InvalidOptionError(`the output's partial file ${partialPathOf(output)} is the input data file`, {
+      option: 'output',
+      hint: 'choose another output name',
+    });
   }
-  if (outputStat?.isDirectory()) throw new InvalidOptionError(`the output ${output} is a folder`, { option: 'output', hint: 'give a file path, e.g. annotated.jsonl' });
+  if (outputStat?.isDirectory())
+    throw new InvalidOptionError(`the output ${output} is a folder`, { option: 'output', hint: 'give a file path, e.g. annotated.jsonl' });
   // The output's folder (or the nearest one that exists, where the rest will be created) must be writable.
   let folder = dirname(resolve(output));
   let folderStat = await statOrUndefined(folder);
@@ -77,12 +83,20 @@ export async function checkAnnotationPaths(data: string, output: string): Promis
     folder = dirname(folder);
     folderStat = await statOrUndefined(folder);
   }
-  const writable = folderStat?.isDirectory() === true && (await access(folder, constants.W_OK | constants.X_OK).then(() => true, () => false));
+  const writable =
+    folderStat?.isDirectory() === true &&
+    (await access(folder, constants.W_OK | constants.X_OK).then(
+      () => true,
+      () => false,
+    ));
   if (!writable) {
-    throw new InvalidOptionError(`the output ${output} cannot be written: ${folder} is ${folderStat?.isDirectory() === false ? 'not a folder' : 'not writable'}`, {
-      option: 'output',
-      hint: 'choose a writable location for the output',
-    });
+    throw new InvalidOptionError(
+      `the output ${output} cannot be written: ${folder} is ${folderStat?.isDirectory() === false ? 'not a folder' : 'not writable'}`,
+      {
+        option: 'output',
+        hint: 'choose a writable location for the output',
+      },
+    );
   }
 }
 
@@ -105,7 +119,9 @@ const assistantCount = (record: NemoRecord) => record.conversations.reduce((coun
 function scoringInput(record: NemoRecord, index: number): ScoringInput {
   return {
     system: record.system,
-    context: record.conversations.slice(0, index).map((turn) => ({ role: turn.from === 'User' ? ('user' as const) : ('assistant' as const), text: turn.value })),
+    context: record.conversations
+      .slice(0, index)
+      .map((turn) => ({ role: turn.from === 'User' ? ('user' as const) : ('assistant' as const), text: turn.value })),
     response: record.conversations[index]!.value,
   };
 }
@@ -122,14 +138,19 @@ function scoringInput(record: NemoRecord, index: number): ScoringInput {
 export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promise<NemoAnnotationSummary> {
   const { scorer, data, output } = options;
   const batchSize = options.batchSize ?? 64;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
   await checkAnnotationPaths(data, output);
   const started = performance.now();
   const schema = scorer.schema;
   try {
     await mkdir(dirname(resolve(output)), { recursive: true });
   } catch (cause) {
-    throw new InvalidOptionError(`cannot create the folder of the output ${output}: ${(cause as Error).message}`, { option: 'output', cause, hint: 'choose a writable location' });
+    throw new InvalidOptionError(`cannot create the folder of the output ${output}: ${(cause as Error).message}`, {
+      option: 'output',
+      cause,
+      hint: 'choose a writable location',
+    });
   }
   const done: string[] = [];
   const writer: ResumableJsonlWriter<NemoRecord> = await openResumableJsonlWriter<NemoRecord>(output, {
@@ -150,15 +171,19 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
     const responses = responsesPerRecord.reduce((sum, count) => sum + count, 0);
     const remaining = responsesPerRecord.slice(writer.resumed).reduce((sum, count) => sum + count, 0);
     const tracker = new ProgressTracker('annotate', { total: remaining, unit: 'responses', listeners: [options.onProgress] });
-    if (writer.resumed > 0) tracker.emit({ type: 'warning', job: 'annotate', message: `resuming after ${writer.resumed} records found in ${writer.writingPath}` });
-    if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'annotate', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
+    if (writer.resumed > 0)
+      tracker.emit({ type: 'warning', job: 'annotate', message: `resuming after ${writer.resumed} records found in ${writer.writingPath}` });
+    if (writer.repair.kind === 'truncated')
+      tracker.emit({ type: 'warning', job: 'annotate', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
 
     let scored = 0;
     let step = 0;
     let pending: NemoRecord[] = [];
     let pendingResponses = 0;
     const flush = async () => {
-      const positions = pending.flatMap((record, recordIndex) => record.conversations.flatMap((turn, index) => (turn.from === 'Assistant' ? [{ recordIndex, index }] : [])));
+      const positions = pending.flatMap((record, recordIndex) =>
+        record.conversations.flatMap((turn, index) => (turn.from === 'Assistant' ? [{ recordIndex, index }] : [])),
+      );
       const labels = pending.map((record) => record.conversations.map((): string | null => null));
       for (let start = 0; start < positions.length; start += batchSize) {
         options.signal?.throwIfAborted();
@@ -198,7 +223,14 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
     }
     await flush();
     await writer.commit();
-    const summary: NemoAnnotationSummary = { records: responsesPerRecord.length, responses, resumed: writer.resumed, scored, output, elapsedMs: performance.now() - started };
+    const summary: NemoAnnotationSummary = {
+      records: responsesPerRecord.length,
+      responses,
+      resumed: writer.resumed,
+      scored,
+      output,
+      elapsedMs: performance.now() - started,
+    };
     tracker.end({ ...summary });
     return summary;
   } catch (error) {

@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defineAttributeSchema, type AttributeScore, type AttributeScorer, type ScoringInput } from '@steerlm/core';
 import { annotate, type AnnotationRecord } from './annotate';
 
-const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'toxicity', min: 0, max: 4 }] });
+const schema = defineAttributeSchema({
+  attributes: [
+    { name: 'quality', min: 0, max: 4 },
+    { name: 'toxicity', min: 0, max: 4 },
+  ],
+});
 
 /** A scorer whose quality is the response length / 10 (continuous), counting what it scores. */
 function lengthScorer(failAfterCalls = Infinity): AttributeScorer & { scored: string[] } {
@@ -19,13 +24,20 @@ function lengthScorer(failAfterCalls = Infinity): AttributeScorer & { scored: st
       calls += 1;
       if (calls > failAfterCalls) throw new Error('killed');
       scored.push(...inputs.map((input) => input.response));
-      return inputs.map((input) => ({ values: { quality: input.response.length / 10, toxicity: -0.7 }, rounded: { quality: Math.min(4, Math.round(input.response.length / 10)), toxicity: 0 } }));
+      return inputs.map((input) => ({
+        values: { quality: input.response.length / 10, toxicity: -0.7 },
+        rounded: { quality: Math.min(4, Math.round(input.response.length / 10)), toxicity: 0 },
+      }));
     },
   };
 }
 
 const records = (count: number): AnnotationRecord[] =>
-  Array.from({ length: count }, (_, index) => ({ id: `r${index}`, input: { context: [{ role: 'user', text: `q${index}` }], response: 'x'.repeat(index + 1) }, data: { source: 'test' } }));
+  Array.from({ length: count }, (_, index) => ({
+    id: `r${index}`,
+    input: { context: [{ role: 'user', text: `q${index}` }], response: 'x'.repeat(index + 1) },
+    data: { source: 'test' },
+  }));
 
 const directories: string[] = [];
 afterAll(async () => {
@@ -36,7 +48,11 @@ async function outputPath(): Promise<string> {
   directories.push(directory);
   return join(directory, 'labels.jsonl');
 }
-const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { id: string; label: string; source: string });
+const lines = async (path: string) =>
+  (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { id: string; label: string; source: string });
 
 describe('annotate', () => {
   it('writes one labelled line per record with the attribute string and the continuous values', async () => {
@@ -100,11 +116,20 @@ describe('annotate', () => {
     const summary = await annotate({ scorer: lengthScorer(), records: bad, output });
     expect(summary.written).toBe(2);
     expect(summary.read).toBe(7);
-    expect(summary.skipped).toMatchObject({ 'duplicate-id': 1, 'missing-id': 1, 'empty-response': 1, 'invalid-text': 1, 'invalid-input': 1, 'already-annotated': 0 });
+    expect(summary.skipped).toMatchObject({
+      'duplicate-id': 1,
+      'missing-id': 1,
+      'empty-response': 1,
+      'invalid-text': 1,
+      'invalid-input': 1,
+      'already-annotated': 0,
+    });
   });
 
   it('requires custom output lines to keep the id', async () => {
     const output = await outputPath();
-    await expect(annotate({ scorer: lengthScorer(), records: records(1), output, toOutput: () => ({ id: 'other' }) })).rejects.toThrow(/must keep the record id "r0"/);
+    await expect(annotate({ scorer: lengthScorer(), records: records(1), output, toOutput: () => ({ id: 'other' }) })).rejects.toThrow(
+      /must keep the record id "r0"/,
+    );
   });
 });

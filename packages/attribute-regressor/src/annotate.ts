@@ -1,4 +1,12 @@
-import { formatAttributes, InvalidOptionError, ProgressTracker, type AttributeScore, type AttributeScorer, type ProgressListener, type ScoringInput } from '@steerlm/core';
+import {
+  formatAttributes,
+  InvalidOptionError,
+  ProgressTracker,
+  type AttributeScore,
+  type AttributeScorer,
+  type ProgressListener,
+  type ScoringInput,
+} from '@steerlm/core';
 import { openResumableJsonlWriter, type JsonlTailRepair } from '@steerlm/core/node';
 
 /** One response to label: a stable id (the resume key), its input, and data copied into the output. */
@@ -95,7 +103,8 @@ function defaultOutput(schema: AttributeScorer['schema']) {
 export async function annotate(options: AnnotateOptions): Promise<AnnotationSummary> {
   const { scorer, output } = options;
   const batchSize = options.batchSize ?? 32;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
   if (typeof output !== 'string' || output === '') throw new InvalidOptionError('output must be a file path', { option: 'output' });
   const toOutput = options.toOutput ?? defaultOutput(scorer.schema);
   const started = performance.now();

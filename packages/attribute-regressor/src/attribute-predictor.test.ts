@@ -2,12 +2,27 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { BackendError, decodeSafetensors, defineAttributeSchema, encodeSafetensors, InvalidAttributeError, ModelFormatError, type Featurizer, type ProgressEvent, type ScoringInput } from '@steerlm/core';
+import {
+  BackendError,
+  decodeSafetensors,
+  defineAttributeSchema,
+  encodeSafetensors,
+  InvalidAttributeError,
+  ModelFormatError,
+  type Featurizer,
+  type ProgressEvent,
+  type ScoringInput,
+} from '@steerlm/core';
 import { AttributePredictor, MISSING_LABEL, type TrainingExample } from './attribute-predictor';
 import { createHashedNgramsFeaturizer } from './featurizers/hashed-ngrams';
 import { SeededRandom } from './training/seeded-random';
 
-const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'humor', min: 0, max: 4 }] });
+const schema = defineAttributeSchema({
+  attributes: [
+    { name: 'quality', min: 0, max: 4 },
+    { name: 'humor', min: 0, max: 4 },
+  ],
+});
 
 /** A featurizer reading two numbers written in the response: "a=1.5 b=-0.25". */
 const numbersFeaturizer: Featurizer = {
@@ -40,7 +55,12 @@ afterAll(async () => {
 describe('AttributePredictor', () => {
   it('learns a linear function of the features, with missing labels, and reports progress', async () => {
     const events: ProgressEvent[] = [];
-    const predictor = await AttributePredictor.train(examples(200, 1), { schema, featurizer: numbersFeaturizer, ridgeAlphas: [1e-4, 1e-2], onProgress: (event) => events.push(event) });
+    const predictor = await AttributePredictor.train(examples(200, 1), {
+      schema,
+      featurizer: numbersFeaturizer,
+      ridgeAlphas: [1e-4, 1e-2],
+      onProgress: (event) => events.push(event),
+    });
     const [score] = await predictor.predict([{ context: [], response: 'a=1.0 b=0.4' }]);
     expect(score!.values.quality).toBeCloseTo(2.2, 2);
     expect(score!.values.humor).toBeCloseTo(1.6, 2);
@@ -84,7 +104,10 @@ describe('AttributePredictor', () => {
     const directory = await mkdtemp(join(tmpdir(), 'apm-'));
     directories.push(directory);
     const featurizer = createHashedNgramsFeaturizer({ buckets: 64 });
-    const data = examples(80, 4).map((example, index) => ({ ...example, input: { ...example.input, response: `${index % 3 === 0 ? 'great answer' : 'meh'} ${example.input.response}` } }));
+    const data = examples(80, 4).map((example, index) => ({
+      ...example,
+      input: { ...example.input, response: `${index % 3 === 0 ? 'great answer' : 'meh'} ${example.input.response}` },
+    }));
     const predictor = await AttributePredictor.train(data, { schema, featurizer, hiddenUnits: [0, 4], weightDecay: [0.1], maxEpochs: 20 });
     await predictor.save(directory);
     const inputs = data.slice(0, 10).map((example) => example.input);
@@ -113,7 +136,9 @@ describe('AttributePredictor', () => {
     const saved = decodeSafetensors(new Uint8Array(await readFile(join(directory, 'model.safetensors'))));
     const asBf16 = saved.tensors.map((tensor) => ({ ...tensor, dtype: 'BF16' as const }));
     await writeFile(join(directory, 'model.safetensors'), encodeSafetensors(asBf16, { metadata: saved.metadata }));
-    await expect(AttributePredictor.load(directory, { featurizer: numbersFeaturizer })).rejects.toThrow(/model\.safetensors.*has dtype BF16; a predictor's weights are F32/);
+    await expect(AttributePredictor.load(directory, { featurizer: numbersFeaturizer })).rejects.toThrow(
+      /model\.safetensors.*has dtype BF16; a predictor's weights are F32/,
+    );
     await writeFile(join(directory, 'model.safetensors'), new Uint8Array(4));
     await expect(AttributePredictor.load(directory, { featurizer: numbersFeaturizer })).rejects.toThrow(ModelFormatError);
     await expect(AttributePredictor.load(join(directory, 'missing'))).rejects.toThrow(/cannot read the predictor config/);
@@ -129,11 +154,13 @@ describe('AttributePredictor', () => {
     expect(new Uint8Array(await readFile(join(directory, 'model.safetensors')))).toEqual(files.weights);
     const inputs = [{ context: [], response: 'a=1.5 b=-0.5' }];
     expect(await AttributePredictor.fromFiles(files).predict(inputs)).toEqual(await predictor.predict(inputs));
-    expect(() => AttributePredictor.fromFiles({ config: '{', weights: files.weights }, { paths: { config: 'https://x.test/apm/config.json', weights: 'w' } })).toThrow(
-      /https:\/\/x\.test\/apm\/config\.json: config\.json is not valid JSON/,
-    );
+    expect(() =>
+      AttributePredictor.fromFiles({ config: '{', weights: files.weights }, { paths: { config: 'https://x.test/apm/config.json', weights: 'w' } }),
+    ).toThrow(/https:\/\/x\.test\/apm\/config\.json: config\.json is not valid JSON/);
     expect(() => AttributePredictor.fromFiles({ config: files.config, weights: new Uint8Array(4) })).toThrow(ModelFormatError);
-    expect(() => AttributePredictor.fromFiles({ config: files.config } as never)).toThrow(/model\.safetensors: the predictor weights must be the bytes of model\.safetensors/);
+    expect(() => AttributePredictor.fromFiles({ config: files.config } as never)).toThrow(
+      /model\.safetensors: the predictor weights must be the bytes of model\.safetensors/,
+    );
   });
 
   it('without the Node entry (as in a browser), save, load and annotate refuse with a BackendError that names the alternative', async () => {
@@ -141,16 +168,24 @@ describe('AttributePredictor', () => {
     try {
       const browser = await import('./attribute-predictor');
       const registry = await import('./featurizers/featurizer-registry');
-      const predictor = await browser.AttributePredictor.train(examples(40, 7), { schema, featurizer: createHashedNgramsFeaturizer({ buckets: 16 }), ridgeAlphas: [1] });
+      const predictor = await browser.AttributePredictor.train(examples(40, 7), {
+        schema,
+        featurizer: createHashedNgramsFeaturizer({ buckets: 16 }),
+        ridgeAlphas: [1],
+      });
       // A fresh module graph has its own @steerlm/core, so the error is matched by name.
       await expect(predictor.save('never-written')).rejects.toMatchObject({ name: BackendError.name, backend: 'node' });
       await expect(predictor.save('never-written')).rejects.toThrow(/AttributePredictor\.save needs Node's file system.*predictor\.toFiles\(\)/);
       await expect(browser.AttributePredictor.load('apm')).rejects.toThrow(/AttributePredictor\.load needs Node's file system.*AttributePredictor\.fromFiles/);
       await expect(predictor.annotate({ records: [], output: 'out.jsonl' })).rejects.toThrow(/AttributePredictor\.annotate needs Node's file system/);
       expect(() => registry.createFeaturizerByName('use-lite')).toThrow(/the use-lite featurizer needs Node's file system/);
-      expect(() => registry.createFeaturizer({ type: 'transformers', options: { modelPath: 'm' } })).toThrow(/the transformers featurizer needs Node's file system.*pass the featurizer/);
+      expect(() => registry.createFeaturizer({ type: 'transformers', options: { modelPath: 'm' } })).toThrow(
+        /the transformers featurizer needs Node's file system.*pass the featurizer/,
+      );
       expect(registry.createFeaturizerByName('hashed-ngrams+text-statistics').dimension).toBe(createHashedNgramsFeaturizer().dimension + 26);
-      expect(await browser.AttributePredictor.fromFiles(predictor.toFiles()).predict([{ context: [], response: 'a=1 b=1' }])).toEqual(await predictor.predict([{ context: [], response: 'a=1 b=1' }]));
+      expect(await browser.AttributePredictor.fromFiles(predictor.toFiles()).predict([{ context: [], response: 'a=1 b=1' }])).toEqual(
+        await predictor.predict([{ context: [], response: 'a=1 b=1' }]),
+      );
     } finally {
       vi.resetModules();
     }

@@ -72,11 +72,18 @@ export class AttributePredictor implements AttributeScorer {
 
   /** Returns a predictor trained on the examples: featurizes them, then `trainFromFeatures`. */
   static async train(examples: readonly TrainingExample[], options: AttributePredictorTrainOptions): Promise<AttributePredictor> {
-    if (!Array.isArray(examples) || examples.length === 0) throw new TrainingError('there are no training examples', { hint: 'give at least one labelled example' });
+    if (!Array.isArray(examples) || examples.length === 0)
+      throw new TrainingError('there are no training examples', { hint: 'give at least one labelled example' });
     const batchSize = options.featurizeBatchSize ?? 64;
     const started = performance.now();
     const tracker = new ProgressTracker('featurize', { total: examples.length, unit: 'responses', listeners: [options.onProgress] });
-    const features = await featurizeAll(options.featurizer, examples.map((example) => example.input), batchSize, tracker, options.signal);
+    const features = await featurizeAll(
+      options.featurizer,
+      examples.map((example) => example.input),
+      batchSize,
+      tracker,
+      options.signal,
+    );
     tracker.end({ featurizer: options.featurizer.id });
     const featurizeMs = performance.now() - started;
     return AttributePredictor.trainFromFeatures(
@@ -192,7 +199,10 @@ export class AttributePredictor implements AttributeScorer {
    * whose id differs from the saved one is refused with a ModelFormatError.
    */
   static async load(directory: string, options: { featurizer?: Featurizer } = {}): Promise<AttributePredictor> {
-    const { files, paths } = await nodeSupport('AttributePredictor.load', 'in a browser, fetch config.json and model.safetensors and call AttributePredictor.fromFiles').readPredictorFiles(directory);
+    const { files, paths } = await nodeSupport(
+      'AttributePredictor.load',
+      'in a browser, fetch config.json and model.safetensors and call AttributePredictor.fromFiles',
+    ).readPredictorFiles(directory);
     return AttributePredictor.fromFiles(files, { ...options, paths });
   }
 
@@ -204,8 +214,16 @@ export class AttributePredictor implements AttributeScorer {
     const configPath = options.paths?.config ?? PREDICTOR_FILES.config;
     const weightsPath = options.paths?.weights ?? PREDICTOR_FILES.weights;
     const text = files?.config;
-    if (typeof text !== 'string') throw new ModelFormatError('the predictor config must be the text of config.json', { file: configPath, hint: 'pass { config: string, weights: Uint8Array }' });
-    if (!(files.weights instanceof Uint8Array)) throw new ModelFormatError('the predictor weights must be the bytes of model.safetensors', { file: weightsPath, hint: 'pass { config: string, weights: Uint8Array }' });
+    if (typeof text !== 'string')
+      throw new ModelFormatError('the predictor config must be the text of config.json', {
+        file: configPath,
+        hint: 'pass { config: string, weights: Uint8Array }',
+      });
+    if (!(files.weights instanceof Uint8Array))
+      throw new ModelFormatError('the predictor weights must be the bytes of model.safetensors', {
+        file: weightsPath,
+        hint: 'pass { config: string, weights: Uint8Array }',
+      });
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -227,13 +245,21 @@ export class AttributePredictor implements AttributeScorer {
     if (featurizer.id !== config.featurizer.id || featurizer.dimension !== config.featurizer.dimension) {
       throw new ModelFormatError(
         `the model was trained with featurizer ${config.featurizer.id} (${config.featurizer.dimension} features) and cannot be used with ${featurizer.id} (${featurizer.dimension} features)`,
-        { file: configPath, field: 'featurizer.id', hint: 'features of another featurizer mean nothing to this head: use the featurizer it was trained with, or retrain' },
+        {
+          file: configPath,
+          field: 'featurizer.id',
+          hint: 'features of another featurizer mean nothing to this head: use the featurizer it was trained with, or retrain',
+        },
       );
     }
     const tensors: Record<string, { data: Float32Array; shape: number[] }> = {};
     for (const tensor of decodeSafetensors(files.weights, { file: weightsPath }).tensors) {
       if (tensor.dtype !== 'F32') {
-        throw new ModelFormatError(`tensor "${tensor.name}" has dtype ${tensor.dtype}; a predictor's weights are F32`, { file: weightsPath, field: tensor.name, hint: 'save the weights as float32' });
+        throw new ModelFormatError(`tensor "${tensor.name}" has dtype ${tensor.dtype}; a predictor's weights are F32`, {
+          file: weightsPath,
+          field: tensor.name,
+          hint: 'save the weights as float32',
+        });
       }
       tensors[tensor.name] = { data: tensor.data as Float32Array, shape: tensor.shape };
     }

@@ -14,8 +14,20 @@ import { createHashedNgramsFeaturizer } from './featurizers/hashed-ngrams';
 const app = fileURLToPath(new URL('../browser-app/', import.meta.url));
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
-const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'humor', min: 0, max: 4 }] });
-const responses = ['A short and funny joke.', 'A long, dull and careful answer.', 'Funny, funny, very funny.', 'Dull.', 'A careful answer with a joke.', 'Nothing much.'];
+const schema = defineAttributeSchema({
+  attributes: [
+    { name: 'quality', min: 0, max: 4 },
+    { name: 'humor', min: 0, max: 4 },
+  ],
+});
+const responses = [
+  'A short and funny joke.',
+  'A long, dull and careful answer.',
+  'Funny, funny, very funny.',
+  'Dull.',
+  'A careful answer with a joke.',
+  'Nothing much.',
+];
 
 describe('the root entry in a browser', () => {
   let browser: Browser | undefined;
@@ -36,7 +48,9 @@ describe('the root entry in a browser', () => {
     }));
     const predictor = await AttributePredictor.train(examples, { schema, featurizer, ridgeAlphas: [1], validationFraction: 0.34 });
     const files = predictor.toFiles();
-    const [score] = await AttributePredictor.fromFiles(files).predict([{ context: [{ role: 'user', text: 'Tell me a joke.' }], response: 'A short and funny joke.' }]);
+    const [score] = await AttributePredictor.fromFiles(files).predict([
+      { context: [{ role: 'user', text: 'Tell me a joke.' }], response: 'A short and funny joke.' },
+    ]);
     const [original] = await predictor.predict([{ context: [{ role: 'user', text: 'Tell me a joke.' }], response: 'A short and funny joke.' }]);
     expect(score).toEqual(original);
     const { errors, warnings, code } = await bundleWithEsbuild(app);

@@ -78,7 +78,8 @@ export class GenerativeAttributeScorer implements AttributeScorer {
   constructor(options: GenerativeAttributeScorerOptions) {
     if (!options?.model || typeof options.model.generate !== 'function') throw new InvalidOptionError('model must be a LanguageModel', { option: 'model' });
     const maxTokens = options.maxTokens ?? 64;
-    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) throw new InvalidOptionError(`maxTokens must be a positive integer, got ${maxTokens}`, { option: 'maxTokens' });
+    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1)
+      throw new InvalidOptionError(`maxTokens must be a positive integer, got ${maxTokens}`, { option: 'maxTokens' });
     this.schema = options.schema;
     this.#options = options;
   }

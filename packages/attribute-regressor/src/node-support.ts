@@ -27,6 +27,7 @@ export function installNodeSupport(support: NodeSupport): void {
 
 /** Returns the installed Node implementations, or throws a BackendError naming `what` (e.g. `AttributePredictor.save`) and the browser alternative. */
 export function nodeSupport(what: string, inBrowser: string): NodeSupport {
-  if (!installed) throw new BackendError(`${what} needs Node's file system, which this entry (the browser build) does not have`, { backend: 'node', hint: inBrowser });
+  if (!installed)
+    throw new BackendError(`${what} needs Node's file system, which this entry (the browser build) does not have`, { backend: 'node', hint: inBrowser });
   return installed;
 }

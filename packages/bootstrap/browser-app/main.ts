@@ -4,7 +4,11 @@ import { bootstrapRecordKey, pickCombination, regularizedIncompleteBeta } from '
 
 const output = document.getElementById('output')!;
 try {
-  const combinations = [{ quality: 4, humor: 0 }, { quality: 2, humor: 3 }, { quality: 0, humor: 4 }];
+  const combinations = [
+    { quality: 4, humor: 0 },
+    { quality: 2, humor: 3 },
+    { quality: 0, humor: 4 },
+  ];
   output.textContent = JSON.stringify({
     picked: pickCombination(combinations, 'prompt-7', 42),
     key: bootstrapRecordKey({ prompt_id: 'prompt-7', sample_index: 2 }),

@@ -46,7 +46,10 @@ export async function collectAttributeCombinations(
 /** Returns the combination drawn uniformly for one prompt; the same seed and prompt id always draw the same. */
 export function pickCombination(combinations: readonly AttributeValues[], promptId: string, seed: number): AttributeValues {
   if (combinations.length === 0) {
-    throw new InvalidOptionError('there are no attribute combinations to sample from', { option: 'combinations', hint: 'the filter removed every combination of the dataset; loosen it' });
+    throw new InvalidOptionError('there are no attribute combinations to sample from', {
+      option: 'combinations',
+      hint: 'the filter removed every combination of the dataset; loosen it',
+    });
   }
   const random = seededRandom(hashString(`${seed}\u0000${promptId}`));
   return combinations[Math.floor(random() * combinations.length)]!;

@@ -13,7 +13,12 @@ export interface AttributeProbabilityOptions {
  * Returns the probability that attribute value `value` is right given a prediction `r` in [0, 1]:
  * the mass of Beta(α = c·r, β = c − α) over the value's bin, one of (max − min + 1) equal bins of [0, 1].
  */
-export function betaBinProbability(r: number, value: number, range: Pick<AttributeDefinition, 'min' | 'max'>, options: AttributeProbabilityOptions = {}): number {
+export function betaBinProbability(
+  r: number,
+  value: number,
+  range: Pick<AttributeDefinition, 'min' | 'max'>,
+  options: AttributeProbabilityOptions = {},
+): number {
   const concentration = options.concentration ?? 24;
   const epsilon = options.epsilon ?? 1e-6;
   if (!(concentration > 0)) throw new InvalidOptionError(`concentration must be > 0, got ${concentration}`, { option: 'concentration' });
@@ -50,7 +55,10 @@ export function attributeLogProbability(
     if (!definition) throw new InvalidAttributeError(`unknown attribute "${name}"`, { attribute: name, hint: `known attributes: ${schema.names.join(', ')}` });
     const prediction = predictions[name];
     if (typeof prediction !== 'number' || !Number.isFinite(prediction)) {
-      throw new InvalidAttributeError(`the scorer gave no finite prediction for "${name}"`, { attribute: name, hint: 'score with a scorer trained on every attribute of the label' });
+      throw new InvalidAttributeError(`the scorer gave no finite prediction for "${name}"`, {
+        attribute: name,
+        hint: 'score with a scorer trained on every attribute of the label',
+      });
     }
     const probability = betaBinProbability(normalisePrediction(prediction, definition), value, definition, options);
     total += Math.log(Math.max(probability, Number.MIN_VALUE));

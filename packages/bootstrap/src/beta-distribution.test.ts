@@ -33,7 +33,13 @@ describe('regularised incomplete beta', () => {
   });
 
   it('matches the binomial sums for integer shapes (α = 24 r with r = 0.5, 0.25, …)', () => {
-    for (const [a, b] of [[12, 12], [6, 18], [18, 6], [2, 3], [23, 1]] as const) {
+    for (const [a, b] of [
+      [12, 12],
+      [6, 18],
+      [18, 6],
+      [2, 3],
+      [23, 1],
+    ] as const) {
       for (const x of [0.2, 0.4, 0.6, 0.8]) {
         expect(regularizedIncompleteBeta(x, a, b)).toBeCloseTo(integerIncompleteBeta(x, a, b), 13);
       }
@@ -59,7 +65,11 @@ describe('regularised incomplete beta', () => {
   });
 
   it('gives bin masses that sum to 1', () => {
-    for (const [a, b] of [[0.024, 23.976], [12, 12], [21.6, 2.4]] as const) {
+    for (const [a, b] of [
+      [0.024, 23.976],
+      [12, 12],
+      [21.6, 2.4],
+    ] as const) {
       let total = 0;
       for (let bin = 0; bin < 5; bin++) total += betaIntervalProbability(bin / 5, (bin + 1) / 5, a, b);
       expect(total).toBeCloseTo(1, 13);

@@ -29,8 +29,13 @@ export function checkPrompts(prompts: readonly BootstrapPrompt[]): void {
   if (!Array.isArray(prompts) || prompts.length === 0) throw new InvalidOptionError('prompts must be a non-empty array', { option: 'prompts' });
   const ids = new Set<string>();
   prompts.forEach((prompt, index) => {
-    if (typeof prompt.id !== 'string' || prompt.id === '') throw new InvalidOptionError(`prompts[${index}].id must be a non-empty string`, { option: `prompts[${index}].id` });
-    if (ids.has(prompt.id)) throw new InvalidOptionError(`prompt id ${JSON.stringify(prompt.id)} is used twice`, { option: `prompts[${index}].id`, hint: 'ids key the resumable output; make them unique' });
+    if (typeof prompt.id !== 'string' || prompt.id === '')
+      throw new InvalidOptionError(`prompts[${index}].id must be a non-empty string`, { option: `prompts[${index}].id` });
+    if (ids.has(prompt.id))
+      throw new InvalidOptionError(`prompt id ${JSON.stringify(prompt.id)} is used twice`, {
+        option: `prompts[${index}].id`,
+        hint: 'ids key the resumable output; make them unique',
+      });
     ids.add(prompt.id);
     const last = prompt.turns?.[prompt.turns.length - 1];
     if (!last || last.role !== 'user') throw new InvalidOptionError(`prompts[${index}] must end with a user turn`, { option: `prompts[${index}].turns` });

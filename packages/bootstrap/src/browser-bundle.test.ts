@@ -23,7 +23,11 @@ describe('the root entry in a browser', () => {
   });
 
   it('bundles with esbuild for the browser, no externals, and computes in Chromium what it computes in Node', async () => {
-    const combinations = [{ quality: 4, humor: 0 }, { quality: 2, humor: 3 }, { quality: 0, humor: 4 }];
+    const combinations = [
+      { quality: 4, humor: 0 },
+      { quality: 2, humor: 3 },
+      { quality: 0, humor: 4 },
+    ];
     const expected = { picked: pickCombination(combinations, 'prompt-7', 42), key: 'prompt-7\u00002', beta: regularizedIncompleteBeta(0.5, 2, 2) };
     expect(combinations).toContainEqual(expected.picked);
     expect(expected.beta).toBeCloseTo(0.5, 12);
@@ -32,7 +36,13 @@ describe('the root entry in a browser', () => {
     expect(warnings).toEqual([]);
     expect(code).not.toMatch(NODE_BUILTIN_IMPORT);
     if (!browser) return;
-    const page = await renderInChromium(browser, new Map([['/index.html', await bundledPage(app)], ['/main.js', code]]));
+    const page = await renderInChromium(
+      browser,
+      new Map([
+        ['/index.html', await bundledPage(app)],
+        ['/main.js', code],
+      ]),
+    );
     expect(page.errors).toEqual([]);
     expect(page.status).toBe('done');
     expect(JSON.parse(page.text!)).toEqual(expected);

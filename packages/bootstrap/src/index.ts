@@ -3,7 +3,13 @@
  * sampling, prompt checks, the SteerLM 2.0 attribute probabilities and the record formats. The runs that
  * write resumable JSONL output (`runBootstrap`, `generateSteerLM2Data`) are in `@steerlm/bootstrap/node`.
  */
-export { collectAttributeCombinations, pickCombination, topValueFilter, type CollectCombinationsOptions, type CombinationFilter } from './attribute-combinations';
+export {
+  collectAttributeCombinations,
+  pickCombination,
+  topValueFilter,
+  type CollectCombinationsOptions,
+  type CombinationFilter,
+} from './attribute-combinations';
 export { checkPrompts, promptsFromConversations, type BootstrapPrompt } from './bootstrap-prompt';
 export { bootstrapRecordKey } from './bootstrap-record-key';
 export type { BootstrapRecord } from './run-bootstrap';

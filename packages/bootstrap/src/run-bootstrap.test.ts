@@ -14,13 +14,19 @@ import { ANNOTATED_CONVERSATIONS, TEMPLATE_TEXTS } from './testing/annotated-con
 import { lengthScorer } from './testing/length-scorer';
 
 const userTexts = ['what do cats like?', 'tell me about dogs', 'a joke please', 'how are fish?', 'say hi', 'name a color'];
-const prompts: BootstrapPrompt[] = Array.from({ length: 12 }, (_, index) => ({ id: `p${index}`, turns: [{ role: 'user', text: `${userTexts[index % 6]} (${index})` }] }));
+const prompts: BootstrapPrompt[] = Array.from({ length: 12 }, (_, index) => ({
+  id: `p${index}`,
+  turns: [{ role: 'user', text: `${userTexts[index % 6]} (${index})` }],
+}));
 const local = createCharacterNGramModel({ texts: TEMPLATE_TEXTS, order: 6, modelId: 'tiny' });
 const sampling = { maxTokens: 60, temperature: 0.9, topK: 50 };
 
 async function readRecords(path: string): Promise<BootstrapRecord[]> {
   const text = await readFile(path, 'utf8');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as BootstrapRecord);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as BootstrapRecord);
 }
 
 function byKey(records: readonly BootstrapRecord[]): Map<string, BootstrapRecord> {
@@ -41,7 +47,12 @@ describe('attribute combinations', () => {
   });
 
   it('draws one combination per prompt uniformly and reproducibly', () => {
-    const combinations = [{ quality: 4, humor: 0 }, { quality: 4, humor: 1 }, { quality: 4, humor: 2 }, { quality: 4, humor: 3 }];
+    const combinations = [
+      { quality: 4, humor: 0 },
+      { quality: 4, humor: 1 },
+      { quality: 4, humor: 2 },
+      { quality: 4, humor: 3 },
+    ];
     const counts = [0, 0, 0, 0];
     for (let index = 0; index < 8000; index++) counts[pickCombination(combinations, `prompt-${index}`, 1).humor!]! += 1;
     for (const count of counts) expect(Math.abs(count - 2000)).toBeLessThan(200);
@@ -90,7 +101,16 @@ describe('runBootstrap over HTTP', () => {
     const output = join(directory, 'faults.jsonl');
     const events: ProgressEvent[] = [];
     const summary = await runBootstrap({
-      prompts, combinations, model: remote(300), scorer: lengthScorer, output, samplesPerPrompt: 3, seed: 5, sampling, concurrency: 3, onProgress: (event) => events.push(event),
+      prompts,
+      combinations,
+      model: remote(300),
+      scorer: lengthScorer,
+      output,
+      samplesPerPrompt: 3,
+      seed: 5,
+      sampling,
+      concurrency: 3,
+      onProgress: (event) => events.push(event),
     });
     expect(summary).toMatchObject({ written: 36, resumed: 0, total: 36 });
     expect(server.faults.pending).toBe(0);
@@ -121,7 +141,17 @@ describe('runBootstrap over HTTP', () => {
     await writeFile(output, complete.map((record) => `${JSON.stringify(record)}\n`).join(''));
     await appendFile(output, JSON.stringify([...reference.values()][10]).slice(0, 40));
     const events: ProgressEvent[] = [];
-    const summary = await runBootstrap({ prompts, combinations, model: remote(), scorer: lengthScorer, output, samplesPerPrompt: 3, seed: 5, sampling, onProgress: (event) => events.push(event) });
+    const summary = await runBootstrap({
+      prompts,
+      combinations,
+      model: remote(),
+      scorer: lengthScorer,
+      output,
+      samplesPerPrompt: 3,
+      seed: 5,
+      sampling,
+      onProgress: (event) => events.push(event),
+    });
     expect(summary).toMatchObject({ written: 26, resumed: 10, total: 36 });
     expect(events.some((event) => event.type === 'warning' && /torn last line/.test(event.message))).toBe(true);
     const records = await readRecords(output);
@@ -134,8 +164,18 @@ describe('runBootstrap over HTTP', () => {
     const controller = new AbortController();
     const run = (signal?: AbortSignal) =>
       runBootstrap({
-        prompts, combinations, model: local, scorer: lengthScorer, output, samplesPerPrompt: 3, seed: 5, sampling, concurrency: 1,
-        ...(signal ? { signal, onProgress: (event: ProgressEvent) => event.type === 'step-end' && event.step === 5 && controller.abort(new Error('stop now')) } : {}),
+        prompts,
+        combinations,
+        model: local,
+        scorer: lengthScorer,
+        output,
+        samplesPerPrompt: 3,
+        seed: 5,
+        sampling,
+        concurrency: 1,
+        ...(signal
+          ? { signal, onProgress: (event: ProgressEvent) => event.type === 'step-end' && event.step === 5 && controller.abort(new Error('stop now')) }
+          : {}),
       });
     await expect(run(controller.signal)).rejects.toThrow('stop now');
     expect((await readRecords(output)).length).toBeGreaterThanOrEqual(5);
@@ -147,7 +187,9 @@ describe('runBootstrap over HTTP', () => {
   it('refuses an output file damaged in the middle', async () => {
     const output = join(directory, 'damaged.jsonl');
     await writeFile(output, `${JSON.stringify([...reference.values()][0])}\n{"broken\n${JSON.stringify([...reference.values()][1])}\n`);
-    await expect(runBootstrap({ prompts, combinations, model: local, scorer: lengthScorer, output, sampling })).rejects.toThrow(/damaged.jsonl:2.*malformed record in the middle/);
+    await expect(runBootstrap({ prompts, combinations, model: local, scorer: lengthScorer, output, sampling })).rejects.toThrow(
+      /damaged.jsonl:2.*malformed record in the middle/,
+    );
   });
 
   it('survives SIGKILL of a running child process and resumes without duplicates or gaps', async () => {
@@ -171,7 +213,9 @@ await runBootstrap({ prompts, combinations, model, scorer: lengthScorer, output,
 `,
     );
     // Resolve @steerlm/* to the TypeScript sources, as vitest does, with a module resolve hook; tsx compiles them.
-    const aliases = Object.fromEntries(['core', 'bootstrap', 'test-server'].map((name) => [`@steerlm/${name}`, new URL(`../../${name}/src/index.ts`, import.meta.url).href]));
+    const aliases = Object.fromEntries(
+      ['core', 'bootstrap', 'test-server'].map((name) => [`@steerlm/${name}`, new URL(`../../${name}/src/index.ts`, import.meta.url).href]),
+    );
     aliases['@steerlm/bootstrap/node'] = new URL('./node.ts', import.meta.url).href;
     await writeFile(
       join(directory, 'aliases.mjs'),
@@ -181,7 +225,10 @@ export async function resolve(specifier, context, next) {
 }
 `,
     );
-    await writeFile(join(directory, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(directory, 'aliases.mjs')).href)});\n`);
+    await writeFile(
+      join(directory, 'register.mjs'),
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(directory, 'aliases.mjs')).href)});\n`,
+    );
     const packageRoot = fileURLToPath(new URL('..', import.meta.url));
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(directory, 'register.mjs'), script, slow.url, output], {
@@ -193,7 +240,10 @@ export async function resolve(specifier, context, next) {
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const lines = await readFile(output, 'utf8').then((text) => text.split('\n').length - 1, () => 0);
+        const lines = await readFile(output, 'utf8').then(
+          (text) => text.split('\n').length - 1,
+          () => 0,
+        );
         if (lines >= 8) break;
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the child ended early or was too slow (exit ${child.exitCode}): ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -96,25 +96,40 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
   const writer = await openResumableJsonlWriter<BootstrapRecord>(options.output, { keyOf: bootstrapRecordKey });
   const total = options.prompts.length * samplesPerPrompt;
   const tracker = new ProgressTracker('bootstrap', { total: total - writer.resumed, unit: 'samples', listeners: [options.onProgress] });
-  if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'bootstrap', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
+  if (writer.repair.kind === 'truncated')
+    tracker.emit({ type: 'warning', job: 'bootstrap', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   try {
     await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
-      const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter((index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })));
+      const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter(
+        (index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })),
+      );
       if (missing.length === 0) return;
       const attributes = pickCombination(options.combinations, prompt.id, seed);
       const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
         const text = conditionPrompt({ ...(tried.system !== undefined ? { system: tried.system } : {}), turns: tried.turns, attributes, schema });
         const responses = await Promise.all(
-          missing.map((index) => options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
+          missing.map((index) =>
+            options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal)),
+          ),
         );
         options.signal?.throwIfAborted();
-        const scores = await options.scorer.score(responses.map((response) => ({ ...(tried.system !== undefined ? { system: tried.system } : {}), context: tried.turns, response: responseText(response) })));
+        const scores = await options.scorer.score(
+          responses.map((response) => ({
+            ...(tried.system !== undefined ? { system: tried.system } : {}),
+            context: tried.turns,
+            response: responseText(response),
+          })),
+        );
         return { responses, scores };
       });
       if (fitted === undefined) {
         if (tally.skipped.length === 1) {
-          tracker.emit({ type: 'warning', job: 'bootstrap', message: `prompt ${prompt.id} does not fit the model's context: skipped (later skips are counted in the summary; longPrompts: 'truncate-left' keeps them, cut from the left)` });
+          tracker.emit({
+            type: 'warning',
+            job: 'bootstrap',
+            message: `prompt ${prompt.id} does not fit the model's context: skipped (later skips are counted in the summary; longPrompts: 'truncate-left' keeps them, cut from the left)`,
+          });
         }
         return;
       }
@@ -122,7 +137,10 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
       const used = fitted.prompt;
       for (const [position, index] of missing.entries()) {
         const record = conversationToNemoRecord(
-          { ...(used.system !== undefined ? { system: used.system } : {}), turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: scores[position]!.rounded }] },
+          {
+            ...(used.system !== undefined ? { system: used.system } : {}),
+            turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: scores[position]!.rounded }],
+          },
           { schema, type: 'VALUE_TO_TEXT' },
         );
         await writer.write({ ...record, prompt_id: prompt.id, sample_index: index, requested_label: formatAttributes(attributes, schema) });

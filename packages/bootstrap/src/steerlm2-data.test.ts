@@ -15,13 +15,24 @@ const policyModel = createCharacterNGramModel({ texts: TEMPLATE_TEXTS, order: 6,
 const referenceModel = createCharacterNGramModel({ texts: TEMPLATE_TEXTS.map((text) => text.replace(/<extra_id_2>[^\n]*\n/g, '')), order: 4, modelId: 'sft' });
 const prompts: BootstrapPrompt[] = [
   { id: 'a', turns: [{ role: 'user', text: 'what do cats like?' }] },
-  { id: 'b', system: 'Be brief.', turns: [{ role: 'user', text: 'hi' }, { role: 'assistant', text: 'hello', attributes: { quality: 4 } }, { role: 'user', text: 'a joke please' }] },
+  {
+    id: 'b',
+    system: 'Be brief.',
+    turns: [
+      { role: 'user', text: 'hi' },
+      { role: 'assistant', text: 'hello', attributes: { quality: 4 } },
+      { role: 'user', text: 'a joke please' },
+    ],
+  },
   { id: 'c', turns: [{ role: 'user', text: 'how are fish?' }] },
 ];
 const sampling = { maxTokens: 50, temperature: 1 };
 
 async function readRecords(path: string): Promise<SteerLM2Record[]> {
-  return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as SteerLM2Record);
+  return (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as SteerLM2Record);
 }
 
 describe('generateSteerLM2Data over HTTP', () => {

@@ -96,7 +96,8 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   const startedAt = performance.now();
   const writer = await openResumableJsonlWriter<SteerLM2Record>(options.output, { keyOf: (record) => record.prompt_id });
   const tracker = new ProgressTracker('steerlm2-data', { total: options.prompts.length - writer.resumed, unit: 'prompts', listeners: [options.onProgress] });
-  if (writer.repair.kind === 'truncated') tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
+  if (writer.repair.kind === 'truncated')
+    tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   try {
     await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
@@ -110,7 +111,12 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
         const unconditioned = conditionPrompt({ ...system, turns, schema });
         const samples = await Promise.all(
           Array.from({ length: samplesPerPrompt }, async (_, index) =>
-            responseText(await options.policy.generate(conditioned, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal))),
+            responseText(
+              await options.policy.generate(
+                conditioned,
+                sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal),
+              ),
+            ),
           ),
         );
         options.signal?.throwIfAborted();

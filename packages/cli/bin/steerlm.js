@@ -13,7 +13,10 @@ const repositoryRoot = join(packageFolder, '..', '..');
 
 if (!existsSync(built) && existsSync(join(repositoryRoot, 'turbo.json'))) {
   process.stderr.write('steerlm: building the CLI first (npx turbo run build --filter=@steerlm/cli)…\n');
-  const build = spawnSync('npx', ['turbo', 'run', 'build', '--filter=@steerlm/cli', '--output-logs=errors-only'], { cwd: repositoryRoot, stdio: ['ignore', 2, 2] });
+  const build = spawnSync('npx', ['turbo', 'run', 'build', '--filter=@steerlm/cli', '--output-logs=errors-only'], {
+    cwd: repositoryRoot,
+    stdio: ['ignore', 2, 2],
+  });
   if (build.status !== 0) {
     process.stderr.write('steerlm: the build failed; run "npm run build" in the repository and try again\n');
     process.exit(1);

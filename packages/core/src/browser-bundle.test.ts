@@ -24,7 +24,10 @@ const expected = conditionPrompt({ prompt: 'Name a prime number.', attributes: {
 const mimeTypes: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
 
 /** Returns the text the app renders in headless Chromium from `files` (path → content) served at http://app.test/. */
-async function renderInChromium(browser: Browser, files: ReadonlyMap<string, string>): Promise<{ status: string | undefined; text: string | null; errors: string[] }> {
+async function renderInChromium(
+  browser: Browser,
+  files: ReadonlyMap<string, string>,
+): Promise<{ status: string | undefined; text: string | null; errors: string[] }> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -32,7 +35,9 @@ async function renderInChromium(browser: Browser, files: ReadonlyMap<string, str
   await page.route('http://app.test/**', async (route) => {
     const path = new URL(route.request().url()).pathname;
     const body = files.get(path === '/' ? '/index.html' : path);
-    await (body === undefined ? route.fulfill({ status: 404, body: 'not found' }) : route.fulfill({ status: 200, contentType: mimeTypes[extname(path || '.html')] ?? 'text/html', body }));
+    await (body === undefined
+      ? route.fulfill({ status: 404, body: 'not found' })
+      : route.fulfill({ status: 200, contentType: mimeTypes[extname(path || '.html')] ?? 'text/html', body }));
   });
   await page.goto('http://app.test/');
   await page.waitForFunction(() => document.body.dataset.status !== undefined, undefined, { timeout: 20_000 });
@@ -49,7 +54,10 @@ describe('the root entry in a browser', () => {
     if (!existsSync(built)) throw new Error(`${built} is missing: build @steerlm/core first (npm test builds it)`);
     outDir = await mkdtemp(join(tmpdir(), 'steerlm-browser-bundle-'));
     if (runInBrowser) {
-      browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+      browser = await chromium.launch({
+        executablePath,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+      });
     }
   });
   afterAll(async () => {
@@ -79,7 +87,13 @@ describe('the root entry in a browser', () => {
     expect(code).not.toMatch(/from\s*["'](node:)?(fs|fs\/promises|path|os|crypto)["']/);
     if (!browser) return;
     const html = (await readFile(join(app, 'index.html'), 'utf8')).replace('./main.ts', '/main.js');
-    const page = await renderInChromium(browser, new Map([['/index.html', html], ['/main.js', code]]));
+    const page = await renderInChromium(
+      browser,
+      new Map([
+        ['/index.html', html],
+        ['/main.js', code],
+      ]),
+    );
     expect(page.errors).toEqual([]);
     expect(page.status).toBe('done');
     expect(page.text).toBe(expected);

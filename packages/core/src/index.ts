@@ -6,7 +6,16 @@
  */
 
 // Errors
-export { BackendError, ContextLengthError, DataFormatError, InvalidAttributeError, InvalidOptionError, InvalidSchemaError, ModelFormatError, RemoteError } from './errors/kinds';
+export {
+  BackendError,
+  ContextLengthError,
+  DataFormatError,
+  InvalidAttributeError,
+  InvalidOptionError,
+  InvalidSchemaError,
+  ModelFormatError,
+  RemoteError,
+} from './errors/kinds';
 export { ShapeError, TemplateError, TrainingError } from './errors/kinds';
 export { SteerLMError, type ErrorLocation, type SteerLMErrorOptions } from './errors/steerlm-error';
 

@@ -31,7 +31,13 @@ describe('the root entry in a browser', () => {
     expect(warnings).toEqual([]);
     expect(code).not.toMatch(NODE_BUILTIN_IMPORT);
     if (!browser) return;
-    const page = await renderInChromium(browser, new Map([['/index.html', await bundledPage(app)], ['/main.js', code]]));
+    const page = await renderInChromium(
+      browser,
+      new Map([
+        ['/index.html', await bundledPage(app)],
+        ['/main.js', code],
+      ]),
+    );
     expect(page.errors).toEqual([]);
     expect(page.status).toBe('done');
     expect(JSON.parse(page.text!)).toEqual(expected);

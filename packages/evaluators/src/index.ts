@@ -22,7 +22,15 @@ export { createGroundTruthScorer, levelOf, textStatisticMeasure, type AttributeM
 
 // LLM-as-judge
 export type { ChatFunction } from './judge/chat-function';
-export { gradeAnswer, gradeAnswers, summarizeGrades, type GradingItem, type GradingResult, type GradingSummary, type JudgeRunOptions } from './judge/single-answer-grading';
+export {
+  gradeAnswer,
+  gradeAnswers,
+  summarizeGrades,
+  type GradingItem,
+  type GradingResult,
+  type GradingSummary,
+  type JudgeRunOptions,
+} from './judge/single-answer-grading';
 export {
   compareAnswerPairs,
   compareAnswers,

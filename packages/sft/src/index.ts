@@ -33,21 +33,52 @@ export { MODEL_FAMILY_NAMES, unknownFamily, type ModelConfig, type ModelFamilyNa
 export { modelConfigToJson, parseModelConfig, readModelConfig, SUPPORTED_ARCHITECTURES, writeModelConfig } from './io/hf-config/model-config';
 export { GPT2_ACTIVATIONS, type Gpt2Activation, type Gpt2Config } from './io/hf-config/gpt2-config';
 export { LLAMA_ARCHITECTURES, SUPPORTED_ROPE_SCALING_TYPES, type LlamaArchitecture, type LlamaConfig, type RopeScaling } from './io/hf-config/llama-config';
-export { generationConfigToJson, parseGenerationConfig, readGenerationConfig, writeGenerationConfig, type GenerationConfig } from './io/hf-config/generation-config';
+export {
+  generationConfigToJson,
+  parseGenerationConfig,
+  readGenerationConfig,
+  writeGenerationConfig,
+  type GenerationConfig,
+} from './io/hf-config/generation-config';
 
 // Tokenizers
-export { loadTokenizer, tokenizerFromJson, TransformersTokenizer, type TokenizerDecodeOptions, type TokenizerEncodeOptions } from './io/tokenizer/transformers-tokenizer';
+export {
+  loadTokenizer,
+  tokenizerFromJson,
+  TransformersTokenizer,
+  type TokenizerDecodeOptions,
+  type TokenizerEncodeOptions,
+} from './io/tokenizer/transformers-tokenizer';
 export { ensureSpecialTokens, type EnsureSpecialTokensOptions, type EnsureSpecialTokensResult } from './io/tokenizer/ensure-special-tokens';
 export type { AddedTokenJson, TokenizerJson } from './io/tokenizer/tokenizer-json';
-export { DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_SPECIAL_TOKENS, trainByteLevelBpe, type TrainByteLevelBpeOptions, type TrainedByteLevelBpe } from './io/bpe-trainer/train-byte-level-bpe';
-export { byteLevelBpeTokenizerConfig, byteLevelBpeTokenizerJson, writeByteLevelBpeTokenizer, type ByteLevelBpeConfigOptions } from './io/bpe-trainer/byte-level-bpe-files';
+export {
+  DEFAULT_MAX_TOKEN_LENGTH,
+  DEFAULT_SPECIAL_TOKENS,
+  trainByteLevelBpe,
+  type TrainByteLevelBpeOptions,
+  type TrainedByteLevelBpe,
+} from './io/bpe-trainer/train-byte-level-bpe';
+export {
+  byteLevelBpeTokenizerConfig,
+  byteLevelBpeTokenizerJson,
+  writeByteLevelBpeTokenizer,
+  type ByteLevelBpeConfigOptions,
+} from './io/bpe-trainer/byte-level-bpe-files';
 
 // Conditioned SFT and SteerLM 2.0
 export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSFTOptions, type TrainSummary } from './trainer/train-conditioned-sft';
 export { trainSteerLM2, type SteerLM2Summary, type TrainSteerLM2Options } from './trainer/train-steerlm2';
 export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './trainer/loss-mask';
 export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './trainer/checkpoint';
-export { findResumeCheckpoint, prepareRunFolder, readRunStatus, RUN_STATUS_FILE, writeRunStatus, type PrepareRunFolderOptions, type RunStatus } from './trainer/run-folder';
+export {
+  findResumeCheckpoint,
+  prepareRunFolder,
+  readRunStatus,
+  RUN_STATUS_FILE,
+  writeRunStatus,
+  type PrepareRunFolderOptions,
+  type RunStatus,
+} from './trainer/run-folder';
 export type { RunFingerprint } from './trainer/run-fingerprint';
 export type { LearningRateSchedule } from './trainer/learning-rate-schedule';
 export type { TrainingBatch } from './trainer/batching';

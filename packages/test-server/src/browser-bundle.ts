@@ -34,8 +34,20 @@ export interface EsbuildBundle {
  */
 export async function bundleWithEsbuild(appFolder: string): Promise<EsbuildBundle> {
   try {
-    const result = await esbuild({ entryPoints: [join(appFolder, 'main.ts')], absWorkingDir: appFolder, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
-    return { errors: result.errors.map((message) => message.text), warnings: result.warnings.map((message) => message.text), code: result.outputFiles[0]!.text };
+    const result = await esbuild({
+      entryPoints: [join(appFolder, 'main.ts')],
+      absWorkingDir: appFolder,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    return {
+      errors: result.errors.map((message) => message.text),
+      warnings: result.warnings.map((message) => message.text),
+      code: result.outputFiles[0]!.text,
+    };
   } catch (error) {
     const failure = error as { errors?: { text: string }[]; warnings?: { text: string }[] };
     if (!Array.isArray(failure.errors)) throw error;
@@ -72,7 +84,11 @@ export async function renderInChromium(browser: Browser, files: ReadonlyMap<stri
     const body = files.get(path);
     await (body === undefined
       ? route.fulfill({ status: 404, body: 'not found' })
-      : route.fulfill({ status: 200, contentType: mimeTypes[extname(path)] ?? 'application/octet-stream', body: typeof body === 'string' ? body : Buffer.from(body) }));
+      : route.fulfill({
+          status: 200,
+          contentType: mimeTypes[extname(path)] ?? 'application/octet-stream',
+          body: typeof body === 'string' ? body : Buffer.from(body),
+        }));
   });
   await page.goto('http://app.test/');
   await page.waitForFunction(() => document.body.dataset.status !== undefined, undefined, { timeout: 20_000 });

@@ -151,7 +151,7 @@ export class CharacterNGramModel implements ScoringLanguageModel {
     const maxTokens = options.maxTokens ?? this.#defaultMaxTokens;
     const temperature = options.temperature ?? 1;
     const stops = options.stop ?? [];
-    const random = seededRandom(options.seed ?? (Date.now() ^ (this.#unseededCalls++ * 7919)));
+    const random = seededRandom(options.seed ?? Date.now() ^ (this.#unseededCalls++ * 7919));
     const history = this.#encode(prompt);
     const promptTokens = history.length;
     const state: DecodeState = { tokens: [], generated: '', emitted: 0 };
@@ -169,7 +169,11 @@ export class CharacterNGramModel implements ScoringLanguageModel {
         const penalty = options.repetitionPenalty ?? 1;
         return penalty !== 1 && state.tokens.includes(id) ? (logit > 0 ? logit / penalty : logit * penalty) : logit;
       });
-      const id = sampleToken(logits, { temperature, ...(options.topK !== undefined ? { topK: options.topK } : {}), ...(options.topP !== undefined ? { topP: options.topP } : {}) }, random);
+      const id = sampleToken(
+        logits,
+        { temperature, ...(options.topK !== undefined ? { topK: options.topK } : {}), ...(options.topP !== undefined ? { topP: options.topP } : {}) },
+        random,
+      );
       if (id === END) {
         const rest = state.generated.slice(state.emitted);
         if (rest) yield rest;

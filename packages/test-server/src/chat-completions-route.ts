@@ -14,7 +14,12 @@ function readConversation(body: Record<string, unknown>): { system?: string; tur
     if (typeof content !== 'string') throw new RequestError(400, `messages[${index}].content must be a string`, `messages[${index}].content`);
     if (role === 'system' && index === 0) system = content;
     else if (role === 'user' || role === 'assistant') turns.push({ role, text: content });
-    else throw new RequestError(400, `messages[${index}].role must be "user" or "assistant" (or "system" first), got ${JSON.stringify(role)}`, `messages[${index}].role`);
+    else
+      throw new RequestError(
+        400,
+        `messages[${index}].role must be "user" or "assistant" (or "system" first), got ${JSON.stringify(role)}`,
+        `messages[${index}].role`,
+      );
   });
   if (turns.length === 0 || turns[turns.length - 1]!.role !== 'user') throw new RequestError(400, 'the last message must come from the user', 'messages');
   return { ...(system !== undefined ? { system } : {}), turns };

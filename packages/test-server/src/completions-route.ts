@@ -102,7 +102,14 @@ export async function handleCompletions(response: ServerResponse, context: Route
       }
     }
     if (includeUsage) {
-      send({ id, object: 'text_completion', created, model: context.modelName, choices: [], usage: { prompt_tokens: 0, completion_tokens: completionTokens, total_tokens: completionTokens } });
+      send({
+        id,
+        object: 'text_completion',
+        created,
+        model: context.modelName,
+        choices: [],
+        usage: { prompt_tokens: 0, completion_tokens: completionTokens, total_tokens: completionTokens },
+      });
     }
     endEventStream(send, response);
     return;

@@ -23,7 +23,10 @@ function validateFault(fault: Fault): void {
     throw new InvalidOptionError(`a delay fault needs ms >= 0, got ${String(fault.ms)}`, { option: 'faults' });
   }
   if (fault.kind !== 'status' && fault.kind !== 'delay' && fault.kind !== 'drop') {
-    throw new InvalidOptionError(`unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}`, { option: 'faults', hint: 'use status, delay or drop' });
+    throw new InvalidOptionError(`unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}`, {
+      option: 'faults',
+      hint: 'use status, delay or drop',
+    });
   }
 }
 

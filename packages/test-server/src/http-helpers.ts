@@ -48,7 +48,6 @@ export function startEventStream(response: ServerResponse): (data: unknown) => v
   };
 }
 
-
 /** Ends a server-sent-events response with the OpenAI `data: [DONE]` event. */
 export function endEventStream(send: (data: unknown) => void, response: ServerResponse): void {
   send('[DONE]');
@@ -65,5 +64,9 @@ export interface CompletionHead {
 
 /** Sends a non-streaming completion (200): `head`, the choices and the token usage. */
 export function sendCompletion(response: ServerResponse, head: CompletionHead, choices: unknown[], promptTokens: number, completionTokens: number): void {
-  sendJson(response, 200, { ...head, choices, usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+  sendJson(response, 200, {
+    ...head,
+    choices,
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  });
 }

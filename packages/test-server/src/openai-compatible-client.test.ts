@@ -27,7 +27,15 @@ describe('createOpenAICompatibleModel', () => {
     const result = await remote().generate('<extra_id_1>User\nhi\n<extra_id_1>Assistant\n', options);
     const expected = await local.generate('<extra_id_1>User\nhi\n<extra_id_1>Assistant\n', { ...options, stop: ['<extra_id_1>'] });
     expect(result).toEqual(expected);
-    expect(server.stats.bodies.at(-1)).toMatchObject({ model: 'tiny', max_tokens: 30, top_k: 50, top_p: 0.95, seed: 42, stop: ['<extra_id_1>'], stream: false });
+    expect(server.stats.bodies.at(-1)).toMatchObject({
+      model: 'tiny',
+      max_tokens: 30,
+      top_k: 50,
+      top_p: 0.95,
+      seed: 42,
+      stop: ['<extra_id_1>'],
+      stream: false,
+    });
   });
 
   it('streams the same text over SSE', async () => {
@@ -81,7 +89,9 @@ describe('createOpenAICompatibleModel', () => {
 
   it('throws a RemoteError with status, url, attempts and the body after the last try', async () => {
     server.faults.failNext(3, 500);
-    const error = await remote().generate('the ', { maxTokens: 5 }).catch((caught: unknown) => caught);
+    const error = await remote()
+      .generate('the ', { maxTokens: 5 })
+      .catch((caught: unknown) => caught);
     expect(RemoteError.isInstance(error)).toBe(true);
     const remoteError = error as RemoteError;
     expect(remoteError.status).toBe(500);

@@ -30,7 +30,10 @@ describe('sampleToken', () => {
     for (const temperature of [0.5, 2]) {
       const powered = [0.5, 0.3, 0.15, 0.05].map((p) => p ** (1 / temperature));
       const total = powered.reduce((sum, value) => sum + value, 0);
-      expectDistribution(frequencies({ temperature }), powered.map((value) => value / total));
+      expectDistribution(
+        frequencies({ temperature }),
+        powered.map((value) => value / total),
+      );
     }
   });
 

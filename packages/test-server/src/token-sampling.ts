@@ -12,7 +12,13 @@ export interface SamplingSettings {
 }
 
 /** Throws an InvalidOptionError when a sampling setting is out of its range. */
-export function validateSamplingSettings(settings: { temperature?: number; topK?: number; topP?: number; maxTokens?: number; repetitionPenalty?: number }): void {
+export function validateSamplingSettings(settings: {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  maxTokens?: number;
+  repetitionPenalty?: number;
+}): void {
   const check = (name: string, value: number | undefined, ok: (value: number) => boolean, rule: string) => {
     if (value !== undefined && (typeof value !== 'number' || !ok(value))) {
       throw new InvalidOptionError(`${name} must be ${rule}, got ${String(value)}`, { option: name });

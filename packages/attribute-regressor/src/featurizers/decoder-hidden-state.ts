@@ -27,9 +27,12 @@ export function createDecoderHiddenStateFeaturizer(options: DecoderHiddenStateOp
   const template = options.template ?? steerlmTemplate;
   const batchSize = options.batchSize ?? 8;
   if (typeof modelId !== 'string' || modelId === '') throw new InvalidOptionError('modelId must name the decoder', { option: 'modelId' });
-  if (!Number.isSafeInteger(dimension) || dimension < 1) throw new InvalidOptionError(`dimension must be a positive integer, got ${dimension}`, { option: 'dimension' });
-  if (typeof lastHiddenState !== 'function') throw new InvalidOptionError('lastHiddenState must be a function (texts) => vectors', { option: 'lastHiddenState' });
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
+  if (!Number.isSafeInteger(dimension) || dimension < 1)
+    throw new InvalidOptionError(`dimension must be a positive integer, got ${dimension}`, { option: 'dimension' });
+  if (typeof lastHiddenState !== 'function')
+    throw new InvalidOptionError('lastHiddenState must be a function (texts) => vectors', { option: 'lastHiddenState' });
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
   const id = `decoder-last-token:${modelId}:template=${template.name}:dim=${dimension}`;
   return {
     specificationVersion: 'v1',
@@ -38,17 +41,23 @@ export function createDecoderHiddenStateFeaturizer(options: DecoderHiddenStateOp
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       inputs.forEach(assertScorable);
       const texts = inputs.map((input) =>
-        template.render({ ...(input.system !== undefined ? { system: input.system } : {}), turns: [...input.context.map((turn) => ({ role: turn.role, text: turn.text })), { role: 'assistant', text: input.response }] }),
+        template.render({
+          ...(input.system !== undefined ? { system: input.system } : {}),
+          turns: [...input.context.map((turn) => ({ role: turn.role, text: turn.text })), { role: 'assistant', text: input.response }],
+        }),
       );
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += batchSize) {
         const batch = texts.slice(start, start + batchSize);
         const states = await lastHiddenState(batch);
         if (!Array.isArray(states) || states.length !== batch.length) {
-          throw new ShapeError(`lastHiddenState returned ${Array.isArray(states) ? states.length : typeof states} vectors for ${batch.length} texts`, { field: id });
+          throw new ShapeError(`lastHiddenState returned ${Array.isArray(states) ? states.length : typeof states} vectors for ${batch.length} texts`, {
+            field: id,
+          });
         }
         for (const state of states) {
-          if (state.length !== dimension) throw new ShapeError(`lastHiddenState returned a vector of ${state.length} values, expected ${dimension}`, { field: id });
+          if (state.length !== dimension)
+            throw new ShapeError(`lastHiddenState returned a vector of ${state.length} values, expected ${dimension}`, { field: id });
           const vector = Float32Array.from(state);
           if (vector.some((value) => !Number.isFinite(value))) throw new ShapeError('lastHiddenState returned NaN or Infinity', { field: id });
           vectors.push(vector);

@@ -40,8 +40,12 @@ export function createFeaturizerByName(name: string): Featurizer {
   const featurizers = parts.map((part) => {
     if (part === 'hashed-ngrams') return createHashedNgramsFeaturizer();
     if (part === 'text-statistics') return createTextStatisticsFeaturizer();
-    if (part === 'use-lite') return nodeSupport('the use-lite featurizer', 'in a browser, choose hashed-ngrams or text-statistics').createFeaturizer('use-lite', undefined);
-    throw new InvalidOptionError(`unknown featurizer ${JSON.stringify(part)}`, { option: 'featurizer', hint: `choose from ${FEATURIZER_NAMES.join(', ')}, joined with +` });
+    if (part === 'use-lite')
+      return nodeSupport('the use-lite featurizer', 'in a browser, choose hashed-ngrams or text-statistics').createFeaturizer('use-lite', undefined);
+    throw new InvalidOptionError(`unknown featurizer ${JSON.stringify(part)}`, {
+      option: 'featurizer',
+      hint: `choose from ${FEATURIZER_NAMES.join(', ')}, joined with +`,
+    });
   });
   return featurizers.length === 1 ? featurizers[0]! : concatenateFeaturizers(featurizers);
 }

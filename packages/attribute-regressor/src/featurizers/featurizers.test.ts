@@ -96,7 +96,9 @@ describe('decoder last-token featurizer', () => {
 
 describe('transformers.js featurizer configuration (no model is downloaded in tests)', () => {
   it('refuses a hub id that is not a local folder, without touching the network', () => {
-    expect(() => createTransformersFeaturizer({ modelPath: 'sentence-transformers/all-MiniLM-L6-v2' })).toThrow(/no local model folder.*remote model loading is off/);
+    expect(() => createTransformersFeaturizer({ modelPath: 'sentence-transformers/all-MiniLM-L6-v2' })).toThrow(
+      /no local model folder.*remote model loading is off/,
+    );
   });
 
   it('reads the hidden size from config.json and refuses folders without one', async () => {

@@ -78,7 +78,10 @@ export function createHashedNgramsFeaturizer(options: HashedNgramsOptions = {}):
     id: `hashed-ngrams:v1:buckets=${buckets}:words=${wordNgrams.join('-')}:chars=${characterNgrams.join('-')}:prompt=${includePrompt ? 1 : 0}:max=${maxResponseCharacters}`,
     dimension,
     featureBlocks: [...new Array<number>(blocks).fill(buckets), TEXT_STATISTICS_FEATURES.length],
-    description: { type: 'hashed-ngrams', options: { buckets, wordNgrams: [...wordNgrams], characterNgrams: [...characterNgrams], includePrompt, maxResponseCharacters } },
+    description: {
+      type: 'hashed-ngrams',
+      options: { buckets, wordNgrams: [...wordNgrams], characterNgrams: [...characterNgrams], includePrompt, maxResponseCharacters },
+    },
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       inputs.forEach(assertScorable);
       return inputs.map((input) => {

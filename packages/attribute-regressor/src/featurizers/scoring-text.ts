@@ -22,7 +22,10 @@ export function assertScorable(input: ScoringInput, index: number): void {
     throw new DataFormatError('the response is empty', { field: `${field}.response`, hint: 'drop records without a response before scoring' });
   }
   if (!Array.isArray(input.context)) throw new DataFormatError('context must be an array of turns', { field: `${field}.context` });
-  const texts: Array<[string, unknown]> = [[`${field}.response`, input.response], [`${field}.system`, input.system ?? '']];
+  const texts: Array<[string, unknown]> = [
+    [`${field}.response`, input.response],
+    [`${field}.system`, input.system ?? ''],
+  ];
   input.context.forEach((turn, turnIndex) => texts.push([`${field}.context[${turnIndex}].text`, turn?.text]));
   for (const [name, text] of texts) {
     if (typeof text !== 'string') throw new DataFormatError(`${name} must be a string, got ${typeof text}`, { field: name });

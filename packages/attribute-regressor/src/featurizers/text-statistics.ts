@@ -34,7 +34,8 @@ export const TEXT_STATISTICS_FEATURES = Object.freeze([
 
 const wordPattern = /[\p{L}\p{N}']+/gu;
 const refusalPattern = /\b(as an ai|language model|i(?: a|')m sorry|i apologi[sz]e|i cannot|i can(?:'|no)t|i am not able|i'm not able|unable to)\b/gi;
-const profanityPattern = /\b(fuck\w*|shit\w*|bitch\w*|bastard\w*|asshole\w*|dick\w*|crap\w*|damn\w*|idiot\w*|stupid\w*|dumb\w*|moron\w*|retard\w*|suck\w*|hell|kill\w*|hate\w*|die|dead|loser\w*|ugly|shut up|piss\w*)\b/gi;
+const profanityPattern =
+  /\b(fuck\w*|shit\w*|bitch\w*|bastard\w*|asshole\w*|dick\w*|crap\w*|damn\w*|idiot\w*|stupid\w*|dumb\w*|moron\w*|retard\w*|suck\w*|hell|kill\w*|hate\w*|die|dead|loser\w*|ugly|shut up|piss\w*)\b/gi;
 const laughterPattern = /\b(ha(?:ha)+|lol|lmao|rofl|hehe\w*|joke\w*|funny|pun)\b/gi;
 const emojiPattern = /\p{Extended_Pictographic}/gu;
 const secondPersonPattern = /\b(you|your|yours|yourself)\b/gi;

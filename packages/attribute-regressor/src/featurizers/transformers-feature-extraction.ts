@@ -26,7 +26,9 @@ interface FeatureExtractionOutput {
   data: ArrayLike<number>;
   dims: number[];
 }
-type FeatureExtractor = ((texts: string[], options: { pooling: 'mean'; normalize: boolean }) => Promise<FeatureExtractionOutput>) & { dispose?: () => Promise<void> };
+type FeatureExtractor = ((texts: string[], options: { pooling: 'mean'; normalize: boolean }) => Promise<FeatureExtractionOutput>) & {
+  dispose?: () => Promise<void>;
+};
 
 /** Returns the hidden size named by a model folder's config.json, refusing folders that are not models. */
 function readHiddenSize(folder: string): number {
@@ -116,7 +118,8 @@ export function createTransformersFeaturizer(options: TransformersFeaturizerOpti
             hint: 'config.json hidden_size must match the model output',
           });
         }
-        for (let row = 0; row < batch.length; row += 1) pooled.push(Float32Array.from(Array.prototype.slice.call(output.data, row * hiddenSize, (row + 1) * hiddenSize) as number[]));
+        for (let row = 0; row < batch.length; row += 1)
+          pooled.push(Float32Array.from(Array.prototype.slice.call(output.data, row * hiddenSize, (row + 1) * hiddenSize) as number[]));
       }
       return inputs.map((_, index) => {
         const vector = new Float32Array(2 * hiddenSize);

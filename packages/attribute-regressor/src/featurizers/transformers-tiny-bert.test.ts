@@ -20,7 +20,10 @@ describe('transformers.js featurizer on a tiny local BERT-like ONNX model built 
     const [vector] = await featurizer.featurize([{ context: [{ role: 'user', text: 'hello' }], response: 'bake bread' }]);
     await featurizer.dispose();
     const mean = (tokens: string[]) =>
-      Array.from({ length: hidden }, (_, unit) => tokens.reduce((sum, token) => sum + embeddings[TINY_VOCABULARY.indexOf(token) * hidden + unit]!, 0) / tokens.length);
+      Array.from(
+        { length: hidden },
+        (_, unit) => tokens.reduce((sum, token) => sum + embeddings[TINY_VOCABULARY.indexOf(token) * hidden + unit]!, 0) / tokens.length,
+      );
     // The prompt is rendered "User: hello": "user" and ":" are unknown words.
     const prompt = mean(['[CLS]', '[UNK]', '[UNK]', 'hello', '[SEP]']);
     const response = mean(['[CLS]', 'bake', 'bread', '[SEP]']);

@@ -109,7 +109,10 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
     dispose(): void {
       const pending = model;
       model = undefined;
-      void pending?.then((loaded) => loaded.model.dispose(), () => undefined);
+      void pending?.then(
+        (loaded) => loaded.model.dispose(),
+        () => undefined,
+      );
     },
   };
 }

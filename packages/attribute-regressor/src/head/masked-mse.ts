@@ -17,9 +17,7 @@ export interface MaskedLoss {
  */
 export function maskedMeanSquaredError(predictions: Float32Array, targets: Float32Array, mask: Uint8Array): MaskedLoss {
   if (predictions.length !== targets.length || predictions.length !== mask.length) {
-    throw new ShapeError(
-      `masked MSE needs predictions, targets and mask of one length, got ${predictions.length}, ${targets.length} and ${mask.length}`,
-    );
+    throw new ShapeError(`masked MSE needs predictions, targets and mask of one length, got ${predictions.length}, ${targets.length} and ${mask.length}`);
   }
   let observed = 0;
   for (let index = 0; index < mask.length; index += 1) observed += mask[index] ? 1 : 0;

@@ -45,7 +45,12 @@ describe('masked MSE', () => {
 });
 
 describe('regression head', () => {
-  const weights = [[1.5, -0.5], [0, 2], [-1, 0.25], [0.5, 0.5]];
+  const weights = [
+    [1.5, -0.5],
+    [0, 2],
+    [-1, 0.25],
+    [0.5, 0.5],
+  ];
   const bias = [0.3, -0.2];
 
   it('recovers a known linear function of the features', () => {
@@ -120,19 +125,33 @@ describe('regression head', () => {
 describe('ridge head', () => {
   it('recovers a known linear function exactly with a tiny penalty, primal and dual form', async () => {
     const { fitRidgeHead } = await import('./ridge-regression');
-    const weights = [[1.5, -0.5], [0, 2], [-1, 0.25], [0.5, 0.5]];
+    const weights = [
+      [1.5, -0.5],
+      [0, 2],
+      [-1, 0.25],
+      [0.5, 0.5],
+    ];
     for (const rows of [200, 3]) {
       const data = linearDataset(rows, 9, weights, [0.3, -0.2]);
       const head = fitRidgeHead(data, 4, 2, [1e-6, 1e-6]);
       const predictions = head.forward(data.features, rows);
       data.targets.forEach((target, index) => expect(predictions[index]).toBeCloseTo(target, 3));
-      if (rows === 200) weights.forEach((row, inner) => row.forEach((value, column) => expect(head.parameters['head.weight']!.data[inner * 2 + column]).toBeCloseTo(value, 3)));
+      if (rows === 200)
+        weights.forEach((row, inner) => row.forEach((value, column) => expect(head.parameters['head.weight']!.data[inner * 2 + column]).toBeCloseTo(value, 3)));
     }
   });
 
   it('fits each output only on its observed rows', async () => {
     const { fitRidgeHead } = await import('./ridge-regression');
-    const data = linearDataset(100, 4, [[1, 1], [2, -1]], [0, 0]);
+    const data = linearDataset(
+      100,
+      4,
+      [
+        [1, 1],
+        [2, -1],
+      ],
+      [0, 0],
+    );
     for (let row = 0; row < 100; row += 3) {
       data.mask[row * 2] = 0;
       data.targets[row * 2] = 1e6;
@@ -154,7 +173,11 @@ describe('ridge cross-validation in kernel space', () => {
     for (let index = 0; index < data.targets.length; index += 1) data.targets[index]! += random.normal() * 0.3;
     data.mask[3] = 0;
     data.mask[8] = 0;
-    const folds = [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]];
+    const folds = [
+      [0, 1, 2],
+      [3, 4, 5, 6],
+      [7, 8, 9],
+    ];
     const alphas = [0.1, 10];
     const { errors, counts } = ridgeCrossValidationErrors(data, inputs, 2, folds, alphas);
     const expected = alphas.map(() => [0, 0]);
@@ -165,7 +188,12 @@ describe('ridge cross-validation in kernel space', () => {
         rows.forEach((row, index) => result.set(source.subarray(row * width, (row + 1) * width), index * width));
         return result;
       };
-      const subset = { features: pick(data.features, train, inputs), targets: pick(data.targets, train, 2), mask: pick(data.mask, train, 2), rows: train.length };
+      const subset = {
+        features: pick(data.features, train, inputs),
+        targets: pick(data.targets, train, 2),
+        mask: pick(data.mask, train, 2),
+        rows: train.length,
+      };
       alphas.forEach((alpha, candidate) => {
         const predictions = fitRidgeHead(subset, inputs, 2, [alpha, alpha]).forward(pick(data.features, test, inputs), test.length);
         test.forEach((row, index) => {

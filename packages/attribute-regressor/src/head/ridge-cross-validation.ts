@@ -8,7 +8,13 @@ import { cholesky, choleskySolve } from './ridge-regression';
  * rows² × features product plus a Cholesky per fold, penalty and row set: exact, and far cheaper than
  * refitting in feature space when features outnumber rows.
  */
-export function ridgeCrossValidationErrors(data: HeadDataset, inputDimension: number, outputDimension: number, testFolds: readonly number[][], alphas: readonly number[]): { errors: Float64Array[]; counts: Float64Array } {
+export function ridgeCrossValidationErrors(
+  data: HeadDataset,
+  inputDimension: number,
+  outputDimension: number,
+  testFolds: readonly number[][],
+  alphas: readonly number[],
+): { errors: Float64Array[]; counts: Float64Array } {
   const rows = data.rows;
   const gram = new Float64Array(rows * rows);
   for (let left = 0; left < rows; left += 1) {

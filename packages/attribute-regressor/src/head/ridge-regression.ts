@@ -57,7 +57,8 @@ const cache = new WeakMap<HeadDataset, { inputDimension: number; problems: Map<s
  */
 export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDimension: number, alphas: readonly number[]): RegressionHead {
   if (alphas.length !== outputDimension) throw new ShapeError(`fitRidgeHead needs ${outputDimension} penalties, got ${alphas.length}`);
-  for (const alpha of alphas) if (!Number.isFinite(alpha) || alpha <= 0) throw new InvalidOptionError(`ridge penalties must be positive, got ${alpha}`, { option: 'ridgeAlphas' });
+  for (const alpha of alphas)
+    if (!Number.isFinite(alpha) || alpha <= 0) throw new InvalidOptionError(`ridge penalties must be positive, got ${alpha}`, { option: 'ridgeAlphas' });
   if (data.features.length !== data.rows * inputDimension) throw new ShapeError(`ridge rows do not match ${data.rows} × ${inputDimension} features`);
   const head = RegressionHead.create({ inputDimension, outputDimension, hiddenUnits: 0 });
   const weight = head.parameters['head.weight']!.data;
@@ -80,7 +81,8 @@ export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDi
       for (let inner = 0; inner < inputDimension; inner += 1) featureMean[inner]! /= rows.length;
       const centred = new Float64Array(rows.length * inputDimension);
       rows.forEach((row, index) => {
-        for (let inner = 0; inner < inputDimension; inner += 1) centred[index * inputDimension + inner] = data.features[row * inputDimension + inner]! - featureMean[inner]!;
+        for (let inner = 0; inner < inputDimension; inner += 1)
+          centred[index * inputDimension + inner] = data.features[row * inputDimension + inner]! - featureMean[inner]!;
       });
       problem = { rows, centred, targets: new Float64Array(rows.length), featureMean, targetMean: 0 };
       problems.set(key, problem);

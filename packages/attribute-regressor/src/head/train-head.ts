@@ -72,7 +72,13 @@ export function evaluateHead(head: RegressionHead, data: HeadDataset, batchSize 
  * Returns a head trained with AdamW on masked MSE; with validation rows it stops early after `patience`
  * epochs without improvement and keeps the best epoch's weights. Deterministic for a seed.
  */
-export function trainRegressionHead(train: HeadDataset, validation: HeadDataset | undefined, inputDimension: number, outputDimension: number, options: HeadTrainingOptions = {}): HeadTrainingResult {
+export function trainRegressionHead(
+  train: HeadDataset,
+  validation: HeadDataset | undefined,
+  inputDimension: number,
+  outputDimension: number,
+  options: HeadTrainingOptions = {},
+): HeadTrainingResult {
   const hiddenUnits = options.hiddenUnits ?? 0;
   const weightDecay = positive(options.weightDecay ?? 1e-2, 'weightDecay', true);
   const learningRate = positive(options.learningRate ?? 1e-3, 'learningRate');
@@ -120,7 +126,10 @@ export function trainRegressionHead(train: HeadDataset, validation: HeadDataset 
       const loss = maskedMeanSquaredError(outputs, batchTargets.subarray(0, rows * outputDimension), batchMask.subarray(0, rows * outputDimension));
       if (loss.observed === 0) continue;
       if (!Number.isFinite(loss.loss)) {
-        throw new TrainingError(`the loss became ${loss.loss} at epoch ${epoch}`, { step: epoch, hint: 'lower learningRate or check the features for NaN/Infinity' });
+        throw new TrainingError(`the loss became ${loss.loss} at epoch ${epoch}`, {
+          step: epoch,
+          hint: 'lower learningRate or check the features for NaN/Infinity',
+        });
       }
       epochSum += loss.loss * loss.observed;
       epochObserved += loss.observed;

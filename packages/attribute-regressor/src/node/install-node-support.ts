@@ -11,5 +11,7 @@ installNodeSupport({
   readPredictorFiles,
   annotate,
   createFeaturizer: (type, options) =>
-    type === 'use-lite' ? createUseLiteFeaturizer(options as UseLiteOptions) : createTransformersFeaturizer(options as unknown as TransformersFeaturizerOptions),
+    type === 'use-lite'
+      ? createUseLiteFeaturizer(options as UseLiteOptions)
+      : createTransformersFeaturizer(options as unknown as TransformersFeaturizerOptions),
 });

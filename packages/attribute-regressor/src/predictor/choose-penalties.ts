@@ -10,7 +10,15 @@ import { subset } from './row-matrix';
  * independently). Folds follow the groups' seeded hashes, so a group never straddles train and test.
  * With fewer than two non-empty folds, the middle candidate.
  */
-export function choosePenalties(data: HeadDataset, groups: readonly string[], folds: number, seed: number, inputs: number, outputs: number, alphas: readonly number[]): { alphas: number[]; crossValidationLoss: number | undefined } {
+export function choosePenalties(
+  data: HeadDataset,
+  groups: readonly string[],
+  folds: number,
+  seed: number,
+  inputs: number,
+  outputs: number,
+  alphas: readonly number[],
+): { alphas: number[]; crossValidationLoss: number | undefined } {
   const foldOf = groups.map((group) => Math.min(folds - 1, Math.floor(groupHash(group, seed + 7) * folds)));
   const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
   const usable = foldRows.filter((rows) => rows.length > 0 && rows.length < data.rows);

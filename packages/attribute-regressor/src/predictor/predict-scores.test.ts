@@ -3,14 +3,22 @@ import { defineAttributeSchema, ShapeError } from '@steerlm/core';
 import { RegressionHead } from '../head/regression-head';
 import { predictScores } from './predict-scores';
 
-const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'humor', min: 0, max: 4 }] });
+const schema = defineAttributeSchema({
+  attributes: [
+    { name: 'quality', min: 0, max: 4 },
+    { name: 'humor', min: 0, max: 4 },
+  ],
+});
 
 describe('predictScores', () => {
   // A linear head y = x · W + b in standardised units, W = [[1, 0], [0, -1]], b = [0, 0].
-  const head = RegressionHead.fromParameters({ inputDimension: 2, outputDimension: 2, hiddenUnits: 0 }, {
-    'head.weight': { data: Float32Array.from([1, 0, 0, -1]), shape: [2, 2] },
-    'head.bias': { data: Float32Array.from([0, 0]), shape: [2] },
-  });
+  const head = RegressionHead.fromParameters(
+    { inputDimension: 2, outputDimension: 2, hiddenUnits: 0 },
+    {
+      'head.weight': { data: Float32Array.from([1, 0, 0, -1]), shape: [2, 2] },
+      'head.bias': { data: Float32Array.from([0, 0]), shape: [2] },
+    },
+  );
   const model = {
     schema,
     head,

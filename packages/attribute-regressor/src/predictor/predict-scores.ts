@@ -21,7 +21,10 @@ export function predictScores(model: NormalisedHead, vectors: readonly Float32Ar
     if (vector.length !== inputs) throw new ShapeError(`feature vector ${index} has ${vector.length} values, the model expects ${inputs}`);
   });
   if (vectors.length === 0) return [];
-  const predictions = unstandardize(model.head.forward(standardize(flatten(vectors, inputs), model.featureNormalisation), vectors.length), model.targetNormalisation);
+  const predictions = unstandardize(
+    model.head.forward(standardize(flatten(vectors, inputs), model.featureNormalisation), vectors.length),
+    model.targetNormalisation,
+  );
   return vectors.map((_, row) => {
     const values: Record<string, number> = {};
     const rounded: Record<string, number> = {};

@@ -104,7 +104,13 @@ export function selectHead(
   onProgress?: ProgressListener,
 ): SelectedHead {
   const { features, targets, mask, inputs, outputs } = data;
-  const trainOptions = { learningRate: settings.learningRate, batchSize: settings.batchSize, maxEpochs: settings.maxEpochs, patience: settings.patience, seed: settings.seed };
+  const trainOptions = {
+    learningRate: settings.learningRate,
+    batchSize: settings.batchSize,
+    maxEpochs: settings.maxEpochs,
+    patience: settings.patience,
+    seed: settings.seed,
+  };
   const dataset = (rowIndices: readonly number[], featureNormalisation: Standardizer, targetNormalisation: Standardizer): HeadDataset => {
     const subsetMask = gather(mask, rowIndices, outputs) as Uint8Array;
     return {
@@ -117,7 +123,8 @@ export function selectHead(
   const tried: TrainingReport['candidates'] = [];
   let crossValidationLoss: number | undefined;
   let chosen: Candidate | undefined;
-  const featureStandardizer = (values: Float32Array) => (settings.balanceBlocks ? balanceBlocks(fitStandardizer(values, inputs), blocks) : fitStandardizer(values, inputs));
+  const featureStandardizer = (values: Float32Array) =>
+    settings.balanceBlocks ? balanceBlocks(fitStandardizer(values, inputs), blocks) : fitStandardizer(values, inputs);
   let featureNormalisation = featureStandardizer(gather(features, split.train, inputs) as Float32Array);
   let targetNormalisation = fitStandardizer(gather(targets, split.train, outputs) as Float32Array, outputs, gather(mask, split.train, outputs) as Uint8Array);
   const trainPart = dataset(split.train, featureNormalisation, targetNormalisation);
@@ -168,7 +175,12 @@ export function selectHead(
     const full = dataset(all, featureNormalisation, targetNormalisation);
     head = winner.alphas
       ? fitRidgeHead(full, inputs, outputs, winner.alphas)
-      : trainRegressionHead(full, undefined, inputs, outputs, { ...trainOptions, hiddenUnits: winner.hiddenUnits, weightDecay: winner.weightDecay ?? 0, maxEpochs: Math.max(1, winner.bestEpoch) }).head;
+      : trainRegressionHead(full, undefined, inputs, outputs, {
+          ...trainOptions,
+          hiddenUnits: winner.hiddenUnits,
+          weightDecay: winner.weightDecay ?? 0,
+          maxEpochs: Math.max(1, winner.bestEpoch),
+        }).head;
     refitTracker.step(1, 1, { rows: data.rows });
     refitTracker.end({ rows: data.rows });
   }

@@ -9,7 +9,12 @@ export function rowGroup(groups: readonly (string | undefined)[] | undefined, ro
  * Returns row indices split by group with core's seeded `partitionByGroup` (rows without a group are
  * groups of their own); when every row lands on one side, all rows train and none validate.
  */
-export function splitRows(groups: readonly (string | undefined)[] | undefined, rows: number, validationFraction: number, seed: number): { train: number[]; validation: number[] } {
+export function splitRows(
+  groups: readonly (string | undefined)[] | undefined,
+  rows: number,
+  validationFraction: number,
+  seed: number,
+): { train: number[]; validation: number[] } {
   if (!Number.isFinite(validationFraction) || validationFraction < 0 || validationFraction >= 1) {
     throw new InvalidOptionError(`validationFraction must be in [0, 1), got ${validationFraction}`, { option: 'validationFraction' });
   }

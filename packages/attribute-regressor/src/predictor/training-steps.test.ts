@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defineAttributeSchema, InvalidAttributeError, InvalidOptionError, ProgressTracker, ShapeError, type Featurizer, type ProgressEvent, type ScoringInput } from '@steerlm/core';
+import {
+  defineAttributeSchema,
+  InvalidAttributeError,
+  InvalidOptionError,
+  ProgressTracker,
+  ShapeError,
+  type Featurizer,
+  type ProgressEvent,
+  type ScoringInput,
+} from '@steerlm/core';
 import { fitStandardizer } from '../head/standardizer';
 import { choosePenalties } from './choose-penalties';
 import { featurizeAll } from './featurize-all';
@@ -9,11 +18,19 @@ import { candidateCount, resolveSelectionSettings, selectHead } from './select-h
 import { rowGroup, splitRows } from './split-rows';
 import { balanceBlocks, standardizeTargets } from './standardization';
 
-const schema = defineAttributeSchema({ attributes: [{ name: 'quality', min: 0, max: 4 }, { name: 'humor', min: 0, max: 4 }] });
+const schema = defineAttributeSchema({
+  attributes: [
+    { name: 'quality', min: 0, max: 4 },
+    { name: 'humor', min: 0, max: 4 },
+  ],
+});
 
 describe('labelMatrix', () => {
   it('lays labels out row-major in schema order, masking every form of missing', () => {
-    const { targets, mask } = labelMatrix([{ humor: 3, quality: 1.5 }, { quality: MISSING_LABEL, humor: null }, { quality: Number.NaN, humor: undefined }, {}], schema);
+    const { targets, mask } = labelMatrix(
+      [{ humor: 3, quality: 1.5 }, { quality: MISSING_LABEL, humor: null }, { quality: Number.NaN, humor: undefined }, {}],
+      schema,
+    );
     expect([...targets]).toEqual([1.5, 3, 0, 0, 0, 0, 0, 0]);
     expect([...mask]).toEqual([1, 1, 0, 0, 0, 0, 0, 0]);
   });
@@ -32,7 +49,12 @@ describe('row matrices', () => {
     expect(gather(Uint8Array.from([1, 0, 0, 1]), [1], 2)).toEqual(Uint8Array.from([0, 1]));
     expect(flatten([Float32Array.from([1, 2]), Float32Array.from([3, 4])], 2)).toEqual(Float32Array.from([1, 2, 3, 4]));
     const dataset = { features: matrix, targets: Float32Array.from([5, 6, 7]), mask: Uint8Array.from([1, 0, 1]), rows: 3 };
-    expect(subset(dataset, [1, 2], 2, 1)).toEqual({ features: Float32Array.from([10, 11, 20, 21]), targets: Float32Array.from([6, 7]), mask: Uint8Array.from([0, 1]), rows: 2 });
+    expect(subset(dataset, [1, 2], 2, 1)).toEqual({
+      features: Float32Array.from([10, 11, 20, 21]),
+      targets: Float32Array.from([6, 7]),
+      mask: Uint8Array.from([0, 1]),
+      rows: 2,
+    });
   });
 });
 
@@ -105,10 +127,17 @@ describe('choosePenalties', () => {
 
 describe('selectHead', () => {
   it('resolves defaults and counts one ridge candidate or one MLP per weight decay', () => {
-    const settings = resolveSelectionSettings({ schema, featurizer: { specificationVersion: 'v1', id: 'x', dimension: 1, featurize: async () => [] }, hiddenUnits: [0, 8], weightDecay: [0.1, 1] });
+    const settings = resolveSelectionSettings({
+      schema,
+      featurizer: { specificationVersion: 'v1', id: 'x', dimension: 1, featurize: async () => [] },
+      hiddenUnits: [0, 8],
+      weightDecay: [0.1, 1],
+    });
     expect(settings).toMatchObject({ hiddenUnits: [0, 8], weightDecays: [0.1, 1], folds: 5, seed: 0, balanceBlocks: true, refit: true, learningRate: 1e-3 });
     expect(candidateCount(settings)).toBe(3);
-    expect(() => resolveSelectionSettings({ schema, featurizer: { specificationVersion: 'v1', id: 'x', dimension: 1, featurize: async () => [] }, ridgeAlphas: [] })).toThrow(/ridgeAlphas needs at least one value/);
+    expect(() =>
+      resolveSelectionSettings({ schema, featurizer: { specificationVersion: 'v1', id: 'x', dimension: 1, featurize: async () => [] }, ridgeAlphas: [] }),
+    ).toThrow(/ridgeAlphas needs at least one value/);
   });
 
   it('fits the ridge head on the training rows, reports each candidate and refits on all rows', () => {
@@ -118,8 +147,15 @@ describe('selectHead', () => {
     const data = { features, targets, mask: new Uint8Array(rows).fill(1), rows, inputs: 1, outputs: 1, groups: undefined };
     const split = { train: Array.from({ length: 30 }, (_, row) => row), validation: Array.from({ length: 10 }, (_, row) => 30 + row) };
     const events: ProgressEvent[] = [];
-    const settings = { ...resolveSelectionSettings({ schema, featurizer: { specificationVersion: 'v1', id: 'x', dimension: 1, featurize: async () => [] } }), ridgeAlphas: [1e-6] };
-    const tracker = new ProgressTracker('train-attribute-head', { total: candidateCount(settings), unit: 'candidates', listeners: [(event) => events.push(event)] });
+    const settings = {
+      ...resolveSelectionSettings({ schema, featurizer: { specificationVersion: 'v1', id: 'x', dimension: 1, featurize: async () => [] } }),
+      ridgeAlphas: [1e-6],
+    };
+    const tracker = new ProgressTracker('train-attribute-head', {
+      total: candidateCount(settings),
+      unit: 'candidates',
+      listeners: [(event) => events.push(event)],
+    });
     const selected = selectHead(data, split, [1], settings, tracker);
     expect(selected.hiddenUnits).toBe(0);
     expect(selected.ridgeAlphas).toEqual([1e-6]);
@@ -135,18 +171,45 @@ describe('selectHead', () => {
 
 describe('featurizeAll', () => {
   const input: ScoringInput = { context: [{ role: 'user', text: 'q' }], response: 'r' };
-  const featurizer = (vectors: (count: number) => Float32Array[]): Featurizer => ({ specificationVersion: 'v1', id: 'stub', dimension: 2, featurize: async (inputs) => vectors(inputs.length) });
+  const featurizer = (vectors: (count: number) => Float32Array[]): Featurizer => ({
+    specificationVersion: 'v1',
+    id: 'stub',
+    dimension: 2,
+    featurize: async (inputs) => vectors(inputs.length),
+  });
 
   it('featurizes in batches, in order', async () => {
     let calls = 0;
     const counting = featurizer((count) => Array.from({ length: count }, () => Float32Array.from([calls, ++calls])));
     const vectors = await featurizeAll(counting, [input, input, input], 2);
-    expect(vectors.map((vector) => [...vector])).toEqual([[0, 1], [1, 2], [2, 3]]);
+    expect(vectors.map((vector) => [...vector])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
   });
 
   it('refuses wrong counts, widths and non-finite values', async () => {
-    await expect(featurizeAll(featurizer(() => []), [input], 4)).rejects.toThrow(ShapeError);
-    await expect(featurizeAll(featurizer((count) => Array.from({ length: count }, () => new Float32Array(3))), [input], 4)).rejects.toThrow(/returned 3 values for input 0, declared 2/);
-    await expect(featurizeAll(featurizer((count) => Array.from({ length: count }, () => Float32Array.from([1, Number.NaN]))), [input], 4)).rejects.toThrow(/NaN or Infinity for input 0/);
+    await expect(
+      featurizeAll(
+        featurizer(() => []),
+        [input],
+        4,
+      ),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      featurizeAll(
+        featurizer((count) => Array.from({ length: count }, () => new Float32Array(3))),
+        [input],
+        4,
+      ),
+    ).rejects.toThrow(/returned 3 values for input 0, declared 2/);
+    await expect(
+      featurizeAll(
+        featurizer((count) => Array.from({ length: count }, () => Float32Array.from([1, Number.NaN]))),
+        [input],
+        4,
+      ),
+    ).rejects.toThrow(/NaN or Infinity for input 0/);
   });
 });

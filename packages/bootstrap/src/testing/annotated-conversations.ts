@@ -16,4 +16,6 @@ export const ANNOTATED_CONVERSATIONS: readonly Conversation[] = [
 }));
 
 /** The training texts of a tiny character model that speaks the SteerLM template. */
-export const TEMPLATE_TEXTS: readonly string[] = ANNOTATED_CONVERSATIONS.map((conversation) => `${steerlmTemplate.render(conversation, { schema: OASST })}${steerlmTemplate.stopStrings[0]}`);
+export const TEMPLATE_TEXTS: readonly string[] = ANNOTATED_CONVERSATIONS.map(
+  (conversation) => `${steerlmTemplate.render(conversation, { schema: OASST })}${steerlmTemplate.stopStrings[0]}`,
+);

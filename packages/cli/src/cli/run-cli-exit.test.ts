@@ -29,7 +29,12 @@ const failing = defineCommand({
   summary: 'test',
   options: {},
   run: async () => {
-    throw Object.assign(new Error("EACCES: permission denied, open '/locked/out.jsonl'"), { code: 'EACCES', syscall: 'open', path: '/locked/out.jsonl', errno: -13 });
+    throw Object.assign(new Error("EACCES: permission denied, open '/locked/out.jsonl'"), {
+      code: 'EACCES',
+      syscall: 'open',
+      path: '/locked/out.jsonl',
+      errno: -13,
+    });
   },
 });
 

@@ -16,12 +16,27 @@ beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'steerlm-apm-annotate-'));
   const labelled = await writeTinyNemoFile(join(folder, 'labelled.jsonl'), 24);
   predictor = join(folder, 'apm');
-  const trained = await runCommandInProcess(['apm', 'train', '--data', labelled, '--output', predictor, '--schema', 'oasst', '--featurizer', 'text-statistics']);
+  const trained = await runCommandInProcess([
+    'apm',
+    'train',
+    '--data',
+    labelled,
+    '--output',
+    predictor,
+    '--schema',
+    'oasst',
+    '--featurizer',
+    'text-statistics',
+  ]);
   expect(trained.code).toBe(0);
 });
 afterAll(async () => rm(folder, { recursive: true, force: true }));
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 const lineCount = async (path: string) => (await readFile(path, 'utf8').catch(() => '')).split('\n').length - 1;
 
 /** Writes `count` NeMo records with record- and turn-level keys of their own, as NeMo's preprocessing leaves them. */
@@ -29,7 +44,11 @@ async function writeRecordsWithExtras(file: string, count: number): Promise<stri
   const records = tinyNemoRecords(count).map((record, index) => ({
     ...record,
     source: 'oasst',
-    conversations: (record.conversations as Record<string, unknown>[]).map((turn, turnIndex) => ({ ...turn, message_id: `m${index}-${turnIndex}`, lang: 'en' })),
+    conversations: (record.conversations as Record<string, unknown>[]).map((turn, turnIndex) => ({
+      ...turn,
+      message_id: `m${index}-${turnIndex}`,
+      lang: 'en',
+    })),
   }));
   await writeFile(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
   return file;
@@ -41,14 +60,22 @@ describe('steerlm apm annotate', () => {
     const output = join(folder, 'extras-annotated.jsonl');
     const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', data, '--output', output]);
     expect(run.code).toBe(0);
-    const input = (await readFile(data, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    const annotated = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const input = (await readFile(data, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const annotated = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(annotated).toHaveLength(6);
     for (const [index, record] of annotated.entries()) {
       const original = input[index]!;
       expect(record).toMatchObject({ tree_id: original.tree_id, source: 'oasst', system: 'A chat.', mask: 'User', type: 'VALUE_TO_TEXT' });
       const turns = record.conversations as Record<string, unknown>[];
-      expect(turns.map(({ label: _label, ...rest }) => rest)).toEqual((original.conversations as Record<string, unknown>[]).map(({ label: _label, ...rest }) => rest));
+      expect(turns.map(({ label: _label, ...rest }) => rest)).toEqual(
+        (original.conversations as Record<string, unknown>[]).map(({ label: _label, ...rest }) => rest),
+      );
       expect(turns[0]!.label).toBeNull();
       expect(turns[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
     }

@@ -13,7 +13,8 @@ export const apmAnnotateCommand = defineCommand({
       kind: 'string',
       valueName: 'FILE',
       required: true,
-      description: 'the annotated NeMo JSONL (VALUE_TO_TEXT), ready for "steerlm sft train"; written as FILE.partial and renamed when done, so a killed run resumes',
+      description:
+        'the annotated NeMo JSONL (VALUE_TO_TEXT), ready for "steerlm sft train"; written as FILE.partial and renamed when done, so a killed run resumes',
     },
     'batch-size': { kind: 'integer', min: 1, default: 64, description: 'responses scored at once' },
   },

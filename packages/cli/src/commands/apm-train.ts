@@ -53,7 +53,17 @@ export const apmTrainCommand = defineCommand({
       );
     }
     if (!context.json) {
-      context.stdout.write(formatTable([{ rows: report.rows, train: report.trainRows, validation: report.validationRows, 'hidden units': report.hiddenUnits, 'validation loss': report.validationLoss }]));
+      context.stdout.write(
+        formatTable([
+          {
+            rows: report.rows,
+            train: report.trainRows,
+            validation: report.validationRows,
+            'hidden units': report.hiddenUnits,
+            'validation loss': report.validationLoss,
+          },
+        ]),
+      );
       context.stdout.write(`predictor: ${saved}\n`);
     }
     return { output: saved, report };

@@ -16,7 +16,12 @@ export const bootstrapCommand = defineCommand({
     model: MODEL_OPTIONS.model,
     backend: MODEL_OPTIONS.backend,
     scorer: { kind: 'string', valueName: 'DIR', required: true, description: 'an attribute predictor ("steerlm apm train") that re-annotates each response' },
-    data: { kind: 'string', valueName: 'FILE', required: true, description: 'annotated NeMo JSONL: its prompts, and its top-quality label combinations to draw from' },
+    data: {
+      kind: 'string',
+      valueName: 'FILE',
+      required: true,
+      description: 'annotated NeMo JSONL: its prompts, and its top-quality label combinations to draw from',
+    },
     output: { kind: 'string', valueName: 'FILE', required: true, description: 'the JSONL records are appended to; an existing file is resumed' },
     samples: { kind: 'integer', min: 1, default: 1, description: 'responses per prompt' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the most new tokens per response' },
@@ -31,9 +36,14 @@ export const bootstrapCommand = defineCommand({
     },
     steerlm2: {
       kind: 'boolean',
-      description: 'write SteerLM 2.0 records instead (NeMo-Aligner layout: --samples responses per prompt with log P(a|x,y), log P(y|x), log Q(y|a,x)) for "steerlm sft train --objective steerlm2"',
+      description:
+        'write SteerLM 2.0 records instead (NeMo-Aligner layout: --samples responses per prompt with log P(a|x,y), log P(y|x), log Q(y|a,x)) for "steerlm sft train --objective steerlm2"',
     },
-    reference: { kind: 'string', valueName: 'FOLDER', description: 'with --steerlm2: the unconditioned model scoring log P(y|x), e.g. the SFT model (default: --model)' },
+    reference: {
+      kind: 'string',
+      valueName: 'FOLDER',
+      description: 'with --steerlm2: the unconditioned model scoring log P(y|x), e.g. the SFT model (default: --model)',
+    },
   },
   async run(values, _positionals, context) {
     const scorer = await AttributePredictor.load(values.scorer);
@@ -41,7 +51,9 @@ export const bootstrapCommand = defineCommand({
     const conversations = await readConversations(values.data, schema);
     const combinations = await collectAttributeCombinations(conversations, { schema });
     if (combinations.length === 0) {
-      const labelled = conversations.flatMap((conversation) => conversation.turns).filter((turn) => turn.role === 'assistant' && turn.attributes !== undefined && Object.keys(turn.attributes).length > 0);
+      const labelled = conversations
+        .flatMap((conversation) => conversation.turns)
+        .filter((turn) => turn.role === 'assistant' && turn.attributes !== undefined && Object.keys(turn.attributes).length > 0);
       if (labelled.length === 0) {
         throw new InvalidOptionError(`${values.data} has no labelled assistant turn to take attribute combinations from`, {
           option: 'data',
@@ -62,7 +74,10 @@ export const bootstrapCommand = defineCommand({
     if (recorded !== undefined && recorded.schema.names.join(',') !== schema.names.join(',')) {
       throw new InvalidOptionError(
         `the model was trained on the attributes ${recorded.schema.names.join(', ')} (its steerlm.json), but the scorer predicts ${schema.names.join(', ')}`,
-        { option: 'scorer', hint: 'the bootstrap conditions the model on the scorer\'s labels: use a scorer trained on the model\'s schema ("steerlm apm train --schema …")' },
+        {
+          option: 'scorer',
+          hint: 'the bootstrap conditions the model on the scorer\'s labels: use a scorer trained on the model\'s schema ("steerlm apm train --schema …")',
+        },
       );
     }
     const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
@@ -86,8 +101,13 @@ export const bootstrapCommand = defineCommand({
     };
     let summary;
     if (values.steerlm2) {
-      if (values.samples < 2) throw new InvalidOptionError('--steerlm2 weighs several responses per prompt: give --samples 2 or more', { option: 'samples', hint: 'NeMo-Aligner samples 4 or more per prompt' });
-      const reference = values.reference === undefined ? loaded : await loadLanguageModel(values.reference, values.backend !== undefined ? { backend: values.backend } : {});
+      if (values.samples < 2)
+        throw new InvalidOptionError('--steerlm2 weighs several responses per prompt: give --samples 2 or more', {
+          option: 'samples',
+          hint: 'NeMo-Aligner samples 4 or more per prompt',
+        });
+      const reference =
+        values.reference === undefined ? loaded : await loadLanguageModel(values.reference, values.backend !== undefined ? { backend: values.backend } : {});
       summary = await generateSteerLM2Data({ ...common, policy: loaded.model, reference: reference.model });
     } else {
       summary = await runBootstrap({ ...common, model: loaded.model });
@@ -101,7 +121,14 @@ export const bootstrapCommand = defineCommand({
     if (!context.json) {
       context.stdout.write(
         formatTable([
-          { written: summary.written, resumed: summary.resumed, skipped: summary.skipped, truncated: summary.truncated, total: summary.total, seconds: summary.elapsedMs / 1000 },
+          {
+            written: summary.written,
+            resumed: summary.resumed,
+            skipped: summary.skipped,
+            truncated: summary.truncated,
+            total: summary.total,
+            seconds: summary.elapsedMs / 1000,
+          },
         ]),
       );
       context.stdout.write(`${values.steerlm2 ? 'SteerLM 2.0 records' : 'records'}: ${values.output}\n`);

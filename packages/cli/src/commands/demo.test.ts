@@ -26,10 +26,22 @@ it('steerlm demo --json runs every stage at a tiny size and ends with one JSON l
     expect(await readFile(join(folder, 'steerbench-demo.html'), 'utf8')).toContain('<svg');
     // Both models are usable folders: generate answers with the conditioned one under its own schema.
     for (const model of ['conditioned-sft', 'plain-sft']) expect(existsSync(join(folder, model, 'tokenizer.json')), model).toBe(true);
-    const generated = await runCommandInProcess(['generate', '--model', join(folder, 'conditioned-sft'), '--backend', 'cpu', 'Hi', '--max-tokens', '3', '--json']);
+    const generated = await runCommandInProcess([
+      'generate',
+      '--model',
+      join(folder, 'conditioned-sft'),
+      '--backend',
+      'cpu',
+      'Hi',
+      '--max-tokens',
+      '3',
+      '--json',
+    ]);
     expect(generated.code, generated.stderr).toBe(0);
     expect((JSON.parse(generated.stdout) as { label: string }).label.split(',').map((part) => part.split(':')[0])).toEqual([...STEERBENCH_SCHEMA.names]);
-    expect((await runCommandInProcess(['generate', '--model', join(folder, 'plain-sft'), '--backend', 'cpu', 'Hi', '--max-tokens', '3', '--json'])).code).toBe(0);
+    expect((await runCommandInProcess(['generate', '--model', join(folder, 'plain-sft'), '--backend', 'cpu', 'Hi', '--max-tokens', '3', '--json'])).code).toBe(
+      0,
+    );
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -42,15 +54,37 @@ it('steerlm demo --json runs every stage at a tiny size and ends with one JSON l
  * quality steering 0→0.67, 2→0.67, 4→2.67. At this size only the correctness gain and the quality
  * curve show; the Spearman goals (>= 0.9) need the full run (docs/benchmarks.md).
  */
-const claimsSize = ['--seed', '1', '--size', '300', '--facts', '2', '--vocab-size', '320', '--hidden-size', '32', '--layers', '1', '--heads', '2', '--sft-steps', '250', '--learning-rate', '0.02'];
+const claimsSize = [
+  '--seed',
+  '1',
+  '--size',
+  '300',
+  '--facts',
+  '2',
+  '--vocab-size',
+  '320',
+  '--hidden-size',
+  '32',
+  '--layers',
+  '1',
+  '--heads',
+  '2',
+  '--sft-steps',
+  '250',
+  '--learning-rate',
+  '0.02',
+];
 const claimsEvaluation = ['--bootstrap-prompts', '8', '--bootstrap-steps', '1', '--steering-prompts', '6', '--correctness-prompts', '24', '--batch-size', '8'];
 
 it('the built steerlm demo (plain baseline in a worker thread): conditioned SFT beats plain SFT and quality steers monotonically', async (ctx) => {
   const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
-  if (!existsSync(bin) && process.env.CI !== 'true') ctx.skip(`${bin} is not built (run: npx turbo run build --filter=@steerlm/cli); CI=true makes this an error`);
+  if (!existsSync(bin) && process.env.CI !== 'true')
+    ctx.skip(`${bin} is not built (run: npx turbo run build --filter=@steerlm/cli); CI=true makes this an error`);
   const folder = await mkdtemp(join(tmpdir(), 'steerlm-demo-built-'));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'demo', '--json', '--output', folder, ...claimsSize, ...claimsEvaluation], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'demo', '--json', '--output', folder, ...claimsSize, ...claimsEvaluation], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const claims = JSON.parse(stdout.trim().split('\n').at(-1)!) as DemoClaims;
     // Only the worker path saves the baseline for the main thread to load.
     expect(existsSync(join(folder, 'plain-sft', 'model.safetensors'))).toBe(true);
@@ -62,7 +96,8 @@ it('the built steerlm demo (plain baseline in a worker thread): conditioned SFT 
     // Steering quality is monotone: the measured quality never falls as the requested one rises, and rises overall.
     const quality = claims.steering.quality!;
     expect(quality.requested).toEqual([0, 2, 4]);
-    for (let index = 1; index < quality.curve.length; index++) expect(quality.curve[index]!, quality.curve.join(' → ')).toBeGreaterThanOrEqual(quality.curve[index - 1]!);
+    for (let index = 1; index < quality.curve.length; index++)
+      expect(quality.curve[index]!, quality.curve.join(' → ')).toBeGreaterThanOrEqual(quality.curve[index - 1]!);
     expect(quality.curve.at(-1)! - quality.curve[0]!, quality.curve.join(' → ')).toBeGreaterThanOrEqual(1);
     // Each goal's verdict follows from its value.
     expect(claims.goals.correctnessGain).toMatchObject({ value: correctness.gainPoints, met: correctness.gainPoints >= 20 });

@@ -13,7 +13,12 @@ export const demoCommand = defineCommand({
     seed: { kind: 'integer', min: 0, default: defaults.seed, description: 'seeds the data, the models, training and sampling' },
     output: { kind: 'string', valueName: 'DIR', default: defaults.outputDir, description: 'where the report (JSON + HTML), data and models go' },
     size: { kind: 'integer', min: 10, default: defaults.size, description: 'SteerBench responses generated for training' },
-    'labeled-fraction': { kind: 'number', min: 0, default: defaults.labeledFraction, description: 'share of responses with annotator labels (the APM annotates the rest)' },
+    'labeled-fraction': {
+      kind: 'number',
+      min: 0,
+      default: defaults.labeledFraction,
+      description: 'share of responses with annotator labels (the APM annotates the rest)',
+    },
     'label-noise': { kind: 'number', min: 0, default: defaults.labelNoise, description: 'probability that an annotator label is off by one' },
     correct: { kind: 'number', min: 0, description: 'share of correct answers in the data (mixture)' },
     declined: { kind: 'number', min: 0, description: 'share of declined answers in the data (mixture)' },

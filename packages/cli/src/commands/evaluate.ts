@@ -11,7 +11,10 @@ import { MODEL_OPTIONS } from './model-options';
 /** Returns the sweep of `--grid humor=0/2/4,toxicity`: names, each with its values or its whole range. */
 function parseGrid(text: string): Record<string, number[] | undefined> {
   const grid: Record<string, number[] | undefined> = {};
-  for (const item of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
     const [name = '', list] = item.split('=');
     const values = list?.split('/').map(Number);
     if (values?.some((value) => !Number.isInteger(value))) {
@@ -42,9 +45,11 @@ export const evalCommand = defineCommand({
     output: { kind: 'string', valueName: 'DIR', description: 'write evaluation-report.json and .html here' },
   },
   async run(values, _positionals, context) {
-    const prompts = (await readFile(values.prompts, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new InvalidOptionError(`cannot read --prompts ${values.prompts}: ${error.code ?? error.message}`, { option: 'prompts', cause: error });
-    }))
+    const prompts = (
+      await readFile(values.prompts, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new InvalidOptionError(`cannot read --prompts ${values.prompts}: ${error.code ?? error.message}`, { option: 'prompts', cause: error });
+      })
+    )
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line !== '');
@@ -60,7 +65,11 @@ export const evalCommand = defineCommand({
       : Object.fromEntries(
           Object.entries(grid).map(([name, list]) => {
             const definition = scorer.schema.get(name);
-            if (!definition) throw new InvalidOptionError(`--grid attribute "${name}" is not in the scorer's schema`, { option: 'grid', hint: `known: ${scorer.schema.names.join(', ')}` });
+            if (!definition)
+              throw new InvalidOptionError(`--grid attribute "${name}" is not in the scorer's schema`, {
+                option: 'grid',
+                hint: `known: ${scorer.schema.names.join(', ')}`,
+              });
             return [name, list ?? Array.from({ length: definition.max - definition.min + 1 }, (_, index) => definition.min + index)];
           }),
         );
@@ -80,7 +89,10 @@ export const evalCommand = defineCommand({
     });
     if (result.skippedPrompts.length > 0) {
       context.note(
-        `skipped ${result.skippedPrompts.length} of ${prompts.length} prompts beyond the model's context (lines ${result.skippedPrompts.map((index) => index + 1).slice(0, 5).join(', ')}${result.skippedPrompts.length > 5 ? ', …' : ''} of ${values.prompts})`,
+        `skipped ${result.skippedPrompts.length} of ${prompts.length} prompts beyond the model's context (lines ${result.skippedPrompts
+          .map((index) => index + 1)
+          .slice(0, 5)
+          .join(', ')}${result.skippedPrompts.length > 5 ? ', …' : ''} of ${values.prompts})`,
       );
     }
     const rows = result.attributes.map((attribute) => ({

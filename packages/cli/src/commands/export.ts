@@ -12,7 +12,12 @@ export const exportCommand = defineCommand({
   options: {
     model: { kind: 'string', valueName: 'FOLDER', required: true, description: 'a model folder, e.g. the final/ of "steerlm sft train"' },
     output: { kind: 'string', valueName: 'DIR', required: true, description: 'the folder to write' },
-    format: { kind: 'string', default: 'both', choices: ['hf', 'onnx', 'both'], description: 'hf: safetensors + config + tokenizer; onnx: onnx/model.onnx as well' },
+    format: {
+      kind: 'string',
+      default: 'both',
+      choices: ['hf', 'onnx', 'both'],
+      description: 'hf: safetensors + config + tokenizer; onnx: onnx/model.onnx as well',
+    },
     dtype: { kind: 'string', default: 'F32', choices: ['F32', 'F16', 'BF16'], description: 'the stored dtype of the safetensors weights' },
     'max-shard-bytes': { kind: 'integer', min: 1_000_000, description: 'split the safetensors weights into shards of at most this size' },
     ...BACKEND_OPTION,
@@ -34,7 +39,11 @@ export const exportCommand = defineCommand({
       const onnx = values.format !== 'hf' ? await sft.exportOnnx(model, values.model, values.output) : undefined;
       const files = (await readdir(values.output, { recursive: true, withFileTypes: true }))
         .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name).slice(values.output.length).replace(/^[/\\]/, ''))
+        .map((entry) =>
+          join(entry.parentPath, entry.name)
+            .slice(values.output.length)
+            .replace(/^[/\\]/, ''),
+        )
         .sort();
       if (!context.json) {
         context.stdout.write(formatTable(files.map((file) => ({ file }))));

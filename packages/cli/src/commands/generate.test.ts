@@ -13,7 +13,11 @@ describe('steerlm generate', () => {
   it('prints one JSON document with --json', async () => {
     const run = await runCommandInProcess(['generate', '--model', 'attribute-echo', 'Hi', '--attr', 'humor:1', '--schema', 'oasst', '--json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ model: 'attribute-echo', label: 'quality:4,toxicity:0,humor:1,creativity:0', text: expect.stringContaining('humor one') });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      model: 'attribute-echo',
+      label: 'quality:4,toxicity:0,humor:1,creativity:0',
+      text: expect.stringContaining('humor one'),
+    });
     expect(run.stderr).toBe('');
   });
 });

@@ -47,7 +47,10 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('annotate: started (24 responses)');
     expect(run.stderr).toMatch(/annotate: done in/);
-    const lines = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
+    const lines = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
     expect(lines).toHaveLength(24);
     for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
   });
@@ -58,7 +61,10 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     const output = join(folder, 'relabelled.jsonl');
     const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', stale, '--output', output]);
     expect(run.code, run.stderr).toBe(0);
-    const lines = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
+    const lines = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { conversations: { label: string | null }[] });
     expect(lines).toHaveLength(24);
     for (const line of lines) expect(line.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
   });
@@ -66,13 +72,27 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
   it('apm annotate rates the response of a HelpSteer2-layout record and keeps its multi-turn prompt in one User turn', async () => {
     const input = join(folder, 'helpsteer2.jsonl');
     const prompt = 'Tell me a joke.\n<extra_id_1>Assistant\nWhy not!\n<extra_id_1>User\nAnother one?';
-    await writeFile(input, `${JSON.stringify({ system: 'S', mask: 'User', type: 'VALUE_TO_TEXT', conversations: [{ from: 'User', value: prompt, label: null }, { from: 'Assistant', value: 'Sure!', label: null }] })}\n`);
+    await writeFile(
+      input,
+      `${JSON.stringify({
+        system: 'S',
+        mask: 'User',
+        type: 'VALUE_TO_TEXT',
+        conversations: [
+          { from: 'User', value: prompt, label: null },
+          { from: 'Assistant', value: 'Sure!', label: null },
+        ],
+      })}\n`,
+    );
     const output = join(folder, 'helpsteer2-annotated.jsonl');
     const run = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', input, '--output', output, '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ records: 1, responses: 1 });
     const record = JSON.parse(await readFile(output, 'utf8')) as { conversations: { from: string; value: string; label: string | null }[] };
-    expect(record.conversations.map((turn) => [turn.from, turn.value])).toEqual([['User', prompt], ['Assistant', 'Sure!']]);
+    expect(record.conversations.map((turn) => [turn.from, turn.value])).toEqual([
+      ['User', prompt],
+      ['Assistant', 'Sure!'],
+    ]);
     expect(record.conversations[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
   });
 
@@ -84,7 +104,10 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ written: 24, resumed: 0, total: 24 });
     const again = await runCommandInProcess(args);
     expect(JSON.parse(again.stdout)).toMatchObject({ written: 0, resumed: 24 });
-    const records = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { requested_label: string; conversations: { value: string }[] });
+    const records = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { requested_label: string; conversations: { value: string }[] });
     expect(records).toHaveLength(24);
     expect(records[0]!.conversations.at(-1)!.value).toContain('Steered to');
   });
@@ -92,7 +115,17 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
   it('bootstrap on labelled data without top-quality rows says so, not "annotate the data first"', async () => {
     const modest = join(folder, 'modest.jsonl');
     await writeFile(modest, (await readFile(data, 'utf8')).replaceAll('quality:4', 'quality:2'));
-    const run = await runCommandInProcess(['bootstrap', '--model', 'attribute-echo', '--scorer', predictor, '--data', modest, '--output', join(folder, 'modest-out.jsonl')]);
+    const run = await runCommandInProcess([
+      'bootstrap',
+      '--model',
+      'attribute-echo',
+      '--scorer',
+      predictor,
+      '--data',
+      modest,
+      '--output',
+      join(folder, 'modest-out.jsonl'),
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('has 24 labelled assistant turns, but none at the top quality (4); the highest is quality 2');
     expect(run.stderr).not.toContain('annotate the data first');
@@ -112,7 +145,19 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     const prompts = join(folder, 'prompts.txt');
     await writeFile(prompts, 'Tell me a joke.\nWhat is two plus two?\n');
     const output = join(folder, 'report');
-    const run = await runCommandInProcess(['eval', '--model', 'attribute-echo', '--scorer', predictor, '--prompts', prompts, '--grid', 'humor=0/4', '--output', output]);
+    const run = await runCommandInProcess([
+      'eval',
+      '--model',
+      'attribute-echo',
+      '--scorer',
+      predictor,
+      '--prompts',
+      prompts,
+      '--grid',
+      'humor=0/4',
+      '--output',
+      output,
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/attribute\s+samples\s+mae\s+spearman\s+exact match/);
     expect(run.stdout).toMatch(/humor\s+4\s/);

@@ -24,19 +24,27 @@ describe('steerlm serve under load', () => {
     let printed = '';
     let listening!: (url: string) => void;
     const started = new Promise<string>((resolve) => (listening = resolve));
-    const serving = runCommandInProcess(['serve', '--model', 'attribute-echo', '--port', '0', '--json', '--concurrency', '4', '--queue', '4', '--word-delay', '2'], {
-      signal: controller.signal,
-      onStdout: (chunk) => {
-        printed += chunk;
-        if (printed.includes('\n')) listening((JSON.parse(printed.split('\n')[0]!) as { url: string }).url);
+    const serving = runCommandInProcess(
+      ['serve', '--model', 'attribute-echo', '--port', '0', '--json', '--concurrency', '4', '--queue', '4', '--word-delay', '2'],
+      {
+        signal: controller.signal,
+        onStdout: (chunk) => {
+          printed += chunk;
+          if (printed.includes('\n')) listening((JSON.parse(printed.split('\n')[0]!) as { url: string }).url);
+        },
       },
-    });
+    );
     const url = await started;
     const post = (humor: number, stream: boolean, label: string) =>
       fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ messages: [{ role: 'user', content: `${label}: tell me a joke.` }], stream, max_tokens: 64, steerlm: { attributes: { humor, toxicity: 0 } } }),
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: `${label}: tell me a joke.` }],
+          stream,
+          max_tokens: 64,
+          steerlm: { attributes: { humor, toxicity: 0 } },
+        }),
         // A request the server never answers (lost in a queue) becomes an error after 30 s, not a test timeout.
         signal: AbortSignal.timeout(30_000),
       });
@@ -65,7 +73,11 @@ describe('steerlm serve under load', () => {
           }
           if (response.status !== 200) return { kind: 'error', message: `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}` };
           const content = streamedContent(await response.text());
-          if (content !== expected[humor]) return { kind: 'error', message: `client ${client} request ${index}: streamed ${JSON.stringify(content)}, expected ${JSON.stringify(expected[humor])}` };
+          if (content !== expected[humor])
+            return {
+              kind: 'error',
+              message: `client ${client} request ${index}: streamed ${JSON.stringify(content)}, expected ${JSON.stringify(expected[humor])}`,
+            };
           return { kind: 'completed', content, refusals };
         } catch (error) {
           return { kind: 'error', message: error instanceof Error ? error.message : String(error) };

@@ -45,8 +45,11 @@ describe('steerlm serve', () => {
   });
 
   it('runs as a process: answers, then finishes an in-flight stream on SIGTERM and exits 0', async (ctx) => {
-    if (!existsSync(bin) && process.env.CI !== 'true') ctx.skip(`${bin} is not built (run: npx turbo run build --filter=@steerlm/cli); CI=true makes this an error`);
-    const child = spawn(process.execPath, [bin, 'serve', '--model', 'attribute-echo', '--port', '0', '--word-delay', '40', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!existsSync(bin) && process.env.CI !== 'true')
+      ctx.skip(`${bin} is not built (run: npx turbo run build --filter=@steerlm/cli); CI=true makes this an error`);
+    const child = spawn(process.execPath, [bin, 'serve', '--model', 'attribute-echo', '--port', '0', '--word-delay', '40', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

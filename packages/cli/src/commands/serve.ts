@@ -15,7 +15,11 @@ export const serveCommand = defineCommand({
     port: { kind: 'integer', min: 0, default: 8000, description: 'the port (0 picks a free one)' },
     'api-key': { kind: 'string', valueName: 'SECRET', description: 'require "Authorization: Bearer SECRET" on /v1 routes (or set STEERLM_API_KEY)' },
     cors: { kind: 'string', valueName: 'ORIGIN', description: 'allow browser calls from this origin (CORS is off without it)' },
-    'allowed-hosts': { kind: 'string', valueName: 'NAMES', description: 'comma-separated host names clients may call the server by, besides the loopback ones (Host header check; * for any)' },
+    'allowed-hosts': {
+      kind: 'string',
+      valueName: 'NAMES',
+      description: 'comma-separated host names clients may call the server by, besides the loopback ones (Host header check; * for any)',
+    },
     concurrency: { kind: 'integer', min: 1, default: 2, description: 'requests generating at once' },
     queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
@@ -40,7 +44,10 @@ Example:
   steerlm serve --model attribute-echo --port 0 --json    # prints {"url": …} once listening`,
   async run(values, _positionals, context) {
     const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
-    const loaded = await loadLanguageModel(values.model, { wordDelayMs: values['word-delay'], ...(values.backend !== undefined ? { backend: values.backend } : {}) });
+    const loaded = await loadLanguageModel(values.model, {
+      wordDelayMs: values['word-delay'],
+      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
       model: loaded.model,
@@ -52,7 +59,14 @@ Example:
       port: values.port,
       ...(apiKey ? { apiKey } : {}),
       ...(values.cors !== undefined ? { corsOrigin: values.cors } : {}),
-      ...(values['allowed-hosts'] !== undefined ? { allowedHosts: values['allowed-hosts'].split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
+      ...(values['allowed-hosts'] !== undefined
+        ? {
+            allowedHosts: values['allowed-hosts']
+              .split(',')
+              .map((name) => name.trim())
+              .filter((name) => name !== ''),
+          }
+        : {}),
       maxHeaderBytes: values['max-header-bytes'],
       receiveTimeoutMs: values['receive-timeout'] * 1000,
       idleTimeoutMs: values['idle-timeout'] * 1000,

@@ -17,7 +17,26 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(folder, { recursive: true, force: true }));
 
-const trainArgs = (output: string) => ['sft', 'train', '--data', data, '--init', 'tiny', '--vocab-size', '300', '--output', output, '--batch-size', '4', '--backend', 'cpu', '--schema', 'oasst', '--epochs', '200'];
+const trainArgs = (output: string) => [
+  'sft',
+  'train',
+  '--data',
+  data,
+  '--init',
+  'tiny',
+  '--vocab-size',
+  '300',
+  '--output',
+  output,
+  '--batch-size',
+  '4',
+  '--backend',
+  'cpu',
+  '--schema',
+  'oasst',
+  '--epochs',
+  '200',
+];
 
 async function metricSteps(output: string): Promise<number[]> {
   const text = await readFile(join(output, 'metrics.jsonl'), 'utf8');
@@ -34,7 +53,10 @@ let childPid: number | undefined;
 /** Runs the CLI in a child process; `onStderr` may send it a signal. */
 function runChild(argv: string[], options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; uid?: number } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}) });
+    const child = spawn(process.execPath, ['--import', 'tsx', bin, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -72,7 +94,12 @@ describe('steerlm sft train run folders', () => {
     const replaced = await runCommandInProcess([...trainArgs(output), '--max-steps', '1', '--overwrite', '--json']);
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(await metricSteps(output)).toEqual([1]);
-    expect(JSON.parse(await readFile(join(output, 'final', 'run.json'), 'utf8'))).toMatchObject({ status: 'completed', completed: true, steps: 1, totalSteps: 1 });
+    expect(JSON.parse(await readFile(join(output, 'final', 'run.json'), 'utf8'))).toMatchObject({
+      status: 'completed',
+      completed: true,
+      steps: 1,
+      totalSteps: 1,
+    });
   }, 120_000);
 
   it('a resume before the first checkpoint says so', async () => {
@@ -106,7 +133,11 @@ describe('steerlm sft train run folders', () => {
     expect(result).toMatchObject({ completed: false, interrupted: true, totalSteps: 400 });
     expect(result.steps).toBeGreaterThanOrEqual(3);
     expect(result.steps).toBeLessThan(400);
-    expect(JSON.parse(await readFile(join(output, 'final', 'run.json'), 'utf8'))).toMatchObject({ status: 'interrupted', completed: false, steps: result.steps });
+    expect(JSON.parse(await readFile(join(output, 'final', 'run.json'), 'utf8'))).toMatchObject({
+      status: 'interrupted',
+      completed: false,
+      steps: result.steps,
+    });
     expect(JSON.parse(await readFile(join(output, 'run.json'), 'utf8'))).toMatchObject({ status: 'interrupted', steps: result.steps });
     expect(run.stderr).toContain('interrupted');
   }, 120_000);
@@ -117,14 +148,36 @@ describe('steerlm sft train run folders', () => {
     const big = await writeTinyNemoFile(join(folder, 'big.jsonl'), 3000);
     const started = performance.now();
     let signalled = false;
-    const run = await runChild(['sft', 'train', '--data', big, '--init', 'tiny', '--vocab-size', '2000', '--output', output, '--batch-size', '4', '--backend', 'cpu', '--schema', 'oasst', '--max-steps', '200'], {
-      onStderr: (text, child) => {
-        if (text.includes('data 3000 records') && !signalled) {
-          signalled = true;
-          child.kill('SIGTERM');
-        }
+    const run = await runChild(
+      [
+        'sft',
+        'train',
+        '--data',
+        big,
+        '--init',
+        'tiny',
+        '--vocab-size',
+        '2000',
+        '--output',
+        output,
+        '--batch-size',
+        '4',
+        '--backend',
+        'cpu',
+        '--schema',
+        'oasst',
+        '--max-steps',
+        '200',
+      ],
+      {
+        onStderr: (text, child) => {
+          if (text.includes('data 3000 records') && !signalled) {
+            signalled = true;
+            child.kill('SIGTERM');
+          }
+        },
       },
-    });
+    );
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('interrupted');
     expect(run.stderr).not.toMatch(/^step /m); // no training step ran after the signal

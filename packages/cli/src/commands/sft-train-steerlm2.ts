@@ -20,9 +20,12 @@ export interface SteerLM2TrainValues extends CommonTrainValues {
  */
 export async function runSteerLM2Training(values: SteerLM2TrainValues, schema: AttributeSchema, backend: string, context: CommandContext): Promise<unknown> {
   if (values.model === undefined || values.init !== undefined) {
-    throw new InvalidOptionError('--objective steerlm2 continues a SteerLM model: give --model FOLDER (the model that sampled the records), not --init', { option: 'model' });
+    throw new InvalidOptionError('--objective steerlm2 continues a SteerLM model: give --model FOLDER (the model that sampled the records), not --init', {
+      option: 'model',
+    });
   }
-  if (values.validation !== undefined) throw new InvalidOptionError('--validation is not used with --objective steerlm2', { option: 'validation', hint: 'drop --validation' });
+  if (values.validation !== undefined)
+    throw new InvalidOptionError('--validation is not used with --objective steerlm2', { option: 'validation', hint: 'drop --validation' });
   const sft = await import('@steerlm/sft');
   const records: SteerLM2Record[] = [];
   for await (const { value } of readSteerLM2Records(values.data, { schema })) records.push(value);
@@ -41,7 +44,16 @@ export async function runSteerLM2Training(values: SteerLM2TrainValues, schema: A
   const final = await saveFinalModel(model, values.model, values.output, { schema, ...(values.schema !== undefined ? { schemaName: values.schema } : {}) });
   if (!context.json) {
     context.stdout.write(
-      formatTable([{ steps: summary.steps, prompts: summary.records, responses: summary.responses, 'final loss': summary.finalLoss, 'KL(w‖b)': summary.finalKlDivergence, seconds: summary.elapsedMs / 1000 }]),
+      formatTable([
+        {
+          steps: summary.steps,
+          prompts: summary.records,
+          responses: summary.responses,
+          'final loss': summary.finalLoss,
+          'KL(w‖b)': summary.finalKlDivergence,
+          seconds: summary.elapsedMs / 1000,
+        },
+      ]),
     );
     context.stdout.write(`trained model: ${final}\n`);
   }

@@ -9,7 +9,28 @@ let folder: string;
 let data: string;
 /** The first run (2 steps, a checkpoint each step): what the resume and export tests start from, in any order. */
 let first: { output: string; summary: { steps: number; finalLoss: number; final: string; backend: string } };
-const common = (output: string, seed = 0) => ['sft', 'train', '--data', data, '--init', 'tiny', '--vocab-size', '300', '--output', output, '--batch-size', '4', '--backend', 'cpu', '--schema', 'oasst', '--checkpoint-every', '1', '--seed', String(seed)];
+const common = (output: string, seed = 0) => [
+  'sft',
+  'train',
+  '--data',
+  data,
+  '--init',
+  'tiny',
+  '--vocab-size',
+  '300',
+  '--output',
+  output,
+  '--batch-size',
+  '4',
+  '--backend',
+  'cpu',
+  '--schema',
+  'oasst',
+  '--checkpoint-every',
+  '1',
+  '--seed',
+  String(seed),
+];
 
 /** Returns the loss of each step in a run's metrics.jsonl (the last line for a step wins). */
 async function stepLosses(output: string): Promise<Map<number, number>> {
@@ -39,7 +60,21 @@ describe('steerlm sft train', () => {
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
     expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'steerlm.json']));
     // No --schema: the folder's steerlm.json says the model was trained on the four OASST attributes.
-    const generated = await runCommandInProcess(['generate', '--model', summary.final, '--backend', 'cpu', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '6', '--temperature', '0', '--json']);
+    const generated = await runCommandInProcess([
+      'generate',
+      '--model',
+      summary.final,
+      '--backend',
+      'cpu',
+      'Tell me a joke.',
+      '--attr',
+      'humor=4',
+      '--max-tokens',
+      '6',
+      '--temperature',
+      '0',
+      '--json',
+    ]);
     expect(generated.code).toBe(0);
     expect(JSON.parse(generated.stdout)).toMatchObject({ backend: 'cpu', label: 'quality:4,toxicity:0,humor:4,creativity:0' });
   });
@@ -83,13 +118,36 @@ describe('steerlm sft train', () => {
     for (const file of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
       expect(run.stdout).toContain(file);
     }
-    const hfOnly = await runCommandInProcess(['export', '--model', trained, '--output', join(folder, 'hf-only'), '--format', 'hf', '--backend', 'cpu', '--json']);
+    const hfOnly = await runCommandInProcess([
+      'export',
+      '--model',
+      trained,
+      '--output',
+      join(folder, 'hf-only'),
+      '--format',
+      'hf',
+      '--backend',
+      'cpu',
+      '--json',
+    ]);
     expect(hfOnly.code).toBe(0);
     expect((JSON.parse(hfOnly.stdout) as { files: string[] }).files).not.toContain('onnx/model.onnx');
   });
 
   it('a flag overrides the schema the model folder records', async () => {
-    const overridden = await runCommandInProcess(['generate', '--model', first.summary.final, '--backend', 'cpu', '--schema', 'steerlm', 'Hi', '--max-tokens', '2', '--json']);
+    const overridden = await runCommandInProcess([
+      'generate',
+      '--model',
+      first.summary.final,
+      '--backend',
+      'cpu',
+      '--schema',
+      'steerlm',
+      'Hi',
+      '--max-tokens',
+      '2',
+      '--json',
+    ]);
     expect(overridden.code, overridden.stderr).toBe(0);
     expect((JSON.parse(overridden.stdout) as { label: string }).label.split(',')).toHaveLength(9);
   });
@@ -98,11 +156,19 @@ describe('steerlm sft train', () => {
     const trained = first.summary.final;
     const records = tinyNemoRecords(6);
     // One prompt far beyond the 512 positions of --init tiny (a few characters a token).
-    const long = { ...records[0]!, conversations: [{ from: 'User', value: `${'Tell me everything about cats and dogs. '.repeat(120)}Why?`, label: null }, (records[0]!.conversations as unknown[])[1]] };
+    const long = {
+      ...records[0]!,
+      conversations: [
+        { from: 'User', value: `${'Tell me everything about cats and dogs. '.repeat(120)}Why?`, label: null },
+        (records[0]!.conversations as unknown[])[1],
+      ],
+    };
     const data = join(folder, 'with-long.jsonl');
     await writeFile(data, [...records, long].map((record) => JSON.stringify(record)).join('\n') + '\n');
     const scorer = join(folder, 'apm');
-    expect((await runCommandInProcess(['apm', 'train', '--data', data, '--output', scorer, '--schema', 'oasst', '--featurizer', 'text-statistics'])).code).toBe(0);
+    expect((await runCommandInProcess(['apm', 'train', '--data', data, '--output', scorer, '--schema', 'oasst', '--featurizer', 'text-statistics'])).code).toBe(
+      0,
+    );
     const common = ['bootstrap', '--model', trained, '--backend', 'cpu', '--scorer', scorer, '--data', data, '--max-tokens', '3'];
     const skipped = await runCommandInProcess([...common, '--output', join(folder, 'skip.jsonl'), '--json']);
     expect(skipped.code, skipped.stderr).toBe(0);
@@ -112,7 +178,10 @@ describe('steerlm sft train', () => {
     const cut = await runCommandInProcess([...common, '--output', join(folder, 'cut.jsonl'), '--long-prompts', 'truncate-left', '--json']);
     expect(cut.code, cut.stderr).toBe(0);
     expect(JSON.parse(cut.stdout)).toMatchObject({ written: 7, skipped: 0, truncated: 1 });
-    const lines = (await readFile(join(folder, 'cut.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { prompt_id: string; conversations: { value: string }[] });
+    const lines = (await readFile(join(folder, 'cut.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { prompt_id: string; conversations: { value: string }[] });
     expect(lines.find((line) => line.prompt_id === '6')!.conversations[0]!.value.endsWith('cats and dogs. Why?')).toBe(true);
   }, 120_000);
 
@@ -121,7 +190,19 @@ describe('steerlm sft train', () => {
     const neither = await runCommandInProcess(['sft', 'train', '--data', small, '--output', join(folder, 'x'), '--backend', 'cpu']);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('give exactly one of --model FOLDER');
-    const nothing = await runCommandInProcess(['sft', 'train', '--data', small, '--init', 'tiny', '--output', join(folder, 'none'), '--resume', '--backend', 'cpu']);
+    const nothing = await runCommandInProcess([
+      'sft',
+      'train',
+      '--data',
+      small,
+      '--init',
+      'tiny',
+      '--output',
+      join(folder, 'none'),
+      '--resume',
+      '--backend',
+      'cpu',
+    ]);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('holds no model');
   });

@@ -31,7 +31,12 @@ export const sftTrainCommand = defineCommand({
   name: 'sft train',
   summary: 'fine-tune a decoder on attribute-labelled conversations (SteerLM step 3); --resume continues a run',
   options: {
-    data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on; SteerLM 2.0 records with --objective steerlm2' },
+    data: {
+      kind: 'string',
+      valueName: 'FILE',
+      required: true,
+      description: 'NeMo-Aligner SteerLM JSONL (VALUE_TO_TEXT records) to train on; SteerLM 2.0 records with --objective steerlm2',
+    },
     objective: {
       kind: 'string',
       default: 'sft',
@@ -39,16 +44,25 @@ export const sftTrainCommand = defineCommand({
       description: 'sft: conditioned SFT; steerlm2: SteerLM 2.0 on "steerlm bootstrap --steerlm2" records (needs --model; --batch-size counts prompts)',
     },
     validation: { kind: 'string', valueName: 'FILE', description: 'NeMo JSONL held out for validation loss' },
-    output: { kind: 'string', valueName: 'DIR', required: true, description: 'run folder: checkpoints, metrics.jsonl, loss-curve.svg and final/ (the trained model)' },
+    output: {
+      kind: 'string',
+      valueName: 'DIR',
+      required: true,
+      description: 'run folder: checkpoints, metrics.jsonl, loss-curve.svg and final/ (the trained model)',
+    },
     model: { kind: 'string', valueName: 'FOLDER', description: 'a Hugging Face model folder to start from (Llama or GPT-2 family)' },
-    init: { kind: 'string', choices: Object.keys(INIT_SIZES), description: 'instead of --model: a new model of this size with a byte-level BPE tokenizer trained on --data' },
+    init: {
+      kind: 'string',
+      choices: Object.keys(INIT_SIZES),
+      description: 'instead of --model: a new model of this size with a byte-level BPE tokenizer trained on --data',
+    },
     'vocab-size': { kind: 'integer', min: 300, default: 2000, description: 'with --init: the tokenizer vocabulary size' },
     schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema of the labels' },
     epochs: { kind: 'integer', min: 1, default: 1, description: 'passes over the data' },
     'max-steps': { kind: 'integer', min: 1, description: 'stop after this many optimizer steps' },
     'batch-size': { kind: 'integer', min: 1, default: 8, description: 'records per step' },
     'learning-rate': { kind: 'number', min: 0, default: 3e-4, description: 'peak learning rate' },
-    'max-sequence-length': { kind: 'integer', min: 8, description: 'tokens per record (default: min(512, the model\'s positions))' },
+    'max-sequence-length': { kind: 'integer', min: 8, description: "tokens per record (default: min(512, the model's positions))" },
     'attribute-dropout': { kind: 'number', min: 0, default: 0, description: 'probability of dropping each attribute from a label' },
     'lora-rank': { kind: 'integer', min: 1, description: 'train LoRA adapters of this rank instead of all weights (merged into final/)' },
     'checkpoint-every': { kind: 'integer', min: 1, description: 'steps between checkpoints' },
@@ -85,7 +99,10 @@ exits 130.`,
     if (values.init !== undefined) {
       base = join(values.output, 'base');
       if (values.resume && !(await exists(join(base, 'config.json')))) {
-        throw new InvalidOptionError(`--resume: ${base} holds no model; the run to resume has not started`, { option: 'resume', hint: 'drop --resume to start it' });
+        throw new InvalidOptionError(`--resume: ${base} holds no model; the run to resume has not started`, {
+          option: 'resume',
+          hint: 'drop --resume to start it',
+        });
       }
       if (!values.resume) {
         await mkdir(base, { recursive: true });
@@ -137,9 +154,18 @@ exits 130.`,
     // A resume of a run that had already done every planned step trains nothing: say so, rather than
     // print this run's empty loss (NaN) and throughput (0).
     const alreadyComplete = summary.completed && summary.resumedFrom !== undefined && summary.resumedFrom.step >= summary.totalSteps;
-    const result = { ...summary, lossCurve: undefined, final, backend: compute.backend, interrupted: !summary.completed, ...(alreadyComplete ? { alreadyComplete: true } : {}) };
+    const result = {
+      ...summary,
+      lossCurve: undefined,
+      final,
+      backend: compute.backend,
+      interrupted: !summary.completed,
+      ...(alreadyComplete ? { alreadyComplete: true } : {}),
+    };
     if (!context.json && alreadyComplete) {
-      context.stdout.write(`already complete at step ${summary.steps} of ${summary.totalSteps}: nothing left to train (raise --max-steps or --epochs to train further)\n`);
+      context.stdout.write(
+        `already complete at step ${summary.steps} of ${summary.totalSteps}: nothing left to train (raise --max-steps or --epochs to train further)\n`,
+      );
       context.stdout.write(`trained model: ${final}\n`);
     } else if (!context.json) {
       context.stdout.write(
@@ -155,7 +181,9 @@ exits 130.`,
           },
         ]),
       );
-      context.stdout.write(`trained model: ${final}${summary.completed ? '' : ` (interrupted at step ${summary.steps} of ${summary.totalSteps}; continue with --resume)`}\n`);
+      context.stdout.write(
+        `trained model: ${final}${summary.completed ? '' : ` (interrupted at step ${summary.steps} of ${summary.totalSteps}; continue with --resume)`}\n`,
+      );
     }
     return result;
   },

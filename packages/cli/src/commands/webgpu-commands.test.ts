@@ -46,7 +46,9 @@ function expectSameSteps(actual: StepMetrics[], expected: StepMetrics[], toleran
   actual.forEach((row, index) => {
     const want = expected[index]!;
     expect(Math.abs(row.loss - want.loss) / want.loss, `loss at step ${row.step}: ${row.loss} vs ${want.loss}`).toBeLessThan(tolerance);
-    expect(Math.abs(row.gradNorm - want.gradNorm) / want.gradNorm, `grad norm at step ${row.step}: ${row.gradNorm} vs ${want.gradNorm}`).toBeLessThan(tolerance);
+    expect(Math.abs(row.gradNorm - want.gradNorm) / want.gradNorm, `grad norm at step ${row.step}: ${row.gradNorm} vs ${want.gradNorm}`).toBeLessThan(
+      tolerance,
+    );
   });
 }
 
@@ -69,8 +71,29 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
   /** A model folder with random (seeded) weights: its greedy answers are long and varied. */
   let randomModel: string;
   const train = (backend: string, output: string, extra: string[] = []) => [
-    'sft', 'train', '--data', data, '--init', 'tiny', '--vocab-size', '300', '--output', output, '--batch-size', '2', '--schema', 'oasst',
-    '--learning-rate', '3e-3', '--max-steps', '8', '--checkpoint-every', '2', '--backend', backend, ...extra,
+    'sft',
+    'train',
+    '--data',
+    data,
+    '--init',
+    'tiny',
+    '--vocab-size',
+    '300',
+    '--output',
+    output,
+    '--batch-size',
+    '2',
+    '--schema',
+    'oasst',
+    '--learning-rate',
+    '3e-3',
+    '--max-steps',
+    '8',
+    '--checkpoint-every',
+    '2',
+    '--backend',
+    backend,
+    ...extra,
   ];
 
   beforeAll(async () => {
@@ -107,34 +130,54 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(folder, 'run-wasm', 'final', file), join(randomModel, file));
   }, 240_000);
 
-  it.runIf(existsSync(bin) || continuousIntegration)('sft train: killed with SIGKILL on webgpu after a checkpoint, --resume ends where the uninterrupted run did', async () => {
-    const output = join(folder, 'killed');
-    const child = spawn(process.execPath, [bin, ...train('webgpu', output)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    let running = true;
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on('exit', (_code, signal) => {
-        running = false;
-        resolve(signal);
-      }),
-    );
-    while (running && !existsSync(join(output, 'checkpoint-00000002', 'state.json'))) await new Promise((resolve) => setTimeout(resolve, 10));
-    child.kill('SIGKILL');
-    expect(await exited, stderr).toBe('SIGKILL');
-    const checkpoints = (await readdir(output)).filter((name) => name.startsWith('checkpoint-'));
-    expect(checkpoints.length).toBeGreaterThan(0);
-    expect(checkpoints).not.toContain('checkpoint-00000008');
-    const resumed = await runCommandInProcess([...train('webgpu', output, ['--resume']), '--json']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: 8, backend: 'webgpu' });
-    expectSameSteps(await stepMetrics(output), await stepMetrics(join(folder, 'run-webgpu')), 1e-5);
-  }, 240_000);
+  it.runIf(existsSync(bin) || continuousIntegration)(
+    'sft train: killed with SIGKILL on webgpu after a checkpoint, --resume ends where the uninterrupted run did',
+    async () => {
+      const output = join(folder, 'killed');
+      const child = spawn(process.execPath, [bin, ...train('webgpu', output)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      let running = true;
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => {
+          running = false;
+          resolve(signal);
+        }),
+      );
+      while (running && !existsSync(join(output, 'checkpoint-00000002', 'state.json'))) await new Promise((resolve) => setTimeout(resolve, 10));
+      child.kill('SIGKILL');
+      expect(await exited, stderr).toBe('SIGKILL');
+      const checkpoints = (await readdir(output)).filter((name) => name.startsWith('checkpoint-'));
+      expect(checkpoints.length).toBeGreaterThan(0);
+      expect(checkpoints).not.toContain('checkpoint-00000008');
+      const resumed = await runCommandInProcess([...train('webgpu', output, ['--resume']), '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: 8, backend: 'webgpu' });
+      expectSameSteps(await stepMetrics(output), await stepMetrics(join(folder, 'run-webgpu')), 1e-5);
+    },
+    240_000,
+  );
 
   it('generate: the same greedy text as wasm', async () => {
     const texts: string[] = [];
     for (const backend of ['wasm', 'webgpu']) {
-      const run = await runCommandInProcess(['generate', '--model', randomModel, '--backend', backend, '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '24', '--temperature', '0', '--json']);
+      const run = await runCommandInProcess([
+        'generate',
+        '--model',
+        randomModel,
+        '--backend',
+        backend,
+        '--schema',
+        'oasst',
+        'Tell me a joke.',
+        '--attr',
+        'humor=4',
+        '--max-tokens',
+        '24',
+        '--temperature',
+        '0',
+        '--json',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout) as { backend: string; text: string };
       expect(result.backend).toBe(backend);
@@ -154,7 +197,21 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
       expect(webgpu!.equals(wasm!), file).toBe(true);
     }
     const generate = (model: string) =>
-      runCommandInProcess(['generate', '--model', model, '--backend', 'webgpu', '--schema', 'oasst', 'Hello', '--max-tokens', '12', '--temperature', '0', '--json']);
+      runCommandInProcess([
+        'generate',
+        '--model',
+        model,
+        '--backend',
+        'webgpu',
+        '--schema',
+        'oasst',
+        'Hello',
+        '--max-tokens',
+        '12',
+        '--temperature',
+        '0',
+        '--json',
+      ]);
     const [original, reloaded] = [await generate(randomModel), await generate(join(folder, 'export-webgpu'))];
     expect(reloaded.code, reloaded.stderr).toBe(0);
     expect((JSON.parse(reloaded.stdout) as { text: string }).text).toBe((JSON.parse(original.stdout) as { text: string }).text);
@@ -164,11 +221,41 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     const reports: unknown[] = [];
     const records: string[] = [];
     for (const backend of ['wasm', 'webgpu']) {
-      const evaluation = await runCommandInProcess(['eval', '--model', randomModel, '--scorer', predictor, '--prompts', prompts, '--grid', 'humor=0/4', '--max-tokens', '8', '--backend', backend, '--json']);
+      const evaluation = await runCommandInProcess([
+        'eval',
+        '--model',
+        randomModel,
+        '--scorer',
+        predictor,
+        '--prompts',
+        prompts,
+        '--grid',
+        'humor=0/4',
+        '--max-tokens',
+        '8',
+        '--backend',
+        backend,
+        '--json',
+      ]);
       expect(evaluation.code, evaluation.stderr).toBe(0);
       reports.push(JSON.parse(evaluation.stdout));
       const output = join(folder, `bootstrap-${backend}.jsonl`);
-      const bootstrap = await runCommandInProcess(['bootstrap', '--model', randomModel, '--scorer', predictor, '--data', data, '--output', output, '--max-tokens', '8', '--backend', backend, '--json']);
+      const bootstrap = await runCommandInProcess([
+        'bootstrap',
+        '--model',
+        randomModel,
+        '--scorer',
+        predictor,
+        '--data',
+        data,
+        '--output',
+        output,
+        '--max-tokens',
+        '8',
+        '--backend',
+        backend,
+        '--json',
+      ]);
       expect(bootstrap.code, bootstrap.stderr).toBe(0);
       expect(JSON.parse(bootstrap.stdout)).toMatchObject({ written: 24 });
       records.push(await readFile(output, 'utf8'));
@@ -177,42 +264,103 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     expect(records[1]).toBe(records[0]);
   }, 240_000);
 
-  it.runIf(existsSync(bin) || continuousIntegration)('serve: answers the official openai client on webgpu, streaming and not, with the text generate gives', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--model', randomModel, '--backend', 'webgpu', '--schema', 'oasst', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const started = JSON.parse(await firstLine(child.stdout)) as { url: string; backend: string };
-      expect(started.backend).toBe('webgpu');
-      const client = new OpenAI({ baseURL: `${started.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-      const request = { model: 'random', messages: [{ role: 'user' as const, content: 'Tell me a joke.' }], max_tokens: 16, temperature: 0, steerlm: { attributes: { humor: 4 } } };
-      const completion = await client.chat.completions.create(request);
-      const text = completion.choices[0]!.message.content ?? '';
-      expect(text.length).toBeGreaterThan(5);
-      let streamed = '';
-      for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) streamed += chunk.choices[0]?.delta.content ?? '';
-      expect(streamed).toBe(text);
-      const wasm = await runCommandInProcess(['generate', '--model', randomModel, '--backend', 'wasm', '--schema', 'oasst', 'Tell me a joke.', '--attr', 'humor=4', '--max-tokens', '16', '--temperature', '0', '--json']);
-      expect(text).toBe((JSON.parse(wasm.stdout) as { text: string }).text);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
-    expect(stderr).not.toMatch(/error/i);
-  }, 180_000);
+  it.runIf(existsSync(bin) || continuousIntegration)(
+    'serve: answers the official openai client on webgpu, streaming and not, with the text generate gives',
+    async () => {
+      const child = spawn(process.execPath, [bin, 'serve', '--model', randomModel, '--backend', 'webgpu', '--schema', 'oasst', '--port', '0', '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const started = JSON.parse(await firstLine(child.stdout)) as { url: string; backend: string };
+        expect(started.backend).toBe('webgpu');
+        const client = new OpenAI({ baseURL: `${started.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+        const request = {
+          model: 'random',
+          messages: [{ role: 'user' as const, content: 'Tell me a joke.' }],
+          max_tokens: 16,
+          temperature: 0,
+          steerlm: { attributes: { humor: 4 } },
+        };
+        const completion = await client.chat.completions.create(request);
+        const text = completion.choices[0]!.message.content ?? '';
+        expect(text.length).toBeGreaterThan(5);
+        let streamed = '';
+        for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) streamed += chunk.choices[0]?.delta.content ?? '';
+        expect(streamed).toBe(text);
+        const wasm = await runCommandInProcess([
+          'generate',
+          '--model',
+          randomModel,
+          '--backend',
+          'wasm',
+          '--schema',
+          'oasst',
+          'Tell me a joke.',
+          '--attr',
+          'humor=4',
+          '--max-tokens',
+          '16',
+          '--temperature',
+          '0',
+          '--json',
+        ]);
+        expect(text).toBe((JSON.parse(wasm.stdout) as { text: string }).text);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+      expect(stderr).not.toMatch(/error/i);
+    },
+    180_000,
+  );
 
   it('demo at a reduced size: the same claims as wasm', async () => {
     const claims: Record<string, unknown>[] = [];
     for (const backend of ['wasm', 'webgpu']) {
       const output = join(folder, `demo-${backend}`);
       const run = await runCommandInProcess([
-        'demo', '--json', '--output', output, '--seed', '2', '--backend', backend, '--size', '240', '--facts', '6', '--vocab-size', '400', '--hidden-size', '32',
-        '--layers', '1', '--heads', '2', '--sft-steps', '6', '--bootstrap-prompts', '8', '--bootstrap-steps', '2', '--steering-prompts', '2',
-        '--correctness-prompts', '6', '--batch-size', '16',
+        'demo',
+        '--json',
+        '--output',
+        output,
+        '--seed',
+        '2',
+        '--backend',
+        backend,
+        '--size',
+        '240',
+        '--facts',
+        '6',
+        '--vocab-size',
+        '400',
+        '--hidden-size',
+        '32',
+        '--layers',
+        '1',
+        '--heads',
+        '2',
+        '--sft-steps',
+        '6',
+        '--bootstrap-prompts',
+        '8',
+        '--bootstrap-steps',
+        '2',
+        '--steering-prompts',
+        '2',
+        '--correctness-prompts',
+        '6',
+        '--batch-size',
+        '16',
       ]);
       expect(run.code, run.stderr).toBe(0);
-      const { wallSeconds: _wall, goals, ...rest } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown> & { goals: Record<string, unknown> };
+      const {
+        wallSeconds: _wall,
+        goals,
+        ...rest
+      } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown> & { goals: Record<string, unknown> };
       const { wallTime: _wallTime, ...otherGoals } = goals;
       expect(rest.backend).toBe(backend);
       claims.push({ ...rest, backend: undefined, goals: otherGoals });

@@ -57,7 +57,9 @@ export class BatchingLanguageModel implements LanguageModel {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#queue.length === 0) return;
-    const batch = this.#queue.sort((left, right) => (left.options.seed ?? 0) - (right.options.seed ?? 0) || (left.prompt < right.prompt ? -1 : left.prompt > right.prompt ? 1 : 0));
+    const batch = this.#queue.sort(
+      (left, right) => (left.options.seed ?? 0) - (right.options.seed ?? 0) || (left.prompt < right.prompt ? -1 : left.prompt > right.prompt ? 1 : 0),
+    );
     this.#queue = [];
     this.#expected -= batch.length;
     const { seed: _seed, ...shared } = batch[0]!.options;

@@ -114,7 +114,10 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
   const sftSteps = integer(options.sftSteps, defaults.sftSteps, 'sftSteps', 1);
   const model: DemoModelShape = { ...defaults.model, ...options.model };
   if (!(MODEL_FAMILY_NAMES as readonly string[]).includes(model.family)) {
-    throw new InvalidOptionError(`model.family must be ${MODEL_FAMILY_NAMES.map((name) => JSON.stringify(name)).join(' or ')}, got ${JSON.stringify(model.family)}`, { option: 'model.family' });
+    throw new InvalidOptionError(
+      `model.family must be ${MODEL_FAMILY_NAMES.map((name) => JSON.stringify(name)).join(' or ')}, got ${JSON.stringify(model.family)}`,
+      { option: 'model.family' },
+    );
   }
   integer(model.hiddenSize, 0, 'model.hiddenSize', 8);
   integer(model.layers, 0, 'model.layers', 1);
@@ -123,11 +126,14 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     throw new InvalidOptionError(`model.hiddenSize (${model.hiddenSize}) must be divisible by model.heads (${model.heads})`, { option: 'model.heads' });
   }
   const learningRate = options.learningRate ?? defaults.learningRate;
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new InvalidOptionError(`learningRate must be a positive number, got ${learningRate}`, { option: 'learningRate' });
+  if (!(learningRate > 0) || !Number.isFinite(learningRate))
+    throw new InvalidOptionError(`learningRate must be a positive number, got ${learningRate}`, { option: 'learningRate' });
   const temperature = options.temperature ?? defaults.temperature;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new InvalidOptionError(`temperature must be a number >= 0, got ${temperature}`, { option: 'temperature' });
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new InvalidOptionError(`temperature must be a number >= 0, got ${temperature}`, { option: 'temperature' });
   const backend = options.backend ?? defaults.backend;
-  if (!isBackendName(backend)) throw new InvalidOptionError(`unknown backend ${JSON.stringify(backend)}`, { option: 'backend', hint: 'use tensorflow, webgpu, wasm or cpu' });
+  if (!isBackendName(backend))
+    throw new InvalidOptionError(`unknown backend ${JSON.stringify(backend)}`, { option: 'backend', hint: 'use tensorflow, webgpu, wasm or cpu' });
   const outputDir = options.outputDir ?? defaults.outputDir;
   if (typeof outputDir !== 'string' || outputDir === '') throw new InvalidOptionError('outputDir must be a non-empty path', { option: 'outputDir' });
   return {

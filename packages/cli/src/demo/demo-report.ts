@@ -23,7 +23,12 @@ export function renderDemoHtml(result: Omit<DemoResult, 'report'>): string {
   const { claims } = result;
   const goals = table(
     ['goal', 'target', 'measured', 'met'],
-    Object.entries(claims.goals).map(([name, goal]) => [escapeMarkup(name), escapeMarkup(goal.target), format(goal.value), goal.met ? '<span class="met">yes</span>' : '<span class="missed">no</span>']),
+    Object.entries(claims.goals).map(([name, goal]) => [
+      escapeMarkup(name),
+      escapeMarkup(goal.target),
+      format(goal.value),
+      goal.met ? '<span class="met">yes</span>' : '<span class="missed">no</span>',
+    ]),
   );
   const apm = table(
     ['attribute', 'MAE (continuous)', 'MAE (rounded)', 'exact', 'annotator noise MAE'],
@@ -57,13 +62,21 @@ export function renderDemoHtml(result: Omit<DemoResult, 'report'>): string {
   });
   const steeringRows = result.steering.attributes.map((entry) => {
     const after = result.steeringAfterBootstrap.attributes.find((other) => other.attribute === entry.attribute);
-    return [escapeMarkup(entry.attribute), format(entry.spearman), format(after?.spearman), entry.curve.map((point) => `${point.requested}→${format(point.meanMeasured, 2)}`).join(', ')];
+    return [
+      escapeMarkup(entry.attribute),
+      format(entry.spearman),
+      format(after?.spearman),
+      entry.curve.map((point) => `${point.requested}→${format(point.meanMeasured, 2)}`).join(', '),
+    ];
   });
   const samples: [string, CorrectnessSample][] = [
     ...result.correctnessSamples.conditioned.slice(0, 6).map((sample): [string, CorrectnessSample] => ['conditioned, quality=4', sample]),
     ...result.correctnessSamples.plain.slice(0, 6).map((sample): [string, CorrectnessSample] => ['plain SFT', sample]),
   ];
-  const stages = table(['stage', 'seconds'], result.stages.map((stage) => [escapeMarkup(stage.name), format(stage.seconds, 1)]));
+  const stages = table(
+    ['stage', 'seconds'],
+    result.stages.map((stage) => [escapeMarkup(stage.name), format(stage.seconds, 1)]),
+  );
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>SteerBench demo (seed ${claims.seed})</title><style>${styles}</style></head><body>` +
     `<h1>SteerBench demo</h1><p>seed ${claims.seed} · backend ${escapeMarkup(claims.backend)} · ${format(claims.wallSeconds, 1)} s · ` +
@@ -74,11 +87,18 @@ export function renderDemoHtml(result: Omit<DemoResult, 'report'>): string {
     `<p>Plain SFT ${format(claims.correctness.plainSft)}, conditioned SFT at quality=4 ${format(claims.correctness.conditionedAtTopQuality)} ` +
     `(gain ${format(claims.correctness.gainPoints, 1)} points), after one bootstrap round ${format(claims.bootstrap.correctnessAfter)}.</p>` +
     `<h2>Steering (ground-truth scorer)</h2>${table(['attribute', 'Spearman', 'Spearman after bootstrap', 'requested→mean measured'], steeringRows)}` +
-    renderSteeringCurves(result.steering).map((svg) => `<figure>${svg}</figure>`).join('') +
+    renderSteeringCurves(result.steering)
+      .map((svg) => `<figure>${svg}</figure>`)
+      .join('') +
     `<h3>After the bootstrap round</h3>` +
-    renderSteeringCurves(result.steeringAfterBootstrap).map((svg) => `<figure>${svg}</figure>`).join('') +
+    renderSteeringCurves(result.steeringAfterBootstrap)
+      .map((svg) => `<figure>${svg}</figure>`)
+      .join('') +
     `<h2>Training</h2><figure>${losses}</figure>` +
-    `<h2>Sample answers</h2>${table(['model', 'question', 'response', 'correct'], samples.map(([model, sample]) => [escapeMarkup(model), escapeMarkup(sample.question), escapeMarkup(sample.response), sample.correct ? 'yes' : 'no']))}` +
+    `<h2>Sample answers</h2>${table(
+      ['model', 'question', 'response', 'correct'],
+      samples.map(([model, sample]) => [escapeMarkup(model), escapeMarkup(sample.question), escapeMarkup(sample.response), sample.correct ? 'yes' : 'no']),
+    )}` +
     `<h2>Stages</h2>${stages}</body></html>\n`
   );
 }

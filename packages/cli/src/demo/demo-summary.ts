@@ -22,14 +22,17 @@ export function formatDemoSummary(result: Pick<DemoResult, 'claims' | 'report'>)
       `conditioned SFT at quality=4 ${percent(claims.correctness.conditionedAtTopQuality)} (${claims.correctness.gainPoints >= 0 ? '+' : ''}${claims.correctness.gainPoints.toFixed(1)} points)`,
     'Steering (requested → mean measured by the ground-truth scorer):',
     ...Object.entries(claims.steering).map(
-      ([name, claim]) => `  ${name.padEnd(9)} ρ=${rho(claim.spearman)}  ${claim.requested.map((value, index) => `${value}→${claim.curve[index]!.toFixed(2)}`).join('  ')}`,
+      ([name, claim]) =>
+        `  ${name.padEnd(9)} ρ=${rho(claim.spearman)}  ${claim.requested.map((value, index) => `${value}→${claim.curve[index]!.toFixed(2)}`).join('  ')}`,
     ),
     `Bootstrap (${claims.bootstrap.samples} samples): correct at quality=4 ${percent(claims.bootstrap.correctnessBefore)} → ${percent(claims.bootstrap.correctnessAfter)}; ` +
       `ρ after: ${Object.entries(claims.bootstrap.steeringAfter)
         .map(([name, claim]) => `${name} ${rho(claim.spearman)}`)
         .join(', ')}`,
     'Goals:',
-    ...Object.entries(claims.goals).map(([name, goal]) => `  ${goal.met ? 'met   ' : 'MISSED'} ${name} ${goal.target} (measured ${goal.value === null ? 'n/a' : Number(goal.value.toFixed(3))})`),
+    ...Object.entries(claims.goals).map(
+      ([name, goal]) => `  ${goal.met ? 'met   ' : 'MISSED'} ${name} ${goal.target} (measured ${goal.value === null ? 'n/a' : Number(goal.value.toFixed(3))})`,
+    ),
     `Report: ${result.report.html}`,
   ];
   return `${lines.join('\n')}\n`;

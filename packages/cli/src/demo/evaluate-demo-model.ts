@@ -53,7 +53,11 @@ export async function measureCorrectness(
   attributes: AttributeValues | undefined,
   sampling: DemoSampling,
 ): Promise<{ correctness: number; samples: CorrectnessSample[] }> {
-  const results = await generateInBatches(model, prompts.map((prompt) => steerBenchPromptText(prompt.question, attributes)), sampling);
+  const results = await generateInBatches(
+    model,
+    prompts.map((prompt) => steerBenchPromptText(prompt.question, attributes)),
+    sampling,
+  );
   const samples = results.map((result, index) => {
     const question = prompts[index]!.question;
     return { question, response: result.text, correct: isCorrectAnswer(steerBenchScoringInput(question, result.text)) };
@@ -77,9 +81,20 @@ export const STEERING_GRID: Readonly<Record<string, readonly number[]>> = Object
 export async function measureSteering(model: LocalLanguageModel, prompts: readonly SteerBenchPrompt[], sampling: DemoSampling): Promise<AdherenceResult> {
   const defaults = STEERBENCH_SCHEMA.defaults();
   const jobs = Object.entries(STEERING_GRID).flatMap(([attribute, values]) =>
-    values.flatMap((value) => prompts.map((prompt, promptIndex) => ({ attribute, promptIndex, question: prompt.question, requested: Object.freeze({ ...defaults, [attribute]: value }) as AttributeValues }))),
+    values.flatMap((value) =>
+      prompts.map((prompt, promptIndex) => ({
+        attribute,
+        promptIndex,
+        question: prompt.question,
+        requested: Object.freeze({ ...defaults, [attribute]: value }) as AttributeValues,
+      })),
+    ),
   );
-  const results = await generateInBatches(model, jobs.map((job) => steerBenchPromptText(job.question, job.requested)), sampling);
+  const results = await generateInBatches(
+    model,
+    jobs.map((job) => steerBenchPromptText(job.question, job.requested)),
+    sampling,
+  );
   const scores = await createSteerBenchScorer().score(results.map((result, index) => steerBenchScoringInput(jobs[index]!.question, result.text)));
   const samplesByAttribute = new Map<string, AdherenceSample[]>();
   jobs.forEach((job, index) => {
@@ -97,5 +112,14 @@ export async function measureSteering(model: LocalLanguageModel, prompts: readon
   });
   const grid = Object.entries(STEERING_GRID).map(([attribute, values]) => ({ attribute, values: [...values] }));
   const attributes = grid.flatMap((entry) => summarizeAdherence(samplesByAttribute.get(entry.attribute) ?? [], [entry], STEERBENCH_SCHEMA));
-  return { modelId: model.modelId, grid, fixed: defaults, prompts: prompts.length, skippedPrompts: [], measure: 'values', attributes, samples: [...samplesByAttribute.values()].flat() };
+  return {
+    modelId: model.modelId,
+    grid,
+    fixed: defaults,
+    prompts: prompts.length,
+    skippedPrompts: [],
+    measure: 'values',
+    attributes,
+    samples: [...samplesByAttribute.values()].flat(),
+  };
 }

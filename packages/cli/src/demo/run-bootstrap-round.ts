@@ -58,7 +58,11 @@ export async function runBootstrapRound(options: {
   signal?: AbortSignal;
 }): Promise<BootstrapRoundData> {
   const combinations = await collectAttributeCombinations(options.annotated, { schema: STEERBENCH_SCHEMA, filter: topValueFilter('quality') });
-  const prompts: BootstrapPrompt[] = options.prompts.map((prompt, index) => ({ id: `bootstrap-${index}`, system: STEERBENCH_SYSTEM_PROMPT, turns: [{ role: 'user', text: prompt.question }] }));
+  const prompts: BootstrapPrompt[] = options.prompts.map((prompt, index) => ({
+    id: `bootstrap-${index}`,
+    system: STEERBENCH_SYSTEM_PROMPT,
+    turns: [{ role: 'user', text: prompt.question }],
+  }));
   // A fresh file: the demo always regenerates (a resumed file would change the batches).
   await rm(options.output, { force: true });
   const model = new BatchingLanguageModel(options.model, { batchSize: options.batchSize, expectedRequests: prompts.length });
@@ -76,6 +80,7 @@ export async function runBootstrapRound(options: {
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const conversations: Conversation[] = [];
-  for await (const { value } of readNemoRecords(options.output, { schema: STEERBENCH_SCHEMA })) conversations.push(nemoRecordToConversation(value, { schema: STEERBENCH_SCHEMA }));
+  for await (const { value } of readNemoRecords(options.output, { schema: STEERBENCH_SCHEMA }))
+    conversations.push(nemoRecordToConversation(value, { schema: STEERBENCH_SCHEMA }));
   return { conversations, combinations: combinations.length, elapsedMs: summary.elapsedMs };
 }

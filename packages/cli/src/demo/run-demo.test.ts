@@ -39,7 +39,8 @@ describe('runDemo at a tiny size', () => {
     const demoSteps = events.filter((event) => event.type === 'step-end' && event.job === 'demo');
     expect(demoSteps).toHaveLength(DEMO_STAGES.length);
     const jobs = new Set(events.map((event) => event.job));
-    for (const job of ['demo', 'attribute-model', 'sft:conditioned', 'sft:plain', 'bootstrap', 'sft:bootstrap', 'evaluate:steering']) expect(jobs).toContain(job);
+    for (const job of ['demo', 'attribute-model', 'sft:conditioned', 'sft:plain', 'bootstrap', 'sft:bootstrap', 'evaluate:steering'])
+      expect(jobs).toContain(job);
     expect(events.at(-1)).toMatchObject({ type: 'job-end', job: 'demo' });
   });
 

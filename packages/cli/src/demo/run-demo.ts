@@ -74,12 +74,23 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
   else hooks.onNote?.(`backend ${backend.reason}`);
 
   // 1. Data: mixed-quality responses, a labelled share with annotator noise.
-  const data = generateSteerBench({ seed: settings.seed, size: settings.size, labeledFraction: settings.labeledFraction, labelNoise: settings.labelNoise, mixture: settings.mixture, facts: settings.facts });
+  const data = generateSteerBench({
+    seed: settings.seed,
+    size: settings.size,
+    labeledFraction: settings.labeledFraction,
+    labelNoise: settings.labelNoise,
+    mixture: settings.mixture,
+    facts: settings.facts,
+  });
   const trainingCorrectness = data.examples.filter((example) => example.kind === 'correct').length / data.examples.length;
   endStage('data', { responses: data.examples.length, labeled: data.labeled.length });
 
   // 2. The attribute prediction model: trained on the labelled part, annotates the rest.
-  const apm = await trainAttributeModel(data.labeled, data.unlabeled, { seed: settings.seed, ...(onEvent ? { onEvent: relabelEvents(onEvent, 'attribute-model')! } : {}), ...(signal ? { signal } : {}) });
+  const apm = await trainAttributeModel(data.labeled, data.unlabeled, {
+    seed: settings.seed,
+    ...(onEvent ? { onEvent: relabelEvents(onEvent, 'attribute-model')! } : {}),
+    ...(signal ? { signal } : {}),
+  });
   const labelOf = (index: number): AttributeValues => data.examples[index]!.label ?? apm.annotations[index - data.labeled.length]!;
   const annotated: Conversation[] = data.examples.map((example, index) => steerBenchConversation(example.question, example.response, labelOf(index)));
   const plain: Conversation[] = data.examples.map((example) => steerBenchConversation(example.question, example.response));
@@ -121,7 +132,11 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
         )
       : undefined;
     plainRun?.catch(() => undefined);
-    const conditionedSummary = await trainDemoModel(conditioned, tokenizer, annotated, { ...training, steps: settings.sftSteps, ...(onEvent ? { onEvent: relabelEvents(onEvent, 'sft:conditioned')! } : {}) });
+    const conditionedSummary = await trainDemoModel(conditioned, tokenizer, annotated, {
+      ...training,
+      steps: settings.sftSteps,
+      ...(onEvent ? { onEvent: relabelEvents(onEvent, 'sft:conditioned')! } : {}),
+    });
     endStage('sft:conditioned', { loss: conditionedSummary.finalLoss });
     let plainSummary;
     if (plainRun) {
@@ -129,7 +144,11 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
       baseline = await DecoderModel.load(join(outputDir, 'plain-sft'));
     } else {
       baseline = createDemoModel(settings.model, tokenizer.vocabSize, modelSeed);
-      plainSummary = await trainDemoModel(baseline, tokenizer, plain, { ...training, steps: settings.baselineSteps, ...(plainEvents ? { onEvent: plainEvents } : {}) });
+      plainSummary = await trainDemoModel(baseline, tokenizer, plain, {
+        ...training,
+        steps: settings.baselineSteps,
+        ...(plainEvents ? { onEvent: plainEvents } : {}),
+      });
     }
     endStage('sft:plain', { loss: plainSummary.finalLoss });
     // Both models are saved as folders the other commands take (generate, serve, eval).

@@ -14,7 +14,12 @@ export function steerBenchConversation(question: string, response: string, attri
 
 /** Returns the text a model continues to answer `question`, steered by `attributes` when given. */
 export function steerBenchPromptText(question: string, attributes?: AttributeValues): string {
-  return conditionPrompt({ system: STEERBENCH_SYSTEM_PROMPT, prompt: question, schema: STEERBENCH_SCHEMA, ...(attributes !== undefined ? { attributes } : {}) });
+  return conditionPrompt({
+    system: STEERBENCH_SYSTEM_PROMPT,
+    prompt: question,
+    schema: STEERBENCH_SCHEMA,
+    ...(attributes !== undefined ? { attributes } : {}),
+  });
 }
 
 /** Returns the scorer input of a response to a SteerBench question. */

@@ -32,7 +32,14 @@ export async function trainAttributeModel(
   const featurizer = createHashedNgramsFeaturizer({ buckets: 2048, wordNgrams: [1, 3], characterNgrams: [5, 5], includePrompt: false });
   const predictor = await AttributePredictor.train(
     labeled.map((example) => ({ input: steerBenchScoringInput(example.question, example.response), labels: example.label ?? {}, group: example.id })),
-    { schema: STEERBENCH_SCHEMA, featurizer, seed: options.seed, ridgeAlphas: [0.1, 1, 10], ...(options.onEvent ? { onProgress: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      schema: STEERBENCH_SCHEMA,
+      featurizer,
+      seed: options.seed,
+      ridgeAlphas: [0.1, 1, 10],
+      ...(options.onEvent ? { onProgress: options.onEvent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
   );
   const scores = unlabeled.length > 0 ? await predictor.predict(unlabeled.map((example) => steerBenchScoringInput(example.question, example.response))) : [];
   const per = (measure: (name: string, index: number) => number): Record<string, number> =>
@@ -44,7 +51,10 @@ export async function trainAttributeModel(
     roundedMeanAbsoluteError: per((name, index) => Math.abs(scores[index]!.rounded[name]! - unlabeled[index]!.truth[name]!)),
     exactRate: per((name, index) => (scores[index]!.rounded[name] === unlabeled[index]!.truth[name] ? 1 : 0)),
     annotatorMeanAbsoluteError: Object.fromEntries(
-      STEERBENCH_SCHEMA.names.map((name) => [name, mean(labeled.map((example) => Math.abs((example.label?.[name] ?? example.truth[name]!) - example.truth[name]!)))]),
+      STEERBENCH_SCHEMA.names.map((name) => [
+        name,
+        mean(labeled.map((example) => Math.abs((example.label?.[name] ?? example.truth[name]!) - example.truth[name]!))),
+      ]),
     ),
   };
   return { predictor, annotations: scores.map((score) => score.rounded), quality };

@@ -34,6 +34,12 @@ export function trainInWorker(file: string, job: TrainingJob, options: { onEvent
       else settle(() => reject(new TrainingError(`the training worker failed: ${message.message}`, { cause: message.stack })));
     });
     worker.on('error', (error) => settle(() => reject(new TrainingError(`the training worker crashed: ${error.message}`, { cause: error }))));
-    worker.on('exit', (code) => settle(() => reject(new TrainingError(`the training worker exited (code ${code}) before finishing`, options.signal?.aborted ? { hint: 'the run was interrupted' } : {}))));
+    worker.on('exit', (code) =>
+      settle(() =>
+        reject(
+          new TrainingError(`the training worker exited (code ${code}) before finishing`, options.signal?.aborted ? { hint: 'the run was interrupted' } : {}),
+        ),
+      ),
+    );
   });
 }

@@ -16,7 +16,14 @@ function demoModelConfig(shape: DemoModelShape, vocabSize: number): Record<strin
   const family = shape.family;
   switch (family) {
     case 'gpt2':
-      return { architectures: ['GPT2LMHeadModel'], vocab_size: vocabSize, n_embd: shape.hiddenSize, n_layer: shape.layers, n_head: shape.heads, n_positions: DEMO_SEQUENCE_LENGTH + 64 };
+      return {
+        architectures: ['GPT2LMHeadModel'],
+        vocab_size: vocabSize,
+        n_embd: shape.hiddenSize,
+        n_layer: shape.layers,
+        n_head: shape.heads,
+        n_positions: DEMO_SEQUENCE_LENGTH + 64,
+      };
     case 'llama':
       return {
         architectures: ['LlamaForCausalLM'],
@@ -46,7 +53,12 @@ export interface DemoTrainingSettings {
 }
 
 /** Trains `model` in place on the conversations (labelled ones are conditioned SFT, unlabelled ones plain SFT) and returns the summary. */
-export async function trainDemoModel(model: DecoderModel, tokenizer: Tokenizer, conversations: readonly Conversation[], settings: DemoTrainingSettings): Promise<TrainSummary> {
+export async function trainDemoModel(
+  model: DecoderModel,
+  tokenizer: Tokenizer,
+  conversations: readonly Conversation[],
+  settings: DemoTrainingSettings,
+): Promise<TrainSummary> {
   const { summary } = await trainConditionedSFT({
     model,
     tokenizer,

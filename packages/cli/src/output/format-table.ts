@@ -20,6 +20,9 @@ export function formatTable(rows: readonly Readonly<Record<string, unknown>>[], 
   );
   const widths = names.map((name, column) => Math.max(name.length, ...cells.map((line) => line[column]!.length)));
   const render = (line: readonly string[]): string =>
-    line.map((text, column) => (numeric[column] ? text.padStart(widths[column]!) : text.padEnd(widths[column]!))).join('  ').trimEnd();
+    line
+      .map((text, column) => (numeric[column] ? text.padStart(widths[column]!) : text.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [render(names), widths.map((width) => '─'.repeat(width)).join('  '), ...cells.map(render)].join('\n') + '\n';
 }

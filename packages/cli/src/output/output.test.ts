@@ -14,9 +14,12 @@ function capture(isTTY: boolean): { stream: PassThrough & { isTTY: boolean; colu
 
 describe('output', () => {
   it('formats aligned tables with numbers right-aligned', () => {
-    expect(formatTable([{ attribute: 'humor', mae: 0.5 }, { attribute: 'toxicity', mae: 12.25, extra: null }])).toBe(
-      ['attribute    mae  extra', '─────────  ─────  ─────', 'humor      0.500  –', 'toxicity   12.25  –', ''].join('\n'),
-    );
+    expect(
+      formatTable([
+        { attribute: 'humor', mae: 0.5 },
+        { attribute: 'toxicity', mae: 12.25, extra: null },
+      ]),
+    ).toBe(['attribute    mae  extra', '─────────  ─────  ─────', 'humor      0.500  –', 'toxicity   12.25  –', ''].join('\n'));
     expect(formatDuration(850)).toBe('850ms');
     expect(formatDuration(245_000)).toBe('4m05s');
   });

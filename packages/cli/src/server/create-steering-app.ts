@@ -117,7 +117,9 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
   const app = new Hono();
   app.onError((error) => errorResponse(error));
   app.notFound((c) =>
-    errorResponse(new ServerRequestError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`, { status: 404, hint: 'see docs/server-api.md for the routes' })),
+    errorResponse(
+      new ServerRequestError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`, { status: 404, hint: 'see docs/server-api.md for the routes' }),
+    ),
   );
   if (options.allowedHosts !== undefined) {
     app.use('*', hostAndOriginGuard({ allowedHosts: options.allowedHosts, ...(options.corsOrigin !== undefined ? { corsOrigin: options.corsOrigin } : {}) }));
@@ -163,9 +165,7 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
   );
 
   app.get('/health', (c) => c.json({ status: draining ? 'draining' : 'ok', model: modelId, active: scheduler.active, queued: scheduler.queued }));
-  app.get('/v1/models', (c) =>
-    c.json({ object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'steerlm' }] }),
-  );
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'steerlm' }] }));
   app.get('/v1/models/:id', (c) => {
     checkModelName(c.req.param('id'));
     return c.json({ id: modelId, object: 'model', created: 0, owned_by: 'steerlm' });

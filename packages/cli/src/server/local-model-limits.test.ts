@@ -20,7 +20,15 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   // The positions of `--init tiny` (512), at a smaller width.
   model = DecoderModel.create(
-    parseModelConfig({ architectures: ['LlamaForCausalLM'], vocab_size: 256, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, max_position_embeddings: 512 }),
+    parseModelConfig({
+      architectures: ['LlamaForCausalLM'],
+      vocab_size: 256,
+      hidden_size: 16,
+      intermediate_size: 32,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      max_position_embeddings: 512,
+    }),
     { seed: 1 },
   );
   server = await startSteeringServer({ model: new LocalLanguageModel(model, bytes, { modelId: 'tiny' }), port: 0, log: () => {} });
@@ -32,7 +40,11 @@ afterAll(async () => {
 
 type Answer = {
   status: number;
-  body: { choices?: { finish_reason: string }[]; usage?: { prompt_tokens: number; completion_tokens: number }; error?: { message: string; param: string | null; code: string | null } };
+  body: {
+    choices?: { finish_reason: string }[];
+    usage?: { prompt_tokens: number; completion_tokens: number };
+    error?: { message: string; param: string | null; code: string | null };
+  };
 };
 
 async function post(path: string, request: Record<string, unknown>): Promise<Answer> {

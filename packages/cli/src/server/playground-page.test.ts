@@ -42,7 +42,15 @@ describe('playground in headless Chromium', () => {
     server = await startSteeringServer({ model: new AttributeEchoModel({ wordDelayMs: 30 }), port: 0, log: () => {} });
     browser = await chromium.launch({
       executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -69,7 +77,9 @@ describe('playground in headless Chromium', () => {
     // Streaming: the output grows while the request runs, before it is done.
     await page.waitForFunction(() => (document.getElementById('output-a')?.textContent ?? '').length > 0);
     const partial = await page.textContent('#output-a');
-    await page.waitForFunction(() => document.getElementById('output-a')?.dataset.done === 'true' && document.getElementById('output-b')?.dataset.done === 'true');
+    await page.waitForFunction(
+      () => document.getElementById('output-a')?.dataset.done === 'true' && document.getElementById('output-b')?.dataset.done === 'true',
+    );
     const a = (await page.textContent('#output-a')) ?? '';
     const b = (await page.textContent('#output-b')) ?? '';
     expect(partial!.length).toBeLessThan(a.length);

@@ -159,9 +159,7 @@ const script = `
 
 /** Returns the playground's self-contained HTML (inline CSS and JS, no external resources). */
 export function playgroundPage(options: PlaygroundPageOptions): string {
-  const apiKeyField = options.needsApiKey
-    ? '<label>API key <input id="api-key" type="password" autocomplete="off" size="24"></label>'
-    : '';
+  const apiKeyField = options.needsApiKey ? '<label>API key <input id="api-key" type="password" autocomplete="off" size="24"></label>' : '';
   const panel = (side: string, title: string): string => `
     <section class="panel" id="panel-${side}">
       <h2>${title}</h2>

@@ -48,11 +48,7 @@ export function resolveAttributes(requested: Readonly<Record<string, number>> | 
   return validateAttributes({ ...schema.defaults(), ...(requested ?? {}) }, schema);
 }
 
-function samplingOptions(
-  request: ChatCompletionRequest | CompletionRequest,
-  maxTokens: number,
-  context: SteeringContext,
-): PreparedGeneration['options'] {
+function samplingOptions(request: ChatCompletionRequest | CompletionRequest, maxTokens: number, context: SteeringContext): PreparedGeneration['options'] {
   const requestStops = request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop;
   return {
     maxTokens,

@@ -46,7 +46,9 @@ function raw(target: SteeringServer, chunks: (string | Buffer)[], waitMs = 1_500
       closedAfterMs = performance.now() - started;
       finish();
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? ((closedAfterMs = performance.now() - started), finish()) : reject(error)));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNRESET' ? ((closedAfterMs = performance.now() - started), finish()) : reject(error),
+    );
     socket.on('connect', () => {
       for (const chunk of chunks) socket.write(chunk);
     });
@@ -70,7 +72,9 @@ describe('Host and Origin checks on a loopback server (DNS rebinding, CSRF)', ()
     }
     const rebound = await raw(server, [post('evil.example', { Connection: 'close' })]);
     expect(rebound.status).toBe(403);
-    expect(JSON.parse(rebound.text)).toMatchObject({ error: { type: 'permission_error', message: expect.stringContaining('the Host header "evil.example" does not name this server') } });
+    expect(JSON.parse(rebound.text)).toMatchObject({
+      error: { type: 'permission_error', message: expect.stringContaining('the Host header "evil.example" does not name this server') },
+    });
     // GET routes too: a rebound page must not read the model list or the playground.
     expect((await raw(server, [`GET /v1/models HTTP/1.1\r\nHost: evil.example:${server.port}\r\nConnection: close\r\n\r\n`])).status).toBe(403);
     expect((await raw(server, [`GET / HTTP/1.1\r\nHost: attacker.test\r\nConnection: close\r\n\r\n`])).status).toBe(403);

@@ -61,7 +61,10 @@ export function hostAndOriginGuard(options: HostGuardOptions): MiddlewareHandler
     if (origin !== undefined) {
       const sameOrigin = host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
       if (!sameOrigin && origin !== options.corsOrigin) {
-        return forbidden(`requests from the web page at origin "${origin.slice(0, 100)}" are not allowed`, 'start the server with --cors ORIGIN to allow that page');
+        return forbidden(
+          `requests from the web page at origin "${origin.slice(0, 100)}" are not allowed`,
+          'start the server with --cors ORIGIN to allow that page',
+        );
       }
     }
     await next();

@@ -32,7 +32,10 @@ function samplingFields(limits: RequestLimits) {
     top_k: z.int().min(0).nullable().optional(),
     repetition_penalty: z.number().gt(0).max(10).nullable().optional(),
     seed: z.int().nullable().optional(),
-    stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullable().optional(),
+    stop: z
+      .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
+      .nullable()
+      .optional(),
     stream: z.boolean().nullable().optional(),
     stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
     n: z.literal(1).nullable().optional(),

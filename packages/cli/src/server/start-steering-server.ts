@@ -65,7 +65,11 @@ export async function startSteeringServer(options: SteeringServerOptions): Promi
   const maxHeaderBytes = options.maxHeaderBytes ?? 16_384;
   const receiveTimeoutMs = options.receiveTimeoutMs ?? 30_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 5_000;
-  for (const [name, value] of [['maxHeaderBytes', maxHeaderBytes], ['receiveTimeoutMs', receiveTimeoutMs], ['idleTimeoutMs', idleTimeoutMs]] as const) {
+  for (const [name, value] of [
+    ['maxHeaderBytes', maxHeaderBytes],
+    ['receiveTimeoutMs', receiveTimeoutMs],
+    ['idleTimeoutMs', idleTimeoutMs],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(`${name} must be a positive integer, got ${String(value)}`, { option: name });
   }
   const allowedHosts = isLoopbackHost(host) ? [...(options.allowedHosts ?? [])] : options.allowedHosts ? [host, ...options.allowedHosts] : undefined;

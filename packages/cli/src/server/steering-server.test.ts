@@ -48,14 +48,25 @@ function gatedModel(model: LanguageModel, gate: Gate): LanguageModel {
 }
 
 beforeAll(async () => {
-  server = await startSteeringServer({ model: new AttributeEchoModel(), port: 0, maxTokens: 64, maxPromptCharacters: 2_000, maxBodyBytes: 8_192, log: () => {} });
+  server = await startSteeringServer({
+    model: new AttributeEchoModel(),
+    port: 0,
+    maxTokens: 64,
+    maxPromptCharacters: 2_000,
+    maxBodyBytes: 8_192,
+    log: () => {},
+  });
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 afterAll(async () => {
   await server.close();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: { error: { message: string; param: string | null; type: string } } }> {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: { error: { message: string; param: string | null; type: string } } }> {
   const response = await fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -79,7 +90,9 @@ describe('steering server with the official openai client', () => {
       ),
     );
     expect(steered.object).toBe('chat.completion');
-    expect(steered.choices[0]!.message.content).toBe('Steered to quality four, toxicity zero, humor four, creativity zero, helpfulness four, correctness four, coherence four, complexity two, verbosity two.');
+    expect(steered.choices[0]!.message.content).toBe(
+      'Steered to quality four, toxicity zero, humor four, creativity zero, helpfulness four, correctness four, coherence four, complexity two, verbosity two.',
+    );
     expect(steered.choices[0]!.finish_reason).toBe('stop');
     const plain = await client.chat.completions.create({ model: 'attribute-echo', messages: [{ role: 'user', content: 'Hi' }] });
     expect(plain.choices[0]!.message.content).toContain('humor zero');
@@ -107,9 +120,11 @@ describe('steering server with the official openai client', () => {
     expect(whole.object).toBe('text_completion');
     expect(whole.choices[0]!.text).toBe('Steered to quality ');
     expect(whole.choices[0]!.finish_reason).toBe('length');
-    const stream = await client.completions.create(
-      { model: 'attribute-echo', prompt: '<extra_id_1>User\nHi\n<extra_id_1>Assistant\n<extra_id_2>humor:2\n', stream: true as const },
-    );
+    const stream = await client.completions.create({
+      model: 'attribute-echo',
+      prompt: '<extra_id_1>User\nHi\n<extra_id_1>Assistant\n<extra_id_2>humor:2\n',
+      stream: true as const,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
     expect(text).toBe('Steered to humor two.');
@@ -166,8 +181,16 @@ describe('steering server validation', () => {
 
 describe('steering server access, backpressure and shutdown', () => {
   it('refuses a non-loopback host without an API key, and checks the key when given', async () => {
-    await expect(startSteeringServer({ model: new AttributeEchoModel(), host: '0.0.0.0', port: 0 })).rejects.toThrow(/refusing to listen on 0.0.0.0 without an API key/);
-    const guarded = await startSteeringServer({ model: new AttributeEchoModel(), port: 0, apiKey: 'secret-key-123', corsOrigin: 'https://app.example', log: () => {} });
+    await expect(startSteeringServer({ model: new AttributeEchoModel(), host: '0.0.0.0', port: 0 })).rejects.toThrow(
+      /refusing to listen on 0.0.0.0 without an API key/,
+    );
+    const guarded = await startSteeringServer({
+      model: new AttributeEchoModel(),
+      port: 0,
+      apiKey: 'secret-key-123',
+      corsOrigin: 'https://app.example',
+      log: () => {},
+    });
     try {
       const denied = await fetch(`${guarded.url}/v1/models`);
       expect(denied.status).toBe(401);
@@ -192,10 +215,12 @@ describe('steering server access, backpressure and shutdown', () => {
     const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], stream: true });
     // signal: a request that should be refused but is queued instead fails after 20 s, not at the test timeout.
     const send = (signal?: AbortSignal) =>
-      fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(signal ? { signal } : {}) }).then(async (response) => ({
-        status: response.status,
-        text: await response.text(),
-      }));
+      fetch(`${slow.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(signal ? { signal } : {}) }).then(
+        async (response) => ({
+          status: response.status,
+          text: await response.text(),
+        }),
+      );
     // Two run (held at the gate), two wait in the queue; with every slot taken the next four are refused.
     const admitted = [send(), send()];
     await expect.poll(() => slow.load(), { timeout: 20_000, interval: 5 }).toEqual({ active: 2, queued: 0 });
@@ -238,7 +263,11 @@ describe('steering server access, backpressure and shutdown', () => {
       expect(slow.load().active).toBe(1);
       controller.abort();
       await expect.poll(() => slow.load(), { timeout: 20_000, interval: 5 }).toEqual({ active: 0, queued: 0 });
-      const next = await fetch(`${slow.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi', max_tokens: 2 }) });
+      const next = await fetch(`${slow.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Hi', max_tokens: 2 }),
+      });
       expect(next.status).toBe(200);
     } finally {
       await slow.close();
@@ -248,7 +277,11 @@ describe('steering server access, backpressure and shutdown', () => {
   it('answers 504 when a request outlives the request timeout', async () => {
     const slow = await startSteeringServer({ model: new AttributeEchoModel({ wordDelayMs: 50 }), port: 0, requestTimeoutMs: 120, log: () => {} });
     try {
-      const whole = await fetch(`${slow.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Hi' }) });
+      const whole = await fetch(`${slow.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Hi' }),
+      });
       expect(whole.status).toBe(504);
       const streamed = await fetch(`${slow.url}/v1/completions`, {
         method: 'POST',

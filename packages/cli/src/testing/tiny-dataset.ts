@@ -1,6 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 
-const questions = ['What is the capital of France?', 'Tell me a joke about cats.', 'How many legs does a spider have?', 'Name a primary colour.', 'Is water wet?', 'What do cows drink?'];
+const questions = [
+  'What is the capital of France?',
+  'Tell me a joke about cats.',
+  'How many legs does a spider have?',
+  'Name a primary colour.',
+  'Is water wet?',
+  'What do cows drink?',
+];
 const answers = [
   ['Paris.', 'Paris, the city of lights and of very serious pigeons!'],
   ['Cats sleep a lot.', 'Why did the cat sit on the computer? To keep an eye on the mouse!'],
@@ -30,6 +37,11 @@ export function tinyNemoRecords(count: number): Record<string, unknown>[] {
 
 /** Writes `count` tiny NeMo records as JSONL to `file` and returns the file. */
 export async function writeTinyNemoFile(file: string, count: number): Promise<string> {
-  await writeFile(file, tinyNemoRecords(count).map((record) => JSON.stringify(record)).join('\n') + '\n');
+  await writeFile(
+    file,
+    tinyNemoRecords(count)
+      .map((record) => JSON.stringify(record))
+      .join('\n') + '\n',
+  );
   return file;
 }

@@ -49,7 +49,10 @@ function validateDefinition(definition: AttributeDefinition, index: number): Att
       hint: 'use lowercase letters and underscores only, e.g. "humor" or "not_appropriate"',
     });
   }
-  for (const [key, value] of [['min', min], ['max', max]] as const) {
+  for (const [key, value] of [
+    ['min', min],
+    ['max', max],
+  ] as const) {
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
       throw new InvalidSchemaError(`attribute "${name}" has a non-integer ${key}: ${String(value)}`, {
         field: `${field}.${key}`,

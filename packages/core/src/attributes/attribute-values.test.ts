@@ -27,14 +27,22 @@ describe('attribute schemas', () => {
     const bad = (attributes: unknown[]) => () => defineAttributeSchema({ attributes: attributes as never });
     expect(bad([{ name: 'Humor', min: 0, max: 4 }])).toThrow(/name "Humor" is invalid/);
     expect(bad([{ name: 'humor2', min: 0, max: 4 }])).toThrow(InvalidSchemaError);
-    expect(bad([{ name: 'a', min: 0, max: 4 }, { name: 'a', min: 0, max: 2 }])).toThrow(/defined twice/);
+    expect(
+      bad([
+        { name: 'a', min: 0, max: 4 },
+        { name: 'a', min: 0, max: 2 },
+      ]),
+    ).toThrow(/defined twice/);
     expect(bad([{ name: 'a', min: 0.5, max: 4 }])).toThrow(/non-integer min/);
     expect(bad([{ name: 'a', min: 4, max: 4 }])).toThrow(/min 4 >= max 4/);
     expect(bad([{ name: 'a', min: 0, max: 4, default: 7 }])).toThrow(/default 7/);
     expect(bad([])).toThrow(/at least one/);
     let error: unknown;
     try {
-      bad([{ name: 'ok', min: 0, max: 1 }, { name: 'Bad', min: 0, max: 1 }])();
+      bad([
+        { name: 'ok', min: 0, max: 1 },
+        { name: 'Bad', min: 0, max: 1 },
+      ])();
     } catch (caught) {
       error = caught;
     }

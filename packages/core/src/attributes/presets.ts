@@ -58,9 +58,13 @@ export const STEERLM = defineAttributeSchema({ attributes: [...OASST.attributes,
 
 /** The SteerLM paper's (2023) attributes on its 0..9 scale. */
 export const STEERLM_PAPER_2023 = defineAttributeSchema({
-  attributes: scale(
-    ['quality', 'toxicity', 'humor', 'creativity', 'violence', 'helpfulness', 'not_appropriate'],
-    9,
-    { quality: 9, toxicity: 0, humor: 0, creativity: 0, violence: 0, helpfulness: 9, not_appropriate: 0 },
-  ),
+  attributes: scale(['quality', 'toxicity', 'humor', 'creativity', 'violence', 'helpfulness', 'not_appropriate'], 9, {
+    quality: 9,
+    toxicity: 0,
+    humor: 0,
+    creativity: 0,
+    violence: 0,
+    helpfulness: 9,
+    not_appropriate: 0,
+  }),
 });

@@ -16,8 +16,19 @@ const nemo = {
     { from: 'Assistant', value: 'a', label: 'quality:4,humor:1' },
   ],
 };
-const helpsteer = { prompt: 'u1\n<extra_id_1>Assistant\na1\n<extra_id_1>User\nu2', response: 'r', helpfulness: 3, correctness: 3, coherence: 4, complexity: 1, verbosity: 2 };
-const regression = { text: '<extra_id_0>System\nS\n<extra_id_1>User\nq\n<extra_id_1>Assistant\na\n<extra_id_2>', label: [4, -100, 1, -100, -100, -100, -100, -100, 2] };
+const helpsteer = {
+  prompt: 'u1\n<extra_id_1>Assistant\na1\n<extra_id_1>User\nu2',
+  response: 'r',
+  helpfulness: 3,
+  correctness: 3,
+  coherence: 4,
+  complexity: 1,
+  verbosity: 2,
+};
+const regression = {
+  text: '<extra_id_0>System\nS\n<extra_id_1>User\nq\n<extra_id_1>Assistant\na\n<extra_id_2>',
+  label: [4, -100, 1, -100, -100, -100, -100, -100, 2],
+};
 const oasst = (id: string, parent: string | null, role: string) => ({
   message_id: id,
   parent_id: parent,
@@ -31,7 +42,13 @@ const oasst = (id: string, parent: string | null, role: string) => ({
   detoxify: { toxicity: 0.1 },
   labels: role === 'assistant' ? { name: ['quality', 'humor'], value: [0.5, 0.125], count: [3, 3] } : null,
 });
-const oasstRows = [oasst('p', null, 'prompter'), oasst('a', 'p', 'assistant'), oasst('p2', 'a', 'prompter'), oasst('a2', 'p2', 'assistant'), oasst('b', 'p', 'assistant')];
+const oasstRows = [
+  oasst('p', null, 'prompter'),
+  oasst('a', 'p', 'assistant'),
+  oasst('p2', 'a', 'prompter'),
+  oasst('a2', 'p2', 'assistant'),
+  oasst('b', 'p', 'assistant'),
+];
 
 /** Every path to a value inside a JSON value. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
@@ -57,9 +74,15 @@ function mutate(value: unknown, path: (string | number)[], replacement: unknown)
 function lines(records: unknown[]) {
   const record = fc.constantFrom(...records);
   const mutated = record.chain((value) =>
-    fc.tuple(fc.constantFrom(...paths(value)), fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined })).map(([path, replacement]) => JSON.stringify(mutate(value, path, replacement)) ?? ''),
+    fc
+      .tuple(fc.constantFrom(...paths(value)), fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }))
+      .map(([path, replacement]) => JSON.stringify(mutate(value, path, replacement)) ?? ''),
   );
-  const line = fc.oneof(record.map((value) => JSON.stringify(value)), mutated, fc.string({ maxLength: 30 }));
+  const line = fc.oneof(
+    record.map((value) => JSON.stringify(value)),
+    mutated,
+    fc.string({ maxLength: 30 }),
+  );
   return fc.array(line, { maxLength: 12 });
 }
 

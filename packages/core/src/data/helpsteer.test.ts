@@ -17,7 +17,8 @@ describe('HelpSteer rows', () => {
   });
 
   it('splits a HelpSteer2 multi-turn prompt into alternating turns', () => {
-    const prompt = 'c#\n<extra_id_1>Assistant\nC# is a language.\n\nIt runs on .NET.\n<extra_id_1>User\nhow to use it\n<extra_id_1>Assistant\n\n<extra_id_1>User\nthanks';
+    const prompt =
+      'c#\n<extra_id_1>Assistant\nC# is a language.\n\nIt runs on .NET.\n<extra_id_1>User\nhow to use it\n<extra_id_1>Assistant\n\n<extra_id_1>User\nthanks';
     expect(splitHelpSteerPrompt(prompt)).toEqual([
       { role: 'user', text: 'c#' },
       { role: 'assistant', text: 'C# is a language.\n\nIt runs on .NET.' },
@@ -51,7 +52,9 @@ describe('HelpSteer rows', () => {
   });
 
   it('names each bad rating and streams conversations with located errors', async () => {
-    expect(() => validateHelpSteerRow({ prompt: 'p', response: 'r', ...ratings, verbosity: 5 })).toThrow(/field "verbosity": expected an integer from 0 to 4, got 5/);
+    expect(() => validateHelpSteerRow({ prompt: 'p', response: 'r', ...ratings, verbosity: 5 })).toThrow(
+      /field "verbosity": expected an integer from 0 to 4, got 5/,
+    );
     expect(() => validateHelpSteerRow({ prompt: 'p', response: 'r', ...ratings, coherence: '4' })).toThrow(/field "coherence".*got string/);
     expect(() => validateHelpSteerRow({ prompt: 'p', ...ratings })).toThrow(/field "response": expected a string, got nothing/);
     const lines = [
@@ -64,7 +67,10 @@ describe('HelpSteer rows', () => {
     const texts: string[] = [];
     for await (const { value } of reader) texts.push(value.turns.map((turn) => turn.text).join('|'));
     expect(texts).toEqual(['p1|r1', 'p4|a|q|r4']);
-    expect(reader.report.firstErrors.map((error) => [error.line, error.field])).toEqual([[2, 'prompt'], [3, 'helpfulness']]);
+    expect(reader.report.firstErrors.map((error) => [error.line, error.field])).toEqual([
+      [2, 'prompt'],
+      [3, 'helpfulness'],
+    ]);
     expect(reader.report.firstErrors.every((error) => DataFormatError.isInstance(error))).toBe(true);
   });
 });

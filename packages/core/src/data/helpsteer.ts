@@ -28,7 +28,11 @@ export function validateHelpSteerRow(value: unknown, location: RecordLocation = 
   for (const { name, min, max } of HELPSTEER.attributes) {
     const rating = row[name];
     if (typeof rating !== 'number' || !Number.isInteger(rating) || rating < min || rating > max) {
-      throw recordError(location, name, `expected an integer from ${min} to ${max}, got ${typeof rating === 'number' ? rating : rating === undefined ? 'nothing (the field is missing)' : describeType(rating)}`);
+      throw recordError(
+        location,
+        name,
+        `expected an integer from ${min} to ${max}, got ${typeof rating === 'number' ? rating : rating === undefined ? 'nothing (the field is missing)' : describeType(rating)}`,
+      );
     }
     ratings[name] = rating;
   }
@@ -51,11 +55,17 @@ export function splitHelpSteerPrompt(prompt: string, location: RecordLocation = 
       const newline = text.indexOf('\n');
       const speaker = newline === -1 ? text : text.slice(0, newline);
       if (speaker !== 'User' && speaker !== 'Assistant') {
-        throw recordError(location, 'prompt', `turn ${index + 1} of the prompt starts with ${JSON.stringify(speaker.slice(0, 40))}, not a "User" or "Assistant" speaker line`, `multi-turn prompts read "…\\n${HELPSTEER_TURN_SEPARATOR}Assistant\\n…"`);
+        throw recordError(
+          location,
+          'prompt',
+          `turn ${index + 1} of the prompt starts with ${JSON.stringify(speaker.slice(0, 40))}, not a "User" or "Assistant" speaker line`,
+          `multi-turn prompts read "…\\n${HELPSTEER_TURN_SEPARATOR}Assistant\\n…"`,
+        );
       }
       role = speaker === 'User' ? 'user' : 'assistant';
       const expected = index % 2 === 1 ? 'assistant' : 'user';
-      if (role !== expected) throw recordError(location, 'prompt', `turn ${index + 1} of the prompt is spoken by ${speaker}, but turns must alternate User, Assistant, User, …`);
+      if (role !== expected)
+        throw recordError(location, 'prompt', `turn ${index + 1} of the prompt is spoken by ${speaker}, but turns must alternate User, Assistant, User, …`);
       text = newline === -1 ? '' : text.slice(newline + 1);
     }
     if (index < parts.length - 1 && text.endsWith('\n')) text = text.slice(0, -1);
@@ -109,6 +119,10 @@ export function readHelpSteerConversations(
   return readJsonl<Conversation>(source, {
     ...rest,
     validate: (value, location) =>
-      helpSteerRowToConversation(validateHelpSteerRow(value, location), { location, ...(system !== undefined ? { system } : {}), ...(promptTurns !== undefined ? { promptTurns } : {}) }),
+      helpSteerRowToConversation(validateHelpSteerRow(value, location), {
+        location,
+        ...(system !== undefined ? { system } : {}),
+        ...(promptTurns !== undefined ? { promptTurns } : {}),
+      }),
   });
 }

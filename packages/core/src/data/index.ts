@@ -1,14 +1,6 @@
 export type { JsonlSource } from './byte-source';
 export type { RecordLocation } from './record-location';
-export {
-  DEFAULT_MAX_LINE_BYTES,
-  JsonlReader,
-  readJsonl,
-  REPORTED_ERRORS,
-  type JsonlLine,
-  type JsonlReport,
-  type ReadJsonlOptions,
-} from './jsonl-reader';
+export { DEFAULT_MAX_LINE_BYTES, JsonlReader, readJsonl, REPORTED_ERRORS, type JsonlLine, type JsonlReport, type ReadJsonlOptions } from './jsonl-reader';
 export { toJsonlChunks, toJsonlLine } from './jsonl-line';
 export {
   conversationToNemoRecord,
@@ -61,19 +53,5 @@ export {
   type RegressionOptions,
   type RegressionRecord,
 } from './regression-record';
-export {
-  groupHash,
-  partitionByGroup,
-  splitByGroup,
-  splitOfGroup,
-  type GroupSplitOptions,
-  type SplitByGroupOptions,
-  type SplitName,
-} from './split-by-group';
-export {
-  readSteerLM2Records,
-  steerLM2ResponseConversation,
-  validateSteerLM2Record,
-  type SteerLM2Record,
-  type SteerLM2Response,
-} from './steerlm2-record';
+export { groupHash, partitionByGroup, splitByGroup, splitOfGroup, type GroupSplitOptions, type SplitByGroupOptions, type SplitName } from './split-by-group';
+export { readSteerLM2Records, steerLM2ResponseConversation, validateSteerLM2Record, type SteerLM2Record, type SteerLM2Response } from './steerlm2-record';

@@ -58,7 +58,10 @@ describe('readJsonl', () => {
 
   it('parses a last line without a newline and reports a truncated one as such', async () => {
     const { records } = await collect(['{"a":1}\n{"b":2}']);
-    expect(records).toEqual([{ line: 1, value: { a: 1 } }, { line: 2, value: { b: 2 } }]);
+    expect(records).toEqual([
+      { line: 1, value: { a: 1 } },
+      { line: 2, value: { b: 2 } },
+    ]);
     const error = await errorOf(collect(['{"a":1}\n{"b":'], { file: 'cut.jsonl' }));
     expect(error.file).toBe('cut.jsonl');
     expect(error.line).toBe(2);

@@ -170,7 +170,12 @@ export class JsonlReader<T = unknown> implements AsyncIterable<JsonlLine<T>> {
     let discarding = false;
     let line = 0;
     const tooLong = (at: number) =>
-      recordError(this.#location(at), undefined, `line is longer than maxLineBytes (${maxLineBytes} bytes)`, 'raise maxLineBytes or split the record; the line is skipped, not buffered');
+      recordError(
+        this.#location(at),
+        undefined,
+        `line is longer than maxLineBytes (${maxLineBytes} bytes)`,
+        'raise maxLineBytes or split the record; the line is skipped, not buffered',
+      );
     for await (const chunk of readByteChunks(this.#source, this.#file)) {
       let start = 0;
       while (start <= chunk.length) {

@@ -5,13 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HELPSTEER, OASST } from '../attributes';
 import { DataFormatError } from '../errors';
 import { DEFAULT_SYSTEM_PROMPT, type Conversation } from '../prompt-template';
-import {
-  conversationToNemoRecord,
-  nemoRecordToConversation,
-  readNemoRecords,
-  validateNemoRecord,
-  type NemoRecord,
-} from './nemo-record';
+import { conversationToNemoRecord, nemoRecordToConversation, readNemoRecords, validateNemoRecord, type NemoRecord } from './nemo-record';
 import { writeNemoRecords } from '../node/record-files';
 
 const folder = await mkdtemp(join(tmpdir(), 'steerlm-nemo-'));
@@ -57,7 +51,15 @@ describe('NeMo SteerLM records', () => {
   it('reads and writes a HelpSteer2 multi-turn prompt as NeMo does: one User turn, its earlier turns context only', () => {
     const prompt = 'u1\n\n<extra_id_1>Assistant\na1\n<extra_id_1>User\nu2';
     // The record preprocess_helpsteer2_data.py writes for a multi-turn row.
-    const record = validateNemoRecord({ system: 's', mask: 'User', type: 'VALUE_TO_TEXT', conversations: [{ from: 'User', value: prompt, label: null }, { from: 'Assistant', value: 'r', label: 'helpfulness:3' }] });
+    const record = validateNemoRecord({
+      system: 's',
+      mask: 'User',
+      type: 'VALUE_TO_TEXT',
+      conversations: [
+        { from: 'User', value: prompt, label: null },
+        { from: 'Assistant', value: 'r', label: 'helpfulness:3' },
+      ],
+    });
     const conversation = nemoRecordToConversation(record);
     expect(conversation.turns).toEqual([
       { role: 'user', text: 'u1\n' },
@@ -66,11 +68,21 @@ describe('NeMo SteerLM records', () => {
       { role: 'assistant', text: 'r', attributes: { helpfulness: 3 } },
     ]);
     expect(conversationToNemoRecord(conversation)).toEqual(record);
-    expect(() => nemoRecordToConversation({ ...record, conversations: [{ from: 'User', value: 'x<extra_id_1>Robot\ny', label: null }] })).toThrow(/field "conversations\[0\]\.value"/);
+    expect(() => nemoRecordToConversation({ ...record, conversations: [{ from: 'User', value: 'x<extra_id_1>Robot\ny', label: null }] })).toThrow(
+      /field "conversations\[0\]\.value"/,
+    );
   });
 
-  it('keeps a TEXT_TO_VALUE record\'s type as the conversation\'s placement (issue 13, finding 4)', () => {
-    const record = validateNemoRecord({ system: 's', mask: 'User', type: 'TEXT_TO_VALUE', conversations: [{ from: 'User', value: 'q', label: null }, { from: 'Assistant', value: 'a', label: 'quality:3' }] });
+  it("keeps a TEXT_TO_VALUE record's type as the conversation's placement (issue 13, finding 4)", () => {
+    const record = validateNemoRecord({
+      system: 's',
+      mask: 'User',
+      type: 'TEXT_TO_VALUE',
+      conversations: [
+        { from: 'User', value: 'q', label: null },
+        { from: 'Assistant', value: 'a', label: 'quality:3' },
+      ],
+    });
     const conversation = nemoRecordToConversation(record);
     expect(conversation.placement).toBe('TEXT_TO_VALUE');
     expect(conversationToNemoRecord(conversation).type).toBe('TEXT_TO_VALUE');
@@ -126,7 +138,13 @@ describe('NeMo SteerLM records', () => {
   });
 
   it('parses labels with the given schema and drops labels on User turns', () => {
-    const helpsteer = { ...record, conversations: [{ from: 'User', value: 'q', label: 'helpfulness:1' }, { from: 'Assistant', value: 'a', label: 'helpfulness:2' }] };
+    const helpsteer = {
+      ...record,
+      conversations: [
+        { from: 'User', value: 'q', label: 'helpfulness:1' },
+        { from: 'Assistant', value: 'a', label: 'helpfulness:2' },
+      ],
+    };
     expect(() => validateNemoRecord(helpsteer, { schema: OASST })).toThrow(/unknown attribute "helpfulness"/);
     const checked = validateNemoRecord(helpsteer, { schema: HELPSTEER });
     expect(nemoRecordToConversation(checked, { schema: HELPSTEER }).turns).toEqual([
@@ -142,7 +160,10 @@ describe('NeMo SteerLM records', () => {
     for await (const _ of reader) count += 1;
     expect(count).toBe(2);
     expect(reader.report.skipped).toBe(2);
-    expect(reader.report.firstErrors.map((error) => [error.line, error.field])).toEqual([[2, 'mask'], [3, undefined]]);
+    expect(reader.report.firstErrors.map((error) => [error.line, error.field])).toEqual([
+      [2, 'mask'],
+      [3, undefined],
+    ]);
     const path = join(folder, 'refused.jsonl');
     await expect(writeNemoRecords(path, [record, { ...record, type: 'X' } as unknown as NemoRecord])).rejects.toThrow(/refused\.jsonl:2, field "type"/);
     expect(() => conversationToNemoRecord({ turns: [{ role: 'user', text: 'q', attributes: { quality: 1 } }] })).toThrow(/only assistant turns/);

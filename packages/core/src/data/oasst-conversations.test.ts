@@ -19,10 +19,15 @@ afterAll(async () => {
 type Labels = Record<string, number>;
 
 /** Returns an oasst1 message row shaped like the dataset's. */
-function row(tree: string, id: string, parent: string | null, role: 'prompter' | 'assistant', text: string, extra: { labels?: Labels; deleted?: boolean; lang?: string } = {}) {
-  const labels = extra.labels
-    ? { name: Object.keys(extra.labels), value: Object.values(extra.labels), count: Object.keys(extra.labels).map(() => 3) }
-    : null;
+function row(
+  tree: string,
+  id: string,
+  parent: string | null,
+  role: 'prompter' | 'assistant',
+  text: string,
+  extra: { labels?: Labels; deleted?: boolean; lang?: string } = {},
+) {
+  const labels = extra.labels ? { name: Object.keys(extra.labels), value: Object.values(extra.labels), count: Object.keys(extra.labels).map(() => 3) } : null;
   return {
     message_id: id,
     parent_id: parent,
@@ -89,7 +94,12 @@ const expectedThreads = [
     treeId: 't1',
     leafId: 'a2',
     messageIds: ['p1', 'a2'],
-    conversation: { turns: [{ role: 'user', text: 'Q1' }, { role: 'assistant', text: 'A2', attributes: { quality: 4, helpfulness: 3 } }] },
+    conversation: {
+      turns: [
+        { role: 'user', text: 'Q1' },
+        { role: 'assistant', text: 'A2', attributes: { quality: 4, helpfulness: 3 } },
+      ],
+    },
   },
   {
     treeId: 't3',
@@ -113,14 +123,41 @@ describe('oasst1 threads', () => {
     // Expected records computed by NeMo's algorithm (scripts/nemo-reference/oasst_threads.py, which
     // follows preprocess_openassistant_data.py) on these rows; a23 is labelled with none of NeMo's four.
     const rows = [...fixture, row('t3', 'a23', 'p22', 'assistant', 'A23', { labels: { helpfulness: 0.5, spam: 0 } })];
-    const records = (await collect(readOasstThreads(jsonl(rows)))).map((thread) => conversationToNemoRecord(thread.conversation).conversations.map(({ from, value, label }) => [from, value, label]));
+    const records = (await collect(readOasstThreads(jsonl(rows)))).map((thread) =>
+      conversationToNemoRecord(thread.conversation).conversations.map(({ from, value, label }) => [from, value, label]),
+    );
     expect(records).toEqual([
-      [['User', 'Q1', null], ['Assistant', 'A1', 'quality:2,toxicity:0,humor:2,creativity:2'], ['User', 'Q2', null], ['Assistant', 'A3', null]],
-      [['User', 'Q1', null], ['Assistant', 'A1', 'quality:2,toxicity:0,humor:2,creativity:2'], ['User', 'Q2', null], ['Assistant', 'A4', 'quality:0']],
-      [['User', 'Q1', null], ['Assistant', 'A2', 'quality:4']],
-      [['User', 'Q1', null], ['Assistant', 'A5', null], ['User', 'Q3', null]],
-      [['User', 'Lonely', null], ['Assistant', 'Gone', null]],
-      [['User', 'Q20', null], ['Assistant', 'A21', 'quality:1,humor:2'], ['User', 'Q22', null], ['Assistant', 'A23', '']],
+      [
+        ['User', 'Q1', null],
+        ['Assistant', 'A1', 'quality:2,toxicity:0,humor:2,creativity:2'],
+        ['User', 'Q2', null],
+        ['Assistant', 'A3', null],
+      ],
+      [
+        ['User', 'Q1', null],
+        ['Assistant', 'A1', 'quality:2,toxicity:0,humor:2,creativity:2'],
+        ['User', 'Q2', null],
+        ['Assistant', 'A4', 'quality:0'],
+      ],
+      [
+        ['User', 'Q1', null],
+        ['Assistant', 'A2', 'quality:4'],
+      ],
+      [
+        ['User', 'Q1', null],
+        ['Assistant', 'A5', null],
+        ['User', 'Q3', null],
+      ],
+      [
+        ['User', 'Lonely', null],
+        ['Assistant', 'Gone', null],
+      ],
+      [
+        ['User', 'Q20', null],
+        ['Assistant', 'A21', 'quality:1,humor:2'],
+        ['User', 'Q22', null],
+        ['Assistant', 'A23', ''],
+      ],
     ]);
     const threads = await collect(readOasstThreads(jsonl(rows)));
     expect(threads[5]!.conversation.turns[3]).toEqual({ role: 'assistant', text: 'A23', attributes: {} });
@@ -205,12 +242,18 @@ describe('oasst1 threads', () => {
       expect((error as DataFormatError).message).toBe('b.jsonl:5, field "labels.value[0]": label "quality" must be a number in [0, 1], got 1.5');
     }
     const lenient = readOasstThreads(jsonl(broken), { file: 'b.jsonl', onError: 'skip' });
-    expect((await collect(lenient)).map((thread) => thread.messageIds)).toEqual([['p1', 'a1', 'p2'], ['p1', 'a2']]);
+    expect((await collect(lenient)).map((thread) => thread.messageIds)).toEqual([
+      ['p1', 'a1', 'p2'],
+      ['p1', 'a2'],
+    ]);
     expect(lenient.report).toMatchObject({ lines: 11, rows: 9, skipped: 4, excluded: 1, orphaned: 2, trees: 1, yielded: 2 });
     expect(lenient.report.firstErrors.map((error) => error.line)).toEqual([5, 11, 8, 10]);
     const reader = readOasstThreads(jsonl(broken), { file: 'b.jsonl', onError: 'skip', onMissingParent: 'error' });
     const threads = await collect(reader);
-    expect(threads.map((thread) => thread.messageIds)).toEqual([['p1', 'a1', 'p2'], ['p1', 'a2']]);
+    expect(threads.map((thread) => thread.messageIds)).toEqual([
+      ['p1', 'a1', 'p2'],
+      ['p1', 'a2'],
+    ]);
     expect(reader.report).toMatchObject({ lines: 11, rows: 9, skipped: 5, excluded: 2, orphaned: 0, trees: 1, yielded: 2 });
     expect(reader.report.firstErrors.map((error) => [error.line, error.field])).toEqual([
       [5, 'labels.value[0]'],

@@ -99,7 +99,9 @@ export function buildOasstTree(tree: OasstTree, options: OasstConversationOption
   const unique: OasstMessage[] = [];
   for (const message of tree.messages) {
     if (byId.has(message.messageId)) {
-      errors.push(recordError(where(message), 'message_id', `message_id "${message.messageId}" appears twice in tree "${tree.treeId}"`, 'each message must appear once'));
+      errors.push(
+        recordError(where(message), 'message_id', `message_id "${message.messageId}" appears twice in tree "${tree.treeId}"`, 'each message must appear once'),
+      );
     } else {
       byId.set(message.messageId, message);
       unique.push(message);
@@ -138,7 +140,13 @@ export function buildOasstTree(tree: OasstTree, options: OasstConversationOption
     const role = parent === undefined ? 'prompter' : parent.role === 'prompter' ? 'assistant' : 'prompter';
     if (message.role !== role) {
       errors.push(
-        recordError(where(message), 'role', parent === undefined ? `a tree's root must be a prompter message, got "${message.role}"` : `a reply to a ${parent.role} message must be ${role === 'prompter' ? 'a prompter' : 'an assistant'} message, got "${message.role}"`),
+        recordError(
+          where(message),
+          'role',
+          parent === undefined
+            ? `a tree's root must be a prompter message, got "${message.role}"`
+            : `a reply to a ${parent.role} message must be ${role === 'prompter' ? 'a prompter' : 'an assistant'} message, got "${message.role}"`,
+        ),
       );
       excluded += leaveOut(message) - 1;
       return undefined;
@@ -182,8 +190,17 @@ export function buildOasstTree(tree: OasstTree, options: OasstConversationOption
     }
     errors.push(
       parent === undefined
-        ? recordError(where(top), 'parent_id', `parent_id "${top.parentId}" is not a message of tree "${tree.treeId}"`, 'the parent is missing from the file or its row was skipped as invalid')
-        : recordError(where(top), 'parent_id', `message "${top.messageId}" is not connected to a root of tree "${tree.treeId}": its parent_id links form a cycle`),
+        ? recordError(
+            where(top),
+            'parent_id',
+            `parent_id "${top.parentId}" is not a message of tree "${tree.treeId}"`,
+            'the parent is missing from the file or its row was skipped as invalid',
+          )
+        : recordError(
+            where(top),
+            'parent_id',
+            `message "${top.messageId}" is not connected to a root of tree "${tree.treeId}": its parent_id links form a cycle`,
+          ),
     );
     excluded += leaveOut(top) - 1;
   }

@@ -49,7 +49,11 @@ function readLabels(row: Record<string, unknown>, location: RecordLocation): { l
   const values = expectArray(labels, 'value', location, 'labels.value');
   const counts = labels.count === undefined || labels.count === null ? null : expectArray(labels, 'count', location, 'labels.count');
   if (values.length !== names.length || (counts !== null && counts.length !== names.length)) {
-    throw recordError(location, 'labels', `labels.name, labels.value and labels.count differ in length (${names.length}, ${values.length}, ${counts?.length ?? 'none'})`);
+    throw recordError(
+      location,
+      'labels',
+      `labels.name, labels.value and labels.count differ in length (${names.length}, ${values.length}, ${counts?.length ?? 'none'})`,
+    );
   }
   const byName: Record<string, number> = {};
   const countByName: Record<string, number> = {};
@@ -58,7 +62,11 @@ function readLabels(row: Record<string, unknown>, location: RecordLocation): { l
     if (Object.prototype.hasOwnProperty.call(byName, name)) throw recordError(location, `labels.name[${index}]`, `label "${name}" appears twice`);
     const value = values[index];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-      throw recordError(location, `labels.value[${index}]`, `label "${name}" must be a number in [0, 1], got ${typeof value === 'number' ? value : describeType(value)}`);
+      throw recordError(
+        location,
+        `labels.value[${index}]`,
+        `label "${name}" must be a number in [0, 1], got ${typeof value === 'number' ? value : describeType(value)}`,
+      );
     }
     byName[name] = value;
     const count = counts === null ? 1 : counts[index];

@@ -33,7 +33,11 @@ export async function isGroupedByTree(path: string, options: { maxLineBytes?: nu
 }
 
 /** Returns the grouping to read `source` with: `auto` resolved by a first pass over a file path. */
-export async function resolveGrouping(source: JsonlSource, grouping: OasstGrouping, options: { maxLineBytes?: number } = {}): Promise<'contiguous' | 'buffered'> {
+export async function resolveGrouping(
+  source: JsonlSource,
+  grouping: OasstGrouping,
+  options: { maxLineBytes?: number } = {},
+): Promise<'contiguous' | 'buffered'> {
   if (grouping !== 'auto') return grouping;
   if (typeof source !== 'string') return 'contiguous';
   return (await isGroupedByTree(source, options)) ? 'contiguous' : 'buffered';

@@ -73,11 +73,18 @@ describe('regression records', () => {
     const where = { location: { file: 'r.jsonl', line: 3 } };
     expect(validateRegressionRecord({ ...good, label: [...good.label.slice(0, 8), 3.5] }).label[8]).toBe(3.5);
     expect(() => validateRegressionRecord({ ...good, label: good.label.slice(1) }, where)).toThrow('r.jsonl:3, field "label": expected 9 values');
-    expect(() => validateRegressionRecord({ ...good, label: [...good.label.slice(0, 8), 5] }, where)).toThrow(/field "label\[8\]": "verbosity" is 5, outside 0\.\.4/);
+    expect(() => validateRegressionRecord({ ...good, label: [...good.label.slice(0, 8), 5] }, where)).toThrow(
+      /field "label\[8\]": "verbosity" is 5, outside 0\.\.4/,
+    );
     expect(() => validateRegressionRecord({ ...good, label: [...good.label.slice(0, 8), '2'] }, where)).toThrow(/field "label\[8\]": expected a number/);
     expect(() => validateRegressionRecord({ ...good, text: 'no prefix' }, where)).toThrow(/field "text": the text must end with the label prefix/);
-    expect(() => conversationToRegressionRecords({ turns: [{ role: 'user', text: 'q' }, { role: 'assistant', text: 'a', attributes: { wit: 1 } }] })).toThrow(
-      /^field "turns\[1\]\.attributes\.wit": unknown attribute "wit" \(known attributes: quality,/,
-    );
+    expect(() =>
+      conversationToRegressionRecords({
+        turns: [
+          { role: 'user', text: 'q' },
+          { role: 'assistant', text: 'a', attributes: { wit: 1 } },
+        ],
+      }),
+    ).toThrow(/^field "turns\[1\]\.attributes\.wit": unknown attribute "wit" \(known attributes: quality,/);
   });
 });

@@ -74,17 +74,33 @@ export function validateRegressionRecord(value: unknown, options: RegressionOpti
   const record = expectObject(value, location, undefined, 'a regression record { text, label }');
   const text = expectString(record, 'text', location);
   if (!text.endsWith(REGRESSION_LABEL_PREFIX)) {
-    throw recordError(location, 'text', `the text must end with the label prefix ${REGRESSION_LABEL_PREFIX}`, 'render the conversation up to the rated turn, then append the prefix');
+    throw recordError(
+      location,
+      'text',
+      `the text must end with the label prefix ${REGRESSION_LABEL_PREFIX}`,
+      'render the conversation up to the rated turn, then append the prefix',
+    );
   }
   const label = expectArray(record, 'label', location);
   if (label.length !== schema.names.length) {
-    throw recordError(location, 'label', `expected ${schema.names.length} values (${schema.names.join(', ')}), got ${label.length}`, `use ${REGRESSION_MISSING} for an unrated attribute`);
+    throw recordError(
+      location,
+      'label',
+      `expected ${schema.names.length} values (${schema.names.join(', ')}), got ${label.length}`,
+      `use ${REGRESSION_MISSING} for an unrated attribute`,
+    );
   }
   const checked = label.map((slot, index) => {
     const definition = schema.attributes[index]!;
-    if (typeof slot !== 'number' || !Number.isFinite(slot)) throw recordError(location, `label[${index}]`, `expected a number for "${definition.name}", got ${describeType(slot)}`);
+    if (typeof slot !== 'number' || !Number.isFinite(slot))
+      throw recordError(location, `label[${index}]`, `expected a number for "${definition.name}", got ${describeType(slot)}`);
     if (slot !== REGRESSION_MISSING && (slot < definition.min || slot > definition.max)) {
-      throw recordError(location, `label[${index}]`, `"${definition.name}" is ${slot}, outside ${definition.min}..${definition.max}`, `use ${REGRESSION_MISSING} for an unrated attribute`);
+      throw recordError(
+        location,
+        `label[${index}]`,
+        `"${definition.name}" is ${slot}, outside ${definition.min}..${definition.max}`,
+        `use ${REGRESSION_MISSING} for an unrated attribute`,
+      );
     }
     return slot;
   });
@@ -92,7 +108,13 @@ export function validateRegressionRecord(value: unknown, options: RegressionOpti
 }
 
 /** Returns a streaming reader of checked regression records. */
-export function readRegressionRecords(source: JsonlSource, options: Omit<ReadJsonlOptions, 'validate'> & RegressionOptions = {}): JsonlReader<RegressionRecord> {
+export function readRegressionRecords(
+  source: JsonlSource,
+  options: Omit<ReadJsonlOptions, 'validate'> & RegressionOptions = {},
+): JsonlReader<RegressionRecord> {
   const { schema, ...rest } = options;
-  return readJsonl<RegressionRecord>(source, { ...rest, validate: (value, location) => validateRegressionRecord(value, { location, ...(schema ? { schema } : {}) }) });
+  return readJsonl<RegressionRecord>(source, {
+    ...rest,
+    validate: (value, location) => validateRegressionRecord(value, { location, ...(schema ? { schema } : {}) }),
+  });
 }

@@ -36,7 +36,9 @@ describe('splitByGroup', () => {
     const streamed: Record<SplitName, Thread[]> = { train: [], validation: [] };
     for await (const { split, item } of splitByGroup(stream(), { key, validationFraction: 0.3, seed: 1 })) streamed[split].push(item);
     expect(streamed).toEqual(first);
-    expect(splitOfGroup('tree-0', { validationFraction: 0.3, seed: 1 })).toBe(first.validation.some((thread) => thread.treeId === 'tree-0') ? 'validation' : 'train');
+    expect(splitOfGroup('tree-0', { validationFraction: 0.3, seed: 1 })).toBe(
+      first.validation.some((thread) => thread.treeId === 'tree-0') ? 'validation' : 'train',
+    );
   });
 
   it('hashes to fixed values, so splits survive across runs and machines', () => {

@@ -46,7 +46,10 @@ function checkOptions(options: GroupSplitOptions): void {
 function keyOf<T>(item: T, key: (item: T) => string): string {
   const group = key(item);
   if (typeof group !== 'string') {
-    throw new InvalidOptionError(`the key function must return a string group id, got ${typeof group}`, { option: 'key', hint: 'return e.g. the conversation tree id' });
+    throw new InvalidOptionError(`the key function must return a string group id, got ${typeof group}`, {
+      option: 'key',
+      hint: 'return e.g. the conversation tree id',
+    });
   }
   return group;
 }

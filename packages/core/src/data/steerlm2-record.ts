@@ -2,7 +2,17 @@ import { parseAttributes, STEERLM, type AttributeSchema } from '../attributes';
 import type { Conversation, ConversationTurn } from '../prompt-template';
 import type { JsonlSource } from './byte-source';
 import { readJsonl, type JsonlReader, type ReadJsonlOptions } from './jsonl-reader';
-import { asRecordError, expectArray, expectNonEmptyArray, expectNullableString, expectNumber, expectObject, expectString, recordError, type RecordLocation } from './record-location';
+import {
+  asRecordError,
+  expectArray,
+  expectNonEmptyArray,
+  expectNullableString,
+  expectNumber,
+  expectObject,
+  expectString,
+  recordError,
+  type RecordLocation,
+} from './record-location';
 
 /** One sampled response of a SteerLM 2.0 record with the three log-probabilities of its importance weight. */
 export interface SteerLM2Response {
@@ -50,7 +60,8 @@ export function validateSteerLM2Record(value: unknown, options: { schema?: Attri
     const object = expectObject(turn, location, path, 'a turn');
     const from = expectString(object, 'from', location, `${path}.from`);
     const expected = index % 2 === 0 ? 'User' : 'Assistant';
-    if (from !== expected) throw recordError(location, `${path}.from`, `expected "${expected}" (turns alternate User, Assistant, …), got ${JSON.stringify(from)}`);
+    if (from !== expected)
+      throw recordError(location, `${path}.from`, `expected "${expected}" (turns alternate User, Assistant, …), got ${JSON.stringify(from)}`);
     return { from: from as 'User' | 'Assistant', value: expectString(object, 'value', location, `${path}.value`) };
   });
   const label = record.label === undefined ? null : expectNullableString(record, 'label', location);
@@ -66,7 +77,8 @@ export function validateSteerLM2Record(value: unknown, options: { schema?: Attri
     const path = `responses[${index}]`;
     const object = expectObject(item, location, path, 'a response');
     const from = expectString(object, 'from', location, `${path}.from`);
-    if (from !== 'Assistant') throw recordError(location, `${path}.from`, `expected "Assistant", got ${JSON.stringify(from)}`, 'all responses of a record come from the assistant');
+    if (from !== 'Assistant')
+      throw recordError(location, `${path}.from`, `expected "Assistant", got ${JSON.stringify(from)}`, 'all responses of a record come from the assistant');
     const text = expectString(object, 'value', location, `${path}.value`);
     const logs = LOG_KEYS.map((key) => {
       const number = expectNumber(object, key, location, `${path}.${key}`);
@@ -81,9 +93,15 @@ export function validateSteerLM2Record(value: unknown, options: { schema?: Attri
 }
 
 /** Returns a streaming reader of validated SteerLM 2.0 records; invalid ones are thrown or skipped like bad lines. */
-export function readSteerLM2Records(source: JsonlSource, options: Omit<ReadJsonlOptions, 'validate'> & { schema?: AttributeSchema } = {}): JsonlReader<SteerLM2Record> {
+export function readSteerLM2Records(
+  source: JsonlSource,
+  options: Omit<ReadJsonlOptions, 'validate'> & { schema?: AttributeSchema } = {},
+): JsonlReader<SteerLM2Record> {
   const { schema, ...rest } = options;
-  return readJsonl<SteerLM2Record>(source, { ...rest, validate: (value, location) => validateSteerLM2Record(value, { location, ...(schema ? { schema } : {}) }) });
+  return readJsonl<SteerLM2Record>(source, {
+    ...rest,
+    validate: (value, location) => validateSteerLM2Record(value, { location, ...(schema ? { schema } : {}) }),
+  });
 }
 
 /**
@@ -93,7 +111,9 @@ export function readSteerLM2Records(source: JsonlSource, options: Omit<ReadJsonl
 export function steerLM2ResponseConversation(record: SteerLM2Record, response: number, options: { schema?: AttributeSchema } = {}): Conversation {
   const item = record.responses[response];
   if (item === undefined) throw recordError({}, `responses[${response}]`, `the record has ${record.responses.length} responses`);
-  const turns: ConversationTurn[] = record.prompt_turns.map(({ from, value }) => (from === 'User' ? { role: 'user', text: value } : { role: 'assistant', text: value, train: false }));
+  const turns: ConversationTurn[] = record.prompt_turns.map(({ from, value }) =>
+    from === 'User' ? { role: 'user', text: value } : { role: 'assistant', text: value, train: false },
+  );
   const attributes = record.label === null ? undefined : parseAttributes(record.label, options.schema ?? STEERLM);
   turns.push(attributes === undefined ? { role: 'assistant', text: item.value } : { role: 'assistant', text: item.value, attributes });
   return { system: record.system, turns };

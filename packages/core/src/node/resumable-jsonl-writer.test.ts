@@ -13,8 +13,16 @@ afterAll(async () => rm(folder, { recursive: true, force: true }));
 
 type Row = { id: string; n: number };
 const keyOf = (row: Row) => row.id;
-const rows = async (path: string) => (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Row);
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const rows = async (path: string) =>
+  (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Row);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('openResumableJsonlWriter', () => {
   it('appends after the keyed records already there, dropping a torn last line', async () => {
@@ -27,7 +35,11 @@ describe('openResumableJsonlWriter', () => {
     await writer.write({ id: 'c', n: 3 });
     await expect(writer.write({ id: 'a', n: 9 })).rejects.toThrow(DataFormatError);
     await writer.close();
-    expect(await rows(path)).toEqual([{ id: 'a', n: 1 }, { id: 'b', n: 2 }, { id: 'c', n: 3 }]);
+    expect(await rows(path)).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+      { id: 'c', n: 3 },
+    ]);
   });
 
   it('refuses a malformed line in the middle and a key written twice, naming the line', async () => {
@@ -52,7 +64,10 @@ describe('openResumableJsonlWriter', () => {
     await second.write({ id: 'b', n: 2 });
     await second.commit();
     expect(await exists(partialPathOf(path))).toBe(false);
-    expect(await rows(path)).toEqual([{ id: 'a', n: 1 }, { id: 'b', n: 2 }]);
+    expect(await rows(path)).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ]);
   });
 
   it('staged: continues a finished output, or replaces it with continueFinished false', async () => {

@@ -92,9 +92,19 @@ export async function openResumableJsonlWriter<T>(path: string, options: Resumab
       try {
         key = keyOf(value);
       } catch (cause) {
-        throw new DataFormatError(`the record cannot be keyed: ${(cause as Error).message}`, { file: writingPath, line, cause, hint: 'is this the output file of the same job?' });
+        throw new DataFormatError(`the record cannot be keyed: ${(cause as Error).message}`, {
+          file: writingPath,
+          line,
+          cause,
+          hint: 'is this the output file of the same job?',
+        });
       }
-      if (keys.has(key)) throw new DataFormatError(`record ${JSON.stringify(key)} appears twice`, { file: writingPath, line, hint: 'the file was not written by a resumable run; start a new output file' });
+      if (keys.has(key))
+        throw new DataFormatError(`record ${JSON.stringify(key)} appears twice`, {
+          file: writingPath,
+          line,
+          hint: 'the file was not written by a resumable run; start a new output file',
+        });
       keys.add(key);
     }
     const { report } = reader;
@@ -122,7 +132,8 @@ export async function openResumableJsonlWriter<T>(path: string, options: Resumab
       if (committed) throw new InvalidOptionError('the output is already committed', { hint: 'open a new writer to add records' });
       if (keyOf) {
         const key = keyOf(record);
-        if (keys.has(key)) throw new DataFormatError(`record ${JSON.stringify(key)} is already written`, { file: writingPath, hint: 'check has(key) before generating it' });
+        if (keys.has(key))
+          throw new DataFormatError(`record ${JSON.stringify(key)} is already written`, { file: writingPath, hint: 'check has(key) before generating it' });
         keys.add(key);
       }
       await writer.write(record);

@@ -67,7 +67,8 @@ export function createOpenAICompatibleChat(options: OpenAICompatibleChatOptions)
         choices?: { message?: { content?: unknown } }[];
       } | null;
       const content = answer?.choices?.[0]?.message?.content;
-      if (typeof content !== 'string') throw new RemoteError(`${url} answered without choices[0].message.content`, { url, hint: 'is baseURL an OpenAI-compatible chat server?' });
+      if (typeof content !== 'string')
+        throw new RemoteError(`${url} answered without choices[0].message.content`, { url, hint: 'is baseURL an OpenAI-compatible chat server?' });
       return content;
     },
     async *stream(messages, chat = {}) {

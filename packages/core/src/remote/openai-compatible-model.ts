@@ -26,7 +26,7 @@ interface CompletionChoice {
 }
 
 const SCORING_HINT =
-  'logProbability needs a server that scores the prompt with `echo: true, logprobs: 1, max_tokens: 0` on /v1/completions (vLLM does; OpenAI\'s hosted API does not)';
+  "logProbability needs a server that scores the prompt with `echo: true, logprobs: 1, max_tokens: 0` on /v1/completions (vLLM does; OpenAI's hosted API does not)";
 
 function firstChoice(answer: unknown, url: string): CompletionChoice {
   const choice = (answer as { choices?: unknown[] } | null)?.choices?.[0];

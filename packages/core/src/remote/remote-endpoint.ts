@@ -91,7 +91,8 @@ export function normaliseBaseURL(baseURL: string): string {
 }
 
 function checkInteger(name: string, value: number, minimum: number): void {
-  if (!Number.isInteger(value) || value < minimum) throw new InvalidOptionError(`${name} must be an integer >= ${minimum}, got ${String(value)}`, { option: name });
+  if (!Number.isInteger(value) || value < minimum)
+    throw new InvalidOptionError(`${name} must be an integer >= ${minimum}, got ${String(value)}`, { option: name });
 }
 
 /** Aborts a controller when `ms` pass without a `touch()`. */
@@ -194,17 +195,28 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         // The server's own message (and the field at fault) reads better than its JSON.
         const serverError = parseServerError(text);
-        const said = serverError?.message !== undefined ? `${serverError.message}${serverError.param !== undefined ? ` (param ${serverError.param})` : ''}` : text;
+        const said =
+          serverError?.message !== undefined ? `${serverError.message}${serverError.param !== undefined ? ` (param ${serverError.param})` : ''}` : text;
         failure = {
           message: `${method} ${url} answered HTTP ${response.status}${said ? `: ${excerpt(said)}` : ''}`,
           status: response.status,
           ...(text ? { body: excerpt(text) } : {}),
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-          hint: isRetryableStatus(response.status) ? 'the server is overloaded or failing; retry later or lower concurrency' : 'the request was rejected; check the model name, the parameters and the API key',
+          hint: isRetryableStatus(response.status)
+            ? 'the server is overloaded or failing; retry later or lower concurrency'
+            : 'the request was rejected; check the model name, the parameters and the API key',
         };
         if (isContextOverrun(response.status, serverError)) {
-          const cause = new RemoteError(failure.message, { status: response.status, url, attempts: attempt, ...(failure.body !== undefined ? { body: failure.body } : {}) });
-          throw new ContextLengthError(`${failure.message} (not retried)`, { cause, hint: 'shorten the prompt or the conversation, or ask for fewer max tokens' });
+          const cause = new RemoteError(failure.message, {
+            status: response.status,
+            url,
+            attempts: attempt,
+            ...(failure.body !== undefined ? { body: failure.body } : {}),
+          });
+          throw new ContextLengthError(`${failure.message} (not retried)`, {
+            cause,
+            hint: 'shorten the prompt or the conversation, or ask for fewer max tokens',
+          });
         }
         if (!isRetryableStatus(response.status)) {
           throw new RemoteError(`${failure.message} (attempt ${attempt} of ${attempts}, not retried)`, {
@@ -221,7 +233,11 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
         if (signal?.aborted) throw signal.reason;
         const reason = `${(error as Error).message ?? String(error)}${(error as { cause?: Error }).cause?.message ? ` (${(error as { cause: Error }).cause.message})` : ''}`;
         failure = timer.fired
-          ? { message: `${method} ${url} timed out: no response within ${timeoutMs} ms`, cause: error, hint: 'raise timeoutMs or check that the server is healthy' }
+          ? {
+              message: `${method} ${url} timed out: no response within ${timeoutMs} ms`,
+              cause: error,
+              hint: 'raise timeoutMs or check that the server is healthy',
+            }
           : { message: `${method} ${url} failed: ${reason}`, cause: error, hint: 'check that the server is running and reachable at baseURL' };
       }
       if (attempt >= attempts) {
@@ -276,7 +292,10 @@ export function createRemoteEndpoint(options: RemoteEndpointOptions): RemoteEndp
             next = await events.next();
           } catch (error) {
             if (signal?.aborted) throw signal.reason;
-            throw new RemoteError(`${url} broke off its event stream: ${attempt.timer.fired ? `no data within ${timeoutMs} ms` : (error as Error).message}`, { url, cause: error });
+            throw new RemoteError(`${url} broke off its event stream: ${attempt.timer.fired ? `no data within ${timeoutMs} ms` : (error as Error).message}`, {
+              url,
+              cause: error,
+            });
           }
           if (next.done) throw new RemoteError(`${url} ended its event stream without [DONE]`, { url, hint: 'the server closed the connection mid-answer' });
           if (next.value.trim() === '[DONE]') return;

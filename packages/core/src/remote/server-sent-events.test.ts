@@ -4,9 +4,12 @@ import { readServerSentEvents } from './server-sent-events';
 async function collect(chunks: string[]): Promise<string[]> {
   const encoder = new TextEncoder();
   const events: string[] = [];
-  for await (const event of readServerSentEvents((async function* () {
-    for (const chunk of chunks) yield encoder.encode(chunk);
-  })())) events.push(event);
+  for await (const event of readServerSentEvents(
+    (async function* () {
+      for (const chunk of chunks) yield encoder.encode(chunk);
+    })(),
+  ))
+    events.push(event);
   return events;
 }
 
@@ -25,9 +28,12 @@ describe('readServerSentEvents', () => {
   it('decodes multi-byte characters split between chunks', async () => {
     const bytes = new TextEncoder().encode('data: héllo ☃\n\n');
     const events: string[] = [];
-    for await (const event of readServerSentEvents((async function* () {
-      for (const byte of bytes) yield new Uint8Array([byte]);
-    })())) events.push(event);
+    for await (const event of readServerSentEvents(
+      (async function* () {
+        for (const byte of bytes) yield new Uint8Array([byte]);
+      })(),
+    ))
+      events.push(event);
     expect(events).toEqual(['héllo ☃']);
   });
 });

@@ -16,7 +16,10 @@ export interface SafetensorsEntry {
 /** Returns the byte length `entry` takes in the data section, after validating its name, dtype and shape. */
 export function entryByteLength(entry: Pick<SafetensorsEntry, 'name' | 'dtype' | 'shape'>): number {
   if (typeof entry.name !== 'string' || entry.name.length === 0 || entry.name === '__metadata__') {
-    throw new InvalidOptionError(`invalid tensor name ${JSON.stringify(entry.name)}`, { option: 'name', hint: 'use a non-empty name other than "__metadata__"' });
+    throw new InvalidOptionError(`invalid tensor name ${JSON.stringify(entry.name)}`, {
+      option: 'name',
+      hint: 'use a non-empty name other than "__metadata__"',
+    });
   }
   if (!isSafetensorsDtype(entry.dtype)) {
     throw new InvalidOptionError(`tensor "${entry.name}": unsupported dtype ${JSON.stringify(entry.dtype)} (supported: ${SAFETENSORS_DTYPES.join(', ')})`, {
@@ -33,13 +36,7 @@ export function entryByteLength(entry: Pick<SafetensorsEntry, 'name' | 'dtype' |
 
 /** Throws unless `data` is the typed array `entry.dtype` is written from, with as many elements as the shape. */
 export function checkTensorData(entry: Pick<SafetensorsEntry, 'name' | 'dtype' | 'shape'>, data: SafetensorsTensorData): void {
-  const expectedType = isFloatDtype(entry.dtype)
-    ? Float32Array
-    : entry.dtype === 'I64'
-      ? BigInt64Array
-      : entry.dtype === 'I32'
-        ? Int32Array
-        : Uint8Array;
+  const expectedType = isFloatDtype(entry.dtype) ? Float32Array : entry.dtype === 'I64' ? BigInt64Array : entry.dtype === 'I32' ? Int32Array : Uint8Array;
   if (!(data instanceof expectedType)) {
     throw new InvalidOptionError(`tensor "${entry.name}": ${entry.dtype} is written from a ${expectedType.name}, got ${data.constructor.name}`, {
       option: 'data',

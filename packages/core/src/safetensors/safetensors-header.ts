@@ -163,10 +163,11 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
       );
     }
     if (entry.begin > position) {
-      throw new ModelFormatError(
-        `gap in the data section: bytes [${position}, ${entry.begin}) before tensor "${entry.name}" belong to no tensor`,
-        { file, field: entry.name, hint: 'the header is corrupt; re-export the checkpoint' },
-      );
+      throw new ModelFormatError(`gap in the data section: bytes [${position}, ${entry.begin}) before tensor "${entry.name}" belong to no tensor`, {
+        file,
+        field: entry.name,
+        hint: 'the header is corrupt; re-export the checkpoint',
+      });
     }
     if (entry.end > dataLength) {
       throw new ModelFormatError(

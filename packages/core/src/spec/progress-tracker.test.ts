@@ -10,7 +10,13 @@ describe('ProgressTracker', () => {
       total: 10,
       unit: 'records',
       now: () => now,
-      listeners: [() => { throw new Error('bad listener'); }, (event) => events.push(event), undefined],
+      listeners: [
+        () => {
+          throw new Error('bad listener');
+        },
+        (event) => events.push(event),
+        undefined,
+      ],
     });
     now = 1000;
     tracker.step(1, 2, { loss: 0.5 });

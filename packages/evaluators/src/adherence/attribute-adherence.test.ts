@@ -19,7 +19,9 @@ const prompts = ['Tell me about cats.', 'Describe the ocean.'];
 
 function trainingTexts(): string[] {
   return prompts.flatMap((prompt) =>
-    trainedLevel.map((level, verbosity) => conditionPrompt({ prompt, schema: HELPSTEER, attributes: { ...HELPSTEER.defaults(), verbosity } }) + responses[level]!),
+    trainedLevel.map(
+      (level, verbosity) => conditionPrompt({ prompt, schema: HELPSTEER, attributes: { ...HELPSTEER.defaults(), verbosity } }) + responses[level]!,
+    ),
   );
 }
 
@@ -96,7 +98,9 @@ describe('attribute adherence against a tiny local model served over HTTP', () =
       samples: 2,
     });
     expect(result.samples).toHaveLength(2 * 2 * 2);
-    expect(new Set(result.samples.map((sample) => `${sample.requested.verbosity}/${sample.requested.complexity}`))).toEqual(new Set(['0/0', '0/2', '4/0', '4/2']));
+    expect(new Set(result.samples.map((sample) => `${sample.requested.verbosity}/${sample.requested.complexity}`))).toEqual(
+      new Set(['0/0', '0/2', '4/0', '4/2']),
+    );
     const [verbosity, complexity] = result.attributes;
     expect(verbosity!.curve.map((point) => point.count)).toEqual([4, 4]);
     expect(verbosity!.curve.map((point) => point.meanMeasured)).toEqual([0, 3]);
@@ -106,7 +110,9 @@ describe('attribute adherence against a tiny local model served over HTTP', () =
 
   it('rejects attributes the schema or the scorer does not know', async () => {
     await expect(evaluateAttributeAdherence({ model, scorer, schema: HELPSTEER, prompts, grid: ['humour'] })).rejects.toThrow(/not in the schema/);
-    await expect(evaluateAttributeAdherence({ model, scorer, schema: HELPSTEER, prompts, grid: ['helpfulness'] })).rejects.toThrow(/does not measure "helpfulness"/);
+    await expect(evaluateAttributeAdherence({ model, scorer, schema: HELPSTEER, prompts, grid: ['helpfulness'] })).rejects.toThrow(
+      /does not measure "helpfulness"/,
+    );
   });
 });
 
@@ -116,7 +122,8 @@ describe('prompts beyond the model context', () => {
     specificationVersion: 'v1',
     modelId: 'limited',
     generate: async (prompt, options) => {
-      if (prompt.length > 800) throw new ContextLengthError(`the prompt is ${prompt.length} tokens, more than the model's 800 positions`, { tokens: prompt.length, positions: 800 });
+      if (prompt.length > 800)
+        throw new ContextLengthError(`the prompt is ${prompt.length} tokens, more than the model's 800 positions`, { tokens: prompt.length, positions: 800 });
       return inner.generate(prompt, options);
     },
     logProbability: (prompt, continuation) => inner.logProbability(prompt, continuation),
@@ -137,8 +144,8 @@ describe('prompts beyond the model context', () => {
   });
 
   it('fail clearly when no prompt fits', async () => {
-    await expect(evaluateAttributeAdherence({ model: limited, scorer, schema: HELPSTEER, prompts: ['long '.repeat(200)], grid: { verbosity: [0] } })).rejects.toThrow(
-      /every one of the 1 prompts is longer than the model's context/,
-    );
+    await expect(
+      evaluateAttributeAdherence({ model: limited, scorer, schema: HELPSTEER, prompts: ['long '.repeat(200)], grid: { verbosity: [0] } }),
+    ).rejects.toThrow(/every one of the 1 prompts is longer than the model's context/);
   });
 });

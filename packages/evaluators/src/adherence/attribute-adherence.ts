@@ -112,10 +112,18 @@ function resolveGrid(grid: AdherenceOptions['grid'], schema: AttributeSchema, sc
   return entries.map(([attribute, values]) => {
     const definition = schema.get(attribute);
     if (!definition) {
-      throw new InvalidOptionError(`grid attribute "${attribute}" is not in the schema`, { option: 'grid', field: attribute, hint: `known attributes: ${schema.names.join(', ')}` });
+      throw new InvalidOptionError(`grid attribute "${attribute}" is not in the schema`, {
+        option: 'grid',
+        field: attribute,
+        hint: `known attributes: ${schema.names.join(', ')}`,
+      });
     }
     if (!scorer.schema.has(attribute)) {
-      throw new InvalidOptionError(`the scorer does not measure "${attribute}"`, { option: 'scorer', field: attribute, hint: `it measures: ${scorer.schema.names.join(', ')}` });
+      throw new InvalidOptionError(`the scorer does not measure "${attribute}"`, {
+        option: 'scorer',
+        field: attribute,
+        hint: `it measures: ${scorer.schema.names.join(', ')}`,
+      });
     }
     const chosen = values ?? Array.from({ length: definition.max - definition.min + 1 }, (_, index) => definition.min + index);
     if (chosen.length === 0) throw new InvalidOptionError(`grid attribute "${attribute}" has no values`, { option: 'grid', field: attribute });
@@ -174,7 +182,8 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
   const template = options.template ?? steerlmTemplate;
   const measure = options.measure ?? 'values';
   const samplesPerCell = options.samples ?? 1;
-  if (!Number.isSafeInteger(samplesPerCell) || samplesPerCell < 1) throw new InvalidOptionError(`samples must be an integer >= 1, got ${samplesPerCell}`, { option: 'samples' });
+  if (!Number.isSafeInteger(samplesPerCell) || samplesPerCell < 1)
+    throw new InvalidOptionError(`samples must be an integer >= 1, got ${samplesPerCell}`, { option: 'samples' });
   if (options.prompts.length === 0) throw new InvalidOptionError('give at least one prompt', { option: 'prompts' });
   const grid = resolveGrid(options.grid, schema, options.scorer);
   const swept = new Set(grid.map((entry) => entry.attribute));
@@ -183,7 +192,12 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
 
   const jobs = cartesian(grid).flatMap((cell) =>
     options.prompts.flatMap((prompt, promptIndex) =>
-      Array.from({ length: samplesPerCell }, (_, sample) => ({ prompt, promptIndex, sample, requested: Object.freeze({ ...fixed, ...cell }) as AttributeValues })),
+      Array.from({ length: samplesPerCell }, (_, sample) => ({
+        prompt,
+        promptIndex,
+        sample,
+        requested: Object.freeze({ ...fixed, ...cell }) as AttributeValues,
+      })),
     ),
   );
   const tracker = new ProgressTracker('attribute-adherence', { total: jobs.length, unit: 'responses', listeners: [options.onProgress] });
@@ -207,7 +221,11 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
       if (!ContextLengthError.isInstance(error)) throw error;
       if (!skipped.has(job.promptIndex)) {
         skipped.add(job.promptIndex);
-        tracker.emit({ type: 'warning', job: 'attribute-adherence', message: `prompt ${job.promptIndex + 1} does not fit the model's context: skipped (${error.message})` });
+        tracker.emit({
+          type: 'warning',
+          job: 'attribute-adherence',
+          message: `prompt ${job.promptIndex + 1} does not fit the model's context: skipped (${error.message})`,
+        });
       }
       result = undefined;
     }
@@ -215,7 +233,10 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
     tracker.step(done);
     return { job, result };
   });
-  const generated = answered.filter((entry) => entry.result !== undefined && !skipped.has(entry.job.promptIndex)) as { job: (typeof jobs)[number]; result: NonNullable<(typeof answered)[number]['result']> }[];
+  const generated = answered.filter((entry) => entry.result !== undefined && !skipped.has(entry.job.promptIndex)) as {
+    job: (typeof jobs)[number];
+    result: NonNullable<(typeof answered)[number]['result']>;
+  }[];
   if (generated.length === 0) {
     throw new InvalidOptionError(`every one of the ${options.prompts.length} prompts is longer than the model's context`, {
       option: 'prompts',
@@ -241,11 +262,28 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
         measuredRounded[attribute] = score.rounded[attribute]!;
         measured[attribute] = measure === 'values' ? score.values[attribute]! : score.rounded[attribute]!;
       }
-      samples.push({ prompt: job.promptIndex, sample: job.sample, requested: job.requested, response: result.text, finishReason: result.finishReason, measured, measuredRounded });
+      samples.push({
+        prompt: job.promptIndex,
+        sample: job.sample,
+        requested: job.requested,
+        response: result.text,
+        finishReason: result.finishReason,
+        measured,
+        measuredRounded,
+      });
     });
   }
 
   const attributes = summarizeAdherence(samples, grid, schema);
   tracker.end(Object.fromEntries(attributes.map((entry) => [`${entry.attribute}.mae`, entry.meanAbsoluteError])));
-  return { modelId: options.model.modelId, grid, fixed: Object.freeze(fixed), prompts: options.prompts.length, skippedPrompts: [...skipped].sort((left, right) => left - right), measure, attributes, samples };
+  return {
+    modelId: options.model.modelId,
+    grid,
+    fixed: Object.freeze(fixed),
+    prompts: options.prompts.length,
+    skippedPrompts: [...skipped].sort((left, right) => left - right),
+    measure,
+    attributes,
+    samples,
+  };
 }

@@ -23,7 +23,10 @@ export function createGroundTruthScorer(options: { schema: AttributeSchema; meas
   if (names.length === 0) throw new InvalidOptionError('a ground-truth scorer needs at least one measure', { option: 'measures' });
   for (const name of names) {
     if (!options.schema.has(name)) {
-      throw new InvalidOptionError(`measure "${name}" is not an attribute of the schema`, { option: 'measures', hint: `known attributes: ${options.schema.names.join(', ')}` });
+      throw new InvalidOptionError(`measure "${name}" is not an attribute of the schema`, {
+        option: 'measures',
+        hint: `known attributes: ${options.schema.names.join(', ')}`,
+      });
     }
   }
   // The measured attributes keep the source schema's order.

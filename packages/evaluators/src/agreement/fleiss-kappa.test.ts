@@ -28,18 +28,38 @@ describe('Fleiss kappa', () => {
     expect(result).toMatchObject({ subjects: 10, raters: 14 });
   });
   it('is 1 for perfect agreement and null when every rating shares one category', () => {
-    expect(fleissKappa([[3, 0], [0, 3], [3, 0]]).kappa).toBeCloseTo(1, 12);
-    expect(fleissKappa([[3, 0], [3, 0]]).kappa).toBeNull();
+    expect(
+      fleissKappa([
+        [3, 0],
+        [0, 3],
+        [3, 0],
+      ]).kappa,
+    ).toBeCloseTo(1, 12);
+    expect(
+      fleissKappa([
+        [3, 0],
+        [3, 0],
+      ]).kappa,
+    ).toBeNull();
   });
   it('builds counts from raw labels', () => {
-    const { counts, categories } = ratingsToCounts([['A', 'B', 'A'], ['tie', 'tie', 'B']]);
+    const { counts, categories } = ratingsToCounts([
+      ['A', 'B', 'A'],
+      ['tie', 'tie', 'B'],
+    ]);
     expect(categories).toEqual(['A', 'B', 'tie']);
-    expect(counts).toEqual([[2, 1, 0], [0, 1, 2]]);
+    expect(counts).toEqual([
+      [2, 1, 0],
+      [0, 1, 2],
+    ]);
     expect(() => ratingsToCounts([['A', 'X']], ['A', 'B'])).toThrow(/not one of the categories/);
   });
   it('rejects unequal rater counts with a SteerLMError naming the subject', () => {
     try {
-      fleissKappa([[2, 1], [1, 1]]);
+      fleissKappa([
+        [2, 1],
+        [1, 1],
+      ]);
       expect.unreachable();
     } catch (error) {
       expect(SteerLMError.isInstance(error)).toBe(true);

@@ -31,7 +31,10 @@ export function fleissKappa(counts: readonly (readonly number[])[]): FleissKappa
   const totals = new Array<number>(categories).fill(0);
   const subjectAgreement = counts.map((row, subject) => {
     if (row.length !== categories) {
-      throw new InvalidOptionError(`subject ${subject} has ${row.length} categories, expected ${categories}`, { option: 'counts', field: `counts[${subject}]` });
+      throw new InvalidOptionError(`subject ${subject} has ${row.length} categories, expected ${categories}`, {
+        option: 'counts',
+        field: `counts[${subject}]`,
+      });
     }
     let rowTotal = 0;
     let pairs = 0;

@@ -123,7 +123,13 @@ function averagedRatings(encoded: EncodedBattles, pool: Int32Array, orderings: n
 export function sequentialElo(battles: readonly Battle[], options: { k?: number; initialRating?: number } = {}): Record<string, number> {
   const encoded = encode(battles);
   const totals = new Float64Array(encoded.models.length);
-  accumulatePass(encoded, Int32Array.from(battles, (_, index) => index), options.k ?? 32, options.initialRating ?? 1000, totals);
+  accumulatePass(
+    encoded,
+    Int32Array.from(battles, (_, index) => index),
+    options.k ?? 32,
+    options.initialRating ?? 1000,
+    totals,
+  );
   return Object.fromEntries(encoded.models.map((model, index) => [model, totals[index]!]));
 }
 

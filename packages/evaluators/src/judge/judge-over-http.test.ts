@@ -8,7 +8,8 @@ import { compareAnswerPairs, summarizePairwise } from './pairwise-comparison';
 import { gradeAnswers, summarizeGrades } from './single-answer-grading';
 
 const singlePattern = /\[The assistant's answer\]\n([\s\S]*?)\n\[End of the assistant's answer\]/;
-const pairPattern = /\[Assistant A's answer\]\n([\s\S]*?)\n\[End of Assistant A's answer\][\s\S]*\[Assistant B's answer\]\n([\s\S]*?)\n\[End of Assistant B's answer\]/;
+const pairPattern =
+  /\[Assistant A's answer\]\n([\s\S]*?)\n\[End of Assistant A's answer\][\s\S]*\[Assistant B's answer\]\n([\s\S]*?)\n\[End of Assistant B's answer\]/;
 
 /** A scripted judge: rates by word count, prefers the longer answer, and misbehaves on marker words. */
 const judge = createScriptedModel({

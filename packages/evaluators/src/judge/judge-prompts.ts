@@ -13,7 +13,7 @@ const singleAnswerSystem = [
 const pairwiseSystem = [
   'You are a careful, impartial evaluator comparing two answers written by AI assistants to the same question.',
   'Decide which answer serves the person who asked better: more helpful, relevant, correct, deep, clear and',
-  'appropriately detailed. The order in which the answers appear, their length and the assistants\' names must',
+  "appropriately detailed. The order in which the answers appear, their length and the assistants' names must",
   'not influence you. If a reference answer is given, use it to check correctness. Explain your comparison',
   'briefly and objectively, then give your verdict.',
 ].join(' ');

@@ -2,9 +2,7 @@
 export type UnparseableReason = 'no-verdict' | 'out-of-range';
 
 /** The verdict read from a judge's reply, or why none could be read. */
-export type ParsedVerdict<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: UnparseableReason; readonly found?: string };
+export type ParsedVerdict<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: UnparseableReason; readonly found?: string };
 
 const ratingPattern = /\[\[\s*([+-]?\d+(?:\.\d+)?)\s*\]\]/g;
 const pairwisePattern = /\[\[\s*(a|b|c|tie)\s*\]\]/gi;

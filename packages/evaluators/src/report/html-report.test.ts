@@ -55,7 +55,14 @@ function fixtureReport(): EvaluationReport {
     pairwise: { summary: pairwise, results: pairs },
     baseline: { candidate: hostile, baseline: 'baseline', ratio: 1.4, percent: 140, candidateSum: 7, baselineSum: 5, pairs: 1, excluded: 1 },
     elo: eloRatings(pairwise.battles, { orderings: 200, bootstrapRounds: 50 }),
-    agreement: { ...fleissKappa([[2, 0], [1, 1], [0, 2]]), description: `three judges ${hostile}` },
+    agreement: {
+      ...fleissKappa([
+        [2, 0],
+        [1, 1],
+        [0, 2],
+      ]),
+      description: `three judges ${hostile}`,
+    },
     textStatistics: { [hostile]: summarizeTextStatistics(['The cat sat on the mat.']), baseline: summarizeTextStatistics(['Hi.']) },
   };
 }
@@ -83,7 +90,10 @@ describe('HTML report', () => {
     const sections = findElements(tree, 'section').map((section) => section.attributes.id);
     expect(sections).toEqual(['metadata', 'adherence', 'grading', 'baseline', 'pairwise', 'elo', 'agreement', 'text-statistics']);
     // The adherence table cell values are the computed numbers.
-    const adherenceRow = findElements(findElements(tree, 'section').find((section) => section.attributes.id === 'adherence')!, 'tr')[1]!;
+    const adherenceRow = findElements(
+      findElements(tree, 'section').find((section) => section.attributes.id === 'adherence')!,
+      'tr',
+    )[1]!;
     expect(findElements(adherenceRow, 'td').map(textContent)).toEqual(['verbosity', '5', '0.350', '0.975', '0.800']);
   });
 
@@ -108,4 +118,3 @@ describe('HTML report', () => {
     }
   });
 });
-

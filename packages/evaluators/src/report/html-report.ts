@@ -46,7 +46,15 @@ export function renderSteeringCurves(adherence: AdherenceResult): string[] {
       name: entry.attribute,
       points: entry.curve.map((point) => ({ x: point.requested, y: point.meanMeasured })),
     }));
-    series.push({ name: 'ideal (measured = requested)', dashed: true, color: '#888888', points: [{ x: min, y: min }, { x: max, y: max }] });
+    series.push({
+      name: 'ideal (measured = requested)',
+      dashed: true,
+      color: '#888888',
+      points: [
+        { x: min, y: min },
+        { x: max, y: max },
+      ],
+    });
     return renderLineChart({
       title: `Steering curves (${range})`,
       xLabel: 'requested value',
@@ -68,10 +76,17 @@ function adherenceSection(adherence: AdherenceResult): string {
   const curves = adherence.attributes.flatMap((entry) =>
     entry.curve.map((point) => [entry.attribute, String(point.requested), cell(point.meanMeasured), cell(point.standardDeviation), String(point.count)]),
   );
-  const fixed = Object.entries(adherence.fixed).map(([name, value]) => `${name}:${value}`).join(', ') || 'none';
+  const fixed =
+    Object.entries(adherence.fixed)
+      .map(([name, value]) => `${name}:${value}`)
+      .join(', ') || 'none';
   const examples = adherence.samples.slice(0, 12).map((sample) => [
-    Object.entries(sample.requested).map(([name, value]) => `${name}:${value}`).join(','),
-    Object.entries(sample.measured).map(([name, value]) => `${name}:${cell(value, 2)}`).join(','),
+    Object.entries(sample.requested)
+      .map(([name, value]) => `${name}:${value}`)
+      .join(','),
+    Object.entries(sample.measured)
+      .map(([name, value]) => `${name}:${cell(value, 2)}`)
+      .join(','),
     sample.response,
   ]);
   return (
@@ -134,7 +149,17 @@ function baselineSection(baseline: NonNullable<EvaluationReport['baseline']>): s
     `<section id="baseline"><h2>Score relative to baseline</h2>` +
     table(
       ['candidate', 'baseline', '% of baseline score', 'candidate sum', 'baseline sum', 'questions', 'excluded'],
-      [[baseline.candidate, baseline.baseline, cell(baseline.percent, 1), cell(baseline.candidateSum, 1), cell(baseline.baselineSum, 1), String(baseline.pairs), String(baseline.excluded)]],
+      [
+        [
+          baseline.candidate,
+          baseline.baseline,
+          cell(baseline.percent, 1),
+          cell(baseline.candidateSum, 1),
+          cell(baseline.baselineSum, 1),
+          String(baseline.pairs),
+          String(baseline.excluded),
+        ],
+      ],
       [0, 1],
     ) +
     `</section>`
@@ -143,7 +168,14 @@ function baselineSection(baseline: NonNullable<EvaluationReport['baseline']>): s
 
 function eloSection(elo: NonNullable<EvaluationReport['elo']>): string {
   const percent = Math.round(elo.confidence * 100);
-  const rows = elo.ratings.map((rating) => [rating.model, cell(rating.rating, 1), `${cell(rating.lower, 1)} – ${cell(rating.upper, 1)}`, String(rating.wins), String(rating.losses), String(rating.ties)]);
+  const rows = elo.ratings.map((rating) => [
+    rating.model,
+    cell(rating.rating, 1),
+    `${cell(rating.lower, 1)} – ${cell(rating.upper, 1)}`,
+    String(rating.wins),
+    String(rating.losses),
+    String(rating.ties),
+  ]);
   const chart = renderBarChart({
     title: `Elo ladder (${percent}% bootstrap intervals)`,
     yLabel: 'Elo rating',
@@ -175,8 +207,19 @@ function agreementSection(agreement: NonNullable<EvaluationReport['agreement']>)
 
 function textStatisticsSection(statistics: NonNullable<EvaluationReport['textStatistics']>): string {
   const entries = Object.entries(statistics);
-  const rows = entries.map(([name, summary]) => [name, String(summary.texts), cell(summary.meanCharacters, 1), cell(summary.meanWords, 1), cell(summary.meanUniqueWords, 1), cell(summary.meanFleschKincaidGrade, 2)]);
-  const chart = renderBarChart({ title: 'Mean response length', yLabel: 'characters', bars: entries.map(([name, summary]) => ({ label: name, value: summary.meanCharacters })) });
+  const rows = entries.map(([name, summary]) => [
+    name,
+    String(summary.texts),
+    cell(summary.meanCharacters, 1),
+    cell(summary.meanWords, 1),
+    cell(summary.meanUniqueWords, 1),
+    cell(summary.meanFleschKincaidGrade, 2),
+  ]);
+  const chart = renderBarChart({
+    title: 'Mean response length',
+    yLabel: 'characters',
+    bars: entries.map(([name, summary]) => ({ label: name, value: summary.meanCharacters })),
+  });
   return (
     `<section id="text-statistics"><h2>Text statistics</h2>` +
     table(['model', 'texts', 'mean characters', 'mean words', 'mean unique words', 'mean FKGL'], rows) +

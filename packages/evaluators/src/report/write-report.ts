@@ -5,7 +5,11 @@ import { reportToJson } from './evaluation-report';
 import { renderHtmlReport } from './html-report';
 
 /** Writes `<name>.json` and `<name>.html` into `directory` (created if missing); returns both paths. */
-export async function writeEvaluationReport(report: EvaluationReport, directory: string, name = 'evaluation-report'): Promise<{ jsonPath: string; htmlPath: string }> {
+export async function writeEvaluationReport(
+  report: EvaluationReport,
+  directory: string,
+  name = 'evaluation-report',
+): Promise<{ jsonPath: string; htmlPath: string }> {
   await mkdir(directory, { recursive: true });
   const jsonPath = join(directory, `${name}.json`);
   const htmlPath = join(directory, `${name}.html`);

@@ -7,16 +7,45 @@ export interface SteerBenchFact {
 }
 
 const capitals: readonly [string, string][] = [
-  ['France', 'Paris'], ['Japan', 'Tokyo'], ['Italy', 'Rome'], ['Spain', 'Madrid'], ['Germany', 'Berlin'],
-  ['Egypt', 'Cairo'], ['Peru', 'Lima'], ['Kenya', 'Nairobi'], ['Norway', 'Oslo'], ['Greece', 'Athens'],
-  ['Russia', 'Moscow'], ['China', 'Beijing'], ['Cuba', 'Havana'], ['Chile', 'Santiago'], ['Poland', 'Warsaw'],
-  ['Austria', 'Vienna'], ['Ireland', 'Dublin'], ['Portugal', 'Lisbon'], ['Sweden', 'Stockholm'], ['Canada', 'Ottawa'],
-  ['Turkey', 'Ankara'], ['Iran', 'Tehran'], ['Thailand', 'Bangkok'], ['Hungary', 'Budapest'],
+  ['France', 'Paris'],
+  ['Japan', 'Tokyo'],
+  ['Italy', 'Rome'],
+  ['Spain', 'Madrid'],
+  ['Germany', 'Berlin'],
+  ['Egypt', 'Cairo'],
+  ['Peru', 'Lima'],
+  ['Kenya', 'Nairobi'],
+  ['Norway', 'Oslo'],
+  ['Greece', 'Athens'],
+  ['Russia', 'Moscow'],
+  ['China', 'Beijing'],
+  ['Cuba', 'Havana'],
+  ['Chile', 'Santiago'],
+  ['Poland', 'Warsaw'],
+  ['Austria', 'Vienna'],
+  ['Ireland', 'Dublin'],
+  ['Portugal', 'Lisbon'],
+  ['Sweden', 'Stockholm'],
+  ['Canada', 'Ottawa'],
+  ['Turkey', 'Ankara'],
+  ['Iran', 'Tehran'],
+  ['Thailand', 'Bangkok'],
+  ['Hungary', 'Budapest'],
 ];
 
 const opposites: readonly [string, string][] = [
-  ['hot', 'cold'], ['up', 'down'], ['big', 'small'], ['fast', 'slow'], ['old', 'young'], ['light', 'dark'],
-  ['happy', 'sad'], ['early', 'late'], ['open', 'closed'], ['rich', 'poor'], ['loud', 'quiet'], ['hard', 'soft'],
+  ['hot', 'cold'],
+  ['up', 'down'],
+  ['big', 'small'],
+  ['fast', 'slow'],
+  ['old', 'young'],
+  ['light', 'dark'],
+  ['happy', 'sad'],
+  ['early', 'late'],
+  ['open', 'closed'],
+  ['rich', 'poor'],
+  ['loud', 'quiet'],
+  ['hard', 'soft'],
 ];
 
 /** SteerBench's fact table: 24 capitals and 12 opposites, in a fixed order. */

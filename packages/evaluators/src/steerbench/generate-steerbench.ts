@@ -74,10 +74,15 @@ function checkFraction(value: number, option: string, allowOne = true): void {
 function resolveMixture(partial: Partial<AnswerMixture> | undefined): AnswerMixture {
   const mixture = { ...DEFAULT_MIXTURE, ...partial };
   for (const [name, share] of Object.entries(mixture)) {
-    if (!Number.isFinite(share) || share < 0) throw new InvalidOptionError(`mixture.${name} must be a non-negative number, got ${share}`, { option: `mixture.${name}` });
+    if (!Number.isFinite(share) || share < 0)
+      throw new InvalidOptionError(`mixture.${name} must be a non-negative number, got ${share}`, { option: `mixture.${name}` });
   }
   const total = mixture.correct + mixture.declined + mixture.wrong;
-  if (!(total > 0)) throw new InvalidOptionError('the answer mixture needs a positive share', { option: 'mixture', hint: 'e.g. { correct: 0.4, declined: 0.15, wrong: 0.45 }' });
+  if (!(total > 0))
+    throw new InvalidOptionError('the answer mixture needs a positive share', {
+      option: 'mixture',
+      hint: 'e.g. { correct: 0.4, declined: 0.15, wrong: 0.45 }',
+    });
   return { correct: mixture.correct / total, declined: mixture.declined / total, wrong: mixture.wrong / total };
 }
 
@@ -159,7 +164,10 @@ export function generateSteerBench(options: SteerBenchOptions = {}): SteerBenchD
   checkFraction(labeledFraction, 'labeledFraction');
   checkFraction(labelNoise, 'labelNoise');
   if (!Number.isSafeInteger(maxExtra) || maxExtra < 4) {
-    throw new InvalidOptionError(`maxExtraSentences must be an integer >= 4, got ${maxExtra}`, { option: 'maxExtraSentences', hint: 'each attribute reaches 4 only when 4 extra sentences fit' });
+    throw new InvalidOptionError(`maxExtraSentences must be an integer >= 4, got ${maxExtra}`, {
+      option: 'maxExtraSentences',
+      hint: 'each attribute reaches 4 only when 4 extra sentences fit',
+    });
   }
   const factCount = options.facts ?? STEERBENCH_FACTS.length;
   if (!Number.isSafeInteger(factCount) || factCount < 2 || factCount > STEERBENCH_FACTS.length) {
@@ -187,7 +195,8 @@ export function generateSteerBench(options: SteerBenchOptions = {}): SteerBenchD
 
 /** Returns `count` evaluation questions cycling through every used fact (`facts` as in generateSteerBench; phrasings and order seeded). */
 export function steerBenchPrompts(options: { count: number; seed?: number; facts?: number }): SteerBenchPrompt[] {
-  if (!Number.isSafeInteger(options.count) || options.count < 1) throw new InvalidOptionError(`count must be a positive integer, got ${options.count}`, { option: 'count' });
+  if (!Number.isSafeInteger(options.count) || options.count < 1)
+    throw new InvalidOptionError(`count must be a positive integer, got ${options.count}`, { option: 'count' });
   const random = seededRandom((options.seed ?? 0) * 2246822519 + 101);
   const order = shuffleInPlace(usedFacts(options.facts ?? STEERBENCH_FACTS.length), random);
   return Array.from({ length: options.count }, (_, index) => {

@@ -12,13 +12,7 @@ import { describeAdapter, readDeviceFeatures, type AdapterDescription, type Devi
 export const DEFAULT_DAWN_TOGGLES: readonly string[] = ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia'];
 
 /** Optional features requested whenever the adapter offers them. */
-export const WANTED_FEATURES: readonly string[] = [
-  'shader-f16',
-  'subgroups',
-  'chromium-experimental-subgroup-matrix',
-  'timestamp-query',
-  'bgra8unorm-storage',
-];
+export const WANTED_FEATURES: readonly string[] = ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix', 'timestamp-query', 'bgra8unorm-storage'];
 
 /** Limits raised to the adapter's maximum. */
 export const RAISED_LIMITS: readonly string[] = [
@@ -90,7 +84,13 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new BackendError(`${what} did not answer within ${ms} ms`, { backend: 'webgpu', hint: 'check the GPU driver, or choose another backend with prefer: "wasm"' })),
+      () =>
+        reject(
+          new BackendError(`${what} did not answer within ${ms} ms`, {
+            backend: 'webgpu',
+            hint: 'check the GPU driver, or choose another backend with prefer: "wasm"',
+          }),
+        ),
       ms,
     );
   });
@@ -109,14 +109,22 @@ function isNode(): boolean {
 async function obtainGPU(toggles: readonly string[]): Promise<{ gpu: GPU; source: 'node-dawn' | 'navigator' }> {
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (navigatorGpu !== undefined && !isNode()) return { gpu: navigatorGpu, source: 'navigator' };
-  if (!isNode()) throw new BackendError('WebGPU is not available: navigator.gpu is undefined', { backend: 'webgpu', hint: 'use a browser with WebGPU enabled, or prefer: "wasm"' });
+  if (!isNode())
+    throw new BackendError('WebGPU is not available: navigator.gpu is undefined', {
+      backend: 'webgpu',
+      hint: 'use a browser with WebGPU enabled, or prefer: "wasm"',
+    });
   if (holder.gpu !== null) return { gpu: holder.gpu, source: 'node-dawn' };
   let dawn: { create: (options: string[]) => GPU; globals: object };
   try {
     const moduleName = 'webgpu';
     dawn = (await import(/* @vite-ignore */ moduleName)) as typeof dawn;
   } catch (cause) {
-    throw new BackendError('the "webgpu" package (Dawn for Node) could not be loaded', { backend: 'webgpu', cause, hint: 'install "webgpu" or prefer: "wasm"' });
+    throw new BackendError('the "webgpu" package (Dawn for Node) could not be loaded', {
+      backend: 'webgpu',
+      cause,
+      hint: 'install "webgpu" or prefer: "wasm"',
+    });
   }
   // WebGPU classes (GPUBuffer, GPUBufferUsage, …) must be globals for tfjs-backend-webgpu.
   for (const [name, value] of Object.entries(dawn.globals)) {
@@ -149,7 +157,10 @@ export async function acquireWebGPUDevice(options: AcquireDeviceOptions = {}): P
   const adapterOptions: GPURequestAdapterOptions = { powerPreference: options.powerPreference ?? 'high-performance' };
   const adapter = await withTimeout(gpu.requestAdapter(adapterOptions), timeoutMs, 'navigator.gpu.requestAdapter()');
   if (adapter === null) {
-    throw new BackendError('no WebGPU adapter was found', { backend: 'webgpu', hint: 'install a Vulkan/Metal/D3D12 driver (Mesa lavapipe works on CPU), or prefer: "wasm"' });
+    throw new BackendError('no WebGPU adapter was found', {
+      backend: 'webgpu',
+      hint: 'install a Vulkan/Metal/D3D12 driver (Mesa lavapipe works on CPU), or prefer: "wasm"',
+    });
   }
   const adapterInfo: unknown = (adapter as GPUAdapter & { info?: unknown }).info;
   const adapterDescription = describeAdapter(adapterInfo, (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true);

@@ -21,7 +21,10 @@ describe('throwIfDeviceFailed', () => {
   });
 
   it('throws a BackendError naming the first program and counting the rest, then forgets them', () => {
-    recordDeviceError('validation', 'The number of storage buffers (53) in the Compute stage exceeds the maximum per-stage limit (16).\n - While validating [ComputePipelineDescriptor ""AddNPackedProgram""]');
+    recordDeviceError(
+      'validation',
+      'The number of storage buffers (53) in the Compute stage exceeds the maximum per-stage limit (16).\n - While validating [ComputePipelineDescriptor ""AddNPackedProgram""]',
+    );
     recordDeviceError('validation', '[Invalid CommandBuffer] is invalid due to a previous error.');
     expect(() => throwIfDeviceFailed('step 3')).toThrow(
       /WebGPU validation error in program "AddNPackedProgram" during step 3: The number of storage buffers \(53\).*\(1 more error\(s\) followed\).*--backend wasm/,

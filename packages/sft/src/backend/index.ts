@@ -13,13 +13,7 @@ export {
 } from './dawn-device';
 export { describeAdapter, readDeviceFeatures, type AdapterDescription, type DeviceFeatures, type SubgroupMatrixConfig } from './device-features';
 export { registerWebGPUBackend } from './register-webgpu';
-export {
-  currentSelection,
-  selectBackend,
-  type BackendSelection,
-  type FallbackAttempt,
-  type SelectBackendOptions,
-} from './select-backend';
+export { currentSelection, selectBackend, type BackendSelection, type FallbackAttempt, type SelectBackendOptions } from './select-backend';
 export { ensureWasmPaths } from './wasm-paths';
 export {
   pendingDeviceErrorCount,

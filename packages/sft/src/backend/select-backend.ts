@@ -65,7 +65,10 @@ async function loadTensorflowBinding(): Promise<string> {
       errors.push(`${name}: ${(cause as Error).message.split('\n')[0]}`);
     }
   }
-  throw new BackendError(`no tfjs-node binding is installed (${errors.join('; ')})`, { backend: 'tensorflow', hint: 'npm install @tensorflow/tfjs-node (or -gpu) to use TensorFlow C++' });
+  throw new BackendError(`no tfjs-node binding is installed (${errors.join('; ')})`, {
+    backend: 'tensorflow',
+    hint: 'npm install @tensorflow/tfjs-node (or -gpu) to use TensorFlow C++',
+  });
 }
 
 async function activate(name: string, timeoutMs: number): Promise<void> {
@@ -84,10 +87,7 @@ function describeFeatures(features: DeviceFeatures): string {
   return parts.join(', ');
 }
 
-async function tryCandidate(
-  name: BackendName,
-  options: SelectBackendOptions,
-): Promise<{ detail: string; device: AcquiredDevice | null }> {
+async function tryCandidate(name: BackendName, options: SelectBackendOptions): Promise<{ detail: string; device: AcquiredDevice | null }> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   switch (name) {
     case 'tensorflow': {
@@ -130,7 +130,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   }
   const allowed = options.allow ?? BACKEND_ORDER;
   for (const name of allowed) {
-    if (!isBackendName(name)) throw new InvalidOptionError(`unknown backend "${String(name)}" in allow`, { option: 'allow', hint: `use ${BACKEND_ORDER.join(', ')}` });
+    if (!isBackendName(name))
+      throw new InvalidOptionError(`unknown backend "${String(name)}" in allow`, { option: 'allow', hint: `use ${BACKEND_ORDER.join(', ')}` });
   }
   const preferred = options.prefer;
   let candidates: BackendName[] = BACKEND_ORDER.filter((name) => allowed.includes(name));
@@ -145,7 +146,9 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
         name === preferred
           ? 'it was preferred'
           : fallbacksTried.length > 0
-            ? fallbacksTried.map((attempt) => (attempt.passedOver ? `${attempt.backend} was passed over (${attempt.error})` : `${attempt.backend} failed`)).join(', ')
+            ? fallbacksTried
+                .map((attempt) => (attempt.passedOver ? `${attempt.backend} was passed over (${attempt.error})` : `${attempt.backend} failed`))
+                .join(', ')
             : 'it is the first available in the order tensorflow > webgpu > wasm > cpu';
       const selection: BackendSelection = {
         backend: name,
@@ -159,13 +162,16 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
       if (options.strict) {
-        throw new BackendError(`the ${name} backend could not be used: ${message}`, { backend: name, cause, hint: 'drop strict: true to fall back to another backend' });
+        throw new BackendError(`the ${name} backend could not be used: ${message}`, {
+          backend: name,
+          cause,
+          hint: 'drop strict: true to fall back to another backend',
+        });
       }
       fallbacksTried.push({ backend: name, error: message, ...(cause instanceof SoftwareAdapterError ? { passedOver: true } : {}) });
     }
   }
-  throw new BackendError(
-    `no backend could be initialised (${fallbacksTried.map((attempt) => `${attempt.backend}: ${attempt.error}`).join('; ')})`,
-    { hint: 'the cpu backend should always work; check that @tensorflow/tfjs is installed once' },
-  );
+  throw new BackendError(`no backend could be initialised (${fallbacksTried.map((attempt) => `${attempt.backend}: ${attempt.error}`).join('; ')})`, {
+    hint: 'the cpu backend should always work; check that @tensorflow/tfjs is installed once',
+  });
 }

@@ -16,7 +16,12 @@ export interface ExportHuggingFaceOptions extends SaveOptions {
  * `tokenizer_config.json`. Together with {@link exportOnnx} into the same folder, the folder serves
  * both Python transformers / `DecoderModel.load` and transformers.js. Returns the folder.
  */
-export async function exportHuggingFace(model: DecoderModel, tokenizer: ExportTokenizerSource, outDir: string, options: ExportHuggingFaceOptions = {}): Promise<string> {
+export async function exportHuggingFace(
+  model: DecoderModel,
+  tokenizer: ExportTokenizerSource,
+  outDir: string,
+  options: ExportHuggingFaceOptions = {},
+): Promise<string> {
   if (model.adapters.size > 0) {
     throw new InvalidOptionError(`the model has ${model.adapters.size} unmerged LoRA adapter(s); the export would leave them out`, {
       option: 'model',

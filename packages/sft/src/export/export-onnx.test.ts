@@ -37,7 +37,10 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   root = await mkdtemp(join(tmpdir(), 'steerlm-export-'));
   tokenizerFolder = join(root, 'tokenizer');
-  const texts = Array.from({ length: 40 }, (_, index) => `<extra_id_1>User\nhello number ${index}, the quick brown fox\n<extra_id_1>Assistant\n<extra_id_2>quality:4\nfine`);
+  const texts = Array.from(
+    { length: 40 },
+    (_, index) => `<extra_id_1>User\nhello number ${index}, the quick brown fox\n<extra_id_1>Assistant\n<extra_id_2>quality:4\nfine`,
+  );
   await writeByteLevelBpeTokenizer(tokenizerFolder, await trainByteLevelBpe(texts, { vocabSize: VOCAB }));
   transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
   transformers.env.allowRemoteModels = false;
@@ -85,7 +88,16 @@ const qwen2Config = (): ModelConfig =>
 const biasedLlamaConfig = (): ModelConfig => parseModelConfig({ ...modelConfigToJson(llamaConfig()), attention_bias: true, mlp_bias: true });
 
 const gpt2ActivationConfig = (activation: string) => (): ModelConfig =>
-  parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: VOCAB, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128, activation_function: activation });
+  parseModelConfig({
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: VOCAB,
+    n_embd: 32,
+    n_layer: 2,
+    n_head: 4,
+    n_positions: 128,
+    activation_function: activation,
+  });
 
 const gpt2Config = (): ModelConfig =>
   parseModelConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: VOCAB, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128 });
@@ -124,7 +136,8 @@ function maxDifference(left: ArrayLike<number>, right: ArrayLike<number>): numbe
 
 async function ourGreedy(model: DecoderModel, prompt: number[], steps: number, eos: number): Promise<number[]> {
   const produced: number[] = [];
-  for await (const step of generateTokens(model, [prompt], { maxTokens: steps, temperature: 0, repetitionPenalty: 1.5, stopTokenIds: [eos] })) produced.push(step.tokens[0]!);
+  for await (const step of generateTokens(model, [prompt], { maxTokens: steps, temperature: 0, repetitionPenalty: 1.5, stopTokenIds: [eos] }))
+    produced.push(step.tokens[0]!);
   return produced;
 }
 
@@ -170,7 +183,13 @@ describe.each([
   it('greedy generation (repetition penalty 1.5) with the KV cache gives the same tokens as ours', async () => {
     const tokenizer = await loadTokenizer(tokenizerFolder);
     for (const prompt of [[5, 17, 250, 3], tokenizer.encode('<extra_id_1>User\nhello number 3')]) {
-      const output = await exported.generate({ input_ids: int64([prompt]), attention_mask: int64([prompt.map(() => 1)]), max_new_tokens: 16, do_sample: false, repetition_penalty: 1.5 });
+      const output = await exported.generate({
+        input_ids: int64([prompt]),
+        attention_mask: int64([prompt.map(() => 1)]),
+        max_new_tokens: 16,
+        do_sample: false,
+        repetition_penalty: 1.5,
+      });
       const theirs = Array.from(output.data as BigInt64Array, Number).slice(prompt.length);
       const ours = await ourGreedy(model, prompt, 16, tokenizer.eosTokenId!);
       expect(theirs).toEqual(ours);
@@ -179,7 +198,10 @@ describe.each([
   });
 
   it('batched greedy generation of prompts of different lengths (theirs left-padded, ours right-padded) agrees row by row', async () => {
-    const prompts = [[40, 41, 42, 43], [7, 250, 3, 99, 42, 7, 12]];
+    const prompts = [
+      [40, 41, 42, 43],
+      [7, 250, 3, 99, 42, 7, 12],
+    ];
     const width = 7;
     const padded = prompts.map((prompt) => [...new Array<number>(width - prompt.length).fill(0), ...prompt]);
     const mask = prompts.map((prompt) => Array.from({ length: width }, (_, index) => (index < width - prompt.length ? 0 : 1)));
@@ -209,7 +231,8 @@ describe('export round trips', () => {
     const ids = [9, 8, 7, 100, 250, 1];
     const adapted = ourLogits(model, ids);
     await expect(exportOnnx(model, tokenizerFolder, join(root, 'unmerged'))).rejects.toSatisfy(
-      (error: unknown) => InvalidOptionError.isInstance(error) && (error as InvalidOptionError).option === 'model' && /mergeLora/.test((error as Error).message),
+      (error: unknown) =>
+        InvalidOptionError.isInstance(error) && (error as InvalidOptionError).option === 'model' && /mergeLora/.test((error as Error).message),
     );
     model.mergeLora();
     const folder = join(root, 'merged');
@@ -243,7 +266,9 @@ describe('export round trips', () => {
 
 describe('bad inputs', () => {
   it('fail with located errors', async () => {
-    const small = DecoderModel.create(parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 200, n_embd: 8, n_layer: 1, n_head: 2, n_positions: 16 }));
+    const small = DecoderModel.create(
+      parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 200, n_embd: 8, n_layer: 1, n_head: 2, n_positions: 16 }),
+    );
     await expect(exportOnnx(small, tokenizerFolder, join(root, 'too-small'))).rejects.toSatisfy(
       (error: unknown) =>
         ModelFormatError.isInstance(error) &&

@@ -35,7 +35,12 @@ export const EXTERNAL_DATA_THRESHOLD_BYTES = 1.5 * 2 ** 30;
  * `tokenizer.json` and `tokenizer_config.json` into `outDir`, so that
  * `AutoModelForCausalLM.from_pretrained(outDir)` and `AutoTokenizer` load it offline. Returns what was written.
  */
-export async function exportOnnx(model: DecoderModel, tokenizer: ExportTokenizerSource, outDir: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
+export async function exportOnnx(
+  model: DecoderModel,
+  tokenizer: ExportTokenizerSource,
+  outDir: string,
+  options: ExportOnnxOptions = {},
+): Promise<ExportOnnxResult> {
   const tokenizerFiles = await resolveTokenizerFiles(tokenizer);
   checkTokenizerFitsModel(tokenizerFiles, model.config);
   const onnxModel = await decoderOnnxModel(model);
@@ -46,7 +51,10 @@ export async function exportOnnx(model: DecoderModel, tokenizer: ExportTokenizer
   await mkdir(onnxFolder, { recursive: true });
   if (!externalData) await rm(join(onnxFolder, 'model.onnx_data'), { force: true });
   const written = await writeOnnxModel(join(onnxFolder, 'model.onnx'), onnxModel, externalData ? { externalData: { fileName: 'model.onnx_data' } } : {});
-  const metadata = await writeModelFolderFiles(outDir, model.config, tokenizerFiles, { ...(options.generation ? { generation: options.generation } : {}), externalData });
+  const metadata = await writeModelFolderFiles(outDir, model.config, tokenizerFiles, {
+    ...(options.generation ? { generation: options.generation } : {}),
+    externalData,
+  });
   const files = ['onnx/model.onnx', ...(externalData ? ['onnx/model.onnx_data'] : []), ...metadata];
   return { folder: outDir, files, modelBytes: written.modelBytes, externalBytes: written.externalBytes };
 }

@@ -36,7 +36,9 @@ export async function resolveTokenizerFiles(source: ExportTokenizerSource): Prom
   }
   if (source instanceof TransformersTokenizer) return { tokenizerJson: source.tokenizerJson, tokenizerConfig: { ...source.tokenizerConfig } };
   if (typeof source !== 'object' || source === null || !('tokenizerJson' in source)) {
-    throw new InvalidOptionError('the tokenizer must be a folder path, a tokenizer loaded by loadTokenizer, or { tokenizerJson, tokenizerConfig }', { option: 'tokenizer' });
+    throw new InvalidOptionError('the tokenizer must be a folder path, a tokenizer loaded by loadTokenizer, or { tokenizerJson, tokenizerConfig }', {
+      option: 'tokenizer',
+    });
   }
   return { tokenizerJson: validateTokenizerJson(source.tokenizerJson), tokenizerConfig: { ...(source.tokenizerConfig ?? {}) } };
 }
@@ -68,7 +70,11 @@ function firstId(value: number | number[] | null): number | null {
 }
 
 /** Returns the generation config written beside an export: token ids from the tokenizer (else the model config), then the overrides. */
-export async function exportGenerationConfig(config: ModelConfig, tokenizer: ResolvedTokenizerFiles, overrides: GenerationConfigOverrides = {}): Promise<GenerationConfig> {
+export async function exportGenerationConfig(
+  config: ModelConfig,
+  tokenizer: ResolvedTokenizerFiles,
+  overrides: GenerationConfigOverrides = {},
+): Promise<GenerationConfig> {
   const loaded = await tokenizerFromJson(tokenizer.tokenizerJson, tokenizer.tokenizerConfig, tokenizer.source);
   const eos = loaded.eosTokenId ?? firstId(config.eosTokenId);
   const base: GenerationConfig = {

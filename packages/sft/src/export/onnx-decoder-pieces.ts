@@ -83,7 +83,15 @@ export function applyRope(graph: OnnxGraphBuilder, scope: string, x: string, cos
  * output [B, T, H·D]. Grouped queries are reshaped to [B, Hkv, G, T, D] so each key/value head serves
  * its G query heads by broadcasting (head h reads key/value head ⌊h / G⌋, as repeat_kv does).
  */
-export function attention(context: GraphContext, layer: number, scope: string, q: string, k: string, v: string, heads: { H: number; Hkv: number; D: number }): string {
+export function attention(
+  context: GraphContext,
+  layer: number,
+  scope: string,
+  q: string,
+  k: string,
+  v: string,
+  heads: { H: number; Hkv: number; D: number },
+): string {
   const { graph } = context;
   const { H, Hkv, D } = heads;
   const keys = graph.namedNode(`present.${layer}.key`, scope, 'Concat', [`past_key_values.${layer}.key`, k], { axis: onnxAttribute.int(2) });
@@ -96,4 +104,3 @@ export function attention(context: GraphContext, layer: number, scope: string, q
   const perHead = graph.reshape(scope, attended, [0, H, -1, D]);
   return graph.reshape(scope, graph.transpose(scope, perHead, [0, 2, 1, 3]), [0, 0, H * D]);
 }
-

@@ -13,7 +13,15 @@ const llama = parseModelConfig({
   max_position_embeddings: 32,
   tie_word_embeddings: true,
 });
-const gpt2 = parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 11, n_embd: 8, n_layer: 3, n_head: 2, n_positions: 32, tie_word_embeddings: false });
+const gpt2 = parseModelConfig({
+  architectures: ['GPT2LMHeadModel'],
+  vocab_size: 11,
+  n_embd: 8,
+  n_layer: 3,
+  n_head: 2,
+  n_positions: 32,
+  tie_word_embeddings: false,
+});
 
 describe('the model family registry', () => {
   it('has one entry per config family, each naming itself', () => {
@@ -47,8 +55,29 @@ describe('the model family registry', () => {
   });
 
   it('counts parameters from the config exactly as the sum over its parameter specs', () => {
-    const qwen = parseModelConfig({ architectures: ['Qwen2ForCausalLM'], vocab_size: 13, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 16 });
-    const biased = parseModelConfig({ architectures: ['LlamaForCausalLM'], vocab_size: 13, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 3, num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 16, attention_bias: true, mlp_bias: true, tie_word_embeddings: false });
+    const qwen = parseModelConfig({
+      architectures: ['Qwen2ForCausalLM'],
+      vocab_size: 13,
+      hidden_size: 8,
+      intermediate_size: 12,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 16,
+    });
+    const biased = parseModelConfig({
+      architectures: ['LlamaForCausalLM'],
+      vocab_size: 13,
+      hidden_size: 8,
+      intermediate_size: 12,
+      num_hidden_layers: 3,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      max_position_embeddings: 16,
+      attention_bias: true,
+      mlp_bias: true,
+      tie_word_embeddings: false,
+    });
     for (const config of [llama, gpt2, qwen, biased]) {
       const family = modelFamily(config);
       const sum = family.parameterSpecs(config).reduce((total, spec) => total + spec.shape.reduce((product, axis) => product * axis, 1), 0);

@@ -20,4 +20,10 @@ export { DECODER_ONNX_DIMENSIONS, DECODER_ONNX_OPSET, decoderOnnxModel } from '.
 // Tokenizer files and model folders
 export { locateTokenizerFiles, readTokenizerFiles, tokenizerVocabSize, validateTokenizerJson, type TokenizerFiles } from './tokenizer/read-tokenizer-files';
 export { ensureSpecialTokensInJson } from './tokenizer/ensure-special-tokens';
-export { checkTokenizerFitsModel, exportGenerationConfig, resolveTokenizerFiles, writeModelFolderFiles, type ResolvedTokenizerFiles } from '../export/model-folder-files';
+export {
+  checkTokenizerFitsModel,
+  exportGenerationConfig,
+  resolveTokenizerFiles,
+  writeModelFolderFiles,
+  type ResolvedTokenizerFiles,
+} from '../export/model-folder-files';

@@ -91,9 +91,19 @@ describe('DecoderModel.load', () => {
     await mkdir(absurd);
     await writeFile(
       join(absurd, 'config.json'),
-      JSON.stringify({ architectures: ['LlamaForCausalLM'], vocab_size: 2000, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 1e7, num_attention_heads: 4, num_key_value_heads: 2 }),
+      JSON.stringify({
+        architectures: ['LlamaForCausalLM'],
+        vocab_size: 2000,
+        hidden_size: 64,
+        intermediate_size: 128,
+        num_hidden_layers: 1e7,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+      }),
     );
-    await writeSafetensors(join(absurd, 'model.safetensors'), [{ name: 'model.norm.weight', dtype: 'F32', shape: [64], data: async () => new Float32Array(64) }]);
+    await writeSafetensors(join(absurd, 'model.safetensors'), [
+      { name: 'model.norm.weight', dtype: 'F32', shape: [64], data: async () => new Float32Array(64) },
+    ]);
     // 36,992 parameters a layer × 1e7 layers + 2 × 128,000 embedding + 64 norm = 3.699e11.
     const started = performance.now();
     const before = tf.memory().numTensors;
@@ -111,7 +121,18 @@ describe('modelParameterCount', () => {
   it.each([
     ['llama untied', llama({ tie_word_embeddings: false })],
     ['llama tied, biases', llama({ tie_word_embeddings: true, attention_bias: true, mlp_bias: true })],
-    ['qwen2', parseModelConfig({ architectures: ['Qwen2ForCausalLM'], vocab_size: 40, hidden_size: 16, intermediate_size: 20, num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 1 })],
+    [
+      'qwen2',
+      parseModelConfig({
+        architectures: ['Qwen2ForCausalLM'],
+        vocab_size: 40,
+        hidden_size: 16,
+        intermediate_size: 20,
+        num_hidden_layers: 3,
+        num_attention_heads: 4,
+        num_key_value_heads: 1,
+      }),
+    ],
     ['gpt2', parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 53, n_embd: 24, n_layer: 2, n_head: 3, n_positions: 64 })],
   ])('equals the sum of the parameter shapes (%s)', (_name, config) => {
     const fromSpecs = parameterSpecs(config).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);

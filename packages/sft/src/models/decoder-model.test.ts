@@ -59,12 +59,24 @@ describe.each([
   });
 
   it('produces logits [B*T, V]', () => {
-    const logits = model.logits({ ids: tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32') });
+    const logits = model.logits({
+      ids: tf.tensor2d(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [2, 3],
+        'int32',
+      ),
+    });
     expect(logits.shape).toEqual([6, model.config.vocabSize]);
   });
 
   it('KV-cache batched decoding equals greedy recomputation, for prompts of different lengths', async () => {
-    const prompts = [[1, 7, 9, 2, 11], [3, 4]];
+    const prompts = [
+      [1, 7, 9, 2, 11],
+      [3, 4],
+    ];
     const produced: number[][] = [[], []];
     for await (const step of generateTokens(model, prompts, { maxTokens: 6, temperature: 0 })) {
       step.tokens.forEach((token, row) => token !== undefined && produced[row]!.push(token));
@@ -170,7 +182,12 @@ describe('vocabulary growth and bad model folders', () => {
     const missing = join(root, 'missing');
     await mkdir(missing);
     await writeFile(join(missing, 'config.json'), config);
-    await writeSafetensors(join(missing, 'model.safetensors'), entries.filter((entry) => entry.name !== 'transformer.h.1.mlp.c_fc.weight').map((entry) => ({ ...entry, shape: model.get(entry.name).shape, data: () => model.get(entry.name).dataSync() as Float32Array })));
+    await writeSafetensors(
+      join(missing, 'model.safetensors'),
+      entries
+        .filter((entry) => entry.name !== 'transformer.h.1.mlp.c_fc.weight')
+        .map((entry) => ({ ...entry, shape: model.get(entry.name).shape, data: () => model.get(entry.name).dataSync() as Float32Array })),
+    );
     await expect(DecoderModel.load(missing)).rejects.toThrow(/missing 1 tensor\(s\): transformer.h.1.mlp.c_fc.weight/);
 
     const unknown = join(root, 'unknown');

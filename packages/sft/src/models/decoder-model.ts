@@ -61,8 +61,7 @@ export class DecoderModel implements ParameterSource {
     const parameters = new Map<string, tf.Variable>();
     for (const spec of parameterSpecs(config)) {
       const size = spec.shape.reduce((a, b) => a * b, 1);
-      const values =
-        spec.init.kind === 'normal' ? normalSamples(size, spec.init.std, random) : new Float32Array(size).fill(spec.init.kind === 'ones' ? 1 : 0);
+      const values = spec.init.kind === 'normal' ? normalSamples(size, spec.init.std, random) : new Float32Array(size).fill(spec.init.kind === 'ones' ? 1 : 0);
       const initial = tf.tensor(values, spec.shape);
       parameters.set(spec.name, tf.variable(initial));
       initial.dispose();
@@ -92,7 +91,11 @@ export class DecoderModel implements ParameterSource {
         const spec = expected.get(canonical);
         if (!spec) {
           if (canonical === 'lm_head.weight') continue; // tied output embedding stored anyway
-          throw new ModelFormatError(`unexpected tensor "${name}" for a ${config.family} model`, { file: folder, field: name, hint: 'is config.json from the same model?' });
+          throw new ModelFormatError(`unexpected tensor "${name}" for a ${config.family} model`, {
+            file: folder,
+            field: name,
+            hint: 'is config.json from the same model?',
+          });
         }
         const shape = checkpoint.info(name).shape;
         if (shape.join('x') !== spec.shape.join('x')) {
@@ -107,12 +110,18 @@ export class DecoderModel implements ParameterSource {
       }
       const missing = [...expected.keys()].filter((name) => !parameters.has(name));
       if (missing.length > 0) {
-        throw new ModelFormatError(`missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`, { file: folder });
+        throw new ModelFormatError(`missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`, {
+          file: folder,
+        });
       }
       if (nonFinite.length > 0) {
         const message = `${nonFinite.length} tensor(s) hold NaN or Inf values: ${nonFinite.slice(0, 5).join(', ')}${nonFinite.length > 5 ? ', …' : ''}`;
         if (options.nonFiniteWeights === 'error') {
-          throw new ModelFormatError(message, { file: folder, field: nonFinite[0]!.split(' ')[0]!, hint: 'the checkpoint is corrupt or diverged; load an earlier one' });
+          throw new ModelFormatError(message, {
+            file: folder,
+            field: nonFinite[0]!.split(' ')[0]!,
+            hint: 'the checkpoint is corrupt or diverged; load an earlier one',
+          });
         }
         if (options.nonFiniteWeights !== 'ignore') (options.onWarning ?? defaultWarning)(`${folder}: ${message}; outputs will be NaN where they are used`);
       }
@@ -220,7 +229,10 @@ export class DecoderModel implements ParameterSource {
     const resolved = resolveLoraConfig(config);
     const targets = loraTargets(this.parameters.keys(), resolved.targetModules);
     if (targets.length === 0) {
-      throw new InvalidOptionError(`no Linear layer matches target modules ${resolved.targetModules.join(', ')}`, { option: 'lora.targetModules', hint: 'Llama layers: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj' });
+      throw new InvalidOptionError(`no Linear layer matches target modules ${resolved.targetModules.join(', ')}`, {
+        option: 'lora.targetModules',
+        hint: 'Llama layers: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj',
+      });
     }
     const random = seededRandom(options.seed ?? 1);
     for (const layer of targets) {
@@ -267,7 +279,16 @@ export class DecoderModel implements ParameterSource {
     }
     await writeSafetensors(join(folder, 'adapter_model.safetensors'), entries, { metadata: { format: 'pt' } });
     const { rank, alpha, dropout, targetModules } = this.loraConfig;
-    const adapterConfig = { peft_type: 'LORA', task_type: 'CAUSAL_LM', r: rank, lora_alpha: alpha, lora_dropout: dropout, target_modules: targetModules, bias: 'none', fan_in_fan_out: false };
+    const adapterConfig = {
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      r: rank,
+      lora_alpha: alpha,
+      lora_dropout: dropout,
+      target_modules: targetModules,
+      bias: 'none',
+      fan_in_fan_out: false,
+    };
     await writeFile(join(folder, 'adapter_config.json'), `${JSON.stringify(adapterConfig, null, 2)}\n`);
   }
 
@@ -286,9 +307,13 @@ export class DecoderModel implements ParameterSource {
       for (const layer of targets) {
         const names = peftTensorNames(layer);
         const adapter = this.adapters.get(layer)!;
-        for (const [key, variable] of [[names.a, adapter.a], [names.b, adapter.b]] as const) {
+        for (const [key, variable] of [
+          [names.a, adapter.a],
+          [names.b, adapter.b],
+        ] as const) {
           const shape = checkpoint.info(key).shape;
-          if (shape.join('x') !== variable.shape.join('x')) throw new ModelFormatError(`adapter tensor "${key}" has shape [${shape.join(', ')}], expected [${variable.shape.join(', ')}]`, { file: folder });
+          if (shape.join('x') !== variable.shape.join('x'))
+            throw new ModelFormatError(`adapter tensor "${key}" has shape [${shape.join(', ')}], expected [${variable.shape.join(', ')}]`, { file: folder });
           const loaded = tf.tensor(await checkpoint.readFloat32(key), variable.shape);
           variable.assign(loaded);
           loaded.dispose();

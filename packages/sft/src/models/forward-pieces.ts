@@ -55,13 +55,7 @@ function cachedAttention(q: tf.Tensor4D, keys: tf.Tensor4D, values: tf.Tensor4D,
 }
 
 /** Attention of `layer` over the new keys (causal, masked), or over the whole cache when `input.cache` is given. */
-export function attend(
-  layer: number,
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  input: ForwardInput,
-): tf.Tensor4D {
+export function attend(layer: number, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, input: ForwardInput): tf.Tensor4D {
   const cache = input.cache;
   if (!cache) {
     return ops.causalAttention(q, k, v, {

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe('generation at the end of the positions', () => {
-  it('ends each row at the model\'s last position instead of failing, batched with a shorter row', async () => {
+  it("ends each row at the model's last position instead of failing, batched with a shorter row", async () => {
     const decoder = model();
     const lengths = [0, 0];
     for await (const step of generateTokens(decoder, [Array.from({ length: 10 }, (_, i) => i + 1), [1, 2, 3]], { maxTokens: 100, temperature: 0 })) {

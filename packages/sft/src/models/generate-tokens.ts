@@ -35,7 +35,11 @@ async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
  * the padding gap. A row also ends when it reaches the model's last position (as a `maxTokens` end).
  */
-export async function* generateTokens(model: DecoderModel, prompts: readonly (readonly number[])[], options: GenerateTokensOptions): AsyncGenerator<GeneratedStep> {
+export async function* generateTokens(
+  model: DecoderModel,
+  prompts: readonly (readonly number[])[],
+  options: GenerateTokensOptions,
+): AsyncGenerator<GeneratedStep> {
   validateSamplingOptions(options);
   const B = prompts.length;
   if (B === 0) return;
@@ -51,10 +55,20 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
   try {
     let logitsRows = await readLogitRows(
       tf.tidy(() => {
-        const ids = tf.tensor2d(prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]), [B, longest], 'int32');
-        const keyMask = tf.tensor2d(prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))), [B, longest]);
+        const ids = tf.tensor2d(
+          prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]),
+          [B, longest],
+          'int32',
+        );
+        const keyMask = tf.tensor2d(
+          prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))),
+          [B, longest],
+        );
         const hidden = model.hidden({ ids, keyMask, cache });
-        const last = tf.gather(hidden, lengths.map((length, row) => row * longest + length - 1));
+        const last = tf.gather(
+          hidden,
+          lengths.map((length, row) => row * longest + length - 1),
+        );
         return tf.matMul(last, model.outputEmbedding(), false, true) as tf.Tensor2D;
       }),
     );
@@ -75,7 +89,11 @@ export async function* generateTokens(model: DecoderModel, prompts: readonly (re
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
       logitsRows = await readLogitRows(
         tf.tidy(() => {
-          const ids = tf.tensor2d(tokens.map((token) => [token ?? 0]), [B, 1], 'int32');
+          const ids = tf.tensor2d(
+            tokens.map((token) => [token ?? 0]),
+            [B, 1],
+            'int32',
+          );
           const hidden = model.hidden({ ids, cache });
           return tf.matMul(hidden, model.outputEmbedding(), false, true) as tf.Tensor2D;
         }),

@@ -12,9 +12,19 @@ beforeAll(async () => {
 
 describe('LocalLanguageModel.logProbability with a SentencePiece-style tokenizer (issue 13, finding 5)', () => {
   it('scores the continuation tokens of the whole text, as training and generation see them', async () => {
-    const golden = JSON.parse(readFileSync(new URL('../trainer/fixtures/nemo-masks-sentencepiece.json', import.meta.url), 'utf8')) as { tokenizerJson: unknown; tokenizerConfig: Record<string, unknown> };
+    const golden = JSON.parse(readFileSync(new URL('../trainer/fixtures/nemo-masks-sentencepiece.json', import.meta.url), 'utf8')) as {
+      tokenizerJson: unknown;
+      tokenizerConfig: Record<string, unknown>;
+    };
     const tokenizer = await tokenizerFromJson(golden.tokenizerJson, golden.tokenizerConfig);
-    const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: tokenizer.vocabSize, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 128 });
+    const config = parseModelConfig({
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: tokenizer.vocabSize,
+      n_embd: 16,
+      n_layer: 1,
+      n_head: 2,
+      n_positions: 128,
+    });
     const lm = new LocalLanguageModel(DecoderModel.create(config, { seed: 2 }), tokenizer);
     const prompt = '<extra_id_1>Assistant\n<extra_id_2>quality:4\n';
     const whole = tokenizer.encode(`${prompt}hello\n<extra_id_1>`);

@@ -20,7 +20,8 @@ export interface LoraAdapter {
 
 /** Validates a LoRA config and returns it with defaults filled in. */
 export function resolveLoraConfig(config: LoraConfig): Required<LoraConfig> {
-  if (!Number.isInteger(config.rank) || config.rank < 1) throw new InvalidOptionError(`LoRA rank must be a positive integer, got ${config.rank}`, { option: 'lora.rank' });
+  if (!Number.isInteger(config.rank) || config.rank < 1)
+    throw new InvalidOptionError(`LoRA rank must be a positive integer, got ${config.rank}`, { option: 'lora.rank' });
   if (!(config.alpha > 0)) throw new InvalidOptionError(`LoRA alpha must be positive, got ${config.alpha}`, { option: 'lora.alpha' });
   const dropout = config.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new InvalidOptionError(`LoRA dropout must be in [0, 1), got ${dropout}`, { option: 'lora.dropout' });

@@ -5,7 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gelu as geluOp, swiglu as swigluOp } from '../kernels/activations';
-import { buildAttentionMask, causalAttention as causalAttentionOp, hostAttentionPacked, type AttentionMaskInputs, type CausalAttentionOptions } from '../kernels/attention';
+import {
+  buildAttentionMask,
+  causalAttention as causalAttentionOp,
+  hostAttentionPacked,
+  type AttentionMaskInputs,
+  type CausalAttentionOptions,
+} from '../kernels/attention';
 import { embedding } from '../kernels/embedding';
 import { layerNorm as layerNormOp } from '../kernels/layer-norm';
 import { matmul } from '../kernels/matmul';
@@ -93,7 +99,10 @@ export function rope(x: tf.Tensor4D, options: RopeOptions): tf.Tensor4D {
 export function ropeLinearScaled(x: tf.Tensor4D, positions: tf.Tensor2D, inverseFrequencies: Float32Array, factor: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [B, , T, D] = x.shape;
-    const angles = tf.mul(tf.reshape(tf.div(tf.cast(positions, 'float32'), factor), [B, 1, T, 1]), tf.reshape(tf.tensor1d(inverseFrequencies), [1, 1, 1, D / 2]));
+    const angles = tf.mul(
+      tf.reshape(tf.div(tf.cast(positions, 'float32'), factor), [B, 1, T, 1]),
+      tf.reshape(tf.tensor1d(inverseFrequencies), [1, 1, 1, D / 2]),
+    );
     const cos = tf.cos(angles);
     const sin = tf.sin(angles);
     const [x1, x2] = tf.split(x, 2, 3);

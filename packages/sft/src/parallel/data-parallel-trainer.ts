@@ -56,7 +56,8 @@ class WorkerHandle {
     worker.on('message', (response: DataParallelResponse) => {
       const next = this.pending.shift();
       if (!next) return;
-      if (response.type === 'error') next.reject(new TrainingError(`data-parallel worker failed: ${response.message}`, { hint: response.stack.split('\n').slice(1, 3).join(' ').trim() }));
+      if (response.type === 'error')
+        next.reject(new TrainingError(`data-parallel worker failed: ${response.message}`, { hint: response.stack.split('\n').slice(1, 3).join(' ').trim() }));
       else next.resolve(response);
     });
     const fail = (error: Error) => {
@@ -103,7 +104,8 @@ export class DataParallelTrainer {
     const count = options.workers;
     if (!Number.isInteger(count) || count < 1) throw new InvalidOptionError(`workers must be a positive integer, got ${count}`, { option: 'workers' });
     const backend = options.backend ?? 'wasm';
-    if (backend !== 'cpu' && backend !== 'wasm') throw new InvalidOptionError(`data-parallel workers run on cpu or wasm, not "${String(backend)}"`, { option: 'backend' });
+    if (backend !== 'cpu' && backend !== 'wasm')
+      throw new InvalidOptionError(`data-parallel workers run on cpu or wasm, not "${String(backend)}"`, { option: 'backend' });
     const size = parameterSpecs(options.config).reduce((total, spec) => total + spec.shape.reduce((product, axis) => product * axis, 1), 0);
     const gradientSlots = new SharedArrayBuffer(count * size * 4);
     const gradientSum = new SharedArrayBuffer(size * 4);
@@ -156,7 +158,9 @@ export class DataParallelTrainer {
       });
     }
     const partial = await Promise.all(
-      this.handles.map(async (handle, index) => expect(await handle.request({ type: 'gradients', batches: shards[index]!, packed, denominator }), 'gradients-done').loss),
+      this.handles.map(
+        async (handle, index) => expect(await handle.request({ type: 'gradients', batches: shards[index]!, packed, denominator }), 'gradients-done').loss,
+      ),
     );
     // Fixed order (worker 0, 1, …) so the sum, and so every update, is reproducible.
     const sum = this.sum;
@@ -166,7 +170,9 @@ export class DataParallelTrainer {
       for (let index = 0; index < sum.length; index++) sum[index]! += slot[index]!;
     }
     const loss = partial.reduce((total, value) => total + value, 0);
-    const outcomes = await Promise.all(this.handles.map(async (handle) => expect(await handle.request({ type: 'apply', loss, config, trainedTokens }), 'applied').outcome));
+    const outcomes = await Promise.all(
+      this.handles.map(async (handle) => expect(await handle.request({ type: 'apply', loss, config, trainedTokens }), 'applied').outcome),
+    );
     return outcomes[0]!;
   }
 
@@ -181,9 +187,11 @@ export class DataParallelTrainer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.handles.map(async (handle) => {
-      await handle.request({ type: 'close' }).catch(() => undefined);
-      await handle.worker.terminate();
-    }));
+    await Promise.all(
+      this.handles.map(async (handle) => {
+        await handle.request({ type: 'close' }).catch(() => undefined);
+        await handle.worker.terminate();
+      }),
+    );
   }
 }

@@ -29,7 +29,10 @@ export interface TrainingBatch {
 
 /** Returns a seeded Fisher-Yates permutation of 0..count-1. */
 export function shuffledIndexes(count: number, random: () => number): number[] {
-  return shuffleInPlace(Array.from({ length: count }, (_, index) => index), random);
+  return shuffleInPlace(
+    Array.from({ length: count }, (_, index) => index),
+    random,
+  );
 }
 
 /** Returns a [B, T] batch of `examples` with nothing placed yet: all padding (segment ids -1), no trained tokens. */
@@ -72,7 +75,10 @@ function place(batch: TrainingBatch, row: number, offset: number, example: Token
  * length inside windows of `batchSize * bucketWindow` so a batch holds similar lengths; T is the
  * batch's longest example rounded up to a multiple of `padTo`.
  */
-export function bucketBatches(examples: readonly TokenizedExample[], options: { batchSize: number; random: () => number; bucketWindow?: number; padTo?: number }): TrainingBatch[] {
+export function bucketBatches(
+  examples: readonly TokenizedExample[],
+  options: { batchSize: number; random: () => number; bucketWindow?: number; padTo?: number },
+): TrainingBatch[] {
   const order = shuffledIndexes(examples.length, options.random);
   const window = options.batchSize * (options.bucketWindow ?? 16);
   const batches: TrainingBatch[] = [];
@@ -94,7 +100,10 @@ export function bucketBatches(examples: readonly TokenizedExample[], options: { 
  * Returns batches of `batchSize` rows of length `sequenceLength`, each row packed with whole records
  * (first fit in shuffled order); attention must use `segmentIds` so records never see each other.
  */
-export function packedBatches(examples: readonly TokenizedExample[], options: { batchSize: number; sequenceLength: number; random: () => number }): TrainingBatch[] {
+export function packedBatches(
+  examples: readonly TokenizedExample[],
+  options: { batchSize: number; sequenceLength: number; random: () => number },
+): TrainingBatch[] {
   const order = shuffledIndexes(examples.length, options.random);
   const rows: number[][] = [];
   const used: number[] = [];
@@ -117,7 +126,10 @@ export function packedBatches(examples: readonly TokenizedExample[], options: { 
       let offset = 0;
       row.forEach((index, segment) => {
         const example = examples[index]!;
-        const clipped = example.ids.length > options.sequenceLength ? { ...example, ids: example.ids.slice(0, options.sequenceLength), trained: example.trained.slice(0, options.sequenceLength) } : example;
+        const clipped =
+          example.ids.length > options.sequenceLength
+            ? { ...example, ids: example.ids.slice(0, options.sequenceLength), trained: example.trained.slice(0, options.sequenceLength) }
+            : example;
         place(batch, rowIndex, offset, clipped, segment);
         offset += clipped.ids.length;
       });

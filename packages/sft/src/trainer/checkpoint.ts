@@ -82,7 +82,8 @@ export async function listCheckpoints(directory: string): Promise<string[]> {
 export async function pruneCheckpoints(directory: string, keep: number): Promise<void> {
   const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
-    if (entry.isDirectory() && entry.name.startsWith(PREFIX) && entry.name.includes('.tmp-')) await rm(join(directory, entry.name), { recursive: true, force: true });
+    if (entry.isDirectory() && entry.name.startsWith(PREFIX) && entry.name.includes('.tmp-'))
+      await rm(join(directory, entry.name), { recursive: true, force: true });
   }
   const complete = await listCheckpoints(directory);
   for (const folder of complete.slice(0, Math.max(0, complete.length - keep))) await rm(folder, { recursive: true, force: true });
@@ -95,7 +96,11 @@ export async function readCheckpointState(folder: string): Promise<CheckpointSta
     if (state.version !== 1 || typeof state.position?.step !== 'number') throw new Error('unknown layout');
     return state;
   } catch (cause) {
-    throw new TrainingError(`checkpoint ${folder} is unreadable (${(cause as Error).message})`, { checkpoint: folder, cause, hint: 'resume from an older checkpoint folder' });
+    throw new TrainingError(`checkpoint ${folder} is unreadable (${(cause as Error).message})`, {
+      checkpoint: folder,
+      cause,
+      hint: 'resume from an older checkpoint folder',
+    });
   }
 }
 

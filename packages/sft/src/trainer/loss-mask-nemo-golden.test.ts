@@ -16,14 +16,21 @@ interface Golden {
 function helpSteerConversation(record: NemoRecord): Conversation {
   const [prompt, response] = record.conversations;
   const ratings = Object.fromEntries(response!.label!.split(',').map((pair) => [pair.split(':')[0], Number(pair.split(':')[1])]));
-  return helpSteerRowToConversation({ prompt: prompt!.value, response: response!.value, ...(ratings as { helpfulness: number; correctness: number; coherence: number; complexity: number; verbosity: number }) }, { system: record.system });
+  return helpSteerRowToConversation(
+    {
+      prompt: prompt!.value,
+      response: response!.value,
+      ...(ratings as { helpfulness: number; correctness: number; coherence: number; complexity: number; verbosity: number }),
+    },
+    { system: record.system },
+  );
 }
 
 // Golden files: ids and masks computed by NeMo GPTSFTChatDataset's algorithm (scripts/nemo-reference/sft-masks.mts).
 describe.each([
   ['a byte-level BPE tokenizer', 'nemo-masks-byte-level-bpe.json'],
   ['a SentencePiece-style (Llama 2) tokenizer', 'nemo-masks-sentencepiece.json'],
-])('loss masks equal NeMo-Aligner\'s with %s', (_, file) => {
+])("loss masks equal NeMo-Aligner's with %s", (_, file) => {
   const golden = JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')) as Golden;
   const names = golden.cases.map((item) => item.name);
   it.each(names)('%s', async (name) => {
@@ -42,7 +49,7 @@ describe.each([
 describe.each([
   ['a byte-level BPE tokenizer', 'nemo-masks-byte-level-bpe.json'],
   ['a SentencePiece-style (Llama 2) tokenizer', 'nemo-masks-sentencepiece.json'],
-])('property: loss masks equal NeMo\'s algorithm on random conversations, with %s', (_, file) => {
+])("property: loss masks equal NeMo's algorithm on random conversations, with %s", (_, file) => {
   it('ids and masks match for both record types, labels null, empty or set, and texts with spaces, newlines and emoji', async () => {
     const golden = JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')) as Golden;
     const tokenizer = await tokenizerFromJson(golden.tokenizerJson, golden.tokenizerConfig);

@@ -55,7 +55,16 @@ describe('NeMo-exact loss masking', () => {
   });
 
   it('no label: plain SFT turn, still trained', () => {
-    const example = tokenizeConversation({ system: 'S', turns: [{ role: 'user', text: 'a' }, { role: 'assistant', text: 'b' }] }, tokenizer)!;
+    const example = tokenizeConversation(
+      {
+        system: 'S',
+        turns: [
+          { role: 'user', text: 'a' },
+          { role: 'assistant', text: 'b' },
+        ],
+      },
+      tokenizer,
+    )!;
     expect(tokenizer.decode(example.ids)).toBe('<extra_id_0>System\nS\n<extra_id_1>User\na\n<extra_id_1>Assistant\nb\n<extra_id_1>');
     expect(trainedSpans(example)).toEqual(['b\n<extra_id_1>']);
   });
@@ -74,7 +83,7 @@ describe('NeMo-exact loss masking', () => {
     expect(trainedSpans(right)).toEqual(['A1\n<extra_id_1>']);
   });
 
-  it('ChatML: trains the response and its <|im_end|>, from the template\'s segments', () => {
+  it("ChatML: trains the response and its <|im_end|>, from the template's segments", () => {
     const example = tokenizeConversation(multi, tokenizer, { template: chatmlTemplate })!;
     expect(tokenizer.decode(example.ids)).toBe(chatmlTemplate.render(multi));
     expect(trainedSpans(example)).toEqual(['A1<|im_end|>', 'A2<|im_end|>']);
@@ -89,7 +98,9 @@ describe('NeMo-exact loss masking', () => {
 
   it('the masked segments concatenate to render() plus the stop after a trained last turn', () => {
     for (const template of [steerlmTemplate, chatmlTemplate]) {
-      const text = maskedSegments(multi, { template }).map((segment) => segment.text).join('');
+      const text = maskedSegments(multi, { template })
+        .map((segment) => segment.text)
+        .join('');
       expect(text).toBe(template.render(multi) + (template === steerlmTemplate ? '<extra_id_1>' : ''));
     }
   });

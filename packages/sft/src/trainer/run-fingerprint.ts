@@ -80,7 +80,8 @@ export function fingerprintDifferences(stored: string, current: string): string[
   }
   const differences: string[] = [];
   if (before.records !== now.records) differences.push(`the data has ${now.records} records (the checkpoint's run had ${show(before.records)})`);
-  else if (before.data !== now.data) differences.push(`the data's content differs (SHA-256 ${now.data.slice(0, 12)}…, the checkpoint's run had ${String(before.data).slice(0, 12)}…)`);
+  else if (before.data !== now.data)
+    differences.push(`the data's content differs (SHA-256 ${now.data.slice(0, 12)}…, the checkpoint's run had ${String(before.data).slice(0, 12)}…)`);
   const names = new Set([...Object.keys(before.options), ...Object.keys(now.options)]);
   for (const name of names) {
     const was = before.options[name];

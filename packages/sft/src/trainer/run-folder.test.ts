@@ -20,7 +20,18 @@ afterAll(async () => rm(folder, { recursive: true, force: true }));
 async function train(options: Partial<TrainConditionedSFTOptions> & { outputDir: string }) {
   const model = tinyModel(1);
   try {
-    return (await trainConditionedSFT({ model, tokenizer: charTokenizer(), train: tinyConversations(4), batchSize: 2, epochs: 10, seed: 3, checkpointEvery: 2, ...options })).summary;
+    return (
+      await trainConditionedSFT({
+        model,
+        tokenizer: charTokenizer(),
+        train: tinyConversations(4),
+        batchSize: 2,
+        epochs: 10,
+        seed: 3,
+        checkpointEvery: 2,
+        ...options,
+      })
+    ).summary;
   } finally {
     model.dispose();
   }
@@ -38,7 +49,8 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 async function metricSteps(directory: string): Promise<number[]> {
   const rows: number[] = [];
   // readJsonl: our own reader must accept the file (a torn line glued to the next row did not).
-  for await (const { value } of readJsonl<{ step: number; loss?: number }>(join(directory, 'metrics.jsonl'))) if (value.loss !== undefined) rows.push(value.step);
+  for await (const { value } of readJsonl<{ step: number; loss?: number }>(join(directory, 'metrics.jsonl')))
+    if (value.loss !== undefined) rows.push(value.step);
   return rows;
 }
 
@@ -48,7 +60,9 @@ describe('run folders', () => {
     expect((await train({ outputDir: output, maxSteps: 4 })).completed).toBe(true);
     const refused = await failure(train({ outputDir: output, maxSteps: 2 }));
     expect(InvalidOptionError.isInstance(refused)).toBe(true);
-    expect(refused.message).toMatch(/reuse: this output folder holds another run \(checkpoint-00000002, checkpoint-00000004, loss-curve\.svg, metrics\.jsonl, …\).*--resume.*--overwrite/);
+    expect(refused.message).toMatch(
+      /reuse: this output folder holds another run \(checkpoint-00000002, checkpoint-00000004, loss-curve\.svg, metrics\.jsonl, …\).*--resume.*--overwrite/,
+    );
     expect(await metricSteps(output)).toEqual([1, 2, 3, 4]); // untouched
     const summary = await train({ outputDir: output, maxSteps: 2, overwrite: true });
     expect(summary.steps).toBe(2);
@@ -114,7 +128,14 @@ describe('run folders', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const model = tinyModel(1);
-    const { summary } = await trainConditionedSFT({ model, tokenizer: charTokenizer(), train: tinyConversations(4), batchSize: 2, epochs: 150, signal: controller.signal });
+    const { summary } = await trainConditionedSFT({
+      model,
+      tokenizer: charTokenizer(),
+      train: tinyConversations(4),
+      batchSize: 2,
+      epochs: 150,
+      signal: controller.signal,
+    });
     model.dispose();
     expect(summary.completed).toBe(false);
     expect(summary.steps).toBeLessThan(300);

@@ -89,7 +89,10 @@ export interface PrepareRunFolderOptions {
  */
 export async function prepareRunFolder(directory: string, options: PrepareRunFolderOptions = {}): Promise<void> {
   if (options.resume && options.overwrite) {
-    throw new InvalidOptionError('resume and overwrite exclude each other', { option: 'overwrite', hint: 'give --resume to continue the run, or --overwrite to start it again' });
+    throw new InvalidOptionError('resume and overwrite exclude each other', {
+      option: 'overwrite',
+      hint: 'give --resume to continue the run, or --overwrite to start it again',
+    });
   }
   // A resume of a folder that does not exist fails in findResumeCheckpoint, saying so; do not create it.
   if (options.resume && !(await stat(directory).catch(() => undefined))) return;
@@ -118,12 +121,12 @@ export async function findResumeCheckpoint(path: string): Promise<string> {
   if (await stat(join(path, 'state.json')).catch(() => undefined)) return path;
   const exists = (await stat(path).catch(() => undefined)) !== undefined;
   throw new TrainingError(
-    exists
-      ? 'nothing to resume here: the run stopped before its first checkpoint was written'
-      : 'nothing to resume: the folder does not exist',
+    exists ? 'nothing to resume here: the run stopped before its first checkpoint was written' : 'nothing to resume: the folder does not exist',
     {
       file: path,
-      hint: exists ? 'start the run again with --overwrite (API: overwrite: true); --checkpoint-every N checkpoints more often' : 'check the output folder, or drop --resume to start a new run',
+      hint: exists
+        ? 'start the run again with --overwrite (API: overwrite: true); --checkpoint-every N checkpoints more often'
+        : 'check the output folder, or drop --resume to start a new run',
     },
   );
 }

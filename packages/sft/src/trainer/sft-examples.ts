@@ -27,7 +27,11 @@ export interface SftBatchOptions {
 }
 
 /** Returns the tokenized examples of `conversations` and how many were dropped (no trained token left); `random` draws attribute dropout. */
-export function tokenizeConversations(conversations: readonly Conversation[], options: SftTokenizeOptions, random?: () => number): { examples: TokenizedExample[]; dropped: number } {
+export function tokenizeConversations(
+  conversations: readonly Conversation[],
+  options: SftTokenizeOptions,
+  random?: () => number,
+): { examples: TokenizedExample[]; dropped: number } {
   const examples: TokenizedExample[] = [];
   let dropped = 0;
   for (const conversation of conversations) {
@@ -60,7 +64,9 @@ export class SftExamples {
     this.batching = batching;
     this.firstPass = tokenizeConversations(conversations, tokenizing);
     if (this.firstPass.examples.length === 0) {
-      throw new TrainingError(`none of the ${conversations.length} training records has a trained token`, { hint: 'check that records have assistant turns and that maxSequenceLength keeps them' });
+      throw new TrainingError(`none of the ${conversations.length} training records has a trained token`, {
+        hint: 'check that records have assistant turns and that maxSequenceLength keeps them',
+      });
     }
   }
 
@@ -68,9 +74,13 @@ export class SftExamples {
   epochBatches(epoch: number): TrainingBatch[] {
     const { seed, batchSize, packed } = this.batching;
     const examples =
-      this.tokenizing.attributeDropout > 0 ? tokenizeConversations(this.conversations, this.tokenizing, seededRandom(seed * 7919 + epoch)).examples : this.firstPass.examples;
+      this.tokenizing.attributeDropout > 0
+        ? tokenizeConversations(this.conversations, this.tokenizing, seededRandom(seed * 7919 + epoch)).examples
+        : this.firstPass.examples;
     const random = seededRandom(seed * 104729 + epoch);
-    return packed ? packedBatches(examples, { batchSize, sequenceLength: this.tokenizing.maxSequenceLength, random }) : bucketBatches(examples, { batchSize, random });
+    return packed
+      ? packedBatches(examples, { batchSize, sequenceLength: this.tokenizing.maxSequenceLength, random })
+      : bucketBatches(examples, { batchSize, random });
   }
 
   /** Returns the number of trained tokens over all examples (without attribute dropout). */

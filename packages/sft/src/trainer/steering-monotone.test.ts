@@ -44,7 +44,17 @@ describe('steering after conditioned SFT (small seeded run)', () => {
   beforeAll(async () => {
     await selectBackend({ prefer: 'wasm' });
     const model = tinyModel(4);
-    const { summary } = await trainConditionedSFT({ model, tokenizer, train: conversations(), batchSize: 10, epochs: 120, learningRate: 2e-2, warmupSteps: 10, weightDecay: 0, seed: 1 });
+    const { summary } = await trainConditionedSFT({
+      model,
+      tokenizer,
+      train: conversations(),
+      batchSize: 10,
+      epochs: 120,
+      learningRate: 2e-2,
+      warmupSteps: 10,
+      weightDecay: 0,
+      seed: 1,
+    });
     finalLoss = summary.finalLoss;
     lm = new LocalLanguageModel(model, tokenizer);
   }, 300_000);
@@ -66,7 +76,8 @@ describe('steering after conditioned SFT (small seeded run)', () => {
     }
     // Each prompt: the number of "ha" never falls as humor rises, and spans 0 → 4.
     for (const [index, row] of measured.entries()) {
-      for (let level = 1; level < row.length; level++) expect(row[level]!, `${prompts[index]} at humor ${level}: ${row.join(',')}`).toBeGreaterThanOrEqual(row[level - 1]!);
+      for (let level = 1; level < row.length; level++)
+        expect(row[level]!, `${prompts[index]} at humor ${level}: ${row.join(',')}`).toBeGreaterThanOrEqual(row[level - 1]!);
       expect(row[0], `${prompts[index]}: ${row.join(',')}`).toBe(0);
       expect(row[4], `${prompts[index]}: ${row.join(',')}`).toBe(4);
     }

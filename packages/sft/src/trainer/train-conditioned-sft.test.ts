@@ -78,7 +78,11 @@ describe('trainConditionedSFT', () => {
     // Step 7 ran; whether its metrics line was flushed before the kill is the writer's business.
     expect(Math.max(...killedSteps.keys())).toBeGreaterThanOrEqual(6);
     expect(Math.max(...killedSteps.keys())).toBeLessThanOrEqual(7);
-    expect((await readdir(interrupted)).filter((name) => name.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-00000002', 'checkpoint-00000004', 'checkpoint-00000006']);
+    expect((await readdir(interrupted)).filter((name) => name.startsWith('checkpoint-')).sort()).toEqual([
+      'checkpoint-00000002',
+      'checkpoint-00000004',
+      'checkpoint-00000006',
+    ]);
     // The resumed run starts from a model with another seed: only the checkpoint can make it match the
     // uninterrupted run (a resume that ignored it, or a run from scratch, differs from step 7 on).
     const model = tinyModel(2);
@@ -131,7 +135,10 @@ describe('trainConditionedSFT', () => {
         events.push(event);
       },
     });
-    const error = await failure.then(() => undefined, (caught: unknown) => caught);
+    const error = await failure.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(TrainingError.isInstance(error)).toBe(true);
     expect((error as TrainingError).message, (error as Error).message).toMatch(/2 steps in a row, up to step 7.*checkpoint-00000004/);
     expect((error as TrainingError).step).toBe(7);
@@ -146,7 +153,16 @@ describe('trainConditionedSFT', () => {
       // Frozen random embeddings at init scale keep logits near uniform; give them a pretrained-like scale.
       const embeddings = model.parameters.get('model.embed_tokens.weight')!;
       embeddings.assign(tf.mul(embeddings, 25));
-      const { summary } = await trainConditionedSFT({ model, tokenizer, train: tinyConversations(4), batchSize: 4, epochs: 40, learningRate: lora ? 3e-2 : 1e-2, weightDecay: 0, ...(lora ? { lora } : {}) });
+      const { summary } = await trainConditionedSFT({
+        model,
+        tokenizer,
+        train: tinyConversations(4),
+        batchSize: 4,
+        epochs: 40,
+        learningRate: lora ? 3e-2 : 1e-2,
+        weightDecay: 0,
+        ...(lora ? { lora } : {}),
+      });
       results.push([summary.lossCurve[0]!.loss, summary.finalLoss]);
       if (lora) expect(model.adapters.size).toBe(10);
       model.dispose();
@@ -172,7 +188,9 @@ describe('SteerLM 2.0 objective', () => {
     const logQ = tf.tensor1d([-8, -13]);
     expect(steerLM2Loss(logQ, weights, 10).dataSync()[0]).toBeCloseTo(0.1107578, 5);
     // d loss / d logQ = -(w - b) / tokens: pushes the under-weighted response up.
-    const gradient = tf.grad((x: tf.Tensor) => steerLM2Loss(x as tf.Tensor1D, weights, 10))(logQ).arraySync() as number[];
+    const gradient = tf
+      .grad((x: tf.Tensor) => steerLM2Loss(x as tf.Tensor1D, weights, 10))(logQ)
+      .arraySync() as number[];
     expect(gradient[0]).toBeCloseTo((0.952574 - 0.731059) / 10, 5);
     expect(gradient[1]).toBeCloseTo((0.047426 - 0.268941) / 10, 5);
   });

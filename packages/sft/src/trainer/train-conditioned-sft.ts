@@ -208,7 +208,13 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
 
   const checkpoint = async () => {
     if (!outputDir) return;
-    lastCheckpoint = await writeCheckpoint(outputDir, optimizer, { version: 1, position, fingerprint, trainableNames: optimizer.trainable.names, lora: options.model.loraConfig ?? null });
+    lastCheckpoint = await writeCheckpoint(outputDir, optimizer, {
+      version: 1,
+      position,
+      fingerprint,
+      trainableNames: optimizer.trainable.names,
+      lora: options.model.loraConfig ?? null,
+    });
     await pruneCheckpoints(outputDir, options.keepCheckpoints ?? 3);
     tracker.emit({ type: 'checkpoint', job: 'sft', step: position.step, path: lastCheckpoint });
   };
@@ -237,15 +243,27 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       });
       const loss = outcome.loss;
       const nonFinite = outcome.skipped;
-      position = { ...position, step: position.step + 1, batchInEpoch: position.batchInEpoch + micro.length, skippedSteps: position.skippedSteps + (nonFinite ? 1 : 0) };
+      position = {
+        ...position,
+        step: position.step + 1,
+        batchInEpoch: position.batchInEpoch + micro.length,
+        skippedSteps: position.skippedSteps + (nonFinite ? 1 : 0),
+      };
       if (nonFinite) {
         consecutiveNonFinite++;
-        tracker.emit({ type: 'warning', job: 'sft', step: position.step, message: `non-finite loss or gradient at step ${position.step}; the update was skipped` });
+        tracker.emit({
+          type: 'warning',
+          job: 'sft',
+          step: position.step,
+          message: `non-finite loss or gradient at step ${position.step}; the update was skipped`,
+        });
         if (consecutiveNonFinite >= settings.maxNonFinite) {
           throw new TrainingError(`loss or gradients were not finite for ${consecutiveNonFinite} steps in a row, up to step ${position.step}`, {
             step: position.step,
             ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
-            hint: lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}; lower the learning rate and resume from it` : 'lower the learning rate or check the data',
+            hint: lastCheckpoint
+              ? `the last good checkpoint is ${lastCheckpoint}; lower the learning rate and resume from it`
+              : 'lower the learning rate or check the data',
           });
         }
       } else {
@@ -256,7 +274,13 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       }
       tokensSeen += micro.reduce((sum, batch) => sum + batch.keyMask.reduce((a, b) => a + b, 0), 0);
       const elapsedMs = performance.now() - started;
-      const metrics = { loss, learningRate: lr, gradNorm: outcome.gradNorm, trainedTokens: outcome.trainedTokens, tokensPerSecond: (tokensSeen * 1000) / Math.max(1, elapsedMs) };
+      const metrics = {
+        loss,
+        learningRate: lr,
+        gradNorm: outcome.gradNorm,
+        trainedTokens: outcome.trainedTokens,
+        tokensPerSecond: (tokensSeen * 1000) / Math.max(1, elapsedMs),
+      };
       tracker.step(position.step, 1, metrics);
       if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, epoch: position.epoch, skipped: nonFinite, ...metrics })}\n`);
       if (validation.length > 0 && options.validationEvery && position.step % options.validationEvery === 0) {
@@ -264,7 +288,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
         validationLossValue = result.loss;
         validationCurve.push({ step: position.step, loss: result.loss });
         tracker.emit({ type: 'evaluation', job: 'sft', step: position.step, metrics: { validationLoss: result.loss, ...result.perAttribute } });
-        if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, validationLoss: result.loss, perAttribute: result.perAttribute })}\n`);
+        if (metricsFile)
+          await appendFile(metricsFile, `${JSON.stringify({ step: position.step, validationLoss: result.loss, perAttribute: result.perAttribute })}\n`);
       }
       if (options.checkpointEvery && position.step % options.checkpointEvery === 0 && !nonFinite) await checkpoint();
     }
@@ -305,7 +330,10 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
 }
 
 /** Runs trainConditionedSFT and returns its progress events as an async iterable beside the result. */
-export function trainConditionedSFTEvents(options: TrainConditionedSFTOptions): { events: AsyncIterable<ProgressEvent>; result: Promise<{ model: DecoderModel; summary: TrainSummary }> } {
+export function trainConditionedSFTEvents(options: TrainConditionedSFTOptions): {
+  events: AsyncIterable<ProgressEvent>;
+  result: Promise<{ model: DecoderModel; summary: TrainSummary }>;
+} {
   const queue = new EventQueue<ProgressEvent>();
   const result = trainConditionedSFT({
     ...options,

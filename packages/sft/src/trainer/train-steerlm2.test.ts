@@ -16,7 +16,13 @@ function record(prompt: string, label: string, values: string[], logs: [number, 
     system: 'S',
     prompt_turns: [{ from: 'User', value: prompt }],
     label,
-    responses: values.map((value, index) => ({ from: 'Assistant', value, 'log(P(a|x,y))': logs[index]![0], 'log(P(y|x))': logs[index]![1], 'log(Q(y|a,x))': logs[index]![2] })),
+    responses: values.map((value, index) => ({
+      from: 'Assistant',
+      value,
+      'log(P(a|x,y))': logs[index]![0],
+      'log(P(y|x))': logs[index]![1],
+      'log(Q(y|a,x))': logs[index]![2],
+    })),
     prompt_id: prompt,
   };
 }
@@ -37,11 +43,16 @@ const softmax = (values: number[]) => {
 describe('trainSteerLM2 (SteerLM 2.0 end to end)', () => {
   it('reports, on its first step, the objective computed by hand from the records and the model', async () => {
     const model = tinyModel(5);
-    const item = record('Q?', 'quality:4,humor:1', ['Yes.', 'No way!', 'Maybe so.'], [
-      [-0.5, -9, -8],
-      [-3, -12, -10],
-      [-1, -11, -12],
-    ]);
+    const item = record(
+      'Q?',
+      'quality:4,humor:1',
+      ['Yes.', 'No way!', 'Maybe so.'],
+      [
+        [-0.5, -9, -8],
+        [-3, -12, -10],
+        [-1, -11, -12],
+      ],
+    );
     const scored = await scoreResponses(new LocalLanguageModel(model, tokenizer), item);
     const logModel = scored.map((score) => score.logProbability);
     const w = softmax(item.responses.map((r) => r['log(P(a|x,y))'] + r['log(P(y|x))'] - r['log(Q(y|a,x))']));
@@ -57,12 +68,30 @@ describe('trainSteerLM2 (SteerLM 2.0 end to end)', () => {
     expect(summary.lossCurve[0]!.klDivergence).toBeCloseTo(expectedKl, 5);
   }, 60_000);
 
-  it('moves the model\'s weighting of the responses toward the target w', async () => {
+  it("moves the model's weighting of the responses toward the target w", async () => {
     const model = tinyModel(7);
     const lm = new LocalLanguageModel(model, tokenizer);
     const raw = [
-      record('Q1?', 'quality:4', ['Paris.', 'Rome.', 'Oslo.'], [[0, 0, 0], [-4, 0, 0], [-4, 0, 0]]),
-      record('Q2?', 'quality:0', ['Blue!', 'Red!', 'Green!'], [[-4, 0, 0], [0, 0, 0], [-4, 0, 0]]),
+      record(
+        'Q1?',
+        'quality:4',
+        ['Paris.', 'Rome.', 'Oslo.'],
+        [
+          [0, 0, 0],
+          [-4, 0, 0],
+          [-4, 0, 0],
+        ],
+      ),
+      record(
+        'Q2?',
+        'quality:0',
+        ['Blue!', 'Red!', 'Green!'],
+        [
+          [-4, 0, 0],
+          [0, 0, 0],
+          [-4, 0, 0],
+        ],
+      ),
     ];
     // As in real data the sampling model is the one being trained: log Q' is its own log-probability, so b starts uniform.
     const records = await Promise.all(
@@ -91,8 +120,24 @@ describe('trainSteerLM2 (SteerLM 2.0 end to end)', () => {
   }, 120_000);
 
   it('drops a record whose responses truncation leaves nothing to train, and refuses data with none left', async () => {
-    const short = record('Q?', 'quality:4', ['A.', 'B.'], [[0, -1, -1], [0, -1, -1]]);
-    const long = record('Q?'.repeat(60), 'quality:4', ['A.', 'B.'], [[0, -1, -1], [0, -1, -1]]);
+    const short = record(
+      'Q?',
+      'quality:4',
+      ['A.', 'B.'],
+      [
+        [0, -1, -1],
+        [0, -1, -1],
+      ],
+    );
+    const long = record(
+      'Q?'.repeat(60),
+      'quality:4',
+      ['A.', 'B.'],
+      [
+        [0, -1, -1],
+        [0, -1, -1],
+      ],
+    );
     const { summary } = await trainSteerLM2({ model: tinyModel(), tokenizer, train: [short, long], maxSequenceLength: 100, maxSteps: 1 });
     expect(summary).toMatchObject({ records: 1, droppedRecords: 1, responses: 2 });
     await expect(trainSteerLM2({ model: tinyModel(), tokenizer, train: [long], maxSequenceLength: 100 })).rejects.toThrow(/none of the 1 SteerLM 2.0 records/);

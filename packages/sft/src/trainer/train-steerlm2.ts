@@ -8,12 +8,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  ProgressTracker,
-  TrainingError,
-  seededRandom,
-  type SteerLM2Record,
-} from '@steerlm/core';
+import { ProgressTracker, TrainingError, seededRandom, type SteerLM2Record } from '@steerlm/core';
 import type { DecoderModel } from '../models';
 import type { TrainConditionedSFTOptions } from './train-conditioned-sft';
 import { shuffledIndexes } from './batching';
@@ -27,33 +22,32 @@ import { batchTensors, Optimizer, trainableSet } from './train-step';
 import { crossEntropy } from '../kernels/cross-entropy';
 
 /** Options of trainSteerLM2 (defaults in brackets; the shared ones mean what they mean for trainConditionedSFT). */
-export interface TrainSteerLM2Options
-  extends Pick<
-    TrainConditionedSFTOptions,
-    | 'model'
-    | 'tokenizer'
-    | 'schema'
-    | 'template'
-    | 'maxSequenceLength'
-    | 'epochs'
-    | 'maxSteps'
-    | 'minLearningRate'
-    | 'warmupSteps'
-    | 'weightDecay'
-    | 'maxGradNorm'
-    | 'beta1'
-    | 'beta2'
-    | 'lora'
-    | 'freezeEmbeddings'
-    | 'seed'
-    | 'outputDir'
-    | 'checkpointEvery'
-    | 'keepCheckpoints'
-    | 'resume'
-    | 'maxConsecutiveNonFinite'
-    | 'onEvent'
-    | 'signal'
-  > {
+export interface TrainSteerLM2Options extends Pick<
+  TrainConditionedSFTOptions,
+  | 'model'
+  | 'tokenizer'
+  | 'schema'
+  | 'template'
+  | 'maxSequenceLength'
+  | 'epochs'
+  | 'maxSteps'
+  | 'minLearningRate'
+  | 'warmupSteps'
+  | 'weightDecay'
+  | 'maxGradNorm'
+  | 'beta1'
+  | 'beta2'
+  | 'lora'
+  | 'freezeEmbeddings'
+  | 'seed'
+  | 'outputDir'
+  | 'checkpointEvery'
+  | 'keepCheckpoints'
+  | 'resume'
+  | 'maxConsecutiveNonFinite'
+  | 'onEvent'
+  | 'signal'
+> {
   /** SteerLM 2.0 records (NeMo-Aligner's layout, as the bootstrap writes them), sync or async. */
   train: Iterable<SteerLM2Record> | AsyncIterable<SteerLM2Record>;
   /** Prompts (each with all its responses) per optimizer step [1]. */
@@ -95,7 +89,11 @@ export function groupWeights(group: SteerLM2Group, rowLogModel: ArrayLike<number
   const byResponse: number[] = new Array<number>(rows.length);
   rows.forEach((response, row) => (byResponse[response] = rowLogModel[row]!));
   const weights = steerLM2Weights(group.responses, byResponse);
-  return { target: rows.map((response) => weights.target[response]!), baseline: rows.map((response) => weights.baseline[response]!), klDivergence: weights.klDivergence };
+  return {
+    target: rows.map((response) => weights.target[response]!),
+    baseline: rows.map((response) => weights.baseline[response]!),
+    klDivergence: weights.klDivergence,
+  };
 }
 
 /** Trains a SteerLM model in place on SteerLM 2.0 records and returns a summary. */
@@ -117,7 +115,9 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
     if (group) groups.push(group);
   });
   if (groups.length === 0) {
-    throw new TrainingError(`none of the ${records.length} SteerLM 2.0 records has responses left to train`, { hint: 'check the records and that maxSequenceLength keeps every response' });
+    throw new TrainingError(`none of the ${records.length} SteerLM 2.0 records has responses left to train`, {
+      hint: 'check the records and that maxSequenceLength keeps every response',
+    });
   }
 
   if (options.lora && options.model.adapters.size === 0) options.model.addLora(options.lora, { seed });
@@ -125,7 +125,16 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
   const stepsPerEpoch = Math.ceil(groups.length / promptsPerStep);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, stepsPerEpoch * epochs);
   const schedule = trainingSchedule(totalSteps, learningRate, options);
-  const fingerprint = JSON.stringify({ objective: 'steerlm2', seed, promptsPerStep, epochs, maxSequenceLength, learningRate, lora: options.lora ?? null, records: records.length });
+  const fingerprint = JSON.stringify({
+    objective: 'steerlm2',
+    seed,
+    promptsPerStep,
+    epochs,
+    maxSequenceLength,
+    learningRate,
+    lora: options.lora ?? null,
+    records: records.length,
+  });
   const order = (epoch: number) => shuffledIndexes(groups.length, seededRandom(seed * 104729 + epoch));
 
   let position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, skippedSteps: 0 };
@@ -133,7 +142,11 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
   if (options.resume) {
     const folder = (await listCheckpoints(options.resume)).reverse()[0] ?? options.resume;
     const state = await restoreCheckpoint(folder, optimizer);
-    if (state.fingerprint !== fingerprint) throw new TrainingError(`checkpoint ${folder} was made with other training options`, { checkpoint: folder, hint: 'resume with the options of the original run' });
+    if (state.fingerprint !== fingerprint)
+      throw new TrainingError(`checkpoint ${folder} was made with other training options`, {
+        checkpoint: folder,
+        hint: 'resume with the options of the original run',
+      });
     position = { ...state.position };
     lastCheckpoint = folder;
   }
@@ -148,7 +161,13 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
   let consecutiveNonFinite = 0;
   const checkpoint = async () => {
     if (!outputDir) return;
-    lastCheckpoint = await writeCheckpoint(outputDir, optimizer, { version: 1, position, fingerprint, trainableNames: optimizer.trainable.names, lora: options.model.loraConfig ?? null });
+    lastCheckpoint = await writeCheckpoint(outputDir, optimizer, {
+      version: 1,
+      position,
+      fingerprint,
+      trainableNames: optimizer.trainable.names,
+      lora: options.model.loraConfig ?? null,
+    });
     await pruneCheckpoints(outputDir, options.keepCheckpoints ?? 3);
     tracker.emit({ type: 'checkpoint', job: 'steerlm2', step: position.step, path: lastCheckpoint });
   };
@@ -192,17 +211,37 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
       });
       const lr = learningRateAt(schedule, position.step);
       const trainedTokens = stepGroups.reduce((sum, group) => sum + group.batch.trainedTokens, 0);
-      const outcome = await optimizer.apply({ loss: loss!, grads: grads! }, { learningRate: lr, weightDecay: options.weightDecay ?? 0.01, maxGradNorm: options.maxGradNorm ?? 1, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999 }, trainedTokens);
+      const outcome = await optimizer.apply(
+        { loss: loss!, grads: grads! },
+        {
+          learningRate: lr,
+          weightDecay: options.weightDecay ?? 0.01,
+          maxGradNorm: options.maxGradNorm ?? 1,
+          beta1: options.beta1 ?? 0.9,
+          beta2: options.beta2 ?? 0.999,
+        },
+        trainedTokens,
+      );
       const klDivergence = weights.reduce((sum, weight) => sum + weight.klDivergence, 0) / weights.length;
-      position = { ...position, step: position.step + 1, batchInEpoch: position.batchInEpoch + stepGroups.length, skippedSteps: position.skippedSteps + (outcome.skipped ? 1 : 0) };
+      position = {
+        ...position,
+        step: position.step + 1,
+        batchInEpoch: position.batchInEpoch + stepGroups.length,
+        skippedSteps: position.skippedSteps + (outcome.skipped ? 1 : 0),
+      };
       if (outcome.skipped) {
         consecutiveNonFinite++;
-        tracker.emit({ type: 'warning', job: 'steerlm2', step: position.step, message: `non-finite loss or gradient at step ${position.step}; the update was skipped` });
+        tracker.emit({
+          type: 'warning',
+          job: 'steerlm2',
+          step: position.step,
+          message: `non-finite loss or gradient at step ${position.step}; the update was skipped`,
+        });
         if (consecutiveNonFinite >= maxNonFinite) {
           throw new TrainingError(`loss or gradients were not finite for ${consecutiveNonFinite} steps in a row, up to step ${position.step}`, {
             step: position.step,
             ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
-            hint: 'lower the learning rate or check the records\' log-probabilities',
+            hint: "lower the learning rate or check the records' log-probabilities",
           });
         }
       } else {
@@ -213,7 +252,8 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
       }
       const metrics = { loss: outcome.loss, klDivergence, learningRate: lr, gradNorm: outcome.gradNorm, trainedTokens };
       tracker.step(position.step, 1, metrics);
-      if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, epoch: position.epoch, skipped: outcome.skipped, ...metrics })}\n`);
+      if (metricsFile)
+        await appendFile(metricsFile, `${JSON.stringify({ step: position.step, epoch: position.epoch, skipped: outcome.skipped, ...metrics })}\n`);
       if (options.checkpointEvery && position.step % options.checkpointEvery === 0 && !outcome.skipped) await checkpoint();
     }
     await checkpoint();
@@ -223,7 +263,16 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
   }
   if (outputDir) {
     const points = (key: 'loss' | 'klDivergence') => lossCurve.map((point) => [point.step, point[key]] as [number, number]);
-    await writeFile(join(outputDir, 'loss-curve.svg'), lossCurveSvg([{ name: 'SteerLM 2.0 loss', color: '#1f77b4', points: points('loss') }, { name: 'KL(w ‖ b)', color: '#d62728', points: points('klDivergence') }], { title: 'SteerLM 2.0' }));
+    await writeFile(
+      join(outputDir, 'loss-curve.svg'),
+      lossCurveSvg(
+        [
+          { name: 'SteerLM 2.0 loss', color: '#1f77b4', points: points('loss') },
+          { name: 'KL(w ‖ b)', color: '#d62728', points: points('klDivergence') },
+        ],
+        { title: 'SteerLM 2.0' },
+      ),
+    );
   }
   const summary: SteerLM2Summary = {
     steps: position.step,

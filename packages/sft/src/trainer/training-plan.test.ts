@@ -29,7 +29,12 @@ describe('training plan', () => {
 
   it('warms up over min(100, 10 %) of the steps and decays to lr/10 by default', () => {
     expect(trainingSchedule(50, 1e-3, {})).toEqual({ learningRate: 1e-3, warmupSteps: 5, totalSteps: 50, minLearningRate: 1e-4 });
-    expect(trainingSchedule(5000, 1e-3, { warmupSteps: 0, minLearningRate: 0 })).toEqual({ learningRate: 1e-3, warmupSteps: 0, totalSteps: 5000, minLearningRate: 0 });
+    expect(trainingSchedule(5000, 1e-3, { warmupSteps: 0, minLearningRate: 0 })).toEqual({
+      learningRate: 1e-3,
+      warmupSteps: 0,
+      totalSteps: 5000,
+      minLearningRate: 0,
+    });
     expect(trainingSchedule(5000, 1e-3, {}).warmupSteps).toBe(100);
   });
 

@@ -10,7 +10,8 @@ import type { LearningRateSchedule } from './learning-rate-schedule';
 /** Returns `value ?? fallback`, or throws an InvalidOptionError naming `option` unless it is positive (and an integer when `integer`). */
 export function positiveOption(value: number | undefined, fallback: number, option: string, integer = true): number {
   const resolved = value ?? fallback;
-  if (!(resolved > 0) || (integer && !Number.isInteger(resolved))) throw new InvalidOptionError(`${option} must be a positive ${integer ? 'integer' : 'number'}, got ${resolved}`, { option });
+  if (!(resolved > 0) || (integer && !Number.isInteger(resolved)))
+    throw new InvalidOptionError(`${option} must be a positive ${integer ? 'integer' : 'number'}, got ${resolved}`, { option });
   return resolved;
 }
 
@@ -19,13 +20,20 @@ export function trainingSequenceLength(model: DecoderModel, requested: number | 
   const maxPositions = model.config.maxPositionEmbeddings;
   const length = positiveOption(requested, Math.min(512, maxPositions), 'maxSequenceLength');
   if (length > maxPositions) {
-    throw new InvalidOptionError(`maxSequenceLength ${length} exceeds the model's ${maxPositions} positions`, { option: 'maxSequenceLength', hint: `use at most ${maxPositions}` });
+    throw new InvalidOptionError(`maxSequenceLength ${length} exceeds the model's ${maxPositions} positions`, {
+      option: 'maxSequenceLength',
+      hint: `use at most ${maxPositions}`,
+    });
   }
   return length;
 }
 
 /** Returns the warmup + cosine schedule over `totalSteps` (warmup min(100, 10 %) and floor lr/10 by default). */
-export function trainingSchedule(totalSteps: number, learningRate: number, options: { warmupSteps?: number | undefined; minLearningRate?: number | undefined }): LearningRateSchedule {
+export function trainingSchedule(
+  totalSteps: number,
+  learningRate: number,
+  options: { warmupSteps?: number | undefined; minLearningRate?: number | undefined },
+): LearningRateSchedule {
   return {
     learningRate,
     warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor(totalSteps / 10)),

@@ -33,7 +33,11 @@ describe('validationLoss', () => {
       });
       expect(result.loss).toBeCloseTo(sum / count, 5);
       // tinyConversations label quality index % 5: values 0..4 with 0 twice.
-      expect(Object.keys(result.perAttribute).filter((key) => key.startsWith('quality=')).sort()).toEqual(['quality=0', 'quality=1', 'quality=2', 'quality=3', 'quality=4']);
+      expect(
+        Object.keys(result.perAttribute)
+          .filter((key) => key.startsWith('quality='))
+          .sort(),
+      ).toEqual(['quality=0', 'quality=1', 'quality=2', 'quality=3', 'quality=4']);
       for (const value of Object.values(result.perAttribute)) expect(value).toBeGreaterThan(4);
     } finally {
       model.dispose();

@@ -15,7 +15,11 @@ export interface ValidationLoss {
  * Resolves to the mean loss over the trained tokens of `examples` (batched in a seeded order, the
  * model in eval mode meanwhile), and the mean per attribute value of their labels when `perAttribute`.
  */
-export async function validationLoss(model: DecoderModel, examples: readonly TokenizedExample[], options: { batchSize: number; seed: number; perAttribute?: boolean | undefined }): Promise<ValidationLoss> {
+export async function validationLoss(
+  model: DecoderModel,
+  examples: readonly TokenizedExample[],
+  options: { batchSize: number; seed: number; perAttribute?: boolean | undefined },
+): Promise<ValidationLoss> {
   let sum = 0;
   let count = 0;
   const byValue = new Map<string, { sum: number; count: number }>();

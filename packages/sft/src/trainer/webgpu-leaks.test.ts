@@ -77,7 +77,9 @@ await forEachBackend(['webgpu'], () => {
       let last = first;
       for (let step = 10; step < STEPS; step++) last = await optimizer.step(model, fixed, true, config);
       const end = await liveCounts();
-      console.info(`webgpu over ${STEPS} steps: start ${JSON.stringify(start)}, end ${JSON.stringify(end)}; loss ${first.loss.toFixed(4)} -> ${last.loss.toFixed(4)}`);
+      console.info(
+        `webgpu over ${STEPS} steps: start ${JSON.stringify(start)}, end ${JSON.stringify(end)}; loss ${first.loss.toFixed(4)} -> ${last.loss.toFixed(4)}`,
+      );
       expect(end).toEqual(start);
       // The steps did train (so the loop above is not a no-op).
       expect(last.skipped).toBe(false);

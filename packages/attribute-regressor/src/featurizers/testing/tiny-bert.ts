@@ -59,10 +59,21 @@ export async function writeTinyBert(folder: string, hiddenSize = 4): Promise<Flo
   for (let index = 0; index < embeddings.length; index += 1) embeddings[index] = Math.sin(index + 1);
   await mkdir(join(folder, 'onnx'), { recursive: true });
   await writeFile(join(folder, 'onnx', 'model.onnx'), tinyEncoderOnnx(embeddings, TINY_VOCABULARY.length, hiddenSize));
-  await writeFile(join(folder, 'config.json'), JSON.stringify({ model_type: 'bert', architectures: ['BertModel'], hidden_size: hiddenSize, vocab_size: TINY_VOCABULARY.length }));
+  await writeFile(
+    join(folder, 'config.json'),
+    JSON.stringify({ model_type: 'bert', architectures: ['BertModel'], hidden_size: hiddenSize, vocab_size: TINY_VOCABULARY.length }),
+  );
   await writeFile(
     join(folder, 'tokenizer_config.json'),
-    JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]' }),
+    JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: 512,
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+    }),
   );
   const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   await writeFile(

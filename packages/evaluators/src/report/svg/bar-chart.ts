@@ -64,7 +64,12 @@ export function renderBarChart(options: BarChartOptions): string {
   return (
     openChart(options, 'bar-chart') +
     verticalAxis(area, y, nice.ticks, nice.step, options.yLabel) +
-    categoryAxis(area, options.bars.map((bar) => bar.label), centers, options.xLabel) +
+    categoryAxis(
+      area,
+      options.bars.map((bar) => bar.label),
+      centers,
+      options.xLabel,
+    ) +
     bars.join('') +
     '</svg>'
   );

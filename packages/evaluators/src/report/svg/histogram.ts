@@ -77,7 +77,12 @@ export function renderHistogram(options: HistogramOptions): string {
     verticalAxis(area, y, yNice.ticks, yNice.step, options.yLabel ?? (options.normalize ? 'share' : 'count')) +
     horizontalAxis(area, x, ticks, tickStep, options.xLabel) +
     bins.join('') +
-    (options.series.length > 1 ? legend(area, options.series.map((series, index) => ({ name: series.name, color: seriesColor(index) }))) : '') +
+    (options.series.length > 1
+      ? legend(
+          area,
+          options.series.map((series, index) => ({ name: series.name, color: seriesColor(index) })),
+        )
+      : '') +
     '</svg>'
   );
 }

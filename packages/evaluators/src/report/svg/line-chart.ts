@@ -52,7 +52,10 @@ export function renderLineChart(options: LineChartOptions): string {
     }
     const paths = segments
       .filter((segment) => segment.length > 1)
-      .map((segment) => `<polyline points="${segment.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+      .map(
+        (segment) =>
+          `<polyline points="${segment.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      );
     return `<g class="series" data-name="${escapeMarkup(series.name)}">${paths.join('')}${markers.join('')}</g>`;
   });
 
@@ -61,7 +64,10 @@ export function renderLineChart(options: LineChartOptions): string {
     verticalAxis(area, y, yNice.ticks, yNice.step, options.yLabel) +
     horizontalAxis(area, x, xNice.ticks, xNice.step, options.xLabel) +
     lines.join('') +
-    legend(area, options.series.map((series, index) => ({ name: series.name, color: series.color ?? seriesColor(index), dashed: series.dashed ?? false }))) +
+    legend(
+      area,
+      options.series.map((series, index) => ({ name: series.name, color: series.color ?? seriesColor(index), dashed: series.dashed ?? false })),
+    ) +
     '</svg>'
   );
 }

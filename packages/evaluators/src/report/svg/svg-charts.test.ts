@@ -30,8 +30,23 @@ describe('SVG charts', () => {
       xLabel: 'requested',
       yLabel: 'measured',
       series: [
-        { name: 'humor', points: [{ x: 0, y: 0.1 }, { x: 1, y: Number.NaN }, { x: 2, y: 1.8 }, { x: 3, y: 2.9 }] },
-        { name: 'ideal', dashed: true, points: [{ x: 0, y: 0 }, { x: 3, y: 3 }] },
+        {
+          name: 'humor',
+          points: [
+            { x: 0, y: 0.1 },
+            { x: 1, y: Number.NaN },
+            { x: 2, y: 1.8 },
+            { x: 3, y: 2.9 },
+          ],
+        },
+        {
+          name: 'ideal',
+          dashed: true,
+          points: [
+            { x: 0, y: 0 },
+            { x: 3, y: 3 },
+          ],
+        },
       ],
     });
     const tree = parseMarkup(svg);
@@ -43,7 +58,10 @@ describe('SVG charts', () => {
     expect(polylines).toHaveLength(2);
     expect(polylines[1]!.attributes['stroke-dasharray']).toBe('6 4');
     expect(findElements(root!, 'circle')).toHaveLength(3);
-    const legendTexts = findElements(findElements(root!, 'g').find((group) => group.attributes.class === 'legend')!, 'text').map(textContent);
+    const legendTexts = findElements(
+      findElements(root!, 'g').find((group) => group.attributes.class === 'legend')!,
+      'text',
+    ).map(textContent);
     expect(legendTexts).toEqual(['humor', 'ideal']);
   });
 

@@ -12,7 +12,7 @@ const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', a
 
 function decode(text: string, where: number): string {
   let result = '';
-  for (let index = 0; index < text.length; ) {
+  for (let index = 0; index < text.length;) {
     if (text[index] !== '&') {
       result += text[index];
       index += 1;
@@ -77,7 +77,13 @@ export function parseMarkup(text: string): MarkupElement {
       stack.push(element);
     }
   }
-  if (stack.length !== 1) throw new Error(`unclosed elements: ${stack.slice(1).map((element) => element.name).join(' > ')}`);
+  if (stack.length !== 1)
+    throw new Error(
+      `unclosed elements: ${stack
+        .slice(1)
+        .map((element) => element.name)
+        .join(' > ')}`,
+    );
   return root;
 }
 

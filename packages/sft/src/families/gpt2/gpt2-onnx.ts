@@ -27,14 +27,20 @@ export function gpt2Body(context: GraphContext, config: Gpt2Config): string {
   const { numAttentionHeads: H, hiddenSize: C, layerNormEps: eps } = config;
   const D = C / H;
   const tokens = graph.node('/transformer/wte', 'Gather', [addWeight(context, GPT2_TOKEN_EMBEDDING, false), 'input_ids'], { axis: onnxAttribute.int(0) });
-  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, GPT2_POSITION_EMBEDDING, false), 'position_ids'], { axis: onnxAttribute.int(0) });
+  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, GPT2_POSITION_EMBEDDING, false), 'position_ids'], {
+    axis: onnxAttribute.int(0),
+  });
   let hidden = graph.node('/transformer', 'Add', [tokens, positions]);
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const prefix = `transformer.h.${layer}`;
     const scope = `/${prefix}/attn`;
     const qkv = conv1d(context, `${prefix}.attn.c_attn`, layerNorm(context, `${prefix}.ln_1`, hidden, eps));
     const [q, k, v] = graph.nodeWithOutputs(scope, 'Split', [qkv, graph.int64([C, C, C])], 3, { axis: onnxAttribute.int(2) }) as [string, string, string];
-    const attended = attention(context, layer, scope, toHeads(graph, scope, q, H, D), toHeads(graph, scope, k, H, D), toHeads(graph, scope, v, H, D), { H, Hkv: H, D });
+    const attended = attention(context, layer, scope, toHeads(graph, scope, q, H, D), toHeads(graph, scope, k, H, D), toHeads(graph, scope, v, H, D), {
+      H,
+      Hkv: H,
+      D,
+    });
     hidden = graph.node(`/${prefix}`, 'Add', [hidden, conv1d(context, `${prefix}.attn.c_proj`, attended)]);
     const expanded = conv1d(context, `${prefix}.mlp.c_fc`, layerNorm(context, `${prefix}.ln_2`, hidden, eps));
     const activated = gpt2Activation(graph, `/${prefix}/mlp/act`, expanded, config.activationFunction);

@@ -34,7 +34,10 @@ export function llamaBody(context: GraphContext, config: LlamaConfig): string {
     const y = rmsNorm(context, `${prefix}.post_attention_layernorm`, hidden, eps);
     const gate = linear(context, `${prefix}.mlp.gate_proj`, y);
     const mlpScope = `/${prefix}/mlp`;
-    const activated = graph.node(mlpScope, 'Mul', [graph.node(mlpScope, 'Mul', [gate, graph.node(mlpScope, 'Sigmoid', [gate])]), linear(context, `${prefix}.mlp.up_proj`, y)]);
+    const activated = graph.node(mlpScope, 'Mul', [
+      graph.node(mlpScope, 'Mul', [gate, graph.node(mlpScope, 'Sigmoid', [gate])]),
+      linear(context, `${prefix}.mlp.up_proj`, y),
+    ]);
     hidden = graph.node(`/${prefix}`, 'Add', [hidden, linear(context, `${prefix}.mlp.down_proj`, activated)]);
   }
   return rmsNorm(context, 'model.norm', hidden, eps);

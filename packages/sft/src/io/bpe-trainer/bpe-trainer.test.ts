@@ -26,7 +26,8 @@ describe('byte-level alphabet', () => {
       { count: 7, left: 9, right: 9 },
       { count: 3, left: 2, right: 8 },
       { count: 3, left: 2, right: 4 },
-    ]) heap.push(item);
+    ])
+      heap.push(item);
     expect([heap.pop(), heap.pop(), heap.pop(), heap.pop(), heap.pop()].map((item) => item && [item.count, item.left, item.right])).toEqual([
       [7, 9, 9],
       [3, 2, 4],
@@ -76,7 +77,10 @@ describe('trainByteLevelBpe', () => {
       return String.fromCharCode(97 + (state % 26));
     }).join('');
     const started = performance.now();
-    const trained = await trainByteLevelBpe(['hello world', letters, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.repeat(50)], { vocabSize: 1000 });
+    const trained = await trainByteLevelBpe(
+      ['hello world', letters, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.repeat(50)],
+      { vocabSize: 1000 },
+    );
     const seconds = (performance.now() - started) / 1000;
     const longestMerge = (merges: [string, string][]) => Math.max(...merges.map(([left, right]) => left.length + right.length));
     const longest = longestMerge(trained.merges);

@@ -62,7 +62,8 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
       option: 'vocabSize',
     });
   }
-  if (!Number.isSafeInteger(minFrequency) || minFrequency < 1) throw new InvalidOptionError(`minFrequency must be a positive integer, got ${minFrequency}`, { option: 'minFrequency' });
+  if (!Number.isSafeInteger(minFrequency) || minFrequency < 1)
+    throw new InvalidOptionError(`minFrequency must be a positive integer, got ${minFrequency}`, { option: 'minFrequency' });
   const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 2) {
     throw new InvalidOptionError(`maxTokenLength must be an integer of at least 2, got ${maxTokenLength}`, { option: 'maxTokenLength' });

@@ -27,7 +27,8 @@ function singleId(fields: ConfigFields, key: string): number | null {
 function optionalNumber(fields: ConfigFields, key: string, check: (value: number) => boolean, requirement: string): number | null {
   const value = fields.raw(key);
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) throw fields.error(key, `"${key}" must be ${requirement}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value))
+    throw fields.error(key, `"${key}" must be ${requirement}, got ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -120,19 +120,36 @@ describe('parseModelConfig', () => {
       attentionBias: false,
       torchDtype: 'bfloat16',
     });
-    expect(config.extra).toEqual({ attention_dropout: 0, initializer_range: 0.041666666666666664, is_llama_config: true, pretraining_tp: 1, rope_interleaved: false, transformers_version: '4.40.1', use_cache: true });
+    expect(config.extra).toEqual({
+      attention_dropout: 0,
+      initializer_range: 0.041666666666666664,
+      is_llama_config: true,
+      pretraining_tp: 1,
+      rope_interleaved: false,
+      transformers_version: '4.40.1',
+      use_cache: true,
+    });
   });
 
   it('reads Llama 3.2 rope scaling and Qwen2 biases', () => {
     const llama = parseModelConfig(llama32);
-    expect(llama.family === 'llama' && llama.ropeScaling).toEqual({ ropeType: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 });
+    expect(llama.family === 'llama' && llama.ropeScaling).toEqual({
+      ropeType: 'llama3',
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 8192,
+    });
     const qwen = parseModelConfig(qwen25);
     expect(qwen).toMatchObject({ family: 'llama', modelType: 'qwen2', attentionBias: true, headDim: 64, numKeyValueHeads: 2, eosTokenId: 151643 });
   });
 
   it('reads transformers-5 rope_parameters', () => {
     const { rope_theta: _theta, rope_scaling: _scaling, ...rest } = llama32;
-    const config = parseModelConfig({ ...rest, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
+    const config = parseModelConfig({
+      ...rest,
+      rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+    });
     expect(config).toMatchObject({ ropeTheta: 500000, ropeScaling: { ropeType: 'llama3', factor: 32 } });
   });
 
@@ -164,7 +181,9 @@ describe('parseModelConfig', () => {
     const unknown = errorOf(() => parseModelConfig({ ...smolLm2, architectures: ['FalconForCausalLM'] }, 'config.json'));
     expect(unknown.field).toBe('architectures');
     expect(unknown.file).toBe('config.json');
-    expect(unknown.message).toMatch(/unsupported architecture "FalconForCausalLM" \(supported: LlamaForCausalLM \(llama\), Qwen2ForCausalLM \(qwen2\), MistralForCausalLM \(mistral\), GPT2LMHeadModel \(gpt2\)\)/);
+    expect(unknown.message).toMatch(
+      /unsupported architecture "FalconForCausalLM" \(supported: LlamaForCausalLM \(llama\), Qwen2ForCausalLM \(qwen2\), MistralForCausalLM \(mistral\), GPT2LMHeadModel \(gpt2\)\)/,
+    );
     expect(errorOf(() => parseModelConfig({ model_type: 'bert' })).field).toBe('model_type');
     expect(errorOf(() => parseModelConfig({ ...smolLm2, hidden_size: undefined })).message).toMatch(/missing required field "hidden_size"/);
     expect(errorOf(() => parseModelConfig({ ...smolLm2, num_key_value_heads: 4 })).field).toBe('num_key_value_heads');
@@ -193,7 +212,14 @@ describe('config files', () => {
   it('reads and writes generation_config.json', async () => {
     const source = { bos_token_id: 1, eos_token_id: [2, 7], do_sample: true, temperature: 0.6, top_p: 0.9, transformers_version: '4.45.0' };
     const config = parseGenerationConfig(source);
-    expect(config).toMatchObject({ bosTokenId: 1, eosTokenIds: [2, 7], doSample: true, temperature: 0.6, topP: 0.9, extra: { transformers_version: '4.45.0' } });
+    expect(config).toMatchObject({
+      bosTokenId: 1,
+      eosTokenIds: [2, 7],
+      doSample: true,
+      temperature: 0.6,
+      topP: 0.9,
+      extra: { transformers_version: '4.45.0' },
+    });
     await writeGenerationConfig(folder, config);
     expect(JSON.parse(await readFile(join(folder, 'generation_config.json'), 'utf8'))).toEqual(source);
     expect(await readGenerationConfig(folder)).toEqual(config);

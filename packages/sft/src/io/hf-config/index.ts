@@ -7,19 +7,6 @@ export {
   type LlamaConfig,
   type RopeScaling,
 } from './llama-config';
-export {
-  SUPPORTED_ARCHITECTURES,
-  modelConfigToJson,
-  parseModelConfig,
-  readModelConfig,
-  writeModelConfig,
-  type ModelConfig,
-} from './model-config';
-export {
-  generationConfigToJson,
-  parseGenerationConfig,
-  readGenerationConfig,
-  writeGenerationConfig,
-  type GenerationConfig,
-} from './generation-config';
+export { SUPPORTED_ARCHITECTURES, modelConfigToJson, parseModelConfig, readModelConfig, writeModelConfig, type ModelConfig } from './model-config';
+export { generationConfigToJson, parseGenerationConfig, readGenerationConfig, writeGenerationConfig, type GenerationConfig } from './generation-config';
 export { CONFIG_FAMILIES, MODEL_FAMILY_NAMES, type ConfigFamily, type ConfigOfFamily, type ModelFamilyName } from './config-families';

@@ -121,7 +121,11 @@ export function parseLlamaConfig(fields: ConfigFields, architecture: LlamaArchit
   if (headDim % 2 !== 0) throw fields.error('head_dim', `head_dim ${headDim} must be even for rotary embeddings`);
   const hiddenAct = fields.string('hidden_act', 'silu');
   if (!(LLAMA_ACTIVATIONS as readonly string[]).includes(hiddenAct)) {
-    throw fields.error('hidden_act', `unsupported hidden_act ${JSON.stringify(hiddenAct)} (supported: ${LLAMA_ACTIVATIONS.join(', ')})`, 'this decoder computes SwiGLU with SiLU only; convert the model or use one whose hidden_act is "silu"');
+    throw fields.error(
+      'hidden_act',
+      `unsupported hidden_act ${JSON.stringify(hiddenAct)} (supported: ${LLAMA_ACTIVATIONS.join(', ')})`,
+      'this decoder computes SwiGLU with SiLU only; convert the model or use one whose hidden_act is "silu"',
+    );
   }
 
   // Hugging Face transformers 5 moves rope_theta and the scaling into `rope_parameters`.
@@ -131,7 +135,8 @@ export function parseLlamaConfig(fields: ConfigFields, architecture: LlamaArchit
   if (typeof ropeParameters === 'object' && ropeParameters !== null && !Array.isArray(ropeParameters)) {
     const parameters = ropeParameters as Record<string, unknown>;
     const theta = parameters.rope_theta;
-    if (typeof theta !== 'number' || !(theta > 0)) throw fields.error('rope_parameters.rope_theta', `"rope_parameters.rope_theta" must be a positive number, got ${JSON.stringify(theta)}`);
+    if (typeof theta !== 'number' || !(theta > 0))
+      throw fields.error('rope_parameters.rope_theta', `"rope_parameters.rope_theta" must be a positive number, got ${JSON.stringify(theta)}`);
     ropeTheta = theta;
     ropeScaling = parseRopeScaling(fields, 'rope_parameters', parameters);
     fields.raw('rope_theta');

@@ -41,10 +41,17 @@ export function parseModelConfig(json: unknown, file?: string): ModelConfig {
   }
   const family = familyOfArchitecture(architecture);
   if (family === undefined) {
-    throw fields.error('architectures', `unsupported architecture "${architecture}" (supported: ${describeSupported()})`, 'convert the model to one of the supported decoder families');
+    throw fields.error(
+      'architectures',
+      `unsupported architecture "${architecture}" (supported: ${describeSupported()})`,
+      'convert the model to one of the supported decoder families',
+    );
   }
   if (modelType !== undefined && modelType !== SUPPORTED_ARCHITECTURES[architecture]) {
-    throw fields.error('model_type', `model_type ${JSON.stringify(modelType)} does not match architecture ${architecture} (expected "${SUPPORTED_ARCHITECTURES[architecture]}")`);
+    throw fields.error(
+      'model_type',
+      `model_type ${JSON.stringify(modelType)} does not match architecture ${architecture} (expected "${SUPPORTED_ARCHITECTURES[architecture]}")`,
+    );
   }
   return CONFIG_FAMILIES[family].parse(fields, architecture);
 }

@@ -34,16 +34,21 @@ const EXPECTED_ARRAY: Record<keyof typeof ONNX_DATA_TYPES, { name: string; check
 /** Returns the little-endian raw_data bytes of a tensor, after checking its array type and element count. */
 export function tensorRawBytes(tensor: OnnxTensor): Uint8Array {
   const expected = EXPECTED_ARRAY[tensor.dataType];
-  if (expected === undefined) throw new InvalidOptionError(`tensor "${tensor.name}": unsupported data type ${JSON.stringify(tensor.dataType)}`, { option: 'dataType' });
+  if (expected === undefined)
+    throw new InvalidOptionError(`tensor "${tensor.name}": unsupported data type ${JSON.stringify(tensor.dataType)}`, { option: 'dataType' });
   if (!expected.check(tensor.data)) {
-    throw new InvalidOptionError(`tensor "${tensor.name}": ${tensor.dataType} data must be a ${expected.name}, got ${tensor.data.constructor.name}`, { option: 'data' });
+    throw new InvalidOptionError(`tensor "${tensor.name}": ${tensor.dataType} data must be a ${expected.name}, got ${tensor.data.constructor.name}`, {
+      option: 'data',
+    });
   }
   if (!tensor.dims.every((size) => Number.isSafeInteger(size) && size >= 0)) {
     throw new InvalidOptionError(`tensor "${tensor.name}": dims [${tensor.dims.join(', ')}] must be non-negative integers`, { option: 'dims' });
   }
   const count = tensor.dims.reduce((product, size) => product * size, 1);
   if (tensor.data.length !== count) {
-    throw new InvalidOptionError(`tensor "${tensor.name}": dims [${tensor.dims.join(', ')}] hold ${count} elements but the data has ${tensor.data.length}`, { option: 'data' });
+    throw new InvalidOptionError(`tensor "${tensor.name}": dims [${tensor.dims.join(', ')}] hold ${count} elements but the data has ${tensor.data.length}`, {
+      option: 'data',
+    });
   }
   if (tensor.dataType === 'float16') return float32ToFloat16Bytes(tensor.data as Float32Array);
   if (tensor.dataType === 'bfloat16') return float32ToBfloat16Bytes(tensor.data as Float32Array);
@@ -77,8 +82,10 @@ function writeTensor(writer: ProtobufWriter, tensor: OnnxTensor, placer: Externa
 }
 
 function writeValueInfo(writer: ProtobufWriter, info: OnnxValueInfo): void {
-  if (typeof info.name !== 'string' || info.name.length === 0) throw new InvalidOptionError('a graph input/output/value_info needs a non-empty name', { option: 'name' });
-  if (!(info.elemType in ONNX_DATA_TYPES)) throw new InvalidOptionError(`value "${info.name}": unsupported element type ${JSON.stringify(info.elemType)}`, { option: 'elemType' });
+  if (typeof info.name !== 'string' || info.name.length === 0)
+    throw new InvalidOptionError('a graph input/output/value_info needs a non-empty name', { option: 'name' });
+  if (!(info.elemType in ONNX_DATA_TYPES))
+    throw new InvalidOptionError(`value "${info.name}": unsupported element type ${JSON.stringify(info.elemType)}`, { option: 'elemType' });
   writer.string(1, info.name);
   writer.message(2, (type) =>
     type.message(1, (tensorType) => {
@@ -89,7 +96,10 @@ function writeValueInfo(writer: ProtobufWriter, info: OnnxValueInfo): void {
           shape.message(1, (dim) => {
             if (typeof dimension === 'string' && dimension.length > 0) dim.string(2, dimension);
             else if (typeof dimension === 'number' && Number.isSafeInteger(dimension) && dimension >= 0) dim.varint(1, dimension);
-            else throw new InvalidOptionError(`value "${info.name}": dimension ${JSON.stringify(dimension)} must be a non-negative integer or a symbolic name`, { option: 'shape' });
+            else
+              throw new InvalidOptionError(`value "${info.name}": dimension ${JSON.stringify(dimension)} must be a non-negative integer or a symbolic name`, {
+                option: 'shape',
+              });
           });
         }
       });
@@ -127,7 +137,9 @@ function writeAttribute(writer: ProtobufWriter, name: string, attribute: OnnxAtt
       for (const value of attribute.value) writer.string(9, value);
       break;
     default:
-      throw new InvalidOptionError(`node "${owner}": attribute "${name}" has unknown type ${JSON.stringify((attribute as { type: unknown }).type)}`, { option: 'attributes' });
+      throw new InvalidOptionError(`node "${owner}": attribute "${name}" has unknown type ${JSON.stringify((attribute as { type: unknown }).type)}`, {
+        option: 'attributes',
+      });
   }
 }
 
@@ -150,10 +162,13 @@ function checkTopology(graph: OnnxGraph): void {
     if (node.outputs.length === 0) throw new InvalidOptionError(`node ${node.name ?? index} (${node.opType}) has no outputs`, { option: 'nodes' });
     for (const input of node.inputs) {
       if (input !== '' && !known.has(input)) {
-        throw new InvalidOptionError(`node ${node.name ?? index} (${node.opType}) reads "${input}", which no graph input, initializer or earlier node provides`, {
-          option: 'nodes',
-          hint: 'list nodes in topological order and declare every input',
-        });
+        throw new InvalidOptionError(
+          `node ${node.name ?? index} (${node.opType}) reads "${input}", which no graph input, initializer or earlier node provides`,
+          {
+            option: 'nodes',
+            hint: 'list nodes in topological order and declare every input',
+          },
+        );
       }
     }
     for (const output of node.outputs) if (output !== '') known.add(output);

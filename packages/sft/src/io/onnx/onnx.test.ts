@@ -37,7 +37,10 @@ describe('protobuf wire encoding', () => {
     expect([...encodeVarint(300)]).toEqual([0xac, 0x02]);
     expect([...encodeVarint(-1)]).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
     expect([...encodeVarint(2n ** 63n - 1n)]).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
-    const writer = new ProtobufWriter().varint(1, 150).string(2, 'testing').message(3, (inner) => inner.varint(1, 150));
+    const writer = new ProtobufWriter()
+      .varint(1, 150)
+      .string(2, 'testing')
+      .message(3, (inner) => inner.varint(1, 150));
     expect([...writer.finish()]).toEqual([0x08, 0x96, 0x01, 0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67, 0x1a, 0x03, 0x08, 0x96, 0x01]);
     expect([...new ProtobufWriter().packedVarints(4, [3, 270, 86942]).finish()]).toEqual([0x22, 0x06, 0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05]);
   });
@@ -91,7 +94,10 @@ describe('ONNX models run by onnxruntime-node', () => {
     const ids = [4, 0, 2, 2, 1, 3];
     const { embeddings } = await run(model, { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [2, 3]) });
     expect(embeddings!.dims).toEqual([2, 3, 4]);
-    closeTo(embeddings!.data as Float32Array, ids.flatMap((id) => [...table.subarray(id * 4, id * 4 + 4)]));
+    closeTo(
+      embeddings!.data as Float32Array,
+      ids.flatMap((id) => [...table.subarray(id * 4, id * 4 + 4)]),
+    );
   });
 
   it('Softmax over the last axis', async () => {
@@ -207,7 +213,11 @@ describe('ONNX models run by onnxruntime-node', () => {
     expect(() => encodeOnnxModel(base)).toThrow(/graph output "y" is produced by no node/);
     const misfit = {
       ...base,
-      graph: { ...base.graph, nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }], initializers: [{ name: 'w', dataType: 'float32' as const, dims: [2, 2], data: new Float32Array(3) }] },
+      graph: {
+        ...base.graph,
+        nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }],
+        initializers: [{ name: 'w', dataType: 'float32' as const, dims: [2, 2], data: new Float32Array(3) }],
+      },
     };
     expect(() => encodeOnnxModel(misfit)).toThrow(InvalidOptionError);
     expect(() => encodeOnnxModel(misfit)).toThrow(/dims \[2, 2\] hold 4 elements but the data has 3/);

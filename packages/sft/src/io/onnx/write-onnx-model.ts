@@ -34,7 +34,9 @@ export async function writeOnnxModel(path: string, model: OnnxModel, options: Wr
   if (external !== undefined) {
     const { fileName } = external;
     if (fileName.length === 0 || fileName !== basename(fileName) || fileName === basename(path)) {
-      throw new InvalidOptionError(`externalData.fileName must be a bare file name other than the model's, got ${JSON.stringify(fileName)}`, { option: 'externalData' });
+      throw new InvalidOptionError(`externalData.fileName must be a bare file name other than the model's, got ${JSON.stringify(fileName)}`, {
+        option: 'externalData',
+      });
     }
     const minimumBytes = external.minimumBytes ?? 1024;
     placer = (_tensor, bytes) => {

@@ -1,5 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { decodeTensorBytes, isFloatDtype, ModelFormatError, parseSafetensorsHeader, readHeaderLength, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
+import {
+  decodeTensorBytes,
+  isFloatDtype,
+  ModelFormatError,
+  parseSafetensorsHeader,
+  readHeaderLength,
+  type SafetensorsTensor,
+  type SafetensorsTensorInfo,
+} from '@steerlm/core';
 import { missingTensorError } from './missing-tensor';
 
 async function readExactly(handle: FileHandle, length: number, position: number, file: string, what: string): Promise<Uint8Array> {

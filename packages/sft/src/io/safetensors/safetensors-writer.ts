@@ -1,4 +1,12 @@
-import { checkTensorData, encodeHeaderLength, encodeSafetensorsHeader, entryByteLength, tensorDataBytes, type SafetensorsDtype, type SafetensorsTensorData } from '@steerlm/core';
+import {
+  checkTensorData,
+  encodeHeaderLength,
+  encodeSafetensorsHeader,
+  entryByteLength,
+  tensorDataBytes,
+  type SafetensorsDtype,
+  type SafetensorsTensorData,
+} from '@steerlm/core';
 import { writeAll, writeFileAtomically } from '@steerlm/core/node';
 
 /** One tensor to write: its name, the dtype to store it as, its shape and its values. */

@@ -102,18 +102,41 @@ describe('SafetensorsReader on bad files', () => {
     await expectModelFormatError(await craft('huge-length.safetensors', one, new Uint8Array(8), { length: 1n << 60n }), /above the 100000000-byte limit/);
   });
   it('rejects a header bigger than the file', async () => {
-    await expectModelFormatError(await craft('long-header.safetensors', one, new Uint8Array(8), { length: 5000n }), /header length 5000 is bigger than the file/);
+    await expectModelFormatError(
+      await craft('long-header.safetensors', one, new Uint8Array(8), { length: 5000n }),
+      /header length 5000 is bigger than the file/,
+    );
   });
   it('rejects a header that is not JSON or not an object', async () => {
     await expectModelFormatError(await craft('not-json.safetensors', '{"x": nope}', new Uint8Array(0)), /invalid JSON/);
     await expectModelFormatError(await craft('array.safetensors', '[1]', new Uint8Array(0)), /must start with "\{"/);
-    await expectModelFormatError(await craft('bad-meta.safetensors', { __metadata__: { a: 1 } }, new Uint8Array(0)), /metadata value "a" is number/, '__metadata__.a');
+    await expectModelFormatError(
+      await craft('bad-meta.safetensors', { __metadata__: { a: 1 } }, new Uint8Array(0)),
+      /metadata value "a" is number/,
+      '__metadata__.a',
+    );
   });
   it('rejects unknown dtypes, bad shapes and bad offsets, naming the tensor', async () => {
-    await expectModelFormatError(await craft('dtype.safetensors', { x: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /dtype "F8" is not supported/, 'x');
-    await expectModelFormatError(await craft('shape.safetensors', { x: { dtype: 'U8', shape: [-1], data_offsets: [0, 1] } }, new Uint8Array(1)), /non-negative integers/, 'x');
-    await expectModelFormatError(await craft('offsets.safetensors', { x: { dtype: 'U8', shape: [1], data_offsets: [1, 0] } }, new Uint8Array(1)), /0 <= begin <= end/, 'x');
-    await expectModelFormatError(await craft('extra-key.safetensors', { x: { dtype: 'U8', shape: [1], data_offsets: [0, 1], evil: 1 } }, new Uint8Array(1)), /unexpected key "evil"/, 'x');
+    await expectModelFormatError(
+      await craft('dtype.safetensors', { x: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)),
+      /dtype "F8" is not supported/,
+      'x',
+    );
+    await expectModelFormatError(
+      await craft('shape.safetensors', { x: { dtype: 'U8', shape: [-1], data_offsets: [0, 1] } }, new Uint8Array(1)),
+      /non-negative integers/,
+      'x',
+    );
+    await expectModelFormatError(
+      await craft('offsets.safetensors', { x: { dtype: 'U8', shape: [1], data_offsets: [1, 0] } }, new Uint8Array(1)),
+      /0 <= begin <= end/,
+      'x',
+    );
+    await expectModelFormatError(
+      await craft('extra-key.safetensors', { x: { dtype: 'U8', shape: [1], data_offsets: [0, 1], evil: 1 } }, new Uint8Array(1)),
+      /unexpected key "evil"/,
+      'x',
+    );
   });
   it('rejects a tensor whose shape does not match its byte range', async () => {
     await expectModelFormatError(
@@ -130,7 +153,11 @@ describe('SafetensorsReader on bad files', () => {
     await expectModelFormatError(await craft('trailing.safetensors', one, new Uint8Array(12)), /4 trailing bytes belong to no tensor/);
   });
   it('rejects a truncated data section, naming the tensor', async () => {
-    const path = await craft('cut.safetensors', { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12));
+    const path = await craft(
+      'cut.safetensors',
+      { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+      new Uint8Array(12),
+    );
     await truncate(path, (await readFile(path)).byteLength - 3);
     await expectModelFormatError(path, /truncated safetensors file: tensor "b" ends at data byte 12 but the data section holds 9 bytes/, 'b');
   });
@@ -194,8 +221,12 @@ describe('writeSafetensors', () => {
   it('rejects data that does not fit the shape or dtype, leaving the old file untouched', async () => {
     const path = join(folder, 'kept.safetensors');
     await writeSafetensors(path, [{ name: 'x', dtype: 'F32', shape: [1], data: new Float32Array([5]) }]);
-    await expect(writeSafetensors(path, [{ name: 'x', dtype: 'F32', shape: [2], data: new Float32Array([1]) }])).rejects.toThrow(/shape \[2\] has 2 elements but the data holds 1/);
-    await expect(writeSafetensors(path, [{ name: 'x', dtype: 'I32', shape: [1], data: new Float32Array([1]) }])).rejects.toThrow(/I32 is written from a Int32Array/);
+    await expect(writeSafetensors(path, [{ name: 'x', dtype: 'F32', shape: [2], data: new Float32Array([1]) }])).rejects.toThrow(
+      /shape \[2\] has 2 elements but the data holds 1/,
+    );
+    await expect(writeSafetensors(path, [{ name: 'x', dtype: 'I32', shape: [1], data: new Float32Array([1]) }])).rejects.toThrow(
+      /I32 is written from a Int32Array/,
+    );
     await expect(
       writeSafetensors(path, [
         { name: 'x', dtype: 'U8', shape: [1], data: new Uint8Array(1) },

@@ -35,7 +35,10 @@ describe('sharded safetensors checkpoints', () => {
     const result = await writeShardedSafetensors(folder, entries, { maxShardBytes: 900 });
     expect(result.files).toEqual(['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
     expect(result.totalSize).toBe(2000);
-    const index = JSON.parse(await readFile(join(folder, SHARDED_INDEX_FILE), 'utf8')) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    const index = JSON.parse(await readFile(join(folder, SHARDED_INDEX_FILE), 'utf8')) as {
+      metadata: { total_size: number };
+      weight_map: Record<string, string>;
+    };
     expect(index.metadata.total_size).toBe(2000);
     expect(index.weight_map['model.layers.4.weight']).toBe('model-00003-of-00003.safetensors');
 

@@ -197,7 +197,11 @@ export interface ShardedWriteResult {
  * `model-0000i-of-0000n.safetensors` shards plus `model.safetensors.index.json` (Hugging Face layout),
  * each file atomically and the index last. Returns the files written and the total tensor size.
  */
-export async function writeShardedSafetensors(folder: string, entries: readonly SafetensorsWriteEntry[], options: WriteShardedOptions = {}): Promise<ShardedWriteResult> {
+export async function writeShardedSafetensors(
+  folder: string,
+  entries: readonly SafetensorsWriteEntry[],
+  options: WriteShardedOptions = {},
+): Promise<ShardedWriteResult> {
   const maxShardBytes = options.maxShardBytes ?? 5_000_000_000;
   if (!Number.isFinite(maxShardBytes) || maxShardBytes <= 0) {
     throw new InvalidOptionError(`maxShardBytes must be a positive number, got ${maxShardBytes}`, { option: 'maxShardBytes' });

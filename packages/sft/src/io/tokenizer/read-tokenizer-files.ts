@@ -17,7 +17,11 @@ export interface TokenizerFiles {
 /** Returns the paths of `tokenizer.json` and `tokenizer_config.json` for a folder or a tokenizer.json path. */
 export async function locateTokenizerFiles(folderOrFile: string): Promise<TokenizerFiles> {
   const info = await stat(folderOrFile).catch((cause: unknown) => {
-    throw new ModelFormatError(`cannot read the tokenizer (${(cause as Error).message})`, { file: folderOrFile, cause, hint: 'give a local folder holding tokenizer.json' });
+    throw new ModelFormatError(`cannot read the tokenizer (${(cause as Error).message})`, {
+      file: folderOrFile,
+      cause,
+      hint: 'give a local folder holding tokenizer.json',
+    });
   });
   const folder = info.isDirectory() ? folderOrFile : dirname(folderOrFile);
   const tokenizerJsonPath = info.isDirectory() ? join(folder, 'tokenizer.json') : folderOrFile;
@@ -29,7 +33,11 @@ export async function locateTokenizerFiles(folderOrFile: string): Promise<Tokeni
 
 async function readJson(path: string, what: string): Promise<unknown> {
   const info = await stat(path).catch((cause: unknown) => {
-    throw new ModelFormatError(`missing ${what} (${(cause as Error).message})`, { file: path, cause, hint: 'only fast-tokenizer folders (with tokenizer.json) are supported' });
+    throw new ModelFormatError(`missing ${what} (${(cause as Error).message})`, {
+      file: path,
+      cause,
+      hint: 'only fast-tokenizer folders (with tokenizer.json) are supported',
+    });
   });
   if (info.size > MAX_TOKENIZER_BYTES) throw new ModelFormatError(`${what} is ${info.size} bytes, above the ${MAX_TOKENIZER_BYTES}-byte limit`, { file: path });
   try {
@@ -53,7 +61,10 @@ export function validateTokenizerJson(value: unknown, file?: string): TokenizerJ
   if (!Array.isArray(added)) throw new ModelFormatError('"added_tokens" must be a list', { file, field: 'added_tokens' });
   added.forEach((token: unknown, index) => {
     if (!isObject(token) || !Number.isSafeInteger(token.id) || (token.id as number) < 0 || typeof token.content !== 'string' || token.content.length === 0) {
-      throw new ModelFormatError(`added token ${index} must have a non-negative integer "id" and a non-empty "content"`, { file, field: `added_tokens[${index}]` });
+      throw new ModelFormatError(`added token ${index} must have a non-negative integer "id" and a non-empty "content"`, {
+        file,
+        field: `added_tokens[${index}]`,
+      });
     }
   });
   return { ...value, added_tokens: added as TokenizerJson['added_tokens'], model: value.model as TokenizerJson['model'] };

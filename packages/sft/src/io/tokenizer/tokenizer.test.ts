@@ -92,7 +92,9 @@ describe('ensureSpecialTokens', () => {
     expect(ids).toContain(401);
     expect(ids).toContain(402);
     expect(after.decode(ids)).toBe(text);
-    const config = JSON.parse(await readFile(join(folder, 'tokenizer_config.json'), 'utf8')) as { added_tokens_decoder: Record<string, { content: string; special: boolean }> };
+    const config = JSON.parse(await readFile(join(folder, 'tokenizer_config.json'), 'utf8')) as {
+      added_tokens_decoder: Record<string, { content: string; special: boolean }>;
+    };
     expect(config.added_tokens_decoder['401']).toMatchObject({ content: '<extra_id_1>', special: true });
 
     const again = await ensureSpecialTokens(folder, { embeddingRows: 416 });
@@ -117,13 +119,17 @@ describe('ensureSpecialTokens', () => {
 
 describe('loadTokenizer errors', () => {
   it('reports missing folders, missing tokenizer.json and bad JSON with the file', async () => {
-    await expect(loadTokenizer(join(root, 'absent'))).rejects.toSatisfy((error: unknown) => ModelFormatError.isInstance(error) && /cannot read the tokenizer/.test((error as Error).message));
+    await expect(loadTokenizer(join(root, 'absent'))).rejects.toSatisfy(
+      (error: unknown) => ModelFormatError.isInstance(error) && /cannot read the tokenizer/.test((error as Error).message),
+    );
     const empty = join(root, 'empty');
     await mkdir(empty);
     await expect(loadTokenizer(empty)).rejects.toThrow(/missing tokenizer.json/);
     await writeFile(join(empty, 'tokenizer.json'), '{"model": ');
     await expect(loadTokenizer(empty)).rejects.toThrow(/tokenizer.json is not valid JSON/);
     await writeFile(join(empty, 'tokenizer.json'), '{"added_tokens": []}');
-    await expect(loadTokenizer(empty)).rejects.toSatisfy((error: unknown) => ModelFormatError.isInstance(error) && (error as ModelFormatError).field === 'model');
+    await expect(loadTokenizer(empty)).rejects.toSatisfy(
+      (error: unknown) => ModelFormatError.isInstance(error) && (error as ModelFormatError).field === 'model',
+    );
   });
 });

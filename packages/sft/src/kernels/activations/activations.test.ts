@@ -76,10 +76,14 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     it.each(shapes)(`gelu (${approximation}) forward and gradient match the reference for %j`, (...shape) => geluParity(approximation, shape));
   }
 
-  itMatchesWithFusedKernelsOff(context, async () => {
-    await swigluParity(4, 3, 250);
-    for (const approximation of approximations) await geluParity(approximation, [257]);
-  }, 'the composed fallbacks match too (fused kernels off)');
+  itMatchesWithFusedKernelsOff(
+    context,
+    async () => {
+      await swigluParity(4, 3, 250);
+      for (const approximation of approximations) await geluParity(approximation, [257]);
+    },
+    'the composed fallbacks match too (fused kernels off)',
+  );
 
   it('rejects mismatched shapes and unknown approximations', () => {
     const a = tf.zeros([2, 3]);

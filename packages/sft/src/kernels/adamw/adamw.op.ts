@@ -82,15 +82,23 @@ export function globalGradNorm(grads: readonly tf.Tensor[]): tf.Scalar {
 function validate(params: readonly tf.Tensor[], grads: readonly tf.Tensor[], state: AdamWState, decay: readonly boolean[] | undefined): void {
   const counts = [grads.length, state.firstMoments.length, state.secondMoments.length];
   if (counts.some((count) => count !== params.length)) {
-    throw new ShapeError(`AdamW got ${params.length} parameters but ${grads.length} gradients, ${state.firstMoments.length} first and ${state.secondMoments.length} second moments`);
+    throw new ShapeError(
+      `AdamW got ${params.length} parameters but ${grads.length} gradients, ${state.firstMoments.length} first and ${state.secondMoments.length} second moments`,
+    );
   }
   if (decay !== undefined && decay.length !== params.length) {
     throw new InvalidOptionError(`AdamW decay has ${decay.length} entries for ${params.length} parameters`, { option: 'decay' });
   }
   params.forEach((param, index) => {
-    for (const [what, other] of [['gradient', grads[index]!], ['first moment', state.firstMoments[index]!], ['second moment', state.secondMoments[index]!]] as const) {
+    for (const [what, other] of [
+      ['gradient', grads[index]!],
+      ['first moment', state.firstMoments[index]!],
+      ['second moment', state.secondMoments[index]!],
+    ] as const) {
       if (!tf.util.arraysEqual(param.shape, other.shape)) {
-        throw new ShapeError(`AdamW parameter ${index} has shape [${param.shape.join(', ')}] but its ${what} has [${other.shape.join(', ')}]`, { field: `params[${index}]` });
+        throw new ShapeError(`AdamW parameter ${index} has shape [${param.shape.join(', ')}] but its ${what} has [${other.shape.join(', ')}]`, {
+          field: `params[${index}]`,
+        });
       }
     }
   });

@@ -12,7 +12,12 @@ import type { AdamWScalars, ResolvedAdamWConfig } from './adamw.reference';
 export const ADAMW_WORKGROUP_SIZE = 256;
 
 /** Returns the AdamW program for a parameter of `shape` (decayFactor already 1 when not decayed). */
-export function adamwProgram(shape: readonly number[], config: Pick<ResolvedAdamWConfig, 'beta1' | 'beta2' | 'epsilon'>, scalars: AdamWScalars, maxWorkgroupsPerDimension = 65535): WgslProgram {
+export function adamwProgram(
+  shape: readonly number[],
+  config: Pick<ResolvedAdamWConfig, 'beta1' | 'beta2' | 'epsilon'>,
+  scalars: AdamWScalars,
+  maxWorkgroupsPerDimension = 65535,
+): WgslProgram {
   const N = shape.reduce((product, dimension) => product * dimension, 1);
   return {
     name: 'SteerLMAdamW',

@@ -1,3 +1,21 @@
-export { adamwStep, adamwUsesKernel, applyAdamW, createAdamWState, globalGradNorm, type AdamWState, type AdamWStepOptions, type AdamWStepResult } from './adamw.op';
-export { adamwReference, adamwScalars, clipScale, resolveAdamWConfig, type AdamWConfig, type AdamWReferenceResult, type AdamWScalars, type ResolvedAdamWConfig } from './adamw.reference';
+export {
+  adamwStep,
+  adamwUsesKernel,
+  applyAdamW,
+  createAdamWState,
+  globalGradNorm,
+  type AdamWState,
+  type AdamWStepOptions,
+  type AdamWStepResult,
+} from './adamw.op';
+export {
+  adamwReference,
+  adamwScalars,
+  clipScale,
+  resolveAdamWConfig,
+  type AdamWConfig,
+  type AdamWReferenceResult,
+  type AdamWScalars,
+  type ResolvedAdamWConfig,
+} from './adamw.reference';
 export { ADAMW_WORKGROUP_SIZE, adamwProgram } from './adamw.wgsl';

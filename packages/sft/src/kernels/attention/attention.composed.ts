@@ -20,7 +20,13 @@ const MASKED_SCORE = -1e30;
 export function repeatKeyValueHeads(x: tf.Tensor4D, group: number): tf.Tensor4D {
   if (group === 1) return x;
   const [B, Hkv, T, D] = x.shape;
-  return tf.tidy(() => x.reshape([B, Hkv, 1, T * D]).tile([1, 1, group, 1]).reshape([B, Hkv * group, T, D]) as tf.Tensor4D);
+  return tf.tidy(
+    () =>
+      x
+        .reshape([B, Hkv, 1, T * D])
+        .tile([1, 1, group, 1])
+        .reshape([B, Hkv * group, T, D]) as tf.Tensor4D,
+  );
 }
 
 /** Returns a [B, H, T, D] gradient summed over each group of G query heads: [B, Hkv, T, D]. */
@@ -29,7 +35,6 @@ export function sumKeyValueGroups(x: tf.Tensor4D, group: number): tf.Tensor4D {
   const [B, H, T, D] = x.shape;
   return tf.tidy(() => x.reshape([B, H / group, group, T, D]).sum(2) as tf.Tensor4D);
 }
-
 
 /**
  * Returns the float32 [B, 1, T, T] visibility (1 where query i may attend key j). On host-side

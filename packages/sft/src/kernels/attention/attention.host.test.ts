@@ -45,7 +45,11 @@ await forEachBackend(['cpu', 'wasm'], (context) => {
       const options: AttentionMaskOptions = { keyMask, segmentIds };
       const { q, k, v, weights, expected, gradients } = attentionReferenceCase(shape, 11, options);
       const packed = pack([headsToRows(q, B, H, T, D), headsToRows(k, B, H, T, D), headsToRows(v, B, H, T, D)], B * T, C);
-      const expectedPackedGradient = pack([headsToRows(gradients.dq, B, H, T, D), headsToRows(gradients.dk, B, H, T, D), headsToRows(gradients.dv, B, H, T, D)], B * T, C);
+      const expectedPackedGradient = pack(
+        [headsToRows(gradients.dq, B, H, T, D), headsToRows(gradients.dk, B, H, T, D), headsToRows(gradients.dv, B, H, T, D)],
+        B * T,
+        C,
+      );
 
       await expectNoTensorLeak(async () => {
         const qkv = tf.tensor2d(packed, [B * T, 3 * C]);

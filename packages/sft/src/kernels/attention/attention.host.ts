@@ -114,7 +114,16 @@ function gatherTransposed(source: Float32Array, layout: HeadLayout, b: number, h
 }
 
 /** Writes (or, with accumulate, adds) a dense [T, D] block into slice (b, h) of a strided array. */
-function scatter(block: Float32Array, target: Float32Array, layout: HeadLayout, b: number, h: number, time: number, headDim: number, accumulate: boolean): void {
+function scatter(
+  block: Float32Array,
+  target: Float32Array,
+  layout: HeadLayout,
+  b: number,
+  h: number,
+  time: number,
+  headDim: number,
+  accumulate: boolean,
+): void {
   let to = layout.offset + b * layout.batchStride + h * layout.headStride;
   for (let t = 0; t < time; t++, to += layout.timeStride) {
     if (!accumulate) {
@@ -236,7 +245,16 @@ export function hostAttentionForward(
 export function hostAttentionBackward(
   dims: HostAttentionDims,
   saved: HostAttentionSaved,
-  operands: { q: Float32Array; qLayout: HeadLayout; k: Float32Array; kLayout: HeadLayout; v: Float32Array; vLayout: HeadLayout; out: Float32Array; outLayout: HeadLayout },
+  operands: {
+    q: Float32Array;
+    qLayout: HeadLayout;
+    k: Float32Array;
+    kLayout: HeadLayout;
+    v: Float32Array;
+    vLayout: HeadLayout;
+    out: Float32Array;
+    outLayout: HeadLayout;
+  },
   dOut: Float32Array,
   dOutLayout: HeadLayout,
   gradients: { dq: Float32Array; dqLayout: HeadLayout; dk: Float32Array; dkLayout: HeadLayout; dv: Float32Array; dvLayout: HeadLayout },
@@ -297,7 +315,18 @@ export function hostAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, ma
       out: new Float32Array(query.size),
       outLayout: queryLayout,
     };
-    const saved = hostAttentionForward(dims, operands.q, queryLayout, operands.k, keyLayout, operands.v, keyLayout, visibility.dataSync() as Int32Array, operands.out, queryLayout);
+    const saved = hostAttentionForward(
+      dims,
+      operands.q,
+      queryLayout,
+      operands.k,
+      keyLayout,
+      operands.v,
+      keyLayout,
+      visibility.dataSync() as Int32Array,
+      operands.out,
+      queryLayout,
+    );
     return {
       value: tf.tensor4d(operands.out, query.shape),
       gradFunc: (dy: tf.Tensor) => {
@@ -311,7 +340,12 @@ export function hostAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, ma
         };
         hostAttentionBackward(dims, saved, operands, dy.dataSync() as Float32Array, queryLayout, gradients);
         releaseBuffer(saved.probabilities);
-        return [tf.tensor4d(gradients.dq, query.shape), tf.tensor4d(gradients.dk, key.shape), tf.tensor4d(gradients.dv, value.shape), tf.zeros(visibility.shape)];
+        return [
+          tf.tensor4d(gradients.dq, query.shape),
+          tf.tensor4d(gradients.dk, key.shape),
+          tf.tensor4d(gradients.dv, value.shape),
+          tf.zeros(visibility.shape),
+        ];
       },
     };
   });

@@ -36,7 +36,11 @@ const CASES: ParityCase[] = [
     shape: { batch: 2, heads: 2, kvHeads: 2, time: 70, headDim: 32 },
     options: { keyMask: keyMaskEvery7(2, 70), segmentIds: segmentsOf(2, 70, 25), scale: 0.3 },
   },
-  { name: 'T=64 (exactly one query tile), D=32, large logits (scale 20)', shape: { batch: 1, heads: 1, kvHeads: 1, time: 64, headDim: 32 }, options: { scale: 20 } },
+  {
+    name: 'T=64 (exactly one query tile), D=32, large logits (scale 20)',
+    shape: { batch: 1, heads: 1, kvHeads: 1, time: 64, headDim: 32 },
+    options: { scale: 20 },
+  },
   { name: 'long T=300, D=16', shape: { batch: 1, heads: 1, kvHeads: 1, time: 300, headDim: 16 } },
   { name: 'T=33, D=64, H=4/Hkv=1', shape: { batch: 1, heads: 4, kvHeads: 1, time: 33, headDim: 64 } },
   { name: 'T=20, D=128', shape: { batch: 1, heads: 2, kvHeads: 2, time: 20, headDim: 128 }, options: { validLengths: [13] } },

@@ -81,7 +81,11 @@ export const causalAttentionOp = defineFusedOp<AttentionAttributes>({
 });
 
 function checkInputs(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number): void {
-  for (const [name, tensor] of [['q', q], ['k', k], ['v', v]] as const) {
+  for (const [name, tensor] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
     if (tensor.rank !== 4) {
       throw new ShapeError(`causalAttention: ${name} must have rank 4 ([B, heads, T, D]), got shape [${tensor.shape.join(', ')}]`, { field: name });
     }

@@ -6,12 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '@steerlm/core';
 import { createRandom } from '../testing';
-import {
-  attentionBackwardReference,
-  attentionForwardReference,
-  type AttentionMaskOptions,
-  type AttentionShape,
-} from './attention.reference';
+import { attentionBackwardReference, attentionForwardReference, type AttentionMaskOptions, type AttentionShape } from './attention.reference';
 
 function randomArray(length: number, seed: number): Float64Array {
   const next = createRandom(seed);
@@ -19,14 +14,7 @@ function randomArray(length: number, seed: number): Float64Array {
 }
 
 /** Loss = Σ out ∘ weights, so dLoss/dout = weights. */
-function weightedLoss(
-  q: Float64Array,
-  k: Float64Array,
-  v: Float64Array,
-  weights: Float64Array,
-  shape: AttentionShape,
-  options: AttentionMaskOptions,
-): number {
+function weightedLoss(q: Float64Array, k: Float64Array, v: Float64Array, weights: Float64Array, shape: AttentionShape, options: AttentionMaskOptions): number {
   const { out } = attentionForwardReference(q, k, v, shape, options);
   let sum = 0;
   for (let index = 0; index < out.length; index++) sum += out[index]! * weights[index]!;
@@ -120,10 +108,8 @@ describe('attention reference forward', () => {
 
 describe('attention reference backward vs finite differences', () => {
   it('plain causal, one head', () => checkGradients({ batch: 1, heads: 1, kvHeads: 1, time: 5, headDim: 4 }, {}, 10));
-  it('grouped-query heads (H=4, Hkv=2) and a custom scale', () =>
-    checkGradients({ batch: 1, heads: 4, kvHeads: 2, time: 4, headDim: 3 }, { scale: 0.3 }, 20));
-  it('valid lengths per batch row', () =>
-    checkGradients({ batch: 2, heads: 2, kvHeads: 1, time: 5, headDim: 3 }, { validLengths: [5, 2] }, 30));
+  it('grouped-query heads (H=4, Hkv=2) and a custom scale', () => checkGradients({ batch: 1, heads: 4, kvHeads: 2, time: 4, headDim: 3 }, { scale: 0.3 }, 20));
+  it('valid lengths per batch row', () => checkGradients({ batch: 2, heads: 2, kvHeads: 1, time: 5, headDim: 3 }, { validLengths: [5, 2] }, 30));
   it('key mask with a fully masked first query, and segment ids', () =>
     checkGradients(
       { batch: 2, heads: 2, kvHeads: 2, time: 5, headDim: 2 },

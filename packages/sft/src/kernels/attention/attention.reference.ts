@@ -82,24 +82,13 @@ export function keyValidity(shape: AttentionShape, options: AttentionMaskOptions
 }
 
 /** Returns true when query i of batch row b may attend key j under the causal, padding and segment rules. */
-export function canAttend(
-  b: number,
-  i: number,
-  j: number,
-  time: number,
-  validKeys: Uint8Array,
-  segmentIds: ArrayLike<number> | undefined,
-): boolean {
+export function canAttend(b: number, i: number, j: number, time: number, validKeys: Uint8Array, segmentIds: ArrayLike<number> | undefined): boolean {
   if (j > i || validKeys[b * time + j] === 0) return false;
   return segmentIds === undefined || segmentIds[b * time + j] === segmentIds[b * time + i];
 }
 
 /** Throws a ShapeError unless the arrays and options fit the shape; returns the query heads per key/value head. */
-export function checkAttentionShape(
-  shape: AttentionShape,
-  sizes: { q: number; k: number; v: number },
-  options: AttentionMaskOptions = {},
-): number {
+export function checkAttentionShape(shape: AttentionShape, sizes: { q: number; k: number; v: number }, options: AttentionMaskOptions = {}): number {
   const { batch, heads, kvHeads, time, headDim } = shape;
   for (const [name, value] of Object.entries(shape)) {
     if (!Number.isInteger(value) || value < 1) {

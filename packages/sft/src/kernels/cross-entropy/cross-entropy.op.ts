@@ -37,7 +37,7 @@ function validate(logits: tf.Tensor, targets: tf.Tensor, lossMask: tf.Tensor): v
     if (tensor.dtype !== dtype || tensor.shape.join(',') !== leading.join(',')) {
       throw new ShapeError(
         `crossEntropy: ${name} must be ${dtype} [${leading.join(', ')}] (logits without the vocabulary axis), got ${tensor.dtype} [${tensor.shape.join(', ')}]`,
-        { field: name, hint: name === 'targets' ? 'targets are token ids: tf.tensor(ids, shape, "int32")' : 'use 1 for tokens that count, 0 for the rest' }
+        { field: name, hint: name === 'targets' ? 'targets are token ids: tf.tensor(ids, shape, "int32")' : 'use 1 for tokens that count, 0 for the rest' },
       );
     }
   }

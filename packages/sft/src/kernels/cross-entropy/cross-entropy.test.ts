@@ -32,19 +32,24 @@ describe('crossEntropy reference', () => {
             rows,
             vocabulary,
           }),
-          dlosses
+          dlosses,
         ),
       [dlogits],
       [logits],
       {
         epsilon: 1e-3,
-      }
+      },
     );
   });
 });
 
 // Edge shapes: one row, odd V, V not a multiple of the workgroup, a GPT-2-sized vocabulary.
-const shapes: Array<[number, number]> = [[1, 37], [6, 300], [3, 3000], [2, 50257]];
+const shapes: Array<[number, number]> = [
+  [1, 37],
+  [6, 300],
+  [3, 3000],
+  [2, 50257],
+];
 
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   const parity = async (rows: number, vocabulary: number): Promise<void> => {

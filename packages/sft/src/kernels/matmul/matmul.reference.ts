@@ -23,14 +23,18 @@ export interface MatmulDims {
 /** Returns the dims of op(A)·op(B) for stored shapes aShape, bShape (rank 2 or 3), or throws ShapeError. */
 export function matmulDims(aShape: readonly number[], bShape: readonly number[], transposeA = false, transposeB = false): MatmulDims {
   if (aShape.length < 2 || aShape.length > 3 || bShape.length < 2 || bShape.length > 3) {
-    throw new ShapeError(`matmul takes rank-2 or rank-3 operands, got A [${aShape.join(', ')}] and B [${bShape.join(', ')}]`, { hint: 'reshape the leading axes into one batch axis' });
+    throw new ShapeError(`matmul takes rank-2 or rank-3 operands, got A [${aShape.join(', ')}] and B [${bShape.join(', ')}]`, {
+      hint: 'reshape the leading axes into one batch axis',
+    });
   }
   const batchedA = aShape.length === 3;
   const batchedB = bShape.length === 3;
   const batchA = batchedA ? aShape[0]! : 1;
   const batchB = batchedB ? bShape[0]! : 1;
   if (batchedA && batchedB && batchA !== batchB) {
-    throw new ShapeError(`matmul batch sizes differ: A has ${batchA}, B has ${batchB}`, { hint: 'give both operands the same batch size, or a rank-2 operand to share it' });
+    throw new ShapeError(`matmul batch sizes differ: A has ${batchA}, B has ${batchB}`, {
+      hint: 'give both operands the same batch size, or a rank-2 operand to share it',
+    });
   }
   const [aRows, aCols] = aShape.slice(-2) as [number, number];
   const [bRows, bCols] = bShape.slice(-2) as [number, number];

@@ -3,7 +3,17 @@ import { BackendError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
 import type { DeviceFeatures } from '../../backend';
 import { checkCompiledPrograms, pipelineCacheKeys, webgpuFeatures } from '../runtime';
-import { checkGradient, contract, expectClose, expectNoTensorLeak, forEachBackend, randomArray, readFloat32, roundArrayToFloat16, toleranceFor } from '../testing';
+import {
+  checkGradient,
+  contract,
+  expectClose,
+  expectNoTensorLeak,
+  forEachBackend,
+  randomArray,
+  readFloat32,
+  roundArrayToFloat16,
+  toleranceFor,
+} from '../testing';
 import { matmul, matmulUsesKernel } from './matmul.op';
 import { matmulBackwardReference, matmulDims, matmulReference, type MatmulDims } from './matmul.reference';
 import { chooseMatmulVariant, matmulVariantUnsupported } from './matmul.variant';
@@ -45,7 +55,13 @@ function fixtures(c: Case, seed: number): { a: Float32Array; b: Float32Array; di
 }
 
 /** Returns C and (dA, dB) of sum(C ⊙ W) computed by the op on the active backend. */
-async function runOp(c: Case, a: Float32Array, b: Float32Array, weights: Float32Array, variant?: MatmulVariant): Promise<{ c: Float32Array; dA: Float32Array; dB: Float32Array }> {
+async function runOp(
+  c: Case,
+  a: Float32Array,
+  b: Float32Array,
+  weights: Float32Array,
+  variant?: MatmulVariant,
+): Promise<{ c: Float32Array; dA: Float32Array; dB: Float32Array }> {
   return expectNoTensorLeak(async () => {
     const at = tf.tensor(a, c.a);
     const bt = tf.tensor(b, c.b);
@@ -77,12 +93,27 @@ describe('matmul reference', () => {
 
 describe('matmul variant selection', () => {
   const base: DeviceFeatures = {
-    hasF16: false, hasSubgroups: false, hasSubgroupMatrix: false, subgroupMinSize: 0, subgroupMaxSize: 0, subgroupMatrixConfigs: [], featureNames: [],
-    maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 28, maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupsPerDimension: 65535,
+    hasF16: false,
+    hasSubgroups: false,
+    hasSubgroupMatrix: false,
+    subgroupMinSize: 0,
+    subgroupMaxSize: 0,
+    subgroupMatrixConfigs: [],
+    featureNames: [],
+    maxStorageBufferBindingSize: 1 << 27,
+    maxBufferSize: 1 << 28,
+    maxComputeWorkgroupStorageSize: 16384,
+    maxComputeInvocationsPerWorkgroup: 256,
+    maxComputeWorkgroupsPerDimension: 65535,
   };
   it('picks the fastest supported variant for f16 and always tiled-f32 for f32', () => {
     const lavapipe = { ...base, hasF16: true, hasSubgroups: true, subgroupMinSize: 8, subgroupMaxSize: 8 };
-    const nvidia = { ...lavapipe, hasSubgroupMatrix: true, subgroupMaxSize: 32, subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }] };
+    const nvidia = {
+      ...lavapipe,
+      hasSubgroupMatrix: true,
+      subgroupMaxSize: 32,
+      subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }],
+    };
     expect(chooseMatmulVariant(base, 'f16')).toBe('tiled-f32');
     expect(chooseMatmulVariant(lavapipe, 'f16')).toBe('tiled-f16');
     expect(chooseMatmulVariant(nvidia, 'f16')).toBe('subgroup-matrix-f16');
@@ -114,7 +145,10 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     // Self-contained (not relying on which cases ran before): every transpose combination at two shapes.
     const device = (tf.backend() as unknown as { device: GPUDevice }).device;
     const before = new Set(pipelineCacheKeys(device));
-    for (const [m, k, n] of [[3, 5, 2], [9, 4, 7]] as const) {
+    for (const [m, k, n] of [
+      [3, 5, 2],
+      [9, 4, 7],
+    ] as const) {
       for (const transposeA of [false, true]) {
         for (const transposeB of [false, true]) {
           const a = tf.ones(transposeA ? [k, m] : [m, k]);
@@ -188,6 +222,9 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     });
     const a = Float32Array.from({ length: 12 }, (_, i) => i + 1);
     const bStored = Float32Array.from({ length: 8 }, (_, i) => i); // [2, 4], used transposed
-    expectClose(await readFloat32(result, true), matmulReference(a, bStored, matmulDims([3, 4], [2, 4], false, true)).map((v) => 2 * v));
+    expectClose(
+      await readFloat32(result, true),
+      matmulReference(a, bStored, matmulDims([3, 4], [2, 4], false, true)).map((v) => 2 * v),
+    );
   });
 });

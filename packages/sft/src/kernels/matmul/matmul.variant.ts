@@ -38,6 +38,9 @@ export function chooseMatmulVariant(features: DeviceFeatures, precision: 'f32' |
 export function assertMatmulVariant(variant: MatmulVariant, features: DeviceFeatures): void {
   const reason = matmulVariantUnsupported(variant, features);
   if (reason !== null) {
-    throw new BackendError(`matmul variant "${variant}" cannot run here: ${reason}`, { backend: 'webgpu', hint: 'use chooseMatmulVariant(webgpuFeatures(), precision) to pick one the device supports' });
+    throw new BackendError(`matmul variant "${variant}" cannot run here: ${reason}`, {
+      backend: 'webgpu',
+      hint: 'use chooseMatmulVariant(webgpuFeatures(), precision) to pick one the device supports',
+    });
   }
 }

@@ -32,9 +32,9 @@ export function checkNormParameter(op: string, x: tf.Tensor, parameter: tf.Tenso
   if (parameter.rank !== 1 || parameter.shape[0] !== channels || parameter.dtype !== 'float32') {
     throw new ShapeError(
       `${op}: ${name} must be float32 [${channels}] to match the last axis of x [${x.shape.join(', ')}], got ${parameter.dtype} [${parameter.shape.join(
-        ', '
+        ', ',
       )}]`,
-      { field: name, hint: `give one ${name} value per channel` }
+      { field: name, hint: `give one ${name} value per channel` },
     );
   }
 }

@@ -38,7 +38,7 @@ export function ropeInverseFrequencies(headDimension: number, theta: number, sca
     if (!(scaling.highFreqFactor > scaling.lowFreqFactor)) {
       throw new InvalidOptionError(
         `rope scaling.highFreqFactor (${scaling.highFreqFactor}) must be greater than scaling.lowFreqFactor (${scaling.lowFreqFactor})`,
-        { option: 'scaling.highFreqFactor', hint: 'Llama 3.1 uses lowFreqFactor 1 and highFreqFactor 4' }
+        { option: 'scaling.highFreqFactor', hint: 'Llama 3.1 uses lowFreqFactor 1 and highFreqFactor 4' },
       );
     }
     const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings } = scaling;

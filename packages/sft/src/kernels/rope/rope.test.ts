@@ -120,7 +120,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
       rope(x, {
         theta: 10000,
         positions: tf.zeros([2, 3], 'int32').reshape([3, 2]),
-      })
+      }),
     ).toThrow(ShapeError);
     expect(() => rope(x, { theta: 10000, positionOffset: -1 })).toThrow(InvalidOptionError);
     tf.dispose(x);

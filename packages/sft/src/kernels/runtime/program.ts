@@ -82,7 +82,9 @@ export function assembleSource(program: WgslProgram, inputDtypes: readonly DataT
 export function programCacheKey(program: WgslProgram, inputs: ReadonlyArray<{ shape: readonly number[]; dtype: DataType }>): string {
   const parts = [program.name, program.variant ?? 'default'];
   parts.push(`in:${inputs.map((input) => (program.shapeIndependent ? input.dtype : `${input.dtype}[${input.shape.join(',')}]`)).join(';')}`);
-  parts.push(`out:${program.outputs.map((output) => (program.shapeIndependent ? (output.dtype ?? 'float32') : `${output.dtype ?? 'float32'}[${output.shape.join(',')}]`)).join(';')}`);
+  parts.push(
+    `out:${program.outputs.map((output) => (program.shapeIndependent ? (output.dtype ?? 'float32') : `${output.dtype ?? 'float32'}[${output.shape.join(',')}]`)).join(';')}`,
+  );
   parts.push(`u:${(program.uniforms ?? []).map((field) => `${field.name}:${field.type}`).join(',')}`);
   if (program.enables !== undefined && program.enables.length > 0) parts.push(`en:${program.enables.join(',')}`);
   if (program.key !== undefined) parts.push(program.key);

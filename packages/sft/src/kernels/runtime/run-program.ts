@@ -24,7 +24,10 @@ function bufferOf(backend: WebGPUBackend, info: InputInfo, what: string): GPUBuf
   backend.uploadToGPU(info.dataId);
   const resource = backendInternals(backend).tensorMap.get(info.dataId)?.resource;
   if (!(resource instanceof GPUBuffer)) {
-    throw new BackendError(`${what} is not stored in a GPUBuffer on the webgpu backend`, { backend: 'webgpu', hint: 'create the tensor with tfjs ops (not from pixels/textures)' });
+    throw new BackendError(`${what} is not stored in a GPUBuffer on the webgpu backend`, {
+      backend: 'webgpu',
+      hint: 'create the tensor with tfjs ops (not from pixels/textures)',
+    });
   }
   return resource;
 }
@@ -49,7 +52,8 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
     }
   }
   const outputs = program.outputs.map((output) => backend.makeTensorInfo([...output.shape], output.dtype ?? 'float32'));
-  const empty = outputs.some((output) => sizeOf(output.shape) === 0) || inputs.some((input) => sizeOf(input.shape) === 0) || program.dispatch.some((count) => count === 0);
+  const empty =
+    outputs.some((output) => sizeOf(output.shape) === 0) || inputs.some((input) => sizeOf(input.shape) === 0) || program.dispatch.some((count) => count === 0);
   if (empty) {
     // Nothing to compute; outputs of size > 0 must still hold defined values.
     for (const output of outputs) {
@@ -60,18 +64,29 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
   }
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   if (program.dispatch.some((count) => count > limit)) {
-    throw new ShapeError(`kernel ${program.name} dispatches [${program.dispatch.join(', ')}] workgroups, over the device limit ${limit} per dimension`, { hint: 'spread the work over the y/z dimensions' });
+    throw new ShapeError(`kernel ${program.name} dispatches [${program.dispatch.join(', ')}] workgroups, over the device limit ${limit} per dimension`, {
+      hint: 'spread the work over the y/z dimensions',
+    });
   }
   const inputBuffers = inputs.map((input, index) => bufferOf(backend, input, `input ${index} (${program.inputs[index]}) of ${program.name}`));
   const outputBuffers = outputs.map((output, index) => bufferOf(backend, output, `output ${index} of ${program.name}`));
   const uniforms = program.uniforms ?? [];
   const key = programCacheKey(program, inputs);
   const firstUse = !isPipelineCached(device, key);
-  const compiled = getOrCompilePipeline(device, key, () => assembleSource(program, inputs.map((input) => input.dtype)), {
-    inputs: inputs.length,
-    outputs: outputs.length,
-    uniforms: uniforms.length > 0,
-  });
+  const compiled = getOrCompilePipeline(
+    device,
+    key,
+    () =>
+      assembleSource(
+        program,
+        inputs.map((input) => input.dtype),
+      ),
+    {
+      inputs: inputs.length,
+      outputs: outputs.length,
+      uniforms: uniforms.length > 0,
+    },
+  );
   const internals = backendInternals(backend);
   const entries: GPUBindGroupEntry[] = [...inputBuffers, ...outputBuffers].map((buffer, binding) => ({ binding, resource: { buffer } }));
   if (uniforms.length > 0) {

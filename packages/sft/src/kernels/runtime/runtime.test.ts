@@ -43,7 +43,15 @@ const square = defineFusedOp<{ scale: number }>({
   name: 'SteerLMTestSquare',
   inputNames: ['x'],
   webgpu: ([x], { scale }, backend) => {
-    const [y, z] = runProgram(squareProgram(x!.shape.reduce((a, b) => a * b, 1), scale, 0), [x!], backend);
+    const [y, z] = runProgram(
+      squareProgram(
+        x!.shape.reduce((a, b) => a * b, 1),
+        scale,
+        0,
+      ),
+      [x!],
+      backend,
+    );
     backend.disposeData(z!.dataId);
     return [y!];
   },
@@ -135,14 +143,27 @@ describe('runProgram on the webgpu backend', () => {
     const table = tf.tensor1d([10, 11, 12, 13]);
     const [out] = runProgramOnTensors(program, [ids, table]);
     expect(Array.from(await out!.data())).toEqual([13, 11, 12]);
-    const [empty] = runProgramOnTensors({ ...squareProgram(0, 1, 0), outputs: [{ name: 'y', shape: [0] }, { name: 'z', shape: [0] }] }, [tf.zeros([0])]);
+    const [empty] = runProgramOnTensors(
+      {
+        ...squareProgram(0, 1, 0),
+        outputs: [
+          { name: 'y', shape: [0] },
+          { name: 'z', shape: [0] },
+        ],
+      },
+      [tf.zeros([0])],
+    );
     expect(empty!.shape).toEqual([0]);
     tf.dispose([ids, table, out!, empty!]);
   });
 
   it('reports WGSL compile errors with the kernel name', async (ctx) => {
     if (!hasWebGPU) ctx.skip(NO_WEBGPU);
-    const broken: WgslProgram = { ...squareProgram(4, 1, 0), name: 'TestBroken', body: '@compute @workgroup_size(1) fn main() { let a: f32 = undefined_symbol; }' };
+    const broken: WgslProgram = {
+      ...squareProgram(4, 1, 0),
+      name: 'TestBroken',
+      body: '@compute @workgroup_size(1) fn main() { let a: f32 = undefined_symbol; }',
+    };
     const outputs = runProgramOnTensors(broken, [tf.ones([4])]);
     tf.dispose(outputs);
     await expect(checkCompiledPrograms()).rejects.toThrow(/TestBroken/);

@@ -59,7 +59,11 @@ describe('gradient checker', () => {
     const x = randomArray(6, { seed: 2 });
     const w = randomArray(6, { seed: 3 });
     // f(x, w) = sum(w * x^3)
-    const f = ([xs, ws]: Float32Array[]): number => contract(xs!.map((v) => v ** 3), ws!);
+    const f = ([xs, ws]: Float32Array[]): number =>
+      contract(
+        xs!.map((v) => v ** 3),
+        ws!,
+      );
     const dx = x.map((v, i) => 3 * v * v * w[i]!);
     const dw = x.map((v) => v ** 3);
     checkGradient(f, [dx, dw], [x, w]);

@@ -79,4 +79,3 @@ export function nemoPreprocess(record: NemoChatRecord, encode: (text: string) =>
   }
   return { ids, trained: target.map((id) => id !== IGNORE) };
 }
-
