@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { defineAttributeSchema } from '@steerlm/core';
-import { bundledPage, bundleWithEsbuild, launchChromium, NODE_BUILTIN_IMPORT, renderInChromium, runInBrowser } from '@steerlm/test-server/browser-bundle';
+import { describeBrowserApp } from '@steerlm/test-server/browser-bundle';
 import { AttributePredictor } from './attribute-predictor';
 import { createHashedNgramsFeaturizer } from './featurizers/hashed-ngrams';
 
@@ -11,8 +8,6 @@ import { createHashedNgramsFeaturizer } from './featurizers/hashed-ngrams';
 // reachable from its root entry may import a Node built-in (files on disk are for Node: the `node` export
 // condition and `@steerlm/attribute-regressor/node`). The app is bundled from the built packages (dist),
 // so `npm test` builds them first.
-const app = fileURLToPath(new URL('../browser-app/', import.meta.url));
-const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 const schema = defineAttributeSchema({
   attributes: [
@@ -29,16 +24,7 @@ const responses = [
   'Nothing much.',
 ];
 
-describe('the root entry in a browser', () => {
-  let browser: Browser | undefined;
-  beforeAll(async () => {
-    if (!existsSync(built)) throw new Error(`${built} is missing: build @steerlm/attribute-regressor first (npm test builds it)`);
-    if (runInBrowser) browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+describeBrowserApp(import.meta.url, (run) => {
   it('bundles with esbuild for the browser, no externals, and scores in Chromium with a predictor saved under Node', async () => {
     const featurizer = createHashedNgramsFeaturizer({ buckets: 64 });
     const examples = responses.map((response, index) => ({
@@ -53,23 +39,14 @@ describe('the root entry in a browser', () => {
     ]);
     const [original] = await predictor.predict([{ context: [{ role: 'user', text: 'Tell me a joke.' }], response: 'A short and funny joke.' }]);
     expect(score).toEqual(original);
-    const { errors, warnings, code } = await bundleWithEsbuild(app);
-    expect(errors).toEqual([]);
-    expect(warnings).toEqual([]);
-    expect(code).not.toMatch(NODE_BUILTIN_IMPORT);
-    if (!browser) return;
-    const page = await renderInChromium(
-      browser,
+    const output = await run(
       new Map<string, string | Uint8Array>([
-        ['/index.html', await bundledPage(app)],
-        ['/main.js', code],
         ['/predictor/config.json', files.config],
         ['/predictor/model.safetensors', files.weights],
       ]),
     );
-    expect(page.errors).toEqual([]);
-    expect(page.status).toBe('done');
-    const shown = JSON.parse(page.text!) as { values: Record<string, number>; rounded: Record<string, number>; useLite: string };
+    if (output === null) return;
+    const shown = output as { values: Record<string, number>; rounded: Record<string, number>; useLite: string };
     expect(shown.rounded).toEqual(original!.rounded);
     expect(shown.values.quality).toBeCloseTo(original!.values.quality!, 5);
     expect(shown.values.humor).toBeCloseTo(original!.values.humor!, 5);

@@ -5,19 +5,8 @@
  * client's transport pieces (retry policy, SSE parsing, semaphore) are internal.
  */
 
-// Errors
-export {
-  BackendError,
-  ContextLengthError,
-  DataFormatError,
-  InvalidAttributeError,
-  InvalidOptionError,
-  InvalidSchemaError,
-  ModelFormatError,
-  RemoteError,
-} from './errors/kinds';
-export { ShapeError, TemplateError, TrainingError } from './errors/kinds';
-export { SteerLMError, type ErrorLocation, type SteerLMErrorOptions } from './errors/steerlm-error';
+// Errors: every error class (errors/index.ts names them)
+export * from './errors';
 
 // Attributes and scales
 export { defineAttributeSchema, type AttributeDefinition, type AttributeSchema, type AttributeSchemaDefinition } from './attributes/attribute-schema';

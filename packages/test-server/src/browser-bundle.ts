@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 // `@steerlm/test-server/browser-bundle`, shared by the browser-bundle tests of the browser-safe packages:
 // bundle a tiny app (browser-app/main.ts + index.html) for the browser with no externals, and render it
@@ -55,9 +57,15 @@ export async function bundleWithEsbuild(appFolder: string): Promise<EsbuildBundl
   }
 }
 
-/** Returns the app's index.html with its script pointed at the bundle, served as /main.js. */
+/**
+ * Returns the app's page with its script pointed at the bundle, served as /main.js: its own index.html,
+ * or (without one) a page with an `#output` element and the script.
+ */
 export async function bundledPage(appFolder: string): Promise<string> {
-  return (await readFile(join(appFolder, 'index.html'), 'utf8')).replace('./main.ts', '/main.js');
+  const own = join(appFolder, 'index.html');
+  if (existsSync(own)) return (await readFile(own, 'utf8')).replace('./main.ts', '/main.js');
+  const title = `${basename(join(appFolder, '..'))} in a browser`;
+  return `<!doctype html>\n<html>\n  <head><meta charset="utf-8" /><title>${title}</title></head>\n  <body>\n    <pre id="output"></pre>\n    <script type="module" src="/main.js"></script>\n  </body>\n</html>\n`;
 }
 
 const mimeTypes: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json' };
@@ -95,4 +103,46 @@ export async function renderInChromium(browser: Browser, files: ReadonlyMap<stri
   const result = { status: await page.evaluate(() => document.body.dataset.status), text: await page.textContent(`#${outputId}`), errors };
   await page.close();
   return result;
+}
+
+/**
+ * Bundles the app in `appFolder` for the browser with esbuild and throws unless the bundle is clean (no
+ * error, no warning, no import of a Node built-in). Then, given a browser, serves it with `files` beside
+ * it and resolves to the JSON the page printed (throwing on a page error or a status other than 'done');
+ * without a browser, resolves to null.
+ */
+export async function runBrowserApp(
+  browser: Browser | undefined,
+  appFolder: string,
+  files: ReadonlyMap<string, string | Uint8Array> = new Map(),
+): Promise<unknown> {
+  const { errors, warnings, code } = await bundleWithEsbuild(appFolder);
+  if (errors.length > 0 || warnings.length > 0) throw new Error(`esbuild reported ${[...errors, ...warnings].join('; ')}`);
+  const builtin = NODE_BUILTIN_IMPORT.exec(code);
+  if (builtin) throw new Error(`the browser bundle imports a Node built-in: ${builtin[0]}`);
+  if (!browser) return null;
+  const page = await renderInChromium(browser, new Map([['/index.html', await bundledPage(appFolder)], ['/main.js', code], ...files]));
+  if (page.errors.length > 0 || page.status !== 'done') throw new Error(`the page ended with status ${page.status}: ${page.errors.join('; ')}`);
+  return JSON.parse(page.text!) as unknown;
+}
+
+/**
+ * Defines the browser-bundle suite of the package whose test file is `testFileUrl`: its built dist must
+ * exist (npm test builds it), Chromium is launched once when available, and `define(run)` adds the tests,
+ * `run(files)` being runBrowserApp on the package's browser-app/ folder.
+ */
+export function describeBrowserApp(testFileUrl: string, define: (run: (files?: ReadonlyMap<string, string | Uint8Array>) => Promise<unknown>) => void): void {
+  const app = fileURLToPath(new URL('../browser-app/', testFileUrl));
+  const built = fileURLToPath(new URL('../dist/index.js', testFileUrl));
+  describe('the root entry in a browser', () => {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      if (!existsSync(built)) throw new Error(`${built} is missing: build the package first (npm test builds it)`);
+      if (runInBrowser) browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+    define((files) => runBrowserApp(browser, app, files));
+  });
 }

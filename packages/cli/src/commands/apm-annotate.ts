@@ -1,13 +1,14 @@
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { annotateNemoFile, checkAnnotationPaths } from '@steerlm/attribute-regressor/node';
 import { defineCommand } from '../cli';
+import { PREDICTOR_OPTION } from './model-options';
 
 /** `steerlm apm annotate`: label every assistant turn with predicted attributes (SteerLM step 2). */
 export const apmAnnotateCommand = defineCommand({
   name: 'apm annotate',
   summary: 'label every assistant turn of a dataset with an attribute prediction model (SteerLM step 2)',
   options: {
-    model: { kind: 'string', valueName: 'DIR', required: true, description: 'a predictor saved by "steerlm apm train"' },
+    ...PREDICTOR_OPTION,
     data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo SteerLM JSONL (labels, if any, are replaced; other keys are kept)' },
     output: {
       kind: 'string',

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '@steerlm/core';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { defineCommand } from '../cli';
+import { PREDICTOR_OPTION } from './model-options';
 import { formatTable } from '../output';
 import { baselineErrors } from './apm-baselines';
 import { readLabelledResponses } from './labelled-responses';
@@ -10,7 +11,7 @@ export const apmEvalCommand = defineCommand({
   name: 'apm eval',
   summary: 'measure an attribute prediction model on labelled responses: MAE and exact-bin accuracy per attribute, beside a constant and a length baseline',
   options: {
-    model: { kind: 'string', valueName: 'DIR', required: true, description: 'a predictor saved by "steerlm apm train"' },
+    ...PREDICTOR_OPTION,
     data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo SteerLM JSONL with labelled assistant turns' },
   },
   async run(values, _positionals, context) {

@@ -9,9 +9,10 @@ import { STEERBENCH_SCHEMA } from '@steerlm/evaluators';
 import { expect, it } from 'vitest';
 import type { DemoClaims } from '../demo';
 import { runCommandInProcess } from '../testing/run-command-in-process';
+import { SMALL_DEMO_STAGES, TINY_DEMO_MODEL } from '../testing/tiny-demo-args';
 
-const tiny = ['--size', '240', '--facts', '6', '--vocab-size', '400', '--hidden-size', '32', '--layers', '1', '--heads', '2', '--sft-steps', '6'];
-const small = ['--bootstrap-prompts', '8', '--bootstrap-steps', '2', '--steering-prompts', '2', '--correctness-prompts', '6', '--batch-size', '16'];
+const tiny = TINY_DEMO_MODEL;
+const small = SMALL_DEMO_STAGES;
 
 it('steerlm demo --json runs every stage at a tiny size and ends with one JSON line of claims', async () => {
   const folder = await mkdtemp(join(tmpdir(), 'steerlm-demo-cli-'));

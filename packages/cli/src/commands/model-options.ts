@@ -17,3 +17,8 @@ export const MODEL_OPTIONS = {
   },
   ...BACKEND_OPTION,
 } as const satisfies OptionSpecs;
+
+/** The --model option of the commands that use an attribute predictor as the model (apm eval, apm annotate). */
+export const PREDICTOR_OPTION = {
+  model: { kind: 'string', valueName: 'DIR', required: true, description: 'a predictor saved by "steerlm apm train"' },
+} as const satisfies OptionSpecs;

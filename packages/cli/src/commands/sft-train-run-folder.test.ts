@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
 import { runCommandInProcess } from '../testing/run-command-in-process';
+import { tinySftTrainArgs } from '../testing/tiny-sft-args';
 
 const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 let folder: string;
@@ -17,26 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(folder, { recursive: true, force: true }));
 
-const trainArgs = (output: string) => [
-  'sft',
-  'train',
-  '--data',
-  data,
-  '--init',
-  'tiny',
-  '--vocab-size',
-  '300',
-  '--output',
-  output,
-  '--batch-size',
-  '4',
-  '--backend',
-  'cpu',
-  '--schema',
-  'oasst',
-  '--epochs',
-  '200',
-];
+const trainArgs = (output: string) => tinySftTrainArgs(data, output, '--batch-size 4 --backend cpu --epochs 200');
 
 async function metricSteps(output: string): Promise<number[]> {
   const text = await readFile(join(output, 'metrics.jsonl'), 'utf8');

@@ -4,33 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyNemoRecords, writeTinyNemoFile } from '../testing/tiny-dataset';
 import { runCommandInProcess } from '../testing/run-command-in-process';
+import { tinySftTrainArgs } from '../testing/tiny-sft-args';
 
 let folder: string;
 let data: string;
 /** The first run (2 steps, a checkpoint each step): what the resume and export tests start from, in any order. */
 let first: { output: string; summary: { steps: number; finalLoss: number; final: string; backend: string } };
-const common = (output: string, seed = 0) => [
-  'sft',
-  'train',
-  '--data',
-  data,
-  '--init',
-  'tiny',
-  '--vocab-size',
-  '300',
-  '--output',
-  output,
-  '--batch-size',
-  '4',
-  '--backend',
-  'cpu',
-  '--schema',
-  'oasst',
-  '--checkpoint-every',
-  '1',
-  '--seed',
-  String(seed),
-];
+const common = (output: string, seed = 0) => tinySftTrainArgs(data, output, `--batch-size 4 --backend cpu --checkpoint-every 1 --seed ${seed}`);
 
 /** Returns the loss of each step in a run's metrics.jsonl (the last line for a step wins). */
 async function stepLosses(output: string): Promise<Map<number, number>> {

@@ -15,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { acquireWebGPUDevice, DecoderModel, selectBackend } from '@steerlm/sft';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_DEMO_MODEL, SMALL_DEMO_STAGES } from '../testing/tiny-demo-args';
 import { writeTinyNemoFile } from '../testing/tiny-dataset';
+import { tinySftTrainArgs } from '../testing/tiny-sft-args';
 import { runCommandInProcess } from '../testing/run-command-in-process';
 
 const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
@@ -71,28 +73,7 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
   /** A model folder with random (seeded) weights: its greedy answers are long and varied. */
   let randomModel: string;
   const train = (backend: string, output: string, extra: string[] = []) => [
-    'sft',
-    'train',
-    '--data',
-    data,
-    '--init',
-    'tiny',
-    '--vocab-size',
-    '300',
-    '--output',
-    output,
-    '--batch-size',
-    '2',
-    '--schema',
-    'oasst',
-    '--learning-rate',
-    '3e-3',
-    '--max-steps',
-    '8',
-    '--checkpoint-every',
-    '2',
-    '--backend',
-    backend,
+    ...tinySftTrainArgs(data, output, `--batch-size 2 --learning-rate 3e-3 --max-steps 8 --checkpoint-every 2 --backend ${backend}`),
     ...extra,
   ];
 
@@ -111,7 +92,10 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
 
   it('sft train: the per-step loss and grad norm of webgpu are within 1e-3 of wasm', async () => {
     for (const backend of ['wasm', 'webgpu']) {
-      const run = await runCommandInProcess([...train(backend, join(folder, `run-${backend}`)), '--json']);
+      const run = await runCommandInProcess([
+        ...`generate --model ${randomModel} --backend ${backend} --schema oasst --attr humor=4 --max-tokens 24 --temperature 0 --json`.split(' '),
+        'Tell me a joke.',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ steps: 8, backend });
     }
@@ -197,21 +181,7 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
       expect(webgpu!.equals(wasm!), file).toBe(true);
     }
     const generate = (model: string) =>
-      runCommandInProcess([
-        'generate',
-        '--model',
-        model,
-        '--backend',
-        'webgpu',
-        '--schema',
-        'oasst',
-        'Hello',
-        '--max-tokens',
-        '12',
-        '--temperature',
-        '0',
-        '--json',
-      ]);
+      runCommandInProcess([...`generate --model ${model} --backend webgpu --schema oasst --max-tokens 12 --temperature 0 --json`.split(' '), 'Hello']);
     const [original, reloaded] = [await generate(randomModel), await generate(join(folder, 'export-webgpu'))];
     expect(reloaded.code, reloaded.stderr).toBe(0);
     expect((JSON.parse(reloaded.stdout) as { text: string }).text).toBe((JSON.parse(original.stdout) as { text: string }).text);
@@ -221,41 +191,15 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     const reports: unknown[] = [];
     const records: string[] = [];
     for (const backend of ['wasm', 'webgpu']) {
-      const evaluation = await runCommandInProcess([
-        'eval',
-        '--model',
-        randomModel,
-        '--scorer',
-        predictor,
-        '--prompts',
-        prompts,
-        '--grid',
-        'humor=0/4',
-        '--max-tokens',
-        '8',
-        '--backend',
-        backend,
-        '--json',
-      ]);
+      const evaluation = await runCommandInProcess(
+        `eval --model ${randomModel} --scorer ${predictor} --prompts ${prompts} --grid humor=0/4 --max-tokens 8 --backend ${backend} --json`.split(' '),
+      );
       expect(evaluation.code, evaluation.stderr).toBe(0);
       reports.push(JSON.parse(evaluation.stdout));
       const output = join(folder, `bootstrap-${backend}.jsonl`);
-      const bootstrap = await runCommandInProcess([
-        'bootstrap',
-        '--model',
-        randomModel,
-        '--scorer',
-        predictor,
-        '--data',
-        data,
-        '--output',
-        output,
-        '--max-tokens',
-        '8',
-        '--backend',
-        backend,
-        '--json',
-      ]);
+      const bootstrap = await runCommandInProcess(
+        `bootstrap --model ${randomModel} --scorer ${predictor} --data ${data} --output ${output} --max-tokens 8 --backend ${backend} --json`.split(' '),
+      );
       expect(bootstrap.code, bootstrap.stderr).toBe(0);
       expect(JSON.parse(bootstrap.stdout)).toMatchObject({ written: 24 });
       records.push(await readFile(output, 'utf8'));
@@ -291,21 +235,8 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
         for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) streamed += chunk.choices[0]?.delta.content ?? '';
         expect(streamed).toBe(text);
         const wasm = await runCommandInProcess([
-          'generate',
-          '--model',
-          randomModel,
-          '--backend',
-          'wasm',
-          '--schema',
-          'oasst',
+          ...`generate --model ${randomModel} --backend wasm --schema oasst --attr humor=4 --max-tokens 16 --temperature 0 --json`.split(' '),
           'Tell me a joke.',
-          '--attr',
-          'humor=4',
-          '--max-tokens',
-          '16',
-          '--temperature',
-          '0',
-          '--json',
         ]);
         expect(text).toBe((JSON.parse(wasm.stdout) as { text: string }).text);
       } finally {
@@ -322,38 +253,9 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     for (const backend of ['wasm', 'webgpu']) {
       const output = join(folder, `demo-${backend}`);
       const run = await runCommandInProcess([
-        'demo',
-        '--json',
-        '--output',
-        output,
-        '--seed',
-        '2',
-        '--backend',
-        backend,
-        '--size',
-        '240',
-        '--facts',
-        '6',
-        '--vocab-size',
-        '400',
-        '--hidden-size',
-        '32',
-        '--layers',
-        '1',
-        '--heads',
-        '2',
-        '--sft-steps',
-        '6',
-        '--bootstrap-prompts',
-        '8',
-        '--bootstrap-steps',
-        '2',
-        '--steering-prompts',
-        '2',
-        '--correctness-prompts',
-        '6',
-        '--batch-size',
-        '16',
+        ...`demo --json --output ${output} --seed 2 --backend ${backend}`.split(' '),
+        ...TINY_DEMO_MODEL,
+        ...SMALL_DEMO_STAGES,
       ]);
       expect(run.code, run.stderr).toBe(0);
       const {

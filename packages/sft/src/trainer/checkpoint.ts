@@ -6,9 +6,10 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { TrainingError } from '@steerlm/core';
+import { TrainingError, type ProgressTracker } from '@steerlm/core';
 import { syncFolder } from '@steerlm/core/node';
 import { SafetensorsCheckpoint, writeSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
+import type { DecoderModel } from '../models';
 import type { Optimizer } from './train-step';
 
 /** Where training stands: restored exactly by a resume. */
@@ -34,6 +35,31 @@ export interface CheckpointState {
 }
 
 const PREFIX = 'checkpoint-';
+
+/**
+ * Writes the trainer's checkpoint at `position` (trainable names from the optimizer, the model's LoRA
+ * config), keeps the newest `keep` (3), announces it on `tracker` and returns its folder: the step both
+ * trainers take.
+ */
+export async function saveTrainingCheckpoint(
+  directory: string,
+  optimizer: Optimizer,
+  model: DecoderModel,
+  run: { position: TrainingPosition; fingerprint: string; keep?: number | undefined },
+  tracker: ProgressTracker,
+): Promise<string> {
+  const { position, fingerprint } = run;
+  const folder = await writeCheckpoint(directory, optimizer, {
+    version: 1,
+    position,
+    fingerprint,
+    trainableNames: optimizer.trainable.names,
+    lora: model.loraConfig ?? null,
+  });
+  await pruneCheckpoints(directory, run.keep ?? 3);
+  tracker.emit({ type: 'checkpoint', job: tracker.job, step: position.step, path: folder });
+  return folder;
+}
 
 /** Writes a checkpoint for `position` into `directory` atomically; returns its folder. */
 export async function writeCheckpoint(directory: string, optimizer: Optimizer, state: CheckpointState): Promise<string> {

@@ -12,7 +12,7 @@ import {
   type Tokenizer,
 } from '@steerlm/core';
 import type { DecoderModel, LoraConfig } from '../models';
-import { pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
+import { restoreCheckpoint, saveTrainingCheckpoint, type TrainingPosition } from './checkpoint';
 import { EventQueue } from './event-queue';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
@@ -208,15 +208,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
 
   const checkpoint = async () => {
     if (!outputDir) return;
-    lastCheckpoint = await writeCheckpoint(outputDir, optimizer, {
-      version: 1,
-      position,
-      fingerprint,
-      trainableNames: optimizer.trainable.names,
-      lora: options.model.loraConfig ?? null,
-    });
-    await pruneCheckpoints(outputDir, options.keepCheckpoints ?? 3);
-    tracker.emit({ type: 'checkpoint', job: 'sft', step: position.step, path: lastCheckpoint });
+    lastCheckpoint = await saveTrainingCheckpoint(outputDir, optimizer, options.model, { position, fingerprint, keep: options.keepCheckpoints }, tracker);
   };
 
   options.model.training = true;

@@ -12,7 +12,7 @@ import { ProgressTracker, TrainingError, seededRandom, type SteerLM2Record } fro
 import type { DecoderModel } from '../models';
 import type { TrainConditionedSFTOptions } from './train-conditioned-sft';
 import { shuffledIndexes } from './batching';
-import { listCheckpoints, pruneCheckpoints, restoreCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint';
+import { listCheckpoints, restoreCheckpoint, saveTrainingCheckpoint, type TrainingPosition } from './checkpoint';
 import { learningRateAt } from './learning-rate-schedule';
 import { lossCurveSvg } from './loss-curve-svg';
 import { collectAll, positiveOption, trainingSchedule, trainingSequenceLength } from './training-plan';
@@ -161,15 +161,7 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
   let consecutiveNonFinite = 0;
   const checkpoint = async () => {
     if (!outputDir) return;
-    lastCheckpoint = await writeCheckpoint(outputDir, optimizer, {
-      version: 1,
-      position,
-      fingerprint,
-      trainableNames: optimizer.trainable.names,
-      lora: options.model.loraConfig ?? null,
-    });
-    await pruneCheckpoints(outputDir, options.keepCheckpoints ?? 3);
-    tracker.emit({ type: 'checkpoint', job: 'steerlm2', step: position.step, path: lastCheckpoint });
+    lastCheckpoint = await saveTrainingCheckpoint(outputDir, optimizer, options.model, { position, fingerprint, keep: options.keepCheckpoints }, tracker);
   };
 
   let epochOrder = order(position.epoch);
