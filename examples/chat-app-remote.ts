@@ -9,10 +9,22 @@
 import { conditionPrompt, createOpenAICompatibleModel, formatAttributes, STEERLM, type ConversationTurn } from '@steerlm/core';
 
 const baseURL = process.argv[2] ?? process.env.STEERLM_BASE_URL ?? 'http://127.0.0.1:8000/v1';
+const apiKey = process.env.STEERLM_API_KEY;
+
+/** Returns the model to ask for: STEERLM_MODEL, or the first one the endpoint lists (GET /v1/models). */
+async function servedModel(): Promise<string> {
+  if (process.env.STEERLM_MODEL) return process.env.STEERLM_MODEL;
+  const response = await fetch(`${baseURL}/models`, apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {});
+  const listed = (await response.json()) as { data?: { id: string }[] };
+  const id = listed.data?.[0]?.id;
+  if (!response.ok || id === undefined) throw new Error(`${baseURL}/models lists no model (HTTP ${response.status}); set STEERLM_MODEL`);
+  return id;
+}
+
 const model = createOpenAICompatibleModel({
   baseURL,
-  model: process.env.STEERLM_MODEL ?? 'steerlm',
-  ...(process.env.STEERLM_API_KEY ? { apiKey: process.env.STEERLM_API_KEY } : {}),
+  model: await servedModel(),
+  ...(apiKey ? { apiKey } : {}),
 });
 
 // What the user types, and how each answer should come out (unset attributes keep the schema defaults).
