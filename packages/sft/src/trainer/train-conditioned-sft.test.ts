@@ -109,6 +109,12 @@ describe('trainConditionedSFT', () => {
     model.dispose();
   });
 
+  it('reports the epochs trained as a fraction (2 of 4 steps of an epoch: 0.5)', async () => {
+    const { summary } = await trainConditionedSFT({ model: tinyModel(), tokenizer, train: tinyConversations(8), batchSize: 2, maxSteps: 2, epochs: 3 });
+    expect(summary.steps).toBe(2);
+    expect(summary.epochs).toBe(0.5);
+  });
+
   it('skips non-finite steps, then stops naming the step and the last good checkpoint', async () => {
     const model = tinyModel();
     const events: ProgressEvent[] = [];

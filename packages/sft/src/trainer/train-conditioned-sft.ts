@@ -75,6 +75,7 @@ export interface TrainConditionedSFTOptions {
 
 export interface TrainSummary {
   steps: number;
+  /** Epochs trained: steps / steps per epoch, to 2 decimals (0.28 after 20 of 72 steps). */
   epochs: number;
   records: number;
   droppedRecords: number;
@@ -302,7 +303,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   const elapsedMs = performance.now() - started;
   const summary: TrainSummary = {
     steps: position.step,
-    epochs: position.epoch + 1,
+    epochs: Math.round((100 * position.step) / stepsPerEpoch) / 100,
     records: trainConversations.length,
     droppedRecords: data.firstPass.dropped,
     trainedTokens,
