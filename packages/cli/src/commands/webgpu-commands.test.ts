@@ -92,10 +92,7 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
 
   it('sft train: the per-step loss and grad norm of webgpu are within 1e-3 of wasm', async () => {
     for (const backend of ['wasm', 'webgpu']) {
-      const run = await runCommandInProcess([
-        ...`generate --model ${randomModel} --backend ${backend} --schema oasst --attr humor=4 --max-tokens 24 --temperature 0 --json`.split(' '),
-        'Tell me a joke.',
-      ]);
+      const run = await runCommandInProcess([...train(backend, join(folder, `run-${backend}`)), '--json']);
       expect(run.code, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ steps: 8, backend });
     }
@@ -146,21 +143,8 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     const texts: string[] = [];
     for (const backend of ['wasm', 'webgpu']) {
       const run = await runCommandInProcess([
-        'generate',
-        '--model',
-        randomModel,
-        '--backend',
-        backend,
-        '--schema',
-        'oasst',
+        ...`generate --model ${randomModel} --backend ${backend} --schema oasst --attr humor=4 --max-tokens 24 --temperature 0 --json`.split(' '),
         'Tell me a joke.',
-        '--attr',
-        'humor=4',
-        '--max-tokens',
-        '24',
-        '--temperature',
-        '0',
-        '--json',
       ]);
       expect(run.code, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout) as { backend: string; text: string };
