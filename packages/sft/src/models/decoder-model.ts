@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../backend/ensure-backend';
 import { InvalidOptionError, ModelFormatError, normalSamples, seededRandom } from '@steerlm/core';
+import { readFloat32 } from '../backend/read-tensor';
 import type { ModelFamily } from '../families/model-family';
 import { modelFamily } from '../families/registry';
 import { readModelConfig, writeModelConfig, type ModelConfig } from '../io/hf-config';
@@ -140,7 +141,7 @@ export class DecoderModel implements ParameterSource {
     await writeModelConfig(folder, this.config);
     const entries: SafetensorsWriteEntry[] = [];
     for (const [name, variable] of this.parameters) {
-      entries.push({ name, dtype: options.dtype ?? 'F32', shape: variable.shape, data: async () => (await variable.data()) as Float32Array });
+      entries.push({ name, dtype: options.dtype ?? 'F32', shape: variable.shape, data: () => readFloat32(variable, 'the save') });
     }
     const metadata = { format: 'pt' };
     if (options.maxShardBytes !== undefined) await writeShardedSafetensors(folder, entries, { maxShardBytes: options.maxShardBytes, metadata });
@@ -274,8 +275,8 @@ export class DecoderModel implements ParameterSource {
     const entries: SafetensorsWriteEntry[] = [];
     for (const [layer, adapter] of this.adapters) {
       const names = peftTensorNames(layer);
-      entries.push({ name: names.a, dtype: 'F32', shape: adapter.a.shape, data: (await adapter.a.data()) as Float32Array });
-      entries.push({ name: names.b, dtype: 'F32', shape: adapter.b.shape, data: (await adapter.b.data()) as Float32Array });
+      entries.push({ name: names.a, dtype: 'F32', shape: adapter.a.shape, data: await readFloat32(adapter.a, 'the LoRA save') });
+      entries.push({ name: names.b, dtype: 'F32', shape: adapter.b.shape, data: await readFloat32(adapter.b, 'the LoRA save') });
     }
     await writeSafetensors(join(folder, 'adapter_model.safetensors'), entries, { metadata: { format: 'pt' } });
     const { rank, alpha, dropout, targetModules } = this.loraConfig;

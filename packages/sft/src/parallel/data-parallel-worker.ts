@@ -6,6 +6,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError } from '@steerlm/core';
+import { readFloat32 } from '../backend/read-tensor';
 import { selectBackend } from '../backend';
 import { DecoderModel } from '../models';
 import { Optimizer, trainableSet } from '../trainer/train-step';
@@ -61,7 +62,7 @@ export async function runDataParallelWorker(): Promise<void> {
               return;
             }
             const { loss, grads } = optimizer.gradients(model, request.batches, request.packed, request.denominator);
-            const values = await Promise.all([loss.data(), ...grads.map((grad) => grad.data())]);
+            const values = await Promise.all([loss, ...grads].map((tensor) => readFloat32(tensor, 'a data-parallel step')));
             tf.dispose([loss, ...grads]);
             values.slice(1).forEach((gradient, index) => slot.set(gradient as Float32Array, offsets[index]!));
             send({ type: 'gradients-done', loss: values[0]![0]! });
@@ -75,7 +76,7 @@ export async function runDataParallelWorker(): Promise<void> {
           }
           case 'read-parameters': {
             const parameters: Record<string, Float32Array> = {};
-            for (const [name, variable] of model.parameters) parameters[name] = (await variable.data()) as Float32Array;
+            for (const [name, variable] of model.parameters) parameters[name] = await readFloat32(variable, 'the parameter sync');
             send({ type: 'parameters', parameters });
             return;
           }

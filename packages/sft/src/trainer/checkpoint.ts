@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError, type ProgressTracker } from '@steerlm/core';
 import { syncFolder } from '@steerlm/core/node';
+import { readFloat32 } from '../backend/read-tensor';
 import { SafetensorsCheckpoint, writeSafetensors, type SafetensorsWriteEntry } from '../io/safetensors';
 import type { DecoderModel } from '../models';
 import type { Optimizer } from './train-step';
@@ -73,15 +74,15 @@ export async function writeCheckpoint(directory: string, optimizer: Optimizer, s
     name: names[index]!,
     dtype: 'F32',
     shape: variable.shape,
-    data: async () => (await variable.data()) as Float32Array,
+    data: () => readFloat32(variable, 'the checkpoint'),
   }));
   await writeSafetensors(join(temporary, 'weights.safetensors'), weights);
   const moments: SafetensorsWriteEntry[] = [];
   names.forEach((name, index) => {
     const first = optimizer.state.firstMoments[index]!;
     const second = optimizer.state.secondMoments[index]!;
-    moments.push({ name: `m.${name}`, dtype: 'F32', shape: first.shape, data: async () => (await first.data()) as Float32Array });
-    moments.push({ name: `v.${name}`, dtype: 'F32', shape: second.shape, data: async () => (await second.data()) as Float32Array });
+    moments.push({ name: `m.${name}`, dtype: 'F32', shape: first.shape, data: () => readFloat32(first, 'the checkpoint') });
+    moments.push({ name: `v.${name}`, dtype: 'F32', shape: second.shape, data: () => readFloat32(second, 'the checkpoint') });
   });
   await writeSafetensors(join(temporary, 'optimizer.safetensors'), moments, { metadata: { step: String(optimizer.state.step) } });
   const handle = await open(join(temporary, 'state.json'), 'w');

@@ -9,6 +9,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ProgressTracker, TrainingError, seededRandom, type SteerLM2Record } from '@steerlm/core';
+import { readFloat32 } from '../backend/read-tensor';
 import type { DecoderModel } from '../models';
 import type { TrainConditionedSFTOptions } from './train-conditioned-sft';
 import { shuffledIndexes } from './batching';
@@ -179,7 +180,7 @@ export async function trainSteerLM2(options: TrainSteerLM2Options): Promise<{ mo
       const weights: SteerLM2Weights[] = [];
       for (const group of stepGroups) {
         const logModel = rowLogProbabilities(options.model, group);
-        weights.push(groupWeights(group, await logModel.data()));
+        weights.push(groupWeights(group, await readFloat32(logModel, 'the SteerLM 2.0 weights')));
         logModel.dispose();
       }
       options.model.training = true;
