@@ -11,6 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { byteLevelBpeTokenizerConfig, byteLevelBpeTokenizerJson, trainByteLevelBpe } from '../../packages/sft/src/io/bpe-trainer/index.ts';
 import { ensureSpecialTokensInJson } from '../../packages/sft/src/io/tokenizer/ensure-special-tokens.ts';
+import { llamaStyleTokenizerFiles } from '../../packages/sft/src/io/tokenizer/testing/llama-style-tokenizer.ts';
 import { tokenizerFromJson } from '../../packages/sft/src/io/tokenizer/transformers-tokenizer.ts';
 
 import { nemoPreprocess, type NemoChatRecord as Record_, type Turn } from '../../packages/sft/src/trainer/testing/nemo-sft-chat-masks.ts';
@@ -72,74 +73,16 @@ const corpus = cases.flatMap(({ record }) => [record.system, ...record.conversat
 const trained = await trainByteLevelBpe([...corpus, ...corpus, 'hello world hello world the cat sat'], { vocabSize: 256 + 4 + 120 });
 const bpe = { tokenizerJson: byteLevelBpeTokenizerJson(trained), tokenizerConfig: byteLevelBpeTokenizerConfig(trained) };
 
+/** The SentencePiece-style tokenizer of the golden files: two more merges, no BOS template, special tokens ensured. */
 function llamaStyleTokenizer() {
-  const pieces = ['<unk>', '<s>', '</s>', ...Array.from({ length: 256 }, (_, byte) => `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`)];
-  const merges: string[] = [];
-  const add = (piece: string) => void (pieces.includes(piece) || pieces.push(piece));
-  for (const character of '▁abcdehilnorstuwy') add(character);
-  for (const [left, right] of [
-    ['▁', 'h'],
-    ['e', 'l'],
-    ['el', 'l'],
-    ['▁h', 'ell'],
-    ['▁hell', 'o'],
-    ['▁', 'w'],
-    ['o', 'r'],
-    ['h', 'ell'],
-    ['hell', 'o'],
-  ]) {
-    add(left! + right!);
-    merges.push(`${left} ${right}`);
-  }
-  const vocab: Record<string, number> = {};
-  pieces.forEach((piece, id) => (vocab[piece] = id));
-  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-  const json = {
-    version: '1.0',
-    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Prepend', prepend: '▁' },
-        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
-      ],
-    },
-    pre_tokenizer: null,
-    post_processor: null,
-    decoder: {
-      type: 'Sequence',
-      decoders: [
-        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
-        { type: 'ByteFallback' },
-        { type: 'Fuse' },
-        { type: 'Strip', content: ' ', start: 1, stop: 0 },
-      ],
-    },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: '<unk>',
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: true,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
-  };
-  return {
-    tokenizerJson: ensureSpecialTokensInJson(json).tokenizerJson,
-    tokenizerConfig: {
-      tokenizer_class: 'LlamaTokenizerFast',
-      bos_token: '<s>',
-      eos_token: '</s>',
-      unk_token: '<unk>',
-      add_bos_token: true,
-      legacy: false,
-      clean_up_tokenization_spaces: false,
-    },
-  };
+  const { tokenizerJson, tokenizerConfig } = llamaStyleTokenizerFiles({
+    extraMerges: [
+      ['h', 'ell'],
+      ['hell', 'o'],
+    ],
+    bosTemplate: false,
+  });
+  return { tokenizerJson: ensureSpecialTokensInJson(tokenizerJson).tokenizerJson, tokenizerConfig };
 }
 
 for (const [file, tokenizerFiles] of [
