@@ -1,4 +1,5 @@
-// `@steerlm/core/node`: file output for Node — atomic writes, JSONL writers and resumable outputs.
+// `@steerlm/core/node`: file output for Node — atomic writes, JSONL writers and resumable outputs — and
+// Hugging Face Hub downloads into the shared cache.
 import './node/install-file-reader';
 
 export { readFileChunks } from './node/read-file-chunks';
@@ -6,3 +7,16 @@ export { syncFile, syncFolder, temporaryPathBeside, writeAll, writeBytesAtomical
 export { openJsonlWriter, writeJsonl, type JsonlTailRepair, type JsonlWriter, type JsonlWriterOptions, type WriteJsonlOptions } from './node/jsonl-writer';
 export { writeNemoRecords, writeRegressionRecords } from './node/record-files';
 export { openResumableJsonlWriter, partialPathOf, type ResumableJsonlWriter, type ResumableJsonlWriterOptions } from './node/resumable-jsonl-writer';
+export {
+  downloadHubSnapshot,
+  HUB_MODEL_FILES,
+  HUB_TOKENIZER_FILES,
+  mergeHubFileSelections,
+  type HubDownloadOptions,
+  type HubFileSelection,
+  type HubSnapshot,
+} from './node/hub/hub-download';
+export { HubCacheFolder } from './node/hub/hub-cache';
+export { isCommitHash, parseHubModelId, type HubModelId } from './node/hub/hub-model-id';
+export { resolveModelSource, type ResolvedModelSource } from './node/hub/hub-model-source';
+export { hubSettings, type HubSettings, type HubSettingsOptions } from './node/hub/hub-settings';

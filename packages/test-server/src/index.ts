@@ -5,3 +5,4 @@ export { ScriptedModel, createScriptedModel, type ScriptedModelOptions, type Scr
 export { isScoringLanguageModel, type ScoringLanguageModel, type TokenLogProbability } from './scoring-model';
 export { tokenizeCharacters, type TextToken } from './character-tokenizer';
 export { sampleToken, validateSamplingSettings, type SamplingSettings } from './token-sampling';
+export { startMockHub, type MockHub, type MockHubFault, type MockHubOptions, type MockHubRepoOptions, type MockHubRequest } from './mock-hub/mock-hub';

@@ -3,6 +3,8 @@ export {
   BackendError,
   ContextLengthError,
   DataFormatError,
+  HubError,
+  type HubErrorReason,
   InvalidAttributeError,
   InvalidOptionError,
   InvalidSchemaError,

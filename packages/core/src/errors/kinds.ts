@@ -129,3 +129,43 @@ export class ContextLengthError extends SteerLMError {
     this.positions = options?.positions;
   }
 }
+
+/** Why a Hugging Face Hub download failed (see {@link HubError}). */
+export type HubErrorReason =
+  | 'unauthorized'
+  | 'gated'
+  | 'repo-not-found'
+  | 'revision-not-found'
+  | 'file-not-found'
+  | 'checksum'
+  | 'offline'
+  | 'cache-not-writable'
+  | 'network'
+  | 'bad-response';
+
+/**
+ * A model or tokenizer named by a Hugging Face Hub id (`org/name[@revision]`) could not be fetched or
+ * found in the cache: a private or gated repo, a missing repo, revision or file, a checksum mismatch,
+ * offline mode without the files cached, a cache folder that cannot be written, or a network failure.
+ */
+export class HubError extends SteerLMError {
+  static override readonly code = 'steerlm.hub';
+  readonly reason: HubErrorReason;
+  /** The repo id, e.g. `HuggingFaceTB/SmolLM2-135M`. */
+  readonly repo: string | undefined;
+  /** The revision asked for (branch, tag or commit). */
+  readonly revision: string | undefined;
+  /** The HTTP status, when the Hub answered. */
+  readonly status: number | undefined;
+  /** The URL requested, when one was. */
+  readonly url: string | undefined;
+  constructor(message: string, options: SteerLMErrorOptions & { reason: HubErrorReason; repo?: string; revision?: string; status?: number; url?: string }) {
+    super(HubError.code, message, options);
+    this.name = 'HubError';
+    this.reason = options.reason;
+    this.repo = options.repo;
+    this.revision = options.revision;
+    this.status = options.status;
+    this.url = options.url;
+  }
+}

@@ -11,13 +11,28 @@ export class ProgressTracker {
   #done = 0;
   #now: () => number;
 
-  constructor(job: string, options: { total?: number; unit?: string; listeners?: readonly (ProgressListener | undefined)[]; now?: () => number } = {}) {
+  constructor(
+    job: string,
+    options: {
+      total?: number;
+      unit?: string;
+      detail?: Readonly<Record<string, unknown>>;
+      listeners?: readonly (ProgressListener | undefined)[];
+      now?: () => number;
+    } = {},
+  ) {
     this.job = job;
     this.total = options.total;
     this.#listeners = (options.listeners ?? []).filter((listener): listener is ProgressListener => listener !== undefined);
     this.#now = options.now ?? (() => performance.now());
     this.#startedAt = this.#now();
-    this.emit({ type: 'job-start', job, ...(options.total !== undefined ? { total: options.total } : {}), ...(options.unit ? { unit: options.unit } : {}) });
+    this.emit({
+      type: 'job-start',
+      job,
+      ...(options.total !== undefined ? { total: options.total } : {}),
+      ...(options.unit ? { unit: options.unit } : {}),
+      ...(options.detail ? { detail: options.detail } : {}),
+    });
   }
 
   /** Sends an event to every listener; a throwing listener never stops the job. */
