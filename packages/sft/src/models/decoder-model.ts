@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../backend/ensure-backend';
 import { InvalidOptionError, ModelFormatError, normalSamples, seededRandom } from '@steerlm/core';
+import { HUB_MODEL_FILES, resolveModelSource, type HubDownloadOptions } from '@steerlm/core/node';
 import { readFloat32 } from '../backend/read-tensor';
 import type { ModelFamily } from '../families/model-family';
 import { modelFamily } from '../families/registry';
@@ -20,6 +21,11 @@ export interface LoadOptions extends Pick<ModelSizeLimit, 'maxBytes'> {
   nonFiniteWeights?: 'warn' | 'error' | 'ignore';
   /** Receives warnings (default: `process.emitWarning`). */
   onWarning?: (message: string) => void;
+  /**
+   * How a Hub id is fetched (see `downloadHubSnapshot` in @steerlm/core/node): progress listener, token,
+   * endpoint, cache folder, offline; unset ones come from HF_TOKEN, HF_ENDPOINT, HF_HUB_CACHE, HF_HUB_OFFLINE.
+   */
+  hub?: Omit<HubDownloadOptions, 'files'>;
 }
 
 function defaultWarning(message: string): void {
@@ -71,12 +77,15 @@ export class DecoderModel implements ParameterSource {
   }
 
   /**
-   * Returns the model stored in a Hugging Face folder (config.json + safetensors, single or sharded).
-   * The size is checked before any weight is read; NaN or Inf weights give a warning (or an error with
+   * Returns the model stored in a Hugging Face folder (config.json + safetensors, single or sharded), or
+   * named by a Hub id `org/name[@revision]` that is not a local path: its config.json, safetensors and
+   * generation_config.json are downloaded into the Hugging Face cache first (HF_HOME / HF_HUB_CACHE,
+   * shared with Python's huggingface_hub), or taken from it. The size is checked before any weight is read; NaN or Inf weights give a warning (or an error with
    * `nonFiniteWeights: 'error'`). On any failure every tensor made so far is freed. When no backend
    * was chosen yet, selectBackend's default choice is made first (see ensureBackend).
    */
-  static async load(folder: string, options: LoadOptions = {}): Promise<DecoderModel> {
+  static async load(source: string, options: LoadOptions = {}): Promise<DecoderModel> {
+    const folder = (await resolveModelSource(source, { ...options.hub, files: HUB_MODEL_FILES })).path;
     const config = await readModelConfig(folder);
     // No backend chosen yet: make the default choice rather than fail inside tfjs.
     await ensureBackend();
