@@ -3,7 +3,7 @@ import { generateSteerLM2Data, runBootstrap } from '@steerlm/bootstrap/node';
 import { AttributePredictor } from '@steerlm/attribute-regressor';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
-import { loadLanguageModel, readSteeringSettings } from '../models';
+import { isFolderlessModel, loadLanguageModel, readSteeringSettings, resolveModelFolder } from '../models';
 import { formatTable } from '../output';
 import { MODEL_OPTIONS } from './model-options';
 import { readConversations } from './read-conversations';
@@ -41,8 +41,8 @@ export const bootstrapCommand = defineCommand({
     },
     reference: {
       kind: 'string',
-      valueName: 'FOLDER',
-      description: 'with --steerlm2: the unconditioned model scoring log P(y|x), e.g. the SFT model (default: --model)',
+      valueName: 'MODEL',
+      description: 'with --steerlm2: the unconditioned model scoring log P(y|x), e.g. the SFT model: a folder or a Hub id (default: --model)',
     },
   },
   async run(values, _positionals, context) {
@@ -70,7 +70,9 @@ export const bootstrapCommand = defineCommand({
         },
       );
     }
-    const recorded = /^https?:\/\//.test(values.model) ? undefined : await readSteeringSettings(values.model);
+    const recorded = isFolderlessModel(values.model)
+      ? undefined
+      : await readSteeringSettings((await resolveModelFolder(values.model, { onProgress: context.progress })).folder);
     if (recorded !== undefined && recorded.schema.names.join(',') !== schema.names.join(',')) {
       throw new InvalidOptionError(
         `the model was trained on the attributes ${recorded.schema.names.join(', ')} (its steerlm.json), but the scorer predicts ${schema.names.join(', ')}`,
@@ -80,7 +82,10 @@ export const bootstrapCommand = defineCommand({
         },
       );
     }
-    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
+    const loaded = await loadLanguageModel(values.model, {
+      onProgress: context.progress,
+      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    });
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     const prompts = promptsFromConversations(conversations);
     context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
@@ -107,7 +112,9 @@ export const bootstrapCommand = defineCommand({
           hint: 'NeMo-Aligner samples 4 or more per prompt',
         });
       const reference =
-        values.reference === undefined ? loaded : await loadLanguageModel(values.reference, values.backend !== undefined ? { backend: values.backend } : {});
+        values.reference === undefined
+          ? loaded
+          : await loadLanguageModel(values.reference, { onProgress: context.progress, ...(values.backend !== undefined ? { backend: values.backend } : {}) });
       summary = await generateSteerLM2Data({ ...common, policy: loaded.model, reference: reference.model });
     } else {
       summary = await runBootstrap({ ...common, model: loaded.model });

@@ -55,8 +55,11 @@ export const evalCommand = defineCommand({
       .filter((line) => line !== '');
     if (prompts.length === 0) throw new InvalidOptionError(`${values.prompts} holds no prompt`, { option: 'prompts', hint: 'write one prompt per line' });
     const scorer = await AttributePredictor.load(values.scorer);
-    const steering = await resolveModelSteering(values.model, values.schema);
-    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
+    const steering = await resolveModelSteering(values.model, values.schema, { onProgress: context.progress });
+    const loaded = await loadLanguageModel(values.model, {
+      onProgress: context.progress,
+      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    });
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     context.note(`schema ${steering.description}`);
     const grid = parseGrid(values.grid);

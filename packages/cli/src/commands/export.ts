@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineCommand } from '../cli';
-import { selectComputeBackend } from '../models';
+import { resolveModelFolder, selectComputeBackend } from '../models';
 import { formatTable } from '../output';
 import { BACKEND_OPTION } from './backend-option';
 
@@ -10,7 +10,12 @@ export const exportCommand = defineCommand({
   name: 'export',
   summary: 'export a trained model folder for Hugging Face transformers (safetensors) and transformers.js (ONNX)',
   options: {
-    model: { kind: 'string', valueName: 'FOLDER', required: true, description: 'a model folder, e.g. the final/ of "steerlm sft train"' },
+    model: {
+      kind: 'string',
+      valueName: 'MODEL',
+      required: true,
+      description: 'a model folder, e.g. the final/ of "steerlm sft train", or a Hugging Face Hub id org/name[@revision]',
+    },
     output: { kind: 'string', valueName: 'DIR', required: true, description: 'the folder to write' },
     format: {
       kind: 'string',
@@ -28,15 +33,16 @@ export const exportCommand = defineCommand({
     const compute = await selectComputeBackend(values.backend);
     context.note(`backend ${compute.backend} · ${compute.device}`);
     const sft = await import('@steerlm/sft');
-    const model = await sft.DecoderModel.load(values.model);
+    const { folder } = await resolveModelFolder(values.model, { onProgress: context.progress });
+    const model = await sft.DecoderModel.load(folder);
     try {
       if (values.format !== 'onnx') {
-        await sft.exportHuggingFace(model, values.model, values.output, {
+        await sft.exportHuggingFace(model, folder, values.output, {
           dtype: values.dtype as 'F32' | 'F16' | 'BF16',
           ...(values['max-shard-bytes'] !== undefined ? { maxShardBytes: values['max-shard-bytes'] } : {}),
         });
       }
-      const onnx = values.format !== 'hf' ? await sft.exportOnnx(model, values.model, values.output) : undefined;
+      const onnx = values.format !== 'hf' ? await sft.exportOnnx(model, folder, values.output) : undefined;
       const files = (await readdir(values.output, { recursive: true, withFileTypes: true }))
         .filter((entry) => entry.isFile())
         .map((entry) =>

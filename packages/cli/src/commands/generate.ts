@@ -21,7 +21,7 @@ export const generateCommand = defineCommand({
   steerlm generate --model runs/sft/final "Tell me a joke about cats." --attr humor=4,toxicity=0
   steerlm generate --model attribute-echo "Hi" --attr humor=2 --json`,
   async run(values, positionals, context) {
-    const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
+    const { schema, template, description } = await resolveModelSteering(values.model, values.schema, { onProgress: context.progress });
     const requested = values.attr !== undefined ? parseAttributeOption(values.attr, schema) : {};
     const attributes = { ...schema.defaults(), ...requested };
     const prompt = conditionPrompt({
@@ -31,7 +31,10 @@ export const generateCommand = defineCommand({
       template,
       ...(values.system !== undefined ? { system: values.system } : {}),
     });
-    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
+    const loaded = await loadLanguageModel(values.model, {
+      onProgress: context.progress,
+      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    });
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     context.note(`schema ${description}`);
     context.note(`attributes ${formatAttributes(attributes, schema)}`);

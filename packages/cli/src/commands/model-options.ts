@@ -6,9 +6,9 @@ import { BACKEND_OPTION } from './backend-option';
 export const MODEL_OPTIONS = {
   model: {
     kind: 'string',
-    valueName: 'FOLDER',
+    valueName: 'MODEL',
     required: true,
-    description: `a model folder (config.json, safetensors, tokenizer.json), an OpenAI-compatible http(s)://…/v1 endpoint, or a built-in model (${BUILTIN_MODELS.join(', ')})`,
+    description: `a model folder (config.json, safetensors, tokenizer.json), a Hugging Face Hub id org/name[@revision] (fetched into the Hugging Face cache; HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE), an OpenAI-compatible http(s)://…/v1 endpoint, or a built-in model (${BUILTIN_MODELS.join(', ')})`,
   },
   schema: {
     kind: 'string',

@@ -43,8 +43,9 @@ Example:
   steerlm serve --model runs/sft/final --port 8000
   steerlm serve --model attribute-echo --port 0 --json    # prints {"url": …} once listening`,
   async run(values, _positionals, context) {
-    const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
+    const { schema, template, description } = await resolveModelSteering(values.model, values.schema, { onProgress: context.progress });
     const loaded = await loadLanguageModel(values.model, {
+      onProgress: context.progress,
       wordDelayMs: values['word-delay'],
       ...(values.backend !== undefined ? { backend: values.backend } : {}),
     });

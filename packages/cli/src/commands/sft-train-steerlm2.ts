@@ -1,5 +1,6 @@
 import { InvalidOptionError, readSteerLM2Records, type AttributeSchema, type SteerLM2Record } from '@steerlm/core';
 import type { CommandContext } from '../cli';
+import { resolveModelFolder } from '../models';
 import { formatTable } from '../output';
 import { commonTrainOptions, saveFinalModel, type CommonTrainValues } from './final-model';
 
@@ -30,8 +31,9 @@ export async function runSteerLM2Training(values: SteerLM2TrainValues, schema: A
   const records: SteerLM2Record[] = [];
   for await (const { value } of readSteerLM2Records(values.data, { schema })) records.push(value);
   context.note(`data ${records.length} prompts, ${records.reduce((sum, record) => sum + record.responses.length, 0)} responses`);
-  const model = await sft.DecoderModel.load(values.model);
-  const tokenizer = await sft.loadTokenizer(values.model);
+  const { folder } = await resolveModelFolder(values.model, { onProgress: context.progress });
+  const model = await sft.DecoderModel.load(folder);
+  const tokenizer = await sft.loadTokenizer(folder);
   context.note(`model ${values.model} · ${model.parameterCount().toLocaleString('en-US')} parameters`);
   const { summary } = await sft.trainSteerLM2({
     model,
@@ -41,7 +43,7 @@ export async function runSteerLM2Training(values: SteerLM2TrainValues, schema: A
     promptsPerStep: values['batch-size'],
     ...commonTrainOptions(values, model, context),
   });
-  const final = await saveFinalModel(model, values.model, values.output, { schema, ...(values.schema !== undefined ? { schemaName: values.schema } : {}) });
+  const final = await saveFinalModel(model, folder, values.output, { schema, ...(values.schema !== undefined ? { schemaName: values.schema } : {}) });
   if (!context.json) {
     context.stdout.write(
       formatTable([

@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAttributes, InvalidOptionError, type Conversation } from '@steerlm/core';
 import { defineCommand } from '../cli';
-import { schemaByName, SCHEMA_NAMES, selectComputeBackend } from '../models';
+import { resolveModelFolder, schemaByName, SCHEMA_NAMES, selectComputeBackend } from '../models';
 import { formatTable } from '../output';
 import { BACKEND_OPTION } from './backend-option';
 import { readConversations } from './read-conversations';
@@ -50,7 +50,12 @@ export const sftTrainCommand = defineCommand({
       required: true,
       description: 'run folder: checkpoints, metrics.jsonl, loss-curve.svg and final/ (the trained model)',
     },
-    model: { kind: 'string', valueName: 'FOLDER', description: 'a Hugging Face model folder to start from (Llama or GPT-2 family)' },
+    model: {
+      kind: 'string',
+      valueName: 'MODEL',
+      description:
+        'the model to start from (Llama or GPT-2 family): a Hugging Face model folder, or a Hub id org/name[@revision] (fetched into the Hugging Face cache)',
+    },
     init: {
       kind: 'string',
       choices: Object.keys(INIT_SIZES),
@@ -95,7 +100,8 @@ exits 130.`,
     const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
     context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
 
-    let base = values.model;
+    // A Hub id (org/name[@revision]) is fetched into the Hugging Face cache; its snapshot is the base.
+    let base = values.model !== undefined ? (await resolveModelFolder(values.model, { onProgress: context.progress })).folder : undefined;
     if (values.init !== undefined) {
       base = join(values.output, 'base');
       if (values.resume && !(await exists(join(base, 'config.json')))) {

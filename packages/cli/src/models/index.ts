@@ -10,4 +10,5 @@ export {
   type ModelSteering,
   type SteeringSettings,
 } from './model-folder-settings';
+export { isFolderlessModel, resolveModelFolder, type ModelFolder } from './resolve-model-folder';
 export { selectComputeBackend, type ComputeBackend } from './select-compute-backend';

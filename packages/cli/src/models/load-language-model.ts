@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { createOpenAICompatibleModel, InvalidOptionError, type LanguageModel } from '@steerlm/core';
+import { createOpenAICompatibleModel, InvalidOptionError, type LanguageModel, type ProgressListener } from '@steerlm/core';
 import { AttributeEchoModel } from './attribute-echo-model';
+import { resolveModelFolder } from './resolve-model-folder';
 import { selectComputeBackend } from './select-compute-backend';
 
 /** The built-in model names `--model` accepts besides a model folder. */
@@ -18,10 +19,14 @@ export interface LoadedLanguageModel {
 /**
  * Returns the model `--model` names: a built-in (`attribute-echo`, a weightless model that spells out
  * the requested attributes), an OpenAI-compatible endpoint (`http://host:port/v1`; its model name from
- * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY) or a Hugging Face-style model folder (config.json,
- * safetensors, tokenizer), loaded on the best available backend.
+ * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY), a Hugging Face-style model folder (config.json,
+ * safetensors, tokenizer) or a Hugging Face Hub id `org/name[@revision]` (downloaded into the Hugging
+ * Face cache, progress to `onProgress`), loaded on the best available backend.
  */
-export async function loadLanguageModel(name: string, options: { wordDelayMs?: number; backend?: string } = {}): Promise<LoadedLanguageModel> {
+export async function loadLanguageModel(
+  name: string,
+  options: { wordDelayMs?: number; backend?: string; onProgress?: ProgressListener } = {},
+): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
     return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
   }
@@ -33,17 +38,17 @@ export async function loadLanguageModel(name: string, options: { wordDelayMs?: n
     });
     return { model, backend: 'remote', device: name };
   }
-  const folder = await stat(name).catch(() => undefined);
-  if (!folder?.isDirectory()) {
-    throw new InvalidOptionError(`--model ${JSON.stringify(name)} is neither a model folder nor a built-in model`, {
+  const { folder, hubRepo } = await resolveModelFolder(name, options.onProgress ? { onProgress: options.onProgress } : {});
+  if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
+    throw new InvalidOptionError(`--model ${JSON.stringify(name)} is neither a model folder, a Hugging Face Hub id nor a built-in model`, {
       option: 'model',
-      hint: `give a folder with config.json, model.safetensors and tokenizer.json (e.g. one "steerlm sft train" wrote), an http(s)://…/v1 endpoint, or one of: ${BUILTIN_MODELS.join(', ')}`,
+      hint: `give a folder with config.json, model.safetensors and tokenizer.json (e.g. one "steerlm sft train" wrote), a Hub id such as HuggingFaceTB/SmolLM2-135M-Instruct[@revision], an http(s)://…/v1 endpoint, or one of: ${BUILTIN_MODELS.join(', ')}`,
     });
   }
   const compute = await selectComputeBackend(options.backend);
   const sft = await import('@steerlm/sft');
-  const decoder = await sft.DecoderModel.load(name);
-  const tokenizer = await sft.loadTokenizer(name);
-  const modelId = name.replace(/\/+$/, '').split('/').at(-1) ?? name;
+  const decoder = await sft.DecoderModel.load(folder);
+  const tokenizer = await sft.loadTokenizer(folder);
+  const modelId = hubRepo ?? name.replace(/\/+$/, '').split('/').at(-1) ?? name;
   return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId }), ...compute };
 }

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chatmlTemplate, defineAttributeSchema, ModelFormatError, steerlmTemplate, STEERLM, type AttributeSchema, type PromptTemplate } from '@steerlm/core';
 import { writeTextFileAtomically } from '@steerlm/core/node';
+import type { ProgressListener } from '@steerlm/core';
+import { isFolderlessModel, resolveModelFolder } from './resolve-model-folder';
 import { schemaByName } from './schema-by-name';
 
 /** The file beside config.json in which `sft train` records how a model is steered. */
@@ -63,11 +65,17 @@ export interface ModelSteering {
 }
 
 /**
- * Returns the schema and template for `--model`: `--schema` when given, else what the model folder
- * records in steerlm.json, else the steerlm schema and template (said so in the description).
+ * Returns the schema and template for `--model`: `--schema` when given, else what the model folder (or
+ * the Hub repo, fetched into the cache with progress to `onProgress`) records in steerlm.json, else the
+ * steerlm schema and template (said so in the description).
  */
-export async function resolveModelSteering(model: string, schemaOption: string | undefined): Promise<ModelSteering> {
-  const recorded = /^https?:\/\//.test(model) ? undefined : await readSteeringSettings(model);
+export async function resolveModelSteering(
+  model: string,
+  schemaOption: string | undefined,
+  options: { onProgress?: ProgressListener } = {},
+): Promise<ModelSteering> {
+  const folder = isFolderlessModel(model) ? undefined : (await resolveModelFolder(model, options)).folder;
+  const recorded = folder === undefined ? undefined : await readSteeringSettings(folder);
   const template = recorded?.template ?? steerlmTemplate;
   if (schemaOption !== undefined) return { schema: schemaByName(schemaOption), template, source: 'option', description: `${schemaOption} (--schema)` };
   if (recorded !== undefined)
@@ -75,7 +83,7 @@ export async function resolveModelSteering(model: string, schemaOption: string |
       schema: recorded.schema,
       template,
       source: 'model folder',
-      description: `${recorded.schemaName ?? recorded.schema.names.join(',')} (from ${join(model, STEERING_SETTINGS_FILE)})`,
+      description: `${recorded.schemaName ?? recorded.schema.names.join(',')} (from ${join(folder!, STEERING_SETTINGS_FILE)})`,
     };
   return {
     schema: STEERLM,

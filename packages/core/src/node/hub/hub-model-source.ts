@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { HubError } from '../../errors';
 import { downloadHubSnapshot, type HubDownloadOptions, type HubSnapshot } from './hub-download';
 import { parseHubModelId } from './hub-model-id';
 
@@ -20,6 +21,19 @@ export async function resolveModelSource(source: string, options: HubDownloadOpt
   if ((await stat(source).catch(() => undefined)) !== undefined) return { path: source };
   const id = parseHubModelId(source);
   if (id === undefined) return { path: source };
-  const snapshot = await downloadHubSnapshot(id.repo, { ...options, revision: options.revision ?? id.revision });
-  return { path: snapshot.folder, snapshot };
+  try {
+    const snapshot = await downloadHubSnapshot(id.repo, { ...options, revision: options.revision ?? id.revision });
+    return { path: snapshot.folder, snapshot };
+  } catch (error) {
+    // "runs/final" may be a mistyped local folder rather than a Hub id: say both.
+    if (!HubError.isInstance(error) || (error.reason !== 'unauthorized' && error.reason !== 'repo-not-found')) throw error;
+    throw new HubError(`"${source}" is no local path, and as a Hugging Face Hub id: ${error.message}`, {
+      reason: error.reason,
+      ...(error.repo !== undefined ? { repo: error.repo } : {}),
+      ...(error.revision !== undefined ? { revision: error.revision } : {}),
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(error.url !== undefined ? { url: error.url } : {}),
+      cause: error,
+    });
+  }
 }
