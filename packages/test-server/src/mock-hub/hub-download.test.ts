@@ -260,7 +260,6 @@ describe('downloadHubSnapshot', () => {
     // A two-part path that is not on disk may be a mistyped folder: the error says both.
     const typo = await rejection(resolveModelSource('runs/final', options()));
     expect(typo.message).toMatch(/^"runs\/final" is no local path, and as a Hugging Face Hub id: runs\/final is private or does not exist/);
-
   });
 });
 
