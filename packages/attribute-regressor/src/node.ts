@@ -4,6 +4,11 @@ import './node/install-node-support';
 
 export { annotate, type AnnotateOptions, type AnnotationOutput, type AnnotationRecord, type AnnotationSkipReason, type AnnotationSummary } from './annotate';
 export { annotateNemoFile, checkAnnotationPaths, type AnnotateNemoFileOptions, type NemoAnnotationSummary } from './annotate-nemo-file';
-export { createTransformersFeaturizer, type TransformersFeaturizerOptions } from './featurizers/transformers-feature-extraction';
+export {
+  createTransformersFeaturizer,
+  loadTransformersFeaturizer,
+  type LoadTransformersFeaturizerOptions,
+  type TransformersFeaturizerOptions,
+} from './featurizers/transformers-feature-extraction';
 export { createUseLiteFeaturizer, USE_LITE_DIMENSION, type UseLiteFeaturizer, type UseLiteOptions } from './featurizers/use-lite';
 export type { BlockedFeaturizer, DescribedFeaturizer } from './featurizers/featurizer-description';

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { BackendError, InvalidOptionError, ModelFormatError, type ScoringInput } from '@steerlm/core';
+import { resolveModelSource, type HubDownloadOptions } from '@steerlm/core/node';
 import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
 import { assertScorable, keepHead, promptText } from './scoring-text';
 
 export interface TransformersFeaturizerOptions {
   /**
-   * A LOCAL model folder in Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx). Remote
-   * loading is always off: a hub id that is not a local folder is refused.
+   * A LOCAL model folder in Hugging Face layout (config.json, tokenizer.json, onnx/model.onnx).
+   * transformers.js's own remote loading is always off: a Hub id is fetched by
+   * {@link loadTransformersFeaturizer} into the Hugging Face cache, and its snapshot folder is used here.
    */
   modelPath: string;
   /** ONNX weights to load (default 'fp32'; e.g. 'q8' loads onnx/model_quantized.onnx). */
@@ -30,13 +32,20 @@ type FeatureExtractor = ((texts: string[], options: { pooling: 'mean'; normalize
   dispose?: () => Promise<void>;
 };
 
+type OnnxDtype = NonNullable<TransformersFeaturizerOptions['dtype']>;
+
+/** The ONNX file transformers.js loads for `dtype`: onnx/model.onnx, onnx/model_quantized.onnx (q8), onnx/model_fp16.onnx, … */
+function onnxWeightsFile(dtype: OnnxDtype): string {
+  return `onnx/${dtype === 'fp32' ? 'model' : `model_${dtype === 'q8' ? 'quantized' : dtype}`}.onnx`;
+}
+
 /** Returns the hidden size named by a model folder's config.json, refusing folders that are not models. */
 function readHiddenSize(folder: string): number {
   const configPath = resolve(folder, 'config.json');
   if (!existsSync(folder)) {
     throw new InvalidOptionError(`no local model folder at ${folder}`, {
       option: 'modelPath',
-      hint: 'remote model loading is off: download the model (config.json, tokenizer.json, onnx/model.onnx) and pass its folder',
+      hint: 'remote model loading is off here: for a Hub id, use loadTransformersFeaturizer (it fetches the model into the Hugging Face cache), or pass a folder with config.json, tokenizer.json and onnx/model.onnx',
     });
   }
   if (!existsSync(configPath)) throw new ModelFormatError('the model folder has no config.json', { file: configPath });
@@ -86,7 +95,7 @@ export function createTransformersFeaturizer(options: TransformersFeaturizerOpti
       throw new BackendError(`transformers.js cannot load the local model at ${folder}`, {
         cause,
         backend: 'onnxruntime',
-        hint: `the folder needs tokenizer.json and onnx/${dtype === 'fp32' ? 'model' : `model_${dtype === 'q8' ? 'quantized' : dtype}`}.onnx`,
+        hint: `the folder needs tokenizer.json and ${onnxWeightsFile(dtype)}`,
       });
     } finally {
       env.allowLocalModels = saved.allowLocalModels;
@@ -134,4 +143,35 @@ export function createTransformersFeaturizer(options: TransformersFeaturizerOpti
       if (pending) await (await pending.catch(() => undefined))?.dispose?.();
     },
   };
+}
+
+/** Options of {@link loadTransformersFeaturizer}. */
+export interface LoadTransformersFeaturizerOptions extends TransformersFeaturizerOptions {
+  /**
+   * How a Hub id is fetched (see `downloadHubSnapshot` in @steerlm/core/node): progress, token,
+   * endpoint, cache, offline; unset ones come from HF_TOKEN, HF_ENDPOINT, HF_HUB_CACHE, HF_HUB_OFFLINE.
+   */
+  hub?: Omit<HubDownloadOptions, 'files'>;
+}
+
+/**
+ * Returns {@link createTransformersFeaturizer} for a local folder or a Hugging Face Hub id
+ * (`Xenova/all-MiniLM-L6-v2`, `org/name@revision`) that is not a local path: only config.json, the
+ * tokenizer files and the ONNX weights of `dtype` are fetched, into the Hugging Face cache that Python's
+ * huggingface_hub shares (or taken from it), and transformers.js loads the snapshot folder with its own
+ * remote loading off.
+ */
+export async function loadTransformersFeaturizer(
+  options: LoadTransformersFeaturizerOptions,
+): Promise<DescribedFeaturizer & BlockedFeaturizer & { dispose(): Promise<void> }> {
+  if (typeof options?.modelPath !== 'string' || options.modelPath === '') {
+    throw new InvalidOptionError('modelPath must be a local model folder or a Hub id', { option: 'modelPath' });
+  }
+  const weights = onnxWeightsFile(options.dtype ?? 'fp32');
+  const { path } = await resolveModelSource(options.modelPath, {
+    ...options.hub,
+    files: { required: ['config.json', 'tokenizer.json', weights], optional: ['tokenizer_config.json', 'special_tokens_map.json', `${weights}_data`] },
+  });
+  const { hub: _hub, ...rest } = options;
+  return createTransformersFeaturizer({ ...rest, modelPath: path });
 }
