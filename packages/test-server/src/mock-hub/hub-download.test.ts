@@ -294,6 +294,14 @@ describe('downloadHubSnapshot errors', () => {
     expect(revision).toMatchObject({ reason: 'revision-not-found', status: 404, revision: 'v9' });
     expect(revision.message).toContain(`${repo} has no revision "v9"`);
     expect(revision.message).toContain(`e.g. ${repo}@main`);
+    // A file the tree lists but resolve answers 404 for (deleted meanwhile).
+    const gone = fresh();
+    hub.addFiles(gone.repo, MODEL);
+    hub.fault(gone.repo, 'config.json', { kind: 'gone' });
+    const entry = await rejection(downloadHubSnapshot(gone.repo, options({ cacheDir: gone.cacheDir })));
+    expect(entry).toMatchObject({ reason: 'file-not-found', status: 404 });
+    expect(entry.message).toContain(`${gone.repo}@main has no file config.json (HTTP 404: config.json does not exist on`);
+    expect(entry.message).toContain(`see ${hub.url}/${gone.repo}/tree/main`);
     const unknown = await rejection(downloadHubSnapshot('org/does-not-exist', options({ token: 'hf_any' })));
     expect(unknown).toMatchObject({ reason: 'repo-not-found', status: 404 });
   });
@@ -323,6 +331,13 @@ describe('downloadHubSnapshot errors', () => {
     expect(error.reason).toBe('cache-not-writable');
     expect(error.message).toContain('cannot write the Hugging Face cache (ENOTDIR');
     expect(error.message).toContain(`point HF_HUB_CACHE (or HF_HOME) at a folder you can write (now ${join(blocker, 'hub')})`);
+
+    // A cache that holds the files but cannot record a ref (a read-only shared cache) still serves them.
+    const snapshot = await downloadHubSnapshot(repo, options());
+    const refs = join(cacheDir, `models--${repo.replace('/', '--')}`, 'refs');
+    await rm(refs, { recursive: true });
+    await writeFile(refs, 'not a folder');
+    expect(await downloadHubSnapshot(repo, options())).toMatchObject({ folder: snapshot.folder, source: 'cache-checked' });
   });
 });
 

@@ -48,7 +48,9 @@ export type MockHubFault =
   /** Send the headers (with the full Content-Length) and `afterBytes` bytes, then drop the connection; `times` answers (default 1). */
   | { kind: 'cut'; afterBytes: number; times?: number }
   /** Serve the file with its first byte changed (same size): a checksum mismatch. */
-  | { kind: 'corrupt'; times?: number };
+  | { kind: 'corrupt'; times?: number }
+  /** Answer resolve with 404 EntryNotFound although the tree lists the file (deleted meanwhile). */
+  | { kind: 'gone'; times?: number };
 
 /** A local HTTP server speaking the Hugging Face Hub routes that model downloads use. */
 export interface MockHub {
@@ -197,7 +199,7 @@ export async function startMockHub(options: MockHubOptions = {}): Promise<MockHu
       return;
     }
     const fault = faults.get(faultKey);
-    if (fault && fault.remaining > 0) {
+    if (fault && fault.kind !== 'gone' && fault.remaining > 0) {
       fault.remaining -= 1;
       if (fault.kind === 'corrupt') {
         const changed = Uint8Array.from(body);
@@ -304,6 +306,11 @@ export async function startMockHub(options: MockHubOptions = {}): Promise<MockHu
       const filePath = segments.slice(4).join('/');
       const file = repo.commits.get(commit)!.get(filePath);
       if (!file) return hubError(response, 404, 'EntryNotFound', `${filePath} does not exist on "${revision}"`);
+      const gone = faults.get(`${repoId}\n${filePath}`);
+      if (gone?.kind === 'gone' && gone.remaining > 0) {
+        gone.remaining -= 1;
+        return hubError(response, 404, 'EntryNotFound', `${filePath} does not exist on "${revision}"`);
+      }
       const headers = { 'x-repo-commit': commit };
       if (file.lfs) {
         response.writeHead(302, {

@@ -212,13 +212,14 @@ export async function downloadHubSnapshot(repo: string, options: HubDownloadOpti
     }
     return { repo, revision, commit: fallback, folder: cache.snapshotFolder(fallback), files: cached.files, downloadedBytes: 0, source: 'cache' };
   }
-  await cache.writeRef(revision, commit);
-
   const cached = await fromCache(commit);
   if (cached.missing.length === 0) {
+    // Everything is cached: recording the ref is best-effort, so a read-only shared cache still serves.
+    await cache.writeRef(revision, commit).catch(() => undefined);
     return { repo, revision, commit, folder: cache.snapshotFolder(commit), files: cached.files, downloadedBytes: 0, source: 'cache-checked' };
   }
 
+  await cache.writeRef(revision, commit);
   const tree = new Map((await listTree(context, commit, fetchImpl, options.signal)).map((entry) => [entry.path, entry]));
   const available = new Set(tree.keys());
   const { files, missing } = select(selection, available);

@@ -10,6 +10,9 @@ export interface HubRequestContext {
   readonly endpoint: string;
 }
 
+/** How long a request may wait for the Hub's answer (its headers; not the body), as huggingface_hub's etag timeout but roomier. */
+const HEADERS_TIMEOUT_MS = 30_000;
+
 /** Returns `fetch(url)` following up to 10 redirects by hand: the token goes to the Hub's own origin only, never to a CDN. */
 export async function hubFetch(
   url: string,
@@ -23,9 +26,15 @@ export async function hubFetch(
     const headers: Record<string, string> = { ...init.headers };
     if (context.token !== undefined && current.origin === origin) headers.authorization = `Bearer ${context.token}`;
     let response: Response;
+    // The answer's headers must come within HEADERS_TIMEOUT_MS; the body may take as long as it needs.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(init.signal?.reason);
+    init.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${HEADERS_TIMEOUT_MS / 1000} s`)), HEADERS_TIMEOUT_MS);
     try {
-      response = await fetchImpl(current, { method: init.method ?? 'GET', headers, redirect: 'manual', ...(init.signal ? { signal: init.signal } : {}) });
+      response = await fetchImpl(current, { method: init.method ?? 'GET', headers, redirect: 'manual', signal: controller.signal });
     } catch (cause) {
+      init.signal?.removeEventListener('abort', onAbort);
       if (init.signal?.aborted) throw cause;
       throw new HubError(`cannot reach the Hugging Face Hub at ${current.origin} for ${context.repo}: ${describeCause(cause)}`, {
         reason: 'network',
@@ -35,6 +44,9 @@ export async function hubFetch(
         cause,
         hint: 'check the connection and HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only what is in the cache',
       });
+    } finally {
+      // The abort listener stays: aborting the caller's signal also stops the body being read.
+      clearTimeout(timer);
     }
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location !== null) {
