@@ -231,7 +231,12 @@ describe('downloadHubSnapshot', () => {
     const dev = hub.addFiles(repo, { ...MODEL, 'config.json': '{"v":"dev"}' }, { branch: 'dev' });
     const current = hub.addFiles(repo, { ...MODEL, 'config.json': '{"v":2}' });
     const main = await downloadHubSnapshot(repo, options());
-    const atOld = await downloadHubSnapshot(repo, options({ revision: old }));
+    const events: ProgressEvent[] = [];
+    const atOld = await downloadHubSnapshot(repo, options({ revision: old, onProgress: (event) => events.push(event) }));
+    // The shared blob counts as done: the bar ends full.
+    const total = (events[0] as { total: number }).total;
+    expect(total).toBeGreaterThan(WEIGHTS.byteLength);
+    expect(events.filter((event) => event.type === 'step-end').at(-1)).toMatchObject({ done: total });
     const atDev = await downloadHubSnapshot(repo, options({ revision: 'dev' }));
     expect([main.commit, atOld.commit, atDev.commit]).toEqual([current, old, dev]);
     expect(await readFile(join(main.folder, 'config.json'), 'utf8')).toBe('{"v":2}');

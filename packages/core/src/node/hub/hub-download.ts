@@ -343,7 +343,9 @@ class BlobFetcher {
   async fetch(entry: TreeEntry): Promise<void> {
     const etag = entry.lfs?.oid ?? entry.oid;
     const blob = this.cache.blobPath(etag);
-    if (!(await this.cache.exists(blob))) await this.#download(entry, blob);
+    // A blob another snapshot already holds (same content) is linked, and counted as done.
+    if (await this.cache.exists(blob)) this.#count(entry.lfs?.size ?? entry.size, true);
+    else await this.#download(entry, blob);
     await this.cache.linkSnapshotFile(this.commit, entry.path, etag);
   }
 
