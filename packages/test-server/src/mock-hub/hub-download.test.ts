@@ -1,7 +1,7 @@
 // Tests of @steerlm/core/node's Hub client (downloadHubSnapshot and friends) against the mock Hub. They
 // live here because core cannot depend on this package (it depends on core).
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -190,6 +190,19 @@ describe('downloadHubSnapshot', () => {
       'bytes=1000-',
       'bytes=2000-',
     ]);
+  });
+
+  it('two downloads of one model at once fetch each file once (a lock per blob)', async () => {
+    const { repo } = fresh();
+    hub.addFiles(repo, MODEL);
+    const [a, b] = await Promise.all([downloadHubSnapshot(repo, options()), downloadHubSnapshot(repo, options())]);
+    expect(a.folder).toBe(b.folder);
+    expect(new Uint8Array(await readFile(join(a.folder, 'model.safetensors')))).toEqual(WEIGHTS);
+    expect(hub.requests.filter((request) => request.path.startsWith('/cdn/')).length).toBe(1);
+    expect(a.downloadedBytes + b.downloadedBytes).toBe(WEIGHTS.byteLength + MODEL['config.json'].length + MODEL['generation_config.json'].length);
+    // No lock is left behind.
+    const locks = join(cacheDir, '.locks', `models--${repo.replace('/', '--')}`);
+    expect(await readdir(locks)).toEqual([]);
   });
 
   it('uses the cache only when offline, and says what is missing', async () => {

@@ -1,6 +1,11 @@
-import { copyFile, lstat, mkdir, readdir, readFile, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, open, readdir, readFile, rename, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { HubError } from '../../errors';
+import { sleep } from '../../remote/sleep';
+
+/** A download lock not refreshed for this long is taken over (its holder died). */
+const STALE_LOCK_MS = 60_000;
 
 /**
  * The Hugging Face cache layout, shared with Python's huggingface_hub:
@@ -45,7 +50,7 @@ export class HubCacheFolder {
     if ((await readFile(path, 'utf8').catch(() => undefined)) === commit) return;
     await this.writable(path, async () => {
       await mkdir(dirname(path), { recursive: true });
-      const temporary = `${path}.${process.pid}.tmp`;
+      const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
       await writeFile(temporary, commit);
       await rename(temporary, path);
     });
@@ -57,13 +62,15 @@ export class HubCacheFolder {
     const blob = this.blobPath(etag);
     await this.writable(pointer, async () => {
       await mkdir(dirname(pointer), { recursive: true });
-      if (await lstat(pointer).catch(() => undefined)) await unlink(pointer);
+      // Made beside it and renamed over it: a concurrent call linking the same file never sees EEXIST.
+      const temporary = `${pointer}.${randomUUID().slice(0, 8)}.link`;
       try {
-        await symlink(relative(dirname(pointer), blob), pointer);
+        await symlink(relative(dirname(pointer), blob), temporary);
       } catch (error) {
         if (!['EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-        await copyFile(blob, pointer);
+        await copyFile(blob, temporary);
       }
+      await rename(temporary, pointer);
     });
     return pointer;
   }
@@ -85,6 +92,41 @@ export class HubCacheFolder {
     return files.sort();
   }
 
+  /**
+   * Runs `action` holding `.locks/models--org--name/<etag>.steerlm.lock`, so that two processes (or two
+   * calls) never write one blob's .incomplete file at once; the other waits, then finds the blob. The
+   * holder refreshes the lock while it works; one left by a dead process goes stale and is taken over.
+   */
+  async withBlobLock<T>(etag: string, action: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const lock = join(this.cacheDir, '.locks', `models--${this.repo.split('/').join('--')}`, `${etag}.steerlm.lock`);
+    await this.writable(lock, () => mkdir(dirname(lock), { recursive: true }));
+    for (;;) {
+      try {
+        const handle = await open(lock, 'wx');
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return this.writable(lock, () => Promise.reject(error));
+      }
+      const info = await stat(lock).catch(() => undefined);
+      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+      const dead = Number.isInteger(holder) && holder > 0 && !processAlive(holder);
+      if (info !== undefined && (dead || Date.now() - info.mtimeMs > STALE_LOCK_MS)) await unlink(lock).catch(() => undefined);
+      else await sleep(100, signal);
+    }
+    const refresh = setInterval(() => {
+      const now = new Date();
+      utimes(lock, now, now).catch(() => undefined);
+    }, STALE_LOCK_MS / 4);
+    try {
+      return await action();
+    } finally {
+      clearInterval(refresh);
+      await unlink(lock).catch(() => undefined);
+    }
+  }
+
   /** Runs `action`, turning a file-system refusal into a HubError that names the cache and how to move it. */
   async writable<T>(path: string, action: () => Promise<T>): Promise<T> {
     try {
@@ -103,5 +145,14 @@ export class HubCacheFolder {
             : `point HF_HUB_CACHE (or HF_HOME) at a folder you can write (now ${this.cacheDir}), or fix its permissions`,
       });
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

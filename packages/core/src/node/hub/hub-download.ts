@@ -343,9 +343,20 @@ class BlobFetcher {
   async fetch(entry: TreeEntry): Promise<void> {
     const etag = entry.lfs?.oid ?? entry.oid;
     const blob = this.cache.blobPath(etag);
-    // A blob another snapshot already holds (same content) is linked, and counted as done.
-    if (await this.cache.exists(blob)) this.#count(entry.lfs?.size ?? entry.size, true);
-    else await this.#download(entry, blob);
+    // A blob another snapshot already holds (same content), or that another process fetched while this
+    // one waited for the lock, is linked and counted as done.
+    const size = entry.lfs?.size ?? entry.size;
+    if (await this.cache.exists(blob)) this.#count(size, true);
+    else {
+      await this.cache.withBlobLock(
+        etag,
+        async () => {
+          if (await this.cache.exists(blob)) this.#count(size, true);
+          else await this.#download(entry, blob);
+        },
+        this.signal,
+      );
+    }
     await this.cache.linkSnapshotFile(this.commit, entry.path, etag);
   }
 
