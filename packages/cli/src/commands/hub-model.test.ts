@@ -114,6 +114,14 @@ describe('--model with a Hugging Face Hub id', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ steps: 1, final: join(folder, 'from-hub', 'final') });
   });
 
+  it('export --model org/tiny writes the model with the tokenizer of the snapshot', async () => {
+    const output = join(folder, 'exported');
+    const run = await runCommandInProcess(['export', '--model', 'org/tiny', '--output', output, '--format', 'hf', '--backend', 'cpu', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ files: expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']) });
+  });
+
   it('says what is wrong with an id the Hub does not have, or a revision it lacks', async () => {
     const missing = await runCommandInProcess(generateArgs('org/missing'));
     expect(missing.code).not.toBe(0);
