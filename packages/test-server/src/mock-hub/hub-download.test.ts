@@ -295,6 +295,21 @@ describe('downloadHubSnapshot errors', () => {
     const snapshot = await downloadHubSnapshot(repo, options({ token: 'hf_secret' }));
     expect(await readFile(join(snapshot.folder, 'config.json'), 'utf8')).toBe(MODEL['config.json']);
     expect(hub.requests.at(-1)?.authorization).toBe('Bearer hf_secret');
+    // The token goes to the Hub, never to the CDN (another origin) that LFS files are redirected to.
+    const separate = await startMockHub({ separateCdn: true });
+    try {
+      separate.addFiles(repo, MODEL, { private: true, token: 'hf_secret' });
+      const viaCdn = await downloadHubSnapshot(repo, options({ endpoint: separate.url, cacheDir: join(root, `cdn-${run}`), token: 'hf_secret' }));
+      expect(new Uint8Array(await readFile(join(viaCdn.folder, 'model.safetensors')))).toEqual(WEIGHTS);
+      const cdn = separate.requests.filter((request) => request.path.startsWith('/cdn/'));
+      expect(cdn).toHaveLength(1);
+      expect(cdn[0]!.authorization).toBeUndefined();
+      expect(separate.requests.filter((request) => !request.path.startsWith('/cdn/')).every((request) => request.authorization === 'Bearer hf_secret')).toBe(
+        true,
+      );
+    } finally {
+      await separate.close();
+    }
     // HF_TOKEN from the environment is the default token.
     expect(hubSettings({}, { HF_TOKEN: 'hf_env' }).token).toBe('hf_env');
   });

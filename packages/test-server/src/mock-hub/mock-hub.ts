@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 
@@ -76,6 +76,8 @@ export interface MockHubOptions {
   port?: number;
   /** Entries per page of the tree API, to exercise its Link-header paging (default 1000, as the Hub). */
   treePageSize?: number;
+  /** Serve LFS content from a second server (another origin, as the Hub's CDN is), instead of this one's /cdn/. */
+  separateCdn?: boolean;
 }
 
 const DEFAULT_TOKEN = 'hf_mock_token';
@@ -315,7 +317,7 @@ export async function startMockHub(options: MockHubOptions = {}): Promise<MockHu
       if (file.lfs) {
         response.writeHead(302, {
           ...headers,
-          location: `http://${request.headers.host}/cdn/${file.lfs.oid}`,
+          location: `${cdnUrl ?? `http://${request.headers.host}`}/cdn/${file.lfs.oid}`,
           etag: `"${file.oid}"`,
           'x-linked-etag': `"${file.lfs.oid}"`,
           'x-linked-size': String(file.bytes.byteLength),
@@ -328,19 +330,32 @@ export async function startMockHub(options: MockHubOptions = {}): Promise<MockHu
     hubError(response, 404, undefined, `no route ${request.method} ${path}`);
   };
 
-  const server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse): void => {
     try {
       handle(request, response);
     } catch (error) {
       if (!response.headersSent) hubError(response, 500, undefined, (error as Error).message);
       else response.destroy();
     }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const listen = async (port: number): Promise<{ server: Server; url: string }> => {
+    const server = createServer(listener);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+  let cdnUrl: string | undefined;
+  const servers: Server[] = [];
+  if (options.separateCdn) {
+    const cdn = await listen(0);
+    servers.push(cdn.server);
+    cdnUrl = cdn.url;
+  }
+  const main = await listen(options.port ?? 0);
+  servers.push(main.server);
+  const url = main.url;
   return {
     url,
     requests,
@@ -354,10 +369,16 @@ export async function startMockHub(options: MockHubOptions = {}): Promise<MockHu
     clearRequests() {
       requests.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve, reject) => {
+              server.close((error) => (error ? reject(error) : resolve()));
+              server.closeAllConnections();
+            }),
+        ),
+      );
+    },
   };
 }
