@@ -1,0 +1,68 @@
+import { InvalidOptionError, type DataFormatError } from '@steerlm/core';
+import { SCHEMA_NAMES } from '../models';
+import { DATA_FORMATS } from '../data/detect-data-format';
+
+/** The options every `steerlm data` command shares: the input, its format, its schema and what to do with bad records. */
+export const DATA_INPUT_OPTIONS = {
+  input: {
+    kind: 'string',
+    valueName: 'FILE',
+    required: true,
+    description: 'the dataset: JSONL, .jsonl.gz (decompressed as it streams) or .parquet',
+  },
+  format: {
+    kind: 'string',
+    choices: DATA_FORMATS,
+    description: 'the input format (default: told from the extension and the first record)',
+  },
+  schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema of the labels' },
+  'on-error': {
+    kind: 'string',
+    default: 'stop',
+    choices: ['stop', 'skip'],
+    description: 'at a bad record: stop, naming its file, line and field (what is written is kept), or skip it and count it',
+  },
+} as const;
+
+/** The oasst1 options, as core's readOasstThreads takes them; the defaults are NeMo-Aligner's. */
+export const OASST_OPTIONS = {
+  lang: { kind: 'string', valueName: 'CODES', description: 'oasst1: keep only messages in these languages, comma-separated (e.g. en; default: all)' },
+  'drop-deleted': { kind: 'boolean', description: 'oasst1: leave out deleted messages and their replies (NeMo keeps them)' },
+  'review-passed': { kind: 'boolean', description: 'oasst1: keep only messages whose review passed, with their replies (NeMo keeps all)' },
+  'oasst-labels': {
+    kind: 'string',
+    default: 'nemo',
+    choices: ['nemo', 'schema'],
+    description: "oasst1: the labels kept: NeMo's quality, toxicity, humor, creativity, or every label the schema names",
+  },
+  'empty-labels': {
+    kind: 'string',
+    default: 'empty',
+    choices: ['empty', 'none'],
+    description: 'oasst1: a labelled reply with none of the kept labels gets an empty label (NeMo: "") or none (null)',
+  },
+  grouping: {
+    kind: 'string',
+    default: 'auto',
+    choices: ['auto', 'contiguous', 'buffered'],
+    description: 'oasst1: rows are grouped by tree (contiguous, one tree in memory), any order (buffered, all in memory), or checked first (auto)',
+  },
+} as const;
+
+/** Returns the language codes of --lang, or undefined for every language. */
+export function languagesOption(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const codes = value
+    .split(',')
+    .map((code) => code.trim())
+    .filter((code) => code !== '');
+  if (codes.length === 0) throw new InvalidOptionError('--lang needs at least one language code, e.g. en', { option: 'lang' });
+  return codes;
+}
+
+/** Writes the skipped records' first errors as notes. */
+export function noteSkipped(note: (line: string) => void, skipped: number, firstErrors: readonly (string | DataFormatError)[]): void {
+  if (skipped === 0) return;
+  note(`skipped ${skipped} bad records; the first ones:`);
+  for (const error of firstErrors) note(`  ${typeof error === 'string' ? error : error.message}`);
+}
