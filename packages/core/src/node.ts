@@ -1,4 +1,4 @@
-// `@steerlm/core/node`: file output for Node — atomic writes, JSONL writers and resumable outputs.
+// `@steerlm/core/node`: files under Node — atomic writes, JSONL writers, resumable outputs, .gz and parquet input.
 import './node/install-file-reader';
 
 export { readFileChunks } from './node/read-file-chunks';
@@ -7,4 +7,5 @@ export { openJsonlWriter, writeJsonl, type JsonlTailRepair, type JsonlWriter, ty
 export { writeNemoRecords, writeRegressionRecords } from './node/record-files';
 export { openResumableJsonlWriter, partialPathOf, type ResumableJsonlWriter, type ResumableJsonlWriterOptions } from './node/resumable-jsonl-writer';
 export { isGzipPath, readDataFileChunks } from './node/read-file-chunks';
+export type { JsonlLine } from './data/jsonl-reader';
 export { readParquetInfo, readParquetRows, type ParquetFileInfo, type ReadParquetRowsOptions } from './node/parquet-rows';

@@ -18,7 +18,9 @@ export interface ReadParquetRowsOptions {
 
 /** What a parquet file holds: its top-level columns and rows. */
 export interface ParquetFileInfo {
+  /** The top-level column names, in file order. */
   readonly columns: readonly string[];
+  /** The number of rows of every row group together. */
   readonly rows: number;
 }
 
