@@ -22,7 +22,7 @@ export interface ConvertDataOptions extends ReadDataOptions {
   readonly input: string;
   readonly output: string;
   readonly to: ConvertTarget;
-  /** Regression: write each rated response once (oasst threads share their earlier turns; NeMo writes one per thread). */
+  /** Regression: write each record once (oasst threads share their earlier turns; NeMo writes a response once per thread). */
   readonly unique?: boolean;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
@@ -103,7 +103,7 @@ export async function convertDataFile(options: ConvertDataOptions): Promise<Conv
       } else {
         for (const record of conversationToRegressionRecords(conversation, { schema: options.schema })) {
           if (seenText) {
-            const key = groupHash(record.text);
+            const key = groupHash(toJsonlLine(record));
             if (seenText.has(key)) continue;
             seenText.add(key);
           }
