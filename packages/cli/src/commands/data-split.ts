@@ -72,6 +72,9 @@ Examples:
       signal: context.signal,
     });
     noteSkipped(context.note, summary.skipped, summary.firstErrors);
+    for (const [part, { records }] of Object.entries(summary.parts)) {
+      if (records === 0) context.note(`warning: the ${part} part is empty: the input has ${summary.groups} groups; ask for a larger ${part} size`);
+    }
     if (summary.unused > 0) context.note(`${summary.unused} records are in no part (the sizes ask for fewer than the input has)`);
     if (!context.json) {
       context.stdout.write(
