@@ -1,5 +1,5 @@
 // Writes the small datasets the `steerlm data` tests read (packages/cli/src/data/fixtures/): an oasst1
-// message export, the same gzipped, HelpSteer2 rows as JSONL and as parquet (INT64 ratings, snappy,
+// message export, the same gzipped and as parquet, HelpSteer2 rows as JSONL and as parquet (INT64 ratings, snappy,
 // as pandas and the Hub write them). Run: node packages/cli/scripts/make-data-fixtures.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -60,6 +60,20 @@ const oasst = [
 const oasstText = oasst.map((row) => JSON.stringify(row)).join('\n') + '\n';
 writeFileSync(join(folder, 'oasst-messages.jsonl'), oasstText);
 writeFileSync(join(folder, 'oasst-messages.jsonl.gz'), gzipSync(oasstText, { level: 9, mtime: 0 }));
+// The same rows as parquet, as the Hub ships OpenAssistant/oasst1 (labels here as a JSON column; the Hub's is a struct).
+const oasstColumn = (name, type) => ({ name, type, data: oasst.map((row) => row[name]) });
+const oasstParquet = parquetWriteBuffer({
+  rowGroupSize: 5,
+  columnData: [
+    ...['message_id', 'parent_id', 'user_id', 'created_date', 'text', 'role', 'lang'].map((name) => oasstColumn(name, 'STRING')),
+    oasstColumn('review_result', 'BOOLEAN'),
+    oasstColumn('deleted', 'BOOLEAN'),
+    oasstColumn('rank', 'DOUBLE'),
+    oasstColumn('message_tree_id', 'STRING'),
+    oasstColumn('labels', 'JSON'),
+  ],
+});
+writeFileSync(join(folder, 'oasst-messages.parquet'), new Uint8Array(oasstParquet));
 
 // HelpSteer2: two responses to each prompt; the third prompt has earlier turns (the multi-turn layout).
 const multiTurn = 'Name a colour.\n<extra_id_1>Assistant\nBlue.\n<extra_id_1>User\nAnother one?';

@@ -60,10 +60,54 @@ describe('convertDataFile from oasst1 messages', () => {
     expect((records[5]!['conversations'] as { label: string | null }[])[1]!.label).toBe('humor:2');
   });
 
-  it('reads the .gz export as it streams, to the same bytes', async () => {
+  it('reads the .gz export as it streams, and the parquet rows, to the same bytes', async () => {
     await convert('oasst-messages.jsonl', 'plain.jsonl');
     await convert('oasst-messages.jsonl.gz', 'gzipped.jsonl');
-    expect(await readFile(join(folder, 'gzipped.jsonl'), 'utf8')).toBe(await readFile(join(folder, 'plain.jsonl'), 'utf8'));
+    await convert('oasst-messages.parquet', 'parquet.jsonl');
+    const plain = await readFile(join(folder, 'plain.jsonl'), 'utf8');
+    expect(await readFile(join(folder, 'gzipped.jsonl'), 'utf8')).toBe(plain);
+    expect(await readFile(join(folder, 'parquet.jsonl'), 'utf8')).toBe(plain);
+  });
+
+  it('names the parquet row of a bad oasst1 message', async () => {
+    const input = join(folder, 'bad-oasst.parquet');
+    const roles = ['prompter', 'assistant', 'robot'];
+    const text = (values: readonly (string | null)[]) => ({ type: 'STRING' as const, data: values as never });
+    await writeFile(
+      input,
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'message_id', ...text(['m1', 'm2', 'm3']) },
+            { name: 'parent_id', ...text([null, 'm1', 'm2']) },
+            { name: 'message_tree_id', ...text(['t', 't', 't']) },
+            { name: 'role', ...text(roles) },
+            { name: 'text', ...text(['hi', 'hello', 'beep']) },
+          ],
+        }),
+      ),
+    );
+    await expect(convertDataFile({ input, output: join(folder, 'bad-oasst.jsonl'), format: 'oasst1', to: 'nemo', schema: STEERLM })).rejects.toThrow(
+      /bad-oasst\.parquet:3, field "role": expected "prompter" or "assistant", got "robot"/,
+    );
+    // Rows not grouped by tree: a first pass over the tree ids finds it and the rows are read buffered.
+    const ungrouped = join(folder, 'ungrouped.parquet');
+    await writeFile(
+      ungrouped,
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'message_id', ...text(['u1', 'v1', 'u2']) },
+            { name: 'parent_id', ...text([null, null, 'u1']) },
+            { name: 'message_tree_id', ...text(['u', 'v', 'u']) },
+            { name: 'role', ...text(['prompter', 'prompter', 'assistant']) },
+            { name: 'text', ...text(['hi', 'alone', 'hello']) },
+          ],
+        }),
+      ),
+    );
+    const summary = await convertDataFile({ input: ungrouped, output: join(folder, 'ungrouped.jsonl'), format: 'oasst1', to: 'nemo', schema: STEERLM });
+    expect(summary).toMatchObject({ records: 1, trees: 2 });
   });
 
   it("follows core's reader options: deleted messages, review, language, every schema label", async () => {

@@ -23,6 +23,7 @@ describe('detectDataFormat', () => {
   it('tells the formats from the extension and the first record', async () => {
     expect(await detectDataFormat(join(fixtures, 'oasst-messages.jsonl'))).toBe('oasst1');
     expect(await detectDataFormat(join(fixtures, 'oasst-messages.jsonl.gz'))).toBe('oasst1');
+    expect(await detectDataFormat(join(fixtures, 'oasst-messages.parquet'))).toBe('oasst1');
     expect(await detectDataFormat(join(fixtures, 'helpsteer2.jsonl'))).toBe('helpsteer');
     expect(await detectDataFormat(join(fixtures, 'helpsteer2.parquet'))).toBe('helpsteer');
     expect(await detectDataFormat(await file('nemo.jsonl', '\n{"system":"","mask":"User","type":"VALUE_TO_TEXT","conversations":[]}\n'))).toBe('nemo');

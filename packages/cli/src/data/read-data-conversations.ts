@@ -7,6 +7,7 @@ import {
   readNemoRecords,
   readOasstThreads,
   REPORTED_ERRORS,
+  toJsonlLine,
   validateHelpSteerRow,
   type AttributeSchema,
   type Conversation,
@@ -59,6 +60,29 @@ export interface DataReadReport {
   firstErrors: DataFormatError[];
 }
 
+/**
+ * Yields the message rows of an oasst1 parquet file (the Hub's `OpenAssistant/oasst1` splits) as JSONL
+ * text, one row per line, so core's oasst1 reader reads them and its errors name the row as the line.
+ */
+async function* oasstParquetLines(path: string): AsyncGenerator<string> {
+  for await (const { value } of readParquetRows(path)) yield `${toJsonlLine(value)}\n`;
+}
+
+/** Resolves `auto` for an oasst1 parquet file: a first pass over its tree id column says whether rows are grouped by tree. */
+async function oasstParquetGrouping(path: string, grouping: OasstGrouping): Promise<'contiguous' | 'buffered'> {
+  if (grouping !== 'auto') return grouping;
+  const finished = new Set<unknown>();
+  let current: unknown;
+  for await (const { value } of readParquetRows(path, { columns: ['message_tree_id'] })) {
+    const treeId = value['message_tree_id'];
+    if (treeId === current) continue;
+    if (current !== undefined) finished.add(current);
+    if (finished.has(treeId)) return 'buffered';
+    current = treeId;
+  }
+  return 'contiguous';
+}
+
 /** Returns the group of a conversation without a tree: its first user turn (or the record's line). */
 export function promptGroup(conversation: Conversation, line: number): string {
   const firstUser = conversation.turns.find((turn) => turn.role === 'user')?.text;
@@ -66,7 +90,7 @@ export function promptGroup(conversation: Conversation, line: number): string {
 }
 
 /**
- * Returns a streaming reader of the conversations of an oasst1 message file, a HelpSteer / HelpSteer2
+ * Returns a streaming reader of the conversations of an oasst1 message file or a HelpSteer / HelpSteer2
  * file (JSONL, .jsonl.gz or parquet) or a NeMo SteerLM JSONL file, with a report that is final once
  * the iteration ends. Memory stays bounded: one oasst1 tree or one parquet row group at a time.
  */
@@ -81,7 +105,17 @@ export function readDataConversations(path: string, options: ReadDataOptions): {
   };
 
   async function* oasst(): AsyncGenerator<DataConversation> {
-    const reader = readOasstThreads(path, { ...options.oasst, ...system, schema: options.schema, onError });
+    const reader =
+      dataContainerOf(path) === 'parquet'
+        ? readOasstThreads(oasstParquetLines(path), {
+            ...options.oasst,
+            ...system,
+            schema: options.schema,
+            onError,
+            file: path,
+            grouping: await oasstParquetGrouping(path, options.oasst?.grouping ?? 'auto'),
+          })
+        : readOasstThreads(path, { ...options.oasst, ...system, schema: options.schema, onError });
     const sync = () => Object.assign(report, { records: reader.report.lines, skipped: reader.report.skipped, excluded: reader.report.excluded });
     try {
       for await (const thread of reader) {
