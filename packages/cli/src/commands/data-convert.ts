@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
 import { schemaByName } from '../models';
 import { formatTable } from '../output';
@@ -39,6 +41,9 @@ Examples:
   steerlm data convert --input train.jsonl.gz --format helpsteer2 --output data/helpsteer2.jsonl
   steerlm data convert --input train.parquet --output data/regression.jsonl --to regression`,
   async run(values, _positionals, context) {
+    if (resolve(values.input) === resolve(values.output)) {
+      throw new InvalidOptionError('--output is the --input file', { option: 'output', hint: 'write the converted records to another file' });
+    }
     const format = (await resolveDataFormat(values.input, values.format, SOURCE_FORMATS)) as 'oasst1' | 'helpsteer' | 'helpsteer2';
     const languages = languagesOption(values.lang);
     const summary = await convertDataFile({
