@@ -106,6 +106,7 @@ describe('convertDataFile from oasst1 messages', () => {
         }),
       ),
     );
+    await expect(readFile(join(folder, 'bad-oasst.jsonl.partial'))).rejects.toThrow(/ENOENT/);
     const summary = await convertDataFile({ input: ungrouped, output: join(folder, 'ungrouped.jsonl'), format: 'oasst1', to: 'nemo', schema: STEERLM });
     expect(summary).toMatchObject({ records: 1, trees: 2 });
   });

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   conversationToNemoRecord,
@@ -120,7 +120,10 @@ export async function convertDataFile(options: ConvertDataOptions): Promise<Conv
     }
   } catch (error) {
     await writer.close();
-    options.onStopped?.(writer.resumed + writer.written);
+    const kept = writer.resumed + writer.written;
+    // A partial file with nothing in it helps no later run.
+    if (kept === 0) await unlink(writer.writingPath).catch(() => undefined);
+    options.onStopped?.(kept);
     throw error;
   }
   await writer.commit();
