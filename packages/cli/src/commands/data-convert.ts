@@ -5,7 +5,7 @@ import { schemaByName } from '../models';
 import { formatTable } from '../output';
 import { convertDataFile, CONVERT_TARGETS, keptOutputNote } from '../data/convert-data-file';
 import { resolveDataFormat, SOURCE_FORMATS } from '../data/detect-data-format';
-import { DATA_INPUT_OPTIONS, languagesOption, noteSkipped, OASST_OPTIONS } from './data-options';
+import { DATA_INPUT_OPTIONS, listOption, noteSkipped, OASST_OPTIONS } from './data-options';
 
 /** `steerlm data convert`: the public datasets (oasst1, HelpSteer, HelpSteer2) into the NeMo SteerLM JSONL every command reads. */
 export const dataConvertCommand = defineCommand({
@@ -26,6 +26,11 @@ export const dataConvertCommand = defineCommand({
       choices: CONVERT_TARGETS,
       description: 'nemo: SteerLM records (one per oasst thread, per HelpSteer row); regression: {text, label} per labelled response',
     },
+    attributes: {
+      kind: 'string',
+      valueName: 'NAMES',
+      description: "keep only these attributes in the labels, comma-separated (helpfulness: NeMo's preprocess_helpsteer2_data.py --only_helpfulness)",
+    },
     unique: { kind: 'boolean', description: 'regression: write each labelled response once (NeMo writes it once per oasst thread that holds it)' },
     system: { kind: 'string', valueName: 'TEXT', description: "the system prompt of every record (default: NeMo-Aligner's)" },
     ...OASST_OPTIONS,
@@ -45,7 +50,7 @@ Examples:
       throw new InvalidOptionError('--output is the --input file', { option: 'output', hint: 'write the converted records to another file' });
     }
     const format = (await resolveDataFormat(values.input, values.format, SOURCE_FORMATS)) as 'oasst1' | 'helpsteer' | 'helpsteer2';
-    const languages = languagesOption(values.lang);
+    const languages = values.lang !== undefined ? listOption(values.lang, 'lang') : undefined;
     const summary = await convertDataFile({
       input: values.input,
       output: values.output,
@@ -55,6 +60,7 @@ Examples:
       onError: values['on-error'] === 'skip' ? 'skip' : 'throw',
       ...(values.system !== undefined ? { system: values.system } : {}),
       ...(values.unique ? { unique: true } : {}),
+      ...(values.attributes !== undefined ? { attributes: listOption(values.attributes, 'attributes') } : {}),
       oasst: {
         ...(languages ? { languages } : {}),
         includeDeleted: values['drop-deleted'] !== true,

@@ -49,15 +49,14 @@ export const OASST_OPTIONS = {
   },
 } as const;
 
-/** Returns the language codes of --lang, or undefined for every language. */
-export function languagesOption(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const codes = value
+/** Returns the items of a comma-separated option (--lang en,de; --attributes helpfulness); an empty list is an error. */
+export function listOption(value: string, option: string): string[] {
+  const items = value
     .split(',')
-    .map((code) => code.trim())
-    .filter((code) => code !== '');
-  if (codes.length === 0) throw new InvalidOptionError('--lang needs at least one language code, e.g. en', { option: 'lang' });
-  return codes;
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new InvalidOptionError(`--${option} needs at least one name`, { option });
+  return items;
 }
 
 /** Writes the skipped records' first errors as notes. */

@@ -6,7 +6,7 @@ import { formatTable } from '../output';
 import { datasetStats } from '../data/dataset-stats';
 import { resolveDataFormat, DATA_FORMATS } from '../data/detect-data-format';
 import { renderStatsHtml } from '../data/stats-html-report';
-import { DATA_INPUT_OPTIONS, languagesOption, noteSkipped, OASST_OPTIONS } from './data-options';
+import { DATA_INPUT_OPTIONS, listOption, noteSkipped, OASST_OPTIONS } from './data-options';
 
 /** `steerlm data stats`: counts, label histograms and lengths of a dataset, as a table, JSON or an HTML report. */
 export const dataStatsCommand = defineCommand({
@@ -31,7 +31,7 @@ Examples:
   async run(values, _positionals, context) {
     const format = await resolveDataFormat(values.input, values.format, DATA_FORMATS);
     const tokenizer = values.tokenizer !== undefined ? await loadTokenizer(values.tokenizer) : undefined;
-    const languages = languagesOption(values.lang);
+    const languages = values.lang !== undefined ? listOption(values.lang, 'lang') : undefined;
     const { stats, lengths } = await datasetStats({
       input: values.input,
       format,

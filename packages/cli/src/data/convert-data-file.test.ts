@@ -155,6 +155,22 @@ describe('convertDataFile from HelpSteer2', () => {
     );
   });
 
+  it('keeps only the attributes asked for, as NeMo --only_helpfulness', async () => {
+    await convert('helpsteer2.jsonl', 'only-helpfulness.jsonl', { format: 'helpsteer2', attributes: ['helpfulness'] });
+    const records = await lines(join(folder, 'only-helpfulness.jsonl'));
+    expect(records.map((record) => (record['conversations'] as { label: string | null }[]).at(-1)!.label)).toEqual([
+      'helpfulness:3',
+      'helpfulness:1',
+      'helpfulness:4',
+      'helpfulness:4',
+      'helpfulness:3',
+      'helpfulness:2',
+    ]);
+    await expect(convert('helpsteer2.jsonl', 'bad-attributes.jsonl', { format: 'helpsteer2', attributes: ['helpful'] })).rejects.toThrow(
+      /--attributes names "helpful", which the schema does not have/,
+    );
+  });
+
   it('stops at a bad row naming file, line and field, keeps what it wrote, and resumes after the fix', async () => {
     const rows = (await readFile(join(fixtures, 'helpsteer2.jsonl'), 'utf8')).split('\n');
     const bad = [...rows];

@@ -5,8 +5,10 @@ import {
   conversationToRegressionRecords,
   DataFormatError,
   groupHash,
+  InvalidOptionError,
   ProgressTracker,
   toJsonlLine,
+  type Conversation,
   type ProgressListener,
 } from '@steerlm/core';
 import { openResumableJsonlWriter, partialPathOf } from '@steerlm/core/node';
@@ -22,6 +24,8 @@ export interface ConvertDataOptions extends ReadDataOptions {
   readonly input: string;
   readonly output: string;
   readonly to: ConvertTarget;
+  /** Keep only these attributes in the labels (e.g. `['helpfulness']`, NeMo's `--only_helpfulness`); default: all. */
+  readonly attributes?: readonly string[];
   /** Regression: write each record once (oasst threads share their earlier turns; NeMo writes a response once per thread). */
   readonly unique?: boolean;
   readonly onProgress?: ProgressListener;
@@ -53,6 +57,16 @@ export interface ConvertSummary {
   readonly firstErrors: readonly string[];
 }
 
+/** Returns the conversation with only the `keep` attributes on its labelled turns (a label left with none becomes empty). */
+function keepAttributes(conversation: Conversation, keep: ReadonlySet<string>): Conversation {
+  return {
+    ...conversation,
+    turns: conversation.turns.map((turn) =>
+      turn.attributes === undefined ? turn : { ...turn, attributes: Object.fromEntries(Object.entries(turn.attributes).filter(([name]) => keep.has(name))) },
+    ),
+  };
+}
+
 /** Says where the records of a stopped conversion are kept and how to resume. */
 export function keptOutputNote(output: string, kept: number): string {
   return `${kept} records written before the error are kept in ${partialPathOf(output)}; fix the input and run the same command again: it checks them and goes on after them`;
@@ -65,6 +79,15 @@ export function keptOutputNote(output: string, kept: number): string {
  * makes (other input or options are an error) and appends the rest.
  */
 export async function convertDataFile(options: ConvertDataOptions): Promise<ConvertSummary> {
+  const keep = options.attributes ? new Set(options.attributes) : undefined;
+  for (const name of keep ?? []) {
+    if (!options.schema.names.includes(name)) {
+      throw new InvalidOptionError(`--attributes names "${name}", which the schema does not have`, {
+        option: 'attributes',
+        hint: `use names of ${options.schema.names.join(', ')}`,
+      });
+    }
+  }
   const { items, report } = readDataConversations(options.input, options);
   const existing: number[] = [];
   await mkdir(dirname(options.output), { recursive: true });
@@ -93,8 +116,10 @@ export async function convertDataFile(options: ConvertDataOptions): Promise<Conv
     made += 1;
   };
   try {
-    for await (const { conversation, group, treeId, turnIds } of items) {
+    for await (const item of items) {
       options.signal?.throwIfAborted();
+      const { group, treeId, turnIds } = item;
+      const conversation = keep ? keepAttributes(item.conversation, keep) : item.conversation;
       conversations += 1;
       for (const key of labelledResponseKeys(conversation, group, turnIds)) responses.add(key);
       if (options.to === 'nemo') {
