@@ -193,6 +193,35 @@ describe('convertDataFile from HelpSteer2', () => {
     expect(await readFile(output, 'utf8')).toBe(await readFile(join(folder, 'hs-jsonl.jsonl'), 'utf8'));
   });
 
+  it('stops on a signal keeping what it wrote, and the next run finishes it', async () => {
+    const rows = Array.from({ length: 2500 }, (_, index) =>
+      JSON.stringify({ prompt: `p${index}`, response: `r${index}`, helpfulness: index % 5, correctness: 1, coherence: 2, complexity: 3, verbosity: 4 }),
+    );
+    const input = join(folder, 'many.jsonl');
+    await writeFile(input, `${rows.join('\n')}\n`);
+    const output = join(folder, 'interrupted.jsonl');
+    const controller = new AbortController();
+    let kept = -1;
+    const stopped = await convertDataFile({
+      input,
+      output,
+      format: 'helpsteer2',
+      to: 'nemo',
+      schema: STEERLM,
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.type === 'step-end') controller.abort(new Error('interrupted by SIGINT'));
+      },
+      onStopped: (count) => (kept = count),
+    }).catch((caught: unknown) => caught);
+    expect((stopped as Error).message).toBe('interrupted by SIGINT');
+    expect(kept).toBeGreaterThanOrEqual(999);
+    expect(await lines(`${output}.partial`)).toHaveLength(kept);
+    const summary = await convertDataFile({ input, output, format: 'helpsteer2', to: 'nemo', schema: STEERLM });
+    expect(summary).toMatchObject({ records: 2500, resumed: kept });
+    expect((await lines(output)).map((record) => (record['conversations'] as { value: string }[])[1]!.value)).toEqual(rows.map((_, index) => `r${index}`));
+  });
+
   it('refuses to resume a partial output written from other input or options', async () => {
     const output = join(folder, 'mismatch.jsonl');
     await writeFile(`${output}.partial`, `${JSON.stringify({ system: 'other', mask: 'User', type: 'VALUE_TO_TEXT', conversations: [] })}\n`);
