@@ -84,6 +84,29 @@ describe('steerlm data', () => {
     expect(split.stderr).toMatch(/--sizes asks for a validation part, but no file is given for it/);
   });
 
+  it('measures lengths in tokens of a tokenizer.json', async () => {
+    const tokenizer = join(folder, 'tokenizer.json');
+    const wordLevel = { type: 'WordLevel', vocab: { '[UNK]': 0, Paris: 1 }, unk_token: '[UNK]' };
+    const unknown = { id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+    await writeFile(
+      tokenizer,
+      JSON.stringify({
+        version: '1.0',
+        added_tokens: [unknown],
+        normalizer: null,
+        pre_tokenizer: { type: 'Whitespace' },
+        post_processor: null,
+        decoder: null,
+        model: wordLevel,
+      }),
+    );
+    const run = await runCommandInProcess(['data', 'stats', '--input', join(fixtures, 'helpsteer2.jsonl'), '--tokenizer', tokenizer, '--json']);
+    expect(run.code).toBe(0);
+    const stats = JSON.parse(run.stdout) as { unit: string; lengths: { response: { min: number; max: number } } };
+    // "Red, like a ripe tomato in late summer." is 10 words and marks; "Rain." is 2.
+    expect(stats).toMatchObject({ unit: 'tokens', lengths: { response: { min: 2, max: 10 } } });
+  });
+
   it('documents the options in --help', async () => {
     const help = await runCommandInProcess(['data', 'convert', '--help']);
     expect(help.stdout).toContain('--drop-deleted');
