@@ -51,6 +51,30 @@ describe('steerlm data', () => {
     expect(await readFile(html, 'utf8')).toMatch(/<svg[^>]*>.*<title>quality<\/title>/s);
   });
 
+  it("passes the oasst1 options to core's reader", async () => {
+    const records = async (...flags: string[]) => {
+      const run = await runCommandInProcess([
+        'data',
+        'convert',
+        '--input',
+        join(fixtures, 'oasst-messages.jsonl'),
+        '--output',
+        join(folder, 'options.jsonl'),
+        '--json',
+        ...flags,
+      ]);
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { records: number }).records;
+    };
+    expect(await records()).toBe(7);
+    expect(await records('--lang', 'de')).toBe(1);
+    expect(await records('--drop-deleted')).toBe(6);
+    expect(await records('--review-passed')).toBe(6);
+    expect(await records('--empty-labels', 'none', '--to', 'regression')).toBe(7);
+    const stats = await runCommandInProcess(['data', 'stats', '--input', join(fixtures, 'oasst-messages.jsonl'), '--oasst-labels', 'schema', '--json']);
+    expect((JSON.parse(stats.stdout) as { labels: Record<string, Record<string, number>> }).labels['helpfulness']).toEqual({ '2': 1, '4': 1 });
+  });
+
   it('prints tables, and converts HelpSteer2 parquet told by its columns', async () => {
     const output = join(folder, 'helpsteer2.jsonl');
     const run = await runCommandInProcess(['data', 'convert', '--input', join(fixtures, 'helpsteer2.parquet'), '--output', output]);

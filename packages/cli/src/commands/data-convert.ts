@@ -5,7 +5,7 @@ import { schemaByName } from '../models';
 import { formatTable } from '../output';
 import { convertDataFile, CONVERT_TARGETS, keptOutputNote } from '../data/convert-data-file';
 import { resolveDataFormat, SOURCE_FORMATS } from '../data/detect-data-format';
-import { DATA_INPUT_OPTIONS, listOption, noteSkipped, OASST_OPTIONS } from './data-options';
+import { DATA_INPUT_OPTIONS, listOption, noteSkipped, OASST_OPTIONS, oasstReadOptions } from './data-options';
 
 /** `steerlm data convert`: the public datasets (oasst1, HelpSteer, HelpSteer2) into the NeMo SteerLM JSONL every command reads. */
 export const dataConvertCommand = defineCommand({
@@ -50,7 +50,6 @@ Examples:
       throw new InvalidOptionError('--output is the --input file', { option: 'output', hint: 'write the converted records to another file' });
     }
     const format = (await resolveDataFormat(values.input, values.format, SOURCE_FORMATS)) as 'oasst1' | 'helpsteer' | 'helpsteer2';
-    const languages = values.lang !== undefined ? listOption(values.lang, 'lang') : undefined;
     const summary = await convertDataFile({
       input: values.input,
       output: values.output,
@@ -61,14 +60,7 @@ Examples:
       ...(values.system !== undefined ? { system: values.system } : {}),
       ...(values.unique ? { unique: true } : {}),
       ...(values.attributes !== undefined ? { attributes: listOption(values.attributes, 'attributes') } : {}),
-      oasst: {
-        ...(languages ? { languages } : {}),
-        includeDeleted: values['drop-deleted'] !== true,
-        requireReviewPassed: values['review-passed'] === true,
-        labelNames: values['oasst-labels'] === 'schema' ? 'schema' : undefined,
-        emptyLabels: values['empty-labels'] as 'empty' | 'none',
-        grouping: values.grouping as 'auto' | 'contiguous' | 'buffered',
-      },
+      oasst: oasstReadOptions(values),
       onProgress: context.progress,
       signal: context.signal,
       onStopped: (kept) => {

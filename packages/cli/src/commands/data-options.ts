@@ -1,4 +1,5 @@
 import { InvalidOptionError, type DataFormatError } from '@steerlm/core';
+import type { ReadDataOptions } from '../data/read-data-conversations';
 import { SCHEMA_NAMES } from '../models';
 import { DATA_FORMATS } from '../data/detect-data-format';
 
@@ -64,4 +65,23 @@ export function noteSkipped(note: (line: string) => void, skipped: number, first
   if (skipped === 0) return;
   note(`skipped ${skipped} bad records; the first ones:`);
   for (const error of firstErrors) note(`  ${typeof error === 'string' ? error : error.message}`);
+}
+
+/** Returns core's oasst1 reader options from the values of OASST_OPTIONS. */
+export function oasstReadOptions(values: {
+  readonly lang?: string | undefined;
+  readonly 'drop-deleted'?: boolean | undefined;
+  readonly 'review-passed'?: boolean | undefined;
+  readonly 'oasst-labels': string;
+  readonly 'empty-labels': string;
+  readonly grouping: string;
+}): NonNullable<ReadDataOptions['oasst']> {
+  return {
+    ...(values.lang !== undefined ? { languages: listOption(values.lang, 'lang') } : {}),
+    includeDeleted: values['drop-deleted'] !== true,
+    requireReviewPassed: values['review-passed'] === true,
+    ...(values['oasst-labels'] === 'schema' ? { labelNames: 'schema' as const } : {}),
+    emptyLabels: values['empty-labels'] as 'empty' | 'none',
+    grouping: values.grouping as 'auto' | 'contiguous' | 'buffered',
+  };
 }

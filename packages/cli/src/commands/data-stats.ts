@@ -6,7 +6,7 @@ import { formatTable } from '../output';
 import { datasetStats } from '../data/dataset-stats';
 import { resolveDataFormat, DATA_FORMATS } from '../data/detect-data-format';
 import { renderStatsHtml } from '../data/stats-html-report';
-import { DATA_INPUT_OPTIONS, listOption, noteSkipped, OASST_OPTIONS } from './data-options';
+import { DATA_INPUT_OPTIONS, noteSkipped, OASST_OPTIONS, oasstReadOptions } from './data-options';
 
 /** `steerlm data stats`: counts, label histograms and lengths of a dataset, as a table, JSON or an HTML report. */
 export const dataStatsCommand = defineCommand({
@@ -31,21 +31,13 @@ Examples:
   async run(values, _positionals, context) {
     const format = await resolveDataFormat(values.input, values.format, DATA_FORMATS);
     const tokenizer = values.tokenizer !== undefined ? await loadTokenizer(values.tokenizer) : undefined;
-    const languages = values.lang !== undefined ? listOption(values.lang, 'lang') : undefined;
     const { stats, lengths } = await datasetStats({
       input: values.input,
       format,
       schema: schemaByName(values.schema),
       onError: values['on-error'] === 'skip' ? 'skip' : 'throw',
       ...(tokenizer ? { countTokens: (text: string) => tokenizer.encode(text).length } : {}),
-      oasst: {
-        ...(languages ? { languages } : {}),
-        includeDeleted: values['drop-deleted'] !== true,
-        requireReviewPassed: values['review-passed'] === true,
-        labelNames: values['oasst-labels'] === 'schema' ? 'schema' : undefined,
-        emptyLabels: values['empty-labels'] as 'empty' | 'none',
-        grouping: values.grouping as 'auto' | 'contiguous' | 'buffered',
-      },
+      oasst: oasstReadOptions(values),
       onProgress: context.progress,
       signal: context.signal,
     });
