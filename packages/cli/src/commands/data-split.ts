@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
 import { schemaByName } from '../models';
@@ -56,6 +56,11 @@ Examples:
         });
       }
       outputs[part] = file;
+    }
+    for (const [part, file] of Object.entries(outputs)) {
+      if (resolve(file) === resolve(values.input)) {
+        throw new InvalidOptionError(`the ${part} file is the --input file`, { option: part, hint: 'write the parts to other files' });
+      }
     }
     for (const part of named) {
       if (sizes[part] === undefined) throw new InvalidOptionError(`--${part} is given, but --sizes has no ${part} part`, { option: 'sizes' });
