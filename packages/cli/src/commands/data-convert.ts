@@ -31,7 +31,7 @@ export const dataConvertCommand = defineCommand({
       valueName: 'NAMES',
       description: "keep only these attributes in the labels, comma-separated (helpfulness: NeMo's preprocess_helpsteer2_data.py --only_helpfulness)",
     },
-    unique: { kind: 'boolean', description: 'regression: write each labelled response once (NeMo writes it once per oasst thread that holds it)' },
+    unique: { kind: 'boolean', description: 'regression: write each distinct record once (NeMo writes a response once per oasst thread that holds it)' },
     system: { kind: 'string', valueName: 'TEXT', description: "the system prompt of every record (default: NeMo-Aligner's)" },
     ...OASST_OPTIONS,
   },
