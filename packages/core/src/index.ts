@@ -45,7 +45,7 @@ export { readOasstResponses, readOasstThreads, type OasstConversationOptions, ty
 export type { OasstReport, OasstResponse, OasstThread, OasstTreeStructure, ReadOasstOptions } from './data/oasst-conversations';
 export { readOasstMessages, validateOasstMessage, type OasstMessage } from './data/oasst-message';
 export { groupOasstTrees, isGroupedByTree, resolveGrouping, type OasstGrouping, type OasstTree } from './data/oasst-trees';
-export type { RecordLocation } from './data/record-location';
+export { asRecordError, type RecordLocation } from './data/record-location';
 export { conversationToRegressionRecords, readRegressionRecords, REGRESSION_LABEL_PREFIX, REGRESSION_MISSING } from './data/regression-record';
 export { regressionLabelToAttributes, validateRegressionRecord, type RegressionOptions, type RegressionRecord } from './data/regression-record';
 export { groupHash, partitionByGroup, splitByGroup, splitOfGroup, type GroupSplitOptions, type SplitByGroupOptions } from './data/split-by-group';

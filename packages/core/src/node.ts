@@ -1,5 +1,5 @@
-// `@steerlm/core/node`: file output for Node — atomic writes, JSONL writers and resumable outputs — and
-// Hugging Face Hub downloads into the shared cache.
+// `@steerlm/core/node`: files under Node — atomic writes, JSONL writers, resumable outputs, .gz and parquet input —
+// and Hugging Face Hub downloads into the shared cache.
 import './node/install-file-reader';
 
 export { readFileChunks } from './node/read-file-chunks';
@@ -20,3 +20,6 @@ export { HubCacheFolder } from './node/hub/hub-cache';
 export { isCommitHash, parseHubModelId, type HubModelId } from './node/hub/hub-model-id';
 export { resolveModelSource, type ResolvedModelSource } from './node/hub/hub-model-source';
 export { hubSettings, type HubSettings, type HubSettingsOptions } from './node/hub/hub-settings';
+export { isGzipPath, readDataFileChunks } from './node/read-file-chunks';
+export type { JsonlLine } from './data/jsonl-reader';
+export { readParquetInfo, readParquetRows, type ParquetFileInfo, type ReadParquetRowsOptions } from './node/parquet-rows';

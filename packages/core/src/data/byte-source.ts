@@ -3,7 +3,8 @@ import { DataFormatError } from '../errors';
 /**
  * Where JSONL text comes from: a file path (Node only), or any (async) iterable of byte or string
  * chunks — a `ReadableStream` from `fetch`, a Node stream, or `[text]` for text already in memory.
- * A plain string is always a path; wrap in-memory text in an array.
+ * A plain string is always a path (under Node, a path ending in `.gz` is decompressed as it is read);
+ * wrap in-memory text in an array.
  */
 export type JsonlSource = string | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 

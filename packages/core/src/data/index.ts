@@ -1,5 +1,5 @@
 export type { JsonlSource } from './byte-source';
-export type { RecordLocation } from './record-location';
+export { asRecordError, type RecordLocation } from './record-location';
 export { DEFAULT_MAX_LINE_BYTES, JsonlReader, readJsonl, REPORTED_ERRORS, type JsonlLine, type JsonlReport, type ReadJsonlOptions } from './jsonl-reader';
 export { toJsonlChunks, toJsonlLine } from './jsonl-line';
 export {
