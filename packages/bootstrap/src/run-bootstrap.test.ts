@@ -126,7 +126,7 @@ describe('runBootstrap over HTTP', () => {
       expect(record.requested_label).toBe(formatAttributes(pickCombination(combinations, record.prompt_id, 5), OASST));
     }
     const requested = server.stats.bodies.filter((body) => body.prompt !== undefined).at(-1)!;
-    expect(requested).toMatchObject({ top_k: 50, stop: ['<extra_id_1>'], max_tokens: 60 });
+    expect(requested).toMatchObject({ top_k: 50, stop: ['<extra_id_1>', '<extra_id_0>', '<extra_id_2>'], max_tokens: 60 });
     expect(String(requested.prompt)).toMatch(/<extra_id_1>Assistant\n<extra_id_2>quality:4,toxicity:0,humor:\d,creativity:\d\n$/);
     const steps = events.filter((event) => event.type === 'step-end');
     expect(steps).toHaveLength(36);

@@ -4,7 +4,6 @@ import {
   formatAttributes,
   mapWithConcurrency,
   ProgressTracker,
-  steerlmTemplate,
   type AttributeSchema,
   type AttributeScorer,
   type AttributeValues,
@@ -19,7 +18,7 @@ import { bootstrapRecordKey } from './bootstrap-record-key';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
 import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
-import { responseText, sampleOptions } from './sampling-defaults';
+import { BOOTSTRAP_STOP_STRINGS, responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
 /** A VALUE_TO_TEXT NeMo record of one bootstrapped sample, keyed by prompt id and sample index. */
@@ -110,7 +109,7 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
         const text = conditionPrompt({ ...(tried.system !== undefined ? { system: tried.system } : {}), turns: tried.turns, attributes, schema });
         const responses = await Promise.all(
           missing.map((index) =>
-            options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal)),
+            options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal)),
           ),
         );
         options.signal?.throwIfAborted();

@@ -19,7 +19,7 @@ import { pickCombination } from './attribute-combinations';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
 import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
-import { responseText, sampleOptions } from './sampling-defaults';
+import { BOOTSTRAP_STOP_STRINGS, responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
 /** The record layout (NeMo-Aligner's SteerLM2Dataset) is owned by core, which also reads and validates it. */
@@ -114,7 +114,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
             responseText(
               await options.policy.generate(
                 conditioned,
-                sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal),
+                sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal),
               ),
             ),
           ),
