@@ -71,6 +71,8 @@ export interface SteerLM2DataSummary {
   /** Prompts cut from the left to fit (with `longPrompts: 'truncate-left'`). */
   readonly truncated: number;
   readonly skippedPromptIds: readonly string[];
+  /** Responses left out because they were empty (a prompt whose responses were all empty is not written). */
+  readonly emptyResponses: number;
   readonly elapsedMs: number;
 }
 
@@ -99,6 +101,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   if (writer.repair.kind === 'truncated')
     tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
+  let emptyResponses = 0;
   try {
     await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       if (writer.has(prompt.id)) return;
@@ -109,7 +112,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
         const system = tried.system !== undefined ? { system: tried.system } : {};
         const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
         const unconditioned = conditionPrompt({ ...system, turns, schema });
-        const samples = await Promise.all(
+        const drawn = await Promise.all(
           Array.from({ length: samplesPerPrompt }, async (_, index) =>
             responseText(
               await options.policy.generate(
@@ -120,6 +123,9 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
           ),
         );
         options.signal?.throwIfAborted();
+        const samples = drawn.filter((sample) => sample.trim() !== '');
+        emptyResponses += drawn.length - samples.length;
+        if (samples.length === 0) return { turns, responses: [] };
         const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
         const responses = await Promise.all(
           samples.map(async (sample, index): Promise<SteerLM2Response> => {
@@ -140,6 +146,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
       });
       if (fitted === undefined) return;
       const { turns, responses } = fitted.result;
+      if (responses.length === 0) return;
       const used = fitted.prompt;
       await writer.write({
         system: used.system ?? steerlmTemplate.defaultSystem,
@@ -161,6 +168,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
     skipped: tally.skipped.length,
     truncated: tally.truncated.length,
     skippedPromptIds: tally.skipped,
+    emptyResponses,
     elapsedMs: performance.now() - startedAt,
   };
   tracker.end({ ...summary });
