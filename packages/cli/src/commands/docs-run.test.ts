@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentationFiles, readDocBlocks, type DocBlock } from '../testing/docs/doc-blocks';
 import { writeDocFixture } from '../testing/docs/doc-fixture';
-import { BUILTIN_SETUP_HOOKS, runDocBlock, type DocRunContext, type DocSetupHook, type DocStep } from '../testing/docs/run-doc-block';
+import { DOC_SETUP_HOOKS } from '../testing/docs/doc-setup-hooks';
+import { runDocBlock, type DocRunContext, type DocStep } from '../testing/docs/run-doc-block';
 
 // Every fenced block of README.md and docs/*.md runs here as written, in one folder of tiny files
 // (doc-fixture.ts: labelled.jsonl, models/base, prompts.txt, …), or carries a visible reason why not
@@ -17,9 +18,6 @@ import { BUILTIN_SETUP_HOOKS, runDocBlock, type DocRunContext, type DocSetupHook
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const FIRST = ['docs/getting-started.md', 'README.md'];
 const files = [...FIRST, ...(await documentationFiles(root)).filter((file) => !FIRST.includes(file))];
-
-/** Setup hooks a doc may name in `<!-- docs-test: setup NAME … -->`, besides `serve`. */
-const hooks: Record<string, DocSetupHook> = { ...BUILTIN_SETUP_HOOKS };
 
 let context: DocRunContext;
 let home: string;
@@ -39,6 +37,13 @@ afterAll(async () => {
   process.stdout.write(
     `\nDoc blocks not run (${skipped.length}):\n${skipped.map((step) => `  ${step.where} ${step.what.slice(0, 60)}: ${step.notRun}\n`).join('')}`,
   );
+  const slowest = steps.filter((step) => step.ms !== undefined).sort((a, b) => b.ms! - a.ms!);
+  process.stdout.write(
+    `Slowest doc blocks:\n${slowest
+      .slice(0, 6)
+      .map((step) => `  ${(step.ms! / 1000).toFixed(1)} s ${step.where} ${step.what.slice(0, 80)}\n`)
+      .join('')}`,
+  );
 });
 
 describe('every block of the docs, run as written at a tiny size', () => {
@@ -47,7 +52,7 @@ describe('every block of the docs, run as written at a tiny size', () => {
     const before = steps.length;
     let previous = '';
     for (const block of blocks) {
-      await runDocBlock(block, context, hooks, steps, previous);
+      await runDocBlock(block, context, DOC_SETUP_HOOKS, steps, previous);
       previous = block.continues ? `${previous}\n${block.code}` : block.code;
     }
     for (const step of steps.slice(before))

@@ -31,6 +31,8 @@ export interface DocStep {
   readonly notRun?: string;
   /** The output, for assertions on key outputs. */
   readonly output?: string;
+  /** How long it ran. */
+  readonly ms?: number;
 }
 
 /** A server started for the docs (a documented `steerlm serve`). */
@@ -155,10 +157,11 @@ async function runShellBlock(block: DocBlock, context: DocRunContext, steps: Doc
         steps.push({ where, what: command.text, notRun: command.notRun });
         continue;
       }
+      const started = performance.now();
       const output = await runShellCommand(command, context, servers, stopServers).catch((error: unknown) => {
         throw new Error(`${where}: \`${command.text}\` failed: ${(error as Error).message}`);
       });
-      steps.push({ where, what: command.text, output });
+      steps.push({ where, what: command.text, output, ms: performance.now() - started });
     }
   } finally {
     await stopServers();
@@ -240,10 +243,11 @@ export async function runDocBlock(
     }
     if (['sh', 'bash', 'shell'].includes(block.lang)) await runShellBlock(block, context, steps);
     else if (['ts', 'js', 'typescript', 'javascript'].includes(block.lang)) {
+      const started = performance.now();
       const output = await runScriptBlock(block, block.continues ? `${previousCode}\n${block.code}` : block.code, context).catch((error: unknown) => {
         throw new Error(`${where}: the ${block.lang} block failed: ${(error as Error).message}`);
       });
-      steps.push({ where, what: `${block.lang} block`, output });
+      steps.push({ where, what: `${block.lang} block`, output, ms: performance.now() - started });
     } else if (block.lang === 'json') steps.push({ where, what: 'json block', output: checkJsonBlock(block) });
     else throw new Error(`${where}: the docs test does not know how to run a \`${block.lang}\` block; mark it *Not run by the docs test: why.*`);
   } finally {
@@ -252,14 +256,3 @@ export async function runDocBlock(
     Object.assign(process.env, savedEnv);
   }
 }
-
-/** The setup hooks every docs run has: `serve ARGS` runs `steerlm serve ARGS` for the block. */
-export const BUILTIN_SETUP_HOOKS: Readonly<Record<string, DocSetupHook>> = {
-  serve: async (args, context) => {
-    const server = await startDocServer(['serve', ...args], context);
-    return async () => {
-      const result = await server.stop();
-      if (result.code !== 0) throw new Error(`serve (setup) stopped with exit code ${result.code}: ${tail(result.stderr)}`);
-    };
-  },
-};
