@@ -52,7 +52,7 @@ export async function writeTinyModelFolder(folder: string, work: string): Promis
 export async function writeDocFixture(folder: string, root: string): Promise<void> {
   await writeTinyNemoFile(join(folder, 'labelled.jsonl'), 24);
   await writeTinyNemoFile(join(folder, 'heldout.jsonl'), 12);
-  await writeTinyNemoFile(join(folder, 'conversations.jsonl'), 6);
+  await writeTinyNemoFile(join(folder, 'conversations.jsonl'), 3);
   await writeTinyNemoFile(join(folder, 'train.jsonl'), 12);
   await writeFile(join(folder, 'prompts.txt'), 'Tell me a joke about cats.\nWhat is the capital of France?\n');
   const oasst = `${tinyOasstRows(12)
