@@ -12,6 +12,12 @@ export interface ShellCommand {
 
 const NOT_RUN = /\[not run by the docs test: ([^\]]+)\]/;
 
+/** Returns where `char` closes what opened before `from`; an unclosed quote runs to the end of the text. */
+function closing(text: string, char: string, from: number): number {
+  const end = text.indexOf(char, from);
+  return end < 0 ? text.length : end;
+}
+
 /** Returns the words of a shell command: quotes group, `$(…)` stays one word, and `&&` is its own word. */
 export function shellWords(text: string): string[] {
   const words: string[] = [];
@@ -32,15 +38,15 @@ export function shellWords(text: string): string[] {
     }
     inWord = true;
     if (char === "'") {
-      const end = text.indexOf("'", index + 1);
+      const end = closing(text, "'", index + 1);
       word += text.slice(index + 1, end);
       index = end;
     } else if (char === '"') {
-      const end = text.indexOf('"', index + 1);
+      const end = closing(text, '"', index + 1);
       word += text.slice(index + 1, end);
       index = end;
     } else if (char === '$' && text[index + 1] === '(') {
-      const end = text.indexOf(')', index);
+      const end = closing(text, ')', index);
       word += text.slice(index, end + 1);
       index = end;
     } else word += char;
