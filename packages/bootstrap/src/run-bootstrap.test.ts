@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createOpenAICompatibleModel, formatAttributes, OASST, validateNemoRecord, type ProgressEvent } from '@steerlm/core';
+import { createOpenAICompatibleModel, formatAttributes, OASST, validateNemoRecord, type LanguageModel, type ProgressEvent } from '@steerlm/core';
 import { createCharacterNGramModel, startTestServer, type TestServer } from '@steerlm/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectAttributeCombinations, pickCombination, topValueFilter } from './attribute-combinations';
@@ -126,7 +126,7 @@ describe('runBootstrap over HTTP', () => {
       expect(record.requested_label).toBe(formatAttributes(pickCombination(combinations, record.prompt_id, 5), OASST));
     }
     const requested = server.stats.bodies.filter((body) => body.prompt !== undefined).at(-1)!;
-    expect(requested).toMatchObject({ top_k: 50, stop: ['<extra_id_1>'], max_tokens: 60 });
+    expect(requested).toMatchObject({ top_k: 50, stop: ['<extra_id_1>', '<extra_id_0>', '<extra_id_2>'], max_tokens: 60 });
     expect(String(requested.prompt)).toMatch(/<extra_id_1>Assistant\n<extra_id_2>quality:4,toxicity:0,humor:\d,creativity:\d\n$/);
     const steps = events.filter((event) => event.type === 'step-end');
     expect(steps).toHaveLength(36);
@@ -182,6 +182,34 @@ describe('runBootstrap over HTTP', () => {
     expect((await readRecords(output)).length).toBeLessThan(36);
     await run();
     expect(byKey(await readRecords(output))).toEqual(reference);
+  });
+
+  it('leaves out empty responses, counted, instead of failing the run on them', async () => {
+    const output = join(directory, 'empty.jsonl');
+    let calls = 0;
+    // A model that answers with the end of turn right away every other time (as a tiny model does).
+    const terse: LanguageModel = {
+      specificationVersion: 'v1',
+      modelId: 'terse',
+      logProbability: (prompt, continuation) => local.logProbability(prompt, continuation),
+      generate: async (prompt, options) =>
+        (calls += 1) % 2 === 0 ? { text: '', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1 } } : local.generate(prompt, options),
+    };
+    const summary = await runBootstrap({
+      prompts,
+      combinations,
+      model: terse,
+      scorer: lengthScorer,
+      output,
+      samplesPerPrompt: 2,
+      seed: 5,
+      sampling,
+      concurrency: 1,
+    });
+    expect(summary).toMatchObject({ written: 12, emptyResponses: 12, total: 24 });
+    const records = await readRecords(output);
+    expect(records).toHaveLength(12);
+    for (const record of records) expect(record.conversations[1]!.value.trim()).not.toBe('');
   });
 
   it('refuses an output file damaged in the middle', async () => {

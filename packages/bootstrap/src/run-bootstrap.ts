@@ -4,7 +4,6 @@ import {
   formatAttributes,
   mapWithConcurrency,
   ProgressTracker,
-  steerlmTemplate,
   type AttributeSchema,
   type AttributeScorer,
   type AttributeValues,
@@ -19,7 +18,7 @@ import { bootstrapRecordKey } from './bootstrap-record-key';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
 import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
-import { responseText, sampleOptions } from './sampling-defaults';
+import { BOOTSTRAP_STOP_STRINGS, responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
 /** A VALUE_TO_TEXT NeMo record of one bootstrapped sample, keyed by prompt id and sample index. */
@@ -71,6 +70,8 @@ export interface BootstrapSummary {
   readonly truncated: number;
   /** The ids of the skipped prompts. */
   readonly skippedPromptIds: readonly string[];
+  /** Samples not written because the response was empty (nothing to score or train on; a rerun draws them again, with the same seeds). */
+  readonly emptyResponses: number;
   readonly elapsedMs: number;
 }
 
@@ -99,6 +100,7 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
   if (writer.repair.kind === 'truncated')
     tracker.emit({ type: 'warning', job: 'bootstrap', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
+  let emptyResponses = 0;
   try {
     await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter(
@@ -110,18 +112,19 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
         const text = conditionPrompt({ ...(tried.system !== undefined ? { system: tried.system } : {}), turns: tried.turns, attributes, schema });
         const responses = await Promise.all(
           missing.map((index) =>
-            options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal)),
+            options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal)),
           ),
         );
         options.signal?.throwIfAborted();
+        const answered = responses.flatMap((response, position) => (responseText(response).trim() === '' ? [] : [position]));
         const scores = await options.scorer.score(
-          responses.map((response) => ({
+          answered.map((position) => ({
             ...(tried.system !== undefined ? { system: tried.system } : {}),
             context: tried.turns,
-            response: responseText(response),
+            response: responseText(responses[position]!),
           })),
         );
-        return { responses, scores };
+        return { responses, scores: new Map(answered.map((position, row) => [position, scores[row]!])) };
       });
       if (fitted === undefined) {
         if (tally.skipped.length === 1) {
@@ -136,10 +139,15 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
       const { responses, scores } = fitted.result;
       const used = fitted.prompt;
       for (const [position, index] of missing.entries()) {
+        const score = scores.get(position);
+        if (score === undefined) {
+          emptyResponses += 1;
+          continue;
+        }
         const record = conversationToNemoRecord(
           {
             ...(used.system !== undefined ? { system: used.system } : {}),
-            turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: scores[position]!.rounded }],
+            turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: score.rounded }],
           },
           { schema, type: 'VALUE_TO_TEXT' },
         );
@@ -158,6 +166,7 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
     skipped: tally.skipped.length,
     truncated: tally.truncated.length,
     skippedPromptIds: tally.skipped,
+    emptyResponses,
     elapsedMs: performance.now() - startedAt,
   };
   tracker.end({ ...summary });

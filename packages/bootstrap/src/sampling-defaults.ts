@@ -1,7 +1,13 @@
-import type { GenerateOptions, GenerateResult } from '@steerlm/core';
+import { steerlmTemplate, type GenerateOptions, type GenerateResult } from '@steerlm/core';
 
 /** The sampling settings of bootstrap generation unless overridden: top-k 50 (SteerLM §3.4), temperature 1, 512 tokens. */
 export const DEFAULT_BOOTSTRAP_SAMPLING: Readonly<Omit<GenerateOptions, 'seed' | 'signal'>> = Object.freeze({ topK: 50, temperature: 1, maxTokens: 512 });
+
+/**
+ * Where a sample ends: the template's end of turn, and any other of its control tokens (a model that writes
+ * `<extra_id_0>` or `<extra_id_2>` has left its turn, and a response holding one could not be trained on).
+ */
+export const BOOTSTRAP_STOP_STRINGS: readonly string[] = Object.freeze([...new Set([...steerlmTemplate.stopStrings, ...steerlmTemplate.specialTokens])]);
 
 /** Returns the options of one sample: defaults, overrides, the derived seed and the template's stop strings. */
 export function sampleOptions(

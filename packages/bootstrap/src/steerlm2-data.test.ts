@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conditionPrompt, createOpenAICompatibleModel, formatAttributes, OASST } from '@steerlm/core';
+import { conditionPrompt, createOpenAICompatibleModel, formatAttributes, OASST, type LanguageModel } from '@steerlm/core';
 import { createCharacterNGramModel, startTestServer, type TestServer } from '@steerlm/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attributeLogProbability } from './attribute-log-probability';
@@ -90,6 +90,29 @@ describe('generateSteerLM2Data over HTTP', () => {
         expect(response['log(P(a|x,y))']).toBeLessThan(0);
       }
     }
+  });
+
+  it('leaves out empty responses, and a prompt whose responses are all empty, counted', async () => {
+    const output = join(directory, 'empty.jsonl');
+    let calls = 0;
+    // Prompt a's three samples are empty (a model that ends its turn at once), then every other one.
+    const terse: LanguageModel = {
+      specificationVersion: 'v1',
+      modelId: 'terse',
+      logProbability: (prompt, continuation) => policyModel.logProbability(prompt, continuation),
+      generate: async (prompt, generate) => {
+        calls += 1;
+        const empty = prompt.includes('what do cats like?') || calls % 2 === 0;
+        return empty ? { text: '', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 1 } } : policyModel.generate(prompt, generate);
+      },
+    };
+    const summary = await generateSteerLM2Data({ ...(await options(output)), policy: terse, reference: referenceModel, concurrency: 1 });
+    const records = await readRecords(output);
+    expect(records.map((record) => record.prompt_id).sort()).toEqual(['b', 'c']);
+    const kept = records.reduce((total, record) => total + record.responses.length, 0);
+    expect(summary).toMatchObject({ written: 2, emptyResponses: 9 - kept });
+    expect(kept).toBeGreaterThan(0);
+    for (const record of records) for (const response of record.responses) expect(response.value.trim()).not.toBe('');
   });
 
   it('resumes by prompt id after a torn last line', async () => {

@@ -19,7 +19,7 @@ import { pickCombination } from './attribute-combinations';
 import { checkPrompts, type BootstrapPrompt } from './bootstrap-prompt';
 import { checkCount } from './check-count';
 import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
-import { responseText, sampleOptions } from './sampling-defaults';
+import { BOOTSTRAP_STOP_STRINGS, responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
 
 /** The record layout (NeMo-Aligner's SteerLM2Dataset) is owned by core, which also reads and validates it. */
@@ -71,6 +71,8 @@ export interface SteerLM2DataSummary {
   /** Prompts cut from the left to fit (with `longPrompts: 'truncate-left'`). */
   readonly truncated: number;
   readonly skippedPromptIds: readonly string[];
+  /** Responses left out because they were empty (a prompt whose responses were all empty is not written). */
+  readonly emptyResponses: number;
   readonly elapsedMs: number;
 }
 
@@ -99,6 +101,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
   if (writer.repair.kind === 'truncated')
     tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
+  let emptyResponses = 0;
   try {
     await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
       if (writer.has(prompt.id)) return;
@@ -109,17 +112,20 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
         const system = tried.system !== undefined ? { system: tried.system } : {};
         const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
         const unconditioned = conditionPrompt({ ...system, turns, schema });
-        const samples = await Promise.all(
+        const drawn = await Promise.all(
           Array.from({ length: samplesPerPrompt }, async (_, index) =>
             responseText(
               await options.policy.generate(
                 conditioned,
-                sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), steerlmTemplate.stopStrings, options.signal),
+                sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal),
               ),
             ),
           ),
         );
         options.signal?.throwIfAborted();
+        const samples = drawn.filter((sample) => sample.trim() !== '');
+        emptyResponses += drawn.length - samples.length;
+        if (samples.length === 0) return { turns, responses: [] };
         const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
         const responses = await Promise.all(
           samples.map(async (sample, index): Promise<SteerLM2Response> => {
@@ -140,6 +146,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
       });
       if (fitted === undefined) return;
       const { turns, responses } = fitted.result;
+      if (responses.length === 0) return;
       const used = fitted.prompt;
       await writer.write({
         system: used.system ?? steerlmTemplate.defaultSystem,
@@ -161,6 +168,7 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
     skipped: tally.skipped.length,
     truncated: tally.truncated.length,
     skippedPromptIds: tally.skipped,
+    emptyResponses,
     elapsedMs: performance.now() - startedAt,
   };
   tracker.end({ ...summary });

@@ -125,6 +125,8 @@ export const bootstrapCommand = defineCommand({
           'pass --long-prompts truncate-left to keep them cut from the left, or a smaller --max-tokens for a server that counts new tokens in the context',
       );
     }
+    if (summary.emptyResponses > 0)
+      context.note(`left out ${summary.emptyResponses} empty response${summary.emptyResponses === 1 ? '' : 's'} (nothing to score or train on)`);
     if (!context.json) {
       context.stdout.write(
         formatTable([

@@ -22,6 +22,8 @@ export interface InProcessRunOptions {
   readonly signal?: AbortSignal;
   /** Called with each chunk the command writes to stdout, as it writes it (e.g. to wait for a server's URL). */
   readonly onStdout?: (chunk: string) => void;
+  /** Called with each chunk the command writes to stderr, as it writes it (e.g. to wait for a server's notes). */
+  readonly onStderr?: (chunk: string) => void;
 }
 
 /** Returns the exit status and output of `steerlm ...argv` run in this process (a test helper). */
@@ -31,6 +33,10 @@ export async function runCommandInProcess(argv: readonly string[], options: InPr
   if (options.onStdout) {
     const onStdout = options.onStdout;
     stdout.on('data', (chunk: Buffer) => onStdout(chunk.toString('utf8')));
+  }
+  if (options.onStderr) {
+    const onStderr = options.onStderr;
+    stderr.on('data', (chunk: Buffer) => onStderr(chunk.toString('utf8')));
   }
   const readStdout = collect(stdout);
   const readStderr = collect(stderr);

@@ -45,3 +45,27 @@ export async function writeTinyNemoFile(file: string, count: number): Promise<st
   );
   return file;
 }
+
+/**
+ * Returns the oasst1 message rows (the dataset's layout: one prompter and one assistant message per
+ * tree, label means in [0, 1]) of the same conversations as `tinyNemoRecords(count)`.
+ */
+export function tinyOasstRows(count: number): Record<string, unknown>[] {
+  return tinyNemoRecords(count).flatMap((record, index) => {
+    const [prompt, answer] = record.conversations as { value: string; label: string | null }[];
+    const labels = Object.fromEntries(answer!.label!.split(',').map((pair) => [pair.split(':')[0]!, Number(pair.split(':')[1]) / 4]));
+    const row = (id: string, parent: string | null, role: string, text: string, label: Record<string, number> | null) => ({
+      message_id: id,
+      parent_id: parent,
+      message_tree_id: `tree-${index}`,
+      role,
+      text,
+      lang: 'en',
+      deleted: false,
+      review_result: true,
+      rank: role === 'assistant' ? 0 : null,
+      labels: label ? { name: Object.keys(label), value: Object.values(label), count: Object.keys(label).map(() => 3) } : null,
+    });
+    return [row(`prompt-${index}`, null, 'prompter', prompt!.value, null), row(`answer-${index}`, `prompt-${index}`, 'assistant', answer!.value, labels)];
+  });
+}

@@ -60,6 +60,9 @@ describe('sharded safetensors checkpoints', () => {
     const result = await writeShardedSafetensors(folder, [layer(0), layer(1)]);
     expect(result).toEqual({ files: ['model.safetensors'], totalSize: 800, indexPath: undefined });
     expect(await readdir(folder)).toEqual(['model.safetensors']);
+    const created = join(folder, 'new', 'folder');
+    await writeShardedSafetensors(created, [layer(0)]);
+    expect(await readdir(created)).toEqual(['model.safetensors']);
     for (const path of [folder, join(folder, 'model.safetensors')]) {
       const checkpoint = await SafetensorsCheckpoint.open(path);
       expect(checkpoint.metadata).toEqual({ format: 'pt' });

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { entryByteLength, InvalidOptionError, ModelFormatError, type SafetensorsTensor, type SafetensorsTensorInfo } from '@steerlm/core';
 import { writeTextFileAtomically } from '@steerlm/core/node';
@@ -195,7 +195,7 @@ export interface ShardedWriteResult {
 /**
  * Writes `entries` into `folder` as `model.safetensors`, or, when they exceed `maxShardBytes`, as
  * `model-0000i-of-0000n.safetensors` shards plus `model.safetensors.index.json` (Hugging Face layout),
- * each file atomically and the index last. Returns the files written and the total tensor size.
+ * each file atomically and the index last (`folder` is created when missing). Returns the files written and the total tensor size.
  */
 export async function writeShardedSafetensors(
   folder: string,
@@ -227,6 +227,7 @@ export async function writeShardedSafetensors(
   }
   groups.push(current);
 
+  await mkdir(folder, { recursive: true });
   if (groups.length === 1) {
     await writeSafetensors(join(folder, SINGLE_CHECKPOINT_FILE), groups[0]!, { metadata });
     return { files: [SINGLE_CHECKPOINT_FILE], totalSize, indexPath: undefined };
