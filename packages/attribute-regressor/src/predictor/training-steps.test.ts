@@ -156,7 +156,7 @@ describe('selectHead', () => {
       unit: 'candidates',
       listeners: [(event) => events.push(event)],
     });
-    const selected = selectHead(data, split, [1], settings, tracker);
+    const selected = selectHead(data, split, [1], schema.attributes, settings, tracker);
     expect(selected.hiddenUnits).toBe(0);
     expect(selected.ridgeAlphas).toEqual([1e-6]);
     expect(selected.candidates).toHaveLength(1);
@@ -165,7 +165,7 @@ describe('selectHead', () => {
     // Refit: the normalisation covers all 40 rows, not only the 30 training ones.
     expect(selected.featureNormalisation.mean[0]).toBeCloseTo(features.reduce((a, b) => a + b, 0) / rows, 5);
     expect(events.filter((event) => event.type === 'step-end')).toHaveLength(1);
-    expect(() => selectHead(data, split, [1], { ...settings, folds: 1 }, tracker)).toThrow(/folds must be an integer >= 2, got 1/);
+    expect(() => selectHead(data, split, [1], schema.attributes, { ...settings, folds: 1 }, tracker)).toThrow(/folds must be an integer >= 2, got 1/);
   });
 });
 
