@@ -46,9 +46,10 @@ export interface AttributePredictorTrainOptions {
   /**
    * Fit each attribute's bin calibration for mean absolute error (default true): the head predicts means,
    * the MAE of a bin rewards medians. Bins become round(intercept + slope · value), the map fitted on the
-   * ridge head's out-of-fold predictions (an MLP's: on the validation rows) over slopes from 0 (the constant
-   * median) to twice the labels' spread; an attribute whose map does not beat the training median on the validation rows is
-   * predicted as that median. Needs validation rows (and at least 10 labels of an attribute).
+   * head's held-out predictions (validation rows, and the ridge head's out-of-fold predictions over the
+   * training part) over slopes from 0 (the constant median) up, so on those rows it is never worse than a
+   * constant; where the features carry nothing, the slope is 0 and the bin is the training median. Needs
+   * validation rows (and at least 10 held-out labels of an attribute).
    */
   readonly calibrate?: boolean;
   /** Seeds the split, initialisation and shuffling (default 0). */
@@ -95,7 +96,7 @@ export interface TrainingReport {
 export interface AttributeCalibration {
   slope: number;
   intercept: number;
-  /** Fitted on the ridge head's out-of-fold predictions over the training part, or on the validation rows. */
+  /** Fitted on the validation predictions with the ridge head's out-of-fold ones over the training part, or on the validation ones alone. */
   fittedOn: 'cross-validation' | 'validation';
   fitRows: number;
   validationRows: number;

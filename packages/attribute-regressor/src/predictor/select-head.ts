@@ -10,7 +10,7 @@ import { clampToScale, InvalidOptionError, ProgressTracker, type ProgressListene
 type AttributeRange = { readonly min: number; readonly max: number };
 import type { RegressionHead } from '../head/regression-head';
 import { fitRidgeHead } from '../head/ridge-regression';
-import { fitMaeCalibration, median, MIN_CALIBRATION_ROWS, roundedMeanAbsoluteError, type MaeCalibration } from '../head/mae-calibration';
+import { fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from '../head/standardizer';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from '../head/train-head';
 import { choosePenalties } from './choose-penalties';
@@ -247,7 +247,7 @@ function observedColumn(values: Float32Array, mask: Uint8Array, outputs: number,
 export interface OutputCalibration {
   readonly slope: number;
   readonly intercept: number;
-  /** Where the map was fitted: the ridge head's out-of-fold predictions on the training part, or the validation rows. */
+  /** What the map was fitted on: the validation predictions with the ridge head's out-of-fold ones over the training part, or the validation ones alone. */
   readonly fittedOn: 'cross-validation' | 'validation';
   readonly fitRows: number;
   readonly validationRows: number;
@@ -260,10 +260,11 @@ export interface OutputCalibration {
 }
 
 /**
- * Returns, per output, the MAE map of the winning head: fitted on its out-of-fold predictions over the
- * training part when it is a ridge head with cross-validation (more rows, and the validation rows stay
- * unseen), else on its validation predictions. When the map does not beat the training part's median on
- * the validation rows, the output falls back to that constant (slope 0).
+ * Returns, per output, the MAE map of the winning head, fitted on every held-out prediction there is:
+ * its validation predictions and, for a ridge head with cross-validation, the out-of-fold predictions
+ * over the training part (the validation part alone, 15 % of the rows, is too few to tell a weak signal
+ * from noise). Slope 0 (the constant median) is one of the candidates, so on those rows the map is never
+ * worse than a constant. The validation MAEs of the map and of the training part's median are reported.
  */
 function calibrateOutputs(
   winner: { readonly head: RegressionHead; readonly outOfFold?: Float32Array | undefined },
@@ -284,35 +285,28 @@ function calibrateOutputs(
     const constant = median(observedColumn(targets, mask, outputs, output, split.train));
     const constantMae = Number.isFinite(constant) ? roundedMeanAbsoluteError(new Float64Array(labels.length).fill(constant), labels, round) : Number.NaN;
     const uncalibratedMae = roundedMeanAbsoluteError(scores, labels, round);
-    let map: MaeCalibration;
-    let fittedOn: OutputCalibration['fittedOn'];
-    let validationMae: number;
-    const fitRows = outOfFold
+    const outOfFoldRows = outOfFold
       ? split.train
           .map((_, position) => position)
           .filter((position) => mask[split.train[position]! * outputs + output] && !Number.isNaN(outOfFold[position * outputs + output]!))
       : [];
-    if (fitRows.length >= MIN_CALIBRATION_ROWS) {
-      map = fitMaeCalibration(
-        fitRows.map((position) => outOfFold![position * outputs + output]!),
-        fitRows.map((position) => targets[split.train[position]! * outputs + output]!),
-        round,
-      );
-      fittedOn = 'cross-validation';
-      validationMae = roundedMeanAbsoluteError(
-        scores.map((score) => map.intercept + map.slope * score),
-        labels,
-        round,
-      );
-    } else {
-      map = fitMaeCalibration(scores, labels, round);
-      fittedOn = 'validation';
-      validationMae = map.mae;
-    }
-    const base = { fittedOn, fitRows: map.rows, validationRows: labels.length, uncalibratedMae, constantMae };
-    if (labels.length >= MIN_CALIBRATION_ROWS && Number.isFinite(constant) && !(validationMae < constantMae)) {
-      return { ...base, slope: 0, intercept: constant, validationMae: constantMae };
-    }
+    const map = fitMaeCalibration(
+      [...outOfFoldRows.map((position) => outOfFold![position * outputs + output]!), ...scores],
+      [...outOfFoldRows.map((position) => targets[split.train[position]! * outputs + output]!), ...labels],
+      round,
+    );
+    const validationMae = roundedMeanAbsoluteError(
+      scores.map((score) => map.intercept + map.slope * score),
+      labels,
+      round,
+    );
+    const base = {
+      fittedOn: outOfFoldRows.length > 0 ? ('cross-validation' as const) : ('validation' as const),
+      fitRows: map.rows,
+      validationRows: labels.length,
+      uncalibratedMae,
+      constantMae,
+    };
     return { ...base, slope: map.slope, intercept: map.intercept, validationMae };
   });
 }
