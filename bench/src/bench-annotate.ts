@@ -61,9 +61,12 @@ try {
         output: join(folder, `run-${run}.jsonl`),
         batchSize: mode,
       });
+      const used = process.cpuUsage(cpu);
+      const cpuSeconds = (used.user + used.system) / 1e6;
       perSecond[String(mode)]!.push(summary.recordsPerSecond);
+      perCpuSecond[String(mode)]!.push(summary.written / cpuSeconds);
       console.log(
-        `batch ${String(mode).padStart(3)}: ${summary.written} records in ${(summary.elapsedMs / 1000).toFixed(1)} s = ${summary.recordsPerSecond.toFixed(1)} records/s`,
+        `batch ${String(mode).padStart(3)}: ${summary.written} records in ${(summary.elapsedMs / 1000).toFixed(1)} s = ${summary.recordsPerSecond.toFixed(1)} records/s (${(summary.written / cpuSeconds).toFixed(1)} per CPU second)`,
       );
     }
   }
@@ -74,7 +77,11 @@ try {
 const median = (values: number[]) => [...values].sort((left, right) => left - right)[Math.floor(values.length / 2)]!;
 const single = median(perSecond['1']!);
 const batched = median(perSecond[String(batchSize)]!);
-console.log(`one record per call ${single.toFixed(1)} records/s; batches of ${batchSize} ${batched.toFixed(1)} records/s (${(batched / single).toFixed(2)}x)`);
+const singleCpu = median(perCpuSecond['1']!);
+const batchedCpu = median(perCpuSecond[String(batchSize)]!);
+console.log(
+  `one record per call ${single.toFixed(1)} records/s (${singleCpu.toFixed(1)} per CPU second); batches of ${batchSize} ${batched.toFixed(1)} records/s (${batchedCpu.toFixed(1)} per CPU second); ${(batched / single).toFixed(2)}x wall, ${(batchedCpu / singleCpu).toFixed(2)}x CPU`,
+);
 console.log(
   JSON.stringify({
     bench: 'annotate',
@@ -83,7 +90,7 @@ console.log(
     batchSize,
     recordsPerSecond: { single, batched },
     ratio: batched / single,
-    recordsPerCpuSecond: { single: median(perCpuSecond['1']!), batched: median(perCpuSecond[String(batchSize)]!) },
+    recordsPerCpuSecond: { single: singleCpu, batched: batchedCpu },
     runs: perSecond,
     cpuRuns: perCpuSecond,
   }),
