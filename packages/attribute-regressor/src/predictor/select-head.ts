@@ -5,9 +5,6 @@
  * fitted again on all rows.
  */
 import { clampToScale, InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
-
-/** An attribute's range (its bins are the integers in it). */
-type AttributeRange = { readonly min: number; readonly max: number };
 import type { RegressionHead } from '../head/regression-head';
 import { fitRidgeHead } from '../head/ridge-regression';
 import { fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
@@ -18,6 +15,9 @@ import type { AttributePredictorTrainOptions, TrainingReport } from './predictor
 import { gather } from './row-matrix';
 import { rowGroup } from './split-rows';
 import { balanceBlocks, standardizeTargets } from './standardization';
+
+/** An attribute's range (its bins are the integers in it). */
+type AttributeRange = { readonly min: number; readonly max: number };
 
 /** All rows of a training set, row-major: `inputs` features and `outputs` targets (with their mask) per row. */
 export interface LabelledRows {
