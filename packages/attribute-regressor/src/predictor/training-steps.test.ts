@@ -114,9 +114,15 @@ describe('choosePenalties', () => {
     }
     const data = { features, targets, mask: new Uint8Array(rows * 2).fill(1), rows };
     const groups = Array.from({ length: rows }, (_, row) => `g${row}`);
-    const { alphas, crossValidationLoss } = choosePenalties(data, groups, 5, 0, 2, 2, [1e-3, 1e3]);
+    const { alphas, crossValidationLoss, outOfFold } = choosePenalties(data, groups, 5, 0, 2, 2, [1e-3, 1e3]);
     expect(alphas).toEqual([1e-3, 1e3]);
     expect(crossValidationLoss).toBeGreaterThan(0);
+    // Every row is predicted once by a fold model that did not see it, with its output's chosen penalty:
+    // the clean output almost exactly, the noise output shrunk to about its fold mean.
+    for (let row = 0; row < rows; row++) {
+      expect(outOfFold![row * 2]).toBeCloseTo(targets[row * 2]!, 2);
+      expect(Math.abs(outOfFold![row * 2 + 1]!)).toBeLessThan(0.3);
+    }
   });
 
   it('falls back to the middle candidate with fewer than two usable folds', () => {
