@@ -33,7 +33,7 @@ export type { PredictorFiles } from './persistence/predictor-files';
 
 /**
  * SteerLM's attribute prediction model as a featurizer plus a regression head: trains on labelled
- * responses, predicts continuous values and values clamped and rounded to the schema's bins, and saves
+ * responses, predicts continuous values (mean estimates) and bins (calibrated for MAE, clamped and rounded), and saves
  * to a folder (config.json + model.safetensors). Saving, loading and annotating files need Node (the
  * `node` export condition installs them); in a browser, `toFiles` and `fromFiles` carry the same files.
  */
