@@ -48,11 +48,20 @@ export const apmTrainCommand = defineCommand({
     const report = (predictor.trainingReport ?? {}) as Partial<TrainingReport>;
     const calibration = report.calibration;
     if (calibration) {
-      // Bins are calibrated for MAE on the validation rows; slope 0 means the features lost to the constant there.
-      const lost = Object.entries(calibration).filter(([, map]) => map.validationRows > 0 && map.slope === 0);
-      if (lost.length > 0) {
+      // Bins are calibrated for MAE on held-out predictions; slope 0 means the features lost to the constant there.
+      const entries = Object.entries(calibration).filter(([, map]) => map.validationRows > 0);
+      const constant = entries.filter(([, map]) => map.slope === 0);
+      const behind = entries.filter(([, map]) => map.slope !== 0 && !(map.validationMae < map.constantMae));
+      const describe = (list: typeof entries) =>
+        list.map(([name, map]) => `${name} (validation MAE ${map.validationMae.toFixed(3)}, constant ${map.constantMae.toFixed(3)})`).join(', ');
+      if (constant.length > 0) {
         context.note(
-          `warning: on ${lost.map(([name, map]) => `${name} (validation MAE ${map.validationMae.toFixed(3)}, constant ${map.constantMae.toFixed(3)})`).join(', ')} the model does not beat predicting the training median, so its bins there are that constant (calibration slope 0); try another --featurizer, or more data`,
+          `warning: on ${describe(constant)} the model does not beat predicting the training median, so its bins there are that constant (calibration slope 0); try another --featurizer, or more data`,
+        );
+      }
+      if (behind.length > 0) {
+        context.note(
+          `warning: on ${describe(behind)} the model's bins do not beat predicting the training median on the validation rows; try another --featurizer, or more data`,
         );
       }
     } else if (typeof report.validationLoss === 'number' && report.validationLoss >= 1) {
