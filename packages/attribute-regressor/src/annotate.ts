@@ -24,7 +24,7 @@ export interface AnnotationOutput {
   id: string;
   /** The attribute string of the rounded values, e.g. `quality:3,toxicity:0`. */
   label: string;
-  /** The values clamped to each range and rounded to its bins. */
+  /** The predicted bins (`AttributeScore.rounded`: for an AttributePredictor, calibrated for MAE, clamped and rounded). */
   attributes: Record<string, number>;
   /** The continuous predictions. */
   values: Record<string, number>;

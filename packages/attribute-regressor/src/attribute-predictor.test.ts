@@ -93,6 +93,76 @@ describe('AttributePredictor', () => {
     expect(first.head.config.hiddenUnits).toBe(8);
   });
 
+  describe('bins calibrated for MAE, never worse than a constant on validation', () => {
+    /** Integer labels 0..4, mostly 0 (like toxicity); with `signal`, a feature tracks them, else the features are noise. */
+    function skewed(count: number, seed: number, signal: boolean): TrainingExample[] {
+      const random = new SeededRandom(seed);
+      return Array.from({ length: count }, (_, index) => {
+        const label = random.next() < 0.6 ? 0 : 1 + Math.floor(random.next() * 4);
+        const a = signal ? label + random.normal() * 0.6 : random.next() * 4;
+        const b = random.next();
+        return {
+          input: { context: [{ role: 'user', text: 'rate this' }], response: `a=${a.toFixed(4)} b=${b.toFixed(4)}` },
+          labels: { quality: label, humor: random.next() < 0.5 ? 1 : 2 },
+          group: `tree-${index % 60}`,
+        };
+      });
+    }
+    const mae = (predicted: number[], labels: number[]) => predicted.reduce((sum, value, index) => sum + Math.abs(value - labels[index]!), 0) / labels.length;
+
+    it('with features that carry signal, the bins beat the median on held-out rows, and save with the model', async () => {
+      const train = skewed(400, 11, true);
+      const test = skewed(300, 12, true);
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer });
+      const calibration = (predictor.trainingReport as { calibration: Record<string, { slope: number; validationMae: number; constantMae: number }> })
+        .calibration;
+      expect(calibration.quality!.slope).toBeGreaterThan(0);
+      expect(calibration.quality!.validationMae).toBeLessThan(calibration.quality!.constantMae);
+      const scores = await predictor.predict(test.map((example) => example.input));
+      const labels = test.map((example) => example.labels.quality as number);
+      const model = mae(
+        scores.map((score) => score.rounded.quality!),
+        labels,
+      );
+      const constant = mae(
+        labels.map(() => 0),
+        labels,
+      );
+      const roundedMean = mae(
+        scores.map((score) => Math.min(4, Math.max(0, Math.round(score.values.quality!)))),
+        labels,
+      );
+      expect(model).toBeLessThan(constant - 0.3);
+      // Rounding the mean estimate is worse than the calibrated bin on these skewed labels.
+      expect(model).toBeLessThan(roundedMean);
+      const reloaded = AttributePredictor.fromFiles(predictor.toFiles(), { featurizer: numbersFeaturizer });
+      expect(reloaded.binCalibration!.slope).toEqual(predictor.binCalibration!.slope);
+      expect(await reloaded.predict(test.slice(0, 20).map((example) => example.input))).toEqual(scores.slice(0, 20));
+    });
+
+    it('with features that carry nothing, every bin falls back to the training median', async () => {
+      const train = skewed(400, 13, false);
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer });
+      const calibration = (predictor.trainingReport as { calibration: Record<string, { slope: number; intercept: number }> }).calibration;
+      expect(calibration.quality!.slope).toBe(0);
+      expect(calibration.humor!.slope).toBe(0);
+      const scores = await predictor.predict(skewed(100, 14, false).map((example) => example.input));
+      expect(new Set(scores.map((score) => score.rounded.quality))).toEqual(new Set([0]));
+      // The continuous values stay the head's mean estimate (about 1 here), not the median.
+      expect(scores[0]!.values.quality).toBeGreaterThan(0.6);
+      // Without calibration the rounded mean estimate misses the median bin.
+      const plain = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: false });
+      expect(plain.binCalibration).toBeUndefined();
+      expect((await plain.predict([train[0]!.input]))[0]!.rounded.quality).toBe(1);
+      // An MLP head has no out-of-fold predictions: its map is fitted on the validation rows alone.
+      const mlp = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, hiddenUnits: [4], weightDecay: [0.1], maxEpochs: 10 });
+      const mlpCalibration = (mlp.trainingReport as { calibration: Record<string, { slope: number; fittedOn: string; fitRows: number }> }).calibration;
+      expect(mlpCalibration.quality).toMatchObject({ slope: 0, fittedOn: 'validation' });
+      expect(calibration.quality).toMatchObject({ fittedOn: 'cross-validation' });
+      expect((calibration.quality as unknown as { fitRows: number }).fitRows).toBeGreaterThan(mlpCalibration.quality!.fitRows);
+    });
+  });
+
   it('rejects labels of unknown attributes or outside the range', async () => {
     const bad = [{ input: { context: [], response: 'a=1 b=1' }, labels: { wit: 2 } }];
     await expect(AttributePredictor.train(bad, { schema, featurizer: numbersFeaturizer })).rejects.toThrow(InvalidAttributeError);

@@ -21,19 +21,19 @@ import { parsePredictorConfig, PREDICTOR_FILES, PREDICTOR_FORMAT, PREDICTOR_FORM
 import type { PredictorFiles } from './persistence/predictor-files';
 import { featurizeAll } from './predictor/featurize-all';
 import { labelMatrix } from './predictor/label-matrix';
-import { predictScores } from './predictor/predict-scores';
-import type { AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
+import { predictScores, type BinCalibration } from './predictor/predict-scores';
+import type { AttributeCalibration, AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
 import { flatten } from './predictor/row-matrix';
 import { candidateCount, resolveSelectionSettings, selectHead } from './predictor/select-head';
 import { splitRows } from './predictor/split-rows';
 
 export { MISSING_LABEL } from './predictor/label-matrix';
-export type { AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
+export type { AttributeCalibration, AttributePredictorTrainOptions, FeatureExamples, TrainingExample, TrainingReport } from './predictor/predictor-types';
 export type { PredictorFiles } from './persistence/predictor-files';
 
 /**
  * SteerLM's attribute prediction model as a featurizer plus a regression head: trains on labelled
- * responses, predicts continuous values and values clamped and rounded to the schema's bins, and saves
+ * responses, predicts continuous values (mean estimates) and bins (calibrated for MAE, clamped and rounded), and saves
  * to a folder (config.json + model.safetensors). Saving, loading and annotating files need Node (the
  * `node` export condition installs them); in a browser, `toFiles` and `fromFiles` carry the same files.
  */
@@ -44,6 +44,11 @@ export class AttributePredictor implements AttributeScorer {
   readonly head: RegressionHead;
   readonly featureNormalisation: Standardizer;
   readonly targetNormalisation: Standardizer;
+  /**
+   * Per attribute, the map from the continuous value to the value rounded to a bin, fitted for mean
+   * absolute error in training (see `TrainingReport.calibration`); undefined: values are rounded as they are.
+   */
+  readonly binCalibration: BinCalibration | undefined;
   /** How the model was trained, when it was trained or loaded with a report. */
   readonly trainingReport: Readonly<Record<string, unknown>> | undefined;
 
@@ -54,6 +59,7 @@ export class AttributePredictor implements AttributeScorer {
     head: RegressionHead;
     featureNormalisation: Standardizer;
     targetNormalisation: Standardizer;
+    binCalibration?: BinCalibration | undefined;
     trainingReport?: Readonly<Record<string, unknown>>;
   }) {
     const { schema, featurizer, head } = parts;
@@ -67,6 +73,13 @@ export class AttributePredictor implements AttributeScorer {
     this.head = head;
     this.featureNormalisation = parts.featureNormalisation;
     this.targetNormalisation = parts.targetNormalisation;
+    const calibration = parts.binCalibration;
+    if (calibration && (calibration.slope.length !== schema.names.length || calibration.intercept.length !== schema.names.length)) {
+      throw new ShapeError(
+        `the bin calibration has ${calibration.slope.length} slopes and ${calibration.intercept.length} intercepts for ${schema.names.length} attributes`,
+      );
+    }
+    this.binCalibration = calibration;
     this.trainingReport = parts.trainingReport;
   }
 
@@ -98,7 +111,9 @@ export class AttributePredictor implements AttributeScorer {
    * Rows are split by group (seeded) into training and validation parts. The linear candidate is ridge
    * regression with per-attribute penalties chosen by grouped K-fold cross-validation on the training
    * part; each MLP candidate (width × weight decay) trains with AdamW and early stopping on the
-   * validation part. The lowest validation loss wins and (with `refit`) is retrained on all rows.
+   * validation part. The lowest validation loss wins and (with `refit`) is retrained on all rows. Then
+   * each attribute's output map is fitted for MAE on the validation part (`calibrate`, see
+   * `TrainingReport.calibration`): never worse than predicting the median there.
    */
   static trainFromFeatures(examples: FeatureExamples, options: AttributePredictorTrainOptions, timing: { featurizeMs?: number } = {}): AttributePredictor {
     const { schema, featurizer } = options;
@@ -117,7 +132,7 @@ export class AttributePredictor implements AttributeScorer {
     const split = splitRows(examples.groups, rows, options.validationFraction ?? 0.15, settings.seed);
     const tracker = new ProgressTracker('train-attribute-head', { total: candidateCount(settings), unit: 'candidates', listeners: [options.onProgress] });
     const data = { features, targets, mask, rows, inputs, outputs, groups: examples.groups };
-    const selected = selectHead(data, split, featureBlocksOf(featurizer), settings, tracker, options.signal, options.onProgress);
+    const selected = selectHead(data, split, featureBlocksOf(featurizer), schema.attributes, settings, tracker, options.signal, options.onProgress);
     const alphas = selected.ridgeAlphas;
     const report: TrainingReport = {
       rows,
@@ -131,15 +146,27 @@ export class AttributePredictor implements AttributeScorer {
       validationLoss: selected.validationLoss,
       crossValidationLoss: selected.crossValidationLoss,
       refit: selected.refit,
+      calibration: selected.calibration
+        ? Object.fromEntries(
+            schema.names.map((name, column) => {
+              const map = selected.calibration![column]!;
+              const calibration: AttributeCalibration = { ...map };
+              return [name, calibration];
+            }),
+          )
+        : undefined,
       featurizeMs: timing.featurizeMs ?? 0,
       trainMs: performance.now() - started,
     };
     tracker.end({ ...report, candidates: selected.candidates.length });
     const { head, featureNormalisation, targetNormalisation } = selected;
-    return new AttributePredictor({ schema, featurizer, head, featureNormalisation, targetNormalisation, trainingReport: { ...report } });
+    const binCalibration = selected.calibration
+      ? { slope: Float32Array.from(selected.calibration, (map) => map.slope), intercept: Float32Array.from(selected.calibration, (map) => map.intercept) }
+      : undefined;
+    return new AttributePredictor({ schema, featurizer, head, featureNormalisation, targetNormalisation, binCalibration, trainingReport: { ...report } });
   }
 
-  /** Returns one score per feature vector: continuous values and values clamped and rounded to the bins. */
+  /** Returns one score per feature vector: continuous values (mean estimates) and bins (MAE-calibrated, clamped and rounded). */
   predictFromFeatures(vectors: readonly Float32Array[]): AttributeScore[] {
     return predictScores(this, vectors, this.featurizer.dimension);
   }
@@ -184,6 +211,7 @@ export class AttributePredictor implements AttributeScorer {
         targetMean: [...this.targetNormalisation.mean],
         targetStd: [...this.targetNormalisation.std],
       },
+      ...(this.binCalibration ? { binCalibration: { slope: [...this.binCalibration.slope], intercept: [...this.binCalibration.intercept] } } : {}),
       ...(this.trainingReport ? { training: { ...this.trainingReport } } : {}),
     };
     const tensors = Object.entries(this.head.parameters)
@@ -271,6 +299,9 @@ export class AttributePredictor implements AttributeScorer {
       head,
       featureNormalisation: { mean: Float32Array.from(normalisation.featureMean), std: Float32Array.from(normalisation.featureStd) },
       targetNormalisation: { mean: Float32Array.from(normalisation.targetMean), std: Float32Array.from(normalisation.targetStd) },
+      ...(config.binCalibration
+        ? { binCalibration: { slope: Float32Array.from(config.binCalibration.slope), intercept: Float32Array.from(config.binCalibration.intercept) } }
+        : {}),
       ...(config.training ? { trainingReport: config.training } : {}),
     });
   }

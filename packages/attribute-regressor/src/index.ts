@@ -12,6 +12,7 @@
 export {
   AttributePredictor,
   MISSING_LABEL,
+  type AttributeCalibration,
   type AttributePredictorTrainOptions,
   type PredictorFiles,
   type FeatureExamples,
@@ -20,6 +21,7 @@ export {
 } from './attribute-predictor';
 export type { HeadParameters, RegressionHead, RegressionHeadConfig } from './head/regression-head';
 export type { Standardizer } from './head/standardizer';
+export type { BinCalibration } from './predictor/predict-scores';
 export type { AnnotateOptions, AnnotationOutput, AnnotationRecord, AnnotationSkipReason, AnnotationSummary } from './annotate';
 export {
   attributePredictionPrompt,

@@ -31,4 +31,31 @@ describe('USE-lite featurizer', () => {
     expect(without!.every(Number.isFinite)).toBe(true);
     expect([...withContext!.subarray(USE_LITE_DIMENSION, 2 * USE_LITE_DIMENSION)]).toEqual([...without!.subarray(USE_LITE_DIMENSION, 2 * USE_LITE_DIMENSION)]);
   });
+
+  it('embeds a batch (lengths mixed, repeats, an empty text) exactly as it embeds each text alone', async () => {
+    const texts = [
+      'A much longer answer that goes on for a while, explaining how bread rises when yeast ferments the sugars in the dough.',
+      'Short.',
+      '',
+      'Short.',
+      'What is the capital of France?',
+      'Paris is the capital and the largest city of France, on the Seine.',
+    ];
+    const batched = await createUseLiteFeaturizer({ batchSize: 4 }).embed(texts);
+    expect(batched).toHaveLength(texts.length);
+    for (const [index, text] of texts.entries()) {
+      const [alone] = await featurizer.embed([text]);
+      for (let unit = 0; unit < USE_LITE_DIMENSION; unit += 1) expect(Math.abs(batched[index]![unit]! - alone![unit]!)).toBeLessThan(1e-5);
+    }
+    // Repeated texts are embedded once but returned as separate arrays.
+    expect(batched[3]).not.toBe(batched[1]);
+    const inputs = texts
+      .filter((text) => text !== '')
+      .map((response, index) => ({ context: [{ role: 'user' as const, text: texts[(index + 2) % texts.length]! }], response }));
+    const features = await featurizer.featurize(inputs);
+    for (const [index, input] of inputs.entries()) {
+      const [alone] = await featurizer.featurize([input]);
+      for (let unit = 0; unit < featurizer.dimension; unit += 1) expect(Math.abs(features[index]![unit]! - alone![unit]!)).toBeLessThan(1e-5);
+    }
+  });
 });

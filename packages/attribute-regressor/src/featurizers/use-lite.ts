@@ -72,13 +72,25 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
   const embed = async (texts: readonly string[]): Promise<Float32Array[]> => {
     model ??= loadUseLite();
     const loaded = await model;
-    const vectors: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += batchSize) {
+    // Each distinct text once (replies in one thread share their prompt), in batches of similar length:
+    // the model pads a batch to its longest text, so sorting by length wastes little work on padding.
+    const distinct = new Map<string, number>();
+    const slots = texts.map((text) => {
       // The model maps an empty string to NaN; a single space embeds "nothing" finitely.
-      const batch = texts.slice(start, start + batchSize).map((text) => (text.trim() === '' ? ' ' : text));
-      for (const vector of await loaded.embed(batch)) vectors.push(Float32Array.from(vector));
+      const key = text.trim() === '' ? ' ' : text;
+      let slot = distinct.get(key);
+      if (slot === undefined) distinct.set(key, (slot = distinct.size));
+      return slot;
+    });
+    const unique = [...distinct.keys()];
+    const byLength = unique.map((_, slot) => slot).sort((left, right) => unique[left]!.length - unique[right]!.length || left - right);
+    const embedded: Float32Array[] = new Array<Float32Array>(unique.length);
+    for (let start = 0; start < byLength.length; start += batchSize) {
+      const batch = byLength.slice(start, start + batchSize);
+      const vectors = await loaded.embed(batch.map((slot) => unique[slot]!));
+      batch.forEach((slot, index) => (embedded[slot] = Float32Array.from(vectors[index]!)));
     }
-    return vectors;
+    return slots.map((slot) => Float32Array.from(embedded[slot]!));
   };
   const dimension = (includeInteraction ? 3 : 2) * USE_LITE_DIMENSION + (includeInteraction ? 1 : 0);
   return {

@@ -179,7 +179,7 @@ describe('ridge cross-validation in kernel space', () => {
       [7, 8, 9],
     ];
     const alphas = [0.1, 10];
-    const { errors, counts } = ridgeCrossValidationErrors(data, inputs, 2, folds, alphas);
+    const { errors, counts, predictions: outOfFold } = ridgeCrossValidationErrors(data, inputs, 2, folds, alphas);
     const expected = alphas.map(() => [0, 0]);
     for (const test of folds) {
       const train = Array.from({ length: 10 }, (_, row) => row).filter((row) => !test.includes(row));
@@ -199,6 +199,9 @@ describe('ridge cross-validation in kernel space', () => {
         test.forEach((row, index) => {
           for (let output = 0; output < 2; output += 1) {
             if (data.mask[row * 2 + output]) expected[candidate]![output]! += (predictions[index * 2 + output]! - data.targets[row * 2 + output]!) ** 2;
+            // Each observed row's out-of-fold prediction is the refitted fold model's; unobserved ones stay NaN.
+            if (data.mask[row * 2 + output]) expect(outOfFold[candidate]![row * 2 + output]).toBeCloseTo(predictions[index * 2 + output]!, 3);
+            else expect(outOfFold[candidate]![row * 2 + output]).toBeNaN();
           }
         });
       });

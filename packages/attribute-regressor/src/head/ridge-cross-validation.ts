@@ -2,8 +2,10 @@ import type { HeadDataset } from './train-head';
 import { cholesky, choleskySolve } from './ridge-regression';
 
 /**
- * Returns the summed squared error per penalty and output (`errors[penalty][output]`) and the observed
- * count per output of ridge regression in cross-validation over the given test folds. Works in kernel
+ * Returns the summed squared error per penalty and output (`errors[penalty][output]`), the observed
+ * count per output, and the out-of-fold predictions per penalty (`predictions[penalty]`, row-major rows ×
+ * outputs; NaN where a row was never predicted) of ridge regression in cross-validation over the given
+ * test folds. Works in kernel
  * space from one Gram matrix of all rows, centring it per training subset, so the cost is one
  * rows² × features product plus a Cholesky per fold, penalty and row set: exact, and far cheaper than
  * refitting in feature space when features outnumber rows.
@@ -14,7 +16,7 @@ export function ridgeCrossValidationErrors(
   outputDimension: number,
   testFolds: readonly number[][],
   alphas: readonly number[],
-): { errors: Float64Array[]; counts: Float64Array } {
+): { errors: Float64Array[]; counts: Float64Array; predictions: Float32Array[] } {
   const rows = data.rows;
   const gram = new Float64Array(rows * rows);
   for (let left = 0; left < rows; left += 1) {
@@ -29,6 +31,7 @@ export function ridgeCrossValidationErrors(
   }
   const errors = alphas.map(() => new Float64Array(outputDimension));
   const counts = new Float64Array(outputDimension);
+  const predictions = alphas.map(() => new Float32Array(rows * outputDimension).fill(Number.NaN));
   for (const testRows of testFolds) {
     const held = new Set(testRows);
     for (let output = 0; output < outputDimension; output += 1) {
@@ -69,9 +72,10 @@ export function ridgeCrossValidationErrors(
             prediction += coefficients[index]! * kernel;
           }
           errors[candidate]![output]! += (prediction - data.targets[row * outputDimension + output]!) ** 2;
+          predictions[candidate]![row * outputDimension + output] = prediction;
         });
       });
     }
   }
-  return { errors, counts };
+  return { errors, counts, predictions };
 }

@@ -25,6 +25,8 @@ export interface PredictorConfig {
   featurizer: { id: string; dimension: number; description?: FeaturizerDescription };
   head: RegressionHeadConfig;
   normalisation: SavedNormalisation;
+  /** Per attribute, bins are round(intercept + slope · value); absent: round(value) (files before calibration). */
+  binCalibration?: { slope: number[]; intercept: number[] };
   /** How the model was trained (hyperparameters chosen, losses); informational. */
   training?: Record<string, unknown>;
 }
@@ -70,5 +72,12 @@ export function parsePredictorConfig(value: unknown, file: string): { config: Pr
   numberArray(normalisation.featureStd, featurizer.dimension, 'normalisation.featureStd', file);
   numberArray(normalisation.targetMean, schema.names.length, 'normalisation.targetMean', file);
   numberArray(normalisation.targetStd, schema.names.length, 'normalisation.targetStd', file);
+  if (config.binCalibration !== undefined) {
+    const calibration = config.binCalibration as Partial<NonNullable<PredictorConfig['binCalibration']>> | null;
+    if (typeof calibration !== 'object' || calibration === null)
+      throw new ModelFormatError('binCalibration must be { slope, intercept }', { file, field: 'binCalibration' });
+    numberArray(calibration.slope, schema.names.length, 'binCalibration.slope', file);
+    numberArray(calibration.intercept, schema.names.length, 'binCalibration.intercept', file);
+  }
   return { config: config as PredictorConfig, schema };
 }

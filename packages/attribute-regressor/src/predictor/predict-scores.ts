@@ -9,11 +9,20 @@ export interface NormalisedHead {
   readonly head: RegressionHead;
   readonly featureNormalisation: Standardizer;
   readonly targetNormalisation: Standardizer;
+  /** Per output, the map from the continuous value to the one rounded to a bin (identity when undefined). */
+  readonly binCalibration?: BinCalibration | undefined;
+}
+
+/** Per output, `intercept + slope · value` is what is clamped and rounded to the bins (fitted for MAE in training). */
+export interface BinCalibration {
+  readonly slope: Float32Array;
+  readonly intercept: Float32Array;
 }
 
 /**
  * Returns one score per feature vector (each `inputs` values long): continuous values on the schema's
- * scales, and those values clamped and rounded to the bins.
+ * scales (the head's estimate of the mean label), and bins: those values through the model's bin
+ * calibration (the MAE-optimal bin), clamped and rounded.
  */
 export function predictScores(model: NormalisedHead, vectors: readonly Float32Array[], inputs: number): AttributeScore[] {
   const outputs = model.schema.names.length;
@@ -31,7 +40,8 @@ export function predictScores(model: NormalisedHead, vectors: readonly Float32Ar
     model.schema.attributes.forEach((definition, column) => {
       const value = predictions[row * outputs + column]!;
       values[definition.name] = value;
-      rounded[definition.name] = clampToScale(value, definition);
+      const calibration = model.binCalibration;
+      rounded[definition.name] = clampToScale(calibration ? calibration.intercept[column]! + calibration.slope[column]! * value : value, definition);
     });
     return { values: Object.freeze(values), rounded: Object.freeze(rounded) };
   });

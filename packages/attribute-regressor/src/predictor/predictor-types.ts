@@ -43,6 +43,15 @@ export interface AttributePredictorTrainOptions {
   readonly balanceBlocks?: boolean;
   /** Retrain the chosen configuration on all rows for the chosen number of epochs (default true). */
   readonly refit?: boolean;
+  /**
+   * Fit each attribute's bin calibration for mean absolute error (default true): the head predicts means,
+   * the MAE of a bin rewards medians. Bins become round(intercept + slope · value), the map fitted on the
+   * head's held-out predictions (validation rows, and the ridge head's out-of-fold predictions over the
+   * training part) over slopes from 0 (the constant median) up, so on those rows it is never worse than a
+   * constant; where the features carry nothing, the slope is 0 and the bin is the training median. Needs
+   * validation rows (and at least 10 held-out labels of an attribute).
+   */
+  readonly calibrate?: boolean;
   /** Seeds the split, initialisation and shuffling (default 0). */
   readonly seed?: number;
   /** Inputs per featurizer call (default 64). */
@@ -69,6 +78,32 @@ export interface TrainingReport {
   /** Masked MSE (standardised) of the linear head's chosen penalties in grouped K-fold cross-validation on the training part. */
   crossValidationLoss: number | undefined;
   refit: boolean;
+  /**
+   * Per attribute, the bin calibration and what it measured on the validation rows (MAE of bins on the
+   * attribute's scale): the calibrated model's, the uncalibrated head's, and that of always predicting
+   * the training part's median. Slope 0 means the features did not beat the constant: the attribute's
+   * bin is the median. Undefined without validation rows or with `calibrate: false`.
+   */
+  calibration: Record<string, AttributeCalibration> | undefined;
   featurizeMs: number;
   trainMs: number;
+}
+
+/**
+ * One attribute's bin calibration (bin = round(intercept + slope · value)) and what it measured on the
+ * validation rows: MAEs of bins on the attribute's scale.
+ */
+export interface AttributeCalibration {
+  slope: number;
+  intercept: number;
+  /** Fitted on the validation predictions with the ridge head's out-of-fold ones over the training part, or on the validation ones alone. */
+  fittedOn: 'cross-validation' | 'validation';
+  fitRows: number;
+  validationRows: number;
+  /** The calibrated model's validation MAE. */
+  validationMae: number;
+  /** The head's validation MAE before calibration. */
+  uncalibratedMae: number;
+  /** The validation MAE of always predicting the training part's median: the constant to beat. */
+  constantMae: number;
 }

@@ -4,16 +4,20 @@
  * training rows and scored on the validation rows; the lowest validation loss wins and, with `refit`, is
  * fitted again on all rows.
  */
-import { InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
+import { clampToScale, InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
 import type { RegressionHead } from '../head/regression-head';
 import { fitRidgeHead } from '../head/ridge-regression';
-import { fitStandardizer, standardize, type Standardizer } from '../head/standardizer';
+import { fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
+import { fitStandardizer, standardize, unstandardize, type Standardizer } from '../head/standardizer';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from '../head/train-head';
 import { choosePenalties } from './choose-penalties';
 import type { AttributePredictorTrainOptions, TrainingReport } from './predictor-types';
 import { gather } from './row-matrix';
 import { rowGroup } from './split-rows';
 import { balanceBlocks, standardizeTargets } from './standardization';
+
+/** An attribute's range (its bins are the integers in it). */
+type AttributeRange = { readonly min: number; readonly max: number };
 
 /** All rows of a training set, row-major: `inputs` features and `outputs` targets (with their mask) per row. */
 export interface LabelledRows {
@@ -41,6 +45,7 @@ export interface SelectionSettings {
   readonly seed: number;
   readonly balanceBlocks: boolean;
   readonly refit: boolean;
+  readonly calibrate: boolean;
 }
 
 function candidates(value: number | readonly number[] | undefined, fallback: readonly number[], option: string): number[] {
@@ -63,6 +68,7 @@ export function resolveSelectionSettings(options: AttributePredictorTrainOptions
     seed: options.seed ?? 0,
     balanceBlocks: options.balanceBlocks ?? true,
     refit: options.refit ?? true,
+    calibrate: options.calibrate ?? true,
   };
 }
 
@@ -85,19 +91,34 @@ export interface SelectedHead {
   readonly candidates: TrainingReport['candidates'];
   readonly crossValidationLoss: number | undefined;
   readonly refit: boolean;
+  /**
+   * Per output, the map from the head's prediction to the value rounded to a bin (see calibrateOutputs);
+   * undefined without validation rows or with `calibrate: false`.
+   */
+  readonly calibration: OutputCalibration[] | undefined;
 }
 
-type Candidate = { hiddenUnits: number; weightDecay?: number; alphas?: number[]; bestEpoch: number; validationLoss: number | undefined; head: RegressionHead };
+type Candidate = {
+  hiddenUnits: number;
+  weightDecay?: number;
+  alphas?: number[];
+  /** The ridge head's out-of-fold predictions on the training part (standardised). */
+  outOfFold?: Float32Array | undefined;
+  bestEpoch: number;
+  validationLoss: number | undefined;
+  head: RegressionHead;
+};
 
 /**
  * Returns the best head over `data` split into `split.train` and `split.validation` rows. `blocks` are
- * the featurizer's feature blocks (balanced when `settings.balanceBlocks`); each tried candidate is a
- * step of `tracker`.
+ * the featurizer's feature blocks (balanced when `settings.balanceBlocks`); `scales` are the outputs'
+ * ranges (for the MAE of rounded predictions); each tried candidate is a step of `tracker`.
  */
 export function selectHead(
   data: LabelledRows,
   split: { readonly train: readonly number[]; readonly validation: readonly number[] },
   blocks: readonly number[],
+  scales: readonly AttributeRange[],
   settings: SelectionSettings,
   tracker: ProgressTracker,
   signal?: AbortSignal,
@@ -151,10 +172,14 @@ export function selectHead(
       const trainGroups = split.train.map((row) => rowGroup(data.groups, row));
       const folds = settings.folds;
       if (!Number.isSafeInteger(folds) || folds < 2) throw new InvalidOptionError(`folds must be an integer >= 2, got ${folds}`, { option: 'folds' });
-      const { alphas, crossValidationLoss: loss } = choosePenalties(trainPart, trainGroups, folds, settings.seed, inputs, outputs, settings.ridgeAlphas);
+      const {
+        alphas,
+        crossValidationLoss: loss,
+        outOfFold,
+      } = choosePenalties(trainPart, trainGroups, folds, settings.seed, inputs, outputs, settings.ridgeAlphas);
       crossValidationLoss = loss;
       const head = fitRidgeHead(trainPart, inputs, outputs, alphas);
-      consider({ hiddenUnits, alphas, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
+      consider({ hiddenUnits, alphas, outOfFold, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
       continue;
     }
     for (const weightDecay of settings.weightDecays) {
@@ -165,6 +190,7 @@ export function selectHead(
   }
   const winner = chosen!;
   let head = winner.head;
+  const calibration = settings.calibrate && validationPart ? calibrateOutputs(winner, validationPart, split, data, targetNormalisation, scales) : undefined;
   const refit = settings.refit && validationPart !== undefined;
   if (refit) {
     // The refit on every row can take longer than the search: it is a job of its own, so it is not silent.
@@ -184,6 +210,18 @@ export function selectHead(
     refitTracker.step(1, 1, { rows: data.rows });
     refitTracker.end({ rows: data.rows });
   }
+  // A constant map is refitted too: the median of every row's label, not just the validation rows'.
+  const maps = calibration?.map((map, output) => {
+    if (map.slope !== 0 || !refit) return map;
+    const labels = observedColumn(
+      targets,
+      mask,
+      outputs,
+      output,
+      Array.from({ length: data.rows }, (_, row) => row),
+    );
+    return { ...map, intercept: median(labels) };
+  });
   return {
     head,
     featureNormalisation,
@@ -196,5 +234,79 @@ export function selectHead(
     candidates: tried,
     crossValidationLoss,
     refit,
+    calibration: maps,
   };
+}
+
+/** Returns the observed values of column `output` of a row-major `outputs`-wide matrix, over `rows`. */
+function observedColumn(values: Float32Array, mask: Uint8Array, outputs: number, output: number, rows: readonly number[]): number[] {
+  return rows.flatMap((row) => (mask[row * outputs + output] ? [values[row * outputs + output]!] : []));
+}
+
+/** One output's MAE map (see fitMaeCalibration) and what it measured on the validation rows, on the label scale. */
+export interface OutputCalibration {
+  readonly slope: number;
+  readonly intercept: number;
+  /** What the map was fitted on: the validation predictions with the ridge head's out-of-fold ones over the training part, or the validation ones alone. */
+  readonly fittedOn: 'cross-validation' | 'validation';
+  readonly fitRows: number;
+  readonly validationRows: number;
+  /** Validation MAE of the calibrated model's rounded predictions. */
+  readonly validationMae: number;
+  /** Validation MAE of the uncalibrated head's rounded predictions. */
+  readonly uncalibratedMae: number;
+  /** Validation MAE of always predicting the training part's median (rounded): the constant to beat. */
+  readonly constantMae: number;
+}
+
+/**
+ * Returns, per output, the MAE map of the winning head, fitted on every held-out prediction there is:
+ * its validation predictions and, for a ridge head with cross-validation, the out-of-fold predictions
+ * over the training part (the validation part alone, 15 % of the rows, is too few to tell a weak signal
+ * from noise). Slope 0 (the constant median) is one of the candidates, so on those rows the map is never
+ * worse than a constant. The validation MAEs of the map and of the training part's median are reported.
+ */
+function calibrateOutputs(
+  winner: { readonly head: RegressionHead; readonly outOfFold?: Float32Array | undefined },
+  validation: HeadDataset,
+  split: { readonly train: readonly number[]; readonly validation: readonly number[] },
+  data: LabelledRows,
+  targetNormalisation: Standardizer,
+  scales: readonly AttributeRange[],
+): OutputCalibration[] {
+  const { outputs, targets, mask } = data;
+  const validationScores = unstandardize(winner.head.forward(validation.features, validation.rows), targetNormalisation);
+  const outOfFold = winner.outOfFold ? unstandardize(winner.outOfFold, targetNormalisation) : undefined;
+  const positions = Array.from({ length: validation.rows }, (_, row) => row);
+  return Array.from({ length: outputs }, (_, output) => {
+    const round = (value: number) => clampToScale(value, scales[output]!);
+    const scores = observedColumn(validationScores, validation.mask, outputs, output, positions);
+    const labels = observedColumn(targets, mask, outputs, output, split.validation);
+    const constant = median(observedColumn(targets, mask, outputs, output, split.train));
+    const constantMae = Number.isFinite(constant) ? roundedMeanAbsoluteError(new Float64Array(labels.length).fill(constant), labels, round) : Number.NaN;
+    const uncalibratedMae = roundedMeanAbsoluteError(scores, labels, round);
+    const outOfFoldRows = outOfFold
+      ? split.train
+          .map((_, position) => position)
+          .filter((position) => mask[split.train[position]! * outputs + output] && !Number.isNaN(outOfFold[position * outputs + output]!))
+      : [];
+    const map = fitMaeCalibration(
+      [...outOfFoldRows.map((position) => outOfFold![position * outputs + output]!), ...scores],
+      [...outOfFoldRows.map((position) => targets[split.train[position]! * outputs + output]!), ...labels],
+      round,
+    );
+    const validationMae = roundedMeanAbsoluteError(
+      scores.map((score) => map.intercept + map.slope * score),
+      labels,
+      round,
+    );
+    const base = {
+      fittedOn: outOfFoldRows.length > 0 ? ('cross-validation' as const) : ('validation' as const),
+      fitRows: map.rows,
+      validationRows: labels.length,
+      uncalibratedMae,
+      constantMae,
+    };
+    return { ...base, slope: map.slope, intercept: map.intercept, validationMae };
+  });
 }

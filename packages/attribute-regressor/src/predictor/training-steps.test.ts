@@ -114,9 +114,15 @@ describe('choosePenalties', () => {
     }
     const data = { features, targets, mask: new Uint8Array(rows * 2).fill(1), rows };
     const groups = Array.from({ length: rows }, (_, row) => `g${row}`);
-    const { alphas, crossValidationLoss } = choosePenalties(data, groups, 5, 0, 2, 2, [1e-3, 1e3]);
+    const { alphas, crossValidationLoss, outOfFold } = choosePenalties(data, groups, 5, 0, 2, 2, [1e-3, 1e3]);
     expect(alphas).toEqual([1e-3, 1e3]);
     expect(crossValidationLoss).toBeGreaterThan(0);
+    // Every row is predicted once by a fold model that did not see it, with its output's chosen penalty:
+    // the clean output almost exactly, the noise output shrunk to about its fold mean.
+    for (let row = 0; row < rows; row++) {
+      expect(outOfFold![row * 2]).toBeCloseTo(targets[row * 2]!, 2);
+      expect(Math.abs(outOfFold![row * 2 + 1]!)).toBeLessThan(0.3);
+    }
   });
 
   it('falls back to the middle candidate with fewer than two usable folds', () => {
@@ -156,7 +162,7 @@ describe('selectHead', () => {
       unit: 'candidates',
       listeners: [(event) => events.push(event)],
     });
-    const selected = selectHead(data, split, [1], settings, tracker);
+    const selected = selectHead(data, split, [1], schema.attributes, settings, tracker);
     expect(selected.hiddenUnits).toBe(0);
     expect(selected.ridgeAlphas).toEqual([1e-6]);
     expect(selected.candidates).toHaveLength(1);
@@ -165,7 +171,7 @@ describe('selectHead', () => {
     // Refit: the normalisation covers all 40 rows, not only the 30 training ones.
     expect(selected.featureNormalisation.mean[0]).toBeCloseTo(features.reduce((a, b) => a + b, 0) / rows, 5);
     expect(events.filter((event) => event.type === 'step-end')).toHaveLength(1);
-    expect(() => selectHead(data, split, [1], { ...settings, folds: 1 }, tracker)).toThrow(/folds must be an integer >= 2, got 1/);
+    expect(() => selectHead(data, split, [1], schema.attributes, { ...settings, folds: 1 }, tracker)).toThrow(/folds must be an integer >= 2, got 1/);
   });
 });
 

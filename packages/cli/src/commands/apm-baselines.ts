@@ -1,10 +1,14 @@
+import { clampToScale } from '@steerlm/core';
 import { quantile } from '@steerlm/evaluators';
 
 /** The MAE of the two trivial predictors a useful attribute model must beat, on the same labels. */
 export interface BaselineErrors {
   /** Always predicting the labels' median (the best constant for MAE: a strict bar). */
   readonly constant: number;
-  /** A least-squares line on log(1 + response characters), fit on these labels, clamped to the scale. */
+  /**
+   * A least-squares line on log(1 + response characters), fit on these labels, clamped to the scale: the
+   * lower MAE of its values and of its values rounded to the bins (a strict bar either way).
+   */
   readonly length: number;
 }
 
@@ -29,6 +33,8 @@ export function baselineErrors(labels: readonly number[], lengths: readonly numb
   });
   const slope = variance > 0 ? covariance / variance : 0;
   const predict = (x: number): number => Math.min(scale.max, Math.max(scale.min, meanY + slope * (x - meanX)));
-  const length = xs.reduce((sum, x, index) => sum + Math.abs(predict(x) - labels[index]!), 0) / count;
+  const continuous = xs.reduce((sum, x, index) => sum + Math.abs(predict(x) - labels[index]!), 0) / count;
+  const binned = xs.reduce((sum, x, index) => sum + Math.abs(clampToScale(predict(x), scale) - labels[index]!), 0) / count;
+  const length = Math.min(continuous, binned);
   return { constant, length };
 }

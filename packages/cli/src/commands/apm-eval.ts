@@ -9,7 +9,8 @@ import { readLabelledResponses } from './labelled-responses';
 /** `steerlm apm eval`: how close an attribute prediction model comes to held-out labels. */
 export const apmEvalCommand = defineCommand({
   name: 'apm eval',
-  summary: 'measure an attribute prediction model on labelled responses: MAE and exact-bin accuracy per attribute, beside a constant and a length baseline',
+  summary:
+    'measure an attribute prediction model on labelled responses: MAE of its bins (and of its continuous values) and exact-bin accuracy per attribute, beside a constant and a length baseline',
   options: {
     ...PREDICTOR_OPTION,
     data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo SteerLM JSONL with labelled assistant turns' },
@@ -22,6 +23,7 @@ export const apmEvalCommand = defineCommand({
     const rows = predictor.schema.names.flatMap((name) => {
       let count = 0;
       let absoluteError = 0;
+      let continuousError = 0;
       let exact = 0;
       const labels: number[] = [];
       const lengths: number[] = [];
@@ -29,7 +31,8 @@ export const apmEvalCommand = defineCommand({
         const label = response.labels![name];
         if (label === undefined) return;
         count += 1;
-        absoluteError += Math.abs(scores[index]!.values[name]! - label);
+        absoluteError += Math.abs(scores[index]!.rounded[name]! - label);
+        continuousError += Math.abs(scores[index]!.values[name]! - label);
         if (scores[index]!.rounded[name] === label) exact += 1;
         labels.push(label);
         lengths.push(response.input.response.length);
@@ -42,6 +45,7 @@ export const apmEvalCommand = defineCommand({
           attribute: name,
           labelled: count,
           mae: absoluteError / count,
+          'mae values': continuousError / count,
           'exact bin': exact / count,
           'mae constant': baseline.constant,
           'mae length': baseline.length,

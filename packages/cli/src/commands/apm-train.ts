@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@steerlm/core';
-import { AttributePredictor, createFeaturizerByName, FEATURIZER_NAMES } from '@steerlm/attribute-regressor';
+import { AttributePredictor, createFeaturizerByName, FEATURIZER_NAMES, type TrainingReport } from '@steerlm/attribute-regressor';
 import { defineCommand } from '../cli';
 import { schemaByName, SCHEMA_NAMES } from '../models';
 import { formatTable } from '../output';
@@ -45,11 +45,29 @@ export const apmTrainCommand = defineCommand({
       },
     );
     const saved = await predictor.save(values.output);
-    const report = predictor.trainingReport ?? {};
-    // Validation loss is an MSE in standardised units: predicting the training mean scores about 1.
-    if (typeof report['validationLoss'] === 'number' && report['validationLoss'] >= 1) {
+    const report = (predictor.trainingReport ?? {}) as Partial<TrainingReport>;
+    const calibration = report.calibration;
+    if (calibration) {
+      // Bins are calibrated for MAE on held-out predictions; slope 0 means the features lost to the constant there.
+      const entries = Object.entries(calibration).filter(([, map]) => map.validationRows > 0);
+      const constant = entries.filter(([, map]) => map.slope === 0);
+      const behind = entries.filter(([, map]) => map.slope !== 0 && !(map.validationMae < map.constantMae));
+      const describe = (list: typeof entries) =>
+        list.map(([name, map]) => `${name} (validation MAE ${map.validationMae.toFixed(3)}, constant ${map.constantMae.toFixed(3)})`).join(', ');
+      if (constant.length > 0) {
+        context.note(
+          `warning: on ${describe(constant)} the model does not beat predicting the training median, so its bins there are that constant (calibration slope 0); try another --featurizer, or more data`,
+        );
+      }
+      if (behind.length > 0) {
+        context.note(
+          `warning: on ${describe(behind)} the model's bins do not beat predicting the training median on the validation rows; try another --featurizer, or more data`,
+        );
+      }
+    } else if (typeof report.validationLoss === 'number' && report.validationLoss >= 1) {
+      // Validation loss is an MSE in standardised units: predicting the training mean scores about 1.
       context.note(
-        `warning: validation loss ${report['validationLoss'].toFixed(3)} does not beat predicting the training mean (about 1 in these standardised units); try another --featurizer, or more data`,
+        `warning: validation loss ${report.validationLoss.toFixed(3)} does not beat predicting the training mean (about 1 in these standardised units); try another --featurizer, or more data`,
       );
     }
     if (!context.json) {
@@ -64,6 +82,19 @@ export const apmTrainCommand = defineCommand({
           },
         ]),
       );
+      if (calibration) {
+        context.stdout.write(
+          formatTable(
+            Object.entries(calibration).map(([attribute, map]) => ({
+              attribute,
+              'validation mae': map.validationMae,
+              'mae constant': map.constantMae,
+              'mae uncalibrated': map.uncalibratedMae,
+              slope: map.slope,
+            })),
+          ),
+        );
+      }
       context.stdout.write(`predictor: ${saved}\n`);
     }
     return { output: saved, report };

@@ -26,6 +26,58 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(run.stdout).toContain(`predictor: ${predictor}`);
   });
 
+  it('apm train warns, per attribute, when its features do not beat the training median on validation', async () => {
+    // Labels drawn independently of the text (toxicity mostly 0): nothing to learn, so every bin is the median.
+    let state = 7;
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
+    const records = Array.from({ length: 160 }, (_, index) => {
+      const response = Array.from({ length: 3 + Math.floor(random() * 30) }, () => words[Math.floor(random() * words.length)]).join(' ');
+      const bin = () => Math.floor(random() * 5);
+      return {
+        system: 'A chat.',
+        mask: 'User',
+        type: 'VALUE_TO_TEXT',
+        tree_id: `tree-${index % 80}`,
+        conversations: [
+          { from: 'User', value: `Question ${index % 80}?`, label: null },
+          { from: 'Assistant', value: response, label: `quality:${bin()},toxicity:${random() < 0.7 ? 0 : bin()},humor:${bin()},creativity:${bin()}` },
+        ],
+      };
+    });
+    const noise = join(folder, 'noise.jsonl');
+    await writeFile(noise, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+    const run = await runCommandInProcess([
+      'apm',
+      'train',
+      '--data',
+      noise,
+      '--output',
+      join(folder, 'apm-noise'),
+      '--schema',
+      'oasst',
+      '--featurizer',
+      'text-statistics',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: on .*toxicity \(validation MAE [\d.]+, constant [\d.]+\).* the model does not beat predicting the training median/);
+    expect(run.stdout).toMatch(/attribute\s+validation mae\s+mae constant\s+mae uncalibrated\s+slope/);
+    // The tiny file's humor is told apart by the text: no warning names it.
+    const learnable = await runCommandInProcess([
+      'apm',
+      'train',
+      '--data',
+      data,
+      '--output',
+      join(folder, 'apm-learnable'),
+      '--schema',
+      'oasst',
+      '--featurizer',
+      'text-statistics',
+    ]);
+    expect(learnable.stderr).not.toMatch(/warning: on .*humor/);
+  });
+
   it('apm eval prints MAE and exact-bin accuracy per attribute', async () => {
     const run = await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', data, '--json']);
     expect(run.code).toBe(0);
