@@ -1,15 +1,15 @@
-import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DEFAULT_SYSTEM_PROMPT, formatAttributes, OASST, STEERLM } from '@steerlm/core';
 import { DecoderModel, exportHuggingFace, parseModelConfig, selectBackend, trainByteLevelBpe, writeByteLevelBpeTokenizer } from '@steerlm/sft';
 import { tinyNemoRecords, tinyOasstRows, writeTinyNemoFile } from '../tiny-dataset';
 
 /** The files the docs' commands and snippets name, made tiny; every block of the docs runs in this folder. */
 export const DOC_FIXTURE_FILES = [
-  'labelled.jsonl',
-  'heldout.jsonl',
+  '2023-04-12_oasst_all.messages.jsonl.gz',
+  'train.jsonl.gz',
   'conversations.jsonl',
-  'train.jsonl',
   'prompts.txt',
   'oasst1.jsonl',
   'oasst1-en.jsonl',
@@ -50,10 +50,19 @@ export async function writeTinyModelFolder(folder: string, work: string): Promis
  * builds, as for a user who installed them) and examples/ (the README runs `examples/*.ts`).
  */
 export async function writeDocFixture(folder: string, root: string): Promise<void> {
-  await writeTinyNemoFile(join(folder, 'labelled.jsonl'), 24);
-  await writeTinyNemoFile(join(folder, 'heldout.jsonl'), 12);
+  // getting-started.md runs first: its `steerlm data convert` and `data split` make labelled.jsonl,
+  // train.jsonl and heldout.jsonl from this stand-in for oasst1's messages file, for the other docs too.
+  await writeFile(
+    join(folder, '2023-04-12_oasst_all.messages.jsonl.gz'),
+    gzipSync(
+      `${tinyOasstRows(40)
+        .map((row) => JSON.stringify(row))
+        .join('\n')}\n`,
+    ),
+  );
   await writeTinyNemoFile(join(folder, 'conversations.jsonl'), 3);
-  await writeTinyNemoFile(join(folder, 'train.jsonl'), 12);
+  // HelpSteer2's train.jsonl.gz as the Hub ships it: the data commands' own fixture rows.
+  await writeFile(join(folder, 'train.jsonl.gz'), gzipSync(await readFile(join(root, 'packages/cli/src/data/fixtures/helpsteer2.jsonl'))));
   await writeFile(join(folder, 'prompts.txt'), 'Tell me a joke about cats.\nWhat is the capital of France?\n');
   const oasst = `${tinyOasstRows(12)
     .map((row) => JSON.stringify(row))

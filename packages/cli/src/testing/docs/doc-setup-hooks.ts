@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { startMockHub } from '@steerlm/test-server';
 import { startDocServer, type DocSetupHook } from './run-doc-block';
 
 /**
@@ -15,5 +17,22 @@ export const DOC_SETUP_HOOKS: Readonly<Record<string, DocSetupHook>> = {
       const result = await server.stop();
       if (result.code !== 0) throw new Error(`serve (setup) stopped with exit code ${result.code}: ${result.stderr.slice(-2000)}`);
     };
+  },
+  /**
+   * `setup hub REPO=FOLDER …`: a local stand-in for the Hugging Face Hub (the test server's mock Hub, no
+   * network) serves each fixture FOLDER as the Hub repo REPO; `HF_ENDPOINT` points at it and `HF_HUB_CACHE`
+   * at the fixture's `.hf-cache`, shared by the blocks (so a later block finds what an earlier one fetched).
+   */
+  hub: async (args, context) => {
+    const hub = await startMockHub();
+    for (const pair of args) {
+      const [repo, folder] = pair.split('=');
+      if (!repo || !folder) throw new Error(`setup hub: "${pair}" is not REPO=FOLDER`);
+      await hub.addRepo(repo, join(context.folder, folder));
+    }
+    process.env.HF_ENDPOINT = hub.url;
+    process.env.HF_HUB_CACHE = join(context.folder, '.hf-cache');
+    delete process.env.HF_HUB_OFFLINE;
+    return () => hub.close();
   },
 };
