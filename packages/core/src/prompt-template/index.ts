@@ -5,3 +5,13 @@ export { steerlmTemplate } from './steerlm-template';
 export { chatmlTemplate } from './chatml-template';
 export { conditionPrompt, type ConditionPromptOptions } from './condition-prompt';
 export { parseConversation, renderConversation } from './parse-conversation';
+export {
+  guidedPrompts,
+  interpolateAttributes,
+  MAX_INTERPOLATED_ATTRIBUTES,
+  validateGuidance,
+  type AttributeGuidance,
+  type GuidedPromptOptions,
+  type GuidedPrompts,
+  type WeightedAttributes,
+} from './guided-prompts';
