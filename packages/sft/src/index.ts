@@ -20,6 +20,7 @@ export { DecoderModel, type LoadOptions, type SaveOptions } from './models/decod
 export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './models/model-size';
 export type { ForwardInput, ParameterSource } from './models/forward-pieces';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
+export { mixLogitRows, type RowWeight } from './models/mix-logit-rows';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
 export { LocalLanguageModel } from './models/local-language-model';
 export type { LoraAdapter, LoraConfig } from './models/lora';

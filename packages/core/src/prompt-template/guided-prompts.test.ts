@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidAttributeError, InvalidOptionError } from '../errors';
 import { conditionPrompt } from './condition-prompt';
-import { guidedPrompts, interpolateAttributes } from './guided-prompts';
+import { guidedPrompts, interpolateAttributes, mixedPromptRows } from './guided-prompts';
 
 const prompt = 'Tell me a joke.';
 const label = (attributes: Record<string, number>) => conditionPrompt({ prompt, attributes });
@@ -92,5 +92,28 @@ describe('guidedPrompts', () => {
   it('rejects a non-finite scale and a bad label even when its weight is 0', () => {
     expect(() => guidedPrompts({ prompt, attributes: { humor: 3 }, guidance: { scale: Number.POSITIVE_INFINITY } })).toThrow(InvalidOptionError);
     expect(() => guidedPrompts({ prompt, attributes: { humor: 9 }, guidance: { scale: 0 } })).toThrow(/outside 0..4/);
+  });
+});
+
+describe('mixedPromptRows', () => {
+  it('gives the prompt weight 1 − Σ wᵢ first and drops rows of weight 0', () => {
+    expect(mixedPromptRows('c', undefined)).toEqual([{ prompt: 'c', weight: 1 }]);
+    expect(mixedPromptRows('c', [{ prompt: 'n', weight: -1 }])).toEqual([
+      { prompt: 'c', weight: 2 },
+      { prompt: 'n', weight: -1 },
+    ]);
+    expect(mixedPromptRows('c', [{ prompt: 'n', weight: 1 }])).toEqual([{ prompt: 'n', weight: 1 }]);
+    expect(mixedPromptRows('c', [{ prompt: 'n', weight: 0 }])).toEqual([{ prompt: 'c', weight: 1 }]);
+  });
+
+  it('rejects non-finite weights, non-string prompts and too many prompts', () => {
+    expect(() => mixedPromptRows('c', [{ prompt: 'n', weight: Number.NaN }])).toThrow(/mixPrompts\[0\] must be/);
+    expect(() => mixedPromptRows('c', [{ prompt: 3 as unknown as string, weight: 1 }])).toThrow(InvalidOptionError);
+    expect(() =>
+      mixedPromptRows(
+        'c',
+        Array.from({ length: 17 }, () => ({ prompt: 'n', weight: 0 })),
+      ),
+    ).toThrow(/more than 16/);
   });
 });

@@ -3,6 +3,9 @@ import { InvalidAttributeError, InvalidOptionError } from '../errors';
 import type { WeightedPrompt } from '../spec';
 import { conditionPrompt, type ConditionPromptOptions } from './condition-prompt';
 
+/** At most this many prompts may be mixed into one (`GenerateOptions.mixPrompts`, the main prompt not counted). */
+export const MAX_MIX_PROMPTS = 16;
+
 /** At most this many attributes of one label may be fractional (interpolated): 2^3 = 8 prompt rows. */
 export const MAX_INTERPOLATED_ATTRIBUTES = 3;
 
@@ -146,4 +149,24 @@ export function guidedPrompts(options: GuidedPromptOptions): GuidedPrompts {
   // Conditioned and neutral prompts can coincide (no attributes, or a neutral label equal to the requested one): s + (1 − s) is 1.
   if (rows.length === 1) rows = [{ prompt: rows[0]!.prompt, weight: 1 }];
   return { prompt: rows[0]!.prompt, mixPrompts: rows.slice(1), rows };
+}
+
+/**
+ * Returns the rows a generation decodes for `prompt` and `GenerateOptions.mixPrompts`: the prompt with
+ * weight 1 − Σ wᵢ first, then the mixed prompts, leaving out rows of weight 0 (at s = 0 the conditioned
+ * prompt is not decoded at all). Throws an InvalidOptionError for a malformed mix.
+ */
+export function mixedPromptRows(prompt: string, mixPrompts: readonly WeightedPrompt[] | undefined): WeightedPrompt[] {
+  if (mixPrompts === undefined || mixPrompts.length === 0) return [{ prompt, weight: 1 }];
+  if (!Array.isArray(mixPrompts)) throw new InvalidOptionError('mixPrompts must be an array of { prompt, weight }', { option: 'mixPrompts' });
+  if (mixPrompts.length > MAX_MIX_PROMPTS) {
+    throw new InvalidOptionError(`mixPrompts has ${mixPrompts.length} prompts, more than ${MAX_MIX_PROMPTS}`, { option: 'mixPrompts' });
+  }
+  mixPrompts.forEach((entry, index) => {
+    if (typeof entry?.prompt !== 'string' || typeof entry.weight !== 'number' || !Number.isFinite(entry.weight)) {
+      throw new InvalidOptionError(`mixPrompts[${index}] must be { prompt: string, weight: finite number }`, { option: `mixPrompts[${index}]` });
+    }
+  });
+  const rest = mixPrompts.reduce((sum, entry) => sum + entry.weight, 0);
+  return [{ prompt, weight: 1 - rest }, ...mixPrompts].filter((row) => row.weight !== 0).map(({ prompt: text, weight }) => ({ prompt: text, weight }));
 }

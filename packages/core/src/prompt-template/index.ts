@@ -9,6 +9,8 @@ export {
   guidedPrompts,
   interpolateAttributes,
   MAX_INTERPOLATED_ATTRIBUTES,
+  MAX_MIX_PROMPTS,
+  mixedPromptRows,
   validateGuidance,
   type AttributeGuidance,
   type GuidedPromptOptions,

@@ -3,6 +3,7 @@ import { seededRandom } from '@steerlm/core';
 import { readRows } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { KeyValueCache } from './key-value-cache';
+import { mixLogitRows, validateRowGroups, type RowWeight } from './mix-logit-rows';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
 
 export interface GenerateTokensOptions extends SamplingOptions {
@@ -13,9 +14,18 @@ export interface GenerateTokensOptions extends SamplingOptions {
   /** Called after each step; return true for a row to stop it (e.g. a stop string appeared). */
   shouldStop?: (row: number, tokens: readonly number[]) => boolean;
   signal?: AbortSignal;
+  /**
+   * Logit mixing (attribute guidance and interpolation): each group of prompt rows samples one token a
+   * step from Σ weight · logits(row) (see mixLogitRows), and all its rows are fed that token. Steps then
+   * hold one token per group, `shouldStop` gets the group index, and a group ends when any of its rows
+   * reaches the model's last position. Default: one group per row, of weight 1 (plain decoding).
+   */
+  groups?: readonly (readonly RowWeight[])[];
+  /** Called with each step's logits rows (one per group, mixed) before sampling; for inspection. */
+  onLogits?: (step: number, logits: readonly Float32Array[]) => void;
 }
 
-/** One decoding step's new tokens: `tokens[row]` is undefined for rows already finished. */
+/** One decoding step's new tokens: `tokens[row]` (or `[group]`) is undefined for rows already finished. */
 export interface GeneratedStep {
   step: number;
   tokens: (number | undefined)[];
@@ -43,13 +53,20 @@ export async function* generateTokens(
   validateSamplingOptions(options);
   const B = prompts.length;
   if (B === 0) return;
+  const groups = options.groups ?? prompts.map((_, row) => [{ row, weight: 1 }]);
+  validateRowGroups(groups, B);
+  const G = groups.length;
+  const groupOf = new Array<number>(B);
+  groups.forEach((group, index) => group.forEach(({ row }) => (groupOf[row] = index)));
   const random = seededRandom(options.seed ?? Date.now());
   const lengths = prompts.map((prompt) => prompt.length);
   const longest = Math.max(...lengths);
+  // A group's rows share its tokens: it ends when its longest prompt runs out of positions.
+  const groupLengths = groups.map((group) => Math.max(...group.map(({ row }) => lengths[row]!)));
   const cache = new KeyValueCache();
-  const finished = new Array<boolean>(B).fill(false);
-  const produced: number[][] = prompts.map(() => []);
-  const seen = prompts.map((prompt) => new Set(prompt));
+  const finished = new Array<boolean>(G).fill(false);
+  const produced: number[][] = groups.map(() => []);
+  const seen = groups.map((group) => new Set(prompts[group[0]!.row]));
   const stopIds = new Set(options.stopTokenIds ?? []);
   const lastPosition = model.config.maxPositionEmbeddings - 1;
   try {
@@ -75,14 +92,16 @@ export async function* generateTokens(
     cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
-      const tokens = logitsRows.map((row, index) => {
+      const mixed = options.groups ? mixLogitRows(logitsRows, groups) : logitsRows;
+      options.onLogits?.(step, mixed);
+      const tokens = mixed.map((row, index) => {
         if (finished[index]) return undefined;
         const token = sampleToken(row, seen[index]!, options, random);
         produced[index]!.push(token);
         seen[index]!.add(token);
         if (stopIds.has(token) || options.shouldStop?.(index, produced[index]!)) finished[index] = true;
-        // The new token would be fed at position lengths[index] + produced - 1: beyond the model, the row ends.
-        if (lengths[index]! + produced[index]!.length - 1 > lastPosition) finished[index] = true;
+        // The new token would be fed at position length + produced - 1: beyond the model, the row ends.
+        if (groupLengths[index]! + produced[index]!.length - 1 > lastPosition) finished[index] = true;
         return token;
       });
       yield { step, tokens };
@@ -90,7 +109,7 @@ export async function* generateTokens(
       logitsRows = await readLogitRows(
         tf.tidy(() => {
           const ids = tf.tensor2d(
-            tokens.map((token) => [token ?? 0]),
+            groupOf.map((group) => [tokens[group] ?? 0]),
             [B, 1],
             'int32',
           );

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   ContextLengthError,
-  conditionPrompt,
   cutAtStop,
+  guidedPrompts,
+  InvalidOptionError,
+  mixedPromptRows,
   steerlmTemplate,
-  type ConditionPromptOptions,
   type GenerateOptions,
   type GenerateResult,
+  type GuidedPromptOptions,
   type LanguageModel,
   type LogProbabilityResult,
   type Tokenizer,
@@ -15,6 +17,7 @@ import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
 import { generateTokens } from './generate-tokens';
+import type { RowWeight } from './mix-logit-rows';
 
 const DEFAULT_MAX_TOKENS = 256;
 
@@ -39,6 +42,13 @@ function checkPromptFits(length: number, positions: number): void {
   }
 }
 
+/** The decoded rows of a batch: every prompt's rows (its `mixPrompts`, see mixedPromptRows) and its group of them. */
+interface DecodeRows {
+  readonly ids: number[][];
+  /** Set only when some prompt mixes several rows (plain decoding otherwise). */
+  readonly groups: RowWeight[][] | undefined;
+}
+
 /** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
 export class LocalLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
@@ -52,16 +62,40 @@ export class LocalLanguageModel implements LanguageModel {
     this.modelId = options.modelId ?? `local-${model.config.family}`;
   }
 
-  /** Returns one continuation per prompt, decoded together in one batch. */
+  /** Returns the token ids of every row of `prompts` with their `mixPrompts`, checked against the context. */
+  #decodeRows(prompts: readonly string[], options: GenerateOptions): DecodeRows {
+    const ids: number[][] = [];
+    const groups = prompts.map((prompt) =>
+      mixedPromptRows(prompt, options.mixPrompts).map(({ prompt: text, weight }) => {
+        const encoded = this.tokenizer.encode(text);
+        checkPromptFits(encoded.length, this.model.config.maxPositionEmbeddings);
+        ids.push(encoded);
+        return { row: ids.length - 1, weight };
+      }),
+    );
+    return { ids, groups: ids.length > prompts.length ? groups : undefined };
+  }
+
+  /**
+   * Returns one continuation per prompt, decoded together in one batch. `options.mixPrompts` (logit
+   * guidance) needs a single prompt: its rows join the batch.
+   */
   async generateBatch(prompts: readonly string[], options: GenerateOptions = {}): Promise<GenerateResult[]> {
     const stops = options.stop ?? steerlmTemplate.stopStrings;
+    if (prompts.length > 1 && (options.mixPrompts?.length ?? 0) > 0) {
+      throw new InvalidOptionError(`mixPrompts belong to one prompt; generateBatch got ${prompts.length}`, {
+        option: 'mixPrompts',
+        hint: 'call generate() for each prompt with its own mixPrompts',
+      });
+    }
     const encoded = prompts.map((prompt) => this.tokenizer.encode(prompt));
-    for (const ids of encoded) checkPromptFits(ids.length, this.model.config.maxPositionEmbeddings);
+    const rows = this.#decodeRows(prompts, options);
     const tokens: number[][] = prompts.map(() => []);
     const stopped = prompts.map(() => false);
     const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
-    for await (const step of generateTokens(this.model, encoded, {
+    for await (const step of generateTokens(this.model, rows.ids, {
       ...options,
+      ...(rows.groups ? { groups: rows.groups } : {}),
       maxTokens,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
       shouldStop: (row, produced) => {
@@ -91,10 +125,10 @@ export class LocalLanguageModel implements LanguageModel {
     const ids: number[] = [];
     let emitted = 0;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    const promptIds = this.tokenizer.encode(prompt);
-    checkPromptFits(promptIds.length, this.model.config.maxPositionEmbeddings);
-    for await (const step of generateTokens(this.model, [promptIds], {
+    const rows = this.#decodeRows([prompt], options);
+    for await (const step of generateTokens(this.model, rows.ids, {
       ...options,
+      ...(rows.groups ? { groups: rows.groups } : {}),
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
     })) {
@@ -147,12 +181,14 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   /**
-   * Returns a steered response: the prompt goes through `conditionPrompt` with the attributes, and the
-   * newline that ends a turn in the template (before the stop string) is removed from the text.
+   * Returns a steered response: the prompt goes through `conditionPrompt` with the attributes (through
+   * `guidedPrompts` when it has a guidance or fractional values), and the newline that ends a turn in the
+   * template (before the stop string) is removed from the text.
    */
-  async steer(request: ConditionPromptOptions, options: GenerateOptions = {}): Promise<GenerateResult> {
+  async steer(request: GuidedPromptOptions, options: GenerateOptions = {}): Promise<GenerateResult> {
     const template = request.template ?? steerlmTemplate;
-    const result = await this.generate(conditionPrompt(request), { stop: template.stopStrings, ...options });
+    const guided = guidedPrompts(request);
+    const result = await this.generate(guided.prompt, { stop: template.stopStrings, ...options, mixPrompts: guided.mixPrompts });
     return result.finishReason === 'stop' ? { ...result, text: result.text.replace(/\n$/, '') } : result;
   }
 }
