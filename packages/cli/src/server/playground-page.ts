@@ -47,8 +47,15 @@ const script = `
     return result;
   }
 
+  function guidance(side) {
+    return Number(byId('guidance-' + side).value);
+  }
+
   function showLabel(side) {
-    byId('label-' + side).textContent = schema.attributes.map((attribute) => attribute.name + ':' + byId('slider-' + side + '-' + attribute.name).value).join(',');
+    const scale = guidance(side);
+    byId('label-' + side).textContent =
+      schema.attributes.map((attribute) => attribute.name + ':' + byId('slider-' + side + '-' + attribute.name).value).join(',') +
+      (scale === 1 ? '' : ' · guidance ' + scale);
   }
 
   function buildSliders(side) {
@@ -75,6 +82,8 @@ const script = `
       row.append(name, input, shown);
       box.append(row);
     }
+    const strength = byId('guidance-' + side);
+    strength.addEventListener('input', () => { byId('guidance-value-' + side).textContent = strength.value; showLabel(side); });
     showLabel(side);
   }
 
@@ -102,7 +111,8 @@ const script = `
           max_tokens: Number(byId('max-tokens').value),
           temperature: Number(byId('temperature').value),
           stream: true,
-          steerlm: { attributes: values(side) },
+          // Guidance 1 is plain SteerLM: sent only when moved, as neutral + s·(conditioned − neutral) against the unlabelled prompt.
+          steerlm: guidance(side) === 1 ? { attributes: values(side) } : { attributes: values(side), guidance: guidance(side) },
         }),
       });
       if (!response.ok) {
@@ -164,6 +174,10 @@ export function playgroundPage(options: PlaygroundPageOptions): string {
     <section class="panel" id="panel-${side}">
       <h2>${title}</h2>
       <div id="sliders-${side}"></div>
+      <label class="slider" title="Steering strength s: neutral + s·(conditioned − neutral), the neutral prompt being the unlabelled one; 1 is plain SteerLM">
+        <span>guidance</span><input type="range" id="guidance-${side}" min="0" max="4" step="0.25" value="1" aria-label="${side.toUpperCase()} guidance">
+        <output id="guidance-value-${side}">1</output>
+      </label>
       <div class="label" id="label-${side}"></div>
       <pre id="output-${side}" aria-live="polite"></pre>
     </section>`;
