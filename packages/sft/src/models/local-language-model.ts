@@ -16,6 +16,7 @@ import {
 import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
+import { ContinuousBatcher, type ContinuousBatcherOptions } from './continuous-batcher';
 import { generateTokens } from './generate-tokens';
 import type { RowWeight } from './mix-logit-rows';
 
@@ -55,11 +56,18 @@ export class LocalLanguageModel implements LanguageModel {
   readonly modelId: string;
   readonly model: DecoderModel;
   readonly tokenizer: Tokenizer;
+  /** The running decode batch that generate() and stream() calls join, when continuous batching is on. */
+  readonly batcher: ContinuousBatcher | undefined;
 
-  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string } = {}) {
+  /**
+   * `continuousBatching`: generate() and stream() calls made at the same time (a server's requests) join
+   * one running decode batch at token boundaries instead of decoding one after another.
+   */
+  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string; continuousBatching?: ContinuousBatcherOptions } = {}) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.modelId = options.modelId ?? `local-${model.config.family}`;
+    this.batcher = options.continuousBatching ? new ContinuousBatcher(model, options.continuousBatching) : undefined;
   }
 
   /** Returns the token ids of every row of `prompts` with their `mixPrompts`, checked against the context. */
@@ -107,16 +115,55 @@ export class LocalLanguageModel implements LanguageModel {
         if (token !== undefined) tokens[row]!.push(token);
       });
     }
-    return tokens.map((ids, row) => {
-      const eos = this.tokenizer.eosTokenId !== undefined && ids.at(-1) === this.tokenizer.eosTokenId;
-      const text = cutAtStop(this.tokenizer.decode(eos ? ids.slice(0, -1) : ids), stops).text;
-      const finishReason = options.signal?.aborted ? 'abort' : stopped[row] || eos ? 'stop' : 'length';
-      return { text, finishReason, usage: { promptTokens: encoded[row]!.length, completionTokens: ids.length } };
-    });
+    return tokens.map((ids, row) => this.#result(ids, stopped[row]!, encoded[row]!.length, stops, options.signal));
   }
 
   async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-    return (await this.generateBatch([prompt], options))[0]!;
+    if (!this.batcher) return (await this.generateBatch([prompt], options))[0]!;
+    const stops = options.stop ?? steerlmTemplate.stopStrings;
+    let stopped = false;
+    const ids: number[] = [];
+    const promptTokens = this.tokenizer.encode(prompt).length;
+    for await (const token of this.#decode(prompt, options, (produced) => (stopped = endsInStop(this.tokenizer, produced, stops)))) ids.push(token);
+    return this.#result(ids, stopped, promptTokens, stops, options.signal);
+  }
+
+  /** Returns the result of a continuation's token ids: the text cut at the stops, without EOS. */
+  #result(ids: readonly number[], stopped: boolean, promptTokens: number, stops: readonly string[], signal: AbortSignal | undefined): GenerateResult {
+    const eos = this.tokenizer.eosTokenId !== undefined && ids.at(-1) === this.tokenizer.eosTokenId;
+    const text = cutAtStop(this.tokenizer.decode(eos ? ids.slice(0, -1) : ids), stops).text;
+    const finishReason = signal?.aborted ? 'abort' : stopped || eos ? 'stop' : 'length';
+    return { text, finishReason, usage: { promptTokens, completionTokens: ids.length } };
+  }
+
+  /**
+   * Yields the new tokens of one prompt and its `mixPrompts` (EOS included): through the running batch
+   * when continuous batching is on, else decoded alone.
+   */
+  async *#decode(prompt: string, options: GenerateOptions, shouldStop?: (produced: readonly number[]) => boolean): AsyncGenerator<number> {
+    const rows = this.#decodeRows([prompt], options);
+    const settings = {
+      ...options,
+      maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+      ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
+    };
+    if (this.batcher) {
+      const weights = rows.groups?.[0]?.map((row) => row.weight) ?? [1];
+      yield* this.batcher.generate({
+        rows: rows.ids.map((ids, index) => ({ ids, weight: weights[index]! })),
+        options: { ...settings, ...(shouldStop ? { shouldStop } : {}) },
+      });
+      return;
+    }
+    for await (const step of generateTokens(this.model, rows.ids, {
+      ...settings,
+      ...(rows.groups ? { groups: rows.groups } : {}),
+      ...(shouldStop ? { shouldStop: (_row: number, produced: readonly number[]) => shouldStop(produced) } : {}),
+    })) {
+      const token = step.tokens[0];
+      if (token === undefined) return;
+      yield token;
+    }
   }
 
   /** Yields the continuation's text piece by piece, holding back text that may begin a stop string. */
@@ -125,15 +172,8 @@ export class LocalLanguageModel implements LanguageModel {
     const ids: number[] = [];
     let emitted = 0;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    const rows = this.#decodeRows([prompt], options);
-    for await (const step of generateTokens(this.model, rows.ids, {
-      ...options,
-      ...(rows.groups ? { groups: rows.groups } : {}),
-      maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
-      ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
-    })) {
-      const token = step.tokens[0];
-      if (token === undefined || token === this.tokenizer.eosTokenId) break;
+    for await (const token of this.#decode(prompt, options)) {
+      if (token === this.tokenizer.eosTokenId) break;
       ids.push(token);
       const { text, stopped } = cutAtStop(this.tokenizer.decode(ids), stops);
       // Hold back a tail that could still grow into a stop string (and an incomplete UTF-8 sequence).
