@@ -19,9 +19,13 @@ export interface LoadedLanguageModel {
  * Returns the model `--model` names: a built-in (`attribute-echo`, a weightless model that spells out
  * the requested attributes), an OpenAI-compatible endpoint (`http://host:port/v1`; its model name from
  * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY) or a Hugging Face-style model folder (config.json,
- * safetensors, tokenizer), loaded on the best available backend.
+ * safetensors, tokenizer), loaded on the best available backend; `continuousBatching` makes a folder's
+ * model decode concurrent requests in one running batch (steerlm serve).
  */
-export async function loadLanguageModel(name: string, options: { wordDelayMs?: number; backend?: string } = {}): Promise<LoadedLanguageModel> {
+export async function loadLanguageModel(
+  name: string,
+  options: { wordDelayMs?: number; backend?: string; continuousBatching?: { maxRows: number } } = {},
+): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
     return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
   }
@@ -45,5 +49,7 @@ export async function loadLanguageModel(name: string, options: { wordDelayMs?: n
   const decoder = await sft.DecoderModel.load(name);
   const tokenizer = await sft.loadTokenizer(name);
   const modelId = name.replace(/\/+$/, '').split('/').at(-1) ?? name;
-  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId }), ...compute };
+  // Continuous batching (serve): concurrent generate/stream calls join one running decode batch.
+  const batching = options.continuousBatching ? { continuousBatching: options.continuousBatching } : {};
+  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId, ...batching }), ...compute };
 }
