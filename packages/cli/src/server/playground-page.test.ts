@@ -105,6 +105,16 @@ describe('playground in headless Chromium', () => {
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Done.');
     expect(await page.textContent('#output-a')).toContain('humor two');
     expect((bodies.at(-1) as { steerlm: { guidance?: number } }).steerlm.guidance).toBe(2.5);
+
+    // Half steps send fractional values (interpolation); turning them off rounds the sliders back.
+    await page.check('#half-steps');
+    await page.locator('#slider-a-humor').fill('1.5');
+    expect(await page.textContent('#label-a')).toContain('humor:1.5');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Done.');
+    expect((bodies.at(-1) as { steerlm: { attributes: Record<string, number> } }).steerlm.attributes.humor).toBe(1.5);
+    await page.uncheck('#half-steps');
+    expect(await page.textContent('#value-a-humor')).toBe('2');
     expect(await page.isVisible('#panel-b')).toBe(false);
     expect(failures).toEqual([]);
   });

@@ -159,6 +159,18 @@ const script = `
   }
 
   byId('compare').addEventListener('change', (event) => byId('columns').classList.toggle('single', !event.target.checked));
+  // Half steps: a value such as humor 2.5 interpolates the logits of humor 2 and humor 3.
+  byId('half-steps').addEventListener('change', (event) => {
+    for (const side of sides) {
+      for (const attribute of schema ? schema.attributes : []) {
+        const input = byId('slider-' + side + '-' + attribute.name);
+        input.step = event.target.checked ? '0.5' : '1';
+        if (!event.target.checked) input.value = String(Math.round(Number(input.value)));
+        byId('value-' + side + '-' + attribute.name).textContent = input.value;
+      }
+      showLabel(side);
+    }
+  });
   byId('send').addEventListener('click', send);
   byId('prompt').addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) send(); });
   const key = byId('api-key');
@@ -195,6 +207,7 @@ export function playgroundPage(options: PlaygroundPageOptions): string {
 <div class="row">
   <button id="send" disabled>Send</button>
   <label><input id="compare" type="checkbox" checked> Compare two settings side by side</label>
+  <label title="a value such as humor 2.5 mixes the logits of humor 2 and humor 3"><input id="half-steps" type="checkbox"> Half steps (interpolate)</label>
   <label>max tokens <input id="max-tokens" type="number" min="1" value="128" style="width:5rem"></label>
   <label>temperature <input id="temperature" type="number" min="0" max="2" step="0.1" value="0.7" style="width:4rem"></label>
   ${apiKeyField}
