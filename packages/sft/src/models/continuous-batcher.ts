@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, seededRandom } from '@steerlm/core';
-import { readRows } from '../backend/read-tensor';
+import { prefillLogits, readLogitRows, stepLogits } from './decode-steps';
 import type { DecoderModel } from './decoder-model';
 import { KeyValueCache } from './key-value-cache';
 import { mixLogitRows } from './mix-logit-rows';
@@ -42,14 +41,6 @@ interface Entry {
   cancelled: boolean;
   error: unknown;
   wake: (() => void) | undefined;
-}
-
-async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
-  try {
-    return await readRows(logits, 'decoding');
-  } finally {
-    logits.dispose();
-  }
 }
 
 /**
@@ -176,32 +167,11 @@ export class ContinuousBatcher {
   /** Prefills the rows of `entries` in a cache of their own and samples their first tokens. */
   async #prefill(entries: readonly Entry[]): Promise<KeyValueCache> {
     const prompts = entries.flatMap((entry) => entry.request.rows.map((row) => row.ids));
-    const B = prompts.length;
-    const lengths = prompts.map((prompt) => prompt.length);
-    const longest = Math.max(...lengths);
     const cache = new KeyValueCache();
     try {
-      const logits = await readLogitRows(
-        tf.tidy(() => {
-          const ids = tf.tensor2d(
-            prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]),
-            [B, longest],
-            'int32',
-          );
-          const keyMask = tf.tensor2d(
-            prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))),
-            [B, longest],
-          );
-          const hidden = this.model.hidden({ ids, keyMask, cache });
-          const last = tf.gather(
-            hidden,
-            lengths.map((length, row) => row * longest + length - 1),
-          );
-          return tf.matMul(last, this.model.outputEmbedding(), false, true) as tf.Tensor2D;
-        }),
-      );
+      const logits = await readLogitRows(prefillLogits(this.model, prompts, cache));
       const lastPosition = this.model.config.maxPositionEmbeddings - 1;
-      cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
+      cache.nextPositions = prompts.map((prompt) => Math.min(prompt.length, lastPosition));
       this.#sample(entries, logits);
       return cache;
     } catch (error) {
@@ -213,17 +183,7 @@ export class ContinuousBatcher {
   /** One decode step of the running entries: feeds each its last token and samples the next. */
   async #step(): Promise<void> {
     const feed = this.#running.flatMap((entry) => entry.request.rows.map(() => entry.produced.at(-1) ?? 0));
-    const logits = await readLogitRows(
-      tf.tidy(() => {
-        const ids = tf.tensor2d(
-          feed.map((token) => [token]),
-          [feed.length, 1],
-          'int32',
-        );
-        const hidden = this.model.hidden({ ids, cache: this.#cache });
-        return tf.matMul(hidden, this.model.outputEmbedding(), false, true) as tf.Tensor2D;
-      }),
-    );
+    const logits = await readLogitRows(stepLogits(this.model, feed, this.#cache));
     const lastPosition = this.model.config.maxPositionEmbeddings - 1;
     this.#cache.nextPositions = this.#cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
     this.#sample(this.#running, logits);

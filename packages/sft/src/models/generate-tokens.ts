@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@steerlm/core';
-import { readRows } from '../backend/read-tensor';
+import { prefillLogits, readLogitRows, stepLogits } from './decode-steps';
 import type { DecoderModel } from './decoder-model';
 import { KeyValueCache } from './key-value-cache';
 import { mixLogitRows, validateRowGroups, type RowWeight } from './mix-logit-rows';
@@ -31,15 +30,6 @@ export interface GeneratedStep {
   tokens: (number | undefined)[];
 }
 
-/** Resolves to the rows of a [B, V] logits tensor (read asynchronously, GPU errors checked) and disposes it. */
-async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
-  try {
-    return await readRows(logits, 'decoding');
-  } finally {
-    logits.dispose();
-  }
-}
-
 /**
  * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
@@ -60,7 +50,6 @@ export async function* generateTokens(
   groups.forEach((group, index) => group.forEach(({ row }) => (groupOf[row] = index)));
   const random = seededRandom(options.seed ?? Date.now());
   const lengths = prompts.map((prompt) => prompt.length);
-  const longest = Math.max(...lengths);
   // A group's rows share its tokens: it ends when its longest prompt runs out of positions.
   const groupLengths = groups.map((group) => Math.max(...group.map(({ row }) => lengths[row]!)));
   const cache = new KeyValueCache();
@@ -70,25 +59,7 @@ export async function* generateTokens(
   const stopIds = new Set(options.stopTokenIds ?? []);
   const lastPosition = model.config.maxPositionEmbeddings - 1;
   try {
-    let logitsRows = await readLogitRows(
-      tf.tidy(() => {
-        const ids = tf.tensor2d(
-          prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]),
-          [B, longest],
-          'int32',
-        );
-        const keyMask = tf.tensor2d(
-          prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))),
-          [B, longest],
-        );
-        const hidden = model.hidden({ ids, keyMask, cache });
-        const last = tf.gather(
-          hidden,
-          lengths.map((length, row) => row * longest + length - 1),
-        );
-        return tf.matMul(last, model.outputEmbedding(), false, true) as tf.Tensor2D;
-      }),
-    );
+    let logitsRows = await readLogitRows(prefillLogits(model, prompts, cache));
     cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
@@ -107,15 +78,11 @@ export async function* generateTokens(
       yield { step, tokens };
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
       logitsRows = await readLogitRows(
-        tf.tidy(() => {
-          const ids = tf.tensor2d(
-            groupOf.map((group) => [tokens[group] ?? 0]),
-            [B, 1],
-            'int32',
-          );
-          const hidden = model.hidden({ ids, cache });
-          return tf.matMul(hidden, model.outputEmbedding(), false, true) as tf.Tensor2D;
-        }),
+        stepLogits(
+          model,
+          groupOf.map((group) => tokens[group] ?? 0),
+          cache,
+        ),
       );
       // Finished rows are fed a filler token whose output is ignored; keep them inside the model's positions.
       cache.nextPositions = cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
