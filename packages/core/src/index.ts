@@ -18,6 +18,18 @@ export { clampToScale, convertScale, roundHalfEven, toBins } from './attributes/
 // The prompt template
 export { chatmlTemplate } from './prompt-template/chatml-template';
 export { conditionPrompt, type ConditionPromptOptions } from './prompt-template/condition-prompt';
+export {
+  guidedPrompts,
+  interpolateAttributes,
+  MAX_INTERPOLATED_ATTRIBUTES,
+  MAX_MIX_PROMPTS,
+  mixedPromptRows,
+  validateGuidance,
+  type AttributeGuidance,
+  type GuidedPromptOptions,
+  type GuidedPrompts,
+  type WeightedAttributes,
+} from './prompt-template/guided-prompts';
 export { DEFAULT_SYSTEM_PROMPT, type Conversation, type ConversationTurn, type LabelPlacement, type Role } from './prompt-template/conversation';
 export { parseConversation, renderConversation } from './prompt-template/parse-conversation';
 export type { ParseOptions, PromptTemplate, RenderOptions, SegmentPart, TemplateSegment } from './prompt-template/prompt-template';
@@ -27,7 +39,7 @@ export { steerlmTemplate } from './prompt-template/steerlm-template';
 // Interfaces every package implements
 export type { AttributeScore, AttributeScorer, ScoringInput } from './spec/attribute-scorer';
 export type { Featurizer } from './spec/featurizer';
-export type { FinishReason, GenerateOptions, GenerateResult, LanguageModel, LogProbabilityResult } from './spec/language-model';
+export type { FinishReason, GenerateOptions, GenerateResult, LanguageModel, LogProbabilityResult, WeightedPrompt } from './spec/language-model';
 export type { ProgressEvent, ProgressEventType, ProgressListener } from './spec/progress-events';
 export { ProgressTracker } from './spec/progress-tracker';
 export type { Tokenizer } from './spec/tokenizer';

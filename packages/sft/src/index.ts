@@ -20,6 +20,8 @@ export { DecoderModel, type LoadOptions, type SaveOptions } from './models/decod
 export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './models/model-size';
 export type { ForwardInput, ParameterSource } from './models/forward-pieces';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
+export { mixLogitRows, type RowWeight } from './models/mix-logit-rows';
+export { ContinuousBatcher, type BatchedRequest, type BatchedRequestOptions, type ContinuousBatcherOptions } from './models/continuous-batcher';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
 export { LocalLanguageModel } from './models/local-language-model';
 export type { LoraAdapter, LoraConfig } from './models/lora';

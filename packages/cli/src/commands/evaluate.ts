@@ -4,7 +4,7 @@ import { InvalidOptionError } from '@steerlm/core';
 import { evaluateAttributeAdherence } from '@steerlm/evaluators';
 import { writeEvaluationReport } from '@steerlm/evaluators/node';
 import { defineCommand } from '../cli';
-import { loadLanguageModel, resolveModelSteering } from '../models';
+import { loadLanguageModel, parseAttributeOption, resolveModelSteering } from '../models';
 import { formatTable } from '../output';
 import { MODEL_OPTIONS } from './model-options';
 
@@ -42,6 +42,16 @@ export const evalCommand = defineCommand({
     temperature: { kind: 'number', min: 0, default: 0.7, description: 'sampling temperature' },
     seed: { kind: 'integer', default: 0, description: 'seeds sampling' },
     concurrency: { kind: 'integer', min: 1, default: 1, description: 'generation requests at once' },
+    guidance: {
+      kind: 'number',
+      valueName: 'S',
+      description: 'attribute guidance for every response: logits = neutral + S·(conditioned − neutral) (1 = plain SteerLM)',
+    },
+    'guidance-neutral': {
+      kind: 'string',
+      valueName: 'LIST',
+      description: 'the neutral label for --guidance, e.g. humor=0, put in place of the requested values (default: the prompt without the attribute line)',
+    },
     output: { kind: 'string', valueName: 'DIR', description: 'write evaluation-report.json and .html here' },
   },
   async run(values, _positionals, context) {
@@ -62,6 +72,19 @@ export const evalCommand = defineCommand({
     });
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     context.note(`schema ${steering.description}`);
+    if (values['guidance-neutral'] !== undefined && values.guidance === undefined) {
+      throw new InvalidOptionError('--guidance-neutral needs --guidance', { option: 'guidance-neutral', hint: 'add e.g. --guidance 2' });
+    }
+    const guidance =
+      values.guidance === undefined
+        ? undefined
+        : {
+            scale: values.guidance,
+            ...(values['guidance-neutral'] !== undefined
+              ? { neutral: parseAttributeOption(values['guidance-neutral'], steering.schema, 'guidance-neutral') }
+              : {}),
+          };
+    if (guidance !== undefined) context.note(`guidance ${JSON.stringify(guidance)}`);
     const grid = parseGrid(values.grid);
     const definedGrid = Object.values(grid).every((list) => list !== undefined)
       ? (grid as Record<string, number[]>)
@@ -87,6 +110,7 @@ export const evalCommand = defineCommand({
       samples: values.samples,
       concurrency: values.concurrency,
       generate: { maxTokens: values['max-tokens'], temperature: values.temperature, seed: values.seed },
+      ...(guidance !== undefined ? { guidance } : {}),
       onProgress: context.progress,
       signal: context.signal,
     });
@@ -111,7 +135,14 @@ export const evalCommand = defineCommand({
         {
           title: `Attribute adherence of ${loaded.model.modelId}`,
           createdAt: new Date().toISOString(),
-          metadata: { model: loaded.model.modelId, backend: loaded.backend, prompts: prompts.length, samples: values.samples, seed: values.seed },
+          metadata: {
+            model: loaded.model.modelId,
+            backend: loaded.backend,
+            prompts: prompts.length,
+            samples: values.samples,
+            seed: values.seed,
+            ...(guidance !== undefined ? { guidance: JSON.stringify(guidance) } : {}),
+          },
           adherence: result,
         },
         values.output,
@@ -121,6 +152,12 @@ export const evalCommand = defineCommand({
       context.stdout.write(formatTable(rows));
       if (written) context.stdout.write(`report: ${written.htmlPath}\n`);
     }
-    return { model: loaded.model.modelId, attributes: rows, skippedPrompts: result.skippedPrompts.length, ...(written ? { report: written } : {}) };
+    return {
+      model: loaded.model.modelId,
+      ...(guidance !== undefined ? { guidance } : {}),
+      attributes: rows,
+      skippedPrompts: result.skippedPrompts.length,
+      ...(written ? { report: written } : {}),
+    };
   },
 });

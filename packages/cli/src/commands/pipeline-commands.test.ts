@@ -217,5 +217,11 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     const bad = await runCommandInProcess(['eval', '--model', 'attribute-echo', '--scorer', predictor, '--prompts', prompts, '--grid', 'humor=a']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('non-integer value');
+    const base = ['eval', '--model', 'attribute-echo', '--scorer', predictor, '--prompts', prompts, '--grid', 'humor=0/4'];
+    const guided = await runCommandInProcess([...base, '--guidance', '2', '--guidance-neutral', 'humor=0', '--json']);
+    expect(guided.code, guided.stderr).toBe(0);
+    expect(JSON.parse(guided.stdout)).toMatchObject({ guidance: { scale: 2, neutral: { humor: 0 } }, attributes: [{ attribute: 'humor', samples: 4 }] });
+    const lone = await runCommandInProcess([...base, '--guidance-neutral', 'humor=0']);
+    expect([lone.code, lone.stderr]).toEqual([2, expect.stringContaining('--guidance-neutral needs --guidance')]);
   });
 });

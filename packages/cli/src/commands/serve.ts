@@ -20,7 +20,14 @@ export const serveCommand = defineCommand({
       valueName: 'NAMES',
       description: 'comma-separated host names clients may call the server by, besides the loopback ones (Host header check; * for any)',
     },
-    concurrency: { kind: 'integer', min: 1, default: 2, description: 'requests generating at once' },
+    concurrency: { kind: 'integer', min: 1, default: 16, description: 'requests generating at once' },
+    'batch-rows': {
+      kind: 'integer',
+      min: 0,
+      default: 32,
+      description:
+        'model folders: the rows of the one decode batch that requests join and leave at token boundaries (continuous batching; guided requests take several); 0 decodes each request alone',
+    },
     queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
     'max-prompt-characters': { kind: 'integer', min: 1, default: 32_768, description: 'the largest prompt in characters' },
@@ -48,6 +55,7 @@ Example:
       onProgress: context.progress,
       wordDelayMs: values['word-delay'],
       ...(values.backend !== undefined ? { backend: values.backend } : {}),
+      ...(values['batch-rows'] > 0 ? { continuousBatching: { maxRows: values['batch-rows'] } } : {}),
     });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
@@ -84,7 +92,11 @@ Example:
     if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
     context.note(`schema ${description} · template ${template.name}`);
-    context.note(`OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue})${apiKey ? ', API key required' : ''}`);
+    const batching =
+      loaded.backend === 'none' || loaded.backend === 'remote' || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows`;
+    context.note(
+      `OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue}${batching})${apiKey ? ', API key required' : ''}`,
+    );
     if (values['no-playground'] !== true) context.note(`playground at ${server.url}/`);
     if (!context.signal.aborted) await once(context.signal, 'abort');
     context.note('shutting down: finishing requests in flight…');

@@ -21,11 +21,12 @@ export interface LoadedLanguageModel {
  * the requested attributes), an OpenAI-compatible endpoint (`http://host:port/v1`; its model name from
  * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY), a Hugging Face-style model folder (config.json,
  * safetensors, tokenizer) or a Hugging Face Hub id `org/name[@revision]` (downloaded into the Hugging
- * Face cache, progress to `onProgress`), loaded on the best available backend.
+ * Face cache, progress to `onProgress`), loaded on the best available backend; `continuousBatching` makes
+ * a local model decode concurrent requests in one running batch (steerlm serve).
  */
 export async function loadLanguageModel(
   name: string,
-  options: { wordDelayMs?: number; backend?: string; onProgress?: ProgressListener } = {},
+  options: { wordDelayMs?: number; backend?: string; onProgress?: ProgressListener; continuousBatching?: { maxRows: number } } = {},
 ): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
     return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
@@ -50,5 +51,7 @@ export async function loadLanguageModel(
   const decoder = await sft.DecoderModel.load(folder);
   const tokenizer = await sft.loadTokenizer(folder);
   const modelId = hubRepo ?? name.replace(/\/+$/, '').split('/').at(-1) ?? name;
-  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId }), ...compute };
+  // Continuous batching (serve): concurrent generate/stream calls join one running decode batch.
+  const batching = options.continuousBatching ? { continuousBatching: options.continuousBatching } : {};
+  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId, ...batching }), ...compute };
 }

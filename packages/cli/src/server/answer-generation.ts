@@ -68,7 +68,7 @@ export async function answerGeneration(
 
   const header = { id: newResponseId(kind), created: Math.floor(Date.now() / 1000), model: services.modelId };
   const options = { ...prepared.options, signal: controller.signal };
-  const steerlm = { attributes: prepared.attributes };
+  const steerlm = { attributes: prepared.attributes, ...(prepared.guidance ? { guidance: prepared.guidance } : {}) };
 
   if (!prepared.stream) {
     try {

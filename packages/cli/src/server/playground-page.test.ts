@@ -22,6 +22,7 @@ describe('playground page', () => {
     expect(html).toContain('&#60;model &#38; co&#62;');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
     expect(html).toContain('id="api-key"');
+    expect(html).toMatch(/<input type="range" id="guidance-a" min="0" max="4" step="0.25" value="1"/);
   });
 });
 
@@ -66,7 +67,11 @@ describe('playground in headless Chromium', () => {
     page.on('requestfailed', (request) => failures.push(`${request.url()} failed`));
     await page.goto(server.url);
     await page.waitForSelector('#slider-a-humor');
-    expect(await page.locator('#panel-a input[type=range]').count()).toBe(9);
+    expect(await page.locator('#sliders-a input[type=range]').count()).toBe(9);
+    const bodies: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/v1/chat/completions')) bodies.push(request.postDataJSON());
+    });
 
     // Setting A: humor 4; setting B keeps the schema's default humor 0.
     await page.locator('#slider-a-humor').fill('4');
@@ -86,12 +91,30 @@ describe('playground in headless Chromium', () => {
     expect(a).toContain('humor four');
     expect(b).toContain('humor zero');
 
-    // Moving the slider changes the answer.
+    // Guidance 1 (the default) sends no guidance.
+    expect(bodies.map((body) => (body as { steerlm: { guidance?: number } }).steerlm.guidance)).toEqual([undefined, undefined]);
+
+    // Moving the slider changes the answer; the guidance slider sends steerlm.guidance.
     await page.locator('#slider-a-humor').fill('2');
+    await page.locator('#guidance-a').fill('2.5');
+    expect(await page.textContent('#guidance-value-a')).toBe('2.5');
+    expect(await page.textContent('#label-a')).toContain('humor:2');
+    expect(await page.textContent('#label-a')).toContain('· guidance 2.5');
     await page.uncheck('#compare');
     await page.click('#send');
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Done.');
     expect(await page.textContent('#output-a')).toContain('humor two');
+    expect((bodies.at(-1) as { steerlm: { guidance?: number } }).steerlm.guidance).toBe(2.5);
+
+    // Half steps send fractional values (interpolation); turning them off rounds the sliders back.
+    await page.check('#half-steps');
+    await page.locator('#slider-a-humor').fill('1.5');
+    expect(await page.textContent('#label-a')).toContain('humor:1.5');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Done.');
+    expect((bodies.at(-1) as { steerlm: { attributes: Record<string, number> } }).steerlm.attributes.humor).toBe(1.5);
+    await page.uncheck('#half-steps');
+    expect(await page.textContent('#value-a-humor')).toBe('2');
     expect(await page.isVisible('#panel-b')).toBe(false);
     expect(failures).toEqual([]);
   });

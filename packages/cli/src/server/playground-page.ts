@@ -47,8 +47,15 @@ const script = `
     return result;
   }
 
+  function guidance(side) {
+    return Number(byId('guidance-' + side).value);
+  }
+
   function showLabel(side) {
-    byId('label-' + side).textContent = schema.attributes.map((attribute) => attribute.name + ':' + byId('slider-' + side + '-' + attribute.name).value).join(',');
+    const scale = guidance(side);
+    byId('label-' + side).textContent =
+      schema.attributes.map((attribute) => attribute.name + ':' + byId('slider-' + side + '-' + attribute.name).value).join(',') +
+      (scale === 1 ? '' : ' · guidance ' + scale);
   }
 
   function buildSliders(side) {
@@ -75,6 +82,8 @@ const script = `
       row.append(name, input, shown);
       box.append(row);
     }
+    const strength = byId('guidance-' + side);
+    strength.addEventListener('input', () => { byId('guidance-value-' + side).textContent = strength.value; showLabel(side); });
     showLabel(side);
   }
 
@@ -102,7 +111,8 @@ const script = `
           max_tokens: Number(byId('max-tokens').value),
           temperature: Number(byId('temperature').value),
           stream: true,
-          steerlm: { attributes: values(side) },
+          // Guidance 1 is plain SteerLM: sent only when moved, as neutral + s·(conditioned − neutral) against the unlabelled prompt.
+          steerlm: guidance(side) === 1 ? { attributes: values(side) } : { attributes: values(side), guidance: guidance(side) },
         }),
       });
       if (!response.ok) {
@@ -149,6 +159,18 @@ const script = `
   }
 
   byId('compare').addEventListener('change', (event) => byId('columns').classList.toggle('single', !event.target.checked));
+  // Half steps: a value such as humor 2.5 interpolates the logits of humor 2 and humor 3.
+  byId('half-steps').addEventListener('change', (event) => {
+    for (const side of sides) {
+      for (const attribute of schema ? schema.attributes : []) {
+        const input = byId('slider-' + side + '-' + attribute.name);
+        input.step = event.target.checked ? '0.5' : '1';
+        if (!event.target.checked) input.value = String(Math.round(Number(input.value)));
+        byId('value-' + side + '-' + attribute.name).textContent = input.value;
+      }
+      showLabel(side);
+    }
+  });
   byId('send').addEventListener('click', send);
   byId('prompt').addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) send(); });
   const key = byId('api-key');
@@ -164,6 +186,10 @@ export function playgroundPage(options: PlaygroundPageOptions): string {
     <section class="panel" id="panel-${side}">
       <h2>${title}</h2>
       <div id="sliders-${side}"></div>
+      <label class="slider" title="Steering strength s: neutral + s·(conditioned − neutral), the neutral prompt being the unlabelled one; 1 is plain SteerLM">
+        <span>guidance</span><input type="range" id="guidance-${side}" min="0" max="4" step="0.25" value="1" aria-label="${side.toUpperCase()} guidance">
+        <output id="guidance-value-${side}">1</output>
+      </label>
       <div class="label" id="label-${side}"></div>
       <pre id="output-${side}" aria-live="polite"></pre>
     </section>`;
@@ -181,6 +207,7 @@ export function playgroundPage(options: PlaygroundPageOptions): string {
 <div class="row">
   <button id="send" disabled>Send</button>
   <label><input id="compare" type="checkbox" checked> Compare two settings side by side</label>
+  <label title="a value such as humor 2.5 mixes the logits of humor 2 and humor 3"><input id="half-steps" type="checkbox"> Half steps (interpolate)</label>
   <label>max tokens <input id="max-tokens" type="number" min="1" value="128" style="width:5rem"></label>
   <label>temperature <input id="temperature" type="number" min="0" max="2" step="0.1" value="0.7" style="width:4rem"></label>
   ${apiKeyField}

@@ -18,9 +18,21 @@ const chatMessage = z.strictObject({
   name: z.string().max(64).optional(),
 });
 
+/** The largest steering strength a request may ask for (either sign). */
+export const MAX_GUIDANCE_SCALE = 10;
+
+const guidanceScale = z.number().min(-MAX_GUIDANCE_SCALE).max(MAX_GUIDANCE_SCALE);
+
 const steerlmField = z.strictObject({
-  /** Attribute values by name; validated against the server's schema afterwards. */
-  attributes: z.record(z.string(), z.int()).optional(),
+  /** Attribute values by name (fractional ones interpolate); validated against the server's schema afterwards. */
+  attributes: z.record(z.string(), z.number()).optional(),
+  /** Attribute guidance: a scale, or { scale, neutral: baseline attribute values }. */
+  guidance: z.union([guidanceScale, z.strictObject({ scale: guidanceScale, neutral: z.record(z.string(), z.number()).optional() })]).optional(),
+  /** Raw completions only: more prompts whose logits are mixed in (what core's createOpenAICompatibleModel sends for GenerateOptions.mixPrompts). */
+  mix_prompts: z
+    .array(z.strictObject({ prompt: z.string(), weight: z.number().min(-100).max(100) }))
+    .max(16)
+    .optional(),
 });
 
 function samplingFields(limits: RequestLimits) {
@@ -87,7 +99,7 @@ export function parseRequestBody<Schema extends z.ZodType>(schema: Schema, body:
     throw new ServerRequestError(`unknown field${issue.keys.length > 1 ? 's' : ''} ${names}${where ? ` in ${where}` : ' in the request body'}`, {
       status: 400,
       param: where ? `${where}.${issue.keys[0]}` : issue.keys[0]!,
-      hint: 'remove it; this server supports the OpenAI fields it documents plus "steerlm": { "attributes": { … } }',
+      hint: 'remove it; this server supports the OpenAI fields it documents plus "steerlm": { "attributes": { … }, "guidance": … }',
     });
   }
   const where = describePath(issue.path);

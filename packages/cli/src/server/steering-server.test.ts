@@ -146,7 +146,7 @@ describe('steering server validation', () => {
     const cases: [unknown, number, string, string | null][] = [
       [{ messages: user, steerlm: { attributes: { humor: 9 } } }, 400, 'attribute "humor" is 9, outside 0..4', 'steerlm.attributes.humor'],
       [{ messages: user, steerlm: { attributes: { charm: 2 } } }, 400, 'unknown attribute "charm"', 'steerlm.attributes.charm'],
-      [{ messages: user, steerlm: { attributes: { humor: 1.5 } } }, 400, 'steerlm.attributes.humor', 'steerlm.attributes.humor'],
+      [{ messages: user, steerlm: { attributes: { humor: 4.5 } } }, 400, 'attribute "humor" is 4.5, outside 0..4', 'steerlm.attributes.humor'],
       [{ messages: user, frequency_penalty: 1 }, 400, 'unknown field "frequency_penalty" in the request body', 'frequency_penalty'],
       [{ messages: user, steerlm: { mood: 1 } }, 400, 'unknown field "mood" in steerlm', 'steerlm.mood'],
       [{ messages: user, max_tokens: 65 }, 400, 'max_tokens', 'max_tokens'],

@@ -5,3 +5,15 @@ export { steerlmTemplate } from './steerlm-template';
 export { chatmlTemplate } from './chatml-template';
 export { conditionPrompt, type ConditionPromptOptions } from './condition-prompt';
 export { parseConversation, renderConversation } from './parse-conversation';
+export {
+  guidedPrompts,
+  interpolateAttributes,
+  MAX_INTERPOLATED_ATTRIBUTES,
+  MAX_MIX_PROMPTS,
+  mixedPromptRows,
+  validateGuidance,
+  type AttributeGuidance,
+  type GuidedPromptOptions,
+  type GuidedPrompts,
+  type WeightedAttributes,
+} from './guided-prompts';

@@ -65,7 +65,8 @@ export function sumContinuationLogprobs(logprobs: CompletionChoice['logprobs'], 
 
 /**
  * Returns a LanguageModel over an OpenAI-compatible server's `/v1/completions`: raw prompts (e.g.
- * from `conditionPrompt`), SteerLM's stop string, SSE streaming, and `logProbability` by echoing
+ * from `conditionPrompt`; `GenerateOptions.mixPrompts` travel as `steerlm.mix_prompts`, which a
+ * `steerlm serve` server understands), SteerLM's stop string, SSE streaming, and `logProbability` by echoing
  * prompt + continuation with `logprobs` at `max_tokens: 0`. Requests share bounded concurrency,
  * per-request timeouts and retries with backoff (see RemoteEndpointOptions).
  */
@@ -87,6 +88,10 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
       ...(generate.repetitionPenalty !== undefined ? { repetition_penalty: generate.repetitionPenalty } : {}),
       ...(generate.seed !== undefined ? { seed: generate.seed } : {}),
       ...(stop.length > 0 ? { stop } : {}),
+      // Logit mixing (attribute guidance) is a steerlm server extension: sent only when asked for.
+      ...(generate.mixPrompts !== undefined && generate.mixPrompts.length > 0
+        ? { steerlm: { mix_prompts: generate.mixPrompts.map(({ prompt: text, weight }) => ({ prompt: text, weight })) } }
+        : {}),
       stream,
     };
   };

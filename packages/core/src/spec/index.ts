@@ -1,4 +1,4 @@
-export type { FinishReason, GenerateOptions, GenerateResult, LanguageModel, LogProbabilityResult } from './language-model';
+export type { FinishReason, GenerateOptions, GenerateResult, LanguageModel, LogProbabilityResult, WeightedPrompt } from './language-model';
 export type { AttributeScore, AttributeScorer, ScoringInput } from './attribute-scorer';
 export type { Featurizer } from './featurizer';
 export type { Tokenizer } from './tokenizer';

@@ -12,6 +12,21 @@ export interface GenerateOptions {
   /** Generation stops before the first of these strings (SteerLM: `<extra_id_1>`). */
   stop?: readonly string[];
   signal?: AbortSignal;
+  /**
+   * Logit mixing (attribute guidance and interpolation, see `guidedPrompts`): more prompts decoded in the
+   * same batch as `prompt`, one row each. Every step samples one token, which all rows then share, from
+   * the next-token logits (1 − Σ wᵢ)·logits(prompt) + Σ wᵢ·logits(promptᵢ), mixed in logit space
+   * before repetition penalty, temperature and top-k/top-p. The weights of a mix sum to 1 with `prompt`'s,
+   * so mixing logits or log-probabilities gives the same distribution. Absent or empty: plain decoding.
+   */
+  mixPrompts?: readonly WeightedPrompt[];
+}
+
+/** A prompt and its weight in a logit mixture (see `GenerateOptions.mixPrompts`). */
+export interface WeightedPrompt {
+  readonly prompt: string;
+  /** Any finite number; negative for guidance beyond the conditioned prompt (s > 1 gives the neutral prompt 1 − s). */
+  readonly weight: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'abort';

@@ -149,3 +149,34 @@ describe('prompts beyond the model context', () => {
     ).rejects.toThrow(/every one of the 1 prompts is longer than the model's context/);
   });
 });
+
+describe('attribute adherence with guidance', () => {
+  it('generates every cell with the guided rows (neutral + s·(conditioned − neutral)) and records the guidance', async () => {
+    const calls: { prompt: string; mixPrompts: unknown }[] = [];
+    const recording: LanguageModel = {
+      specificationVersion: 'v1',
+      modelId: 'recording',
+      async generate(prompt, options) {
+        calls.push({ prompt, mixPrompts: options?.mixPrompts });
+        return { text: responses[1]!, finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 3 } };
+      },
+      logProbability: async () => ({ logProbability: 0, tokens: 0 }),
+    };
+    const guidance = { scale: 2, neutral: { verbosity: 0 } };
+    const result = await evaluateAttributeAdherence({
+      model: recording,
+      scorer,
+      schema: HELPSTEER,
+      prompts: [prompts[0]!],
+      grid: { verbosity: [0, 3] },
+      guidance,
+    });
+    expect(result.guidance).toEqual(guidance);
+    const label = (verbosity: number) => conditionPrompt({ prompt: prompts[0]!, schema: HELPSTEER, attributes: { ...HELPSTEER.defaults(), verbosity } });
+    expect(calls).toEqual([
+      // At verbosity 0 the neutral label is the conditioned one: plain decoding.
+      { prompt: label(0), mixPrompts: undefined },
+      { prompt: label(3), mixPrompts: [{ prompt: label(0), weight: -1 }] },
+    ]);
+  });
+});

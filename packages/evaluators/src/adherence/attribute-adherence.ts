@@ -1,10 +1,11 @@
 import {
-  conditionPrompt,
   ContextLengthError,
+  guidedPrompts,
   InvalidOptionError,
   mapWithConcurrency,
   ProgressTracker,
   steerlmTemplate,
+  type AttributeGuidance,
   type AttributeSchema,
   type AttributeScorer,
   type AttributeValues,
@@ -43,7 +44,12 @@ export interface AdherenceOptions {
   /** Responses per prompt and grid cell (default 1); sample i uses seed `generate.seed + i` when a seed is set. */
   readonly samples?: number;
   /** Sampling settings; the template's stop strings are always added. */
-  readonly generate?: Omit<GenerateOptions, 'signal'>;
+  readonly generate?: Omit<GenerateOptions, 'signal' | 'mixPrompts'>;
+  /**
+   * Attribute guidance for every response (neutral + s·(conditioned − neutral), see `guidedPrompts`);
+   * default: plain SteerLM. Sweeping the scale gives steering curves per strength.
+   */
+  readonly guidance?: AttributeGuidance;
   /** Generation requests at once (default 1: local models decode one at a time). */
   readonly concurrency?: number;
   /** Responses per scorer call (default 32). */
@@ -100,6 +106,8 @@ export interface AdherenceResult {
   /** Indices of prompts the model could not take (a ContextLengthError): left out of every measure. */
   readonly skippedPrompts: readonly number[];
   readonly measure: 'values' | 'rounded';
+  /** The attribute guidance the responses were generated with, when one was given. */
+  readonly guidance?: AttributeGuidance;
   readonly attributes: readonly AttributeAdherence[];
   readonly samples: readonly AdherenceSample[];
 }
@@ -206,13 +214,22 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
   const skipped = new Set<number>();
   const answered = await mapWithConcurrency(jobs, options.concurrency ?? 1, async (job) => {
     const { system, turns } = promptParts(job.prompt, options.system);
-    const text = conditionPrompt({ turns, ...(system !== undefined ? { system } : {}), attributes: job.requested, schema, template });
+    const guided = guidedPrompts({
+      turns,
+      ...(system !== undefined ? { system } : {}),
+      attributes: job.requested,
+      schema,
+      template,
+      ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
+    });
+    const text = guided.prompt;
     const seed = options.generate?.seed;
     let result;
     try {
       result = await options.model.generate(text, {
         ...options.generate,
         stop,
+        ...(guided.mixPrompts.length > 0 ? { mixPrompts: guided.mixPrompts } : {}),
         ...(seed !== undefined ? { seed: seed + job.sample } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -283,6 +300,7 @@ export async function evaluateAttributeAdherence(options: AdherenceOptions): Pro
     prompts: options.prompts.length,
     skippedPrompts: [...skipped].sort((left, right) => left - right),
     measure,
+    ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
     attributes,
     samples,
   };

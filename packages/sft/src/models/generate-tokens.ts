@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@steerlm/core';
-import { readRows } from '../backend/read-tensor';
+import { prefillLogits, readLogitRows, stepLogits } from './decode-steps';
 import type { DecoderModel } from './decoder-model';
 import { KeyValueCache } from './key-value-cache';
+import { mixLogitRows, validateRowGroups, type RowWeight } from './mix-logit-rows';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
 
 export interface GenerateTokensOptions extends SamplingOptions {
@@ -13,21 +13,21 @@ export interface GenerateTokensOptions extends SamplingOptions {
   /** Called after each step; return true for a row to stop it (e.g. a stop string appeared). */
   shouldStop?: (row: number, tokens: readonly number[]) => boolean;
   signal?: AbortSignal;
+  /**
+   * Logit mixing (attribute guidance and interpolation): each group of prompt rows samples one token a
+   * step from Σ weight · logits(row) (see mixLogitRows), and all its rows are fed that token. Steps then
+   * hold one token per group, `shouldStop` gets the group index, and a group ends when any of its rows
+   * reaches the model's last position. Default: one group per row, of weight 1 (plain decoding).
+   */
+  groups?: readonly (readonly RowWeight[])[];
+  /** Called with each step's logits rows (one per group, mixed) before sampling; for inspection. */
+  onLogits?: (step: number, logits: readonly Float32Array[]) => void;
 }
 
-/** One decoding step's new tokens: `tokens[row]` is undefined for rows already finished. */
+/** One decoding step's new tokens: `tokens[row]` (or `[group]`) is undefined for rows already finished. */
 export interface GeneratedStep {
   step: number;
   tokens: (number | undefined)[];
-}
-
-/** Resolves to the rows of a [B, V] logits tensor (read asynchronously, GPU errors checked) and disposes it. */
-async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
-  try {
-    return await readRows(logits, 'decoding');
-  } finally {
-    logits.dispose();
-  }
 }
 
 /**
@@ -43,60 +43,46 @@ export async function* generateTokens(
   validateSamplingOptions(options);
   const B = prompts.length;
   if (B === 0) return;
+  const groups = options.groups ?? prompts.map((_, row) => [{ row, weight: 1 }]);
+  validateRowGroups(groups, B);
+  const G = groups.length;
+  const groupOf = new Array<number>(B);
+  groups.forEach((group, index) => group.forEach(({ row }) => (groupOf[row] = index)));
   const random = seededRandom(options.seed ?? Date.now());
   const lengths = prompts.map((prompt) => prompt.length);
-  const longest = Math.max(...lengths);
+  // A group's rows share its tokens: it ends when its longest prompt runs out of positions.
+  const groupLengths = groups.map((group) => Math.max(...group.map(({ row }) => lengths[row]!)));
   const cache = new KeyValueCache();
-  const finished = new Array<boolean>(B).fill(false);
-  const produced: number[][] = prompts.map(() => []);
-  const seen = prompts.map((prompt) => new Set(prompt));
+  const finished = new Array<boolean>(G).fill(false);
+  const produced: number[][] = groups.map(() => []);
+  const seen = groups.map((group) => new Set(prompts[group[0]!.row]));
   const stopIds = new Set(options.stopTokenIds ?? []);
   const lastPosition = model.config.maxPositionEmbeddings - 1;
   try {
-    let logitsRows = await readLogitRows(
-      tf.tidy(() => {
-        const ids = tf.tensor2d(
-          prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]),
-          [B, longest],
-          'int32',
-        );
-        const keyMask = tf.tensor2d(
-          prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))),
-          [B, longest],
-        );
-        const hidden = model.hidden({ ids, keyMask, cache });
-        const last = tf.gather(
-          hidden,
-          lengths.map((length, row) => row * longest + length - 1),
-        );
-        return tf.matMul(last, model.outputEmbedding(), false, true) as tf.Tensor2D;
-      }),
-    );
+    let logitsRows = await readLogitRows(prefillLogits(model, prompts, cache));
     cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
-      const tokens = logitsRows.map((row, index) => {
+      const mixed = options.groups ? mixLogitRows(logitsRows, groups) : logitsRows;
+      options.onLogits?.(step, mixed);
+      const tokens = mixed.map((row, index) => {
         if (finished[index]) return undefined;
         const token = sampleToken(row, seen[index]!, options, random);
         produced[index]!.push(token);
         seen[index]!.add(token);
         if (stopIds.has(token) || options.shouldStop?.(index, produced[index]!)) finished[index] = true;
-        // The new token would be fed at position lengths[index] + produced - 1: beyond the model, the row ends.
-        if (lengths[index]! + produced[index]!.length - 1 > lastPosition) finished[index] = true;
+        // The new token would be fed at position length + produced - 1: beyond the model, the row ends.
+        if (groupLengths[index]! + produced[index]!.length - 1 > lastPosition) finished[index] = true;
         return token;
       });
       yield { step, tokens };
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
       logitsRows = await readLogitRows(
-        tf.tidy(() => {
-          const ids = tf.tensor2d(
-            tokens.map((token) => [token ?? 0]),
-            [B, 1],
-            'int32',
-          );
-          const hidden = model.hidden({ ids, cache });
-          return tf.matMul(hidden, model.outputEmbedding(), false, true) as tf.Tensor2D;
-        }),
+        stepLogits(
+          model,
+          groupOf.map((group) => tokens[group] ?? 0),
+          cache,
+        ),
       );
       // Finished rows are fed a filler token whose output is ignored; keep them inside the model's positions.
       cache.nextPositions = cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));

@@ -3,6 +3,8 @@ export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './mode
 export type { ForwardInput, ParameterSource } from './decoder-forward';
 export { KeyValueCache, type LayerCache } from './key-value-cache';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './generate-tokens';
+export { mixLogitRows, type RowWeight } from './mix-logit-rows';
+export { ContinuousBatcher, type BatchedRequest, type BatchedRequestOptions, type ContinuousBatcherOptions } from './continuous-batcher';
 export { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
 export { LocalLanguageModel } from './local-language-model';
 export { resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   ContextLengthError,
-  conditionPrompt,
   cutAtStop,
+  guidedPrompts,
+  InvalidOptionError,
+  mixedPromptRows,
   steerlmTemplate,
-  type ConditionPromptOptions,
   type GenerateOptions,
   type GenerateResult,
+  type GuidedPromptOptions,
   type LanguageModel,
   type LogProbabilityResult,
   type Tokenizer,
@@ -14,7 +16,9 @@ import {
 import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
+import { ContinuousBatcher, type ContinuousBatcherOptions } from './continuous-batcher';
 import { generateTokens } from './generate-tokens';
+import type { RowWeight } from './mix-logit-rows';
 
 const DEFAULT_MAX_TOKENS = 256;
 
@@ -39,29 +43,67 @@ function checkPromptFits(length: number, positions: number): void {
   }
 }
 
+/** The decoded rows of a batch: every prompt's rows (its `mixPrompts`, see mixedPromptRows) and its group of them. */
+interface DecodeRows {
+  readonly ids: number[][];
+  /** Set only when some prompt mixes several rows (plain decoding otherwise). */
+  readonly groups: RowWeight[][] | undefined;
+}
+
 /** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
 export class LocalLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
   readonly modelId: string;
   readonly model: DecoderModel;
   readonly tokenizer: Tokenizer;
+  /** The running decode batch that generate() and stream() calls join, when continuous batching is on. */
+  readonly batcher: ContinuousBatcher | undefined;
 
-  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string } = {}) {
+  /**
+   * `continuousBatching`: generate() and stream() calls made at the same time (a server's requests) join
+   * one running decode batch at token boundaries instead of decoding one after another.
+   */
+  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string; continuousBatching?: ContinuousBatcherOptions } = {}) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.modelId = options.modelId ?? `local-${model.config.family}`;
+    this.batcher = options.continuousBatching ? new ContinuousBatcher(model, options.continuousBatching) : undefined;
   }
 
-  /** Returns one continuation per prompt, decoded together in one batch. */
+  /** Returns the token ids of every row of `prompts` with their `mixPrompts`, checked against the context. */
+  #decodeRows(prompts: readonly string[], options: GenerateOptions): DecodeRows {
+    const ids: number[][] = [];
+    const groups = prompts.map((prompt) =>
+      mixedPromptRows(prompt, options.mixPrompts).map(({ prompt: text, weight }) => {
+        const encoded = this.tokenizer.encode(text);
+        checkPromptFits(encoded.length, this.model.config.maxPositionEmbeddings);
+        ids.push(encoded);
+        return { row: ids.length - 1, weight };
+      }),
+    );
+    return { ids, groups: ids.length > prompts.length ? groups : undefined };
+  }
+
+  /**
+   * Returns one continuation per prompt, decoded together in one batch. `options.mixPrompts` (logit
+   * guidance) needs a single prompt: its rows join the batch.
+   */
   async generateBatch(prompts: readonly string[], options: GenerateOptions = {}): Promise<GenerateResult[]> {
     const stops = options.stop ?? steerlmTemplate.stopStrings;
+    if (prompts.length > 1 && (options.mixPrompts?.length ?? 0) > 0) {
+      throw new InvalidOptionError(`mixPrompts belong to one prompt; generateBatch got ${prompts.length}`, {
+        option: 'mixPrompts',
+        hint: 'call generate() for each prompt with its own mixPrompts',
+      });
+    }
     const encoded = prompts.map((prompt) => this.tokenizer.encode(prompt));
-    for (const ids of encoded) checkPromptFits(ids.length, this.model.config.maxPositionEmbeddings);
+    const rows = this.#decodeRows(prompts, options);
     const tokens: number[][] = prompts.map(() => []);
     const stopped = prompts.map(() => false);
     const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
-    for await (const step of generateTokens(this.model, encoded, {
+    for await (const step of generateTokens(this.model, rows.ids, {
       ...options,
+      ...(rows.groups ? { groups: rows.groups } : {}),
       maxTokens,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
       shouldStop: (row, produced) => {
@@ -73,16 +115,55 @@ export class LocalLanguageModel implements LanguageModel {
         if (token !== undefined) tokens[row]!.push(token);
       });
     }
-    return tokens.map((ids, row) => {
-      const eos = this.tokenizer.eosTokenId !== undefined && ids.at(-1) === this.tokenizer.eosTokenId;
-      const text = cutAtStop(this.tokenizer.decode(eos ? ids.slice(0, -1) : ids), stops).text;
-      const finishReason = options.signal?.aborted ? 'abort' : stopped[row] || eos ? 'stop' : 'length';
-      return { text, finishReason, usage: { promptTokens: encoded[row]!.length, completionTokens: ids.length } };
-    });
+    return tokens.map((ids, row) => this.#result(ids, stopped[row]!, encoded[row]!.length, stops, options.signal));
   }
 
   async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-    return (await this.generateBatch([prompt], options))[0]!;
+    if (!this.batcher) return (await this.generateBatch([prompt], options))[0]!;
+    const stops = options.stop ?? steerlmTemplate.stopStrings;
+    let stopped = false;
+    const ids: number[] = [];
+    const promptTokens = this.tokenizer.encode(prompt).length;
+    for await (const token of this.#decode(prompt, options, (produced) => (stopped = endsInStop(this.tokenizer, produced, stops)))) ids.push(token);
+    return this.#result(ids, stopped, promptTokens, stops, options.signal);
+  }
+
+  /** Returns the result of a continuation's token ids: the text cut at the stops, without EOS. */
+  #result(ids: readonly number[], stopped: boolean, promptTokens: number, stops: readonly string[], signal: AbortSignal | undefined): GenerateResult {
+    const eos = this.tokenizer.eosTokenId !== undefined && ids.at(-1) === this.tokenizer.eosTokenId;
+    const text = cutAtStop(this.tokenizer.decode(eos ? ids.slice(0, -1) : ids), stops).text;
+    const finishReason = signal?.aborted ? 'abort' : stopped || eos ? 'stop' : 'length';
+    return { text, finishReason, usage: { promptTokens, completionTokens: ids.length } };
+  }
+
+  /**
+   * Yields the new tokens of one prompt and its `mixPrompts` (EOS included): through the running batch
+   * when continuous batching is on, else decoded alone.
+   */
+  async *#decode(prompt: string, options: GenerateOptions, shouldStop?: (produced: readonly number[]) => boolean): AsyncGenerator<number> {
+    const rows = this.#decodeRows([prompt], options);
+    const settings = {
+      ...options,
+      maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+      ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
+    };
+    if (this.batcher) {
+      const weights = rows.groups?.[0]?.map((row) => row.weight) ?? [1];
+      yield* this.batcher.generate({
+        rows: rows.ids.map((ids, index) => ({ ids, weight: weights[index]! })),
+        options: { ...settings, ...(shouldStop ? { shouldStop } : {}) },
+      });
+      return;
+    }
+    for await (const step of generateTokens(this.model, rows.ids, {
+      ...settings,
+      ...(rows.groups ? { groups: rows.groups } : {}),
+      ...(shouldStop ? { shouldStop: (_row: number, produced: readonly number[]) => shouldStop(produced) } : {}),
+    })) {
+      const token = step.tokens[0];
+      if (token === undefined) return;
+      yield token;
+    }
   }
 
   /** Yields the continuation's text piece by piece, holding back text that may begin a stop string. */
@@ -91,15 +172,8 @@ export class LocalLanguageModel implements LanguageModel {
     const ids: number[] = [];
     let emitted = 0;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    const promptIds = this.tokenizer.encode(prompt);
-    checkPromptFits(promptIds.length, this.model.config.maxPositionEmbeddings);
-    for await (const step of generateTokens(this.model, [promptIds], {
-      ...options,
-      maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
-      ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
-    })) {
-      const token = step.tokens[0];
-      if (token === undefined || token === this.tokenizer.eosTokenId) break;
+    for await (const token of this.#decode(prompt, options)) {
+      if (token === this.tokenizer.eosTokenId) break;
       ids.push(token);
       const { text, stopped } = cutAtStop(this.tokenizer.decode(ids), stops);
       // Hold back a tail that could still grow into a stop string (and an incomplete UTF-8 sequence).
@@ -147,12 +221,14 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   /**
-   * Returns a steered response: the prompt goes through `conditionPrompt` with the attributes, and the
-   * newline that ends a turn in the template (before the stop string) is removed from the text.
+   * Returns a steered response: the prompt goes through `conditionPrompt` with the attributes (through
+   * `guidedPrompts` when it has a guidance or fractional values), and the newline that ends a turn in the
+   * template (before the stop string) is removed from the text.
    */
-  async steer(request: ConditionPromptOptions, options: GenerateOptions = {}): Promise<GenerateResult> {
+  async steer(request: GuidedPromptOptions, options: GenerateOptions = {}): Promise<GenerateResult> {
     const template = request.template ?? steerlmTemplate;
-    const result = await this.generate(conditionPrompt(request), { stop: template.stopStrings, ...options });
+    const guided = guidedPrompts(request);
+    const result = await this.generate(guided.prompt, { stop: template.stopStrings, ...options, mixPrompts: guided.mixPrompts });
     return result.finishReason === 'stop' ? { ...result, text: result.text.replace(/\n$/, '') } : result;
   }
 }
