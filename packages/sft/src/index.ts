@@ -21,7 +21,10 @@ export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './mode
 export type { ForwardInput, ParameterSource } from './models/forward-pieces';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
-export { LocalLanguageModel } from './models/local-language-model';
+export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLanguageModelOptions } from './models/local-language-model';
+export type { DecodeSession } from './models/decode-session';
+export { TfjsDecodeSession } from './models/tfjs-decode-session';
+export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './models/onnxruntime-decoder';
 export type { LoraAdapter, LoraConfig } from './models/lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models/parameter-specs';
 export { validateSamplingOptions, type SamplingOptions } from './models/sampling';

@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { seededRandom } from '@steerlm/core';
-import { readRows } from '../backend/read-tensor';
+import type { DecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
-import { KeyValueCache } from './key-value-cache';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
 
 export interface GenerateTokensOptions extends SamplingOptions {
@@ -21,58 +20,36 @@ export interface GeneratedStep {
   tokens: (number | undefined)[];
 }
 
-/** Resolves to the rows of a [B, V] logits tensor (read asynchronously, GPU errors checked) and disposes it. */
-async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
-  try {
-    return await readRows(logits, 'decoding');
-  } finally {
-    logits.dispose();
-  }
-}
-
 /**
  * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
  * the padding gap. A row also ends when it reaches the model's last position (as a `maxTokens` end).
+ * `source` is a model (decoded with tfjs) or a {@link DecodeSession} of another engine; the session is
+ * disposed when the generator ends.
  */
 export async function* generateTokens(
-  model: DecoderModel,
+  source: DecoderModel | DecodeSession,
   prompts: readonly (readonly number[])[],
   options: GenerateTokensOptions,
 ): AsyncGenerator<GeneratedStep> {
-  validateSamplingOptions(options);
+  const session = 'prefill' in source ? source : new TfjsDecodeSession(source);
   const B = prompts.length;
-  if (B === 0) return;
+  try {
+    validateSamplingOptions(options);
+  } catch (error) {
+    session.dispose();
+    throw error;
+  }
+  if (B === 0) return session.dispose();
   const random = seededRandom(options.seed ?? Date.now());
   const lengths = prompts.map((prompt) => prompt.length);
-  const longest = Math.max(...lengths);
-  const cache = new KeyValueCache();
   const finished = new Array<boolean>(B).fill(false);
   const produced: number[][] = prompts.map(() => []);
   const seen = prompts.map((prompt) => new Set(prompt));
   const stopIds = new Set(options.stopTokenIds ?? []);
-  const lastPosition = model.config.maxPositionEmbeddings - 1;
+  const lastPosition = session.maxPositions - 1;
   try {
-    let logitsRows = await readLogitRows(
-      tf.tidy(() => {
-        const ids = tf.tensor2d(
-          prompts.map((prompt) => [...prompt, ...new Array<number>(longest - prompt.length).fill(0)]),
-          [B, longest],
-          'int32',
-        );
-        const keyMask = tf.tensor2d(
-          prompts.map((prompt) => Array.from({ length: longest }, (_, t) => (t < prompt.length ? 1 : 0))),
-          [B, longest],
-        );
-        const hidden = model.hidden({ ids, keyMask, cache });
-        const last = tf.gather(
-          hidden,
-          lengths.map((length, row) => row * longest + length - 1),
-        );
-        return tf.matMul(last, model.outputEmbedding(), false, true) as tf.Tensor2D;
-      }),
-    );
-    cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
+    let logitsRows = await session.prefill(prompts);
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
       const tokens = logitsRows.map((row, index) => {
@@ -87,23 +64,11 @@ export async function* generateTokens(
       });
       yield { step, tokens };
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
-      logitsRows = await readLogitRows(
-        tf.tidy(() => {
-          const ids = tf.tensor2d(
-            tokens.map((token) => [token ?? 0]),
-            [B, 1],
-            'int32',
-          );
-          const hidden = model.hidden({ ids, cache });
-          return tf.matMul(hidden, model.outputEmbedding(), false, true) as tf.Tensor2D;
-        }),
-      );
-      // Finished rows are fed a filler token whose output is ignored; keep them inside the model's positions.
-      cache.nextPositions = cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
+      logitsRows = await session.step(tokens);
       // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run.
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
   } finally {
-    cache.dispose();
+    session.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   ContextLengthError,
+  InvalidOptionError,
   conditionPrompt,
   cutAtStop,
   steerlmTemplate,
@@ -14,7 +15,10 @@ import {
 import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
+import type { DecodeSession } from './decode-session';
 import { generateTokens } from './generate-tokens';
+import { loadOnnxruntime, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 
 const DEFAULT_MAX_TOKENS = 256;
 
@@ -39,17 +43,83 @@ function checkPromptFits(length: number, positions: number): void {
   }
 }
 
-/** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
+/**
+ * The decode engines of a {@link LocalLanguageModel}: `onnxruntime` runs our ONNX export of the model
+ * on onnxruntime-node (Node only), `tfjs` the model's forward pass on the current tfjs backend, and
+ * `auto` picks onnxruntime where it loads and the model has no unmerged LoRA adapters, else tfjs.
+ */
+export const DECODE_ENGINES = Object.freeze(['auto', 'onnxruntime', 'tfjs'] as const);
+export type DecodeEngineName = (typeof DECODE_ENGINES)[number];
+
+/** Options of a {@link LocalLanguageModel}. */
+export interface LocalLanguageModelOptions {
+  modelId?: string;
+  /** The decode engine of `generate`, `generateBatch`, `stream` and `steer` (default `auto`). */
+  engine?: DecodeEngineName;
+  /** Settings of the onnxruntime session. */
+  onnxruntime?: OnnxruntimeDecoderOptions;
+}
+
+/**
+ * A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). Decoding runs
+ * on onnxruntime where available (the model is exported in memory on first use and again whenever its
+ * weights change), else on tfjs; `logProbability` always runs on tfjs.
+ */
 export class LocalLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
   readonly modelId: string;
   readonly model: DecoderModel;
   readonly tokenizer: Tokenizer;
+  readonly engine: DecodeEngineName;
+  readonly #onnxruntimeOptions: OnnxruntimeDecoderOptions;
+  #onnxruntime: Promise<OnnxruntimeDecoder> | undefined;
 
-  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string } = {}) {
+  constructor(model: DecoderModel, tokenizer: Tokenizer, options: LocalLanguageModelOptions = {}) {
+    if (options.engine !== undefined && !DECODE_ENGINES.includes(options.engine)) {
+      throw new InvalidOptionError(`unknown decode engine ${JSON.stringify(options.engine)}`, {
+        option: 'engine',
+        hint: `use one of: ${DECODE_ENGINES.join(', ')}`,
+      });
+    }
     this.model = model;
     this.tokenizer = tokenizer;
     this.modelId = options.modelId ?? `local-${model.config.family}`;
+    this.engine = options.engine ?? 'auto';
+    this.#onnxruntimeOptions = options.onnxruntime ?? {};
+  }
+
+  /**
+   * Resolves to the engine the next decode will use: `onnxruntime` or `tfjs`. Throws a BackendError
+   * when `onnxruntime` was asked for and cannot load, and an InvalidOptionError when it was asked for
+   * and the model has unmerged LoRA adapters.
+   */
+  async resolveEngine(): Promise<'onnxruntime' | 'tfjs'> {
+    if (this.engine === 'tfjs') return 'tfjs';
+    if (this.engine === 'auto' && (this.model.adapters.size > 0 || !(await loadOnnxruntime()))) return 'tfjs';
+    return 'onnxruntime';
+  }
+
+  /** Resolves to a decode over the resolved engine, exporting the model again when its weights changed. */
+  async #startDecode(): Promise<DecodeSession> {
+    if ((await this.resolveEngine()) === 'tfjs') return new TfjsDecodeSession(this.model);
+    let decoder = await this.#onnxruntime?.catch(() => undefined);
+    if (!decoder?.isCurrent(this.model)) {
+      decoder?.release();
+      const building = OnnxruntimeDecoder.create(this.model, this.#onnxruntimeOptions);
+      this.#onnxruntime = building;
+      building.catch(() => {
+        if (this.#onnxruntime === building) this.#onnxruntime = undefined;
+      });
+      decoder = await building;
+    }
+    return decoder.startDecode();
+  }
+
+  /** Frees the onnxruntime session (made again on the next decode). The decoder model stays the caller's. */
+  async releaseEngine(): Promise<void> {
+    const decoder = await this.#onnxruntime?.catch(() => undefined);
+    this.#onnxruntime = undefined;
+    decoder?.release();
   }
 
   /** Returns one continuation per prompt, decoded together in one batch. */
@@ -60,7 +130,7 @@ export class LocalLanguageModel implements LanguageModel {
     const tokens: number[][] = prompts.map(() => []);
     const stopped = prompts.map(() => false);
     const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
-    for await (const step of generateTokens(this.model, encoded, {
+    for await (const step of generateTokens(await this.#startDecode(), encoded, {
       ...options,
       maxTokens,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
@@ -93,7 +163,7 @@ export class LocalLanguageModel implements LanguageModel {
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
     const promptIds = this.tokenizer.encode(prompt);
     checkPromptFits(promptIds.length, this.model.config.maxPositionEmbeddings);
-    for await (const step of generateTokens(this.model, [promptIds], {
+    for await (const step of generateTokens(await this.#startDecode(), [promptIds], {
       ...options,
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
