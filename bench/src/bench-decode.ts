@@ -1,7 +1,8 @@
 /**
- * The decoding benchmark: greedy KV-cache decoding tokens/s of our decoders (tfjs cpu and wasm
- * backends) against transformers.js running our ONNX export of the same weights (onnxruntime-node, CPU).
- * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs-cpu,tfjs-wasm,transformers.js]
+ * The decoding benchmark: greedy KV-cache decoding tokens/s of our decode engines (tfjs on the backend
+ * selectBackend picks, or on cpu/wasm by name; onnxruntime, our engine running our ONNX export on
+ * onnxruntime-node) against transformers.js running the same export of the same weights (onnxruntime-node, CPU).
+ * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs,tfjs-cpu,tfjs-wasm,onnxruntime,transformers.js]
  *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0]
  * Decode tokens/s = batch × (new tokens − 1) / time from the first generated token to the last, so the
  * prefill (timed apart) is left out. On a shared machine wall time depends on the load, so the process
@@ -17,10 +18,12 @@ import {
   DecoderModel,
   exportOnnx,
   generateTokens,
+  OnnxruntimeDecoder,
   parseModelConfig,
   selectBackend,
   trainByteLevelBpe,
   writeByteLevelBpeTokenizer,
+  type DecodeSession,
   type ModelConfig,
 } from '@steerlm/sft';
 
@@ -51,14 +54,15 @@ const SHAPES: Record<string, () => ModelConfig> = {
     }),
 };
 
-const ENGINES = ['tfjs-cpu', 'tfjs-wasm', 'transformers.js'] as const;
+const ENGINES = ['tfjs', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'transformers.js'] as const;
+const DEFAULT_ENGINES: readonly Engine[] = ['tfjs-wasm', 'onnxruntime', 'transformers.js'];
 type Engine = (typeof ENGINES)[number];
 
 const { values: args } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'tiny,25m' },
     batches: { type: 'string', default: '1,16' },
-    engines: { type: 'string', default: ENGINES.join(',') },
+    engines: { type: 'string', default: DEFAULT_ENGINES.join(',') },
     'prompt-tokens': { type: 'string', default: '8' },
     'new-tokens': { type: 'string', default: '16' },
     seed: { type: 'string', default: '0' },
@@ -81,6 +85,8 @@ interface DecodeResult {
   parameters: number;
   batch: number;
   engine: Engine;
+  /** The tfjs backend of a tfjs engine; `onnxruntime-node` otherwise. */
+  backend: string;
   prefillMs: number;
   decodeTokensPerSecond: number;
   /** batch × (new tokens − 1) per second of process CPU time (user + system, every thread). */
@@ -120,15 +126,15 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-/** Returns the timing of one greedy run of ours. */
-async function runOurs(model: DecoderModel, rows: number[][], tokens: number): Promise<RunTiming> {
+/** Returns the timing of one greedy run of ours (the tfjs decode of `source`, or an onnxruntime session). */
+async function runOurs(source: () => DecoderModel | DecodeSession, rows: number[][], tokens: number): Promise<RunTiming> {
   const started = performance.now();
   let firstAt = 0;
   let lastAt = 0;
   let firstCpu = 0;
   let lastCpu = 0;
   const firstRow: number[] = [];
-  for await (const step of generateTokens(model, rows, { maxTokens: tokens, temperature: 0 })) {
+  for await (const step of generateTokens(source(), rows, { maxTokens: tokens, temperature: 0 })) {
     lastAt = performance.now();
     lastCpu = cpuSeconds();
     if (step.step === 0) [firstAt, firstCpu] = [lastAt, lastCpu];
@@ -179,6 +185,7 @@ try {
       let runner: (rows: number[][], tokens: number) => Promise<RunTiming>;
       let release: () => Promise<void>;
       let parameters: number;
+      let backend = 'onnxruntime-node';
       if (engine === 'transformers.js') {
         await tf.setBackend('cpu');
         const model = DecoderModel.create(config, { seed });
@@ -192,11 +199,22 @@ try {
         const loaded = await transformers.AutoModelForCausalLM.from_pretrained(folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
         runner = (rows, tokens) => runTransformers(transformers, loaded, rows, tokens);
         release = async () => void (await loaded.dispose());
-      } else {
-        await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true });
+      } else if (engine === 'onnxruntime') {
+        await tf.setBackend('cpu');
         const model = DecoderModel.create(config, { seed });
         parameters = model.parameterCount();
-        runner = (rows, tokens) => runOurs(model, rows, tokens);
+        const decoder = await OnnxruntimeDecoder.create(model);
+        console.log(`${shape}: onnxruntime export and session ${decoder.buildMs.toFixed(0)} ms`);
+        runner = (rows, tokens) => runOurs(() => decoder.startDecode(), rows, tokens);
+        release = async () => {
+          decoder.release();
+          model.dispose();
+        };
+      } else {
+        backend = (engine === 'tfjs' ? await selectBackend() : await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true })).backend;
+        const model = DecoderModel.create(config, { seed });
+        parameters = model.parameterCount();
+        runner = (rows, tokens) => runOurs(() => model, rows, tokens);
         release = async () => model.dispose();
       }
       for (const batch of batches) {
@@ -205,9 +223,9 @@ try {
         const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = await runner(rows, newTokens);
         const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
         const decodeTokensPerCpuSecond = (batch * (newTokens - 1)) / decodeCpuSeconds;
-        results.push({ shape, parameters, batch, engine, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
+        results.push({ shape, parameters, batch, engine, backend, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
         console.log(
-          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine}: prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
+          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine} (${backend}): prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
         );
       }
       await release();
@@ -243,6 +261,14 @@ console.log(
     promptTokens,
     newTokens,
     results: results.map(({ firstRow: _firstRow, ...rest }) => rest),
+    onnxruntimeOverTransformersJsPerCpuSecond: Object.fromEntries(
+      results
+        .filter((result) => result.engine === 'onnxruntime')
+        .flatMap((ours) => {
+          const theirs = results.find((other) => other.engine === 'transformers.js' && other.shape === ours.shape && other.batch === ours.batch);
+          return theirs ? [[`${ours.shape}/${ours.batch}`, ours.decodeTokensPerCpuSecond / theirs.decodeTokensPerCpuSecond]] : [];
+        }),
+    ),
     greedyTokensAgreeWithFirstEngine: agreement,
   }),
 );

@@ -65,8 +65,9 @@ export async function* generateTokens(
       yield { step, tokens };
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
       logitsRows = await session.step(tokens);
-      // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run.
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run
+      // (setImmediate where there is one: setTimeout waits a millisecond or more, longer than a step).
+      await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
     }
   } finally {
     session.dispose();

@@ -42,6 +42,12 @@ export interface OnnxruntimeDecoderOptions {
    * wall-time gain.
    */
   allowSpinning?: boolean;
+  /**
+   * Let onnxruntime write each step's cache (`present.*`) and logits straight into buffers this engine
+   * keeps (two per cache tensor, used in turn, grown geometrically), instead of allocating new outputs
+   * and copying them into JavaScript every step. Default true.
+   */
+  preallocateCache?: boolean;
 }
 
 /**
@@ -60,6 +66,14 @@ function sameFingerprint(a: readonly object[], b: readonly object[]): boolean {
   return a.length === b.length && a.every((part, index) => part === b[index]);
 }
 
+/** The cache layout and vocabulary of the exported model. */
+interface DecodeGeometry {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+}
+
 /**
  * A decoder model exported to ONNX and loaded in an onnxruntime session. It stays valid while the
  * model's weights are the ones it was made from ({@link isCurrent}); `LocalLanguageModel` makes a new
@@ -72,16 +86,25 @@ export class OnnxruntimeDecoder {
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
   readonly #fingerprint: readonly object[];
-  readonly #geometry: { layers: number; kvHeads: number; headDim: number };
+  readonly #geometry: DecodeGeometry;
+  readonly #preallocate: boolean;
   #open = 0;
   #retired = false;
   #released = false;
 
-  private constructor(ort: OrtModule, session: Ort.InferenceSession, model: DecoderModel, buildMs: number, fingerprint: readonly object[]) {
+  private constructor(
+    ort: OrtModule,
+    session: Ort.InferenceSession,
+    model: DecoderModel,
+    buildMs: number,
+    fingerprint: readonly object[],
+    preallocate: boolean,
+  ) {
+    this.#preallocate = preallocate;
     this.#ort = ort;
     this.#session = session;
     this.#fingerprint = fingerprint;
-    this.#geometry = cacheGeometry(model.config);
+    this.#geometry = { ...cacheGeometry(model.config), vocab: model.config.vocabSize };
     this.maxPositions = model.config.maxPositionEmbeddings;
     this.buildMs = buildMs;
   }
@@ -107,7 +130,7 @@ export class OnnxruntimeDecoder {
       ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
     });
-    return new OnnxruntimeDecoder(ort, session, model, performance.now() - started, fingerprint);
+    return new OnnxruntimeDecoder(ort, session, model, performance.now() - started, fingerprint, options.preallocateCache ?? true);
   }
 
   /** Returns whether `model`'s weights are still the ones this session was made from. */
@@ -119,7 +142,7 @@ export class OnnxruntimeDecoder {
   startDecode(): DecodeSession {
     if (this.#retired) throw new InvalidOptionError('this onnxruntime decoder was released', { option: 'engine' });
     this.#open++;
-    return new OnnxruntimeDecodeSession(this.#ort, this.#session, this.#geometry, this.maxPositions, () => {
+    return new OnnxruntimeDecodeSession(this.#ort, this.#session, this.#geometry, this.maxPositions, this.#preallocate, () => {
       this.#open--;
       this.#releaseIfIdle();
     });
@@ -143,7 +166,7 @@ class OnnxruntimeDecodeSession implements DecodeSession {
   readonly maxPositions: number;
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
-  readonly #geometry: { layers: number; kvHeads: number; headDim: number };
+  readonly #geometry: DecodeGeometry;
   readonly #onDispose: () => void;
   #past: Record<string, Ort.Tensor> = {};
   /** The attention mask [B, L] so far, row-major. */
@@ -151,14 +174,13 @@ class OnnxruntimeDecodeSession implements DecodeSession {
   #keys = 0;
   #nextPositions: number[] = [];
   #disposed = false;
+  readonly #preallocate: boolean;
+  /** Per cache output, the two buffers `present.*` is written into in turn (the other holds the past). */
+  readonly #arenas = new Map<string, [Float32Array, Float32Array]>();
+  #turn: 0 | 1 = 0;
 
-  constructor(
-    ort: OrtModule,
-    session: Ort.InferenceSession,
-    geometry: { layers: number; kvHeads: number; headDim: number },
-    maxPositions: number,
-    onDispose: () => void,
-  ) {
+  constructor(ort: OrtModule, session: Ort.InferenceSession, geometry: DecodeGeometry, maxPositions: number, preallocate: boolean, onDispose: () => void) {
+    this.#preallocate = preallocate;
     this.#ort = ort;
     this.#session = session;
     this.#geometry = geometry;
@@ -229,21 +251,47 @@ class OnnxruntimeDecodeSession implements DecodeSession {
       [LOGITS_INDEX_INPUT]: new ort.Tensor('int64', BigInt64Array.from(logitsIndex, BigInt), [B, 1]),
       ...this.#past,
     };
-    const outputs = await this.#session.run(feeds);
-    const { layers } = this.#geometry;
+    const { layers, kvHeads, headDim } = this.#geometry;
     const past: Record<string, Ort.Tensor> = {};
-    for (let layer = 0; layer < layers; layer++) {
-      for (const part of ['key', 'value']) past[`past_key_values.${layer}.${part}`] = outputs[`present.${layer}.${part}`] as Ort.Tensor;
+    let logits: Ort.Tensor;
+    if (this.#preallocate) {
+      const fetches: Record<string, Ort.Tensor> = {};
+      const size = B * kvHeads * this.#keys * headDim;
+      for (let layer = 0; layer < layers; layer++) {
+        for (const part of ['key', 'value']) {
+          const name = `present.${layer}.${part}`;
+          const arena = this.#arena(name, size);
+          fetches[name] = past[`past_key_values.${layer}.${part}`] = new ort.Tensor('float32', arena.subarray(0, size), [B, kvHeads, this.#keys, headDim]);
+        }
+      }
+      const { vocab } = this.#geometry;
+      fetches.logits = logits = new ort.Tensor('float32', new Float32Array(B * vocab), [B, vocab]);
+      await this.#session.run(feeds, fetches);
+      this.#turn = this.#turn === 0 ? 1 : 0;
+    } else {
+      const outputs = await this.#session.run(feeds);
+      for (let layer = 0; layer < layers; layer++) {
+        for (const part of ['key', 'value']) past[`past_key_values.${layer}.${part}`] = outputs[`present.${layer}.${part}`] as Ort.Tensor;
+      }
+      logits = outputs.logits as Ort.Tensor;
     }
     this.#past = past;
-    const logits = outputs.logits as Ort.Tensor;
     const data = logits.data as Float32Array;
     const vocab = logits.dims[1]!;
     return Array.from({ length: B }, (_, row) => data.subarray(row * vocab, (row + 1) * vocab));
   }
 
+  /** Returns this turn's buffer for cache output `name`, grown (by half again, at least) to hold `size` values. */
+  #arena(name: string, size: number): Float32Array {
+    let pair = this.#arenas.get(name);
+    if (!pair) this.#arenas.set(name, (pair = [new Float32Array(0), new Float32Array(0)]));
+    if (pair[this.#turn].length < size) pair[this.#turn] = new Float32Array(Math.ceil(Math.max(size, pair[this.#turn].length * 1.5)));
+    return pair[this.#turn];
+  }
+
   dispose(): void {
     if (this.#disposed) return;
+    this.#arenas.clear();
     this.#disposed = true;
     for (const tensor of Object.values(this.#past)) tensor.dispose();
     this.#past = {};
