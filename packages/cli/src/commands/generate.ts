@@ -1,7 +1,7 @@
 import { conditionPrompt, formatAttributes } from '@steerlm/core';
 import { defineCommand } from '../cli';
 import { loadLanguageModel, parseAttributeOption, resolveModelSteering } from '../models';
-import { MODEL_OPTIONS } from './model-options';
+import { MODEL_OPTIONS, modelLoadOptions } from './model-options';
 
 /** `steerlm generate`: one steered answer, streamed to the terminal. */
 export const generateCommand = defineCommand({
@@ -31,8 +31,8 @@ export const generateCommand = defineCommand({
       template,
       ...(values.system !== undefined ? { system: values.system } : {}),
     });
-    const loaded = await loadLanguageModel(values.model, values.backend !== undefined ? { backend: values.backend } : {});
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    const loaded = await loadLanguageModel(values.model, modelLoadOptions(values));
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description}`);
     context.note(`attributes ${formatAttributes(attributes, schema)}`);
     const options = {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { defineCommand } from '../cli';
 import { loadLanguageModel, resolveModelSteering } from '../models';
 import { startSteeringServer } from '../server';
-import { MODEL_OPTIONS } from './model-options';
+import { MODEL_OPTIONS, modelLoadOptions } from './model-options';
 
 /** `steerlm serve`: the OpenAI-compatible steering server and its playground. */
 export const serveCommand = defineCommand({
@@ -46,7 +46,7 @@ Example:
     const { schema, template, description } = await resolveModelSteering(values.model, values.schema);
     const loaded = await loadLanguageModel(values.model, {
       wordDelayMs: values['word-delay'],
-      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+      ...modelLoadOptions(values),
     });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
@@ -81,7 +81,7 @@ Example:
     });
     const started = { url: server.url, openaiBaseURL: `${server.url}/v1`, model: loaded.model.modelId, backend: loaded.backend, device: loaded.device };
     if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description} · template ${template.name}`);
     context.note(`OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue})${apiKey ? ', API key required' : ''}`);
     if (values['no-playground'] !== true) context.note(`playground at ${server.url}/`);

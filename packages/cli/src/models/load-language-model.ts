@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { createOpenAICompatibleModel, InvalidOptionError, type LanguageModel } from '@steerlm/core';
+import type { DecodeEngineName } from '@steerlm/sft';
 import { AttributeEchoModel } from './attribute-echo-model';
 import { selectComputeBackend } from './select-compute-backend';
 
@@ -13,17 +14,23 @@ export interface LoadedLanguageModel {
   readonly backend: string;
   /** The device in words, e.g. `mesa llvmpipe (software)`. */
   readonly device: string;
+  /** The decode engine of a model folder (`onnxruntime` or `tfjs`), `none` for built-in and `remote` for endpoint models. */
+  readonly engine: string;
 }
 
 /**
  * Returns the model `--model` names: a built-in (`attribute-echo`, a weightless model that spells out
  * the requested attributes), an OpenAI-compatible endpoint (`http://host:port/v1`; its model name from
  * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY) or a Hugging Face-style model folder (config.json,
- * safetensors, tokenizer), loaded on the best available backend.
+ * safetensors, tokenizer), loaded on the best available backend and decoded by `options.engine` (default
+ * auto: onnxruntime where it loads, else tfjs).
  */
-export async function loadLanguageModel(name: string, options: { wordDelayMs?: number; backend?: string } = {}): Promise<LoadedLanguageModel> {
+export async function loadLanguageModel(
+  name: string,
+  options: { wordDelayMs?: number; backend?: string; engine?: DecodeEngineName } = {},
+): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
-    return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
+    return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)', engine: 'none' };
   }
   if (/^https?:\/\//.test(name)) {
     const model = createOpenAICompatibleModel({
@@ -31,7 +38,7 @@ export async function loadLanguageModel(name: string, options: { wordDelayMs?: n
       model: process.env.STEERLM_REMOTE_MODEL ?? 'steerlm',
       ...(process.env.STEERLM_API_KEY ? { apiKey: process.env.STEERLM_API_KEY } : {}),
     });
-    return { model, backend: 'remote', device: name };
+    return { model, backend: 'remote', device: name, engine: 'remote' };
   }
   const folder = await stat(name).catch(() => undefined);
   if (!folder?.isDirectory()) {
@@ -45,5 +52,6 @@ export async function loadLanguageModel(name: string, options: { wordDelayMs?: n
   const decoder = await sft.DecoderModel.load(name);
   const tokenizer = await sft.loadTokenizer(name);
   const modelId = name.replace(/\/+$/, '').split('/').at(-1) ?? name;
-  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId }), ...compute };
+  const model = new sft.LocalLanguageModel(decoder, tokenizer, { modelId, ...(options.engine !== undefined ? { engine: options.engine } : {}) });
+  return { model, ...compute, engine: await model.resolveEngine() };
 }
