@@ -58,6 +58,7 @@ export function cacheGeometry(config: ModelConfig): { layers: number; kvHeads: n
 
 /** Options of {@link decoderOnnxModel}. */
 export interface DecoderOnnxOptions {
+  /** The `producer_version` recorded in the model. */
   producerVersion?: string;
   /**
    * Compute the logits of one position per row only: the graph takes one more input, `logits_index`

@@ -49,10 +49,12 @@ function checkPromptFits(length: number, positions: number): void {
  * `auto` picks onnxruntime where it loads and the model has no unmerged LoRA adapters, else tfjs.
  */
 export const DECODE_ENGINES = Object.freeze(['auto', 'onnxruntime', 'tfjs'] as const);
+/** One of {@link DECODE_ENGINES}. */
 export type DecodeEngineName = (typeof DECODE_ENGINES)[number];
 
 /** Options of a {@link LocalLanguageModel}. */
 export interface LocalLanguageModelOptions {
+  /** The id `LanguageModel.modelId` reports (default `local-<family>`). */
   modelId?: string;
   /** The decode engine of `generate`, `generateBatch`, `stream` and `steer` (default `auto`). */
   engine?: DecodeEngineName;
@@ -70,6 +72,7 @@ export class LocalLanguageModel implements LanguageModel {
   readonly modelId: string;
   readonly model: DecoderModel;
   readonly tokenizer: Tokenizer;
+  /** The engine asked for; {@link LocalLanguageModel.resolveEngine} says which one decodes. */
   readonly engine: DecodeEngineName;
   readonly #onnxruntimeOptions: OnnxruntimeDecoderOptions;
   #onnxruntime: Promise<OnnxruntimeDecoder> | undefined;

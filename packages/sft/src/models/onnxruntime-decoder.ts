@@ -80,6 +80,7 @@ interface DecodeGeometry {
  * one when they change.
  */
 export class OnnxruntimeDecoder {
+  /** The model's positions (`maxPositionEmbeddings`). */
   readonly maxPositions: number;
   /** Milliseconds the export and the session creation took. */
   readonly buildMs: number;

@@ -19,6 +19,7 @@ async function readLogitRows(logits: tf.Tensor2D): Promise<Float32Array[]> {
  * position, with a key mask over the padding gap.
  */
 export class TfjsDecodeSession implements DecodeSession {
+  /** {@inheritDoc DecodeSession.maxPositions} */
   readonly maxPositions: number;
   readonly #model: DecoderModel;
   readonly #cache = new KeyValueCache();
@@ -28,6 +29,7 @@ export class TfjsDecodeSession implements DecodeSession {
     this.maxPositions = model.config.maxPositionEmbeddings;
   }
 
+  /** {@inheritDoc DecodeSession.prefill} */
   async prefill(prompts: readonly (readonly number[])[]): Promise<Float32Array[]> {
     const model = this.#model;
     const B = prompts.length;
@@ -56,6 +58,7 @@ export class TfjsDecodeSession implements DecodeSession {
     return rows;
   }
 
+  /** {@inheritDoc DecodeSession.step} */
   async step(tokens: readonly (number | undefined)[]): Promise<Float32Array[]> {
     const model = this.#model;
     const rows = await readLogitRows(
@@ -74,6 +77,7 @@ export class TfjsDecodeSession implements DecodeSession {
     return rows;
   }
 
+  /** {@inheritDoc DecodeSession.dispose} */
   dispose(): void {
     this.#cache.dispose();
   }
