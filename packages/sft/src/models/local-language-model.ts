@@ -105,14 +105,18 @@ export class LocalLanguageModel implements LanguageModel {
   /** Resolves to a decode over the resolved engine, exporting the model again when its weights changed. */
   async #startDecode(): Promise<DecodeSession> {
     if ((await this.resolveEngine()) === 'tfjs') return new TfjsDecodeSession(this.model);
-    let decoder = await this.#onnxruntime?.catch(() => undefined);
+    // Concurrent decodes share one export: wait for the latest build, then check and replace it with no
+    // await in between, so two callers never both export the same weights.
+    let pending = this.#onnxruntime;
+    let decoder = await pending?.catch(() => undefined);
+    while (this.#onnxruntime !== pending) {
+      pending = this.#onnxruntime;
+      decoder = await pending?.catch(() => undefined);
+    }
     if (!decoder?.isCurrent(this.model)) {
       decoder?.release();
       const building = OnnxruntimeDecoder.create(this.model, this.#onnxruntimeOptions);
       this.#onnxruntime = building;
-      building.catch(() => {
-        if (this.#onnxruntime === building) this.#onnxruntime = undefined;
-      });
       decoder = await building;
     }
     return decoder.startDecode();

@@ -5,7 +5,7 @@
  * the positions end rows the same way; new weights make a new export.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionError } from '@steerlm/core';
 import { parseModelConfig, type ModelConfig } from '../io/hf-config';
 import type { DecodeSession } from './decode-session';
@@ -167,6 +167,14 @@ describe('LocalLanguageModel engines', () => {
       expect(expected.some((result) => result.finishReason === 'stop')).toBe(true);
       expect(await onnx.generateBatch(prompts, options)).toEqual(expected);
       expect(await onnx.generateBatch(prompts, { maxTokens: 12, temperature: 0 })).toEqual(greedyTexts);
+      // Concurrent requests on a fresh model share one export and decode independently.
+      const shared = new LocalLanguageModel(model, tokenizer);
+      const create = vi.spyOn(OnnxruntimeDecoder, 'create');
+      const concurrent = await Promise.all(prompts.map((prompt) => shared.generate(prompt, options)));
+      expect(create).toHaveBeenCalledTimes(1);
+      create.mockRestore();
+      await shared.releaseEngine();
+      expect(concurrent).toEqual(await Promise.all(prompts.map((prompt) => tfjs.generate(prompt, options))));
       let streamed = '';
       for await (const piece of onnx.stream(prompts[2]!, options)) streamed += piece;
       expect(streamed).toBe((await tfjs.generate(prompts[2]!, options)).text);
