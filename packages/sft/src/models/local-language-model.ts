@@ -17,7 +17,7 @@ import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
 import type { DecodeSession } from './decode-session';
 import { generateTokens } from './generate-tokens';
-import { loadOnnxruntime, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+import { fitsInMemoryExport, loadOnnxruntime, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
 import { TfjsDecodeSession } from './tfjs-decode-session';
 
 const DEFAULT_MAX_TOKENS = 256;
@@ -46,7 +46,8 @@ function checkPromptFits(length: number, positions: number): void {
 /**
  * The decode engines of a {@link LocalLanguageModel}: `onnxruntime` runs our ONNX export of the model
  * on onnxruntime-node (Node only), `tfjs` the model's forward pass on the current tfjs backend, and
- * `auto` picks onnxruntime where it loads and the model has no unmerged LoRA adapters, else tfjs.
+ * `auto` picks onnxruntime where it loads, the model has no unmerged LoRA adapters and its weights fit the
+ * in-memory export (1.5 GiB of float32), else tfjs.
  */
 export const DECODE_ENGINES = Object.freeze(['auto', 'onnxruntime', 'tfjs'] as const);
 /** One of {@link DECODE_ENGINES}. */
@@ -98,7 +99,7 @@ export class LocalLanguageModel implements LanguageModel {
    */
   async resolveEngine(): Promise<'onnxruntime' | 'tfjs'> {
     if (this.engine === 'tfjs') return 'tfjs';
-    if (this.engine === 'auto' && (this.model.adapters.size > 0 || !(await loadOnnxruntime()))) return 'tfjs';
+    if (this.engine === 'auto' && (this.model.adapters.size > 0 || !fitsInMemoryExport(this.model) || !(await loadOnnxruntime()))) return 'tfjs';
     return 'onnxruntime';
   }
 

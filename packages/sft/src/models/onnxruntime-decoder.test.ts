@@ -196,6 +196,11 @@ describe('LocalLanguageModel engines', () => {
       embedding.assign(tf.mul(embedding, -1.5));
       const changed = await tfjs.generate('abc', options);
       expect(await onnx.generate('abc', options)).toEqual(changed);
+      // Weights beyond the in-memory export's 1.5 GiB: auto decodes on tfjs, onnxruntime says why it cannot.
+      const size = vi.spyOn(model, 'parameterCount').mockReturnValue(420_000_000);
+      expect(await new LocalLanguageModel(model, tokenizer).resolveEngine()).toBe('tfjs');
+      await expect(OnnxruntimeDecoder.create(model)).rejects.toThrow(/1\.56 GiB\) exceed the in-memory ONNX export/);
+      size.mockRestore();
       model.addLora({ rank: 2, alpha: 4, targetModules: ['q_proj'] }, { seed: 1 });
       const auto = new LocalLanguageModel(model, tokenizer);
       expect(await auto.resolveEngine()).toBe('tfjs');

@@ -6,6 +6,7 @@
 import type * as Ort from 'onnxruntime-node';
 import { BackendError, InvalidOptionError } from '@steerlm/core';
 import { cacheGeometry, decoderOnnxModel, LOGITS_INDEX_INPUT } from '../export/decoder-onnx-graph';
+import { EXTERNAL_DATA_THRESHOLD_BYTES } from '../export/export-onnx';
 import { encodeOnnxModel } from '../io/onnx';
 import type { DecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
@@ -30,6 +31,14 @@ export function loadOnnxruntime(): Promise<OrtModule | undefined> {
     }
   })();
   return ortModule;
+}
+
+/**
+ * Returns whether `model` fits the in-memory export (one protobuf, which stops at 2 GiB): its float32
+ * weights are at most {@link EXTERNAL_DATA_THRESHOLD_BYTES}, where exportOnnx also switches to external data.
+ */
+export function fitsInMemoryExport(model: DecoderModel): boolean {
+  return model.parameterCount() * 4 <= EXTERNAL_DATA_THRESHOLD_BYTES;
 }
 
 /** Options of {@link OnnxruntimeDecoder.create}. */
@@ -113,7 +122,7 @@ export class OnnxruntimeDecoder {
   /**
    * Resolves to the model exported and loaded in onnxruntime-node. Throws a BackendError
    * where onnxruntime-node cannot load, and an InvalidOptionError when the model has unmerged LoRA
-   * adapters (merge them first, or decode with tfjs).
+   * adapters (merge them first, or decode with tfjs) or weights beyond {@link fitsInMemoryExport}.
    */
   static async create(model: DecoderModel, options: OnnxruntimeDecoderOptions = {}): Promise<OnnxruntimeDecoder> {
     const ort = await loadOnnxruntime();
@@ -121,6 +130,13 @@ export class OnnxruntimeDecoder {
       throw new BackendError('onnxruntime-node could not be loaded in this runtime', {
         backend: 'onnxruntime',
         hint: 'install onnxruntime-node for this platform, or decode with engine "tfjs"',
+      });
+    }
+    if (!fitsInMemoryExport(model)) {
+      const gib = ((model.parameterCount() * 4) / 2 ** 30).toFixed(2);
+      throw new InvalidOptionError(`the model's float32 weights (${gib} GiB) exceed the in-memory ONNX export's limit of 1.5 GiB`, {
+        option: 'engine',
+        hint: 'decode with engine "tfjs", or write the model with exportOnnx (external data) and run that folder with transformers.js',
       });
     }
     const started = performance.now();
