@@ -53,5 +53,6 @@ export async function loadLanguageModel(
   const tokenizer = await sft.loadTokenizer(name);
   const modelId = name.replace(/\/+$/, '').split('/').at(-1) ?? name;
   const model = new sft.LocalLanguageModel(decoder, tokenizer, { modelId, ...(options.engine !== undefined ? { engine: options.engine } : {}) });
-  return { model, ...compute, engine: await model.resolveEngine() };
+  // Export for onnxruntime now, so the first request (of `serve`) does not wait for it.
+  return { model, ...compute, engine: await model.prepareEngine() };
 }

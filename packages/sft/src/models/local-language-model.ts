@@ -103,9 +103,24 @@ export class LocalLanguageModel implements LanguageModel {
     return 'onnxruntime';
   }
 
+  /**
+   * Resolves to the engine the next decode will use, after making the onnxruntime export when that is
+   * the engine and the current weights have none yet (so a server's first request does not wait for it).
+   */
+  async prepareEngine(): Promise<'onnxruntime' | 'tfjs'> {
+    const engine = await this.resolveEngine();
+    if (engine === 'onnxruntime') await this.#currentDecoder();
+    return engine;
+  }
+
   /** Resolves to a decode over the resolved engine, exporting the model again when its weights changed. */
   async #startDecode(): Promise<DecodeSession> {
     if ((await this.resolveEngine()) === 'tfjs') return new TfjsDecodeSession(this.model);
+    return (await this.#currentDecoder()).startDecode();
+  }
+
+  /** Resolves to the onnxruntime decoder of the current weights, exported now if they have none. */
+  async #currentDecoder(): Promise<OnnxruntimeDecoder> {
     // Concurrent decodes share one export: wait for the latest build, then check and replace it with no
     // await in between, so two callers never both export the same weights.
     let pending = this.#onnxruntime;
@@ -120,7 +135,7 @@ export class LocalLanguageModel implements LanguageModel {
       this.#onnxruntime = building;
       decoder = await building;
     }
-    return decoder.startDecode();
+    return decoder;
   }
 
   /** Frees the onnxruntime session (made again on the next decode). The decoder model stays the caller's. */

@@ -172,6 +172,13 @@ describe('LocalLanguageModel engines', () => {
       const create = vi.spyOn(OnnxruntimeDecoder, 'create');
       const concurrent = await Promise.all(prompts.map((prompt) => shared.generate(prompt, options)));
       expect(create).toHaveBeenCalledTimes(1);
+      // prepareEngine exports up front; the next decode uses that export.
+      const prepared = new LocalLanguageModel(model, tokenizer);
+      expect(await prepared.prepareEngine()).toBe('onnxruntime');
+      expect(create).toHaveBeenCalledTimes(2);
+      await prepared.generate(prompts[0]!, options);
+      expect(create).toHaveBeenCalledTimes(2);
+      await prepared.releaseEngine();
       create.mockRestore();
       await shared.releaseEngine();
       expect(concurrent).toEqual(await Promise.all(prompts.map((prompt) => tfjs.generate(prompt, options))));
