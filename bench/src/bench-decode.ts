@@ -3,11 +3,12 @@
  * selectBackend picks, or on cpu/wasm by name; onnxruntime, our engine running our ONNX export on
  * onnxruntime-node) against transformers.js running the same export of the same weights (onnxruntime-node, CPU).
  * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs,tfjs-cpu,tfjs-wasm,onnxruntime,transformers.js]
- *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0]
+ *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0] [--repeats 3]
  * Decode tokens/s = batch × (new tokens − 1) / time from the first generated token to the last, so the
  * prefill (timed apart) is left out. On a shared machine wall time depends on the load, so the process
  * CPU time of the decode (all threads) is reported too, as tokens per CPU-second. The last line printed
- * is one JSON object.
+ * is one JSON object. Each configuration runs `--repeats` times after a warm-up; the run with the median
+ * tokens per CPU-second is reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -66,6 +67,7 @@ const { values: args } = parseArgs({
     'prompt-tokens': { type: 'string', default: '8' },
     'new-tokens': { type: 'string', default: '16' },
     seed: { type: 'string', default: '0' },
+    repeats: { type: 'string', default: '3' },
   },
 });
 
@@ -75,9 +77,11 @@ const engines = args.engines!.split(',') as Engine[];
 const promptTokens = Number(args['prompt-tokens']);
 const newTokens = Number(args['new-tokens']);
 const seed = Number(args.seed);
+const repeats = Number(args.repeats);
 for (const shape of shapes) if (!(shape in SHAPES)) throw new Error(`unknown shape "${shape}" (known: ${Object.keys(SHAPES).join(', ')})`);
 for (const engine of engines) if (!ENGINES.includes(engine)) throw new Error(`unknown engine "${engine}" (known: ${ENGINES.join(', ')})`);
 if (!(newTokens >= 2 && promptTokens >= 1)) throw new Error('--new-tokens must be >= 2 and --prompt-tokens >= 1');
+if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error('--repeats must be an integer >= 1');
 
 /** One measured configuration. */
 interface DecodeResult {
@@ -220,7 +224,11 @@ try {
       for (const batch of batches) {
         const rows = prompts(batch, config.vocabSize);
         await runner(rows, 2);
-        const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = await runner(rows, newTokens);
+        // The run with the median tokens per CPU-second of `repeats` (other work on a shared machine moves single runs a lot).
+        const runs: RunTiming[] = [];
+        for (let index = 0; index < repeats; index++) runs.push(await runner(rows, newTokens));
+        runs.sort((a, b) => a.decodeCpuSeconds - b.decodeCpuSeconds);
+        const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = runs[Math.floor(runs.length / 2)]!;
         const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
         const decodeTokensPerCpuSecond = (batch * (newTokens - 1)) / decodeCpuSeconds;
         results.push({ shape, parameters, batch, engine, backend, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
@@ -260,6 +268,7 @@ console.log(
     date: new Date().toISOString(),
     promptTokens,
     newTokens,
+    repeats,
     results: results.map(({ firstRow: _firstRow, ...rest }) => rest),
     onnxruntimeOverTransformersJsPerCpuSecond: Object.fromEntries(
       results
