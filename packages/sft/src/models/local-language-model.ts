@@ -116,7 +116,11 @@ export class LocalLanguageModel implements LanguageModel {
   /** Resolves to a decode over the resolved engine, exporting the model again when its weights changed. */
   async #startDecode(): Promise<DecodeSession> {
     if ((await this.resolveEngine()) === 'tfjs') return new TfjsDecodeSession(this.model);
-    return (await this.#currentDecoder()).startDecode();
+    for (;;) {
+      const decoder = await this.#currentDecoder();
+      // Another decode may have found new weights and retired this export meanwhile: take the new one.
+      if (decoder.isCurrent(this.model)) return decoder.startDecode();
+    }
   }
 
   /** Resolves to the onnxruntime decoder of the current weights, exported now if they have none. */
