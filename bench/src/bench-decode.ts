@@ -1,12 +1,14 @@
 /**
- * The decoding benchmark: greedy KV-cache decoding tokens/s of our decoders (tfjs cpu and wasm
- * backends) against transformers.js running our ONNX export of the same weights (onnxruntime-node, CPU).
- * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs-cpu,tfjs-wasm,transformers.js]
- *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0]
+ * The decoding benchmark: greedy KV-cache decoding tokens/s of our decode engines (tfjs on the backend
+ * selectBackend picks, or on cpu/wasm by name; onnxruntime, our engine running our ONNX export on
+ * onnxruntime-node) against transformers.js running the same export of the same weights (onnxruntime-node, CPU).
+ * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs,tfjs-cpu,tfjs-wasm,onnxruntime,transformers.js]
+ *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0] [--repeats 3]
  * Decode tokens/s = batch × (new tokens − 1) / time from the first generated token to the last, so the
  * prefill (timed apart) is left out. On a shared machine wall time depends on the load, so the process
  * CPU time of the decode (all threads) is reported too, as tokens per CPU-second. The last line printed
- * is one JSON object.
+ * is one JSON object. Each configuration runs `--repeats` times after a warm-up; the run with the median
+ * tokens per CPU-second is reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,10 +19,12 @@ import {
   DecoderModel,
   exportOnnx,
   generateTokens,
+  OnnxruntimeDecoder,
   parseModelConfig,
   selectBackend,
   trainByteLevelBpe,
   writeByteLevelBpeTokenizer,
+  type DecodeSession,
   type ModelConfig,
 } from '@steerlm/sft';
 
@@ -51,17 +55,19 @@ const SHAPES: Record<string, () => ModelConfig> = {
     }),
 };
 
-const ENGINES = ['tfjs-cpu', 'tfjs-wasm', 'transformers.js'] as const;
+const ENGINES = ['tfjs', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'transformers.js'] as const;
+const DEFAULT_ENGINES: readonly Engine[] = ['tfjs-wasm', 'onnxruntime', 'transformers.js'];
 type Engine = (typeof ENGINES)[number];
 
 const { values: args } = parseArgs({
   options: {
     shapes: { type: 'string', default: 'tiny,25m' },
     batches: { type: 'string', default: '1,16' },
-    engines: { type: 'string', default: ENGINES.join(',') },
+    engines: { type: 'string', default: DEFAULT_ENGINES.join(',') },
     'prompt-tokens': { type: 'string', default: '8' },
     'new-tokens': { type: 'string', default: '16' },
     seed: { type: 'string', default: '0' },
+    repeats: { type: 'string', default: '3' },
   },
 });
 
@@ -71,9 +77,11 @@ const engines = args.engines!.split(',') as Engine[];
 const promptTokens = Number(args['prompt-tokens']);
 const newTokens = Number(args['new-tokens']);
 const seed = Number(args.seed);
+const repeats = Number(args.repeats);
 for (const shape of shapes) if (!(shape in SHAPES)) throw new Error(`unknown shape "${shape}" (known: ${Object.keys(SHAPES).join(', ')})`);
 for (const engine of engines) if (!ENGINES.includes(engine)) throw new Error(`unknown engine "${engine}" (known: ${ENGINES.join(', ')})`);
 if (!(newTokens >= 2 && promptTokens >= 1)) throw new Error('--new-tokens must be >= 2 and --prompt-tokens >= 1');
+if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error('--repeats must be an integer >= 1');
 
 /** One measured configuration. */
 interface DecodeResult {
@@ -81,6 +89,8 @@ interface DecodeResult {
   parameters: number;
   batch: number;
   engine: Engine;
+  /** The tfjs backend of a tfjs engine; `onnxruntime-node` otherwise. */
+  backend: string;
   prefillMs: number;
   decodeTokensPerSecond: number;
   /** batch × (new tokens − 1) per second of process CPU time (user + system, every thread). */
@@ -120,15 +130,15 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-/** Returns the timing of one greedy run of ours. */
-async function runOurs(model: DecoderModel, rows: number[][], tokens: number): Promise<RunTiming> {
+/** Returns the timing of one greedy run of ours (the tfjs decode of `source`, or an onnxruntime session). */
+async function runOurs(source: () => DecoderModel | DecodeSession, rows: number[][], tokens: number): Promise<RunTiming> {
   const started = performance.now();
   let firstAt = 0;
   let lastAt = 0;
   let firstCpu = 0;
   let lastCpu = 0;
   const firstRow: number[] = [];
-  for await (const step of generateTokens(model, rows, { maxTokens: tokens, temperature: 0 })) {
+  for await (const step of generateTokens(source(), rows, { maxTokens: tokens, temperature: 0 })) {
     lastAt = performance.now();
     lastCpu = cpuSeconds();
     if (step.step === 0) [firstAt, firstCpu] = [lastAt, lastCpu];
@@ -179,6 +189,7 @@ try {
       let runner: (rows: number[][], tokens: number) => Promise<RunTiming>;
       let release: () => Promise<void>;
       let parameters: number;
+      let backend = 'onnxruntime-node';
       if (engine === 'transformers.js') {
         await tf.setBackend('cpu');
         const model = DecoderModel.create(config, { seed });
@@ -192,22 +203,37 @@ try {
         const loaded = await transformers.AutoModelForCausalLM.from_pretrained(folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
         runner = (rows, tokens) => runTransformers(transformers, loaded, rows, tokens);
         release = async () => void (await loaded.dispose());
-      } else {
-        await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true });
+      } else if (engine === 'onnxruntime') {
+        await tf.setBackend('cpu');
         const model = DecoderModel.create(config, { seed });
         parameters = model.parameterCount();
-        runner = (rows, tokens) => runOurs(model, rows, tokens);
+        const decoder = await OnnxruntimeDecoder.create(model);
+        console.log(`${shape}: onnxruntime export and session ${decoder.buildMs.toFixed(0)} ms`);
+        runner = (rows, tokens) => runOurs(() => decoder.startDecode(), rows, tokens);
+        release = async () => {
+          decoder.release();
+          model.dispose();
+        };
+      } else {
+        backend = (engine === 'tfjs' ? await selectBackend() : await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true })).backend;
+        const model = DecoderModel.create(config, { seed });
+        parameters = model.parameterCount();
+        runner = (rows, tokens) => runOurs(() => model, rows, tokens);
         release = async () => model.dispose();
       }
       for (const batch of batches) {
         const rows = prompts(batch, config.vocabSize);
         await runner(rows, 2);
-        const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = await runner(rows, newTokens);
+        // The run with the median tokens per CPU-second of `repeats` (other work on a shared machine moves single runs a lot).
+        const runs: RunTiming[] = [];
+        for (let index = 0; index < repeats; index++) runs.push(await runner(rows, newTokens));
+        runs.sort((a, b) => a.decodeCpuSeconds - b.decodeCpuSeconds);
+        const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = runs[Math.floor(runs.length / 2)]!;
         const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
         const decodeTokensPerCpuSecond = (batch * (newTokens - 1)) / decodeCpuSeconds;
-        results.push({ shape, parameters, batch, engine, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
+        results.push({ shape, parameters, batch, engine, backend, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
         console.log(
-          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine}: prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
+          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine} (${backend}): prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
         );
       }
       await release();
@@ -242,7 +268,16 @@ console.log(
     date: new Date().toISOString(),
     promptTokens,
     newTokens,
+    repeats,
     results: results.map(({ firstRow: _firstRow, ...rest }) => rest),
+    onnxruntimeOverTransformersJsPerCpuSecond: Object.fromEntries(
+      results
+        .filter((result) => result.engine === 'onnxruntime')
+        .flatMap((ours) => {
+          const theirs = results.find((other) => other.engine === 'transformers.js' && other.shape === ours.shape && other.batch === ours.batch);
+          return theirs ? [[`${ours.shape}/${ours.batch}`, ours.decodeTokensPerCpuSecond / theirs.decodeTokensPerCpuSecond]] : [];
+        }),
+    ),
     greedyTokensAgreeWithFirstEngine: agreement,
   }),
 );

@@ -23,7 +23,10 @@ export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from '
 export { mixLogitRows, type RowWeight } from './models/mix-logit-rows';
 export { ContinuousBatcher, type BatchedRequest, type BatchedRequestOptions, type ContinuousBatcherOptions } from './models/continuous-batcher';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
-export { LocalLanguageModel } from './models/local-language-model';
+export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLanguageModelOptions } from './models/local-language-model';
+export type { DecodeSession } from './models/decode-session';
+export { TfjsDecodeSession } from './models/tfjs-decode-session';
+export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './models/onnxruntime-decoder';
 export type { LoraAdapter, LoraConfig } from './models/lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models/parameter-specs';
 export { validateSamplingOptions, type SamplingOptions } from './models/sampling';

@@ -5,7 +5,7 @@ import { InvalidOptionError } from '@steerlm/core';
 import { defineCommand } from '../cli';
 import { isFolderlessModel, loadLanguageModel, readSteeringSettings, resolveModelFolder } from '../models';
 import { formatTable } from '../output';
-import { MODEL_OPTIONS } from './model-options';
+import { MODEL_OPTIONS, modelLoadOptions } from './model-options';
 import { readConversations } from './read-conversations';
 
 /** `steerlm bootstrap`: the SteerLM bootstrap (§3.4), resumable. */
@@ -15,6 +15,7 @@ export const bootstrapCommand = defineCommand({
   options: {
     model: MODEL_OPTIONS.model,
     backend: MODEL_OPTIONS.backend,
+    engine: MODEL_OPTIONS.engine,
     scorer: { kind: 'string', valueName: 'DIR', required: true, description: 'an attribute predictor ("steerlm apm train") that re-annotates each response' },
     data: {
       kind: 'string',
@@ -82,11 +83,8 @@ export const bootstrapCommand = defineCommand({
         },
       );
     }
-    const loaded = await loadLanguageModel(values.model, {
-      onProgress: context.progress,
-      ...(values.backend !== undefined ? { backend: values.backend } : {}),
-    });
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    const loaded = await loadLanguageModel(values.model, { onProgress: context.progress, ...modelLoadOptions(values) });
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     const prompts = promptsFromConversations(conversations);
     context.note(`${prompts.length} prompts × ${values.samples} samples, ${combinations.length} attribute combinations`);
     if (values.reference !== undefined && !values.steerlm2) throw new InvalidOptionError('--reference is used only with --steerlm2', { option: 'reference' });
@@ -111,10 +109,7 @@ export const bootstrapCommand = defineCommand({
           option: 'samples',
           hint: 'NeMo-Aligner samples 4 or more per prompt',
         });
-      const reference =
-        values.reference === undefined
-          ? loaded
-          : await loadLanguageModel(values.reference, { onProgress: context.progress, ...(values.backend !== undefined ? { backend: values.backend } : {}) });
+      const reference = values.reference === undefined ? loaded : await loadLanguageModel(values.reference, { onProgress: context.progress, ...modelLoadOptions(values) });
       summary = await generateSteerLM2Data({ ...common, policy: loaded.model, reference: reference.model });
     } else {
       summary = await runBootstrap({ ...common, model: loaded.model });

@@ -2,6 +2,7 @@ import { MODEL_FAMILY_NAMES, type ModelFamilyName } from '@steerlm/sft';
 import { defineCommand } from '../cli';
 import { DEFAULT_DEMO_OPTIONS, formatDemoSummary, runDemo, type DemoOptions } from '../demo';
 import { BACKEND_OPTION } from './backend-option';
+import { ENGINE_OPTION } from './engine-option';
 
 const defaults = DEFAULT_DEMO_OPTIONS;
 
@@ -38,6 +39,7 @@ export const demoCommand = defineCommand({
     'batch-size': { kind: 'integer', min: 1, default: defaults.batchSize, description: 'conversations per training step' },
     'learning-rate': { kind: 'number', min: 0, default: defaults.learningRate, description: 'peak learning rate of every training run' },
     ...BACKEND_OPTION,
+    ...ENGINE_OPTION,
   },
   details: `Trains an attribute predictor on the labelled part of SteerBench and annotates the rest, trains a small
 language model from scratch with conditioned SFT beside a plain-SFT baseline, runs a bootstrap round and
@@ -73,6 +75,7 @@ Examples:
       batchSize: values['batch-size'],
       learningRate: values['learning-rate'],
       ...(values.backend !== undefined ? { backend: values.backend as NonNullable<DemoOptions['backend']> } : {}),
+      ...(values.engine !== undefined ? { engine: values.engine as NonNullable<DemoOptions['engine']> } : {}),
       signal: context.signal,
     };
     const result = await runDemo(options, { onEvent: context.progress, onNote: (line) => context.note(line) });

@@ -6,7 +6,7 @@ import { writeEvaluationReport } from '@steerlm/evaluators/node';
 import { defineCommand } from '../cli';
 import { loadLanguageModel, parseAttributeOption, resolveModelSteering } from '../models';
 import { formatTable } from '../output';
-import { MODEL_OPTIONS } from './model-options';
+import { MODEL_OPTIONS, modelLoadOptions } from './model-options';
 
 /** Returns the sweep of `--grid humor=0/2/4,toxicity`: names, each with its values or its whole range. */
 function parseGrid(text: string): Record<string, number[] | undefined> {
@@ -33,6 +33,7 @@ export const evalCommand = defineCommand({
   options: {
     model: MODEL_OPTIONS.model,
     backend: MODEL_OPTIONS.backend,
+    engine: MODEL_OPTIONS.engine,
     schema: MODEL_OPTIONS.schema,
     scorer: { kind: 'string', valueName: 'DIR', required: true, description: 'an attribute predictor ("steerlm apm train") that measures the responses' },
     prompts: { kind: 'string', valueName: 'FILE', required: true, description: 'a text file of prompts, one per line' },
@@ -66,11 +67,8 @@ export const evalCommand = defineCommand({
     if (prompts.length === 0) throw new InvalidOptionError(`${values.prompts} holds no prompt`, { option: 'prompts', hint: 'write one prompt per line' });
     const scorer = await AttributePredictor.load(values.scorer);
     const steering = await resolveModelSteering(values.model, values.schema, { onProgress: context.progress });
-    const loaded = await loadLanguageModel(values.model, {
-      onProgress: context.progress,
-      ...(values.backend !== undefined ? { backend: values.backend } : {}),
-    });
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    const loaded = await loadLanguageModel(values.model, { onProgress: context.progress, ...modelLoadOptions(values) });
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${steering.description}`);
     if (values['guidance-neutral'] !== undefined && values.guidance === undefined) {
       throw new InvalidOptionError('--guidance-neutral needs --guidance', { option: 'guidance-neutral', hint: 'add e.g. --guidance 2' });

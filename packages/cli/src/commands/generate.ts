@@ -1,7 +1,7 @@
 import { guidedPrompts, InvalidOptionError, type AttributeGuidance, type AttributeSchema, type AttributeValues } from '@steerlm/core';
 import { defineCommand } from '../cli';
 import { loadLanguageModel, parseAttributeOption, resolveModelSteering } from '../models';
-import { MODEL_OPTIONS } from './model-options';
+import { MODEL_OPTIONS, modelLoadOptions } from './model-options';
 
 /** Returns `quality:4,humor:2.5,…`: the values in the schema's order (formatAttributes, fractional values allowed). */
 function describeAttributes(values: AttributeValues, schema: AttributeSchema): string {
@@ -70,7 +70,8 @@ export const generateCommand = defineCommand({
       onProgress: context.progress,
       ...(values.backend !== undefined ? { backend: values.backend } : {}),
     });
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    const loaded = await loadLanguageModel(values.model, { onProgress: context.progress, ...modelLoadOptions(values) });
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description}`);
     context.note(`attributes ${describeAttributes(attributes, schema)}`);
     if (guided.rows.length > 1)

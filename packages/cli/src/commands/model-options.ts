@@ -1,6 +1,8 @@
+import type { DecodeEngineName } from '@steerlm/sft';
 import type { OptionSpecs } from '../cli';
 import { BUILTIN_MODELS, SCHEMA_NAMES } from '../models';
 import { BACKEND_OPTION } from './backend-option';
+import { ENGINE_OPTION } from './engine-option';
 
 /** The options of commands that run a model: which model and which attribute schema. */
 export const MODEL_OPTIONS = {
@@ -16,9 +18,18 @@ export const MODEL_OPTIONS = {
     description: 'the attribute schema the model was trained with (default: the one its folder records in steerlm.json, else steerlm)',
   },
   ...BACKEND_OPTION,
+  ...ENGINE_OPTION,
 } as const satisfies OptionSpecs;
 
 /** The --model option of the commands that use an attribute predictor as the model (apm eval, apm annotate). */
 export const PREDICTOR_OPTION = {
   model: { kind: 'string', valueName: 'DIR', required: true, description: 'a predictor saved by "steerlm apm train"' },
 } as const satisfies OptionSpecs;
+
+/** Returns the loadLanguageModel options of a command's --backend and --engine values (absent ones left out). */
+export function modelLoadOptions(values: { backend?: string | undefined; engine?: string | undefined }): { backend?: string; engine?: DecodeEngineName } {
+  return {
+    ...(values.backend !== undefined ? { backend: values.backend } : {}),
+    ...(values.engine !== undefined ? { engine: values.engine as DecodeEngineName } : {}),
+  };
+}

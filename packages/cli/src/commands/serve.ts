@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { defineCommand } from '../cli';
 import { loadLanguageModel, resolveModelSteering } from '../models';
 import { startSteeringServer } from '../server';
-import { MODEL_OPTIONS } from './model-options';
+import { MODEL_OPTIONS, modelLoadOptions } from './model-options';
 
 /** `steerlm serve`: the OpenAI-compatible steering server and its playground. */
 export const serveCommand = defineCommand({
@@ -26,7 +26,7 @@ export const serveCommand = defineCommand({
       min: 0,
       default: 32,
       description:
-        'model folders: the rows of the one decode batch that requests join and leave at token boundaries (continuous batching; guided requests take several); 0 decodes each request alone',
+        'model folders on the tfjs engine (--engine tfjs): the rows of the one decode batch that requests join and leave at token boundaries (continuous batching; guided requests take several); 0 decodes each request alone. On onnxruntime each request decodes alone',
     },
     queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
@@ -54,7 +54,7 @@ Example:
     const loaded = await loadLanguageModel(values.model, {
       onProgress: context.progress,
       wordDelayMs: values['word-delay'],
-      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+      ...modelLoadOptions(values),
       ...(values['batch-rows'] > 0 ? { continuousBatching: { maxRows: values['batch-rows'] } } : {}),
     });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
@@ -90,10 +90,10 @@ Example:
     });
     const started = { url: server.url, openaiBaseURL: `${server.url}/v1`, model: loaded.model.modelId, backend: loaded.backend, device: loaded.device };
     if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
-    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device}`);
+    context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description} · template ${template.name}`);
     const batching =
-      loaded.backend === 'none' || loaded.backend === 'remote' || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows`;
+      loaded.engine !== 'tfjs' || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows`;
     context.note(
       `OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue}${batching})${apiKey ? ', API key required' : ''}`,
     );

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '@steerlm/core';
 import type { AnswerMixture } from '@steerlm/evaluators';
-import { isBackendName, MODEL_FAMILY_NAMES, type BackendName, type ModelFamilyName } from '@steerlm/sft';
+import { DECODE_ENGINES, isBackendName, MODEL_FAMILY_NAMES, type BackendName, type DecodeEngineName, type ModelFamilyName } from '@steerlm/sft';
 
 /** The shape of the demo's small decoder, trained from scratch. */
 export interface DemoModelShape {
@@ -50,6 +50,8 @@ export interface DemoOptions {
   readonly generationBatchSize?: number;
   /** The tfjs backend tried first (default wasm, the fastest on a CPU). */
   readonly backend?: BackendName;
+  /** The decode engine of the evaluations and the bootstrap (default auto: onnxruntime where it loads, else tfjs). */
+  readonly engine?: DecodeEngineName;
   readonly signal?: AbortSignal;
 }
 
@@ -75,6 +77,7 @@ export interface ResolvedDemoOptions {
   readonly temperature: number;
   readonly generationBatchSize: number;
   readonly backend: BackendName;
+  readonly engine: DecodeEngineName;
   readonly signal?: AbortSignal;
 }
 
@@ -100,6 +103,7 @@ export const DEFAULT_DEMO_OPTIONS: Omit<ResolvedDemoOptions, 'signal'> = Object.
   temperature: 1,
   generationBatchSize: 64,
   backend: 'wasm' as const,
+  engine: 'auto' as const,
 });
 
 function integer(value: number | undefined, fallback: number, option: string, min: number): number {
@@ -134,6 +138,9 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
   const backend = options.backend ?? defaults.backend;
   if (!isBackendName(backend))
     throw new InvalidOptionError(`unknown backend ${JSON.stringify(backend)}`, { option: 'backend', hint: 'use tensorflow, webgpu, wasm or cpu' });
+  const engine = options.engine ?? defaults.engine;
+  if (!DECODE_ENGINES.includes(engine))
+    throw new InvalidOptionError(`unknown decode engine ${JSON.stringify(engine)}`, { option: 'engine', hint: `use ${DECODE_ENGINES.join(', ')}` });
   const outputDir = options.outputDir ?? defaults.outputDir;
   if (typeof outputDir !== 'string' || outputDir === '') throw new InvalidOptionError('outputDir must be a non-empty path', { option: 'outputDir' });
   return {
@@ -157,6 +164,7 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     temperature,
     generationBatchSize: integer(options.generationBatchSize, defaults.generationBatchSize, 'generationBatchSize', 1),
     backend,
+    engine,
     ...(options.signal ? { signal: options.signal } : {}),
   };
 }

@@ -156,8 +156,9 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
     await saveDemoModel(join(outputDir, 'plain-sft'), { model: baseline!, weightsSaved: plainRun !== undefined, tokenizerJson, tokenizerConfig });
 
     // 6. Evaluation with the ground-truth scorers.
-    const conditionedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-conditioned-sft' });
-    const plainModel = new LocalLanguageModel(baseline!, tokenizer, { modelId: 'steerbench-plain-sft' });
+    const conditionedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-conditioned-sft', engine: settings.engine });
+    const plainModel = new LocalLanguageModel(baseline!, tokenizer, { modelId: 'steerbench-plain-sft', engine: settings.engine });
+    hooks.onNote?.(`decode engine ${await conditionedModel.resolveEngine()}`);
     const correctnessPrompts = steerBenchPrompts({ count: settings.correctnessPrompts, seed: settings.seed + 1, facts: settings.facts });
     const steeringPrompts = steerBenchPrompts({ count: settings.steeringPrompts, seed: settings.seed + 2, facts: settings.facts });
     const bootstrapPrompts = steerBenchPrompts({ count: settings.bootstrapPrompts, seed: settings.seed + 3, facts: settings.facts });
@@ -214,7 +215,7 @@ export async function runDemo(options: DemoOptions = {}, hooks: { onEvent?: Prog
     endStage('bootstrap', { samples: round.conversations.length });
 
     // 8. The bootstrapped model, evaluated the same way.
-    const bootstrappedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-bootstrapped' });
+    const bootstrappedModel = new LocalLanguageModel(conditioned, tokenizer, { modelId: 'steerbench-bootstrapped', engine: settings.engine });
     const bootstrappedCorrectness = await measureCorrectness(bootstrappedModel, correctnessPrompts, top, sampling('evaluate:correctness-bootstrapped', 1));
     const steeringAfterBootstrap = await measureSteering(bootstrappedModel, steeringPrompts, sampling('evaluate:steering-bootstrapped', 2));
     endStage('evaluate:bootstrap', { bootstrapped: bootstrappedCorrectness.correctness });

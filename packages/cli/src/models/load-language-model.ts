@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { createOpenAICompatibleModel, InvalidOptionError, type LanguageModel, type ProgressListener } from '@steerlm/core';
+import type { DecodeEngineName } from '@steerlm/sft';
 import { AttributeEchoModel } from './attribute-echo-model';
 import { resolveModelFolder } from './resolve-model-folder';
 import { selectComputeBackend } from './select-compute-backend';
@@ -14,6 +15,8 @@ export interface LoadedLanguageModel {
   readonly backend: string;
   /** The device in words, e.g. `mesa llvmpipe (software)`. */
   readonly device: string;
+  /** The decode engine of a model folder (`onnxruntime` or `tfjs`), `none` for built-in and `remote` for endpoint models. */
+  readonly engine: string;
 }
 
 /**
@@ -21,15 +24,22 @@ export interface LoadedLanguageModel {
  * the requested attributes), an OpenAI-compatible endpoint (`http://host:port/v1`; its model name from
  * STEERLM_REMOTE_MODEL, its key from STEERLM_API_KEY), a Hugging Face-style model folder (config.json,
  * safetensors, tokenizer) or a Hugging Face Hub id `org/name[@revision]` (downloaded into the Hugging
- * Face cache, progress to `onProgress`), loaded on the best available backend; `continuousBatching` makes
- * a local model decode concurrent requests in one running batch (steerlm serve).
+ * Face cache, progress to `onProgress`), loaded on the best available backend and decoded by
+ * `options.engine` (default auto: onnxruntime where it loads, else tfjs); `continuousBatching` makes a
+ * local model decode concurrent requests in one running batch (steerlm serve).
  */
 export async function loadLanguageModel(
   name: string,
-  options: { wordDelayMs?: number; backend?: string; onProgress?: ProgressListener; continuousBatching?: { maxRows: number } } = {},
+  options: {
+    wordDelayMs?: number;
+    backend?: string;
+    engine?: DecodeEngineName;
+    onProgress?: ProgressListener;
+    continuousBatching?: { maxRows: number };
+  } = {},
 ): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
-    return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)' };
+    return { model: new AttributeEchoModel({ wordDelayMs: options.wordDelayMs ?? 0 }), backend: 'none', device: 'built-in model (no weights)', engine: 'none' };
   }
   if (/^https?:\/\//.test(name)) {
     const model = createOpenAICompatibleModel({
@@ -37,7 +47,7 @@ export async function loadLanguageModel(
       model: process.env.STEERLM_REMOTE_MODEL ?? 'steerlm',
       ...(process.env.STEERLM_API_KEY ? { apiKey: process.env.STEERLM_API_KEY } : {}),
     });
-    return { model, backend: 'remote', device: name };
+    return { model, backend: 'remote', device: name, engine: 'remote' };
   }
   const { folder, hubRepo } = await resolveModelFolder(name, options.onProgress ? { onProgress: options.onProgress } : {});
   if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
@@ -51,7 +61,12 @@ export async function loadLanguageModel(
   const decoder = await sft.DecoderModel.load(folder);
   const tokenizer = await sft.loadTokenizer(folder);
   const modelId = hubRepo ?? name.replace(/\/+$/, '').split('/').at(-1) ?? name;
-  // Continuous batching (serve): concurrent generate/stream calls join one running decode batch.
-  const batching = options.continuousBatching ? { continuousBatching: options.continuousBatching } : {};
-  return { model: new sft.LocalLanguageModel(decoder, tokenizer, { modelId, ...batching }), ...compute };
+  const model = new sft.LocalLanguageModel(decoder, tokenizer, {
+    modelId,
+    ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    // Continuous batching (serve): concurrent generate/stream calls join one running decode batch.
+    ...(options.continuousBatching ? { continuousBatching: options.continuousBatching } : {}),
+  });
+  // Export for onnxruntime now, so the first request (of `serve`) does not wait for it.
+  return { model, ...compute, engine: await model.prepareEngine() };
 }

@@ -56,11 +56,27 @@ export function cacheGeometry(config: ModelConfig): { layers: number; kvHeads: n
   return modelFamily(config).cacheGeometry(config);
 }
 
+/** Options of {@link decoderOnnxModel}. */
+export interface DecoderOnnxOptions {
+  /** The `producer_version` recorded in the model. */
+  producerVersion?: string;
+  /**
+   * Compute the logits of one position per row only: the graph takes one more input, `logits_index`
+   * [B, 1] int64 (the position within the T new tokens whose logits each row needs), and its `logits`
+   * output is [B, V]. Our onnxruntime decoder uses it so a long prompt's prefill does not compute
+   * [B, T, V]; exports for transformers.js keep the default (every position, [B, T, V]).
+   */
+  lastTokenLogits?: boolean;
+}
+
+/** The input of the `lastTokenLogits` graph that picks each row's logits position. */
+export const LOGITS_INDEX_INPUT = 'logits_index';
+
 /**
  * Resolves to the ONNX model of `model`'s forward pass with a key/value cache (float32, opset 17).
  * Throws an InvalidOptionError when the model still has unmerged LoRA adapters.
  */
-export async function decoderOnnxModel(model: DecoderModel, options: { producerVersion?: string } = {}): Promise<OnnxModel> {
+export async function decoderOnnxModel(model: DecoderModel, options: DecoderOnnxOptions = {}): Promise<OnnxModel> {
   if (model.adapters.size > 0) {
     throw new InvalidOptionError(`the model has ${model.adapters.size} unmerged LoRA adapter(s); the export would leave them out`, {
       option: 'model',
@@ -75,6 +91,7 @@ export async function decoderOnnxModel(model: DecoderModel, options: { producerV
     { name: 'input_ids', elemType: 'int64', shape: [batch, sequence] },
     { name: 'attention_mask', elemType: 'int64', shape: [batch, total] },
     { name: 'position_ids', elemType: 'int64', shape: [batch, sequence] },
+    ...(options.lastTokenLogits ? [{ name: LOGITS_INDEX_INPUT, elemType: 'int64' as const, shape: [batch, 1] }] : []),
   ];
   const presents: OnnxValueInfo[] = [];
   for (let layer = 0; layer < layers; layer++) {
@@ -85,7 +102,9 @@ export async function decoderOnnxModel(model: DecoderModel, options: { producerV
   }
   const context: GraphContext = { graph, model, values: await readParameterValues(model), attentionBias: buildAttentionBias(graph) };
   const family = familyImplementation(config);
-  const hidden = family.onnxBody(context, config);
+  const body = family.onnxBody(context, config);
+  // [B, T, C] → [B, C] at each row's logits_index (GatherND with one batch dimension).
+  const hidden = options.lastTokenLogits ? graph.node('/model/last_token', 'GatherND', [body, LOGITS_INDEX_INPUT], { batch_dims: onnxAttribute.int(1) }) : body;
   const outputEmbedding = model.has('lm_head.weight') ? addWeight(context, 'lm_head.weight', true) : graph.transpose('/lm_head', family.tokenEmbedding, [1, 0]);
   graph.namedNode('logits', '/lm_head', 'MatMul', [hidden, outputEmbedding]);
   return {
@@ -97,7 +116,10 @@ export async function decoderOnnxModel(model: DecoderModel, options: { producerV
     graph: {
       name: `${config.modelType}_decoder`,
       inputs,
-      outputs: [{ name: 'logits', elemType: 'float32', shape: [batch, sequence, config.vocabSize] }, ...presents],
+      outputs: [
+        { name: 'logits', elemType: 'float32', shape: options.lastTokenLogits ? [batch, config.vocabSize] : [batch, sequence, config.vocabSize] },
+        ...presents,
+      ],
       initializers: graph.initializers,
       nodes: graph.nodes,
     },

@@ -53,7 +53,12 @@ export function conv1d(context: GraphContext, layer: string, x: string): string 
 export function rmsNorm(context: GraphContext, name: string, x: string, eps: number): string {
   const { graph } = context;
   const scope = `/${name}`;
-  const meanSquare = graph.node(scope, 'ReduceMean', [graph.node(scope, 'Mul', [x, x])], { axes: onnxAttribute.ints([-1]), keepdims: onnxAttribute.int(1) });
+  // Pow(x, 2), not x·x: onnxruntime fuses Pow → ReduceMean → Add → Sqrt → Div → Mul into one
+  // SimplifiedLayerNormalization kernel on CPU (and leaves the x·x form as six nodes).
+  const meanSquare = graph.node(scope, 'ReduceMean', [graph.node(scope, 'Pow', [x, graph.float(2)])], {
+    axes: onnxAttribute.ints([-1]),
+    keepdims: onnxAttribute.int(1),
+  });
   const root = graph.node(scope, 'Sqrt', [graph.node(scope, 'Add', [meanSquare, graph.float(eps)])]);
   return graph.node(scope, 'Mul', [graph.node(scope, 'Div', [x, root]), addWeight(context, `${name}.weight`, false)]);
 }

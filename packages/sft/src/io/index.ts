@@ -15,7 +15,7 @@ export { ONNX_DATA_TYPES, onnxAttribute } from './onnx/onnx-model';
 export type { OnnxAttribute, OnnxDataType, OnnxDimension, OnnxGraph, OnnxModel, OnnxNode, OnnxOpsetImport, OnnxTensor, OnnxValueInfo } from './onnx/onnx-model';
 export { encodeOnnxModel, type ExternalDataPlacer, type ExternalTensorLocation } from './onnx/encode-onnx-model';
 export { writeOnnxModel, type OnnxWriteResult, type WriteOnnxModelOptions } from './onnx/write-onnx-model';
-export { DECODER_ONNX_DIMENSIONS, DECODER_ONNX_OPSET, decoderOnnxModel } from '../export/decoder-onnx-graph';
+export { DECODER_ONNX_DIMENSIONS, DECODER_ONNX_OPSET, decoderOnnxModel, type DecoderOnnxOptions } from '../export/decoder-onnx-graph';
 
 // Tokenizer files and model folders
 export { locateTokenizerFiles, readTokenizerFiles, tokenizerVocabSize, validateTokenizerJson, type TokenizerFiles } from './tokenizer/read-tokenizer-files';

@@ -1,9 +1,9 @@
 import { seededRandom } from '@steerlm/core';
-import { prefillLogits, readLogitRows, stepLogits } from './decode-steps';
+import type { DecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
-import { KeyValueCache } from './key-value-cache';
 import { mixLogitRows, validateRowGroups, type RowWeight } from './mix-logit-rows';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 
 export interface GenerateTokensOptions extends SamplingOptions {
   maxTokens: number;
@@ -34,17 +34,25 @@ export interface GeneratedStep {
  * Yields the new tokens of every prompt row step by step (batched KV-cache decoding). Prompts are
  * right-padded for the prefill; each row then continues from its own position, with a key mask over
  * the padding gap. A row also ends when it reaches the model's last position (as a `maxTokens` end).
+ * `source` is a model (decoded with tfjs) or a {@link DecodeSession} of another engine; the session is
+ * disposed when the generator ends.
  */
 export async function* generateTokens(
-  model: DecoderModel,
+  source: DecoderModel | DecodeSession,
   prompts: readonly (readonly number[])[],
   options: GenerateTokensOptions,
 ): AsyncGenerator<GeneratedStep> {
-  validateSamplingOptions(options);
+  const session = 'prefill' in source ? source : new TfjsDecodeSession(source);
   const B = prompts.length;
-  if (B === 0) return;
   const groups = options.groups ?? prompts.map((_, row) => [{ row, weight: 1 }]);
-  validateRowGroups(groups, B);
+  try {
+    validateSamplingOptions(options);
+    validateRowGroups(groups, B);
+  } catch (error) {
+    session.dispose();
+    throw error;
+  }
+  if (B === 0) return session.dispose();
   const G = groups.length;
   const groupOf = new Array<number>(B);
   groups.forEach((group, index) => group.forEach(({ row }) => (groupOf[row] = index)));
@@ -52,15 +60,13 @@ export async function* generateTokens(
   const lengths = prompts.map((prompt) => prompt.length);
   // A group's rows share its tokens: it ends when its longest prompt runs out of positions.
   const groupLengths = groups.map((group) => Math.max(...group.map(({ row }) => lengths[row]!)));
-  const cache = new KeyValueCache();
   const finished = new Array<boolean>(G).fill(false);
   const produced: number[][] = groups.map(() => []);
   const seen = groups.map((group) => new Set(prompts[group[0]!.row]));
   const stopIds = new Set(options.stopTokenIds ?? []);
-  const lastPosition = model.config.maxPositionEmbeddings - 1;
+  const lastPosition = session.maxPositions - 1;
   try {
-    let logitsRows = await readLogitRows(prefillLogits(model, prompts, cache));
-    cache.nextPositions = lengths.map((length) => Math.min(length, lastPosition));
+    let logitsRows = await session.prefill(prompts);
     for (let step = 0; step < options.maxTokens; step++) {
       if (options.signal?.aborted) return;
       const mixed = options.groups ? mixLogitRows(logitsRows, groups) : logitsRows;
@@ -77,19 +83,13 @@ export async function* generateTokens(
       });
       yield { step, tokens };
       if (finished.every(Boolean) || step === options.maxTokens - 1) return;
-      logitsRows = await readLogitRows(
-        stepLogits(
-          model,
-          groupOf.map((group) => tokens[group] ?? 0),
-          cache,
-        ),
-      );
-      // Finished rows are fed a filler token whose output is ignored; keep them inside the model's positions.
-      cache.nextPositions = cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
-      // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run.
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      // Every row of a group is fed its group's token (a finished group's rows get a filler whose output is ignored).
+      logitsRows = await session.step(groupOf.map((group) => tokens[group]));
+      // On cpu/wasm the read above resolves as a microtask: let timers and sockets (the server) run
+      // (setImmediate where there is one: setTimeout waits a millisecond or more, longer than a step).
+      await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
     }
   } finally {
-    cache.dispose();
+    session.dispose();
   }
 }

@@ -6,6 +6,9 @@ export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from '
 export { mixLogitRows, type RowWeight } from './mix-logit-rows';
 export { ContinuousBatcher, type BatchedRequest, type BatchedRequestOptions, type ContinuousBatcherOptions } from './continuous-batcher';
 export { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
-export { LocalLanguageModel } from './local-language-model';
+export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLanguageModelOptions } from './local-language-model';
+export type { DecodeSession } from './decode-session';
+export { TfjsDecodeSession } from './tfjs-decode-session';
+export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
 export { resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './parameter-specs';

@@ -17,8 +17,11 @@ import { readScalar } from '../backend/read-tensor';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
 import { ContinuousBatcher, type ContinuousBatcherOptions } from './continuous-batcher';
+import type { DecodeSession } from './decode-session';
 import { generateTokens } from './generate-tokens';
 import type { RowWeight } from './mix-logit-rows';
+import { fitsInMemoryExport, loadOnnxruntime, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 
 const DEFAULT_MAX_TOKENS = 256;
 
@@ -50,7 +53,37 @@ interface DecodeRows {
   readonly groups: RowWeight[][] | undefined;
 }
 
-/** A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). */
+/**
+ * The decode engines of a {@link LocalLanguageModel}: `onnxruntime` runs our ONNX export of the model
+ * on onnxruntime-node (Node only), `tfjs` the model's forward pass on the current tfjs backend, and
+ * `auto` picks onnxruntime where it loads, the model has no unmerged LoRA adapters and its weights fit the
+ * in-memory export (1.5 GiB of float32), else tfjs.
+ */
+export const DECODE_ENGINES = Object.freeze(['auto', 'onnxruntime', 'tfjs'] as const);
+/** One of {@link DECODE_ENGINES}. */
+export type DecodeEngineName = (typeof DECODE_ENGINES)[number];
+
+/** Options of a {@link LocalLanguageModel}. */
+export interface LocalLanguageModelOptions {
+  /** The id `LanguageModel.modelId` reports (default `local-<family>`). */
+  modelId?: string;
+  /** The decode engine of `generate`, `generateBatch`, `stream` and `steer` (default `auto`). */
+  engine?: DecodeEngineName;
+  /** Settings of the onnxruntime session. */
+  onnxruntime?: OnnxruntimeDecoderOptions;
+  /**
+   * generate() and stream() calls made at the same time (a server's requests) join one running decode
+   * batch at token boundaries instead of decoding one after another. The running batch decodes on tfjs:
+   * it applies where the engine resolves to tfjs (`engine: 'tfjs'`, or `auto` without onnxruntime).
+   */
+  continuousBatching?: ContinuousBatcherOptions;
+}
+
+/**
+ * A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). Decoding runs
+ * on onnxruntime where available (the model is exported in memory on first use and again whenever its
+ * weights change), else on tfjs; `logProbability` and the continuous-batching decode run on tfjs.
+ */
 export class LocalLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
   readonly modelId: string;
@@ -58,16 +91,86 @@ export class LocalLanguageModel implements LanguageModel {
   readonly tokenizer: Tokenizer;
   /** The running decode batch that generate() and stream() calls join, when continuous batching is on. */
   readonly batcher: ContinuousBatcher | undefined;
+  /** The engine asked for; {@link LocalLanguageModel.resolveEngine} says which one decodes. */
+  readonly engine: DecodeEngineName;
+  readonly #onnxruntimeOptions: OnnxruntimeDecoderOptions;
+  #onnxruntime: Promise<OnnxruntimeDecoder> | undefined;
 
-  /**
-   * `continuousBatching`: generate() and stream() calls made at the same time (a server's requests) join
-   * one running decode batch at token boundaries instead of decoding one after another.
-   */
-  constructor(model: DecoderModel, tokenizer: Tokenizer, options: { modelId?: string; continuousBatching?: ContinuousBatcherOptions } = {}) {
+  constructor(model: DecoderModel, tokenizer: Tokenizer, options: LocalLanguageModelOptions = {}) {
+    if (options.engine !== undefined && !DECODE_ENGINES.includes(options.engine)) {
+      throw new InvalidOptionError(`unknown decode engine ${JSON.stringify(options.engine)}`, {
+        option: 'engine',
+        hint: `use one of: ${DECODE_ENGINES.join(', ')}`,
+      });
+    }
     this.model = model;
     this.tokenizer = tokenizer;
     this.modelId = options.modelId ?? `local-${model.config.family}`;
+    this.engine = options.engine ?? 'auto';
+    this.#onnxruntimeOptions = options.onnxruntime ?? {};
     this.batcher = options.continuousBatching ? new ContinuousBatcher(model, options.continuousBatching) : undefined;
+  }
+
+  /**
+   * Resolves to the engine the next decode will use: `onnxruntime` or `tfjs`. Throws a BackendError
+   * when `onnxruntime` was asked for and cannot load, and an InvalidOptionError when it was asked for
+   * and the model has unmerged LoRA adapters.
+   */
+  async resolveEngine(): Promise<'onnxruntime' | 'tfjs'> {
+    if (this.engine === 'tfjs') return 'tfjs';
+    if (this.engine === 'auto' && (this.model.adapters.size > 0 || !fitsInMemoryExport(this.model) || !(await loadOnnxruntime()))) return 'tfjs';
+    return 'onnxruntime';
+  }
+
+  /**
+   * Resolves to the engine the next decode will use, after making the onnxruntime export when that is
+   * the engine and the current weights have none yet (so a server's first request does not wait for it).
+   */
+  async prepareEngine(): Promise<'onnxruntime' | 'tfjs'> {
+    const engine = await this.resolveEngine();
+    if (engine === 'onnxruntime') await this.#currentDecoder();
+    return engine;
+  }
+
+  /** Resolves to a decode over the resolved engine, exporting the model again when its weights changed. */
+  async #startDecode(): Promise<DecodeSession> {
+    if ((await this.resolveEngine()) === 'tfjs') return new TfjsDecodeSession(this.model);
+    for (;;) {
+      const decoder = await this.#currentDecoder();
+      // Another decode may have found new weights and retired this export meanwhile: take the new one.
+      if (decoder.isCurrent(this.model)) return decoder.startDecode();
+    }
+  }
+
+  /** Resolves to the onnxruntime decoder of the current weights, exported now if they have none. */
+  async #currentDecoder(): Promise<OnnxruntimeDecoder> {
+    // Concurrent decodes share one export: wait for the latest build, then check and replace it with no
+    // await in between, so two callers never both export the same weights.
+    let pending = this.#onnxruntime;
+    let decoder = await pending?.catch(() => undefined);
+    while (this.#onnxruntime !== pending) {
+      pending = this.#onnxruntime;
+      decoder = await pending?.catch(() => undefined);
+    }
+    if (!decoder?.isCurrent(this.model)) {
+      decoder?.release();
+      const building = OnnxruntimeDecoder.create(this.model, this.#onnxruntimeOptions);
+      this.#onnxruntime = building;
+      decoder = await building;
+    }
+    return decoder;
+  }
+
+  /** Frees the onnxruntime session (made again on the next decode). The decoder model stays the caller's. */
+  async releaseEngine(): Promise<void> {
+    const decoder = await this.#onnxruntime?.catch(() => undefined);
+    this.#onnxruntime = undefined;
+    decoder?.release();
+  }
+
+  /** Resolves to whether calls join the running batch: continuous batching is on and the engine is tfjs. */
+  async #batching(): Promise<boolean> {
+    return this.batcher !== undefined && (await this.resolveEngine()) === 'tfjs';
   }
 
   /** Returns the token ids of every row of `prompts` with their `mixPrompts`, checked against the context. */
@@ -101,7 +204,7 @@ export class LocalLanguageModel implements LanguageModel {
     const tokens: number[][] = prompts.map(() => []);
     const stopped = prompts.map(() => false);
     const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
-    for await (const step of generateTokens(this.model, rows.ids, {
+    for await (const step of generateTokens(await this.#startDecode(), rows.ids, {
       ...options,
       ...(rows.groups ? { groups: rows.groups } : {}),
       maxTokens,
@@ -119,7 +222,7 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-    if (!this.batcher) return (await this.generateBatch([prompt], options))[0]!;
+    if (!(await this.#batching())) return (await this.generateBatch([prompt], options))[0]!;
     const stops = options.stop ?? steerlmTemplate.stopStrings;
     let stopped = false;
     const ids: number[] = [];
@@ -147,7 +250,7 @@ export class LocalLanguageModel implements LanguageModel {
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
     };
-    if (this.batcher) {
+    if (this.batcher && (await this.#batching())) {
       const weights = rows.groups?.[0]?.map((row) => row.weight) ?? [1];
       yield* this.batcher.generate({
         rows: rows.ids.map((ids, index) => ({ ids, weight: weights[index]! })),
@@ -155,7 +258,7 @@ export class LocalLanguageModel implements LanguageModel {
       });
       return;
     }
-    for await (const step of generateTokens(this.model, rows.ids, {
+    for await (const step of generateTokens(await this.#startDecode(), rows.ids, {
       ...settings,
       ...(rows.groups ? { groups: rows.groups } : {}),
       ...(shouldStop ? { shouldStop: (_row: number, produced: readonly number[]) => shouldStop(produced) } : {}),

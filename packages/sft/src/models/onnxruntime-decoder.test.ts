@@ -1,0 +1,221 @@
+/**
+ * The onnxruntime engine decodes like the tfjs one: for both families (grouped-query heads for Llama),
+ * and for a LoRA-merged model, every logits row of the prefill and of each step agrees within 1e-4 and
+ * greedy tokens are identical, batched with prompts of different lengths; stop strings and the end of
+ * the positions end rows the same way; new weights make a new export.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { InvalidOptionError } from '@steerlm/core';
+import { parseModelConfig, type ModelConfig } from '../io/hf-config';
+import type { DecodeSession } from './decode-session';
+import { DecoderModel } from './decoder-model';
+import { generateTokens } from './generate-tokens';
+import { LocalLanguageModel } from './local-language-model';
+import { OnnxruntimeDecoder } from './onnxruntime-decoder';
+import { TfjsDecodeSession } from './tfjs-decode-session';
+import { byteTokenizer } from './testing/byte-tokenizer';
+
+const CONFIGS: Record<string, () => ModelConfig> = {
+  llama: () =>
+    parseModelConfig({
+      architectures: ['LlamaForCausalLM'],
+      vocab_size: 256,
+      hidden_size: 24,
+      intermediate_size: 40,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 64,
+      tie_word_embeddings: false,
+    }),
+  gpt2: () => parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_embd: 24, n_layer: 2, n_head: 3, n_positions: 64 }),
+};
+
+const PROMPTS = [
+  [5, 17, 33, 2, 90],
+  [200, 3],
+  [7, 7, 7, 7, 7, 7, 7, 7, 1],
+];
+const TOLERANCE = 1e-4;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function maxDifference(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  a.forEach((row, index) => {
+    expect(row.length).toBe(b[index]!.length);
+    for (let column = 0; column < row.length; column++) worst = Math.max(worst, Math.abs(row[column]! - b[index]![column]!));
+  });
+  return worst;
+}
+
+/** Runs both sessions in lockstep on the tfjs greedy tokens; returns the worst logits difference and the tfjs tokens. */
+async function lockstep(model: DecoderModel, steps: number): Promise<{ worst: number; tokens: number[][] }> {
+  const decoder = await OnnxruntimeDecoder.create(model);
+  const sessions: DecodeSession[] = [new TfjsDecodeSession(model), decoder.startDecode()];
+  try {
+    let [expected, actual] = await Promise.all(sessions.map((session) => session.prefill(PROMPTS)));
+    let worst = maxDifference(expected!, actual!);
+    const tokens: number[][] = PROMPTS.map(() => []);
+    for (let step = 0; step < steps; step++) {
+      const next = expected!.map((row) => row.indexOf(Math.max(...row)));
+      next.forEach((token, row) => tokens[row]!.push(token));
+      [expected, actual] = await Promise.all(sessions.map((session) => session.step(next)));
+      worst = Math.max(worst, maxDifference(expected!, actual!));
+    }
+    return { worst, tokens };
+  } finally {
+    for (const session of sessions) session.dispose();
+    decoder.release();
+  }
+}
+
+async function greedy(source: DecoderModel | DecodeSession, prompts: number[][], maxTokens: number): Promise<number[][]> {
+  const tokens: number[][] = prompts.map(() => []);
+  for await (const step of generateTokens(source, prompts, { maxTokens, temperature: 0 })) {
+    step.tokens.forEach((token, row) => {
+      if (token !== undefined) tokens[row]!.push(token);
+    });
+  }
+  return tokens;
+}
+
+describe('onnxruntime against tfjs decoding', () => {
+  for (const family of Object.keys(CONFIGS)) {
+    it(`gives ${family}'s logits within 1e-4 at the prefill and every step, batched with prompts of different lengths`, async () => {
+      const model = DecoderModel.create(CONFIGS[family]!(), { seed: 21 });
+      try {
+        const { worst, tokens } = await lockstep(model, 10);
+        expect(worst).toBeLessThan(TOLERANCE);
+        // A random model's greedy answer is not one repeated token: the comparison means something.
+        expect(new Set(tokens.flat()).size).toBeGreaterThan(3);
+      } finally {
+        model.dispose();
+      }
+    });
+
+    it(`gives ${family}'s greedy tokens exactly through the shared loop`, async () => {
+      const model = DecoderModel.create(CONFIGS[family]!(), { seed: 5 });
+      const decoder = await OnnxruntimeDecoder.create(model);
+      try {
+        const expected = await greedy(model, PROMPTS, 12);
+        expect(await greedy(decoder.startDecode(), PROMPTS, 12)).toEqual(expected);
+        // Alone, a row decodes as it does in the batch (the padding is masked).
+        expect(await greedy(decoder.startDecode(), [PROMPTS[1]!], 12)).toEqual([expected[1]]);
+      } finally {
+        decoder.release();
+        model.dispose();
+      }
+    });
+  }
+
+  it('decodes a LoRA-merged model like tfjs, and refuses unmerged adapters', async () => {
+    const model = DecoderModel.create(CONFIGS.llama!(), { seed: 8 });
+    try {
+      model.addLora({ rank: 4, alpha: 8, targetModules: ['q_proj', 'v_proj', 'down_proj'] }, { seed: 3 });
+      // B starts at zero: give the adapters weight so the merge changes the model.
+      for (const adapter of model.adapters.values()) adapter.b.assign(tf.randomNormal(adapter.b.shape, 0, 0.5, 'float32', 9));
+      await expect(OnnxruntimeDecoder.create(model)).rejects.toThrow(InvalidOptionError);
+      const before = DecoderModel.create(CONFIGS.llama!(), { seed: 8 });
+      const unmerged = await OnnxruntimeDecoder.create(before);
+      model.mergeLora();
+      const { worst } = await lockstep(model, 8);
+      expect(worst).toBeLessThan(TOLERANCE);
+      // The merge changed the answer: the base model's decode differs from the merged one.
+      expect(await greedy(unmerged.startDecode(), PROMPTS, 8)).not.toEqual(await greedy(model, PROMPTS, 8));
+      unmerged.release();
+      before.dispose();
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("ends rows at the model's last position like tfjs", async () => {
+    const model = DecoderModel.create(CONFIGS.gpt2!(), { seed: 4 });
+    const decoder = await OnnxruntimeDecoder.create(model);
+    try {
+      const prompts = [Array.from({ length: 60 }, (_, index) => (index * 7) % 256), [1, 2, 3]];
+      const expected = await greedy(model, prompts, 10);
+      expect(expected[0]!.length).toBe(5);
+      expect(await greedy(decoder.startDecode(), prompts, 10)).toEqual(expected);
+    } finally {
+      decoder.release();
+      model.dispose();
+    }
+  });
+});
+
+describe('LocalLanguageModel engines', () => {
+  it('gives the same texts, stops and finish reasons on onnxruntime as on tfjs, sampled with a seed', async () => {
+    const model = DecoderModel.create(CONFIGS.llama!(), { seed: 13 });
+    const tokenizer = byteTokenizer();
+    const onnx = new LocalLanguageModel(model, tokenizer, { engine: 'onnxruntime' });
+    const tfjs = new LocalLanguageModel(model, tokenizer, { engine: 'tfjs' });
+    try {
+      expect(await new LocalLanguageModel(model, tokenizer).resolveEngine()).toBe('onnxruntime');
+      const prompts = ['Once upon a time', 'Hi', 'The quick brown fox jumps'];
+      const greedyTexts = await tfjs.generateBatch(prompts, { maxTokens: 12, temperature: 0 });
+      // A stop string that occurs in the greedy texts, so it cuts at least one row short.
+      const stop = greedyTexts[0]!.text.slice(3, 5);
+      expect(stop.length).toBe(2);
+      const options = { maxTokens: 12, temperature: 0.8, topK: 40, topP: 0.9, seed: 7, stop: [stop] };
+      const expected = await tfjs.generateBatch(prompts, options);
+      expect(expected.some((result) => result.finishReason === 'stop')).toBe(true);
+      expect(await onnx.generateBatch(prompts, options)).toEqual(expected);
+      expect(await onnx.generateBatch(prompts, { maxTokens: 12, temperature: 0 })).toEqual(greedyTexts);
+      // Concurrent requests on a fresh model share one export and decode independently.
+      const shared = new LocalLanguageModel(model, tokenizer);
+      const create = vi.spyOn(OnnxruntimeDecoder, 'create');
+      const concurrent = await Promise.all(prompts.map((prompt) => shared.generate(prompt, options)));
+      expect(create).toHaveBeenCalledTimes(1);
+      // prepareEngine exports up front; the next decode uses that export.
+      const prepared = new LocalLanguageModel(model, tokenizer);
+      expect(await prepared.prepareEngine()).toBe('onnxruntime');
+      expect(create).toHaveBeenCalledTimes(2);
+      await prepared.generate(prompts[0]!, options);
+      expect(create).toHaveBeenCalledTimes(2);
+      await prepared.releaseEngine();
+      create.mockRestore();
+      await shared.releaseEngine();
+      expect(concurrent).toEqual(await Promise.all(prompts.map((prompt) => tfjs.generate(prompt, options))));
+      let streamed = '';
+      for await (const piece of onnx.stream(prompts[2]!, options)) streamed += piece;
+      expect(streamed).toBe((await tfjs.generate(prompts[2]!, options)).text);
+    } finally {
+      await onnx.releaseEngine();
+      model.dispose();
+    }
+  });
+
+  it('exports again when the weights change, and falls back to tfjs for unmerged adapters on auto', async () => {
+    const model = DecoderModel.create(CONFIGS.llama!(), { seed: 2 });
+    const tokenizer = byteTokenizer();
+    const onnx = new LocalLanguageModel(model, tokenizer, { engine: 'onnxruntime' });
+    const tfjs = new LocalLanguageModel(model, tokenizer, { engine: 'tfjs' });
+    const options = { maxTokens: 10, temperature: 0 };
+    try {
+      expect(await onnx.generate('abc', options)).toEqual(await tfjs.generate('abc', options));
+      const embedding = model.parameters.get('model.embed_tokens.weight')!;
+      embedding.assign(tf.mul(embedding, -1.5));
+      const changed = await tfjs.generate('abc', options);
+      expect(await onnx.generate('abc', options)).toEqual(changed);
+      // Weights beyond the in-memory export's 1.5 GiB: auto decodes on tfjs, onnxruntime says why it cannot.
+      const size = vi.spyOn(model, 'parameterCount').mockReturnValue(420_000_000);
+      expect(await new LocalLanguageModel(model, tokenizer).resolveEngine()).toBe('tfjs');
+      await expect(OnnxruntimeDecoder.create(model)).rejects.toThrow(/1\.56 GiB\) exceed the in-memory ONNX export/);
+      size.mockRestore();
+      model.addLora({ rank: 2, alpha: 4, targetModules: ['q_proj'] }, { seed: 1 });
+      const auto = new LocalLanguageModel(model, tokenizer);
+      expect(await auto.resolveEngine()).toBe('tfjs');
+      await expect(onnx.generate('abc', options)).rejects.toThrow(/unmerged LoRA/);
+      expect(() => new LocalLanguageModel(model, tokenizer, { engine: 'fast' as never })).toThrow(InvalidOptionError);
+    } finally {
+      await onnx.releaseEngine();
+      model.dispose();
+    }
+  });
+});
