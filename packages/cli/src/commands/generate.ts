@@ -66,10 +66,6 @@ export const generateCommand = defineCommand({
       ...(guidance !== undefined ? { guidance } : {}),
     });
     const prompt = guided.prompt;
-    const loaded = await loadLanguageModel(values.model, {
-      onProgress: context.progress,
-      ...(values.backend !== undefined ? { backend: values.backend } : {}),
-    });
     const loaded = await loadLanguageModel(values.model, { onProgress: context.progress, ...modelLoadOptions(values) });
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description}`);
