@@ -29,7 +29,7 @@ beforeAll(async () => {
   );
   await decoder.save(folder);
   decoder.dispose();
-  batched = (await loadLanguageModel(folder, { backend: 'cpu', continuousBatching: { maxRows: 8 } })).model as LocalLanguageModel;
+  batched = (await loadLanguageModel(folder, { backend: 'cpu', engine: 'tfjs', continuousBatching: { maxRows: 8 } })).model as LocalLanguageModel;
   server = await startSteeringServer({ model: batched, port: 0, maxTokens: 480, maxConcurrent: 8, log: () => {} });
 }, 120_000);
 

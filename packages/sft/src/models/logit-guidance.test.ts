@@ -217,7 +217,7 @@ describe('guidance and interpolation in LocalLanguageModel', () => {
   });
 
   it('with continuous batching, concurrent generate and stream calls (guided too) give what they give alone', async () => {
-    const batched = new LocalLanguageModel(decoder, characters, { continuousBatching: { maxRows: 8 } });
+    const batched = new LocalLanguageModel(decoder, characters, { engine: 'tfjs', continuousBatching: { maxRows: 8 } });
     const text = async (model: LocalLanguageModel, prompt: string, options: Parameters<LocalLanguageModel['stream']>[1]) => {
       let out = '';
       for await (const piece of model.stream(prompt, options)) out += piece;
