@@ -22,6 +22,7 @@ export type { ForwardInput, ParameterSource } from './models/forward-pieces';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
 export { LocalLanguageModel } from './models/local-language-model';
+export type { ScoredToken, ScoreTokensOptions, TokenAlternative } from './models/score-tokens';
 export type { LoraAdapter, LoraConfig } from './models/lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models/parameter-specs';
 export { validateSamplingOptions, type SamplingOptions } from './models/sampling';

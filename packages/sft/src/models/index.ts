@@ -5,5 +5,6 @@ export { KeyValueCache, type LayerCache } from './key-value-cache';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './generate-tokens';
 export { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
 export { LocalLanguageModel } from './local-language-model';
+export type { ScoredToken, ScoreTokensOptions, TokenAlternative } from './score-tokens';
 export { resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './parameter-specs';
