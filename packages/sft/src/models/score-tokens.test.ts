@@ -39,7 +39,8 @@ describe('LocalLanguageModel.scoreTokens', () => {
       const best = [...row.keys()].sort((a, b) => row[b]! - row[a]!).slice(0, 3);
       expect(scored[index]!.top!.map((alternative) => alternative.id)).toEqual(best);
       expect(scored[index]!.top![0]!.logProbability).toBeCloseTo(row[best[0]!]!, 5);
-      expect(scored[index]!.top![0]!.text).toBe(lm.tokenizer.decode([best[0]!]));
+      expect(scored[index]!.top![0]!.text).toBe(best[0]! < 128 ? String.fromCharCode(best[0]!) : `token_id:${best[0]}`);
+      expect(scored[index]!.piece).toBe(text[index]);
     }
   });
 
@@ -58,5 +59,10 @@ describe('LocalLanguageModel.scoreTokens', () => {
     const tokenizer = byteTokenizer();
     const text = 'aé';
     expect(tokenOffsets(tokenizer, text, tokenizer.encode(text))).toEqual([0, 1, 2]);
+  });
+
+  it('scores an empty text and a one-token text without a forward pass', async () => {
+    expect(await lm.scoreTokens('')).toEqual([]);
+    expect(await lm.scoreTokens('a')).toEqual([{ id: 97, text: 'a', offset: 0, piece: 'a', logProbability: null, top: null }]);
   });
 });

@@ -6,7 +6,7 @@ import type { DecoderModel } from './decoder-model';
 /** One alternative at a position: a token and its log-probability there. */
 export interface TokenAlternative {
   readonly id: number;
-  /** The token decoded alone. */
+  /** The token decoded alone, or `token_id:<id>` when alone it is no valid text (a byte of a multi-byte character). */
   readonly text: string;
   readonly logProbability: number;
 }
@@ -18,6 +18,8 @@ export interface ScoredToken {
   readonly text: string;
   /** The character offset in the text where the token begins. */
   readonly offset: number;
+  /** The token decoded alone, as in `TokenAlternative.text` (it may differ from `text`, e.g. a SentencePiece word start). */
+  readonly piece: string;
   /** log P(token | the tokens before it); null for the first token, which nothing predicts. */
   readonly logProbability: number | null;
   /** The `topLogprobs` most likely tokens at this position, best first; null for the first token or when none were asked for. */
@@ -81,9 +83,19 @@ export async function scoreTokens(model: DecoderModel, tokenizer: Tokenizer, tex
   const topCount = Math.min(Math.max(0, Math.floor(options.topLogprobs ?? 0)), model.config.vocabSize);
   const offsets = tokenOffsets(tokenizer, text, ids);
   const tokenText = (index: number): string => text.slice(offsets[index], index + 1 < ids.length ? offsets[index + 1] : text.length);
-  if (ids.length < 2) return ids.map((id, index) => ({ id, text: tokenText(index), offset: offsets[index]!, logProbability: null, top: null }));
 
+  const decoded = new Map<number, string>();
+  const decodeOne = (id: number): string => {
+    let piece = decoded.get(id);
+    if (piece === undefined) {
+      piece = tokenizer.decode([id]);
+      if (piece.includes('\uFFFD')) piece = `token_id:${id}`;
+      decoded.set(id, piece);
+    }
+    return piece;
+  };
   const steps = ids.length - 1;
+  if (steps <= 0) return ids.map((id) => ({ id, text, offset: 0, piece: decodeOne(id), logProbability: null, top: null }));
   const outputs = tf.tidy(() => {
     const input = tf.tensor2d([ids.slice(0, -1)], [1, steps], 'int32');
     const logSoftmax = tf.logSoftmax(model.logits({ ids: input }));
@@ -107,14 +119,8 @@ export async function scoreTokens(model: DecoderModel, tokenizer: Tokenizer, tex
   } finally {
     tf.dispose(outputs);
   }
-  const decoded = new Map<number, string>();
-  const decodeOne = (id: number): string => {
-    let piece = decoded.get(id);
-    if (piece === undefined) decoded.set(id, (piece = tokenizer.decode([id])));
-    return piece;
-  };
   return ids.map((id, index) => {
-    if (index === 0) return { id, text: tokenText(0), offset: 0, logProbability: null, top: null };
+    if (index === 0) return { id, text: tokenText(0), offset: 0, piece: decodeOne(id), logProbability: null, top: null };
     const row = index - 1;
     const top =
       topValues && topIndices
@@ -123,6 +129,6 @@ export async function scoreTokens(model: DecoderModel, tokenizer: Tokenizer, tex
             return { id: alternative, text: decodeOne(alternative), logProbability: topValues[row * topCount + rank]! };
           })
         : null;
-    return { id, text: tokenText(index), offset: offsets[index]!, logProbability: chosen[row]!, top };
+    return { id, text: tokenText(index), offset: offsets[index]!, piece: decodeOne(id), logProbability: chosen[row]!, top };
   });
 }
