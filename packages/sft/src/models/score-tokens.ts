@@ -5,6 +5,7 @@ import type { DecoderModel } from './decoder-model';
 
 /** One alternative at a position: a token and its log-probability there. */
 export interface TokenAlternative {
+  /** The token's id in the tokenizer's vocabulary. */
   readonly id: number;
   /** The token decoded alone, or `token_id:<id>` when alone it is no valid text (a byte of a multi-byte character). */
   readonly text: string;
@@ -13,6 +14,7 @@ export interface TokenAlternative {
 
 /** One token of a scored text. */
 export interface ScoredToken {
+  /** The token's id in the tokenizer's vocabulary. */
   readonly id: number;
   /** The characters of the text this token covers (the tokens' texts join to the whole text). */
   readonly text: string;
