@@ -9,6 +9,7 @@ export interface TokenAlternative {
   readonly id: number;
   /** The token decoded alone, or `token_id:<id>` when alone it is no valid text (a byte of a multi-byte character). */
   readonly text: string;
+  /** log P(this token | the tokens before the position). */
   readonly logProbability: number;
 }
 
