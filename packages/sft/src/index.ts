@@ -27,6 +27,7 @@ export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLa
 export type { DecodeSession } from './models/decode-session';
 export { TfjsDecodeSession } from './models/tfjs-decode-session';
 export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './models/onnxruntime-decoder';
+export type { ScoredToken, ScoreTokensOptions, TokenAlternative } from './models/score-tokens';
 export type { LoraAdapter, LoraConfig } from './models/lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models/parameter-specs';
 export { validateSamplingOptions, type SamplingOptions } from './models/sampling';

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { answerGeneration, type GenerationServices } from './answer-generation';
+import { answerScoredCompletion, needsScoredCompletion } from './answer-scored-completion';
 import { playgroundPage } from './playground-page';
 import { prepareChatRequest, prepareCompletionRequest, type SteeringContext } from './prepare-generation';
 import { hostAndOriginGuard, jsonContentTypeGuard } from './request-guards';
@@ -192,6 +193,8 @@ export function createSteeringApp(options: SteeringAppOptions): SteeringApp {
   app.post('/v1/completions', async (c) => {
     const request = parseRequestBody(completionSchema, await readJson(c));
     checkModelName(request.model);
+    if (needsScoredCompletion(request, options.model))
+      return answerScoredCompletion(request, prepareCompletionRequest(request, context), services, c.req.raw.signal);
     return answerGeneration('completion', prepareCompletionRequest(request, context), services, c.req.raw.signal);
   });
   if (options.playground !== false) {

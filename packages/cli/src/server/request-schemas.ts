@@ -69,7 +69,11 @@ export function chatCompletionRequestSchema(limits: RequestLimits) {
 export function completionRequestSchema(limits: RequestLimits) {
   return z.strictObject({
     ...samplingFields(limits),
+    // 0 only with echo: the prompt scored, nothing generated (checked in answer-scored-completion.ts).
+    max_tokens: z.int().min(0).max(limits.maxTokens).nullable().optional(),
     prompt: z.union([z.string(), z.array(z.string()).length(1)]),
+    echo: z.boolean().nullable().optional(),
+    logprobs: z.int().min(0).max(5, 'must be at most 5 (OpenAI reports up to 5 most likely tokens per position)').nullable().optional(),
   });
 }
 

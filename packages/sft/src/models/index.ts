@@ -10,5 +10,6 @@ export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLa
 export type { DecodeSession } from './decode-session';
 export { TfjsDecodeSession } from './tfjs-decode-session';
 export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+export type { ScoredToken, ScoreTokensOptions, TokenAlternative } from './score-tokens';
 export { resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './parameter-specs';

@@ -22,6 +22,7 @@ import { generateTokens } from './generate-tokens';
 import type { RowWeight } from './mix-logit-rows';
 import { fitsInMemoryExport, loadOnnxruntime, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
 import { TfjsDecodeSession } from './tfjs-decode-session';
+import { scoreTokens, type ScoredToken, type ScoreTokensOptions } from './score-tokens';
 
 const DEFAULT_MAX_TOKENS = 256;
 
@@ -321,6 +322,15 @@ export class LocalLanguageModel implements LanguageModel {
       picked.dispose();
     }
     return { logProbability: total, tokens: continuationIds.length };
+  }
+
+  /**
+   * Returns every token of `text` with its log-probability given the tokens before it (null for the
+   * first) and, with `topLogprobs`, the most likely tokens at each position: one forward pass. The
+   * log-probabilities of the tokens reaching past a prompt sum to `logProbability(prompt, rest)`.
+   */
+  async scoreTokens(text: string, options: ScoreTokensOptions = {}): Promise<ScoredToken[]> {
+    return scoreTokens(this.model, this.tokenizer, text, options);
   }
 
   /**
