@@ -113,7 +113,7 @@ describe('AttributePredictor', () => {
     it('with features that carry signal, the bins beat the median on held-out rows, and save with the model', async () => {
       const train = skewed(400, 11, true);
       const test = skewed(300, 12, true);
-      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer });
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: true });
       const calibration = (predictor.trainingReport as { calibration: Record<string, { slope: number; validationMae: number; constantMae: number }> })
         .calibration;
       expect(calibration.quality!.slope).toBeGreaterThan(0);
@@ -142,7 +142,7 @@ describe('AttributePredictor', () => {
 
     it('with features that carry nothing, every bin falls back to the training median', async () => {
       const train = skewed(400, 13, false);
-      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer });
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: true });
       const calibration = (predictor.trainingReport as { calibration: Record<string, { slope: number; intercept: number }> }).calibration;
       expect(calibration.quality!.slope).toBe(0);
       expect(calibration.humor!.slope).toBe(0);
@@ -155,7 +155,7 @@ describe('AttributePredictor', () => {
       expect(plain.binCalibration).toBeUndefined();
       expect((await plain.predict([train[0]!.input]))[0]!.rounded.quality).toBe(1);
       // An MLP head has no out-of-fold predictions: its map is fitted on the validation rows alone.
-      const mlp = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, hiddenUnits: [4], weightDecay: [0.1], maxEpochs: 10 });
+      const mlp = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, hiddenUnits: [4], weightDecay: [0.1], maxEpochs: 10, calibrate: true });
       const mlpCalibration = (mlp.trainingReport as { calibration: Record<string, { slope: number; fittedOn: string; fitRows: number }> }).calibration;
       expect(mlpCalibration.quality).toMatchObject({ slope: 0, fittedOn: 'validation' });
       expect(calibration.quality).toMatchObject({ fittedOn: 'cross-validation' });

@@ -111,8 +111,8 @@ export class AttributePredictor implements AttributeScorer {
    * Rows are split by group (seeded) into training and validation parts. The linear candidate is ridge
    * regression with per-attribute penalties chosen by grouped K-fold cross-validation on the training
    * part; each MLP candidate (width × weight decay) trains with AdamW and early stopping on the
-   * validation part. The lowest validation loss wins and (with `refit`) is retrained on all rows. Then
-   * each attribute's output map is fitted for MAE on the validation part (`calibrate`, see
+   * validation part. The lowest validation loss wins and (with `refit`) is retrained on all rows. With
+   * `calibrate`, each attribute's output map is then fitted for MAE on held-out predictions (see
    * `TrainingReport.calibration`): never worse than predicting the median there.
    */
   static trainFromFeatures(examples: FeatureExamples, options: AttributePredictorTrainOptions, timing: { featurizeMs?: number } = {}): AttributePredictor {

@@ -68,7 +68,7 @@ export function resolveSelectionSettings(options: AttributePredictorTrainOptions
     seed: options.seed ?? 0,
     balanceBlocks: options.balanceBlocks ?? true,
     refit: options.refit ?? true,
-    calibrate: options.calibrate ?? true,
+    calibrate: options.calibrate ?? false,
   };
 }
 

@@ -58,6 +58,7 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
       'oasst',
       '--featurizer',
       'text-statistics',
+      '--calibrate-bins',
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/warning: on .*toxicity \(validation MAE [\d.]+, constant [\d.]+\).* the model does not beat predicting the training median/);
@@ -74,6 +75,7 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
       'oasst',
       '--featurizer',
       'text-statistics',
+      '--calibrate-bins',
     ]);
     expect(learnable.stderr).not.toMatch(/warning: on .*humor/);
   });

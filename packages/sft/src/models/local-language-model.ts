@@ -14,6 +14,7 @@ import {
   type Tokenizer,
 } from '@steerlm/core';
 import { readScalar } from '../backend/read-tensor';
+import { isHostBackend } from '../kernels/runtime/host-backend';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
 import { ContinuousBatcher, type ContinuousBatcherOptions } from './continuous-batcher';
@@ -57,8 +58,9 @@ interface DecodeRows {
 /**
  * The decode engines of a {@link LocalLanguageModel}: `onnxruntime` runs our ONNX export of the model
  * on onnxruntime-node (Node only), `tfjs` the model's forward pass on the current tfjs backend, and
- * `auto` picks onnxruntime where it loads, the model has no unmerged LoRA adapters and its weights fit the
- * in-memory export (1.5 GiB of float32), else tfjs.
+ * `auto` picks onnxruntime where the tfjs backend is a CPU one (cpu, wasm: on webgpu or tensorflow the
+ * decode stays with the weights), onnxruntime loads, the model has no unmerged LoRA adapters and its
+ * weights fit the in-memory export (1.5 GiB of float32), else tfjs.
  */
 export const DECODE_ENGINES = Object.freeze(['auto', 'onnxruntime', 'tfjs'] as const);
 /** One of {@link DECODE_ENGINES}. */
@@ -75,7 +77,7 @@ export interface LocalLanguageModelOptions {
   /**
    * generate() and stream() calls made at the same time (a server's requests) join one running decode
    * batch at token boundaries instead of decoding one after another. The running batch decodes on tfjs:
-   * it applies where the engine resolves to tfjs (`engine: 'tfjs'`, or `auto` without onnxruntime).
+   * it applies where the engine resolves to tfjs (`engine: 'tfjs'`, or `auto` where onnxruntime does not apply).
    */
   continuousBatching?: ContinuousBatcherOptions;
 }
@@ -119,7 +121,10 @@ export class LocalLanguageModel implements LanguageModel {
    */
   async resolveEngine(): Promise<'onnxruntime' | 'tfjs'> {
     if (this.engine === 'tfjs') return 'tfjs';
-    if (this.engine === 'auto' && (this.model.adapters.size > 0 || !fitsInMemoryExport(this.model) || !(await loadOnnxruntime()))) return 'tfjs';
+    if (this.engine === 'auto') {
+      // A GPU backend (webgpu, tensorflow) keeps decoding where the weights are; onnxruntime-node runs on the CPU.
+      if (!isHostBackend() || this.model.adapters.size > 0 || !fitsInMemoryExport(this.model) || !(await loadOnnxruntime())) return 'tfjs';
+    }
     return 'onnxruntime';
   }
 
