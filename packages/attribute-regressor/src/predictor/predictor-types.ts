@@ -44,7 +44,7 @@ export interface AttributePredictorTrainOptions {
   /** Retrain the chosen configuration on all rows for the chosen number of epochs (default true). */
   readonly refit?: boolean;
   /**
-   * Fit each attribute's bin calibration for mean absolute error (default true): the head predicts means,
+   * Fit each attribute's bin calibration for mean absolute error: the head predicts means,
    * the MAE of a bin rewards medians. Bins become round(intercept + slope · value), the map fitted on the
    * head's held-out predictions (validation rows, and the ridge head's out-of-fold predictions over the
    * training part) over slopes from 0 (the constant median) up, so on those rows it is never worse than a
