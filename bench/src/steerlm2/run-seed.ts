@@ -1,0 +1,274 @@
+/**
+ * One seed of the SteerLM 2.0 benchmark, built from the SteerBench demo's pieces (packages/cli/src/demo):
+ * the demo's data, APM, tokenizer and conditioned SFT model; from that one SFT model, a SteerLM 1
+ * bootstrap round (the demo's) and a SteerLM 2.0 round on equal budgets; the three models evaluated on
+ * the same steering and correctness prompts with the same sampling seeds.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readSteerLM2Records, type AttributeScorer, type AttributeValues, type Conversation, type SteerLM2Record } from '@steerlm/core';
+import { collectAttributeCombinations, topValueFilter, type BootstrapPrompt } from '@steerlm/bootstrap';
+import { generateSteerLM2Data } from '@steerlm/bootstrap/node';
+import { generateSteerBench, STEERBENCH_SCHEMA, STEERBENCH_SYSTEM_PROMPT, steerBenchPrompts, type AdherenceResult } from '@steerlm/evaluators';
+import { DecoderModel, LocalLanguageModel, trainSteerLM2 } from '@steerlm/sft';
+import { BatchingLanguageModel } from '../../../packages/cli/src/demo/batching-language-model';
+import { resolveDemoOptions, type ResolvedDemoOptions } from '../../../packages/cli/src/demo/demo-options';
+import { measureCorrectness, measureSteering, type DemoSampling } from '../../../packages/cli/src/demo/evaluate-demo-model';
+import { runBootstrapRound, scoreEmptyAsFloor } from '../../../packages/cli/src/demo/run-bootstrap-round';
+import { steerBenchConversation, steerBenchScoringInput } from '../../../packages/cli/src/demo/steerbench-conversations';
+import { trainAttributeModel } from '../../../packages/cli/src/demo/train-attribute-model';
+import { trainDemoTokenizer } from '../../../packages/cli/src/demo/train-demo-tokenizer';
+import { createDemoModel, DEMO_SEQUENCE_LENGTH, trainDemoModel } from '../../../packages/cli/src/demo/train-language-model';
+
+/** The demo's longest decoded response (run-demo.ts). */
+const MAX_NEW_TOKENS = 72;
+
+/** The models compared, in table order. */
+export const BENCH_MODELS = ['sft', 'steerlm1', 'steerlm2'] as const;
+export type BenchModel = (typeof BENCH_MODELS)[number];
+
+/** The sizes of one seed's run (beyond the demo's own options). */
+export interface Steerlm2BenchSizes {
+  /** Responses sampled by each round (SteerLM 1: one per prompt; SteerLM 2.0: samplesPerPrompt per prompt). */
+  readonly roundSamples: number;
+  /** SteerLM 2.0 responses per prompt (n). */
+  readonly samplesPerPrompt: number;
+  /** Optimizer steps of each round (the demo's bootstrapSteps), each over the demo's batch size in responses. */
+  readonly roundSteps: number;
+}
+
+/** One steered response, measured by the exact SteerBench scorer and by the APM. */
+export interface SteeringRecord {
+  readonly attribute: string;
+  readonly prompt: number;
+  readonly requested: number;
+  readonly truth: number;
+  readonly apm: number;
+}
+
+/** One model's evaluation on one seed. */
+export interface ModelEvaluation {
+  readonly steering: SteeringRecord[];
+  /** Per correctness prompt, whether the answer at quality 4 was correct. */
+  readonly correct: boolean[];
+}
+
+/** Everything one seed measured. */
+export interface SeedResult {
+  readonly seed: number;
+  readonly options: Omit<ResolvedDemoOptions, 'signal'>;
+  readonly sizes: Steerlm2BenchSizes;
+  readonly sftFinalLoss: number | null;
+  readonly steerlm1: { samples: number; trainedOn: number; finalLoss: number; seconds: number };
+  readonly steerlm2: { prompts: number; responses: number; finalLoss: number; finalKlDivergence: number; seconds: number };
+  readonly evaluations: Record<BenchModel, ModelEvaluation>;
+  readonly seconds: number;
+}
+
+/** Returns the steering records of an adherence result, each response re-measured by `apm` too. */
+async function steeringRecords(result: AdherenceResult, questions: readonly string[], apm: AttributeScorer): Promise<SteeringRecord[]> {
+  const scores = await apm.score(result.samples.map((sample) => steerBenchScoringInput(questions[sample.prompt]!, sample.response)));
+  return result.samples.map((sample, index) => {
+    const attribute = Object.keys(sample.measured)[0]!;
+    return {
+      attribute,
+      prompt: sample.prompt,
+      requested: sample.requested[attribute]!,
+      truth: sample.measured[attribute]!,
+      apm: scores[index]!.values[attribute]!,
+    };
+  });
+}
+
+/** Runs one seed and writes its result (result.json) and models into `folder`; `reuseSft` loads a saved SFT model instead of training. */
+export async function runSeed(
+  seed: number,
+  demo: Parameters<typeof resolveDemoOptions>[0],
+  sizes: Steerlm2BenchSizes,
+  folder: string,
+  log: (line: string) => void,
+  reuseSft = true,
+): Promise<SeedResult> {
+  const started = performance.now();
+  const { signal: _signal, ...settings } = resolveDemoOptions({ ...demo, seed, outputDir: folder });
+  await mkdir(folder, { recursive: true });
+  const lap = (() => {
+    let last = performance.now();
+    return (what: string) => {
+      const now = performance.now();
+      log(`seed ${seed}: ${what} (${((now - last) / 1000).toFixed(1)} s)`);
+      last = now;
+    };
+  })();
+
+  // The demo's data, APM and tokenizer.
+  const data = generateSteerBench({
+    seed: settings.seed,
+    size: settings.size,
+    labeledFraction: settings.labeledFraction,
+    labelNoise: settings.labelNoise,
+    mixture: settings.mixture,
+    facts: settings.facts,
+  });
+  const apm = await trainAttributeModel(data.labeled, data.unlabeled, { seed: settings.seed });
+  const labelOf = (index: number): AttributeValues => data.examples[index]!.label ?? apm.annotations[index - data.labeled.length]!;
+  const annotated: Conversation[] = data.examples.map((example, index) => steerBenchConversation(example.question, example.response, labelOf(index)));
+  const scorer = scoreEmptyAsFloor(apm.predictor);
+  lap(`data and APM (quality MAE ${apm.quality.meanAbsoluteError.quality!.toFixed(3)})`);
+
+  // The demo's conditioned SFT model (saved, and reused on a rerun).
+  const sftFolder = join(folder, 'sft');
+  let sftFinalLoss: number | null = null;
+  let sft: DecoderModel;
+  // The demo's tokenizer training is deterministic, so a saved model needs only its weights.
+  const { tokenizer } = await trainDemoTokenizer(data.examples, settings.vocabSize);
+  const sftKey = JSON.stringify({ size: settings.size, sftSteps: settings.sftSteps, model: settings.model, batchSize: settings.batchSize });
+  const keyFile = join(folder, 'sft-settings.json');
+  if (reuseSft && existsSync(join(sftFolder, 'config.json')) && existsSync(keyFile) && (await readFile(keyFile, 'utf8')) === sftKey) {
+    sft = await DecoderModel.load(sftFolder);
+    lap('SFT model reused');
+  } else {
+    sft = createDemoModel(settings.model, tokenizer.vocabSize, settings.seed * 1000 + 7);
+    const summary = await trainDemoModel(sft, tokenizer, annotated, {
+      steps: settings.sftSteps,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      seed: settings.seed,
+      onEvent: (event) => {
+        if (event.type === 'step-end' && event.step % 100 === 0) log(`seed ${seed}: SFT step ${event.step}, loss ${event.metrics?.loss?.toFixed(3)}`);
+      },
+    });
+    sftFinalLoss = summary.finalLoss;
+    await sft.save(sftFolder);
+    await writeFile(keyFile, sftKey);
+    lap(`SFT ${settings.sftSteps} steps, final loss ${summary.finalLoss.toFixed(3)}`);
+  }
+  const sftModel = new LocalLanguageModel(sft, tokenizer, { modelId: 'sft' });
+
+  // The rounds' prompts: the demo's bootstrap prompts; SteerLM 2.0 takes the first roundSamples / n of them.
+  const roundPrompts = steerBenchPrompts({ count: sizes.roundSamples, seed: settings.seed + 3, facts: settings.facts });
+  const round = { learningRate: settings.learningRate / 3, warmupSteps: 0, seed: settings.seed + 1 };
+
+  // (a) SteerLM 1: the demo's bootstrap round, sampled from the SFT model, trained into a copy of it.
+  const steerlm1 = await DecoderModel.load(sftFolder);
+  const started1 = performance.now();
+  const bootstrap = await runBootstrapRound({
+    model: sftModel,
+    scorer: apm.predictor,
+    annotated,
+    prompts: roundPrompts,
+    output: join(folder, 'steerlm1.jsonl'),
+    seed: settings.seed,
+    temperature: settings.temperature,
+    batchSize: settings.generationBatchSize,
+    maxTokens: MAX_NEW_TOKENS,
+  });
+  const replay = annotated.slice(0, Math.max(bootstrap.conversations.length, settings.batchSize));
+  const summary1 = await trainDemoModel(steerlm1, tokenizer, [...bootstrap.conversations, ...replay], {
+    steps: sizes.roundSteps,
+    batchSize: settings.batchSize,
+    ...round,
+  });
+  const seconds1 = (performance.now() - started1) / 1000;
+  lap(`SteerLM 1 round: ${bootstrap.conversations.length} samples, ${sizes.roundSteps} steps, final loss ${summary1.finalLoss.toFixed(3)}`);
+
+  // (b) SteerLM 2.0: n responses per prompt from the SFT model (policy Q' and reference P(y|x)), weights
+  // from the APM's label probabilities and the records' log-probabilities, the weighted objective.
+  const steerlm2 = await DecoderModel.load(sftFolder);
+  const started2 = performance.now();
+  const promptCount = Math.max(1, Math.floor(sizes.roundSamples / sizes.samplesPerPrompt));
+  const prompts: BootstrapPrompt[] = roundPrompts.slice(0, promptCount).map((prompt, index) => ({
+    id: `steerlm2-${index}`,
+    system: STEERBENCH_SYSTEM_PROMPT,
+    turns: [{ role: 'user', text: prompt.question }],
+  }));
+  const combinations = await collectAttributeCombinations(annotated, { schema: STEERBENCH_SCHEMA, filter: topValueFilter('quality') });
+  const recordsFile = join(folder, 'steerlm2.jsonl');
+  await rm(recordsFile, { force: true });
+  const batching = new BatchingLanguageModel(sftModel, { batchSize: settings.generationBatchSize, expectedRequests: prompts.length * sizes.samplesPerPrompt });
+  await generateSteerLM2Data({
+    prompts,
+    combinations,
+    policy: batching,
+    reference: batching,
+    scorer,
+    output: recordsFile,
+    samplesPerPrompt: sizes.samplesPerPrompt,
+    seed: settings.seed,
+    schema: STEERBENCH_SCHEMA,
+    // Every prompt in flight at once, so the batching model fills whole, reproducible batches.
+    concurrency: prompts.length,
+    sampling: { temperature: settings.temperature, topK: 50, maxTokens: MAX_NEW_TOKENS },
+  });
+  const records: SteerLM2Record[] = [];
+  for await (const { value } of readSteerLM2Records(recordsFile, { schema: STEERBENCH_SCHEMA })) records.push(value);
+  const { summary: summary2 } = await trainSteerLM2({
+    model: steerlm2,
+    tokenizer,
+    train: records,
+    schema: STEERBENCH_SCHEMA,
+    maxSequenceLength: DEMO_SEQUENCE_LENGTH,
+    promptsPerStep: Math.max(1, Math.round(settings.batchSize / sizes.samplesPerPrompt)),
+    epochs: 1000,
+    maxSteps: sizes.roundSteps,
+    weightDecay: 0.01,
+    ...round,
+  });
+  const seconds2 = (performance.now() - started2) / 1000;
+  lap(
+    `SteerLM 2.0 round: ${summary2.records} prompts × ${sizes.samplesPerPrompt}, ${summary2.steps} steps, final loss ${summary2.finalLoss.toFixed(4)}, KL ${summary2.finalKlDivergence.toFixed(4)}`,
+  );
+
+  // Evaluation: the same prompts and sampling seeds for every model (paired).
+  const steeringPrompts = steerBenchPrompts({ count: settings.steeringPrompts, seed: settings.seed + 2, facts: settings.facts });
+  const correctnessPrompts = steerBenchPrompts({ count: settings.correctnessPrompts, seed: settings.seed + 1, facts: settings.facts });
+  const top = { ...STEERBENCH_SCHEMA.defaults(), quality: STEERBENCH_SCHEMA.get('quality')!.max };
+  const sampling = (offset: number): DemoSampling => ({
+    temperature: settings.temperature,
+    batchSize: settings.generationBatchSize,
+    seed: settings.seed * 7919 + offset,
+    maxTokens: MAX_NEW_TOKENS,
+  });
+  const evaluations = {} as Record<BenchModel, ModelEvaluation>;
+  const models: Record<BenchModel, DecoderModel> = { sft, steerlm1, steerlm2 };
+  for (const name of BENCH_MODELS) {
+    const model = new LocalLanguageModel(models[name], tokenizer, { modelId: name });
+    const steering = await measureSteering(model, steeringPrompts, sampling(2));
+    const correctness = await measureCorrectness(model, correctnessPrompts, top, sampling(1));
+    evaluations[name] = {
+      steering: await steeringRecords(
+        steering,
+        steeringPrompts.map((prompt) => prompt.question),
+        scorer,
+      ),
+      correct: correctness.samples.map((sample) => sample.correct),
+    };
+    lap(`evaluated ${name}: correct at quality 4 ${(100 * correctness.correctness).toFixed(1)} %`);
+  }
+  for (const model of Object.values(models)) model.dispose();
+
+  const result: SeedResult = {
+    seed,
+    options: settings,
+    sizes,
+    sftFinalLoss,
+    steerlm1: {
+      samples: bootstrap.conversations.length,
+      trainedOn: bootstrap.conversations.length + replay.length,
+      finalLoss: summary1.finalLoss,
+      seconds: seconds1,
+    },
+    steerlm2: {
+      prompts: summary2.records,
+      responses: summary2.responses,
+      finalLoss: summary2.finalLoss,
+      finalKlDivergence: summary2.finalKlDivergence,
+      seconds: seconds2,
+    },
+    evaluations,
+    seconds: (performance.now() - started) / 1000,
+  };
+  await writeFile(join(folder, 'result.json'), `${JSON.stringify(result)}\n`);
+  return result;
+}
