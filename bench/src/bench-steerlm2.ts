@@ -9,14 +9,15 @@
  *
  *   npm run bench:steerlm2 -- [--seeds 1,2,3] [--output tmp/bench-steerlm2] [--sft-steps 900] [--size 3000]
  *     [--round-samples 128] [--samples-per-prompt 4] [--round-steps 40] [--steering-prompts 24]
- *     [--correctness-prompts 72] [--resamples 1000] [--fresh]
+ *     [--correctness-prompts 72] [--resamples 1000] [--steerlm2-learning-rates 3e-4,3e-5] [--fresh]
  *
- * A seed whose result.json is in the output folder is not run again (its SFT model is reused if only
- * that was saved) unless --fresh. Writes summary.json and summary.md there; the last line printed is
+ * Both rounds train at the demo's bootstrap learning rate (lr / 3); --steerlm2-learning-rates adds
+ * SteerLM 2.0 rounds on the same records at other rates. A seed whose result.json is in the output
+ * folder is not run again (only learning rates it lacks are added; a saved SFT model of the same
+ * settings is reused) unless --fresh. Writes summary.json and summary.md there; the last line printed is
  * one JSON object with every number.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '@steerlm/sft';
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     'correctness-prompts': { type: 'string', default: '72' },
     resamples: { type: 'string', default: '1000' },
     backend: { type: 'string', default: 'wasm' },
+    'steerlm2-learning-rates': { type: 'string', default: '' },
     fresh: { type: 'boolean', default: false },
   },
 });
@@ -63,6 +65,14 @@ const demo = {
   correctnessPrompts: integer('correctness-prompts', 1),
 };
 const resamples = integer('resamples', 1);
+const steerlm2LearningRates = String(args['steerlm2-learning-rates'])
+  .split(',')
+  .filter((part) => part.trim() !== '')
+  .map(Number);
+if (steerlm2LearningRates.some((rate) => !(rate > 0) || !Number.isFinite(rate))) {
+  console.error(`--steerlm2-learning-rates must be a comma-separated list of positive numbers, got ${args['steerlm2-learning-rates']}`);
+  process.exit(2);
+}
 const output = resolve(String(args.output));
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -70,19 +80,7 @@ const backend = await selectBackend({ prefer: args.backend as 'wasm' });
 log(`backend ${backend.reason}`);
 await mkdir(output, { recursive: true });
 const results: SeedResult[] = [];
-for (const seed of seeds) {
-  const folder = join(output, `seed-${seed}`);
-  const saved = join(folder, 'result.json');
-  if (!args.fresh && existsSync(saved)) {
-    const result = JSON.parse(await readFile(saved, 'utf8')) as SeedResult;
-    if (JSON.stringify(result.sizes) === JSON.stringify(sizes) && result.options.sftSteps === demo.sftSteps && result.options.size === demo.size) {
-      log(`seed ${seed}: result reused from ${saved}`);
-      results.push(result);
-      continue;
-    }
-  }
-  results.push(await runSeed(seed, demo, sizes, folder, log, !args.fresh));
-}
+for (const seed of seeds) results.push(await runSeed(seed, demo, sizes, join(output, `seed-${seed}`), log, { reuse: !args.fresh, steerlm2LearningRates }));
 
 const summary = summarizeSeeds(results, { resamples, seed: 0 });
 const markdown = summaryMarkdown(summary);
@@ -95,5 +93,7 @@ const perSeed = results.map((result) => ({
   sftFinalLoss: result.sftFinalLoss,
   steerlm1: result.steerlm1,
   steerlm2: result.steerlm2,
+  roundLearningRate: result.roundLearningRate,
+  steerlm2Variants: result.steerlm2Variants,
 }));
 console.log(JSON.stringify({ benchmark: 'steerlm2', backend: backend.backend, sizes, demo, seeds, perSeed, summary }));

@@ -24,9 +24,14 @@ import { createDemoModel, DEMO_SEQUENCE_LENGTH, trainDemoModel } from '../../../
 /** The demo's longest decoded response (run-demo.ts). */
 const MAX_NEW_TOKENS = 72;
 
-/** The models compared, in table order. */
+/** The models every seed compares, in table order; SteerLM 2.0 rounds at other learning rates are added as `steerlm2@LR`. */
 export const BENCH_MODELS = ['sft', 'steerlm1', 'steerlm2'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
+
+/** The name of the SteerLM 2.0 round trained at learning rate `learningRate` instead of the rounds' shared one. */
+export function steerlm2Variant(learningRate: number): string {
+  return `steerlm2@${learningRate}`;
+}
 
 /** The sizes of one seed's run (beyond the demo's own options). */
 export interface Steerlm2BenchSizes {
@@ -47,6 +52,14 @@ export interface SteeringRecord {
   readonly apm: number;
 }
 
+export interface SteerLM2RoundSummary {
+  readonly prompts: number;
+  readonly responses: number;
+  readonly finalLoss: number;
+  readonly finalKlDivergence: number;
+  readonly seconds: number;
+}
+
 /** One model's evaluation on one seed. */
 export interface ModelEvaluation {
   readonly steering: SteeringRecord[];
@@ -61,8 +74,13 @@ export interface SeedResult {
   readonly sizes: Steerlm2BenchSizes;
   readonly sftFinalLoss: number | null;
   readonly steerlm1: { samples: number; trainedOn: number; finalLoss: number; seconds: number };
-  readonly steerlm2: { prompts: number; responses: number; finalLoss: number; finalKlDivergence: number; seconds: number };
-  readonly evaluations: Record<BenchModel, ModelEvaluation>;
+  readonly steerlm2: SteerLM2RoundSummary;
+  /** The rounds' shared learning rate (SteerLM 1 and `steerlm2`). */
+  readonly roundLearningRate: number;
+  /** SteerLM 2.0 rounds on the same records at other learning rates, by model name. */
+  readonly steerlm2Variants: Record<string, SteerLM2RoundSummary & { learningRate: number }>;
+  /** By model: `sft`, `steerlm1`, `steerlm2` and the variants. */
+  readonly evaluations: Record<string, ModelEvaluation>;
   readonly seconds: number;
 }
 
@@ -81,18 +99,38 @@ async function steeringRecords(result: AdherenceResult, questions: readonly stri
   });
 }
 
-/** Runs one seed and writes its result (result.json) and models into `folder`; `reuseSft` loads a saved SFT model instead of training. */
+/**
+ * Runs one seed and writes its result (result.json) and SFT model into `folder`. With `reuse`, a saved SFT
+ * model of the same settings is loaded instead of trained, and a saved result is kept (only the SteerLM 2.0
+ * learning rates it lacks are trained and evaluated, on its saved records).
+ */
 export async function runSeed(
   seed: number,
   demo: Parameters<typeof resolveDemoOptions>[0],
   sizes: Steerlm2BenchSizes,
   folder: string,
   log: (line: string) => void,
-  reuseSft = true,
+  options: { reuse: boolean; steerlm2LearningRates: readonly number[] },
 ): Promise<SeedResult> {
   const started = performance.now();
   const { signal: _signal, ...settings } = resolveDemoOptions({ ...demo, seed, outputDir: folder });
+  const reuseSft = options.reuse;
+  const learningRates = options.steerlm2LearningRates;
   await mkdir(folder, { recursive: true });
+  // A finished seed with the same sizes is kept; only SteerLM 2.0 learning rates it lacks are run.
+  const savedFile = join(folder, 'result.json');
+  let previous: SeedResult | undefined;
+  if (options.reuse && existsSync(savedFile)) {
+    const saved = JSON.parse(await readFile(savedFile, 'utf8')) as SeedResult;
+    if (JSON.stringify(saved.sizes) === JSON.stringify(sizes) && saved.options.sftSteps === settings.sftSteps && saved.options.size === settings.size) {
+      if (learningRates.every((learningRate) => saved.evaluations[steerlm2Variant(learningRate)] !== undefined)) {
+        log(`seed ${seed}: result reused from ${savedFile}`);
+        return saved;
+      }
+      previous = saved;
+      log(`seed ${seed}: result reused from ${savedFile}; adding SteerLM 2.0 learning rates`);
+    }
+  }
   const lap = (() => {
     let last = performance.now();
     return (what: string) => {
@@ -146,80 +184,6 @@ export async function runSeed(
   }
   const sftModel = new LocalLanguageModel(sft, tokenizer, { modelId: 'sft' });
 
-  // The rounds' prompts: the demo's bootstrap prompts; SteerLM 2.0 takes the first roundSamples / n of them.
-  const roundPrompts = steerBenchPrompts({ count: sizes.roundSamples, seed: settings.seed + 3, facts: settings.facts });
-  const round = { learningRate: settings.learningRate / 3, warmupSteps: 0, seed: settings.seed + 1 };
-
-  // (a) SteerLM 1: the demo's bootstrap round, sampled from the SFT model, trained into a copy of it.
-  const steerlm1 = await DecoderModel.load(sftFolder);
-  const started1 = performance.now();
-  const bootstrap = await runBootstrapRound({
-    model: sftModel,
-    scorer: apm.predictor,
-    annotated,
-    prompts: roundPrompts,
-    output: join(folder, 'steerlm1.jsonl'),
-    seed: settings.seed,
-    temperature: settings.temperature,
-    batchSize: settings.generationBatchSize,
-    maxTokens: MAX_NEW_TOKENS,
-  });
-  const replay = annotated.slice(0, Math.max(bootstrap.conversations.length, settings.batchSize));
-  const summary1 = await trainDemoModel(steerlm1, tokenizer, [...bootstrap.conversations, ...replay], {
-    steps: sizes.roundSteps,
-    batchSize: settings.batchSize,
-    ...round,
-  });
-  const seconds1 = (performance.now() - started1) / 1000;
-  lap(`SteerLM 1 round: ${bootstrap.conversations.length} samples, ${sizes.roundSteps} steps, final loss ${summary1.finalLoss.toFixed(3)}`);
-
-  // (b) SteerLM 2.0: n responses per prompt from the SFT model (policy Q' and reference P(y|x)), weights
-  // from the APM's label probabilities and the records' log-probabilities, the weighted objective.
-  const steerlm2 = await DecoderModel.load(sftFolder);
-  const started2 = performance.now();
-  const promptCount = Math.max(1, Math.floor(sizes.roundSamples / sizes.samplesPerPrompt));
-  const prompts: BootstrapPrompt[] = roundPrompts.slice(0, promptCount).map((prompt, index) => ({
-    id: `steerlm2-${index}`,
-    system: STEERBENCH_SYSTEM_PROMPT,
-    turns: [{ role: 'user', text: prompt.question }],
-  }));
-  const combinations = await collectAttributeCombinations(annotated, { schema: STEERBENCH_SCHEMA, filter: topValueFilter('quality') });
-  const recordsFile = join(folder, 'steerlm2.jsonl');
-  await rm(recordsFile, { force: true });
-  const batching = new BatchingLanguageModel(sftModel, { batchSize: settings.generationBatchSize, expectedRequests: prompts.length * sizes.samplesPerPrompt });
-  await generateSteerLM2Data({
-    prompts,
-    combinations,
-    policy: batching,
-    reference: batching,
-    scorer,
-    output: recordsFile,
-    samplesPerPrompt: sizes.samplesPerPrompt,
-    seed: settings.seed,
-    schema: STEERBENCH_SCHEMA,
-    // Every prompt in flight at once, so the batching model fills whole, reproducible batches.
-    concurrency: prompts.length,
-    sampling: { temperature: settings.temperature, topK: 50, maxTokens: MAX_NEW_TOKENS },
-  });
-  const records: SteerLM2Record[] = [];
-  for await (const { value } of readSteerLM2Records(recordsFile, { schema: STEERBENCH_SCHEMA })) records.push(value);
-  const { summary: summary2 } = await trainSteerLM2({
-    model: steerlm2,
-    tokenizer,
-    train: records,
-    schema: STEERBENCH_SCHEMA,
-    maxSequenceLength: DEMO_SEQUENCE_LENGTH,
-    promptsPerStep: Math.max(1, Math.round(settings.batchSize / sizes.samplesPerPrompt)),
-    epochs: 1000,
-    maxSteps: sizes.roundSteps,
-    weightDecay: 0.01,
-    ...round,
-  });
-  const seconds2 = (performance.now() - started2) / 1000;
-  lap(
-    `SteerLM 2.0 round: ${summary2.records} prompts × ${sizes.samplesPerPrompt}, ${summary2.steps} steps, final loss ${summary2.finalLoss.toFixed(4)}, KL ${summary2.finalKlDivergence.toFixed(4)}`,
-  );
-
   // Evaluation: the same prompts and sampling seeds for every model (paired).
   const steeringPrompts = steerBenchPrompts({ count: settings.steeringPrompts, seed: settings.seed + 2, facts: settings.facts });
   const correctnessPrompts = steerBenchPrompts({ count: settings.correctnessPrompts, seed: settings.seed + 1, facts: settings.facts });
@@ -230,13 +194,12 @@ export async function runSeed(
     seed: settings.seed * 7919 + offset,
     maxTokens: MAX_NEW_TOKENS,
   });
-  const evaluations = {} as Record<BenchModel, ModelEvaluation>;
-  const models: Record<BenchModel, DecoderModel> = { sft, steerlm1, steerlm2 };
-  for (const name of BENCH_MODELS) {
-    const model = new LocalLanguageModel(models[name], tokenizer, { modelId: name });
+  const evaluate = async (name: string, decoder: DecoderModel): Promise<ModelEvaluation> => {
+    const model = new LocalLanguageModel(decoder, tokenizer, { modelId: name });
     const steering = await measureSteering(model, steeringPrompts, sampling(2));
     const correctness = await measureCorrectness(model, correctnessPrompts, top, sampling(1));
-    evaluations[name] = {
+    lap(`evaluated ${name}: correct at quality 4 ${(100 * correctness.correctness).toFixed(1)} %`);
+    return {
       steering: await steeringRecords(
         steering,
         steeringPrompts.map((prompt) => prompt.question),
@@ -244,31 +207,146 @@ export async function runSeed(
       ),
       correct: correctness.samples.map((sample) => sample.correct),
     };
-    lap(`evaluated ${name}: correct at quality 4 ${(100 * correctness.correctness).toFixed(1)} %`);
-  }
-  for (const model of Object.values(models)) model.dispose();
-
-  const result: SeedResult = {
-    seed,
-    options: settings,
-    sizes,
-    sftFinalLoss,
-    steerlm1: {
-      samples: bootstrap.conversations.length,
-      trainedOn: bootstrap.conversations.length + replay.length,
-      finalLoss: summary1.finalLoss,
-      seconds: seconds1,
-    },
-    steerlm2: {
-      prompts: summary2.records,
-      responses: summary2.responses,
-      finalLoss: summary2.finalLoss,
-      finalKlDivergence: summary2.finalKlDivergence,
-      seconds: seconds2,
-    },
-    evaluations,
-    seconds: (performance.now() - started) / 1000,
   };
-  await writeFile(join(folder, 'result.json'), `${JSON.stringify(result)}\n`);
-  return result;
+
+  // The rounds' prompts: the demo's bootstrap prompts; SteerLM 2.0 takes the first roundSamples / n of them.
+  const roundPrompts = steerBenchPrompts({ count: sizes.roundSamples, seed: settings.seed + 3, facts: settings.facts });
+  const round = { learningRate: settings.learningRate / 3, warmupSteps: 0, seed: settings.seed + 1 };
+  const recordsFile = join(folder, 'steerlm2.jsonl');
+  const trainRound2 = async (learningRate: number): Promise<{ model: DecoderModel; summary: SteerLM2RoundSummary }> => {
+    const model = await DecoderModel.load(sftFolder);
+    const roundStarted = performance.now();
+    const records: SteerLM2Record[] = [];
+    for await (const { value } of readSteerLM2Records(recordsFile, { schema: STEERBENCH_SCHEMA })) records.push(value);
+    const { summary } = await trainSteerLM2({
+      model,
+      tokenizer,
+      train: records,
+      schema: STEERBENCH_SCHEMA,
+      maxSequenceLength: DEMO_SEQUENCE_LENGTH,
+      promptsPerStep: Math.max(1, Math.round(settings.batchSize / sizes.samplesPerPrompt)),
+      epochs: 1000,
+      maxSteps: sizes.roundSteps,
+      weightDecay: 0.01,
+      ...round,
+      learningRate,
+    });
+    lap(
+      `SteerLM 2.0 round at lr ${learningRate}: ${summary.records} prompts × ${sizes.samplesPerPrompt}, ${summary.steps} steps, final loss ${summary.finalLoss.toFixed(4)}, KL ${summary.finalKlDivergence.toFixed(4)}`,
+    );
+    return {
+      model,
+      summary: {
+        prompts: summary.records,
+        responses: summary.responses,
+        finalLoss: summary.finalLoss,
+        finalKlDivergence: summary.finalKlDivergence,
+        seconds: (performance.now() - roundStarted) / 1000,
+      },
+    };
+  };
+
+  let result = previous;
+  if (result === undefined) {
+    // (a) SteerLM 1: the demo's bootstrap round, sampled from the SFT model, trained into a copy of it.
+    const steerlm1 = await DecoderModel.load(sftFolder);
+    const started1 = performance.now();
+    const bootstrap = await runBootstrapRound({
+      model: sftModel,
+      scorer: apm.predictor,
+      annotated,
+      prompts: roundPrompts,
+      output: join(folder, 'steerlm1.jsonl'),
+      seed: settings.seed,
+      temperature: settings.temperature,
+      batchSize: settings.generationBatchSize,
+      maxTokens: MAX_NEW_TOKENS,
+    });
+    const replay = annotated.slice(0, Math.max(bootstrap.conversations.length, settings.batchSize));
+    const summary1 = await trainDemoModel(steerlm1, tokenizer, [...bootstrap.conversations, ...replay], {
+      steps: sizes.roundSteps,
+      batchSize: settings.batchSize,
+      ...round,
+    });
+    const seconds1 = (performance.now() - started1) / 1000;
+    lap(`SteerLM 1 round: ${bootstrap.conversations.length} samples, ${sizes.roundSteps} steps, final loss ${summary1.finalLoss.toFixed(3)}`);
+
+    // (b) SteerLM 2.0: n responses per prompt from the SFT model (policy Q' and reference P(y|x)), weights
+    // from the APM's label probabilities and the records' log-probabilities, the weighted objective.
+    const promptCount = Math.max(1, Math.floor(sizes.roundSamples / sizes.samplesPerPrompt));
+    const prompts: BootstrapPrompt[] = roundPrompts.slice(0, promptCount).map((prompt, index) => ({
+      id: `steerlm2-${index}`,
+      system: STEERBENCH_SYSTEM_PROMPT,
+      turns: [{ role: 'user', text: prompt.question }],
+    }));
+    const combinations = await collectAttributeCombinations(annotated, { schema: STEERBENCH_SCHEMA, filter: topValueFilter('quality') });
+    await rm(recordsFile, { force: true });
+    const batching = new BatchingLanguageModel(sftModel, {
+      batchSize: settings.generationBatchSize,
+      expectedRequests: prompts.length * sizes.samplesPerPrompt,
+    });
+    const generated = performance.now();
+    await generateSteerLM2Data({
+      prompts,
+      combinations,
+      policy: batching,
+      reference: batching,
+      scorer,
+      output: recordsFile,
+      samplesPerPrompt: sizes.samplesPerPrompt,
+      seed: settings.seed,
+      schema: STEERBENCH_SCHEMA,
+      // Every prompt in flight at once, so the batching model fills whole, reproducible batches.
+      concurrency: prompts.length,
+      sampling: { temperature: settings.temperature, topK: 50, maxTokens: MAX_NEW_TOKENS },
+    });
+    const generationSeconds = (performance.now() - generated) / 1000;
+    const round2 = await trainRound2(round.learningRate);
+    const steerlm2 = round2.model;
+
+    const evaluations: Record<string, ModelEvaluation> = {};
+    const models: Record<BenchModel, DecoderModel> = { sft, steerlm1, steerlm2 };
+    for (const name of BENCH_MODELS) evaluations[name] = await evaluate(name, models[name]);
+    steerlm1.dispose();
+    steerlm2.dispose();
+    result = {
+      seed,
+      options: settings,
+      sizes,
+      sftFinalLoss,
+      steerlm1: {
+        samples: bootstrap.conversations.length,
+        trainedOn: bootstrap.conversations.length + replay.length,
+        finalLoss: summary1.finalLoss,
+        seconds: seconds1,
+      },
+      steerlm2: { ...round2.summary, seconds: round2.summary.seconds + generationSeconds },
+      roundLearningRate: round.learningRate,
+      steerlm2Variants: {},
+      evaluations,
+      seconds: 0,
+    };
+  }
+
+  // SteerLM 2.0 on the same records at other learning rates (added to a finished seed on a rerun).
+  const variants = { ...(result.steerlm2Variants ?? {}) };
+  const evaluations = { ...result.evaluations };
+  for (const learningRate of learningRates) {
+    const name = steerlm2Variant(learningRate);
+    if (evaluations[name] !== undefined) continue;
+    const trained = await trainRound2(learningRate);
+    evaluations[name] = await evaluate(name, trained.model);
+    variants[name] = { ...trained.summary, learningRate };
+    trained.model.dispose();
+  }
+  sft.dispose();
+  const finished: SeedResult = {
+    ...result,
+    roundLearningRate: result.roundLearningRate ?? round.learningRate,
+    steerlm2Variants: variants,
+    evaluations,
+    seconds: (result.seconds ?? 0) + (performance.now() - started) / 1000,
+  };
+  await writeFile(join(folder, 'result.json'), `${JSON.stringify(finished)}\n`);
+  return finished;
 }

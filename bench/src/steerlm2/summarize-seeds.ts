@@ -1,6 +1,6 @@
 import { mean, meanAbsoluteError, spearmanCorrelation } from '@steerlm/evaluators';
 import { bootstrapInterval, type Interval } from './bootstrap-interval';
-import { BENCH_MODELS, type BenchModel, type SeedResult, type SteeringRecord } from './run-seed';
+import { BENCH_MODELS, type SeedResult, type SteeringRecord } from './run-seed';
 
 /** Which measurement of a response: the exact SteerBench scorer, or the APM's continuous prediction. */
 export type Measure = 'truth' | 'apm';
@@ -11,41 +11,47 @@ export interface MetricSummary extends Interval {
 }
 
 export interface AttributeSummary {
-  readonly meanAbsoluteError: Record<BenchModel, MetricSummary>;
-  readonly spearman: Record<BenchModel, MetricSummary>;
-  /** Paired differences (same prompts and sampling seeds): round − SFT start, SteerLM 2.0 − SteerLM 1. */
-  readonly differences: Record<'steerlm1-sft' | 'steerlm2-sft' | 'steerlm2-steerlm1', { meanAbsoluteError: Interval; spearman: Interval }>;
+  /** By model (`sft`, `steerlm1`, `steerlm2`, then SteerLM 2.0 at other learning rates, `steerlm2@LR`). */
+  readonly meanAbsoluteError: Record<string, MetricSummary>;
+  readonly spearman: Record<string, MetricSummary>;
+  /** Paired differences (same prompts and sampling seeds) `A-B`: each round − SFT start, each SteerLM 2.0 round − SteerLM 1. */
+  readonly differences: Record<string, { meanAbsoluteError: Interval; spearman: Interval }>;
 }
 
 export interface BenchSummary {
   readonly seeds: number[];
   readonly resamples: number;
+  /** The models compared, in table order. */
+  readonly models: string[];
   readonly measures: Record<Measure, Record<string, AttributeSummary>>;
-  /** The share of correct answers at quality 4. */
-  readonly correctness: Record<BenchModel, MetricSummary>;
+  /** The share of correct answers at quality 4, by model. */
+  readonly correctness: Record<string, MetricSummary>;
 }
 
 /** One prompt of one seed: every model's records to it, by attribute. */
 interface PromptUnit {
-  readonly records: Record<BenchModel, Record<string, SteeringRecord[]>>;
+  readonly records: Record<string, Record<string, SteeringRecord[]>>;
 }
 
-const PAIRS = [
-  ['steerlm1-sft', 'steerlm1', 'sft'],
-  ['steerlm2-sft', 'steerlm2', 'sft'],
-  ['steerlm2-steerlm1', 'steerlm2', 'steerlm1'],
-] as const;
+/** The paired differences reported: every round against the SFT start, every SteerLM 2.0 round against SteerLM 1. */
+function pairs(models: readonly string[]): [name: string, left: string, right: string][] {
+  const rounds = models.filter((model) => model !== 'sft');
+  return [
+    ...rounds.map((model): [string, string, string] => [`${model}-sft`, model, 'sft']),
+    ...rounds.filter((model) => model.startsWith('steerlm2')).map((model): [string, string, string] => [`${model}-steerlm1`, model, 'steerlm1']),
+  ];
+}
 
-function promptUnits(result: SeedResult): PromptUnit[] {
+function promptUnits(result: SeedResult, models: readonly string[]): PromptUnit[] {
   const units = new Map<number, PromptUnit>();
-  for (const model of BENCH_MODELS) {
-    for (const record of result.evaluations[model].steering) {
+  for (const model of models) {
+    for (const record of result.evaluations[model]!.steering) {
       let unit = units.get(record.prompt);
       if (!unit) {
-        unit = { records: { sft: {}, steerlm1: {}, steerlm2: {} } };
+        unit = { records: Object.fromEntries(models.map((name) => [name, {}])) };
         units.set(record.prompt, unit);
       }
-      (unit.records[model][record.attribute] ??= []).push(record);
+      (unit.records[model]![record.attribute] ??= []).push(record);
     }
   }
   return [...units.entries()].sort(([left], [right]) => left - right).map(([, unit]) => unit);
@@ -75,8 +81,13 @@ const METRICS: Record<'meanAbsoluteError' | 'spearman', Metric> = {
  * values, and the same for the share of correct answers at quality 4.
  */
 export function summarizeSeeds(results: readonly SeedResult[], options: { resamples: number; seed: number }): BenchSummary {
-  const strata = results.map(promptUnits);
-  const attributes = [...new Set(results.flatMap((result) => result.evaluations.sft.steering.map((record) => record.attribute)))];
+  // The base models, then the SteerLM 2.0 variants every seed has, by learning rate (largest first).
+  const variants = Object.keys(results[0]?.evaluations ?? {})
+    .filter((model) => !(BENCH_MODELS as readonly string[]).includes(model) && results.every((result) => result.evaluations[model] !== undefined))
+    .sort((left, right) => Number(right.split('@')[1]) - Number(left.split('@')[1]));
+  const models = [...BENCH_MODELS, ...variants];
+  const strata = results.map((result) => promptUnits(result, models));
+  const attributes = [...new Set(results.flatMap((result) => result.evaluations.sft!.steering.map((record) => record.attribute)))];
   const interval = <Unit>(units: readonly (readonly Unit[])[], statistic: (chosen: readonly Unit[]) => number | null, salt: number) =>
     bootstrapInterval(units, statistic, { resamples: options.resamples, seed: options.seed * 1_000_003 + salt });
   let salt = 0;
@@ -84,15 +95,15 @@ export function summarizeSeeds(results: readonly SeedResult[], options: { resamp
   for (const measure of ['truth', 'apm'] as const) {
     measures[measure] = {};
     for (const attribute of attributes) {
-      const of = (units: readonly PromptUnit[], model: BenchModel) => units.flatMap((unit) => unit.records[model][attribute] ?? []);
+      const of = (units: readonly PromptUnit[], model: string) => units.flatMap((unit) => unit.records[model]![attribute] ?? []);
       const summaryOf = (metric: Metric) =>
         Object.fromEntries(
-          BENCH_MODELS.map((model) => {
+          models.map((model) => {
             const statistic = (units: readonly PromptUnit[]) => metric(of(units, model), measure);
             return [model, { ...interval(strata, statistic, (salt += 1)), perSeed: strata.map((units) => statistic(units)) }];
           }),
-        ) as Record<BenchModel, MetricSummary>;
-      const difference = (metric: Metric, left: BenchModel, right: BenchModel) =>
+        ) as Record<string, MetricSummary>;
+      const difference = (metric: Metric, left: string, right: string) =>
         interval(
           strata,
           (units) => {
@@ -105,7 +116,7 @@ export function summarizeSeeds(results: readonly SeedResult[], options: { resamp
         meanAbsoluteError: summaryOf(METRICS.meanAbsoluteError),
         spearman: summaryOf(METRICS.spearman),
         differences: Object.fromEntries(
-          PAIRS.map(([name, left, right]) => [
+          pairs(models).map(([name, left, right]) => [
             name,
             { meanAbsoluteError: difference(METRICS.meanAbsoluteError, left, right), spearman: difference(METRICS.spearman, left, right) },
           ]),
@@ -114,18 +125,24 @@ export function summarizeSeeds(results: readonly SeedResult[], options: { resamp
     }
   }
   const correctStrata = results.map((result) =>
-    result.evaluations.sft.correct.map((_, prompt) => Object.fromEntries(BENCH_MODELS.map((model) => [model, result.evaluations[model].correct[prompt]!]))),
+    result.evaluations.sft!.correct.map((_, prompt) => Object.fromEntries(models.map((model) => [model, result.evaluations[model]!.correct[prompt]!]))),
   );
   const correctness = Object.fromEntries(
-    BENCH_MODELS.map((model) => {
+    models.map((model) => {
       const statistic = (units: readonly Record<string, boolean>[]) => (units.length === 0 ? null : mean(units.map((unit) => (unit[model] ? 1 : 0))));
       return [model, { ...interval(correctStrata, statistic, (salt += 1)), perSeed: correctStrata.map((units) => statistic(units)) }];
     }),
-  ) as Record<BenchModel, MetricSummary>;
-  return { seeds: results.map((result) => result.seed), resamples: options.resamples, measures, correctness };
+  ) as Record<string, MetricSummary>;
+  return { seeds: results.map((result) => result.seed), resamples: options.resamples, models, measures, correctness };
 }
 
-const LABELS: Record<BenchModel, string> = { sft: 'SFT start', steerlm1: 'SteerLM 1 round', steerlm2: 'SteerLM 2.0 round' };
+const LABELS: Record<string, string> = { sft: 'SFT start', steerlm1: 'SteerLM 1 round', steerlm2: 'SteerLM 2.0 round' };
+
+/** Returns a model's name in the tables: `steerlm2@0.0003` is "SteerLM 2.0 round, lr 0.0003". */
+export function modelLabel(model: string): string {
+  const [base, learningRate] = model.split('@');
+  return learningRate === undefined ? (LABELS[model] ?? model) : `${LABELS[base!] ?? base}, lr ${learningRate}`;
+}
 
 const number = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
 const withInterval = (interval: Interval, digits = 3) =>
@@ -144,31 +161,28 @@ export function summaryMarkdown(summary: BenchSummary): string {
     lines.push(`Adherence ${title}; pooled over seeds ${seeds}, 95 % bootstrap interval in brackets, per seed after it.`, '');
     lines.push('| attribute | model | MAE ↓ | per seed | Spearman ρ ↑ | per seed |', '|---|---|---|---|---|---|');
     for (const [attribute, entry] of Object.entries(summary.measures[measure])) {
-      for (const model of BENCH_MODELS) {
-        const mae = entry.meanAbsoluteError[model];
-        const rho = entry.spearman[model];
+      for (const model of summary.models) {
+        const mae = entry.meanAbsoluteError[model]!;
+        const rho = entry.spearman[model]!;
         lines.push(
-          `| ${attribute} | ${LABELS[model]} | ${withInterval(mae)} | ${mae.perSeed.map((value) => number(value, 3)).join(' / ')} | ${withInterval(rho)} | ${rho.perSeed.map((value) => number(value, 3)).join(' / ')} |`,
+          `| ${attribute} | ${modelLabel(model)} | ${withInterval(mae)} | ${mae.perSeed.map((value) => number(value, 3)).join(' / ')} | ${withInterval(rho)} | ${rho.perSeed.map((value) => number(value, 3)).join(' / ')} |`,
         );
       }
     }
     lines.push('', `Paired differences (${measure === 'truth' ? 'exact scorer' : 'APM'}): same prompts and sampling seeds; 95 % interval in brackets.`, '');
-    lines.push(
-      '| attribute | ΔMAE SteerLM 1 − SFT | ΔMAE SteerLM 2.0 − SFT | ΔMAE 2.0 − 1 | Δρ SteerLM 1 − SFT | Δρ SteerLM 2.0 − SFT | Δρ 2.0 − 1 |',
-      '|---|---|---|---|---|---|---|',
-    );
+    lines.push('| attribute | difference | ΔMAE | Δρ |', '|---|---|---|---|');
     for (const [attribute, entry] of Object.entries(summary.measures[measure])) {
-      const d = entry.differences;
-      lines.push(
-        `| ${attribute} | ${signed(d['steerlm1-sft'].meanAbsoluteError)} | ${signed(d['steerlm2-sft'].meanAbsoluteError)} | ${signed(d['steerlm2-steerlm1'].meanAbsoluteError)} | ${signed(d['steerlm1-sft'].spearman)} | ${signed(d['steerlm2-sft'].spearman)} | ${signed(d['steerlm2-steerlm1'].spearman)} |`,
-      );
+      for (const [name, difference] of Object.entries(entry.differences)) {
+        const [left, right] = name.endsWith('-steerlm1') ? [name.slice(0, -'-steerlm1'.length), 'steerlm1'] : [name.slice(0, -'-sft'.length), 'sft'];
+        lines.push(`| ${attribute} | ${modelLabel(left)} − ${modelLabel(right)} | ${signed(difference.meanAbsoluteError)} | ${signed(difference.spearman)} |`);
+      }
     }
     lines.push('');
   }
   lines.push('Correct answers at quality 4 (exact scorer):', '', '| model | share correct | per seed |', '|---|---|---|');
-  for (const model of BENCH_MODELS) {
-    const entry = summary.correctness[model];
-    lines.push(`| ${LABELS[model]} | ${withInterval(entry)} | ${entry.perSeed.map((value) => number(value, 3)).join(' / ')} |`);
+  for (const model of summary.models) {
+    const entry = summary.correctness[model]!;
+    lines.push(`| ${modelLabel(model)} | ${withInterval(entry)} | ${entry.perSeed.map((value) => number(value, 3)).join(' / ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }
