@@ -7,7 +7,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSteerLM2Records, type AttributeScorer, type AttributeValues, type Conversation, type SteerLM2Record } from '@steerlm/core';
+import {
+  conditionPrompt,
+  parseAttributes,
+  readSteerLM2Records,
+  steerlmTemplate,
+  type AttributeScorer,
+  type AttributeValues,
+  type Conversation,
+  type SteerLM2Record,
+} from '@steerlm/core';
 import { collectAttributeCombinations, topValueFilter, type BootstrapPrompt } from '@steerlm/bootstrap';
 import { generateSteerLM2Data } from '@steerlm/bootstrap/node';
 import { generateSteerBench, STEERBENCH_SCHEMA, STEERBENCH_SYSTEM_PROMPT, steerBenchPrompts, type AdherenceResult } from '@steerlm/evaluators';
@@ -58,6 +67,11 @@ export interface SteerLM2RoundSummary {
   readonly finalLoss: number;
   readonly finalKlDivergence: number;
   readonly seconds: number;
+  /**
+   * Mean log Q(y|a,x) of the records' responses (with the end-of-turn tokens) under the SFT model (the
+   * records' own values) and under the trained model: how much probability the objective left on them.
+   */
+  readonly meanLogProbability?: { readonly before: number; readonly after: number };
 }
 
 /** One model's evaluation on one seed. */
@@ -231,8 +245,21 @@ export async function runSeed(
       ...round,
       learningRate,
     });
+    const trained = new LocalLanguageModel(model, tokenizer);
+    let [before, after, count] = [0, 0, 0];
+    for (const record of records) {
+      const attributes = record.label === null ? {} : { attributes: parseAttributes(record.label, STEERBENCH_SCHEMA) };
+      const turns = record.prompt_turns.map(({ from, value }) => ({ role: from === 'User' ? ('user' as const) : ('assistant' as const), text: value }));
+      const prompt = conditionPrompt({ system: record.system, turns, ...attributes, schema: STEERBENCH_SCHEMA });
+      for (const response of record.responses) {
+        before += response['log(Q(y|a,x))'];
+        after += (await trained.logProbability(prompt, `${response.value}\n${steerlmTemplate.stopStrings[0]}`)).logProbability;
+        count += 1;
+      }
+    }
+    const meanLogProbability = { before: before / count, after: after / count };
     lap(
-      `SteerLM 2.0 round at lr ${learningRate}: ${summary.records} prompts × ${sizes.samplesPerPrompt}, ${summary.steps} steps, final loss ${summary.finalLoss.toFixed(4)}, KL ${summary.finalKlDivergence.toFixed(4)}`,
+      `SteerLM 2.0 round at lr ${learningRate}: ${summary.records} prompts × ${sizes.samplesPerPrompt}, ${summary.steps} steps, final loss ${summary.finalLoss.toFixed(4)}, KL ${summary.finalKlDivergence.toFixed(4)}, mean log Q(y|a,x) of its records ${meanLogProbability.before.toFixed(2)} → ${meanLogProbability.after.toFixed(2)}`,
     );
     return {
       model,
@@ -242,6 +269,7 @@ export async function runSeed(
         finalLoss: summary.finalLoss,
         finalKlDivergence: summary.finalKlDivergence,
         seconds: (performance.now() - roundStarted) / 1000,
+        meanLogProbability,
       },
     };
   };
