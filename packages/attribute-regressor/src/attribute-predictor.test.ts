@@ -155,7 +155,14 @@ describe('AttributePredictor', () => {
       expect(plain.binCalibration).toBeUndefined();
       expect((await plain.predict([train[0]!.input]))[0]!.rounded.quality).toBe(1);
       // An MLP head has no out-of-fold predictions: its map is fitted on the validation rows alone.
-      const mlp = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, hiddenUnits: [4], weightDecay: [0.1], maxEpochs: 10, calibrate: true });
+      const mlp = await AttributePredictor.train(train, {
+        schema,
+        featurizer: numbersFeaturizer,
+        hiddenUnits: [4],
+        weightDecay: [0.1],
+        maxEpochs: 10,
+        calibrate: true,
+      });
       const mlpCalibration = (mlp.trainingReport as { calibration: Record<string, { slope: number; fittedOn: string; fitRows: number }> }).calibration;
       expect(mlpCalibration.quality).toMatchObject({ slope: 0, fittedOn: 'validation' });
       expect(calibration.quality).toMatchObject({ fittedOn: 'cross-validation' });

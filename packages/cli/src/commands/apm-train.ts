@@ -21,7 +21,7 @@ export const apmTrainCommand = defineCommand({
     'calibrate-bins': {
       kind: 'boolean',
       description:
-        'fit each attribute\'s bins for MAE on held-out predictions (shrinks them toward the median: a lower MAE, but less spread in the labels annotate writes, which weakened steering in the demo)',
+        "fit each attribute's bins for MAE on held-out predictions (shrinks them toward the median: a lower MAE, but less spread in the labels annotate writes, which weakened steering in the demo)",
     },
   },
   details: `Example:

@@ -109,7 +109,8 @@ export const bootstrapCommand = defineCommand({
           option: 'samples',
           hint: 'NeMo-Aligner samples 4 or more per prompt',
         });
-      const reference = values.reference === undefined ? loaded : await loadLanguageModel(values.reference, { onProgress: context.progress, ...modelLoadOptions(values) });
+      const reference =
+        values.reference === undefined ? loaded : await loadLanguageModel(values.reference, { onProgress: context.progress, ...modelLoadOptions(values) });
       summary = await generateSteerLM2Data({ ...common, policy: loaded.model, reference: reference.model });
     } else {
       summary = await runBootstrap({ ...common, model: loaded.model });

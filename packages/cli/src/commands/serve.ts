@@ -92,8 +92,7 @@ Example:
     if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description} · template ${template.name}`);
-    const batching =
-      loaded.engine !== 'tfjs' || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows`;
+    const batching = loaded.engine !== 'tfjs' || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows`;
     context.note(
       `OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue}${batching})${apiKey ? ', API key required' : ''}`,
     );

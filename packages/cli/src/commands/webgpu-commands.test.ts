@@ -177,13 +177,17 @@ describe.skipIf(unavailable !== null)(`every command on --backend webgpu matches
     const records: string[] = [];
     for (const backend of ['wasm', 'webgpu']) {
       const evaluation = await runCommandInProcess(
-        `eval --model ${randomModel} --scorer ${predictor} --prompts ${prompts} --grid humor=0/4 --max-tokens 8 --backend ${backend} --engine tfjs --json`.split(' '),
+        `eval --model ${randomModel} --scorer ${predictor} --prompts ${prompts} --grid humor=0/4 --max-tokens 8 --backend ${backend} --engine tfjs --json`.split(
+          ' ',
+        ),
       );
       expect(evaluation.code, evaluation.stderr).toBe(0);
       reports.push(JSON.parse(evaluation.stdout));
       const output = join(folder, `bootstrap-${backend}.jsonl`);
       const bootstrap = await runCommandInProcess(
-        `bootstrap --model ${randomModel} --scorer ${predictor} --data ${data} --output ${output} --max-tokens 8 --backend ${backend} --engine tfjs --json`.split(' '),
+        `bootstrap --model ${randomModel} --scorer ${predictor} --data ${data} --output ${output} --max-tokens 8 --backend ${backend} --engine tfjs --json`.split(
+          ' ',
+        ),
       );
       expect(bootstrap.code, bootstrap.stderr).toBe(0);
       expect(JSON.parse(bootstrap.stdout)).toMatchObject({ written: 24 });
