@@ -11,6 +11,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BackendError, ShapeError } from '@steerlm/core';
 import { getOrCompilePipeline, isPipelineCached } from './pipeline-cache';
 import { assembleSource, EXTENSION_FEATURES, programCacheKey, type WgslProgram } from './program';
+import { countOurDispatch } from './dispatch-counter';
 import { packUniforms } from './uniforms';
 import { backendInternals, getWebGPUBackend } from './webgpu-context';
 
@@ -104,15 +105,37 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
     backend.submitQueue();
   }
   backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  const pass = internals.commandEncoder!.beginComputePass({ label: program.name });
+  if (internals.activeTimers != null && internals.supportTimestampQuery) {
+    // Profiling (tf.profile / tf.time): a pass of its own with timestamps, as tfjs times its programs.
+    backend.endComputePassEncoder();
+    internals.querySet ??= device.createQuerySet({ type: 'timestamp', count: internals.querySetCount });
+    const timedPass = internals.commandEncoder!.beginComputePass({
+      label: program.name,
+      timestampWrites: { querySet: internals.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+    timedPass.setPipeline(compiled.pipeline);
+    timedPass.setBindGroup(0, bindGroup);
+    timedPass.dispatchWorkgroups(program.dispatch[0], program.dispatch[1], program.dispatch[2]);
+    timedPass.end();
+    for (const info of [...inputs, ...outputs]) internals.commandQueueOwnedIds.add(info.dataId);
+    countOurDispatch();
+    internals.activeTimers.push({ name: program.name, query: internals.getQueryTime() });
+    return outputs;
+  }
+  // Consecutive dispatches (ours and tfjs's) share tfjs's open compute pass; a pass orders its
+  // dispatches and makes each one's writes visible to the next, as separate passes would.
+  internals.computePassEncoder ??= internals.commandEncoder!.beginComputePass({});
+  const pass = internals.computePassEncoder;
   pass.setPipeline(compiled.pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(program.dispatch[0], program.dispatch[1], program.dispatch[2]);
-  pass.end();
   for (const info of [...inputs, ...outputs]) internals.commandQueueOwnedIds.add(info.dataId);
+  countOurDispatch();
   internals.dispatchCountInPass++;
-  if (firstUse || internals.dispatchCountInPass >= tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) backend.submitQueue();
+  if (firstUse || internals.dispatchCountInPass >= tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
   return outputs;
 }
 
