@@ -5,13 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gelu as geluOp, swiglu as swigluOp } from '../kernels/activations';
-import {
-  buildAttentionMask,
-  causalAttention as causalAttentionOp,
-  hostAttentionPacked,
-  type AttentionMaskInputs,
-  type CausalAttentionOptions,
-} from '../kernels/attention';
+import { causalAttention as causalAttentionOp, causalAttentionPacked as causalAttentionPackedOp, type CausalAttentionOptions } from '../kernels/attention';
 import { embedding } from '../kernels/embedding';
 import { layerNorm as layerNormOp } from '../kernels/layer-norm';
 import { matmul } from '../kernels/matmul';
@@ -115,16 +109,11 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
   return causalAttentionOp(q, k, v, options);
 }
 
-/** Returns true when causalAttentionPacked runs on the host (cpu, wasm), where it saves the split and transposes. */
-export function packedAttentionOnHost(): boolean {
-  return isHostBackend();
-}
-
 /**
  * Causal self-attention [B*T, C] of a packed projection qkv [B*T, 3C] (q | k | v, each with its H heads
- * side by side, as GPT-2's c_attn makes it) on the host backends; see packedAttentionOnHost.
+ * side by side, as GPT-2's c_attn makes it): read in place by the kernels on webgpu and on the host
+ * backends, with no split or transposes.
  */
-export function causalAttentionPacked(qkv: tf.Tensor2D, B: number, T: number, H: number, options: AttentionMaskInputs = {}): tf.Tensor2D {
-  const D = qkv.shape[1] / 3 / H;
-  return tf.tidy(() => hostAttentionPacked(qkv, buildAttentionMask(B, T, options), H, 1 / Math.sqrt(D)));
+export function causalAttentionPacked(qkv: tf.Tensor2D, B: number, T: number, H: number, options: CausalAttentionOptions = {}): tf.Tensor2D {
+  return causalAttentionPackedOp(qkv, B, T, { ...options, heads: H });
 }

@@ -1,18 +1,13 @@
 /** The forward pass of a GPT-2 decoder (LayerNorm, learned positions, Conv1D layers, GELU MLP) on tfjs tensors. */
 import * as tf from '@tensorflow/tfjs';
 import type { Gpt2Config } from '../../io/hf-config/gpt2-config';
-import { attend, fromHeads, toHeads, type ForwardInput, type ParameterSource } from '../../models/forward-pieces';
+import { attend, attentionMaskOptions, fromHeads, toHeads, type ForwardInput, type ParameterSource } from '../../models/forward-pieces';
 import * as ops from '../../models/model-ops';
 import { GPT2_POSITION_EMBEDDING, GPT2_TOKEN_EMBEDDING } from './gpt2-parameters';
 
-/** Returns GPT-2 attention [B*T, C] of the packed projection qkv [B*T, 3C]: read in place on the host backends, else split into heads. */
+/** Returns GPT-2 attention [B*T, C] of the packed projection qkv [B*T, 3C]: read in place by the kernels, or split into heads with a cache. */
 function gpt2Attention(layer: number, qkv: tf.Tensor2D, B: number, T: number, H: number, D: number, input: ForwardInput): tf.Tensor2D {
-  if (!input.cache && ops.packedAttentionOnHost()) {
-    return ops.causalAttentionPacked(qkv, B, T, H, {
-      ...(input.keyMask ? { keyMask: input.keyMask } : {}),
-      ...(input.segmentIds ? { segmentIds: input.segmentIds } : {}),
-    });
-  }
+  if (!input.cache) return ops.causalAttentionPacked(qkv, B, T, H, attentionMaskOptions(input));
   const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   return fromHeads(attend(layer, toHeads(q, B, T, H, D), toHeads(k, B, T, H, D), toHeads(v, B, T, H, D), input));
 }

@@ -5,4 +5,11 @@ export { composedAttention, composedAttentionBackward, composedAttentionForward 
 export { hostAttention, hostAttentionPacked } from './attention.host';
 export { attentionForwardProgram, attentionRowStatsProgram, attentionTiling, type AttentionDims, type AttentionTiling } from './attention.wgsl';
 export { attentionBackwardKeyValueProgram, attentionBackwardQueryProgram } from './attention.wgsl';
-export { causalAttention, causalAttentionOp, type CausalAttentionOptions } from './attention.op';
+export {
+  causalAttention,
+  causalAttentionOp,
+  causalAttentionPacked,
+  causalAttentionPackedOp,
+  type CausalAttentionOptions,
+  type PackedAttentionOptions,
+} from './attention.op';
