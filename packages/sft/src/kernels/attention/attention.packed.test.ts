@@ -35,11 +35,11 @@ const CASES: PackedCase[] = [
 ];
 
 /** Returns [B·T, (H + 2·Hkv)·D] row-major values holding q, k, v given as [B, heads, T, D]. */
-function packRows(shape: AttentionShape, q: Float32Array, k: Float32Array, v: Float32Array): Float32Array {
+function packRows(shape: AttentionShape, q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>): Float32Array {
   const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
   const width = (H + 2 * Hkv) * D;
   const packed = new Float32Array(B * T * width);
-  const put = (source: Float32Array, heads: number, column: number) => {
+  const put = (source: ArrayLike<number>, heads: number, column: number) => {
     for (let b = 0; b < B; b++)
       for (let h = 0; h < heads; h++)
         for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) packed[(b * T + t) * width + column + h * D + d] = source[((b * heads + h) * T + t) * D + d]!;
@@ -51,7 +51,7 @@ function packRows(shape: AttentionShape, q: Float32Array, k: Float32Array, v: Fl
 }
 
 /** Returns [B·T, heads·D] row-major values of x given as [B, heads, T, D]. */
-function rowsOf(x: Float32Array, B: number, heads: number, T: number, D: number): Float32Array {
+function rowsOf(x: ArrayLike<number>, B: number, heads: number, T: number, D: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < heads; h++)
