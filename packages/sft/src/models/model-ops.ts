@@ -8,7 +8,7 @@ import { gelu as geluOp, swiglu as swigluOp } from '../kernels/activations';
 import { causalAttention as causalAttentionOp, causalAttentionPacked as causalAttentionPackedOp, type CausalAttentionOptions } from '../kernels/attention';
 import { embedding } from '../kernels/embedding';
 import { layerNorm as layerNormOp } from '../kernels/layer-norm';
-import { matmul } from '../kernels/matmul';
+import { linear as fusedLinear, linearUsesKernel, matmul } from '../kernels/matmul';
 import { rmsNorm as rmsNormOp } from '../kernels/rms-norm';
 import { rope as ropeOp, type RopeOptions } from '../kernels/rope';
 import { isHostBackend } from '../kernels/runtime/host-backend';
@@ -19,11 +19,31 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D):
   return bias ? tf.add(y, bias) : y;
 }
 
-/** x [N, K] · W with W [K, M] (GPT-2 Conv1D layout) → [N, M]. */
-export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  if (bias && isHostBackend()) return affineOnHostBackend(x, weight, bias);
-  const y = matmul(x, weight) as tf.Tensor2D;
-  return bias ? tf.add(y, bias) : y;
+/** What conv1d does after x·W + b: a GELU ('tanh' = gelu_new, 'erf') and a residual added last. */
+export interface Conv1dEpilogue {
+  activation?: 'tanh' | 'erf';
+  residual?: tf.Tensor2D;
+}
+
+/**
+ * x [N, K] · W with W [K, M] (GPT-2 Conv1D layout) (+ b, then the epilogue's GELU and residual) → [N, M].
+ * On webgpu with a bias: one fused dispatch (kernels/matmul linear); elsewhere separate ops.
+ */
+export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D, epilogue: Conv1dEpilogue = {}): tf.Tensor2D {
+  if (bias && linearUsesKernel()) {
+    return fusedLinear(x, weight, bias, {
+      ...(epilogue.activation ? { activation: epilogue.activation } : {}),
+      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+    });
+  }
+  let y: tf.Tensor2D;
+  if (bias && isHostBackend()) y = affineOnHostBackend(x, weight, bias);
+  else {
+    y = matmul(x, weight) as tf.Tensor2D;
+    if (bias) y = tf.add(y, bias);
+  }
+  if (epilogue.activation) y = gelu(y, epilogue.activation);
+  return epilogue.residual ? tf.add(epilogue.residual, y) : y;
 }
 
 /**

@@ -12,8 +12,14 @@ function gpt2Attention(layer: number, qkv: tf.Tensor2D, B: number, T: number, H:
   return fromHeads(attend(layer, toHeads(q, B, T, H, D), toHeads(k, B, T, H, D), toHeads(v, B, T, H, D), input));
 }
 
-function conv1d(parameters: ParameterSource, name: string, x: tf.Tensor2D): tf.Tensor2D {
-  return ops.conv1d(x, parameters.get(`${name}.weight`) as tf.Tensor2D, parameters.get(`${name}.bias`) as tf.Tensor1D);
+function conv1d(parameters: ParameterSource, name: string, x: tf.Tensor2D, epilogue: ops.Conv1dEpilogue = {}): tf.Tensor2D {
+  return ops.conv1d(x, parameters.get(`${name}.weight`) as tf.Tensor2D, parameters.get(`${name}.bias`) as tf.Tensor1D, epilogue);
+}
+
+/** The GELU of a GPT-2 activation_function that conv1d can fuse, or null for the others (relu, silu). */
+function fusableGelu(activation: string): 'tanh' | 'erf' | null {
+  if (activation === 'relu' || activation === 'silu' || activation === 'swish') return null;
+  return activation === 'gelu' ? 'erf' : 'tanh';
 }
 
 /** Returns the final hidden states [B*T, C] of a GPT-2 decoder. */
@@ -32,9 +38,14 @@ export function gpt2Hidden(config: Gpt2Config, parameters: ParameterSource, inpu
     const prefix = `transformer.h.${layer}`;
     const qkv = conv1d(parameters, `${prefix}.attn.c_attn`, norm(`${prefix}.ln_1`, hidden));
     const attended = gpt2Attention(layer, qkv, B, T, H, D, input);
-    hidden = tf.add(hidden, conv1d(parameters, `${prefix}.attn.c_proj`, attended));
-    const activated = ops.gpt2Activation(conv1d(parameters, `${prefix}.mlp.c_fc`, norm(`${prefix}.ln_2`, hidden)), config.activationFunction);
-    hidden = tf.add(hidden, conv1d(parameters, `${prefix}.mlp.c_proj`, activated));
+    // Bias, GELU and the residual add happen inside the matmuls (one dispatch each on webgpu).
+    hidden = conv1d(parameters, `${prefix}.attn.c_proj`, attended, { residual: hidden });
+    const expanded = norm(`${prefix}.ln_2`, hidden);
+    const gelu = fusableGelu(config.activationFunction);
+    const activated = gelu
+      ? conv1d(parameters, `${prefix}.mlp.c_fc`, expanded, { activation: gelu })
+      : ops.gpt2Activation(conv1d(parameters, `${prefix}.mlp.c_fc`, expanded), config.activationFunction);
+    hidden = conv1d(parameters, `${prefix}.mlp.c_proj`, activated, { residual: hidden });
   }
   return norm('transformer.ln_f', hidden);
 }

@@ -2,3 +2,6 @@ export { matmul, matmulUsesKernel, type MatmulOptions } from './matmul.op';
 export { matmulBackwardReference, matmulDims, matmulOutputShape, matmulReference, type MatmulDims } from './matmul.reference';
 export { assertMatmulVariant, chooseMatmulVariant, f16SubgroupMatrixConfig, matmulVariantUnsupported } from './matmul.variant';
 export { subgroupMatrixMatmulProgram, tiledMatmulProgram, TILE_K, TILE_M, TILE_N, type MatmulVariant } from './matmul.wgsl';
+export { linear, linearUsesKernel, type LinearOptions } from './linear.op';
+export { linearBackwardReference, linearReference, type LinearShape } from './linear.reference';
+export type { MatmulEpilogue } from './matmul.wgsl';
