@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFloat32, throwIfDeviceFailed } from '../backend';
 import { applyAdamW, createAdamWState, type AdamWConfig, type AdamWState } from '../kernels/adamw';
+import { attentionMaskFromArrays } from '../kernels/attention';
 import { crossEntropy } from '../kernels/cross-entropy';
 import { modelFamily } from '../families/registry';
 import type { DecoderModel } from '../models';
@@ -46,6 +47,8 @@ export function batchTensors(batch: TrainingBatch, packed: boolean) {
     keyMask: tf.tensor2d(batch.keyMask, [B, T]),
     positions: tf.tensor2d(batch.positions, [B, T], 'int32'),
     ...(packed ? { segmentIds: tf.tensor2d(batch.segmentIds, [B, T], 'int32') } : {}),
+    // Built here from the host arrays: one upload instead of a chain of GPU ops every forward pass.
+    attentionMask: attentionMaskFromArrays(B, T, batch.keyMask, packed ? batch.segmentIds : undefined),
   };
 }
 
