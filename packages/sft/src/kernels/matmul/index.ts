@@ -8,7 +8,7 @@ export {
   matmulVariantUnsupported,
   SUBGROUP_MATRIX_SELF_TEST,
 } from './matmul.variant';
-export { compareWithTiledF16, SELF_TEST_PROBLEMS, worstRelativeError } from './matmul-self-test';
+export { compareWithTiledF16, registerSubgroupMatrixSelfTest, SELF_TEST_PROBLEMS, worstRelativeError } from './matmul-self-test';
 export { subgroupMatrixMatmulProgram, tiledMatmulProgram, TILE_K, TILE_M, TILE_N, type MatmulVariant } from './matmul.wgsl';
 export { linear, linearUsesKernel, type LinearOptions } from './linear.op';
 export { linearBackwardReference, linearReference, type LinearShape } from './linear.reference';

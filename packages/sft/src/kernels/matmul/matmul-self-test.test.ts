@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { currentSelection } from '../../backend';
 import { forEachBackend } from '../testing';
-import { compareWithTiledF16, SELF_TEST_PROBLEMS, worstRelativeError } from './matmul-self-test';
+import { compareWithTiledF16, registerSubgroupMatrixSelfTest, SELF_TEST_PROBLEMS, worstRelativeError } from './matmul-self-test';
 import { currentSubgroupMatrixSelfTest, matmulVariantUnsupported, SUBGROUP_MATRIX_SELF_TEST } from './matmul.variant';
 import { tiledMatmulProgram } from './matmul.wgsl';
 
@@ -28,6 +28,9 @@ describe('worstRelativeError', () => {
     for (const problem of SELF_TEST_PROBLEMS) expect(problem.a.concat(problem.b).every((size) => size % 8 !== 0)).toBe(true);
   });
 });
+
+// As matmul.op.ts does when it loads (before selectBackend runs the self-tests).
+registerSubgroupMatrixSelfTest();
 
 await forEachBackend(['webgpu'], (context) => {
   it('passes a correct candidate (the tiled f16 kernel itself)', async () => {

@@ -91,12 +91,18 @@ export async function compareWithTiledF16(candidate: (dims: MatmulDims) => WgslP
   };
 }
 
-registerDeviceSelfTest({
-  name: SUBGROUP_MATRIX_SELF_TEST,
-  notApplicable: (features) => matmulVariantUnsupported('subgroup-matrix-f16', features, null),
-  run: () => {
-    const features = webgpuFeatures(getWebGPUBackend());
-    const config = f16SubgroupMatrixConfig(features)!;
-    return compareWithTiledF16((dims) => subgroupMatrixMatmulProgram(dims, config, features.subgroupMaxSize));
-  },
-});
+/**
+ * Registers the self-test with selectBackend (matmul.op.ts calls this when it loads; a function, not
+ * a bare import, since the package is marked free of side effects and bundlers drop bare imports).
+ */
+export function registerSubgroupMatrixSelfTest(): void {
+  registerDeviceSelfTest({
+    name: SUBGROUP_MATRIX_SELF_TEST,
+    notApplicable: (features) => matmulVariantUnsupported('subgroup-matrix-f16', features, null),
+    run: () => {
+      const features = webgpuFeatures(getWebGPUBackend());
+      const config = f16SubgroupMatrixConfig(features)!;
+      return compareWithTiledF16((dims) => subgroupMatrixMatmulProgram(dims, config, features.subgroupMaxSize));
+    },
+  });
+}

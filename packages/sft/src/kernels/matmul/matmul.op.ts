@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineFusedOp, runProgram, webgpuFeatures } from '../runtime';
 import { matmulDims, type MatmulDims } from './matmul.reference';
-import './matmul-self-test';
+import { registerSubgroupMatrixSelfTest } from './matmul-self-test';
 import { assertMatmulVariant, chooseMatmulVariant, f16SubgroupMatrixConfig } from './matmul.variant';
 import { subgroupMatrixMatmulProgram, tiledMatmulProgram, type MatmulVariant } from './matmul.wgsl';
 
@@ -30,6 +30,8 @@ interface MatmulAttributes {
   transposeB: boolean;
   variant: MatmulVariant;
 }
+
+registerSubgroupMatrixSelfTest();
 
 const VARIANTS: readonly MatmulVariant[] = ['tiled-f32', 'tiled-f16', 'subgroup-matrix-f16'];
 
