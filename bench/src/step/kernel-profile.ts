@@ -11,7 +11,7 @@ export function describeKernelTimer(): string {
   if (tf.getBackend() !== 'webgpu') return `kernel times: wall-clock of each kernel call on ${tf.getBackend()} (synchronous backends)`;
   return getWebGPUBackend().device.features.has('timestamp-query')
     ? 'kernel times: GPU timestamp queries around each kernel (ours and stock tfjs)'
-    : 'kernel times: this adapter has no timestamp-query, so per-kernel GPU times are 0; the total below is the wall-clock time of the profiled forward + backward, queue drained';
+    : 'kernel times: this adapter has no timestamp-query, so per-kernel GPU times are 0; use the wall-clock time of the profiled forward + backward (queue drained) on the next line';
 }
 
 /** One row of a kernel profile: a kernel name with its input shapes, how often it ran and its total time. */
