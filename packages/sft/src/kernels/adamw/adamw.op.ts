@@ -79,8 +79,9 @@ const groupOps = new Map<number, FusedOp<AdamWAttributes>>();
 
 /**
  * Returns the multi-tensor AdamW op over `count` parameters: inputs (param, grad, firstMoment,
- * secondMoment) per parameter then statistics [4]; outputs (param', firstMoment', secondMoment') per
- * parameter. One WGSL dispatch on webgpu; composed tfjs ops elsewhere.
+ * secondMoment) per parameter then statistics [4]. One WGSL dispatch on webgpu, whose outputs are the
+ * new parameters (the moments are updated in place); composed tfjs ops elsewhere, whose outputs are
+ * (param', firstMoment', secondMoment') per parameter.
  */
 function adamwGroupOp(count: number): FusedOp<AdamWAttributes> {
   let op = groupOps.get(count);
@@ -88,7 +89,7 @@ function adamwGroupOp(count: number): FusedOp<AdamWAttributes> {
     op = defineFusedOp<AdamWAttributes>({
       name: `SteerLMAdamW${count}`,
       inputNames: [...Array.from({ length: count }, (_, t) => [`param${t}`, `grad${t}`, `firstMoment${t}`, `secondMoment${t}`]).flat(), 'statistics'],
-      outputCount: 3 * count,
+      outputCount: count,
       webgpu: (inputs, attributes, backend) => {
         const shapes = Array.from({ length: count }, (_, t) => inputs[4 * t]!.shape);
         const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
@@ -108,11 +109,11 @@ function adamwGroupOp(count: number): FusedOp<AdamWAttributes> {
 
 /**
  * Returns how many parameters one AdamW dispatch updates on the active backend: as many as fit the
- * device's storage buffers per shader stage (7 each, plus the statistics), 8 on other backends.
+ * device's storage buffers per shader stage (5 each, plus the statistics), 8 on other backends.
  */
 function adamwGroupSize(): number {
   if (!adamwGroupOp(1).usesKernel()) return 8;
-  return Math.max(1, Math.floor((getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage - 1) / 7));
+  return Math.max(1, Math.floor((getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage - 1) / 5));
 }
 
 /** Returns zero first and second moments for `params`, at step 0. */
@@ -156,8 +157,10 @@ function validate(params: readonly tf.Tensor[], grads: readonly tf.Tensor[], sta
 }
 
 /**
- * Returns the parameters and state after one AdamW step (new tensors; the inputs are left alone,
- * so dispose or reassign them). Clipping uses the global norm over all gradients (`options.gradNorm`
+ * Returns the parameters and state after one AdamW step (new tensors: dispose or reassign the
+ * inputs). On webgpu the moments are updated in place (one buffer each for the optimizer's life):
+ * the returned state holds new handles on the same buffers, and the state passed in then holds the
+ * new values too — keep using the returned one. Clipping uses the global norm over all gradients (`options.gradNorm`
  * when given: then the result's gradNorm is that same tensor, owned by the caller).
  */
 export function adamwStep(
@@ -188,11 +191,21 @@ export function adamwStep(
       decayFactors: members.map((index) => (options.decay?.[index] === false ? 1 : scalars.decayFactor)),
     };
     const inputs = members.flatMap((index) => [params[index]!, grads[index]!, state.firstMoments[index]!, state.secondMoments[index]!]);
-    const outputs = adamwGroupOp(members.length)([...inputs, statistics], attributes);
-    members.forEach((_, offset) => {
-      out.params.push(outputs[3 * offset]!);
-      out.state.firstMoments.push(outputs[3 * offset + 1]!);
-      out.state.secondMoments.push(outputs[3 * offset + 2]!);
+    const op = adamwGroupOp(members.length);
+    const inPlace = op.usesKernel();
+    const outputs = op([...inputs, statistics], attributes);
+    members.forEach((index, offset) => {
+      if (inPlace) {
+        // The kernel updated the moments in their own buffers: new handles on the same data, so the
+        // caller may dispose the old state as usual.
+        out.params.push(outputs[offset]!);
+        out.state.firstMoments.push(tf.clone(state.firstMoments[index]!));
+        out.state.secondMoments.push(tf.clone(state.secondMoments[index]!));
+      } else {
+        out.params.push(outputs[3 * offset]!);
+        out.state.firstMoments.push(outputs[3 * offset + 1]!);
+        out.state.secondMoments.push(outputs[3 * offset + 2]!);
+      }
     });
   }
   return out;

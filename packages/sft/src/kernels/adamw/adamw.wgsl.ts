@@ -2,7 +2,7 @@
  * Shape legend: k parameter tensors updated by one dispatch.
  * The fused multi-tensor AdamW update: reads p, g, m, v of each parameter and the step statistics
  * (a 4-element buffer computed on the GPU, so clipping and the finite check need no read-back),
- * writes p', m', v'. 256 invocations per workgroup, one element each; workgroups spread over x and y.
+ * writes p' and updates m, v in place. 256 invocations per workgroup, one element each; workgroups spread over x and y.
  */
 import type { WgslProgram } from '../runtime';
 import { workgroupGrid } from '../runtime';
@@ -13,7 +13,8 @@ export const ADAMW_WORKGROUP_SIZE = 256;
 
 /**
  * Returns the multi-tensor AdamW program: one dispatch updates `shapes.length` parameters (as many as
- * the device binds: 7 storage buffers each, plus the statistics). Workgroups are laid out parameter
+ * the device binds: 5 storage buffers each — p, g, m and v (m and v updated in place), p' — plus the
+ * statistics). Workgroups are laid out parameter
  * after parameter (uniform `end<i>`: the first workgroup past parameter i). The gradient is scaled
  * by statistics[1] (global-norm clipping, computed on the GPU); when statistics[2] is 0 (the loss
  * or the norm was not finite) every value is written back unchanged: the step is skipped with no
@@ -41,13 +42,13 @@ export function adamwMultiProgram(
     let p = param${t}[i];
     let m0 = firstMoment${t}[i];
     let v0 = secondMoment${t}[i];
-    if (!apply) { paramOut${t}[i] = p; firstMomentOut${t}[i] = m0; secondMomentOut${t}[i] = v0; return; }
+    if (!apply) { paramOut${t}[i] = p; return; }
     let g = grad${t}[i] * scale;
     let m = uniforms.beta1 * m0 + (1.0 - uniforms.beta1) * g;
     let v = uniforms.beta2 * v0 + (1.0 - uniforms.beta2) * g * g;
     paramOut${t}[i] = p * uniforms.decay${t} - uniforms.stepSize * m / (sqrt(v) / uniforms.sqrtBiasCorrection2 + uniforms.epsilon);
-    firstMomentOut${t}[i] = m;
-    secondMomentOut${t}[i] = v;
+    firstMoment${t}[i] = m;
+    secondMoment${t}[i] = v;
     return;
   }`,
     )
@@ -56,11 +57,8 @@ export function adamwMultiProgram(
     name: 'SteerLMAdamWMulti',
     variant: 'f32',
     inputs: [...sizes.flatMap((_, t) => [`param${t}`, `grad${t}`, `firstMoment${t}`, `secondMoment${t}`]), 'statistics'],
-    outputs: shapes.flatMap((shape, t) => [
-      { name: `paramOut${t}`, shape },
-      { name: `firstMomentOut${t}`, shape },
-      { name: `secondMomentOut${t}`, shape },
-    ]),
+    readWriteInputs: sizes.flatMap((_, t) => [`firstMoment${t}`, `secondMoment${t}`]),
+    outputs: shapes.map((shape, t) => ({ name: `paramOut${t}`, shape })),
     uniforms: [
       { name: 'beta1', type: 'f32', value: config.beta1 },
       { name: 'beta2', type: 'f32', value: config.beta2 },

@@ -86,6 +86,7 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
       inputs: inputs.length,
       outputs: outputs.length,
       uniforms: uniforms.length > 0,
+      readWriteInputs: program.inputs.flatMap((name, index) => (program.readWriteInputs?.includes(name) ? [index] : [])),
     },
   );
   const internals = backendInternals(backend);
@@ -98,6 +99,13 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
     entries.push({ binding: entries.length, resource: { buffer: uniformBuffer } });
   }
   const bindGroup = device.createBindGroup({ layout: compiled.layout, entries });
+  // Inputs written in place: tfjs caches a tensor's values on the CPU after a read and would serve
+  // that stale copy; drop it, so the next read downloads the buffer.
+  program.inputs.forEach((name, index) => {
+    if (!program.readWriteInputs?.includes(name)) return;
+    const data = internals.tensorMap.get(inputs[index]!.dataId);
+    if (data !== undefined) data.values = null;
+  });
   // The first dispatch of a new pipeline goes in a command buffer of its own: if its WGSL does not
   // compile, only that dispatch is lost, not the tfjs commands batched around it.
   if (firstUse && internals.commandEncoder !== null) {
