@@ -174,12 +174,9 @@ function packedGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: Packe
   const dOut = dys[0]!;
   const [rowStats] = runProgramOnTensors(attentionRowStatsProgram(dims, tiling, 'packed'), [out, dOut, logSumExp]) as [tf.Tensor];
   const [dq] = runProgramOnTensors(attentionBackwardQueryProgram(dims, tiling, 'packed'), [qkv, qkv, qkv, dOut, rowStats, mask]) as [tf.Tensor];
-  const [dk, dv] = runProgramOnTensors(attentionBackwardKeyValueProgram(dims, tiling, 'packed'), [qkv, qkv, qkv, dOut, rowStats, mask]) as [
-    tf.Tensor,
-    tf.Tensor,
-  ];
-  const dqkv = tf.concat([dq, dk, dv], 1);
-  tf.dispose([rowStats, dq, dk, dv]);
+  // The dk/dv pass writes the whole d(qkv), dq rows included: no concat.
+  const [dqkv] = runProgramOnTensors(attentionBackwardKeyValueProgram(dims, tiling, 'packed'), [qkv, qkv, qkv, dOut, rowStats, mask, dq]) as [tf.Tensor];
+  tf.dispose([rowStats, dq]);
   return [dqkv, undefined];
 }
 

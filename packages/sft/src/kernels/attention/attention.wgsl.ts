@@ -145,18 +145,24 @@ export function attentionBackwardQueryProgram(dims: AttentionDims, tiling: Atten
   };
 }
 
-/** Returns the dk/dv program: inputs q, k, v, dOut, rowStats, mask → dk, dv [B, Hkv, T, D] (summed over each group). */
+/**
+ * Returns the dk/dv program: inputs q, k, v, dOut, rowStats, mask → dk, dv [B, Hkv, T, D] (summed over
+ * each group); packed: inputs … mask, dq [B·T, H·D] → dqkv [B·T, (H + 2·Hkv)·D].
+ */
 export function attentionBackwardKeyValueProgram(dims: AttentionDims, tiling: AttentionTiling, layout: AttentionLayout = 'heads'): WgslProgram {
   const { batch: B, kvHeads: Hkv, time: T, headDim: D } = dims;
-  const shape = layout === 'packed' ? [B * T, Hkv * D] : [B, Hkv, T, D];
+  const packed = layout === 'packed';
   return {
     name: 'attention-backward-key-value',
-    variant: layout === 'packed' ? 'flash-f32-packed' : 'flash-f32',
-    inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask'],
-    outputs: [
-      { name: 'dk', shape },
-      { name: 'dv', shape },
-    ],
+    variant: packed ? 'flash-f32-packed' : 'flash-f32',
+    // Packed: the dq pass's output comes in too, and the whole d(qkv) goes out.
+    inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask', ...(packed ? ['dq'] : [])],
+    outputs: packed
+      ? [{ name: 'dqkv', shape: [B * T, (dims.heads + 2 * Hkv) * D] }]
+      : [
+          { name: 'dk', shape: [B, Hkv, T, D] },
+          { name: 'dv', shape: [B, Hkv, T, D] },
+        ],
     uniforms: uniformsOf(dims),
     dispatch: [Math.ceil(T / tiling.keyRowsBlock), B * Hkv, 1],
     body: attentionBackwardKeyValueWgsl(tiling, layout),
@@ -475,12 +481,32 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   }
 
   if (j < T) {
-    let kvOut = kvOutIndex(b, kvHead, j);
-    for (var d = 0u; d < D; d++) {
-      dk[kvOut + d] = dkAcc[d] * uniforms.scale;
-      dv[kvOut + d] = dvAcc[d];
-    }
+${layout === 'packed' ? PACKED_GRADIENT_STORE : HEADS_GRADIENT_STORE}
   }
 }
 `;
 }
+
+/** The dk/dv pass's store in the 'heads' layout: dk and dv [B, Hkv, T, D]. */
+const HEADS_GRADIENT_STORE = /* wgsl */ `    let kvOut = kvOutIndex(b, kvHead, j);
+    for (var d = 0u; d < D; d++) {
+      dk[kvOut + d] = dkAcc[d] * uniforms.scale;
+      dv[kvOut + d] = dvAcc[d];
+    }`;
+
+/**
+ * The dk/dv pass's store in the 'packed' layout: row j of dqkv [B·T, (H + 2·Hkv)·D] — this key's dk and
+ * dv, and the dq rows of the query heads of its group copied from the dq pass's output — so the
+ * gradient of qkv needs no concat.
+ */
+const PACKED_GRADIENT_STORE = /* wgsl */ `    let rowBase = packedRow(b, j);
+    for (var g = 0u; g < uniforms.group; g++) {
+      let h = kvHead * uniforms.group + g;
+      for (var d = 0u; d < D; d++) {
+        dqkv[rowBase + h * D + d] = dq[oIndex(b, h, j) + d];
+      }
+    }
+    for (var d = 0u; d < D; d++) {
+      dqkv[rowBase + (uniforms.heads + kvHead) * D + d] = dkAcc[d] * uniforms.scale;
+      dqkv[rowBase + (uniforms.heads + uniforms.kvHeads + kvHead) * D + d] = dvAcc[d];
+    }`;
