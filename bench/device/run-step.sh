@@ -26,6 +26,8 @@ if [ "${1:-}" = "--bundle" ]; then
       if [ -n "$candidate" ] && [ -x "$candidate" ]; then prep=$candidate; break; fi
     done
     [ -n "$prep" ] || { echo "device-prep.sh not found: set DEVICE_PREP=/path/to/device-prep.sh" >&2; exit 2; }
+    # device-prep.sh writes .git/info/exclude, so it needs a clone whose .git is a directory (not a worktree).
+    [ -d .git ] || { echo "device-prep.sh needs a clone with a .git directory; in a git worktree run it from the main checkout and copy .device here" >&2; exit 2; }
     "$prep"
   fi
   npx turbo run build --filter=@steerlm/sft --output-logs=errors-only
