@@ -2,10 +2,12 @@
  * The training-step benchmark: forward, backward and fused AdamW of a GPT-2-family decoder on a fixed
  * synthetic batch, on one tfjs backend (or K data-parallel worker threads, each with its own wasm
  * backend and model replica). Warm-up steps are excluded; the median step time is reported.
- * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile]
+ * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile] [--batch B] [--seq T]
  *        npm run bench:step -- --trainer [--shape tiny] [--backend wasm] [--steps N]   (trainConditionedSFT vs the bare step)
  *        npm run bench:step -- --backend webgpu --matmul 4096 [--variant tiled-f32|tiled-f16|subgroup-matrix-f16]
- * The last line printed is `tokens_per_s=<number> ms_per_step=<number> cpu_ms_per_step=<number> load=<1-minute load average>`
+ * The last line printed is `tokens_per_s=<number> ms_per_step=<number> cpu_ms_per_step=<number> load=<1-minute load average>`,
+ * on webgpu followed by ` dispatches_per_step=<number> dispatches_per_layer=<number>` (every GPU dispatch, ours and stock tfjs's).
+ * --batch/--seq override the shape's batch (e.g. the gpt2s layers at a size a software adapter runs).
  * (cpu_ms_per_step: CPU time of all this process's threads per step, which a loaded machine inflates far less than wall time).
  */
 import { loadavg } from 'node:os';
@@ -27,6 +29,8 @@ const { values: args } = parseArgs({
     matmul: { type: 'string' },
     variant: { type: 'string', default: 'tiled-f32' },
     trainer: { type: 'boolean', default: false },
+    batch: { type: 'string' },
+    seq: { type: 'string' },
   },
 });
 if (args.trainer) {
@@ -56,9 +60,13 @@ const result = await runStepBenchmark({
   warmup: Number(args.warmup),
   workers: Number(args.workers),
   profile: args.profile!,
+  ...(args.batch !== undefined ? { batchSize: Number(args.batch) } : {}),
+  ...(args.seq !== undefined ? { sequenceLength: Number(args.seq) } : {}),
   log: (line) => console.log(line),
 });
 console.log(
-  `tokens_per_s=${result.tokensPerSecond.toFixed(1)} ms_per_step=${result.msPerStep.toFixed(2)} cpu_ms_per_step=${result.cpuMsPerStep.toFixed(2)} load=${loadavg()[0]!.toFixed(2)}`,
+  `tokens_per_s=${result.tokensPerSecond.toFixed(1)} ms_per_step=${result.msPerStep.toFixed(2)} cpu_ms_per_step=${result.cpuMsPerStep.toFixed(2)} load=${loadavg()[0]!.toFixed(2)}${
+    result.dispatches ? ` dispatches_per_step=${result.dispatches.perStep.total} dispatches_per_layer=${result.dispatches.perLayer}` : ''
+  }`,
 );
 process.exit(0);

@@ -1,5 +1,18 @@
-/** Per-kernel time of one training step through tf.profile, summed by kernel name and input shapes. */
+/**
+ * Per-kernel time of one training step through tf.profile, summed by kernel name and input shapes.
+ * On webgpu with 'timestamp-query' every kernel, ours included (runProgram writes timestamps while
+ * tf.profile runs), is timed on the GPU; without it tfjs reports 0 per kernel.
+ */
 import * as tf from '@tensorflow/tfjs';
+import { getWebGPUBackend } from '@steerlm/sft/kernels';
+
+/** Returns one line saying how the profile's kernel times are measured on the active backend. */
+export function describeKernelTimer(): string {
+  if (tf.getBackend() !== 'webgpu') return `kernel times: wall-clock of each kernel call on ${tf.getBackend()} (synchronous backends)`;
+  return getWebGPUBackend().device.features.has('timestamp-query')
+    ? 'kernel times: GPU timestamp queries around each kernel (ours and stock tfjs)'
+    : 'kernel times: this adapter has no timestamp-query, so per-kernel GPU times are 0; use the wall-clock time of the profiled forward + backward (queue drained) on the next line';
+}
 
 /** One row of a kernel profile: a kernel name with its input shapes, how often it ran and its total time. */
 export interface KernelProfileRow {

@@ -1,9 +1,18 @@
 /** Runs the training-step benchmark in this thread (or over data-parallel workers) and returns its figures. */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
-import { DecoderModel, parseModelConfig, selectBackend, type BackendName } from '@steerlm/sft';
-import { Optimizer, trainableSet } from '@steerlm/sft/trainer';
-import { profileKernels } from './kernel-profile';
+import { DecoderModel, parseModelConfig, selectBackend, throwIfDeviceFailed, type BackendName, type ModelConfig } from '@steerlm/sft';
+import {
+  checkCompiledPrograms,
+  dispatchCounts,
+  dispatchCountsBetween,
+  getWebGPUBackend,
+  installDispatchCounter,
+  pipelineCacheSize,
+  type DispatchCounts,
+} from '@steerlm/sft/kernels';
+import { Optimizer, trainableSet, type TrainingBatch } from '@steerlm/sft/trainer';
+import { describeKernelTimer, profileKernels } from './kernel-profile';
 import { median } from './median';
 import { processCpuMs } from './process-cpu-ms';
 import { runParallelStepBenchmark } from './run-parallel-step-benchmark';
@@ -22,6 +31,9 @@ export interface StepBenchmarkOptions {
   workers: number;
   /** Print the per-kernel times of one step (this thread only). */
   profile: boolean;
+  /** Overrides of the shape's batch size and sequence length (e.g. gpt2s layers at a batch a software adapter can run). */
+  batchSize?: number;
+  sequenceLength?: number;
   log: (line: string) => void;
 }
 
@@ -36,6 +48,23 @@ export interface StepBenchmarkResult {
   cpuMsPerStep: number;
   stepMs: number[];
   losses: number[];
+  /** On a backend that dispatches to a GPU: the dispatches of one timed step (median) and of one layer. */
+  dispatches?: { perStep: DispatchCounts; perLayer: number };
+}
+
+/** Returns the dispatches of one step (the second of two) of a fresh model of `config` on `batch`. */
+async function dispatchesOfOneStep(config: ModelConfig, batch: TrainingBatch): Promise<DispatchCounts> {
+  const model = DecoderModel.create(config, { seed: 0 });
+  const optimizer = new Optimizer(trainableSet(model));
+  try {
+    await optimizer.step(model, [batch], false, BENCH_ADAMW);
+    const before = dispatchCounts();
+    await optimizer.step(model, [batch], false, BENCH_ADAMW);
+    return dispatchCountsBetween(before, dispatchCounts());
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
 }
 
 /** The AdamW settings every benchmark step uses. */
@@ -55,49 +84,92 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   ] as const) {
     if (!(value >= 0.5) || !Number.isFinite(value)) throw new InvalidOptionError(`--${name} must be a positive integer`, { option: name });
   }
+  const batchSize = options.batchSize ?? shape.batchSize;
+  const sequenceLength = options.sequenceLength ?? shape.sequenceLength;
   const config = parseModelConfig(shape.config);
-  const tokens = shape.batchSize * shape.sequenceLength;
-  if (options.workers > 1) return runParallelStepBenchmark({ ...options, config, shape });
+  if (!(
+    Number.isInteger(batchSize) &&
+    batchSize > 0 &&
+    Number.isInteger(sequenceLength) &&
+    sequenceLength > 0 &&
+    sequenceLength <= config.maxPositionEmbeddings
+  )) {
+    throw new InvalidOptionError(`--batch ${batchSize} --seq ${sequenceLength} must be positive integers, --seq at most ${config.maxPositionEmbeddings}`, {
+      option: 'batch',
+    });
+  }
+  const tokens = batchSize * sequenceLength;
+  if (options.workers > 1) return runParallelStepBenchmark({ ...options, config, shape: { ...shape, batchSize, sequenceLength } });
 
   const selection = await selectBackend({ prefer: options.backend as BackendName, strict: true });
   options.log(`backend ${selection.reason}`);
   const model = DecoderModel.create(config, { seed: 0 });
   options.log(
-    `shape ${shape.name}: GPT-2 family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`,
+    `shape ${shape.name}: GPT-2 family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${batchSize} x ${sequenceLength} = ${tokens} tokens a step`,
   );
+  const countsDispatches = options.backend === 'webgpu' && installDispatchCounter();
   const optimizer = new Optimizer(trainableSet(model));
-  const batch = syntheticBatch(shape.batchSize, shape.sequenceLength, config.vocabSize);
+  const batch = syntheticBatch(batchSize, sequenceLength, config.vocabSize);
   const step = () => optimizer.step(model, [batch], false, BENCH_ADAMW);
   const stepMs: number[] = [];
   const cpuMs: number[] = [];
   const losses: number[] = [];
+  const stepDispatches: DispatchCounts[] = [];
   for (let index = 0; index < options.warmup + options.steps; index++) {
     const started = performance.now();
     const cpuStarted = processCpuMs();
+    const countedBefore = dispatchCounts();
     const outcome = await step();
     const elapsed = performance.now() - started;
     const cpu = processCpuMs() - cpuStarted;
+    const dispatched = dispatchCountsBetween(countedBefore, dispatchCounts());
     losses.push(outcome.loss);
     if (index >= options.warmup) {
       stepMs.push(elapsed);
       cpuMs.push(cpu);
+      stepDispatches.push(dispatched);
     }
     options.log(
-      `step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`,
+      `step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}${countsDispatches ? `, ${dispatched.total} dispatches` : ''}`,
+    );
+  }
+  let dispatches: StepBenchmarkResult['dispatches'];
+  if (countsDispatches) {
+    // Per layer: the same step on a model one layer shorter, the difference of the two counts.
+    const perStep = stepDispatches.sort((a, b) => a.total - b.total)[Math.floor(stepDispatches.length / 2)]!;
+    const full = await dispatchesOfOneStep(config, batch);
+    const shorter = config.numHiddenLayers > 1 ? await dispatchesOfOneStep({ ...config, numHiddenLayers: config.numHiddenLayers - 1 }, batch) : null;
+    dispatches = { perStep, perLayer: shorter === null ? Number.NaN : full.total - shorter.total };
+    options.log(
+      `dispatches_per_step=${perStep.total} ours=${perStep.ours} stock=${perStep.stock} compute_passes=${perStep.computePasses} dispatches_per_layer=${dispatches.perLayer} (${config.numHiddenLayers} layers, ${full.total - config.numHiddenLayers * dispatches.perLayer} outside the layers)`,
     );
   }
   if (options.profile) {
+    options.log(describeKernelTimer());
+    const started = performance.now();
     const rows = await profileKernels(() => {
       const gradients = optimizer.gradients(model, [batch], false, tokens);
       tf.dispose([gradients.loss, ...gradients.grads]);
     });
+    if (options.backend === 'webgpu') {
+      const backend = getWebGPUBackend();
+      backend.submitQueue();
+      await backend.device.queue.onSubmittedWorkDone();
+    }
+    const wallMs = performance.now() - started;
     const total = rows.reduce((sum, row) => sum + row.milliseconds, 0);
-    options.log(`kernel profile of one forward + backward (${total.toFixed(1)} ms in kernels):`);
+    options.log(`kernel profile of one forward + backward (${total.toFixed(1)} ms in kernels, ${wallMs.toFixed(1)} ms wall-clock with the queue drained):`);
     for (const row of rows.slice(0, 30)) options.log(`  ${row.milliseconds.toFixed(2).padStart(9)} ms ${String(row.calls).padStart(4)}x  ${row.kernel}`);
   }
   optimizer.dispose();
   model.dispose();
+  if (options.backend === 'webgpu') {
+    // Every WGSL program compiled and the device reported no error (both throw otherwise).
+    await checkCompiledPrograms();
+    throwIfDeviceFailed('the benchmark');
+    options.log(`shaders_compiled=ok (${pipelineCacheSize(getWebGPUBackend().device)} WGSL pipelines, no device error)`);
+  }
   options.log(`tensors alive: ${tf.memory().numTensors}`);
   const msPerStep = median(stepMs);
-  return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, cpuMsPerStep: median(cpuMs), stepMs, losses };
+  return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, cpuMsPerStep: median(cpuMs), stepMs, losses, ...(dispatches ? { dispatches } : {}) };
 }

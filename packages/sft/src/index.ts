@@ -9,6 +9,7 @@
 export { BACKEND_ORDER, isBackendName, type BackendName } from './backend/backend-name';
 export { ensureBackend } from './backend/ensure-backend';
 export { currentSelection, selectBackend, type BackendSelection, type FallbackAttempt, type SelectBackendOptions } from './backend/select-backend';
+export type { DeviceSelfTestReport } from './backend/device-self-tests';
 export type { AdapterDescription, DeviceFeatures, SubgroupMatrixConfig } from './backend/device-features';
 export { acquireWebGPUDevice, SoftwareAdapterError, type AcquireDeviceOptions, type AcquiredDevice } from './backend/dawn-device';
 // Reading values back (asynchronously, GPU errors checked) and the GPU error record

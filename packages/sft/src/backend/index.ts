@@ -26,3 +26,11 @@ export {
   type DeviceErrorRecord,
 } from './device-errors';
 export { readFloat32, readRows, readScalar, readTensor } from './read-tensor';
+export {
+  describeSelfTests,
+  deviceSelfTestResult,
+  registerDeviceSelfTest,
+  runDeviceSelfTests,
+  type DeviceSelfTest,
+  type DeviceSelfTestReport,
+} from './device-self-tests';

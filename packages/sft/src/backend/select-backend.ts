@@ -10,6 +10,7 @@ import { BACKEND_ORDER, isBackendName, type BackendName } from './backend-name';
 import { acquireWebGPUDevice, adapterName, SoftwareAdapterError, withTimeout, type AcquiredDevice } from './dawn-device';
 import type { AdapterDescription, DeviceFeatures } from './device-features';
 import { registerWebGPUBackend } from './register-webgpu';
+import { describeSelfTests, runDeviceSelfTests, type DeviceSelfTestReport } from './device-self-tests';
 import { ensureWasmPaths } from './wasm-paths';
 
 export interface SelectBackendOptions {
@@ -43,6 +44,8 @@ export interface BackendSelection {
   /** WebGPU adapter identity (null for other backends). */
   adapterInfo: AdapterDescription | null;
   fallbacksTried: FallbackAttempt[];
+  /** The kernel self-tests run on the WebGPU device (empty for other backends). */
+  selfTests: DeviceSelfTestReport[];
 }
 
 let lastSelection: BackendSelection | null = null;
@@ -87,7 +90,10 @@ function describeFeatures(features: DeviceFeatures): string {
   return parts.join(', ');
 }
 
-async function tryCandidate(name: BackendName, options: SelectBackendOptions): Promise<{ detail: string; device: AcquiredDevice | null }> {
+async function tryCandidate(
+  name: BackendName,
+  options: SelectBackendOptions,
+): Promise<{ detail: string; device: AcquiredDevice | null; selfTests?: DeviceSelfTestReport[] }> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   switch (name) {
     case 'tensorflow': {
@@ -104,9 +110,16 @@ async function tryCandidate(name: BackendName, options: SelectBackendOptions): P
       });
       registerWebGPUBackend(acquired);
       await activate('webgpu', timeoutMs);
+      // First use of the device: check the kernel variants CI never compiles before anything picks them.
+      const selfTests = await runDeviceSelfTests(acquired.device, acquired.features);
       const adapter = acquired.adapterDescription;
       const kind = adapter.software ? 'software adapter, ' : '';
-      return { detail: `WebGPU on ${adapterName(adapter)} (${kind}${acquired.source}; ${describeFeatures(acquired.features)})`, device: acquired };
+      const tested = selfTests.length > 0 ? `; ${describeSelfTests(selfTests)}` : '';
+      return {
+        detail: `WebGPU on ${adapterName(adapter)} (${kind}${acquired.source}; ${describeFeatures(acquired.features)})${tested}`,
+        device: acquired,
+        selfTests,
+      };
     }
     case 'wasm': {
       try {
@@ -141,7 +154,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const fallbacksTried: FallbackAttempt[] = [];
   for (const name of candidates) {
     try {
-      const { detail, device } = await tryCandidate(name, options);
+      const { detail, device, selfTests } = await tryCandidate(name, options);
       const why =
         name === preferred
           ? 'it was preferred'
@@ -156,6 +169,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
         features: device?.features ?? null,
         adapterInfo: device?.adapterDescription ?? null,
         fallbacksTried,
+        selfTests: selfTests ?? [],
       };
       lastSelection = selection;
       return selection;

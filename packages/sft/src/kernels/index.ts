@@ -25,6 +25,7 @@ export { defineFusedOp, fusedKernelsAreEnabled, setFusedKernelsEnabled } from '.
 export type { FusedOp, FusedOpAttributeValue, FusedOpDefinition, FusedOpPath, FusedOpSaved } from './runtime/fused-op';
 export { isHostBackend } from './runtime/host-backend';
 export { runProgram, runProgramOnTensors } from './runtime/run-program';
+export { dispatchCounts, dispatchCountsBetween, installDispatchCounter, type DispatchCounts } from './runtime/dispatch-counter';
 export type { ProgramDtype, ProgramOutput, WgslExtension, WgslProgram } from './runtime/program';
 export type { UniformField, UniformType } from './runtime/uniforms';
 export { gridBuiltins, linearWorkgroup, maxWorkgroupsPerDimension, workgroupGrid, workgroupSumSource } from './runtime/dispatch';

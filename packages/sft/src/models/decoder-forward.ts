@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { familyImplementation, modelFamily } from '../families/registry';
+import { buildAttentionMask } from '../kernels/attention';
 import type { ModelConfig } from '../io/hf-config';
 import type { ForwardInput, ParameterSource } from './forward-pieces';
 import type { KeyValueCache } from './key-value-cache';
@@ -36,8 +37,17 @@ export function decoderHidden(config: ModelConfig, parameters: ParameterSource, 
   }
   if (input.cache) {
     input.cache.appendMask(input.keyMask ?? (tf.ones([B, T]) as tf.Tensor2D));
+    return familyImplementation(config).hidden(config, parameters, input, positions);
   }
-  return familyImplementation(config).hidden(config, parameters, input, positions);
+  // One attention mask for every layer (the ops keep their own reference for the backward pass).
+  const attentionMask =
+    input.attentionMask ??
+    buildAttentionMask(B, T, { ...(input.keyMask ? { keyMask: input.keyMask } : {}), ...(input.segmentIds ? { segmentIds: input.segmentIds } : {}) });
+  try {
+    return familyImplementation(config).hidden(config, parameters, { ...input, attentionMask }, positions);
+  } finally {
+    if (attentionMask !== input.attentionMask) attentionMask.dispose();
+  }
 }
 
 /** Returns the output-embedding matrix [V, C] (tied to the input embedding when the config says so). */

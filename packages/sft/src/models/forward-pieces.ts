@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { repeatKeyValueHeads } from '../kernels/attention/attention.composed';
+import type { CausalAttentionOptions } from '../kernels/attention';
 import type { KeyValueCache } from './key-value-cache';
 import * as ops from './model-ops';
 
@@ -27,6 +28,20 @@ export interface ForwardInput {
   segmentIds?: tf.Tensor2D;
   /** When given, keys/values are appended to it and attention reads the whole cache. */
   cache?: KeyValueCache;
+  /**
+   * The [2, B, T] attention mask (buildAttentionMask of keyMask and segmentIds), built once per
+   * forward pass by decoderHidden and shared by every layer; built per call when absent.
+   */
+  attentionMask?: tf.Tensor3D;
+}
+
+/** Returns the mask options of `input` for the attention ops: the shared mask when built, else keyMask and segmentIds. */
+export function attentionMaskOptions(input: ForwardInput): CausalAttentionOptions {
+  if (input.attentionMask) return { mask: input.attentionMask };
+  return {
+    ...(input.keyMask ? { keyMask: input.keyMask } : {}),
+    ...(input.segmentIds ? { segmentIds: input.segmentIds } : {}),
+  };
 }
 
 export function toHeads(x: tf.Tensor2D, B: number, T: number, heads: number, D: number): tf.Tensor4D {
@@ -58,10 +73,7 @@ function cachedAttention(q: tf.Tensor4D, keys: tf.Tensor4D, values: tf.Tensor4D,
 export function attend(layer: number, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, input: ForwardInput): tf.Tensor4D {
   const cache = input.cache;
   if (!cache) {
-    return ops.causalAttention(q, k, v, {
-      ...(input.keyMask ? { keyMask: input.keyMask } : {}),
-      ...(input.segmentIds ? { segmentIds: input.segmentIds } : {}),
-    });
+    return ops.causalAttention(q, k, v, attentionMaskOptions(input));
   }
   const past = cache.layers[layer]?.keys.shape[2] ?? 0;
   cache.append(layer, k, v);

@@ -5,16 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gelu as geluOp, swiglu as swigluOp } from '../kernels/activations';
-import {
-  buildAttentionMask,
-  causalAttention as causalAttentionOp,
-  hostAttentionPacked,
-  type AttentionMaskInputs,
-  type CausalAttentionOptions,
-} from '../kernels/attention';
+import { causalAttention as causalAttentionOp, causalAttentionPacked as causalAttentionPackedOp, type CausalAttentionOptions } from '../kernels/attention';
 import { embedding } from '../kernels/embedding';
 import { layerNorm as layerNormOp } from '../kernels/layer-norm';
-import { matmul } from '../kernels/matmul';
+import { linear as fusedLinear, linearUsesKernel, matmul } from '../kernels/matmul';
 import { rmsNorm as rmsNormOp } from '../kernels/rms-norm';
 import { rope as ropeOp, type RopeOptions } from '../kernels/rope';
 import { isHostBackend } from '../kernels/runtime/host-backend';
@@ -25,11 +19,31 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D):
   return bias ? tf.add(y, bias) : y;
 }
 
-/** x [N, K] · W with W [K, M] (GPT-2 Conv1D layout) → [N, M]. */
-export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  if (bias && isHostBackend()) return affineOnHostBackend(x, weight, bias);
-  const y = matmul(x, weight) as tf.Tensor2D;
-  return bias ? tf.add(y, bias) : y;
+/** What conv1d does after x·W + b: a GELU ('tanh' = gelu_new, 'erf') and a residual added last. */
+export interface Conv1dEpilogue {
+  activation?: 'tanh' | 'erf';
+  residual?: tf.Tensor2D;
+}
+
+/**
+ * x [N, K] · W with W [K, M] (GPT-2 Conv1D layout) (+ b, then the epilogue's GELU and residual) → [N, M].
+ * On webgpu with a bias: one fused dispatch (kernels/matmul linear); elsewhere separate ops.
+ */
+export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D, epilogue: Conv1dEpilogue = {}): tf.Tensor2D {
+  if (bias && linearUsesKernel()) {
+    return fusedLinear(x, weight, bias, {
+      ...(epilogue.activation ? { activation: epilogue.activation } : {}),
+      ...(epilogue.residual ? { residual: epilogue.residual } : {}),
+    });
+  }
+  let y: tf.Tensor2D;
+  if (bias && isHostBackend()) y = affineOnHostBackend(x, weight, bias);
+  else {
+    y = matmul(x, weight) as tf.Tensor2D;
+    if (bias) y = tf.add(y, bias);
+  }
+  if (epilogue.activation) y = gelu(y, epilogue.activation);
+  return epilogue.residual ? tf.add(epilogue.residual, y) : y;
 }
 
 /**
@@ -115,16 +129,11 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
   return causalAttentionOp(q, k, v, options);
 }
 
-/** Returns true when causalAttentionPacked runs on the host (cpu, wasm), where it saves the split and transposes. */
-export function packedAttentionOnHost(): boolean {
-  return isHostBackend();
-}
-
 /**
  * Causal self-attention [B*T, C] of a packed projection qkv [B*T, 3C] (q | k | v, each with its H heads
- * side by side, as GPT-2's c_attn makes it) on the host backends; see packedAttentionOnHost.
+ * side by side, as GPT-2's c_attn makes it): read in place by the kernels on webgpu and on the host
+ * backends, with no split or transposes.
  */
-export function causalAttentionPacked(qkv: tf.Tensor2D, B: number, T: number, H: number, options: AttentionMaskInputs = {}): tf.Tensor2D {
-  const D = qkv.shape[1] / 3 / H;
-  return tf.tidy(() => hostAttentionPacked(qkv, buildAttentionMask(B, T, options), H, 1 / Math.sqrt(D)));
+export function causalAttentionPacked(qkv: tf.Tensor2D, B: number, T: number, H: number, options: CausalAttentionOptions = {}): tf.Tensor2D {
+  return causalAttentionPackedOp(qkv, B, T, { ...options, heads: H });
 }

@@ -1,7 +1,8 @@
 /** One optimizer step of conditioned SFT: masked cross-entropy over micro-batches, then fused AdamW. */
 import * as tf from '@tensorflow/tfjs';
 import { readFloat32, throwIfDeviceFailed } from '../backend';
-import { applyAdamW, createAdamWState, globalGradNorm, type AdamWConfig, type AdamWState } from '../kernels/adamw';
+import { applyAdamW, createAdamWState, type AdamWConfig, type AdamWState } from '../kernels/adamw';
+import { attentionMaskFromArrays } from '../kernels/attention';
 import { crossEntropy } from '../kernels/cross-entropy';
 import { modelFamily } from '../families/registry';
 import type { DecoderModel } from '../models';
@@ -46,6 +47,8 @@ export function batchTensors(batch: TrainingBatch, packed: boolean) {
     keyMask: tf.tensor2d(batch.keyMask, [B, T]),
     positions: tf.tensor2d(batch.positions, [B, T], 'int32'),
     ...(packed ? { segmentIds: tf.tensor2d(batch.segmentIds, [B, T], 'int32') } : {}),
+    // Built here from the host arrays: one upload instead of a chain of GPU ops every forward pass.
+    attentionMask: attentionMaskFromArrays(B, T, batch.keyMask, packed ? batch.segmentIds : undefined),
   };
 }
 
@@ -124,33 +127,37 @@ export class Optimizer {
   }
 
   /**
-   * Applies one AdamW update with `gradients` (disposed here) unless their loss or norm is not
-   * finite; returns the outcome. Reads the loss and the norm back in one round trip.
+   * Applies one AdamW update with `gradients` (disposed here), which leaves every weight and moment
+   * as it was when their loss or norm is not finite (checked on the device); returns the outcome.
+   * The whole step is encoded before anything is read: the loss, the norm and whether the update
+   * was made come back in one read at the end, with no CPU–GPU round trip in the middle.
    */
   async apply(gradients: StepGradients, config: AdamWConfig, trainedTokens: number): Promise<StepOutcome> {
     const { loss, grads } = gradients;
-    const normTensor = globalGradNorm(grads);
-    // Loss and norm come back in one read; a GPU error during the forward or backward pass throws here.
-    const pair = tf.tidy(() => tf.stack([tf.reshape(loss, []), normTensor]));
+    let statistics: tf.Tensor1D;
+    const previous = this.state;
+    try {
+      const applied = applyAdamW(this.trainable.variables, grads, this.state, config, { decay: this.trainable.decay, loss });
+      this.state = applied.state;
+      applied.gradNorm.dispose();
+      statistics = applied.statistics;
+    } finally {
+      tf.dispose([loss, ...grads]);
+    }
+    // [norm, clip scale, 1 when updated, loss]; a GPU error anywhere in the step throws here.
     let values: Float32Array;
     try {
-      values = await readFloat32(pair, 'the forward and backward pass');
-    } catch (error) {
-      tf.dispose([loss, normTensor, pair, ...grads]);
-      throw error;
+      values = await readFloat32(statistics, 'the forward and backward pass and the AdamW update');
+    } finally {
+      statistics.dispose();
     }
-    tf.dispose([loss, pair]);
-    const totalLoss = values[0]!;
-    const norm = values[1]!;
-    if (!Number.isFinite(totalLoss) || !Number.isFinite(norm)) {
-      tf.dispose([normTensor, ...grads]);
+    throwIfDeviceFailed('the AdamW update');
+    const [norm, , updated, totalLoss] = [values[0]!, values[1]!, values[2]!, values[3]!];
+    if (updated === 0) {
+      // Nothing moved on the device; the step does not count for the bias correction either.
+      this.state = { ...this.state, step: previous.step };
       return { loss: totalLoss, gradNorm: norm, skipped: true, trainedTokens };
     }
-    const { state } = applyAdamW(this.trainable.variables, grads, this.state, config, { decay: this.trainable.decay, gradNorm: normTensor });
-    this.state = state;
-    tf.dispose([normTensor, ...grads]);
-    // The update is only encoded here; its errors (if any) surface at the next read or check.
-    throwIfDeviceFailed('the AdamW update');
     return { loss: totalLoss, gradNorm: norm, skipped: false, trainedTokens };
   }
 

@@ -70,7 +70,8 @@ export function swigluBackwardProgram(size: number): WgslProgram {
 // tanh is evaluated on a clamped argument (|u| ≤ 15, where tanh is ±1 in f32) because some drivers build
 // tanh from exp and return NaN for large |u|. erf comes from the Numerical Recipes erfc Chebyshev fit
 // (fractional error < 1.2e-7 everywhere), since WGSL has no erf builtin.
-const geluHelpers = /* wgsl */ `
+/** WGSL helpers of the GELU formulas (safeTanh, erfOf and their constants), shared with the matmul epilogue. */
+export const geluHelpers = /* wgsl */ `
 const sqrtTwoOverPi = 0.7978845608028654;
 const cubic = 0.044715;
 fn safeTanh(u: f32) -> f32 { return tanh(clamp(u, -15.0, 15.0)); }
@@ -82,14 +83,17 @@ fn erfOf(value: f32) -> f32 {
   return select(complement - 1.0, 1.0 - complement, value >= 0.0);
 }`;
 
+/** Returns the WGSL expression of gelu(`v`) (a WGSL f32 name) for `approximation`; needs geluHelpers. */
+export function geluExpression(approximation: GeluApproximation, v: string): string {
+  return approximation === 'erf'
+    ? `0.5 * ${v} * (1.0 + erfOf(${v} * 0.7071067811865476))`
+    : `0.5 * ${v} * (1.0 + safeTanh(sqrtTwoOverPi * (${v} + cubic * ${v} * ${v} * ${v})))`;
+}
+
 /** Returns the program computing y [size] = gelu(x) with the tanh (gelu_new) or exact erf formula. */
 export function geluForwardProgram(size: number, approximation: GeluApproximation): WgslProgram {
-  const body =
-    approximation === 'erf'
-      ? `  let v = x[index];
-  y[index] = 0.5 * v * (1.0 + erfOf(v * 0.7071067811865476));`
-      : `  let v = x[index];
-  y[index] = 0.5 * v * (1.0 + safeTanh(sqrtTwoOverPi * (v + cubic * v * v * v)));`;
+  const body = `  let v = x[index];
+  y[index] = ${geluExpression(approximation, 'v')};`;
   return elementwise({ name: 'gelu-forward', variant: approximation, size, inputs: ['x'], outputs: ['y'], body, helpers: geluHelpers });
 }
 

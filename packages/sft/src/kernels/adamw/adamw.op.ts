@@ -1,14 +1,17 @@
 /**
  * Shape legend: P parameter tensors of any shapes.
- * The fused AdamW step over all parameters: the global gradient norm (and the clipping scale) is
- * computed on the device with tfjs reductions, then each parameter is updated by one fused
- * dispatch (WGSL on webgpu) or by composed tfjs ops elsewhere. No value is read back to the CPU.
+ * The fused AdamW step over all parameters: the global gradient norm, the clipping scale and the
+ * finite check are computed on the device (grad-statistics.ts: one sum-of-squares dispatch per group
+ * of gradients and one reduction on webgpu), then the parameters are updated by multi-tensor
+ * dispatches (as many parameters per dispatch as the device binds) or by composed tfjs ops elsewhere.
+ * A non-finite loss or norm leaves parameters and moments unchanged. No value is read back.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
-import { defineFusedOp, runProgram } from '../runtime';
+import { defineFusedOp, getWebGPUBackend, runProgram, type FusedOp } from '../runtime';
 import { adamwScalars, resolveAdamWConfig, type AdamWConfig } from './adamw.reference';
-import { adamwProgram } from './adamw.wgsl';
+import { adamwMultiProgram } from './adamw.wgsl';
+import { gradStatistics } from './grad-statistics';
 
 /** Optimizer state: the number of steps taken and the two moments per parameter. */
 export interface AdamWState {
@@ -23,6 +26,8 @@ export interface AdamWStepOptions {
   decay?: readonly boolean[];
   /** The global gradient norm when the caller computed it already (not disposed here); computed otherwise. */
   gradNorm?: tf.Scalar;
+  /** The step's loss: when it (or the gradient norm) is not finite, the update leaves everything unchanged. */
+  loss?: tf.Scalar;
 }
 
 /** The outcome of adamwStep: new parameters, new state, and the (unclipped) global gradient norm. */
@@ -30,6 +35,12 @@ export interface AdamWStepResult {
   params: tf.Tensor[];
   state: AdamWState;
   gradNorm: tf.Scalar;
+  /**
+   * [gradient norm, clip scale, 1 when the update was made (0 when the loss or the norm was not
+   * finite: parameters and moments are then unchanged), loss (0 when none was given)]; read it once
+   * after the step to learn all four without a read-back in the middle of the step.
+   */
+  statistics: tf.Tensor1D;
 }
 
 interface AdamWAttributes {
@@ -38,27 +49,72 @@ interface AdamWAttributes {
   epsilon: number;
   stepSize: number;
   sqrtBiasCorrection2: number;
-  decayFactor: number;
+  /** Per parameter of the group: 1 - lr·wd, or 1 where the parameter takes no weight decay. */
+  decayFactors: number[];
 }
 
-const adamwUpdate = defineFusedOp<AdamWAttributes>({
-  name: 'SteerLMAdamW',
-  inputNames: ['param', 'grad', 'firstMoment', 'secondMoment', 'gradScale'],
-  outputCount: 3,
-  webgpu: (inputs, attributes, backend) => {
-    const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
-    return runProgram(adamwProgram(inputs[0]!.shape, attributes, attributes, maxGroups), inputs, backend);
-  },
-  fallback: ([param, grad, firstMoment, secondMoment, gradScale], a) =>
-    tf.tidy(() => {
-      const g = tf.mul(grad!, gradScale!);
-      const m = tf.add(tf.mul(a.beta1, firstMoment!), tf.mul(1 - a.beta1, g));
-      const v = tf.add(tf.mul(a.beta2, secondMoment!), tf.mul(1 - a.beta2, tf.square(g)));
-      const denominator = tf.add(tf.div(tf.sqrt(v), a.sqrtBiasCorrection2), a.epsilon);
-      const p = tf.sub(tf.mul(param!, a.decayFactor), tf.div(tf.mul(a.stepSize, m), denominator));
-      return [p, m, v];
-    }),
-});
+/** Returns p', m', v' of one parameter with composed tfjs ops, unchanged where statistics[2] (finite) is 0. */
+function composedUpdate(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  firstMoment: tf.Tensor,
+  secondMoment: tf.Tensor,
+  statistics: tf.Tensor,
+  a: AdamWAttributes,
+  decayFactor: number,
+) {
+  return tf.tidy(() => {
+    const scale = tf.slice(statistics, [1], [1]);
+    const apply = tf.notEqual(tf.slice(statistics, [2], [1]), 0);
+    const g = tf.mul(grad, scale);
+    const m = tf.add(tf.mul(a.beta1, firstMoment), tf.mul(1 - a.beta1, g));
+    const v = tf.add(tf.mul(a.beta2, secondMoment), tf.mul(1 - a.beta2, tf.square(g)));
+    const denominator = tf.add(tf.div(tf.sqrt(v), a.sqrtBiasCorrection2), a.epsilon);
+    const p = tf.sub(tf.mul(param, decayFactor), tf.div(tf.mul(a.stepSize, m), denominator));
+    return [tf.where(apply, p, param), tf.where(apply, m, firstMoment), tf.where(apply, v, secondMoment)];
+  });
+}
+
+const groupOps = new Map<number, FusedOp<AdamWAttributes>>();
+
+/**
+ * Returns the multi-tensor AdamW op over `count` parameters: inputs (param, grad, firstMoment,
+ * secondMoment) per parameter then statistics [4]. One WGSL dispatch on webgpu, whose outputs are the
+ * new parameters (the moments are updated in place); composed tfjs ops elsewhere, whose outputs are
+ * (param', firstMoment', secondMoment') per parameter.
+ */
+function adamwGroupOp(count: number): FusedOp<AdamWAttributes> {
+  let op = groupOps.get(count);
+  if (op === undefined) {
+    op = defineFusedOp<AdamWAttributes>({
+      name: `SteerLMAdamW${count}`,
+      inputNames: [...Array.from({ length: count }, (_, t) => [`param${t}`, `grad${t}`, `firstMoment${t}`, `secondMoment${t}`]).flat(), 'statistics'],
+      outputCount: count,
+      webgpu: (inputs, attributes, backend) => {
+        const shapes = Array.from({ length: count }, (_, t) => inputs[4 * t]!.shape);
+        const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
+        return runProgram(adamwMultiProgram(shapes, attributes.decayFactors, attributes, attributes, maxGroups), inputs, backend);
+      },
+      fallback: (inputs, attributes) => {
+        const statistics = inputs[4 * count]!;
+        return Array.from({ length: count }, (_, t) =>
+          composedUpdate(inputs[4 * t]!, inputs[4 * t + 1]!, inputs[4 * t + 2]!, inputs[4 * t + 3]!, statistics, attributes, attributes.decayFactors[t]!),
+        ).flat();
+      },
+    });
+    groupOps.set(count, op);
+  }
+  return op;
+}
+
+/**
+ * Returns how many parameters one AdamW dispatch updates on the active backend: as many as fit the
+ * device's storage buffers per shader stage (5 each, plus the statistics), 8 on other backends.
+ */
+function adamwGroupSize(): number {
+  if (!adamwGroupOp(1).usesKernel()) return 8;
+  return Math.max(1, Math.floor((getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage - 1) / 5));
+}
 
 /** Returns zero first and second moments for `params`, at step 0. */
 export function createAdamWState(params: readonly tf.Tensor[]): AdamWState {
@@ -66,17 +122,13 @@ export function createAdamWState(params: readonly tf.Tensor[]): AdamWState {
 }
 
 /**
- * Returns the global L2 norm of `grads` as a scalar tensor (computed on the active backend). The
- * per-tensor sums of squares are stacked and summed: tfjs splits a stack (concat) of many inputs to
- * fit the device's storage-buffer limit, while its AddN binds every input at once and breaks the
- * limit (16 on lavapipe) past 15 tensors.
+ * Returns the global L2 norm of `grads` as a scalar tensor (computed on the active backend: on
+ * webgpu by the sum-of-squares and statistics kernels of gradStatistics).
  */
 export function globalGradNorm(grads: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => {
-    if (grads.length === 0) return tf.scalar(0);
-    const squares = grads.map((grad) => tf.sum(tf.square(grad)));
-    return tf.sqrt(squares.length === 1 ? squares[0]! : tf.sum(tf.stack(squares))) as tf.Scalar;
-  });
+  const { gradNorm, statistics } = gradStatistics(grads, undefined, 0);
+  statistics.dispose();
+  return gradNorm;
 }
 
 function validate(params: readonly tf.Tensor[], grads: readonly tf.Tensor[], state: AdamWState, decay: readonly boolean[] | undefined): void {
@@ -105,8 +157,10 @@ function validate(params: readonly tf.Tensor[], grads: readonly tf.Tensor[], sta
 }
 
 /**
- * Returns the parameters and state after one AdamW step (new tensors; the inputs are left alone,
- * so dispose or reassign them). Clipping uses the global norm over all gradients (`options.gradNorm`
+ * Returns the parameters and state after one AdamW step (new tensors: dispose or reassign the
+ * inputs). On webgpu the moments are updated in place (one buffer each for the optimizer's life):
+ * the returned state holds new handles on the same buffers, and the state passed in then holds the
+ * new values too — keep using the returned one. Clipping uses the global norm over all gradients (`options.gradNorm`
  * when given: then the result's gradNorm is that same tensor, owned by the caller).
  */
 export function adamwStep(
@@ -120,21 +174,52 @@ export function adamwStep(
   const resolved = resolveAdamWConfig(config);
   const step = state.step + 1;
   const scalars = adamwScalars(resolved, step);
-  const gradNorm = options.gradNorm ?? globalGradNorm(grads);
-  const gradScale = tf.tidy(() =>
-    resolved.maxGradNorm > 0 ? tf.reshape(tf.minimum(1, tf.div(resolved.maxGradNorm, tf.add(gradNorm, 1e-6))), [1]) : tf.ones([1]),
-  );
-  const out: AdamWStepResult = { params: [], state: { step, firstMoments: [], secondMoments: [] }, gradNorm };
-  params.forEach((param, index) => {
-    const decayFactor = options.decay?.[index] === false ? 1 : scalars.decayFactor;
-    const attributes: AdamWAttributes = { beta1: resolved.beta1, beta2: resolved.beta2, epsilon: resolved.epsilon, ...scalars, decayFactor };
-    const [p, m, v] = adamwUpdate([param, grads[index]!, state.firstMoments[index]!, state.secondMoments[index]!, gradScale], attributes);
-    out.params.push(p!);
-    out.state.firstMoments.push(m!);
-    out.state.secondMoments.push(v!);
-  });
-  gradScale.dispose();
+  const { gradNorm, statistics } =
+    options.gradNorm === undefined
+      ? gradStatistics(grads, options.loss, resolved.maxGradNorm)
+      : statisticsFromNorm(options.gradNorm, options.loss, resolved.maxGradNorm);
+  const out: AdamWStepResult = { params: [], state: { step, firstMoments: [], secondMoments: [] }, gradNorm, statistics };
+  const groupSize = adamwGroupSize();
+  for (let start = 0; start < params.length; start += groupSize) {
+    const members = params.slice(start, start + groupSize).map((_, offset) => start + offset);
+    const attributes: AdamWAttributes = {
+      beta1: resolved.beta1,
+      beta2: resolved.beta2,
+      epsilon: resolved.epsilon,
+      stepSize: scalars.stepSize,
+      sqrtBiasCorrection2: scalars.sqrtBiasCorrection2,
+      decayFactors: members.map((index) => (options.decay?.[index] === false ? 1 : scalars.decayFactor)),
+    };
+    const inputs = members.flatMap((index) => [params[index]!, grads[index]!, state.firstMoments[index]!, state.secondMoments[index]!]);
+    const op = adamwGroupOp(members.length);
+    const inPlace = op.usesKernel();
+    const outputs = op([...inputs, statistics], attributes);
+    members.forEach((index, offset) => {
+      if (inPlace) {
+        // The kernel updated the moments in their own buffers: new handles on the same data, so the
+        // caller may dispose the old state as usual.
+        out.params.push(outputs[offset]!);
+        out.state.firstMoments.push(tf.clone(state.firstMoments[index]!));
+        out.state.secondMoments.push(tf.clone(state.secondMoments[index]!));
+      } else {
+        out.params.push(outputs[3 * offset]!);
+        out.state.firstMoments.push(outputs[3 * offset + 1]!);
+        out.state.secondMoments.push(outputs[3 * offset + 2]!);
+      }
+    });
+  }
   return out;
+}
+
+/** Returns gradNorm (a clone of `norm`, so the caller keeps its own) and the statistics of a norm computed elsewhere. */
+function statisticsFromNorm(norm: tf.Scalar, loss: tf.Scalar | undefined, maxGradNorm: number): { gradNorm: tf.Scalar; statistics: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const lossValue = loss === undefined ? tf.scalar(0) : tf.reshape(loss, []);
+    const finite = tf.logicalAnd(tf.isFinite(norm), tf.isFinite(lossValue));
+    const clip = maxGradNorm > 0 ? tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+    const statistics = tf.stack([norm, tf.where(finite, clip, tf.scalar(0)), tf.cast(finite, 'float32'), lossValue]) as tf.Tensor1D;
+    return { gradNorm: tf.clone(norm), statistics };
+  });
 }
 
 /**
@@ -147,17 +232,17 @@ export function applyAdamW(
   state: AdamWState,
   config: AdamWConfig,
   options: AdamWStepOptions = {},
-): { state: AdamWState; gradNorm: tf.Scalar } {
+): { state: AdamWState; gradNorm: tf.Scalar; statistics: tf.Tensor1D } {
   const result = adamwStep(variables, grads, state, config, options);
   variables.forEach((variable, index) => {
     variable.assign(result.params[index]!);
     result.params[index]!.dispose();
   });
   tf.dispose([...state.firstMoments, ...state.secondMoments]);
-  return { state: result.state, gradNorm: result.gradNorm };
+  return { state: result.state, gradNorm: result.gradNorm, statistics: result.statistics };
 }
 
 /** Returns true when the AdamW update runs its WGSL kernel on the active backend. */
 export function adamwUsesKernel(): boolean {
-  return adamwUpdate.usesKernel();
+  return adamwGroupOp(1).usesKernel();
 }

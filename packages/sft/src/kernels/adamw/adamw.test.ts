@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, expectNoTensorLeak, forEachBackend, randomArray, readFloat32 } from '../testing';
+import { dispatchCounts, dispatchCountsBetween, getWebGPUBackend } from '../runtime';
 import { adamwStep, adamwUsesKernel, applyAdamW, createAdamWState } from './adamw.op';
 import { adamwReference, clipScale, resolveAdamWConfig, type AdamWConfig } from './adamw.reference';
 
@@ -61,6 +62,10 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
           const reference = adamwReference(expectedParams, gradValues, expectedM, expectedV, step, config, DECAY);
           expect(result.state.step).toBe(step);
           expect((await result.gradNorm.data())[0]).toBeCloseTo(reference.gradNorm, 3);
+          const statistics = await readFloat32(result.statistics);
+          expect(statistics[0]).toBeCloseTo(reference.gradNorm, 3);
+          expect(statistics[1]).toBeCloseTo(clipScale(reference.gradNorm, config.maxGradNorm ?? 0), 5);
+          expect([statistics[2], statistics[3]]).toEqual([1, 0]);
           for (let index = 0; index < SHAPES.length; index++) {
             const where = `step ${step}, parameter ${index}`;
             expect(result.params[index]!.shape).toEqual(SHAPES[index]);
@@ -68,7 +73,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
             expectClose(await readFloat32(result.state.firstMoments[index]!), reference.m[index]!, { ...tolerance, label: `m, ${where}` });
             expectClose(await readFloat32(result.state.secondMoments[index]!), reference.v[index]!, { ...tolerance, label: `v, ${where}` });
           }
-          tf.dispose([...params, ...grads, ...state.firstMoments, ...state.secondMoments, result.gradNorm]);
+          tf.dispose([...params, ...grads, ...state.firstMoments, ...state.secondMoments, result.gradNorm, result.statistics]);
           params = result.params;
           state = result.state;
           expectedParams = reference.params;
@@ -89,7 +94,7 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
       const grad = tf.tensor(gradValues, [4, 3]);
       for (let step = 0; step < 2; step++) {
         const result = applyAdamW([variable], [grad], state, { learningRate: 0.01 });
-        result.gradNorm.dispose();
+        tf.dispose([result.gradNorm, result.statistics]);
         state = result.state;
       }
       const zeros = [new Float32Array(12)];
@@ -100,6 +105,73 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     });
     variable.dispose();
   });
+
+  it('updates more tensors than one dispatch binds (odd shapes), in as few dispatches as the device allows', async () => {
+    // 23 parameters: several sum-of-squares groups and several AdamW groups on any device.
+    const shapes = Array.from({ length: 23 }, (_, index) => (index % 3 === 0 ? [index + 1] : [(index % 5) + 1, 2 * index + 1]));
+    const decay = shapes.map((shape) => shape.length > 1);
+    const config: AdamWConfig = { learningRate: 1e-2, weightDecay: 0.1, maxGradNorm: 0.5 };
+    const paramValues = shapes.map((shape, index) => randomArray(shape, { seed: 300 + index }));
+    const gradValues = shapes.map((shape, index) => randomArray(shape, { seed: 400 + index, distribution: 'normal' }));
+    const zeros = paramValues.map((values) => new Float32Array(values.length));
+    const reference = adamwReference(paramValues, gradValues, zeros, zeros, 1, config, decay);
+    await expectNoTensorLeak(async () => {
+      const params = paramValues.map((values, index) => tf.tensor(values, shapes[index]));
+      const grads = gradValues.map((values, index) => tf.tensor(values, shapes[index]));
+      const state = createAdamWState(params);
+      const before = dispatchCounts();
+      const result = adamwStep(params, grads, state, config, { decay });
+      const counted = dispatchCountsBetween(before, dispatchCounts());
+      if (context.backend === 'webgpu') {
+        const limit = getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage;
+        const perUpdate = Math.max(1, Math.floor((limit - 1) / 5));
+        // Sum-of-squares groups, one reduction, multi-tensor updates: nothing else.
+        expect(counted.ours).toBe(Math.ceil(23 / (limit - 1)) + 1 + Math.ceil(23 / perUpdate));
+      }
+      expect((await readFloat32(result.statistics))[0]).toBeCloseTo(reference.gradNorm, 3);
+      for (let index = 0; index < shapes.length; index++) {
+        expectClose(await readFloat32(result.params[index]!), reference.params[index]!, { ...tolerance, label: `params ${index}` });
+        expectClose(await readFloat32(result.state.secondMoments[index]!), reference.v[index]!, { ...tolerance, label: `v ${index}` });
+      }
+      tf.dispose([...params, ...grads, ...state.firstMoments, ...state.secondMoments, ...result.params, ...result.state.firstMoments]);
+      tf.dispose([...result.state.secondMoments, result.gradNorm, result.statistics]);
+    });
+  });
+
+  for (const [label, poison] of [
+    ['a NaN gradient', 'grad'],
+    ['an infinite loss', 'loss'],
+  ] as const) {
+    it(`leaves parameters and moments unchanged, on the device, after ${label}`, async () => {
+      await expectNoTensorLeak(async () => {
+        const params = SHAPES.map((shape, index) => tf.tensor(randomArray(shape, { seed: 60 + index }), shape));
+        const grads = gradientsAt(1).map((values, index) => {
+          const copy = Float32Array.from(values);
+          if (poison === 'grad' && index === 2) copy[5] = Number.NaN;
+          return tf.tensor(copy, SHAPES[index]);
+        });
+        const loss = tf.scalar(poison === 'loss' ? Number.POSITIVE_INFINITY : 1.5);
+        // Non-zero moments, so "unchanged" is told apart from "reset".
+        const state = { step: 3, firstMoments: params.map((p) => tf.mul(p, 0.5)), secondMoments: params.map((p) => tf.square(p)) };
+        // Read before the step: on webgpu the moments are updated in place.
+        const before = {
+          params: await Promise.all(params.map((p) => readFloat32(p))),
+          m: await Promise.all(state.firstMoments.map((m) => readFloat32(m))),
+          v: await Promise.all(state.secondMoments.map((v) => readFloat32(v))),
+        };
+        const result = adamwStep(params, grads, state, { learningRate: 0.1, maxGradNorm: 1 }, { loss });
+        const statistics = await readFloat32(result.statistics);
+        expect([statistics[1], statistics[2]]).toEqual([0, 0]);
+        for (let index = 0; index < SHAPES.length; index++) {
+          expectClose(await readFloat32(result.params[index]!), before.params[index]!, { atol: 0, rtol: 0, label: `params ${index}` });
+          expectClose(await readFloat32(result.state.firstMoments[index]!), before.m[index]!, { atol: 0, rtol: 0, label: `m ${index}` });
+          expectClose(await readFloat32(result.state.secondMoments[index]!), before.v[index]!, { atol: 0, rtol: 0, label: `v ${index}` });
+        }
+        tf.dispose([...params, ...grads, loss, ...state.firstMoments, ...state.secondMoments, ...result.params, ...result.state.firstMoments]);
+        tf.dispose([...result.state.secondMoments, result.gradNorm, result.statistics]);
+      });
+    });
+  }
 
   it('rejects mismatched gradients', () => {
     const p = tf.zeros([2, 3]);

@@ -18,4 +18,6 @@ export {
   type AdamWScalars,
   type ResolvedAdamWConfig,
 } from './adamw.reference';
-export { ADAMW_WORKGROUP_SIZE, adamwProgram } from './adamw.wgsl';
+export { ADAMW_WORKGROUP_SIZE, adamwMultiProgram } from './adamw.wgsl';
+export { gradStatistics, type GradStatistics } from './grad-statistics';
+export { gradStatisticsProgram, sumOfSquaresProgram } from './grad-statistics.wgsl';

@@ -49,6 +49,29 @@ export function buildAttentionMask(batch: number, time: number, inputs: Attentio
   });
 }
 
+/**
+ * Returns the same [2, B, T] int32 mask as buildAttentionMask, built on the CPU from host arrays and
+ * uploaded once (no GPU dispatch): keyMask [B·T] (0 = padding), segmentIds [B·T] (absent: one segment).
+ */
+export function attentionMaskFromArrays(batch: number, time: number, keyMask?: ArrayLike<number>, segmentIds?: ArrayLike<number>): tf.Tensor3D {
+  const size = batch * time;
+  for (const [field, values] of [
+    ['keyMask', keyMask],
+    ['segmentIds', segmentIds],
+  ] as const) {
+    if (values !== undefined && values.length !== size) {
+      throw new ShapeError(`causalAttention: ${field} has ${values.length} entries, expected ${size} ([${batch}, ${time}])`, { field });
+    }
+  }
+  const mask = new Int32Array(2 * size);
+  for (let index = 0; index < size; index++) {
+    mask[index] = segmentIds === undefined ? 0 : segmentIds[index]!;
+    // As buildAttentionMask: the key mask is cast to int32 (truncated) before the != 0 test.
+    mask[size + index] = keyMask === undefined || Math.trunc(keyMask[index]!) !== 0 ? 1 : 0;
+  }
+  return tf.tensor3d(mask, [2, batch, time], 'int32');
+}
+
 /** Returns the [B, 1, T, T] boolean matrix: true where query i may attend key j (j <= i, key valid, same segment). */
 export function attendableMatrix(mask: tf.Tensor3D): tf.Tensor4D {
   return tf.tidy(() => {

@@ -15,7 +15,7 @@ import { defineFusedOp, runProgram, runProgramOnTensors, type FusedOpSaved } fro
 
 import { attentionScale } from './attention.reference';
 import { composedAttention } from './attention.composed';
-import { hostAttention } from './attention.host';
+import { hostAttention, hostAttentionPacked } from './attention.host';
 import { buildAttentionMask, type AttentionMaskInputs } from './attention.mask';
 import {
   attentionBackwardKeyValueProgram,
@@ -31,6 +31,23 @@ import {
 export interface CausalAttentionOptions extends AttentionMaskInputs {
   /** Multiplies q·k before the softmax; 1/sqrt(D) when left out. */
   scale?: number;
+  /**
+   * The [2, B, T] int32 mask from buildAttentionMask, built once and shared by every layer of a
+   * forward pass; when given, validLengths, keyMask and segmentIds are not read.
+   */
+  mask?: tf.Tensor3D;
+}
+
+/** Returns options.mask (checked against B and T), or a mask built from the other options. */
+function maskOf(batch: number, time: number, options: CausalAttentionOptions): tf.Tensor3D {
+  if (options.mask === undefined) return buildAttentionMask(batch, time, options);
+  const { shape, dtype } = options.mask;
+  if (shape[0] !== 2 || shape[1] !== batch || shape[2] !== time || dtype !== 'int32') {
+    throw new ShapeError(`causalAttention: mask must be int32 [2, ${batch}, ${time}] (from buildAttentionMask), got ${dtype} [${shape.join(', ')}]`, {
+      field: 'mask',
+    });
+  }
+  return options.mask;
 }
 
 interface AttentionAttributes {
@@ -52,7 +69,7 @@ function webgpuForward(inputs: tf.TensorInfo[], attributes: AttentionAttributes,
   return runProgram(attentionForwardProgram(dims, tilingFor(backend, dims.headDim)), inputs, backend);
 }
 
-function webgpuGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: AttentionAttributes): tf.Tensor[] {
+function webgpuGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: AttentionAttributes): Array<tf.Tensor | undefined> {
   const [q, k, v, mask] = saved.inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const [out, logSumExp] = saved.outputs as [tf.Tensor, tf.Tensor];
   const dOut = dys[0]!;
@@ -63,7 +80,8 @@ function webgpuGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: Atten
   const [dq] = runProgramOnTensors(attentionBackwardQueryProgram(dims, tiling), [q, k, v, dOut, rowStats, mask]) as [tf.Tensor];
   const [dk, dv] = runProgramOnTensors(attentionBackwardKeyValueProgram(dims, tiling), [q, k, v, dOut, rowStats, mask]) as [tf.Tensor, tf.Tensor];
   rowStats.dispose();
-  return [dq, dk, dv, tf.zeros(mask.shape)];
+  // The int32 mask has no gradient (zeros only if tfjs ever asks: see FusedOpDefinition.gradient).
+  return [dq, dk, dv, undefined];
 }
 
 /**
@@ -121,8 +139,107 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
   const scale = attentionScale(q.shape[3], options.scale);
   checkInputs(q, k, v, scale);
   return tf.tidy(() => {
-    const mask = buildAttentionMask(q.shape[0], q.shape[2], options);
+    const mask = maskOf(q.shape[0], q.shape[2], options);
     const [out] = causalAttentionOp([q, k, v, mask], { scale });
     return out as tf.Tensor4D;
+  });
+}
+
+interface PackedAttentionAttributes {
+  scale: number;
+  heads: number;
+  kvHeads: number;
+}
+
+function packedDims(qkv: readonly number[], mask: readonly number[], attributes: PackedAttentionAttributes): AttentionDims {
+  const [, batch, time] = mask as [number, number, number];
+  const headDim = qkv[1]! / (attributes.heads + 2 * attributes.kvHeads);
+  return { batch, heads: attributes.heads, kvHeads: attributes.kvHeads, time, headDim, scale: attributes.scale };
+}
+
+/** Returns q [B, H, T, D], k and v [B, Hkv, T, D] split out of qkv [B·T, (H + 2·Hkv)·D]. */
+function splitPacked(qkv: tf.Tensor, dims: AttentionDims): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = dims;
+  const [q, k, v] = tf.split(qkv, [H * D, Hkv * D, Hkv * D], 1);
+  const heads = (x: tf.Tensor, count: number) => tf.transpose(tf.reshape(x, [B, T, count, D]), [0, 2, 1, 3]) as tf.Tensor4D;
+  return [heads(q!, H), heads(k!, Hkv), heads(v!, Hkv)];
+}
+
+function packedGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: PackedAttentionAttributes): Array<tf.Tensor | undefined> {
+  const [qkv, mask] = saved.inputs as [tf.Tensor, tf.Tensor];
+  const [out, logSumExp] = saved.outputs as [tf.Tensor, tf.Tensor];
+  const backend = tf.backend() as WebGPUBackend;
+  const dims = packedDims(qkv.shape, mask.shape, attributes);
+  const tiling = tilingFor(backend, dims.headDim);
+  const dOut = dys[0]!;
+  const [rowStats] = runProgramOnTensors(attentionRowStatsProgram(dims, tiling, 'packed'), [out, dOut, logSumExp]) as [tf.Tensor];
+  const [dq] = runProgramOnTensors(attentionBackwardQueryProgram(dims, tiling, 'packed'), [qkv, qkv, qkv, dOut, rowStats, mask]) as [tf.Tensor];
+  // The dk/dv pass writes the whole d(qkv), dq rows included: no concat.
+  const [dqkv] = runProgramOnTensors(attentionBackwardKeyValueProgram(dims, tiling, 'packed'), [qkv, qkv, qkv, dOut, rowStats, mask, dq]) as [tf.Tensor];
+  tf.dispose([rowStats, dq]);
+  return [dqkv, undefined];
+}
+
+/**
+ * The fused op on inputs [qkv [B·T, (H + 2·Hkv)·D], mask [2, B, T]]; outputs [out [B·T, H·D],
+ * logSumExp [B, H, T]] on webgpu (the kernels read q, k and v in place), [out] elsewhere: the host
+ * version for H = Hkv on cpu and wasm, else the composed one after a split into heads.
+ */
+export const causalAttentionPackedOp = defineFusedOp<PackedAttentionAttributes>({
+  name: 'SteerLMCausalAttentionPacked',
+  inputNames: ['qkv', 'mask'],
+  outputCount: 2,
+  webgpu: ([qkv, mask], attributes, backend) => {
+    const dims = packedDims(qkv!.shape, mask!.shape, attributes);
+    return runProgram(attentionForwardProgram(dims, tilingFor(backend, dims.headDim), 'packed'), [qkv!, qkv!, qkv!, mask!], backend);
+  },
+  host: ([qkv, mask], attributes) => {
+    if (attributes.heads === attributes.kvHeads) return [hostAttentionPacked(qkv as tf.Tensor2D, mask as tf.Tensor3D, attributes.heads, attributes.scale)];
+    const dims = packedDims(qkv!.shape, mask!.shape, attributes);
+    const [q, k, v] = splitPacked(qkv!, dims);
+    return [fromHeadsLayout(hostAttention(q, k, v, mask as tf.Tensor3D, attributes.scale))];
+  },
+  fallback: ([qkv, mask], attributes) => {
+    const dims = packedDims(qkv!.shape, mask!.shape, attributes);
+    const [q, k, v] = splitPacked(qkv!, dims);
+    return [fromHeadsLayout(composedAttention(q, k, v, mask as tf.Tensor3D, attributes.scale))];
+  },
+  gradient: packedGradient,
+});
+
+/** Returns x [B, H, T, D] as [B·T, H·D]. */
+function fromHeadsLayout(x: tf.Tensor4D): tf.Tensor2D {
+  const [B, H, T, D] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [B * T, H * D]);
+}
+
+/** How causalAttentionPacked splits its input: query and key/value head counts (Hkv = H when left out). */
+export interface PackedAttentionOptions extends CausalAttentionOptions {
+  heads: number;
+  kvHeads?: number;
+}
+
+/**
+ * Returns causal self-attention [B·T, H·D] of a packed projection qkv [B·T, (H + 2·Hkv)·D] (q | k | v,
+ * each with its heads side by side, as GPT-2's c_attn makes it) for a batch of B rows of T tokens:
+ * the same visibility rules and gradients as causalAttention, with no split or transposes on webgpu.
+ */
+export function causalAttentionPacked(qkv: tf.Tensor2D, batch: number, time: number, options: PackedAttentionOptions): tf.Tensor2D {
+  const heads = options.heads;
+  const kvHeads = options.kvHeads ?? heads;
+  const width = qkv.shape[1];
+  const headDim = width / (heads + 2 * kvHeads);
+  if (qkv.rank !== 2 || qkv.shape[0] !== batch * time || !Number.isInteger(headDim) || headDim < 1 || heads % kvHeads !== 0) {
+    throw new ShapeError(`causalAttentionPacked: qkv [${qkv.shape.join(', ')}] is not [B·T = ${batch * time}, (H + 2·Hkv)·D] for H=${heads}, Hkv=${kvHeads}`, {
+      field: 'qkv',
+      hint: 'H must be a multiple of Hkv and the width a multiple of H + 2·Hkv',
+    });
+  }
+  if (qkv.dtype !== 'float32') throw new ShapeError(`causalAttentionPacked: qkv must be float32, got ${qkv.dtype}`, { field: 'qkv' });
+  const scale = attentionScale(headDim, options.scale);
+  return tf.tidy(() => {
+    const mask = maskOf(batch, time, options);
+    const [out] = causalAttentionPackedOp([qkv, mask], { scale, heads, kvHeads });
+    return out as tf.Tensor2D;
   });
 }

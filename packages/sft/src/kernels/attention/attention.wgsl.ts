@@ -49,6 +49,31 @@ export function attentionTiling(headDim: number, workgroupStorageBytes = 16384, 
   return { headDim, queryBlock: rowsPerWorkgroup, keyBlock, keyRowsBlock: rowsPerWorkgroup, queryTileBlock };
 }
 
+/**
+ * Where q, k, v, out (and their gradients) live: 'heads' = separate [B, heads, T, D] tensors;
+ * 'packed' = one qkv [B·T, (H + 2·Hkv)·D] tensor (q | k | v, heads side by side, as GPT-2's c_attn
+ * makes it) bound as q, k and v, with out, dOut, dq [B·T, H·D] and dk, dv [B·T, Hkv·D] — no split,
+ * no transposes around the kernels.
+ */
+export type AttentionLayout = 'heads' | 'packed';
+
+/** Returns the WGSL index helpers of `layout`: where row t of head h of batch b starts in each buffer. */
+function layoutFunctions(layout: AttentionLayout): string {
+  if (layout === 'heads') {
+    return /* wgsl */ `fn qIndex(b: u32, h: u32, t: u32) -> u32 { return ((b * uniforms.heads + h) * uniforms.time + t) * D; }
+fn oIndex(b: u32, h: u32, t: u32) -> u32 { return qIndex(b, h, t); }
+fn kIndex(b: u32, kvh: u32, t: u32) -> u32 { return ((b * uniforms.kvHeads + kvh) * uniforms.time + t) * D; }
+fn vIndex(b: u32, kvh: u32, t: u32) -> u32 { return kIndex(b, kvh, t); }
+fn kvOutIndex(b: u32, kvh: u32, t: u32) -> u32 { return kIndex(b, kvh, t); }`;
+  }
+  return /* wgsl */ `fn packedRow(b: u32, t: u32) -> u32 { return (b * uniforms.time + t) * (uniforms.heads + 2u * uniforms.kvHeads) * D; }
+fn qIndex(b: u32, h: u32, t: u32) -> u32 { return packedRow(b, t) + h * D; }
+fn kIndex(b: u32, kvh: u32, t: u32) -> u32 { return packedRow(b, t) + (uniforms.heads + kvh) * D; }
+fn vIndex(b: u32, kvh: u32, t: u32) -> u32 { return packedRow(b, t) + (uniforms.heads + uniforms.kvHeads + kvh) * D; }
+fn oIndex(b: u32, h: u32, t: u32) -> u32 { return ((b * uniforms.time + t) * uniforms.heads + h) * D; }
+fn kvOutIndex(b: u32, kvh: u32, t: u32) -> u32 { return ((b * uniforms.time + t) * uniforms.kvHeads + kvh) * D; }`;
+}
+
 /** The sizes and scale one attention call runs with (T and the batch/head counts are uniforms). */
 export interface AttentionDims extends AttentionShape {
   scale: number;
@@ -70,70 +95,77 @@ function tilingKey(tiling: AttentionTiling): string {
 }
 
 /** Returns the forward program: inputs q, k, v, mask [2, B, T] (i32) → out [B, H, T, D], logSumExp [B, H, T]. */
-export function attentionForwardProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+export function attentionForwardProgram(dims: AttentionDims, tiling: AttentionTiling, layout: AttentionLayout = 'heads'): WgslProgram {
   const { batch: B, heads: H, time: T, headDim: D } = dims;
   return {
     name: 'attention-forward',
-    variant: 'flash-f32',
+    variant: layout === 'packed' ? 'flash-f32-packed' : 'flash-f32',
     inputs: ['q', 'k', 'v', 'mask'],
     outputs: [
-      { name: 'out', shape: [B, H, T, D] },
+      { name: 'out', shape: layout === 'packed' ? [B * T, H * D] : [B, H, T, D] },
       { name: 'logSumExp', shape: [B, H, T] },
     ],
     uniforms: uniformsOf(dims),
     dispatch: [Math.ceil(T / tiling.queryBlock), B * H, 1],
-    body: attentionForwardWgsl(tiling),
+    body: attentionForwardWgsl(tiling, layout),
     shapeIndependent: true,
     key: tilingKey(tiling),
   };
 }
 
 /** Returns the backward preprocess program: inputs out, dOut, logSumExp → rowStats [2, B, H, T] (lse, delta). */
-export function attentionRowStatsProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+export function attentionRowStatsProgram(dims: AttentionDims, tiling: AttentionTiling, layout: AttentionLayout = 'heads'): WgslProgram {
   const { batch: B, heads: H, time: T } = dims;
   return {
     name: 'attention-row-stats',
-    variant: 'f32',
+    variant: layout === 'packed' ? 'f32-packed' : 'f32',
     inputs: ['out', 'dOut', 'logSumExp'],
     outputs: [{ name: 'rowStats', shape: [2, B, H, T] }],
     uniforms: uniformsOf(dims),
     dispatch: workgroupGrid(Math.ceil((B * H * T) / ROW_STATS_WORKGROUP)),
-    body: attentionRowStatsWgsl(tiling),
+    body: attentionRowStatsWgsl(tiling, layout),
     shapeIndependent: true,
     key: tilingKey(tiling),
   };
 }
 
 /** Returns the dq program: inputs q, k, v, dOut, rowStats, mask → dq [B, H, T, D]. */
-export function attentionBackwardQueryProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+export function attentionBackwardQueryProgram(dims: AttentionDims, tiling: AttentionTiling, layout: AttentionLayout = 'heads'): WgslProgram {
   const { batch: B, heads: H, time: T, headDim: D } = dims;
   return {
     name: 'attention-backward-query',
-    variant: 'flash-f32',
+    variant: layout === 'packed' ? 'flash-f32-packed' : 'flash-f32',
     inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask'],
-    outputs: [{ name: 'dq', shape: [B, H, T, D] }],
+    outputs: [{ name: 'dq', shape: layout === 'packed' ? [B * T, H * D] : [B, H, T, D] }],
     uniforms: uniformsOf(dims),
     dispatch: [Math.ceil(T / tiling.queryBlock), B * H, 1],
-    body: attentionBackwardQueryWgsl(tiling),
+    body: attentionBackwardQueryWgsl(tiling, layout),
     shapeIndependent: true,
     key: tilingKey(tiling),
   };
 }
 
-/** Returns the dk/dv program: inputs q, k, v, dOut, rowStats, mask → dk, dv [B, Hkv, T, D] (summed over each group). */
-export function attentionBackwardKeyValueProgram(dims: AttentionDims, tiling: AttentionTiling): WgslProgram {
+/**
+ * Returns the dk/dv program: inputs q, k, v, dOut, rowStats, mask → dk, dv [B, Hkv, T, D] (summed over
+ * each group); packed: inputs … mask, dq [B·T, H·D] → dqkv [B·T, (H + 2·Hkv)·D].
+ */
+export function attentionBackwardKeyValueProgram(dims: AttentionDims, tiling: AttentionTiling, layout: AttentionLayout = 'heads'): WgslProgram {
   const { batch: B, kvHeads: Hkv, time: T, headDim: D } = dims;
+  const packed = layout === 'packed';
   return {
     name: 'attention-backward-key-value',
-    variant: 'flash-f32',
-    inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask'],
-    outputs: [
-      { name: 'dk', shape: [B, Hkv, T, D] },
-      { name: 'dv', shape: [B, Hkv, T, D] },
-    ],
+    variant: packed ? 'flash-f32-packed' : 'flash-f32',
+    // Packed: the dq pass's output comes in too, and the whole d(qkv) goes out.
+    inputs: ['q', 'k', 'v', 'dOut', 'rowStats', 'mask', ...(packed ? ['dq'] : [])],
+    outputs: packed
+      ? [{ name: 'dqkv', shape: [B * T, (dims.heads + 2 * Hkv) * D] }]
+      : [
+          { name: 'dk', shape: [B, Hkv, T, D] },
+          { name: 'dv', shape: [B, Hkv, T, D] },
+        ],
     uniforms: uniformsOf(dims),
     dispatch: [Math.ceil(T / tiling.keyRowsBlock), B * Hkv, 1],
-    body: attentionBackwardKeyValueWgsl(tiling),
+    body: attentionBackwardKeyValueWgsl(tiling, layout),
     shapeIndependent: true,
     key: tilingKey(tiling),
   };
@@ -149,8 +181,9 @@ const QUERY_ROW_SETUP = /* wgsl */ `  let b = row / uniforms.heads;
   let i = firstQuery + local;
   let inRange = i < T;
   let iSafe = min(i, T - 1u);
-  let qBase = (row * T + iSafe) * D;
-  let kvBase = (b * uniforms.kvHeads + kvHead) * T * D;
+  let h = row % uniforms.heads;
+  let qBase = qIndex(b, h, iSafe);
+  let oBase = oIndex(b, h, iSafe);
   let segment = mask[b * T + iSafe];
   let validOffset = uniforms.batch * T;`;
 
@@ -165,8 +198,8 @@ const KEY_TILE_LOAD = /* wgsl */ `  let lastQuery = min(firstQuery + QUERY_BLOCK
     for (var e = local; e < KEY_BLOCK * D; e += QUERY_BLOCK) {
       let j = firstKey + e / D;
       if (j < T) {
-        kTile[e] = k[kvBase + j * D + e % D];
-        vTile[e] = v[kvBase + j * D + e % D];
+        kTile[e] = k[kIndex(b, kvHead, j) + e % D];
+        vTile[e] = v[vIndex(b, kvHead, j) + e % D];
       }
     }
     for (var c = local; c < KEY_BLOCK; c += QUERY_BLOCK) {
@@ -181,10 +214,11 @@ const KEY_TILE_LOAD = /* wgsl */ `  let lastQuery = min(firstQuery + QUERY_BLOCK
     workgroupBarrier();`;
 
 /** Returns the body of the forward pass (bindings q, k, v, mask, out, logSumExp, uniforms come from the runtime). */
-export function attentionForwardWgsl(tiling: AttentionTiling): string {
+export function attentionForwardWgsl(tiling: AttentionTiling, layout: AttentionLayout = 'heads'): string {
   const { headDim: D, queryBlock, keyBlock } = tiling;
   return /* wgsl */ `
 const D: u32 = ${D}u;
+${layoutFunctions(layout)}
 const QUERY_BLOCK: u32 = ${queryBlock}u;
 const KEY_BLOCK: u32 = ${keyBlock}u;
 const MASKED: f32 = -3.0e38;
@@ -248,7 +282,7 @@ ${KEY_TILE_LOAD}
   }
 
   if (inRange) {
-    let outBase = (row * T + i) * D;
+    let outBase = oBase;
     if (runningSum > 0.0) {
       let inverse = 1.0 / runningSum;
       for (var d = 0u; d < D; d++) {
@@ -268,10 +302,11 @@ ${KEY_TILE_LOAD}
 }
 
 /** Returns the body of the backward preprocess (bindings out, dOut, logSumExp, rowStats, uniforms). */
-export function attentionRowStatsWgsl(tiling: AttentionTiling): string {
+export function attentionRowStatsWgsl(tiling: AttentionTiling, layout: AttentionLayout = 'heads'): string {
   const { headDim: D } = tiling;
   return /* wgsl */ `
 const D: u32 = ${D}u;
+${layoutFunctions(layout)}
 
 @compute @workgroup_size(${ROW_STATS_WORKGROUP})
 fn main(
@@ -284,9 +319,12 @@ fn main(
   if (row >= rows) {
     return;
   }
+  let t = row % uniforms.time;
+  let bh = row / uniforms.time;
+  let base = oIndex(bh / uniforms.heads, bh % uniforms.heads, t);
   var delta = 0.0;
   for (var d = 0u; d < D; d++) {
-    delta += dOut[row * D + d] * out[row * D + d];
+    delta += dOut[base + d] * out[base + d];
   }
   rowStats[row] = logSumExp[row];
   rowStats[rows + row] = delta;
@@ -295,10 +333,11 @@ fn main(
 }
 
 /** Returns the body of the dq pass (bindings q, k, v, dOut, rowStats, mask, dq, uniforms). */
-export function attentionBackwardQueryWgsl(tiling: AttentionTiling): string {
+export function attentionBackwardQueryWgsl(tiling: AttentionTiling, layout: AttentionLayout = 'heads'): string {
   const { headDim: D, queryBlock, keyBlock } = tiling;
   return /* wgsl */ `
 const D: u32 = ${D}u;
+${layoutFunctions(layout)}
 const QUERY_BLOCK: u32 = ${queryBlock}u;
 const KEY_BLOCK: u32 = ${keyBlock}u;
 
@@ -321,7 +360,7 @@ ${QUERY_ROW_SETUP}
   var dqAcc: array<f32, ${D}>;
   for (var d = 0u; d < D; d++) {
     qRow[d] = q[qBase + d] * uniforms.scale;
-    dOutRow[d] = dOut[qBase + d];
+    dOutRow[d] = dOut[oBase + d];
     dqAcc[d] = 0.0;
   }
 
@@ -348,7 +387,7 @@ ${KEY_TILE_LOAD}
 
   if (inRange) {
     for (var d = 0u; d < D; d++) {
-      dq[qBase + d] = dqAcc[d] * uniforms.scale;
+      dq[oBase + d] = dqAcc[d] * uniforms.scale;
     }
   }
 }
@@ -356,10 +395,11 @@ ${KEY_TILE_LOAD}
 }
 
 /** Returns the body of the dk/dv pass (bindings q, k, v, dOut, rowStats, mask, dk, dv, uniforms). */
-export function attentionBackwardKeyValueWgsl(tiling: AttentionTiling): string {
+export function attentionBackwardKeyValueWgsl(tiling: AttentionTiling, layout: AttentionLayout = 'heads'): string {
   const { headDim: D, keyRowsBlock, queryTileBlock } = tiling;
   return /* wgsl */ `
 const D: u32 = ${D}u;
+${layoutFunctions(layout)}
 const KEY_ROWS: u32 = ${keyRowsBlock}u;
 const QUERY_TILE: u32 = ${queryTileBlock}u;
 
@@ -379,7 +419,8 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   let firstKey = workgroup.x * KEY_ROWS;
   let j = firstKey + local;
   let iSafe = min(j, T - 1u);
-  let kvBase = (kvRow * T + iSafe) * D;
+  let kBase = kIndex(b, kvHead, iSafe);
+  let vBase = vIndex(b, kvHead, iSafe);
   let inRange = j < T && mask[uniforms.batch * T + b * T + iSafe] != 0;
   let segment = mask[b * T + iSafe];
 
@@ -388,8 +429,8 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   var dkAcc: array<f32, ${D}>;
   var dvAcc: array<f32, ${D}>;
   for (var d = 0u; d < D; d++) {
-    kRow[d] = k[kvBase + d] * uniforms.scale;
-    vRow[d] = v[kvBase + d];
+    kRow[d] = k[kBase + d] * uniforms.scale;
+    vRow[d] = v[vBase + d];
     dkAcc[d] = 0.0;
     dvAcc[d] = 0.0;
   }
@@ -403,8 +444,8 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
       for (var e = local; e < QUERY_TILE * D; e += KEY_ROWS) {
         let i = firstQuery + e / D;
         if (i < T) {
-          qTile[e] = q[(row * T + i) * D + e % D];
-          dOutTile[e] = dOut[(row * T + i) * D + e % D];
+          qTile[e] = q[qIndex(b, kvHead * uniforms.group + g, i) + e % D];
+          dOutTile[e] = dOut[oIndex(b, kvHead * uniforms.group + g, i) + e % D];
         }
       }
       for (var r = local; r < QUERY_TILE; r += KEY_ROWS) {
@@ -440,11 +481,32 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
   }
 
   if (j < T) {
-    for (var d = 0u; d < D; d++) {
-      dk[kvBase + d] = dkAcc[d] * uniforms.scale;
-      dv[kvBase + d] = dvAcc[d];
-    }
+${layout === 'packed' ? PACKED_GRADIENT_STORE : HEADS_GRADIENT_STORE}
   }
 }
 `;
 }
+
+/** The dk/dv pass's store in the 'heads' layout: dk and dv [B, Hkv, T, D]. */
+const HEADS_GRADIENT_STORE = /* wgsl */ `    let kvOut = kvOutIndex(b, kvHead, j);
+    for (var d = 0u; d < D; d++) {
+      dk[kvOut + d] = dkAcc[d] * uniforms.scale;
+      dv[kvOut + d] = dvAcc[d];
+    }`;
+
+/**
+ * The dk/dv pass's store in the 'packed' layout: row j of dqkv [B·T, (H + 2·Hkv)·D] — this key's dk and
+ * dv, and the dq rows of the query heads of its group copied from the dq pass's output — so the
+ * gradient of qkv needs no concat.
+ */
+const PACKED_GRADIENT_STORE = /* wgsl */ `    let rowBase = packedRow(b, j);
+    for (var g = 0u; g < uniforms.group; g++) {
+      let h = kvHead * uniforms.group + g;
+      for (var d = 0u; d < D; d++) {
+        dqkv[rowBase + h * D + d] = dq[oIndex(b, h, j) + d];
+      }
+    }
+    for (var d = 0u; d < D; d++) {
+      dqkv[rowBase + (uniforms.heads + kvHead) * D + d] = dkAcc[d] * uniforms.scale;
+      dqkv[rowBase + (uniforms.heads + uniforms.kvHeads + kvHead) * D + d] = dvAcc[d];
+    }`;

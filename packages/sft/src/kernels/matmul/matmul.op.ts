@@ -7,15 +7,22 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
 import { defineFusedOp, runProgram, webgpuFeatures } from '../runtime';
 import { matmulDims, type MatmulDims } from './matmul.reference';
-import { assertMatmulVariant, f16SubgroupMatrixConfig } from './matmul.variant';
+import { registerSubgroupMatrixSelfTest } from './matmul-self-test';
+import { assertMatmulVariant, chooseMatmulVariant, f16SubgroupMatrixConfig } from './matmul.variant';
 import { subgroupMatrixMatmulProgram, tiledMatmulProgram, type MatmulVariant } from './matmul.wgsl';
 
 /** Options of matmul. */
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;
-  /** WebGPU variant (default 'tiled-f32'); ignored on other backends, which compute in f32. */
+  /** WebGPU variant (default: from `precision`); ignored on other backends, which compute in f32. */
   variant?: MatmulVariant;
+  /**
+   * Without `variant`: 'f32' (default) runs 'tiled-f32'; 'f16' (f16 operands, f32 accumulation) runs
+   * chooseMatmulVariant's pick: subgroup matrices when the device offers them and their self-test
+   * passed, else the tiled f16 kernel (f32 where the device lacks shader-f16).
+   */
+  precision?: 'f32' | 'f16';
 }
 
 interface MatmulAttributes {
@@ -23,6 +30,8 @@ interface MatmulAttributes {
   transposeB: boolean;
   variant: MatmulVariant;
 }
+
+registerSubgroupMatrixSelfTest();
 
 const VARIANTS: readonly MatmulVariant[] = ['tiled-f32', 'tiled-f16', 'subgroup-matrix-f16'];
 
@@ -128,7 +137,7 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
  * transpose of the last two axes); a rank-2 operand is shared by every batch.
  */
 export function matmul(a: tf.Tensor, b: tf.Tensor, options: MatmulOptions = {}): tf.Tensor {
-  const variant = options.variant ?? 'tiled-f32';
+  const variant = options.variant ?? (options.precision === 'f16' && matmulOp.usesKernel() ? chooseMatmulVariant(webgpuFeatures(), 'f16') : 'tiled-f32');
   if (!VARIANTS.includes(variant)) {
     throw new InvalidOptionError(`unknown matmul variant "${String(variant)}"`, { option: 'variant', hint: `use one of ${VARIANTS.join(', ')}` });
   }

@@ -114,10 +114,17 @@ describe('matmul variant selection', () => {
       subgroupMaxSize: 32,
       subgroupMatrixConfigs: [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }],
     };
-    expect(chooseMatmulVariant(base, 'f16')).toBe('tiled-f32');
-    expect(chooseMatmulVariant(lavapipe, 'f16')).toBe('tiled-f16');
-    expect(chooseMatmulVariant(nvidia, 'f16')).toBe('subgroup-matrix-f16');
-    expect(chooseMatmulVariant(nvidia, 'f32')).toBe('tiled-f32');
+    const passed = { name: 'subgroup-matrix GEMM', status: 'passed', detail: 'agrees' } as const;
+    const failed = { name: 'subgroup-matrix GEMM', status: 'failed', detail: 'differs by 40x' } as const;
+    expect(chooseMatmulVariant(base, 'f16', passed)).toBe('tiled-f32');
+    expect(chooseMatmulVariant(lavapipe, 'f16', null)).toBe('tiled-f16');
+    expect(chooseMatmulVariant(nvidia, 'f16', passed)).toBe('subgroup-matrix-f16');
+    expect(chooseMatmulVariant(nvidia, 'f32', passed)).toBe('tiled-f32');
+    // Never chosen before its self-test passed on the device, nor after it failed there.
+    expect(chooseMatmulVariant(nvidia, 'f16', undefined)).toBe('tiled-f16');
+    expect(chooseMatmulVariant(nvidia, 'f16', failed)).toBe('tiled-f16');
+    expect(matmulVariantUnsupported('subgroup-matrix-f16', nvidia, failed)).toMatch(/switched off.*differs by 40x/);
+    expect(matmulVariantUnsupported('subgroup-matrix-f16', nvidia, passed)).toBeNull();
     expect(matmulVariantUnsupported('subgroup-matrix-f16', lavapipe)).toMatch(/subgroup-matrix/);
   });
 });

@@ -14,7 +14,9 @@
  *   `chromium-experimental-subgroup-matrix` with an f16→f32 configuration.
  */
 import type { SubgroupMatrixConfig } from '../../backend';
-import type { WgslProgram } from '../runtime';
+import { geluExpression, geluHelpers } from '../activations/activations.wgsl';
+import type { GeluApproximation } from '../activations/activations.reference';
+import type { ProgramOutput, WgslProgram } from '../runtime';
 import { matmulOutputShape, type MatmulDims } from './matmul.reference';
 
 /** The matmul implementations, chosen explicitly (see chooseMatmulVariant). */
@@ -53,9 +55,50 @@ fn loadB(batch: u32, k: u32, column: u32) -> f32 {
 }`;
 }
 
-/** Returns the tiled shared-memory program; `half` stages tiles in f16 (f32 accumulation). */
-export function tiledMatmulProgram(dims: MatmulDims, half: boolean): WgslProgram {
+/**
+ * What the tiled kernel does besides C = op(A)·op(B), in its store (no extra dispatch): add a bias
+ * per column (input 'bias' [N]), apply GELU (saving the pre-activation as output 'pre' when asked),
+ * add a residual (input 'residual' [M, N]); and, while op(B) streams through workgroup memory, sum its
+ * columns (output 'columnSums' [N] = Σ_k op(B)[k, n]: a bias gradient when B is the output gradient).
+ * Epilogues take 2-D operands (dims.batch 1).
+ */
+export interface MatmulEpilogue {
+  bias?: boolean;
+  activation?: GeluApproximation;
+  savePreActivation?: boolean;
+  residual?: boolean;
+  sumBColumns?: boolean;
+}
+
+function epilogueKey(epilogue: MatmulEpilogue): string {
+  const parts = [
+    epilogue.bias ? 'bias' : '',
+    epilogue.activation ? `gelu-${epilogue.activation}${epilogue.savePreActivation ? '+pre' : ''}` : '',
+    epilogue.residual ? 'residual' : '',
+    epilogue.sumBColumns ? 'colsum' : '',
+  ].filter((part) => part !== '');
+  return parts.length > 0 ? `,epilogue=${parts.join('+')}` : '';
+}
+
+/** Returns the WGSL storing `value` at (row, column) of C, after the epilogue's bias, GELU and residual. */
+function epilogueStore(epilogue: MatmulEpilogue): string {
+  const lines = ['var value = acc[i][j];'];
+  if (epilogue.bias) lines.push('value = value + bias[column];');
+  if (epilogue.activation) {
+    if (epilogue.savePreActivation) lines.push('pre[outBase + row * uniforms.N + column] = value;');
+    lines.push(`value = ${geluExpression(epilogue.activation, 'value')};`);
+  }
+  if (epilogue.residual) lines.push('value = value + residual[outBase + row * uniforms.N + column];');
+  lines.push('c[outBase + row * uniforms.N + column] = value;');
+  return lines.join('\n        ');
+}
+
+/** Returns the tiled shared-memory program; `half` stages tiles in f16 (f32 accumulation); `epilogue` adds work to its store. */
+export function tiledMatmulProgram(dims: MatmulDims, half: boolean, epilogue: MatmulEpilogue = {}): WgslProgram {
   const element = half ? 'f16' : 'f32';
+  const outputs: ProgramOutput[] = [{ name: 'c', shape: matmulOutputShape(dims) }];
+  if (epilogue.activation && epilogue.savePreActivation) outputs.push({ name: 'pre', shape: matmulOutputShape(dims) });
+  if (epilogue.sumBColumns) outputs.push({ name: 'columnSums', shape: [dims.N] });
   const threads = THREADS * THREADS;
   // Which lane runs along the contiguous axis of each operand (coalesced loads).
   const aCoordinates = dims.transposeA ? `let r = e % ${TILE_M}u; let c = e / ${TILE_M}u;` : `let r = e / ${TILE_K}u; let c = e % ${TILE_K}u;`;
@@ -63,14 +106,15 @@ export function tiledMatmulProgram(dims: MatmulDims, half: boolean): WgslProgram
   return {
     name: 'SteerLMMatMul',
     variant: half ? 'tiled-f16' : 'tiled-f32',
-    inputs: ['a', 'b'],
-    outputs: [{ name: 'c', shape: matmulOutputShape(dims) }],
+    inputs: ['a', 'b', ...(epilogue.bias ? ['bias'] : []), ...(epilogue.residual ? ['residual'] : [])],
+    outputs,
     uniforms: matmulUniforms(dims),
     enables: half ? ['f16'] : [],
     dispatch: [Math.ceil(dims.N / TILE_N), Math.ceil(dims.M / TILE_M), dims.batch],
     shapeIndependent: true,
-    key: `tA=${dims.transposeA},tB=${dims.transposeB},tile=${TILE_M}x${TILE_N}x${TILE_K}`,
+    key: `tA=${dims.transposeA},tB=${dims.transposeB},tile=${TILE_M}x${TILE_N}x${TILE_K}${epilogueKey(epilogue)}`,
     body: /* wgsl */ `
+${epilogue.activation ? geluHelpers : ''}
 ${loaders(dims)}
 var<workgroup> tileA: array<${element}, ${TILE_M * TILE_K}>; // [TILE_K][TILE_M]
 var<workgroup> tileB: array<${element}, ${TILE_K * TILE_N}>; // [TILE_K][TILE_N]
@@ -82,6 +126,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let columnBase = wid.x * ${TILE_N}u;
   let t = lid.y * ${THREADS}u + lid.x;
   var acc: array<array<f32, ${COLUMNS_PER_THREAD}>, ${ROWS_PER_THREAD}>;
+  var columnSum = 0.0;
   for (var k0 = 0u; k0 < uniforms.K; k0 = k0 + ${TILE_K}u) {
     for (var e = t; e < ${TILE_M * TILE_K}u; e = e + ${threads}u) {
       ${aCoordinates}
@@ -92,6 +137,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       tileB[r * ${TILE_N}u + c] = ${element}(loadB(batch, k0 + r, columnBase + c));
     }
     workgroupBarrier();
+    ${
+      epilogue.sumBColumns
+        ? `if (wid.y == 0u && t < ${TILE_N}u) { for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) { columnSum = columnSum + f32(tileB[kk * ${TILE_N}u + t]); } }`
+        : ''
+    }
     for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
       var aRegister: array<f32, ${ROWS_PER_THREAD}>;
       var bRegister: array<f32, ${COLUMNS_PER_THREAD}>;
@@ -106,12 +156,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   let outBase = batch * uniforms.M * uniforms.N;
+  ${epilogue.sumBColumns ? `if (wid.y == 0u && t < ${TILE_N}u && columnBase + t < uniforms.N) { columnSums[columnBase + t] = columnSum; }` : ''}
   for (var i = 0u; i < ${ROWS_PER_THREAD}u; i = i + 1u) {
     let row = rowBase + lid.y + i * ${THREADS}u;
     if (row >= uniforms.M) { continue; }
     for (var j = 0u; j < ${COLUMNS_PER_THREAD}u; j = j + 1u) {
       let column = columnBase + lid.x + j * ${THREADS}u;
-      if (column < uniforms.N) { c[outBase + row * uniforms.N + column] = acc[i][j]; }
+      if (column < uniforms.N) {
+        ${epilogueStore(epilogue)}
+      }
     }
   }
 }`,

@@ -37,10 +37,12 @@ export interface FusedOpDefinition<A extends object> {
   /** Composed-tfjs implementation, used on every backend without a kernel or host implementation. */
   fallback: (inputs: tf.Tensor[], attributes: A) => tf.Tensor[];
   /**
-   * Gradient of the webgpu kernel: returns one gradient per input (same shape, float32).
+   * Gradient of the webgpu kernel: returns one gradient per input (same shape, float32), or
+   * undefined for an input with no gradient (an int32 mask): zeros are then made only if tfjs asks
+   * for that input's gradient, which it does not when the input does not depend on the variables.
    * `dys` has one entry per output (zeros for outputs not used downstream).
    */
-  gradient?: (dys: tf.Tensor[], saved: FusedOpSaved, attributes: A) => tf.Tensor[];
+  gradient?: (dys: tf.Tensor[], saved: FusedOpSaved, attributes: A) => Array<tf.Tensor | undefined>;
 }
 
 /** How a fused op runs on the active backend. */
@@ -101,7 +103,7 @@ function register<A extends object>(definition: FusedOpDefinition<A>): void {
         const grads = gradient(dys, savedSplit, attrs as unknown as A);
         const map: Record<string, () => tf.Tensor> = {};
         inputNames.forEach((inputName, index) => {
-          map[inputName] = () => grads[index]!;
+          map[inputName] = () => grads[index] ?? tf.zeros(savedSplit.inputs[index]!.shape);
         });
         return map;
       },

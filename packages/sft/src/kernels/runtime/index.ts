@@ -22,6 +22,7 @@ export {
   type WgslExtension,
   type WgslProgram,
 } from './program';
+export { countOurDispatch, dispatchCounts, dispatchCountsBetween, installDispatchCounter, type DispatchCounts } from './dispatch-counter';
 export { runProgram, runProgramOnTensors } from './run-program';
 export { activeShaderSink, setPrintWGSL, type ShaderSink } from './shader-print';
 export { declareUniformStruct, packUniforms, type UniformField, type UniformType } from './uniforms';

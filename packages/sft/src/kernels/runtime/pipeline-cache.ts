@@ -32,7 +32,7 @@ export function getOrCompilePipeline(
   device: GPUDevice,
   key: string,
   source: () => string,
-  bindings: { inputs: number; outputs: number; uniforms: boolean },
+  bindings: { inputs: number; outputs: number; uniforms: boolean; readWriteInputs?: readonly number[] },
 ): CachedPipeline {
   const cache = cacheFor(device);
   const hit = cache.get(key);
@@ -42,7 +42,8 @@ export function getOrCompilePipeline(
   const entries: GPUBindGroupLayoutEntry[] = [];
   let binding = 0;
   for (let index = 0; index < bindings.inputs; index++) {
-    entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
+    const type = bindings.readWriteInputs?.includes(index) ? 'storage' : 'read-only-storage';
+    entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type } });
   }
   for (let index = 0; index < bindings.outputs; index++) {
     entries.push({ binding: binding++, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });

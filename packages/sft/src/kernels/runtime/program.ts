@@ -35,6 +35,12 @@ export interface WgslProgram {
   variant?: string;
   /** WGSL array names of the inputs, in the order the tensors are given. */
   inputs: readonly string[];
+  /**
+   * Inputs the program writes in place (bound read_write). Only for tensors the caller owns alone
+   * (optimizer moments, say): every tensor sharing the buffer sees the new values. runProgram drops
+   * tfjs's CPU copy of their values; do not write a tensor whose read (data()) is still in flight.
+   */
+  readWriteInputs?: readonly string[];
   outputs: readonly ProgramOutput[];
   uniforms?: readonly UniformField[];
   enables?: readonly WgslExtension[];
@@ -64,7 +70,8 @@ export function assembleSource(program: WgslProgram, inputDtypes: readonly DataT
   for (const extension of program.enables ?? []) lines.push(`enable ${extension};`);
   let binding = 0;
   program.inputs.forEach((name, index) => {
-    lines.push(`@group(0) @binding(${binding++}) var<storage, read> ${name}: array<${wgslElementType(inputDtypes[index]!)}>;`);
+    const access = program.readWriteInputs?.includes(name) ? 'read_write' : 'read';
+    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${wgslElementType(inputDtypes[index]!)}>;`);
   });
   for (const output of program.outputs) {
     lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${output.name}: array<${wgslElementType(output.dtype ?? 'float32')}>;`);
@@ -87,6 +94,7 @@ export function programCacheKey(program: WgslProgram, inputs: ReadonlyArray<{ sh
   );
   parts.push(`u:${(program.uniforms ?? []).map((field) => `${field.name}:${field.type}`).join(',')}`);
   if (program.enables !== undefined && program.enables.length > 0) parts.push(`en:${program.enables.join(',')}`);
+  if (program.readWriteInputs !== undefined && program.readWriteInputs.length > 0) parts.push(`rw:${program.readWriteInputs.join(',')}`);
   if (program.key !== undefined) parts.push(program.key);
   return parts.join('|');
 }

@@ -11,6 +11,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BackendError, ShapeError } from '@steerlm/core';
 import { getOrCompilePipeline, isPipelineCached } from './pipeline-cache';
 import { assembleSource, EXTENSION_FEATURES, programCacheKey, type WgslProgram } from './program';
+import { countOurDispatch } from './dispatch-counter';
 import { packUniforms } from './uniforms';
 import { backendInternals, getWebGPUBackend } from './webgpu-context';
 
@@ -85,6 +86,7 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
       inputs: inputs.length,
       outputs: outputs.length,
       uniforms: uniforms.length > 0,
+      readWriteInputs: program.inputs.flatMap((name, index) => (program.readWriteInputs?.includes(name) ? [index] : [])),
     },
   );
   const internals = backendInternals(backend);
@@ -97,6 +99,13 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
     entries.push({ binding: entries.length, resource: { buffer: uniformBuffer } });
   }
   const bindGroup = device.createBindGroup({ layout: compiled.layout, entries });
+  // Inputs written in place: tfjs caches a tensor's values on the CPU after a read and would serve
+  // that stale copy; drop it, so the next read downloads the buffer.
+  program.inputs.forEach((name, index) => {
+    if (!program.readWriteInputs?.includes(name)) return;
+    const data = internals.tensorMap.get(inputs[index]!.dataId);
+    if (data !== undefined) data.values = null;
+  });
   // The first dispatch of a new pipeline goes in a command buffer of its own: if its WGSL does not
   // compile, only that dispatch is lost, not the tfjs commands batched around it.
   if (firstUse && internals.commandEncoder !== null) {
@@ -104,15 +113,37 @@ export function runProgram(program: WgslProgram, inputs: readonly InputInfo[], b
     backend.submitQueue();
   }
   backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  const pass = internals.commandEncoder!.beginComputePass({ label: program.name });
+  if (internals.activeTimers != null && internals.supportTimestampQuery) {
+    // Profiling (tf.profile / tf.time): a pass of its own with timestamps, as tfjs times its programs.
+    backend.endComputePassEncoder();
+    internals.querySet ??= device.createQuerySet({ type: 'timestamp', count: internals.querySetCount });
+    const timedPass = internals.commandEncoder!.beginComputePass({
+      label: program.name,
+      timestampWrites: { querySet: internals.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+    timedPass.setPipeline(compiled.pipeline);
+    timedPass.setBindGroup(0, bindGroup);
+    timedPass.dispatchWorkgroups(program.dispatch[0], program.dispatch[1], program.dispatch[2]);
+    timedPass.end();
+    for (const info of [...inputs, ...outputs]) internals.commandQueueOwnedIds.add(info.dataId);
+    countOurDispatch();
+    internals.activeTimers.push({ name: program.name, query: internals.getQueryTime() });
+    return outputs;
+  }
+  // Consecutive dispatches (ours and tfjs's) share tfjs's open compute pass; a pass orders its
+  // dispatches and makes each one's writes visible to the next, as separate passes would.
+  internals.computePassEncoder ??= internals.commandEncoder!.beginComputePass({});
+  const pass = internals.computePassEncoder;
   pass.setPipeline(compiled.pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(program.dispatch[0], program.dispatch[1], program.dispatch[2]);
-  pass.end();
   for (const info of [...inputs, ...outputs]) internals.commandQueueOwnedIds.add(info.dataId);
+  countOurDispatch();
   internals.dispatchCountInPass++;
-  if (firstUse || internals.dispatchCountInPass >= tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) backend.submitQueue();
+  if (firstUse || internals.dispatchCountInPass >= tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
   return outputs;
 }
 

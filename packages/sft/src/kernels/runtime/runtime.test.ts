@@ -10,6 +10,7 @@ import { setPrintWGSL } from './shader-print';
 import { packUniforms } from './uniforms';
 import { getWebGPUBackend } from './webgpu-context';
 import { workgroupGrid } from './dispatch';
+import { dispatchCounts, dispatchCountsBetween, installDispatchCounter } from './dispatch-counter';
 
 /** y = scale * x^2 elementwise, and (second output) y + offset. */
 function squareProgram(size: number, scale: number, offset: number): WgslProgram {
@@ -107,6 +108,32 @@ describe('runProgram on the webgpu backend', () => {
     }
     result.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("records consecutive dispatches (ours and tfjs's) in one compute pass, in order, and counts them", async (ctx) => {
+    if (!hasWebGPU) ctx.skip(NO_WEBGPU);
+    await tf.setBackend('webgpu');
+    expect(installDispatchCounter()).toBe(true);
+    const x = tf.range(0, 200, 1, 'float32').div(200);
+    // Warm the pipelines: a new pipeline's first dispatch is submitted on its own.
+    tf.tidy(() => runProgramOnTensors(squareProgram(200, 1, 0), [tf.add(x, 0)]));
+    await x.data();
+    const before = dispatchCounts();
+    const result = tf.tidy(() => {
+      // Each dispatch reads the previous one's output: x -> x^2 -> x^4 -> 2x^4 (tfjs's Add) -> 2(2x^4)^2.
+      const [once] = runProgramOnTensors(squareProgram(200, 1, 0), [x]);
+      const [twice] = runProgramOnTensors(squareProgram(200, 1, 0), [once!]);
+      const shifted = tf.add(twice!, twice!);
+      return runProgramOnTensors(squareProgram(200, 2, 0), [shifted])[0]!;
+    });
+    const counted = dispatchCountsBetween(before, dispatchCounts());
+    const values = await result.data();
+    expect(counted.ours).toBe(3);
+    expect(counted.total).toBe(4);
+    expect(counted.stock).toBe(1);
+    expect(counted.computePasses).toBe(1);
+    for (let i = 0; i < 200; i++) expect(values[i]).toBeCloseTo(8 * (i / 200) ** 8, 5);
+    tf.dispose([x, result]);
   });
 
   it('reuses one pipeline for shape-independent programs and prints WGSL when asked', async (ctx) => {

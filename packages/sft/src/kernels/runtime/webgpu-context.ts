@@ -14,6 +14,15 @@ export interface WebGPUBackendInternals {
   commandQueueOwnedIds: WeakSet<object>;
   uniformPendingDisposal: GPUBuffer[];
   dispatchCountInPass: number;
+  /** tfjs's open compute pass (null when none is open); our dispatches join it. */
+  computePassEncoder: GPUComputePassEncoder | null;
+  /** Set while tf.profile / tf.time runs: each timed program pushes its timestamp query. */
+  activeTimers: Array<{ name: string; query: Promise<number> }> | null | undefined;
+  supportTimestampQuery: boolean;
+  querySet: GPUQuerySet | null;
+  querySetCount: number;
+  /** Resolves the two timestamps of the last timed pass to milliseconds (submits the encoder). */
+  getQueryTime(): Promise<number>;
   tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown; dtype: string; shape: number[] } | undefined };
 }
 
