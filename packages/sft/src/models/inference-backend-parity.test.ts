@@ -8,35 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend';
 import { decoderOnnxModel } from '../export/decoder-onnx-graph';
-import { parseModelConfig, type ModelConfig } from '../io/hf-config';
 import { encodeOnnxModel } from '../io/onnx';
 import { forEachBackend } from '../kernels/testing';
 import { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
 import { LocalLanguageModel } from './local-language-model';
 import { byteTokenizer } from './testing/byte-tokenizer';
-
-const CONFIGS: Record<string, () => ModelConfig> = {
-  llama: () =>
-    parseModelConfig({
-      architectures: ['LlamaForCausalLM'],
-      vocab_size: 256,
-      hidden_size: 24,
-      intermediate_size: 40,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 64,
-      tie_word_embeddings: false,
-    }),
-  gpt2: () => parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_embd: 24, n_layer: 2, n_head: 3, n_positions: 64 }),
-};
-
-const PROMPTS = [
-  [5, 17, 33, 2, 90],
-  [200, 3],
-  [7, 7, 7, 7, 7, 7, 7, 7, 1],
-];
+import { PARITY_CONFIGS as CONFIGS, PARITY_PROMPTS as PROMPTS } from './testing/parity-models';
 
 interface InferenceResult {
   tokens: number[][];

@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionError } from '@steerlm/core';
-import { parseModelConfig, type ModelConfig } from '../io/hf-config';
 import type { DecodeSession } from './decode-session';
 import { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
@@ -15,28 +14,8 @@ import { LocalLanguageModel } from './local-language-model';
 import { OnnxruntimeDecoder } from './onnxruntime-decoder';
 import { TfjsDecodeSession } from './tfjs-decode-session';
 import { byteTokenizer } from './testing/byte-tokenizer';
+import { PARITY_CONFIGS as CONFIGS, PARITY_PROMPTS as PROMPTS } from './testing/parity-models';
 
-const CONFIGS: Record<string, () => ModelConfig> = {
-  llama: () =>
-    parseModelConfig({
-      architectures: ['LlamaForCausalLM'],
-      vocab_size: 256,
-      hidden_size: 24,
-      intermediate_size: 40,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 64,
-      tie_word_embeddings: false,
-    }),
-  gpt2: () => parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_embd: 24, n_layer: 2, n_head: 3, n_positions: 64 }),
-};
-
-const PROMPTS = [
-  [5, 17, 33, 2, 90],
-  [200, 3],
-  [7, 7, 7, 7, 7, 7, 7, 7, 1],
-];
 const TOLERANCE = 1e-4;
 
 beforeAll(async () => {
@@ -74,7 +53,7 @@ async function lockstep(model: DecoderModel, steps: number): Promise<{ worst: nu
   }
 }
 
-async function greedy(source: DecoderModel | DecodeSession, prompts: number[][], maxTokens: number): Promise<number[][]> {
+async function greedy(source: DecoderModel | DecodeSession, prompts: readonly (readonly number[])[], maxTokens: number): Promise<number[][]> {
   const tokens: number[][] = prompts.map(() => []);
   for await (const step of generateTokens(source, prompts, { maxTokens, temperature: 0 })) {
     step.tokens.forEach((token, row) => {
