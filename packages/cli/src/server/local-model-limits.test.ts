@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '@steerlm/core';
-import { DecoderModel, LocalLanguageModel, parseModelConfig } from '@steerlm/sft';
+import type { DecoderModel } from '@steerlm/sft';
+import { tinyByteLanguageModel } from '../testing/tiny-byte-model';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
 
 /** Bytes as ids (mod 256); no EOS, so only a length ends an answer. */
@@ -19,19 +20,9 @@ let model: DecoderModel;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   // The positions of `--init tiny` (512), at a smaller width.
-  model = DecoderModel.create(
-    parseModelConfig({
-      architectures: ['LlamaForCausalLM'],
-      vocab_size: 256,
-      hidden_size: 16,
-      intermediate_size: 32,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      max_position_embeddings: 512,
-    }),
-    { seed: 1 },
-  );
-  server = await startSteeringServer({ model: new LocalLanguageModel(model, bytes, { modelId: 'tiny' }), port: 0, log: () => {} });
+  const lm = tinyByteLanguageModel({ positions: 512, seed: 1, tokenizer: bytes });
+  model = lm.model;
+  server = await startSteeringServer({ model: lm, port: 0, log: () => {} });
 });
 afterAll(async () => {
   await server.close();

@@ -1,21 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAICompatibleModel, type Tokenizer } from '@steerlm/core';
-import { DecoderModel, LocalLanguageModel, parseModelConfig } from '@steerlm/sft';
+import { LocalLanguageModel } from '@steerlm/sft';
 import { AttributeEchoModel } from '../models';
+import { byteTokenizer, tinyByteLanguageModel } from '../testing/tiny-byte-model';
 import type { CompletionLogprobs } from './answer-scored-completion';
 import { createSteeringApp } from './create-steering-app';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
-
-/** UTF-8 bytes as ids (no EOS, so only a length ends an answer). */
-const bytes: Tokenizer = {
-  specificationVersion: 'v1',
-  vocabSize: 256,
-  specialTokens: {},
-  encode: (text) => [...new TextEncoder().encode(text)],
-  decode: (ids) => new TextDecoder().decode(Uint8Array.from(ids)),
-  tokenToId: () => undefined,
-};
 
 /** The parts of a response body (a completion or an error) these tests read. */
 interface ResponseJson {
@@ -31,16 +22,7 @@ const continuation = 'Hello €5 there.\n<extra_id_1>';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const config = parseModelConfig({
-    architectures: ['LlamaForCausalLM'],
-    vocab_size: 256,
-    hidden_size: 16,
-    intermediate_size: 32,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    max_position_embeddings: 256,
-  });
-  lm = new LocalLanguageModel(DecoderModel.create(config, { seed: 5 }), bytes, { modelId: 'tiny' });
+  lm = tinyByteLanguageModel({ positions: 256, seed: 5 });
   server = await startSteeringServer({ model: lm, port: 0, maxTokens: 16, log: () => {} });
 });
 afterAll(async () => {
@@ -112,7 +94,7 @@ describe('/v1/completions echo and logprobs (legacy OpenAI scoring)', () => {
     // Every id decodes to one character and back, so the generated text tokenizes to the generated ids
     // (random bytes are often no valid UTF-8, and would come back as other tokens).
     const oneCharacterEach: Tokenizer = {
-      ...bytes,
+      ...byteTokenizer,
       encode: (text) => [...text].map((character) => (character.charCodeAt(0) < 128 ? character.charCodeAt(0) : character.charCodeAt(0) - 0x100)),
       decode: (ids) => ids.map((id) => String.fromCharCode(id < 128 ? id : 0x100 + id)).join(''),
     };

@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSteerLM2Data, type SteerLM2Record } from '@steerlm/bootstrap/node';
-import { clampToScale, createOpenAICompatibleModel, OASST, type AttributeScorer, type Tokenizer } from '@steerlm/core';
-import { DecoderModel, LocalLanguageModel, parseModelConfig } from '@steerlm/sft';
+import { clampToScale, createOpenAICompatibleModel, OASST, type AttributeScorer } from '@steerlm/core';
+import type { LocalLanguageModel } from '@steerlm/sft';
+import { tinyByteLanguageModel } from '../testing/tiny-byte-model';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
-
-/** UTF-8 bytes as ids (no EOS, so only a length ends an answer). */
-const bytes: Tokenizer = {
-  specificationVersion: 'v1',
-  vocabSize: 256,
-  specialTokens: {},
-  encode: (text) => [...new TextEncoder().encode(text)],
-  decode: (ids) => new TextDecoder().decode(Uint8Array.from(ids)),
-  tokenToId: () => undefined,
-};
 
 /** A deterministic OASST scorer: quality grows with length, the rest fixed. */
 const lengthScorer: AttributeScorer = {
@@ -36,16 +27,7 @@ let lm: LocalLanguageModel;
 let directory: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const config = parseModelConfig({
-    architectures: ['LlamaForCausalLM'],
-    vocab_size: 256,
-    hidden_size: 16,
-    intermediate_size: 32,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    max_position_embeddings: 512,
-  });
-  lm = new LocalLanguageModel(DecoderModel.create(config, { seed: 7 }), bytes, { modelId: 'tiny' });
+  lm = tinyByteLanguageModel({ positions: 512, seed: 7 });
   server = await startSteeringServer({ model: lm, port: 0, maxTokens: 16, schema: OASST, log: () => {} });
   directory = await mkdtemp(join(tmpdir(), 'steerlm2-serve-'));
 });
