@@ -51,6 +51,8 @@ function checkPromptFits(length: number, positions: number): void {
 /** The decoded rows of a batch: every prompt's rows (its `mixPrompts`, see mixedPromptRows) and its group of them. */
 interface DecodeRows {
   readonly ids: number[][];
+  /** The token count of each prompt itself (its usage), whether or not it is one of the rows. */
+  readonly promptTokens: number[];
   /** Set only when some prompt mixes several rows (plain decoding otherwise). */
   readonly groups: RowWeight[][] | undefined;
 }
@@ -182,15 +184,18 @@ export class LocalLanguageModel implements LanguageModel {
   /** Returns the token ids of every row of `prompts` with their `mixPrompts`, checked against the context. */
   #decodeRows(prompts: readonly string[], options: GenerateOptions): DecodeRows {
     const ids: number[][] = [];
-    const groups = prompts.map((prompt) =>
-      mixedPromptRows(prompt, options.mixPrompts).map(({ prompt: text, weight }) => {
-        const encoded = this.tokenizer.encode(text);
+    const promptTokens: number[] = [];
+    const groups = prompts.map((prompt) => {
+      const own = this.tokenizer.encode(prompt);
+      promptTokens.push(own.length);
+      return mixedPromptRows(prompt, options.mixPrompts).map(({ prompt: text, weight }) => {
+        const encoded = text === prompt ? own : this.tokenizer.encode(text);
         checkPromptFits(encoded.length, this.model.config.maxPositionEmbeddings);
         ids.push(encoded);
         return { row: ids.length - 1, weight };
-      }),
-    );
-    return { ids, groups: ids.length > prompts.length ? groups : undefined };
+      });
+    });
+    return { ids, promptTokens, groups: ids.length > prompts.length ? groups : undefined };
   }
 
   /**
@@ -205,7 +210,6 @@ export class LocalLanguageModel implements LanguageModel {
         hint: 'call generate() for each prompt with its own mixPrompts',
       });
     }
-    const encoded = prompts.map((prompt) => this.tokenizer.encode(prompt));
     const rows = this.#decodeRows(prompts, options);
     const tokens: number[][] = prompts.map(() => []);
     const stopped = prompts.map(() => false);
@@ -224,7 +228,7 @@ export class LocalLanguageModel implements LanguageModel {
         if (token !== undefined) tokens[row]!.push(token);
       });
     }
-    return tokens.map((ids, row) => this.#result(ids, stopped[row]!, encoded[row]!.length, stops, options.signal));
+    return tokens.map((ids, row) => this.#result(ids, stopped[row]!, rows.promptTokens[row]!, stops, options.signal));
   }
 
   async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
@@ -232,9 +236,9 @@ export class LocalLanguageModel implements LanguageModel {
     const stops = options.stop ?? steerlmTemplate.stopStrings;
     let stopped = false;
     const ids: number[] = [];
-    const promptTokens = this.tokenizer.encode(prompt).length;
-    for await (const token of this.#decode(prompt, options, (produced) => (stopped = endsInStop(this.tokenizer, produced, stops)))) ids.push(token);
-    return this.#result(ids, stopped, promptTokens, stops, options.signal);
+    const rows = this.#decodeRows([prompt], options);
+    for await (const token of this.#decode(rows, options, (produced) => (stopped = endsInStop(this.tokenizer, produced, stops)))) ids.push(token);
+    return this.#result(ids, stopped, rows.promptTokens[0]!, stops, options.signal);
   }
 
   /** Returns the result of a continuation's token ids: the text cut at the stops, without EOS. */
@@ -246,11 +250,10 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   /**
-   * Yields the new tokens of one prompt and its `mixPrompts` (EOS included): through the running batch
-   * when continuous batching is on, else decoded alone.
+   * Yields the new tokens of one prompt's rows (the prompt and its `mixPrompts`, EOS included): through
+   * the running batch when continuous batching is on, else decoded alone.
    */
-  async *#decode(prompt: string, options: GenerateOptions, shouldStop?: (produced: readonly number[]) => boolean): AsyncGenerator<number> {
-    const rows = this.#decodeRows([prompt], options);
+  async *#decode(rows: DecodeRows, options: GenerateOptions, shouldStop?: (produced: readonly number[]) => boolean): AsyncGenerator<number> {
     const settings = {
       ...options,
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
@@ -281,7 +284,7 @@ export class LocalLanguageModel implements LanguageModel {
     const ids: number[] = [];
     let emitted = 0;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    for await (const token of this.#decode(prompt, options)) {
+    for await (const token of this.#decode(this.#decodeRows([prompt], options), options)) {
       if (token === this.tokenizer.eosTokenId) break;
       ids.push(token);
       const { text, stopped } = cutAtStop(this.tokenizer.decode(ids), stops);
