@@ -60,15 +60,13 @@ it('bootstrap-http bootstraps through an endpoint given by flag, riding out 429s
   );
   // A sample that ends at once (the served model wrote a control token first) is left out and counted.
   const summary = JSON.parse(stdout) as { written: number; emptyResponses: number };
-  expect(summary).toMatchObject({ mode: 'bootstrap', baseURL: `${server.url}/v1`, total: 6 });
-  expect(summary.written + summary.emptyResponses).toBe(6);
-  expect(summary.written).toBeGreaterThanOrEqual(4);
+  expect(summary).toMatchObject({ mode: 'bootstrap', baseURL: `${server.url}/v1`, written: 5, emptyResponses: 1, total: 6 });
   expect(server.faults.pending).toBe(0);
   const records = (await readFile(output, 'utf8'))
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
-  expect(records).toHaveLength(summary.written);
+  expect(records).toHaveLength(5);
   for (const record of records) validateNemoRecord(record, { schema: OASST });
 });
 
@@ -90,9 +88,9 @@ it('bootstrap-http writes SteerLM 2.0 records from an endpoint given by environm
     .map((line) => JSON.parse(line));
   expect(records).toHaveLength(2);
   // Empty samples are left out of a prompt's responses and counted.
-  expect(records.reduce((sum, record) => sum + record.responses.length, 0) + summary.emptyResponses).toBe(6);
+  expect(summary.emptyResponses).toBe(1);
+  expect(records.map((record) => record.responses.length).sort()).toEqual([2, 3]);
   for (const record of records) {
-    expect(record.responses.length).toBeGreaterThanOrEqual(1);
     for (const response of record.responses) {
       for (const key of ['log(P(a|x,y))', 'log(P(y|x))', 'log(Q(y|a,x))']) expect(Number.isFinite(response[key])).toBe(true);
     }
