@@ -13,7 +13,8 @@ import type { ModelConfig } from '../io/hf-config';
 import { onnxAttribute, type OnnxModel, type OnnxValueInfo } from '../io/onnx';
 import { readFloat32 } from '../backend/read-tensor';
 import type { DecoderModel } from '../models';
-import { OnnxGraphBuilder } from './onnx-graph-builder';
+import { CONTRIB_DOMAIN, OnnxGraphBuilder } from './onnx-graph-builder';
+import { fitsGroupQueryAttention } from './onnx-contrib-pieces';
 import { addWeight, type GraphContext } from './onnx-decoder-pieces';
 
 /** The ONNX opset the exported decoders use (LayerNormalization needs 17). */
@@ -36,8 +37,11 @@ async function readParameterValues(model: DecoderModel): Promise<Map<string, Flo
   return values;
 }
 
-/** Builds the additive causal + padding bias [B, 1, 1, T, L] from the input shapes and attention_mask. */
-function buildAttentionBias(graph: OnnxGraphBuilder): string {
+/**
+ * Builds the additive causal + padding bias from the input shapes and attention_mask: [B, 1, 1, T, L]
+ * for the standard attention, [B, 1, T, L] (`rank` 4) for GroupQueryAttention.
+ */
+function buildAttentionBias(graph: OnnxGraphBuilder, rank: 4 | 5 = 5): string {
   const scope = '/model/attention_bias';
   const newTokens = graph.node(scope, 'Gather', [graph.node(scope, 'Shape', ['input_ids']), graph.int64([1], true)], { axis: onnxAttribute.int(0) });
   const allKeys = graph.node(scope, 'Gather', [graph.node(scope, 'Shape', ['attention_mask']), graph.int64([1], true)], { axis: onnxAttribute.int(0) });
@@ -46,9 +50,23 @@ function buildAttentionBias(graph: OnnxGraphBuilder): string {
   const keyIndex = graph.node(scope, 'Range', [graph.int64([0], true), allKeys, one]);
   const queryIndex = graph.unsqueeze(scope, graph.node(scope, 'Range', [pastKeys, allKeys, one]), [1]);
   const causal = graph.node(scope, 'LessOrEqual', [keyIndex, queryIndex]);
-  const padding = graph.unsqueeze(scope, graph.cast(scope, 'attention_mask', 'bool'), [1, 2, 3]);
+  const padding = graph.unsqueeze(scope, graph.cast(scope, 'attention_mask', 'bool'), rank === 5 ? [1, 2, 3] : [1, 2]);
   const allowed = graph.node(scope, 'And', [causal, padding]);
   return graph.node(scope, 'Where', [allowed, graph.float(0), graph.float(MASKED_SCORE)]);
+}
+
+/**
+ * Builds GroupQueryAttention's `seqlens_k` (L − 1 for every row, int32 [B]: rows keep the standard
+ * layout, new keys at index P, and the padding is masked by the attention bias) and
+ * `total_sequence_length` (L, int32 scalar).
+ */
+function buildGroupQueryAttentionLengths(graph: OnnxGraphBuilder): { seqlensK: string; totalSequenceLength: string } {
+  const scope = '/model/attention_lengths';
+  const allKeys = graph.node(scope, 'Gather', [graph.node(scope, 'Shape', ['attention_mask']), graph.int64([1], true)], { axis: onnxAttribute.int(0) });
+  const batch = graph.node(scope, 'Gather', [graph.node(scope, 'Shape', ['input_ids']), graph.int64([0])], { axis: onnxAttribute.int(0) });
+  const lastKey = graph.node(scope, 'Sub', [allKeys, graph.int64([1], true)]);
+  const seqlensK = graph.cast(scope, graph.node(scope, 'Expand', [lastKey, batch]), 'int32');
+  return { seqlensK, totalSequenceLength: graph.cast(scope, allKeys, 'int32') };
 }
 
 /** Returns the key/value heads and head width of the cache of `config`. */
@@ -67,6 +85,20 @@ export interface DecoderOnnxOptions {
    * [B, T, V]; exports for transformers.js keep the default (every position, [B, T, V]).
    */
   lastTokenLogits?: boolean;
+  /**
+   * Build with ONNX Runtime's contrib operators (domain `com.microsoft`): GroupQueryAttention (with the
+   * rotary embedding inside, for Llama) where the head width is a multiple of 16 (narrower heads keep
+   * the standard attention),
+   * SkipSimplifiedLayerNormalization / SkipLayerNormalization, FastGelu / BiasGelu, and fused q/k/v and
+   * gate/up projections. The inputs and outputs stay the same, so transformers.js loads it too, but
+   * only onnxruntime runs it. Default false.
+   */
+  contribOps?: boolean;
+}
+
+/** Returns whether the `contribOps` export of `config` runs its attention as GroupQueryAttention. */
+export function usesGroupQueryAttention(config: ModelConfig): boolean {
+  return fitsGroupQueryAttention(cacheGeometry(config).headDim);
 }
 
 /** The input of the `lastTokenLogits` graph that picks each row's logits position. */
@@ -100,7 +132,16 @@ export async function decoderOnnxModel(model: DecoderModel, options: DecoderOnnx
       presents.push({ name: `present.${layer}.${part}`, elemType: 'float32', shape: [batch, kvHeads, total, headDim] });
     }
   }
-  const context: GraphContext = { graph, model, values: await readParameterValues(model), attentionBias: buildAttentionBias(graph) };
+  const contribOps = options.contribOps ?? false;
+  const gqa = contribOps && usesGroupQueryAttention(config);
+  const context: GraphContext = {
+    graph,
+    model,
+    values: await readParameterValues(model),
+    attentionBias: buildAttentionBias(graph, gqa ? 4 : 5),
+    contribOps,
+    ...(gqa ? { groupQueryAttention: buildGroupQueryAttentionLengths(graph) } : {}),
+  };
   const family = familyImplementation(config);
   const body = family.onnxBody(context, config);
   // [B, T, C] → [B, C] at each row's logits_index (GatherND with one batch dimension).
@@ -109,7 +150,7 @@ export async function decoderOnnxModel(model: DecoderModel, options: DecoderOnnx
   graph.namedNode('logits', '/lm_head', 'MatMul', [hidden, outputEmbedding]);
   return {
     irVersion: 8,
-    opsetImports: [{ domain: '', version: DECODER_ONNX_OPSET }],
+    opsetImports: [{ domain: '', version: DECODER_ONNX_OPSET }, ...(contribOps ? [{ domain: CONTRIB_DOMAIN, version: 1 }] : [])],
     producerName: 'steerlm-ts',
     ...(options.producerVersion !== undefined ? { producerVersion: options.producerVersion } : {}),
     docString: `${config.architecture} decoder with key/value cache, exported by @steerlm/sft`,

@@ -25,8 +25,18 @@ export interface GraphContext {
   model: DecoderModel;
   /** Every parameter's values, read once before the graph is built. */
   values: Map<string, Float32Array>;
-  /** Additive attention bias [B, 1, 1, T, L]: 0 where a query may see a key, -1e9 elsewhere. */
+  /**
+   * Additive attention bias: 0 where a query may see a key, -1e9 elsewhere. [B, 1, 1, T, L] for the
+   * standard attention, [B, 1, T, L] for GroupQueryAttention (when `groupQueryAttention` is set).
+   */
   attentionBias: string;
+  /** Build with ONNX Runtime's contrib operators (see export/onnx-contrib-pieces.ts). */
+  contribOps: boolean;
+  /**
+   * Set when attention runs as GroupQueryAttention: its `seqlens_k` [B] (L − 1 for every row: the
+   * padding is in the bias) and `total_sequence_length` (L), both int32.
+   */
+  groupQueryAttention?: { seqlensK: string; totalSequenceLength: string };
 }
 
 /** Adds parameter `name` of the model as an initializer (transposed to [in, out] when `transpose`); returns its name. */

@@ -1,7 +1,10 @@
 import { onnxAttribute, type OnnxAttribute, type OnnxNode, type OnnxTensor } from '../io/onnx';
 
 /** ONNX TensorProto.DataType numbers used by Cast. */
-export const ONNX_CAST_TO = { float32: 1, int64: 7, bool: 9 } as const;
+export const ONNX_CAST_TO = { float32: 1, int32: 6, int64: 7, bool: 9 } as const;
+
+/** The operator domain of ONNX Runtime's contrib operators (GroupQueryAttention, SkipLayerNormalization, …). */
+export const CONTRIB_DOMAIN = 'com.microsoft';
 
 /**
  * Collects the nodes and initializers of one ONNX graph in topological order, naming every value
@@ -33,6 +36,22 @@ export class OnnxGraphBuilder {
     const outputs = Array.from({ length: outputCount }, (_, index) => `${name}_output_${index}`);
     this.nodes.push({ opType, inputs, outputs, name, ...(attributes ? { attributes } : {}) });
     return outputs;
+  }
+
+  /**
+   * Adds one ONNX Runtime contrib operator (domain `com.microsoft`) with one output per entry of
+   * `outputs`: a name for a graph-level value (such as `present.0.key`), null for a generated name, or ''
+   * for an optional output left out. Returns the output names.
+   */
+  contribNode(scope: string, opType: string, inputs: string[], outputs: readonly (string | null)[], attributes?: Record<string, OnnxAttribute>): string[] {
+    const name = this.uniqueName(`${scope}/${opType}`);
+    const names = outputs.map((output, index) => {
+      if (output === null) return `${name}_output_${index}`;
+      if (output !== '') this.usedNames.add(output);
+      return output;
+    });
+    this.nodes.push({ opType, domain: CONTRIB_DOMAIN, inputs, outputs: names, name, ...(attributes ? { attributes } : {}) });
+    return names;
   }
 
   /** Adds a node whose single output has the given graph-level name (a graph output such as `logits`). */

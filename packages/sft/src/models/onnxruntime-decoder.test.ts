@@ -11,10 +11,11 @@ import type { DecodeSession } from './decode-session';
 import { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
 import { LocalLanguageModel } from './local-language-model';
-import { OnnxruntimeDecoder } from './onnxruntime-decoder';
+import { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+import { decoderOnnxModel } from '../export/decoder-onnx-graph';
 import { TfjsDecodeSession } from './tfjs-decode-session';
 import { byteTokenizer } from './testing/byte-tokenizer';
-import { PARITY_CONFIGS as CONFIGS, PARITY_PROMPTS as PROMPTS } from './testing/parity-models';
+import { CONTRIB_PARITY_CONFIGS, PARITY_CONFIGS, PARITY_PROMPTS as PROMPTS, spreadBlockWeights } from './testing/parity-models';
 
 const TOLERANCE = 1e-4;
 
@@ -33,8 +34,8 @@ function maxDifference(a: readonly Float32Array[], b: readonly Float32Array[]): 
 }
 
 /** Runs both sessions in lockstep on the tfjs greedy tokens; returns the worst logits difference and the tfjs tokens. */
-async function lockstep(model: DecoderModel, steps: number): Promise<{ worst: number; tokens: number[][] }> {
-  const decoder = await OnnxruntimeDecoder.create(model);
+async function lockstep(model: DecoderModel, steps: number, options: OnnxruntimeDecoderOptions): Promise<{ worst: number; tokens: number[][] }> {
+  const decoder = await OnnxruntimeDecoder.create(model, options);
   const sessions: DecodeSession[] = [new TfjsDecodeSession(model), decoder.startDecode()];
   try {
     let [expected, actual] = await Promise.all(sessions.map((session) => session.prefill(PROMPTS)));
@@ -63,12 +64,33 @@ async function greedy(source: DecoderModel | DecodeSession, prompts: readonly (r
   return tokens;
 }
 
-describe('onnxruntime against tfjs decoding', () => {
+/** The opTypes of the graph the engine runs for `model`. */
+async function opTypes(model: DecoderModel, contribOps: boolean): Promise<Set<string>> {
+  return new Set((await decoderOnnxModel(model, { lastTokenLogits: true, contribOps })).graph.nodes.map((node) => node.opType));
+}
+
+describe.each([
+  ['the standard export', PARITY_CONFIGS, { contribOps: false }],
+  ['the contrib-op export (GroupQueryAttention)', CONTRIB_PARITY_CONFIGS, { contribOps: true }],
+] as const)('onnxruntime on %s against tfjs decoding', (_name, CONFIGS, options) => {
+  it('runs the operators it names', async () => {
+    for (const family of Object.keys(CONFIGS)) {
+      const model = DecoderModel.create(CONFIGS[family]!(), { seed: 1 });
+      const ops = await opTypes(model, options.contribOps);
+      expect(ops.has('GroupQueryAttention')).toBe(options.contribOps);
+      expect(ops.has(family === 'llama' ? 'SkipSimplifiedLayerNormalization' : 'SkipLayerNormalization')).toBe(options.contribOps);
+      expect(ops.has('Softmax')).toBe(!options.contribOps);
+      model.dispose();
+    }
+  });
+
   for (const family of Object.keys(CONFIGS)) {
     it(`gives ${family}'s logits within 1e-4 at the prefill and every step, batched with prompts of different lengths`, async () => {
       const model = DecoderModel.create(CONFIGS[family]!(), { seed: 21 });
       try {
-        const { worst, tokens } = await lockstep(model, 10);
+        // The contrib set's wider GPT-2 echoes its prompts at the initial weights.
+        if (options.contribOps) spreadBlockWeights(model);
+        const { worst, tokens } = await lockstep(model, 10, options);
         expect(worst).toBeLessThan(TOLERANCE);
         // A random model's greedy answer is not one repeated token: the comparison means something.
         expect(new Set(tokens.flat()).size).toBeGreaterThan(3);
@@ -79,7 +101,7 @@ describe('onnxruntime against tfjs decoding', () => {
 
     it(`gives ${family}'s greedy tokens exactly through the shared loop`, async () => {
       const model = DecoderModel.create(CONFIGS[family]!(), { seed: 5 });
-      const decoder = await OnnxruntimeDecoder.create(model);
+      const decoder = await OnnxruntimeDecoder.create(model, options);
       try {
         const expected = await greedy(model, PROMPTS, 12);
         expect(await greedy(decoder.startDecode(), PROMPTS, 12)).toEqual(expected);
@@ -98,11 +120,11 @@ describe('onnxruntime against tfjs decoding', () => {
       model.addLora({ rank: 4, alpha: 8, targetModules: ['q_proj', 'v_proj', 'down_proj'] }, { seed: 3 });
       // B starts at zero: give the adapters weight so the merge changes the model.
       for (const adapter of model.adapters.values()) adapter.b.assign(tf.randomNormal(adapter.b.shape, 0, 0.5, 'float32', 9));
-      await expect(OnnxruntimeDecoder.create(model)).rejects.toThrow(InvalidOptionError);
+      await expect(OnnxruntimeDecoder.create(model, options)).rejects.toThrow(InvalidOptionError);
       const before = DecoderModel.create(CONFIGS.llama!(), { seed: 8 });
-      const unmerged = await OnnxruntimeDecoder.create(before);
+      const unmerged = await OnnxruntimeDecoder.create(before, options);
       model.mergeLora();
-      const { worst } = await lockstep(model, 8);
+      const { worst } = await lockstep(model, 8, options);
       expect(worst).toBeLessThan(TOLERANCE);
       // The merge changed the answer: the base model's decode differs from the merged one.
       expect(await greedy(unmerged.startDecode(), PROMPTS, 8)).not.toEqual(await greedy(model, PROMPTS, 8));
@@ -115,7 +137,7 @@ describe('onnxruntime against tfjs decoding', () => {
 
   it("ends rows at the model's last position like tfjs", async () => {
     const model = DecoderModel.create(CONFIGS.gpt2!(), { seed: 4 });
-    const decoder = await OnnxruntimeDecoder.create(model);
+    const decoder = await OnnxruntimeDecoder.create(model, options);
     try {
       const prompts = [Array.from({ length: 60 }, (_, index) => (index * 7) % 256), [1, 2, 3]];
       const expected = await greedy(model, prompts, 10);
@@ -130,7 +152,7 @@ describe('onnxruntime against tfjs decoding', () => {
 
 describe('LocalLanguageModel engines', () => {
   it('gives the same texts, stops and finish reasons on onnxruntime as on tfjs, sampled with a seed', async () => {
-    const model = DecoderModel.create(CONFIGS.llama!(), { seed: 13 });
+    const model = DecoderModel.create(PARITY_CONFIGS.llama!(), { seed: 13 });
     const tokenizer = byteTokenizer();
     const onnx = new LocalLanguageModel(model, tokenizer, { engine: 'onnxruntime' });
     const tfjs = new LocalLanguageModel(model, tokenizer, { engine: 'tfjs' });
@@ -171,7 +193,7 @@ describe('LocalLanguageModel engines', () => {
   });
 
   it('exports again when the weights change, and falls back to tfjs for unmerged adapters on auto', async () => {
-    const model = DecoderModel.create(CONFIGS.llama!(), { seed: 2 });
+    const model = DecoderModel.create(PARITY_CONFIGS.llama!(), { seed: 2 });
     const tokenizer = byteTokenizer();
     const onnx = new LocalLanguageModel(model, tokenizer, { engine: 'onnxruntime' });
     const tfjs = new LocalLanguageModel(model, tokenizer, { engine: 'tfjs' });

@@ -57,6 +57,11 @@ export interface OnnxruntimeDecoderOptions {
    * and copying them into JavaScript every step. Default true.
    */
   preallocateCache?: boolean;
+  /**
+   * Export with ONNX Runtime's contrib operators (GroupQueryAttention, SkipSimplifiedLayerNormalization,
+   * …; see DecoderOnnxOptions.contribOps). Default false.
+   */
+  contribOps?: boolean;
 }
 
 /**
@@ -141,7 +146,7 @@ export class OnnxruntimeDecoder {
     }
     const started = performance.now();
     const fingerprint = weightsFingerprint(model);
-    const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true }));
+    const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps: options.contribOps ?? false }));
     const session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'all',
       ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),

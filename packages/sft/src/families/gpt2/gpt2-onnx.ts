@@ -4,6 +4,7 @@ import type { Gpt2Config } from '../../io/hf-config/gpt2-config';
 import { addWeight, attention, conv1d, layerNorm, toHeads, type GraphContext } from '../../export/onnx-decoder-pieces';
 import type { OnnxGraphBuilder } from '../../export/onnx-graph-builder';
 import { GPT2_POSITION_EMBEDDING, GPT2_TOKEN_EMBEDDING } from './gpt2-parameters';
+import { groupQueryAttention, residualNorm, type ResidualStream } from '../../export/onnx-contrib-pieces';
 
 /** The activation of a GPT-2 MLP, per `activation_function` (gelu_new and friends: the tanh approximation). */
 function gpt2Activation(graph: OnnxGraphBuilder, scope: string, x: string, activation: Gpt2Config['activationFunction']): string {
@@ -23,6 +24,61 @@ function gpt2Activation(graph: OnnxGraphBuilder, scope: string, x: string, activ
 
 /** Adds the layers of a GPT-2 decoder to the graph; returns the final hidden states [B, T, C]. */
 export function gpt2Body(context: GraphContext, config: Gpt2Config): string {
+  return context.contribOps ? gpt2ContribBody(context, config) : gpt2StandardBody(context, config);
+}
+
+/**
+ * The MLP activation of `x` + `bias` on contrib operators where one exists (FastGelu for the tanh
+ * approximation, BiasGelu for the exact GELU).
+ */
+function gpt2ContribActivation(graph: OnnxGraphBuilder, scope: string, x: string, bias: string, activation: Gpt2Config['activationFunction']): string {
+  if (activation === 'gelu') return graph.contribNode(scope, 'BiasGelu', [x, bias], [null])[0]!;
+  if (activation === 'relu' || activation === 'silu') return gpt2Activation(graph, scope, graph.node(scope, 'Add', [x, bias]), activation);
+  return graph.contribNode(scope, 'FastGelu', [x, bias], [null])[0]!;
+}
+
+/** The GPT-2 layers on ONNX Runtime's contrib operators (see export/onnx-contrib-pieces.ts). */
+function gpt2ContribBody(context: GraphContext, config: Gpt2Config): string {
+  const { graph } = context;
+  const { numAttentionHeads: H, hiddenSize: C, layerNormEps: eps } = config;
+  const D = C / H;
+  const tokens = graph.node('/transformer/wte', 'Gather', [addWeight(context, GPT2_TOKEN_EMBEDDING, false), 'input_ids'], { axis: onnxAttribute.int(0) });
+  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, GPT2_POSITION_EMBEDDING, false), 'position_ids'], {
+    axis: onnxAttribute.int(0),
+  });
+  let stream: ResidualStream = { residual: graph.node('/transformer', 'Add', [tokens, positions]) };
+  // x · W with the bias left to the next fused node.
+  const unbiased = (layer: string, x: string) => graph.node(`/${layer}`, 'MatMul', [x, addWeight(context, `${layer}.weight`, false)]);
+  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
+    const prefix = `transformer.h.${layer}`;
+    const scope = `/${prefix}/attn`;
+    const first = residualNorm(context, 'layer', `${prefix}.ln_1`, stream, eps);
+    const qkv = conv1d(context, `${prefix}.attn.c_attn`, first.normed);
+    const [q, k, v] = graph.nodeWithOutputs(scope, 'Split', [qkv, graph.int64([C, C, C])], 3, { axis: onnxAttribute.int(2) }) as [string, string, string];
+    const attended = context.groupQueryAttention
+      ? groupQueryAttention(context, layer, scope, [q, k, v], { H, Hkv: H })
+      : attention(context, layer, scope, toHeads(graph, scope, q, H, D), toHeads(graph, scope, k, H, D), toHeads(graph, scope, v, H, D), { H, Hkv: H, D });
+    const attentionOut = {
+      ...first.stream,
+      delta: unbiased(`${prefix}.attn.c_proj`, attended),
+      deltaBias: addWeight(context, `${prefix}.attn.c_proj.bias`, false),
+    };
+    const second = residualNorm(context, 'layer', `${prefix}.ln_2`, attentionOut, eps);
+    const expanded = unbiased(`${prefix}.mlp.c_fc`, second.normed);
+    const activated = gpt2ContribActivation(
+      graph,
+      `/${prefix}/mlp/act`,
+      expanded,
+      addWeight(context, `${prefix}.mlp.c_fc.bias`, false),
+      config.activationFunction,
+    );
+    stream = { ...second.stream, delta: unbiased(`${prefix}.mlp.c_proj`, activated), deltaBias: addWeight(context, `${prefix}.mlp.c_proj.bias`, false) };
+  }
+  return residualNorm(context, 'layer', 'transformer.ln_f', stream, eps).normed;
+}
+
+/** The GPT-2 layers on standard ONNX operators only. */
+function gpt2StandardBody(context: GraphContext, config: Gpt2Config): string {
   const { graph } = context;
   const { numAttentionHeads: H, hiddenSize: C, layerNormEps: eps } = config;
   const D = C / H;
