@@ -3,6 +3,10 @@
  * selectBackend picks, or on cpu/wasm by name; onnxruntime, our engine running our ONNX export on
  * onnxruntime-node) against transformers.js running the same export of the same weights (onnxruntime-node, CPU).
  * Usage: npm run bench:decode -- [--shapes tiny,25m] [--batches 1,16] [--engines tfjs,tfjs-cpu,tfjs-wasm,onnxruntime,transformers.js]
+ * `onnxruntime` runs the export our engine uses by default (on ONNX Runtime's contrib operators) and
+ * `transformers.js` runs that same export written by exportOnnx; the engines `onnxruntime-standard`,
+ * `onnxruntime-contrib`, `transformers.js-standard` and `transformers.js-contrib` pick the standard-operator
+ * export or the one on ONNX Runtime's contrib operators (GroupQueryAttention, SkipLayerNormalization, …).
  *        [--prompt-tokens 8] [--new-tokens 16] [--seed 0] [--repeats 3]
  * Decode tokens/s = batch × (new tokens − 1) / time from the first generated token to the last, so the
  * prefill (timed apart) is left out. On a shared machine wall time depends on the load, so the process
@@ -55,7 +59,19 @@ const SHAPES: Record<string, () => ModelConfig> = {
     }),
 };
 
-const ENGINES = ['tfjs', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'transformers.js'] as const;
+const ENGINES = [
+  'tfjs',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'onnxruntime',
+  'onnxruntime-standard',
+  'onnxruntime-contrib',
+  'transformers.js',
+  'transformers.js-standard',
+  'transformers.js-contrib',
+] as const;
+/** Whether OnnxruntimeDecoder runs the contrib-op export by default (the export `transformers.js` then loads, to compare like with like). */
+const ENGINE_DEFAULT_CONTRIB_OPS = true;
 const DEFAULT_ENGINES: readonly Engine[] = ['tfjs-wasm', 'onnxruntime', 'transformers.js'];
 type Engine = (typeof ENGINES)[number];
 
@@ -190,12 +206,14 @@ try {
       let release: () => Promise<void>;
       let parameters: number;
       let backend = 'onnxruntime-node';
-      if (engine === 'transformers.js') {
+      // undefined: the onnxruntime engine's default export (transformers.js then runs the same one).
+      const contribOps = engine.endsWith('-contrib') ? true : engine.endsWith('-standard') ? false : undefined;
+      if (engine.startsWith('transformers.js')) {
         await tf.setBackend('cpu');
         const model = DecoderModel.create(config, { seed });
         parameters = model.parameterCount();
-        const folder = join(root, shape);
-        await exportOnnx(model, tokenizerFolder, folder, { generation: { eosTokenIds: [] } });
+        const folder = join(root, shape, engine);
+        await exportOnnx(model, tokenizerFolder, folder, { generation: { eosTokenIds: [] }, contribOps: contribOps ?? ENGINE_DEFAULT_CONTRIB_OPS });
         model.dispose();
         const transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
         transformers.env.allowRemoteModels = false;
@@ -203,12 +221,12 @@ try {
         const loaded = await transformers.AutoModelForCausalLM.from_pretrained(folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
         runner = (rows, tokens) => runTransformers(transformers, loaded, rows, tokens);
         release = async () => void (await loaded.dispose());
-      } else if (engine === 'onnxruntime') {
+      } else if (engine.startsWith('onnxruntime')) {
         await tf.setBackend('cpu');
         const model = DecoderModel.create(config, { seed });
         parameters = model.parameterCount();
-        const decoder = await OnnxruntimeDecoder.create(model);
-        console.log(`${shape}: onnxruntime export and session ${decoder.buildMs.toFixed(0)} ms`);
+        const decoder = await OnnxruntimeDecoder.create(model, contribOps !== undefined ? { contribOps } : {});
+        console.log(`${shape}: ${engine} export and session ${decoder.buildMs.toFixed(0)} ms`);
         runner = (rows, tokens) => runOurs(() => decoder.startDecode(), rows, tokens);
         release = async () => {
           decoder.release();
@@ -270,12 +288,24 @@ console.log(
     newTokens,
     repeats,
     results: results.map(({ firstRow: _firstRow, ...rest }) => rest),
+    // onnxruntime over transformers.js on the same export (key shape/batch, plus /standard or /contrib for those engines).
     onnxruntimeOverTransformersJsPerCpuSecond: Object.fromEntries(
       results
-        .filter((result) => result.engine === 'onnxruntime')
+        .filter((result) => result.engine.startsWith('onnxruntime'))
         .flatMap((ours) => {
-          const theirs = results.find((other) => other.engine === 'transformers.js' && other.shape === ours.shape && other.batch === ours.batch);
-          return theirs ? [[`${ours.shape}/${ours.batch}`, ours.decodeTokensPerCpuSecond / theirs.decodeTokensPerCpuSecond]] : [];
+          const variant = ours.engine.slice('onnxruntime'.length);
+          const theirs = results.find((other) => other.engine === `transformers.js${variant}` && other.shape === ours.shape && other.batch === ours.batch);
+          return theirs ? [[`${ours.shape}/${ours.batch}${variant.replace('-', '/')}`, ours.decodeTokensPerCpuSecond / theirs.decodeTokensPerCpuSecond]] : [];
+        }),
+    ),
+    // The contrib-op export over the standard one, per runtime (key shape/batch/engine).
+    contribOverStandardPerCpuSecond: Object.fromEntries(
+      results
+        .filter((result) => result.engine.endsWith('-contrib'))
+        .flatMap((contrib) => {
+          const runtime = contrib.engine.slice(0, -'-contrib'.length);
+          const standard = results.find((other) => other.engine === `${runtime}-standard` && other.shape === contrib.shape && other.batch === contrib.batch);
+          return standard ? [[`${contrib.shape}/${contrib.batch}/${runtime}`, contrib.decodeTokensPerCpuSecond / standard.decodeTokensPerCpuSecond]] : [];
         }),
     ),
     greedyTokensAgreeWithFirstEngine: agreement,

@@ -86,9 +86,8 @@ export interface DecoderOnnxOptions {
    */
   lastTokenLogits?: boolean;
   /**
-   * Build with ONNX Runtime's contrib operators (domain `com.microsoft`): GroupQueryAttention (with the
-   * rotary embedding inside, for Llama) where the head width is a multiple of 16 (narrower heads keep
-   * the standard attention),
+   * Build with ONNX Runtime's contrib operators (domain `com.microsoft`): GroupQueryAttention and
+   * RotaryEmbedding where the head width is a multiple of 16 (narrower heads keep the standard attention),
    * SkipSimplifiedLayerNormalization / SkipLayerNormalization, FastGelu / BiasGelu, and fused q/k/v and
    * gate/up projections. The inputs and outputs stay the same, so transformers.js loads it too, but
    * only onnxruntime runs it. Default false.

@@ -141,21 +141,35 @@ async function ourGreedy(model: DecoderModel, prompt: number[], steps: number, e
   return produced;
 }
 
+/** `make`'s config with heads 16 wide (hidden size 16 per attention head), so the contrib export uses GroupQueryAttention. */
+const wideHeads = (make: () => ModelConfig) => (): ModelConfig => {
+  const json = modelConfigToJson(make());
+  const heads = (json.num_attention_heads ?? json.n_head) as number;
+  return parseModelConfig({ ...json, ...(json.n_embd !== undefined ? { n_embd: 16 * heads } : { hidden_size: 16 * heads, head_dim: 16 }) });
+};
+
 describe.each([
-  ['llama (GQA, RoPE, untied head)', llamaConfig],
-  ['qwen2 (q/k/v biases, one key/value head, llama3 RoPE scaling, tied head)', qwen2Config],
-  ['gpt2 (tied head)', gpt2Config],
-  ['llama-biased (attention_bias on q/k/v/o, mlp_bias)', biasedLlamaConfig],
-  ['gpt2-erf (exact GELU)', gpt2ActivationConfig('gelu')],
-  ['gpt2-relu (ReLU MLP)', gpt2ActivationConfig('relu')],
-])('%s exported for transformers.js', (family, makeConfig) => {
+  ['llama (GQA, RoPE, untied head)', llamaConfig, {}],
+  ['qwen2 (q/k/v biases, one key/value head, llama3 RoPE scaling, tied head)', qwen2Config, {}],
+  ['gpt2 (tied head)', gpt2Config, {}],
+  ['llama-biased (attention_bias on q/k/v/o, mlp_bias)', biasedLlamaConfig, {}],
+  ['gpt2-erf (exact GELU)', gpt2ActivationConfig('gelu'), {}],
+  ['gpt2-relu (ReLU MLP)', gpt2ActivationConfig('relu'), {}],
+  ['llama-contrib (contrib ops: GroupQueryAttention, RotaryEmbedding, SkipSimplifiedLayerNormalization)', wideHeads(llamaConfig), { contribOps: true }],
+  ['qwen2-contrib (contrib ops, q/k/v biases, llama3 RoPE scaling)', wideHeads(qwen2Config), { contribOps: true }],
+  ['llama-biased-contrib (contrib ops, biases on q/k/v/o and the MLP)', wideHeads(biasedLlamaConfig), { contribOps: true }],
+  ['gpt2-contrib (contrib ops: GroupQueryAttention, SkipLayerNormalization, FastGelu)', wideHeads(gpt2Config), { contribOps: true }],
+  ['gpt2-erf-contrib (contrib ops: BiasGelu)', wideHeads(gpt2ActivationConfig('gelu')), { contribOps: true }],
+])('%s exported for transformers.js', (family, makeConfig, exportOptions: { contribOps?: boolean }) => {
   let model: DecoderModel;
   let exported: TransformersCausalLM;
   const name = family.split(' ')[0]!;
   beforeAll(async () => {
     model = randomModel(makeConfig(), 7);
-    const result = await exportOnnx(model, tokenizerFolder, join(root, name));
+    const result = await exportOnnx(model, tokenizerFolder, join(root, name), exportOptions);
     expect(result.files).toEqual(['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']);
+    // The contrib export really runs its attention as GroupQueryAttention (the test means something).
+    expect((await readFile(join(root, name, 'onnx/model.onnx'))).includes('GroupQueryAttention')).toBe(exportOptions.contribOps === true);
     exported = await loadExport(name);
   });
   afterAll(async () => {

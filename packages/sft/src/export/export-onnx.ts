@@ -15,6 +15,12 @@ export interface ExportOnnxOptions {
    * `use_external_data_format`). Default: only when the weights exceed 1.5 GiB (protobuf stops at 2 GiB).
    */
   externalData?: boolean;
+  /**
+   * Build the graph with ONNX Runtime's contrib operators (GroupQueryAttention, SkipLayerNormalization,
+   * …; see DecoderOnnxOptions.contribOps). transformers.js (onnxruntime) loads and runs it; runtimes
+   * other than onnxruntime do not. Default false.
+   */
+  contribOps?: boolean;
 }
 
 /** What {@link exportOnnx} wrote. */
@@ -43,7 +49,7 @@ export async function exportOnnx(
 ): Promise<ExportOnnxResult> {
   const tokenizerFiles = await resolveTokenizerFiles(tokenizer);
   checkTokenizerFitsModel(tokenizerFiles, model.config);
-  const onnxModel = await decoderOnnxModel(model);
+  const onnxModel = await decoderOnnxModel(model, { contribOps: options.contribOps ?? false });
   await ensureOutputFolder(outDir);
   const weightBytes = model.parameterCount() * 4;
   const externalData = options.externalData ?? weightBytes > EXTERNAL_DATA_THRESHOLD_BYTES;

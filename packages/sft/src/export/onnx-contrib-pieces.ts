@@ -1,6 +1,6 @@
 /**
  * Graph pieces built from ONNX Runtime's contrib operators (domain `com.microsoft`), used by the
- * `contribOps` export: GroupQueryAttention (cached attention with the rotary embedding inside),
+ * `contribOps` export: GroupQueryAttention (cached attention), RotaryEmbedding,
  * SkipSimplifiedLayerNormalization / SkipLayerNormalization (the residual add fused into the next norm),
  * FastGelu / BiasGelu, and q/k/v and gate/up projections fused into one MatMul each. Only onnxruntime
  * runs these graphs (onnxruntime-node, onnxruntime-web, transformers.js). Shape legend as in
@@ -10,8 +10,9 @@ import { onnxAttribute } from '../io/onnx';
 import { addWeight, optionalBias, parameterData, type GraphContext } from './onnx-decoder-pieces';
 
 /**
- * GroupQueryAttention's head width must be a multiple of this (onnxruntime checks a multiple of 8, and
- * of 16 when it applies the rotary embedding); narrower heads keep the standard attention.
+ * Heads run as GroupQueryAttention when their width is a multiple of this (onnxruntime needs a multiple
+ * of 8, and RotaryEmbedding's cos/sin caches a multiple of 16 here); narrower heads keep the standard
+ * attention.
  */
 export const GROUP_QUERY_ATTENTION_HEAD_MULTIPLE = 16;
 
@@ -95,11 +96,22 @@ export function residualNorm(
 }
 
 /**
+ * Applies the rotary embedding (rotate_half, not interleaved) to x [B, T, heads·D] at `position_ids`
+ * with the RotaryEmbedding contrib operator, from cos/sin caches [positions, D/2].
+ */
+export function rotaryEmbedding(context: GraphContext, scope: string, x: string, heads: number, caches: { cos: string; sin: string }): string {
+  return context.graph.contribNode(scope, 'RotaryEmbedding', [x, 'position_ids', caches.cos, caches.sin], [null], {
+    interleaved: onnxAttribute.int(0),
+    num_heads: onnxAttribute.int(heads),
+  })[0]!;
+}
+
+/**
  * GroupQueryAttention over q [B, T, H·D], k and v [B, T, Hkv·D] and the layer's cache: appends the new
  * keys/values to past_key_values.{i}.* (graph outputs present.{i}.*) and returns the attention output
- * [B, T, H·D]. With `rotary` (cos/sin caches [positions, D/2]), the rotary embedding (rotate_half) is
- * applied to q and k at `position_ids` inside the operator. The padding and causal mask come from the
- * context's attention bias.
+ * [B, T, H·D]. q and k come with their rotary embedding applied, if any. The padding and causal mask
+ * come from the context's attention bias (every row's `seqlens_k` is L − 1), so padding anywhere (our
+ * decoder's right padding, transformers.js's left padding) is masked as in the standard graph.
  */
 export function groupQueryAttention(
   context: GraphContext,
@@ -107,7 +119,6 @@ export function groupQueryAttention(
   scope: string,
   qkv: readonly [string, string, string],
   heads: { H: number; Hkv: number },
-  rotary?: { cos: string; sin: string },
 ): string {
   const { graph, groupQueryAttention: lengths } = context;
   if (!lengths) throw new Error('groupQueryAttention needs the context built for it (decoderOnnxModel with contribOps)');
@@ -117,16 +128,14 @@ export function groupQueryAttention(
     `past_key_values.${layer}.value`,
     lengths.seqlensK,
     lengths.totalSequenceLength,
-    rotary?.cos ?? '',
-    rotary?.sin ?? '',
-    rotary ? 'position_ids' : '',
+    '',
+    '',
+    '',
     context.attentionBias,
   ];
   const [output] = graph.contribNode(scope, 'GroupQueryAttention', inputs, [null, `present.${layer}.key`, `present.${layer}.value`], {
     num_heads: onnxAttribute.int(heads.H),
     kv_num_heads: onnxAttribute.int(heads.Hkv),
-    do_rotary: onnxAttribute.int(rotary ? 1 : 0),
-    rotary_interleaved: onnxAttribute.int(0),
   });
   return output!;
 }

@@ -70,16 +70,18 @@ async function opTypes(model: DecoderModel, contribOps: boolean): Promise<Set<st
 }
 
 describe.each([
-  ['the standard export', PARITY_CONFIGS, { contribOps: false }],
-  ['the contrib-op export (GroupQueryAttention)', CONTRIB_PARITY_CONFIGS, { contribOps: true }],
-] as const)('onnxruntime on %s against tfjs decoding', (_name, CONFIGS, options) => {
+  ['the standard export', PARITY_CONFIGS, { contribOps: false }, false],
+  ['the contrib-op export (GroupQueryAttention)', CONTRIB_PARITY_CONFIGS, { contribOps: true }, true],
+  ['the contrib-op export with heads too narrow for GroupQueryAttention', PARITY_CONFIGS, { contribOps: true }, false],
+] as const)('onnxruntime on %s against tfjs decoding', (_name, CONFIGS, options, gqa) => {
   it('runs the operators it names', async () => {
     for (const family of Object.keys(CONFIGS)) {
       const model = DecoderModel.create(CONFIGS[family]!(), { seed: 1 });
       const ops = await opTypes(model, options.contribOps);
-      expect(ops.has('GroupQueryAttention')).toBe(options.contribOps);
+      expect(ops.has('GroupQueryAttention')).toBe(gqa);
+      expect(ops.has('RotaryEmbedding')).toBe(gqa && family === 'llama');
       expect(ops.has(family === 'llama' ? 'SkipSimplifiedLayerNormalization' : 'SkipLayerNormalization')).toBe(options.contribOps);
-      expect(ops.has('Softmax')).toBe(!options.contribOps);
+      expect(ops.has('Softmax')).toBe(!gqa);
       model.dispose();
     }
   });
@@ -89,7 +91,7 @@ describe.each([
       const model = DecoderModel.create(CONFIGS[family]!(), { seed: 21 });
       try {
         // The contrib set's wider GPT-2 echoes its prompts at the initial weights.
-        if (options.contribOps) spreadBlockWeights(model);
+        if (gqa) spreadBlockWeights(model);
         const { worst, tokens } = await lockstep(model, 10, options);
         expect(worst).toBeLessThan(TOLERANCE);
         // A random model's greedy answer is not one repeated token: the comparison means something.
@@ -158,6 +160,10 @@ describe('LocalLanguageModel engines', () => {
     const tfjs = new LocalLanguageModel(model, tokenizer, { engine: 'tfjs' });
     try {
       expect(await new LocalLanguageModel(model, tokenizer).resolveEngine()).toBe('onnxruntime');
+      // The engine runs the contrib-op export unless told otherwise.
+      const defaults = await OnnxruntimeDecoder.create(model);
+      expect(defaults.contribOps).toBe(true);
+      defaults.release();
       const prompts = ['Once upon a time', 'Hi', 'The quick brown fox jumps'];
       const greedyTexts = await tfjs.generateBatch(prompts, { maxTokens: 12, temperature: 0 });
       // A stop string that occurs in the greedy texts, so it cuts at least one row short.

@@ -58,8 +58,10 @@ export interface OnnxruntimeDecoderOptions {
    */
   preallocateCache?: boolean;
   /**
-   * Export with ONNX Runtime's contrib operators (GroupQueryAttention, SkipSimplifiedLayerNormalization,
-   * …; see DecoderOnnxOptions.contribOps). Default false.
+   * Export with ONNX Runtime's contrib operators (GroupQueryAttention, RotaryEmbedding,
+   * SkipSimplifiedLayerNormalization, …; see DecoderOnnxOptions.contribOps). Default true: decoding is
+   * faster on them (docs/benchmarks.md) and the logits agree with tfjs as closely; false runs the
+   * standard-operator graph that exportOnnx writes by default.
    */
   contribOps?: boolean;
 }
@@ -98,6 +100,8 @@ export class OnnxruntimeDecoder {
   readonly maxPositions: number;
   /** Milliseconds the export and the session creation took. */
   readonly buildMs: number;
+  /** Whether the session runs the export on ONNX Runtime's contrib operators. */
+  readonly contribOps: boolean;
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
   readonly #fingerprint: readonly object[];
@@ -114,7 +118,9 @@ export class OnnxruntimeDecoder {
     buildMs: number,
     fingerprint: readonly object[],
     preallocate: boolean,
+    contribOps: boolean,
   ) {
+    this.contribOps = contribOps;
     this.#preallocate = preallocate;
     this.#ort = ort;
     this.#session = session;
@@ -146,13 +152,14 @@ export class OnnxruntimeDecoder {
     }
     const started = performance.now();
     const fingerprint = weightsFingerprint(model);
-    const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps: options.contribOps ?? false }));
+    const contribOps = options.contribOps ?? true;
+    const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps }));
     const session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'all',
       ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
     });
-    return new OnnxruntimeDecoder(ort, session, model, performance.now() - started, fingerprint, options.preallocateCache ?? true);
+    return new OnnxruntimeDecoder(ort, session, model, performance.now() - started, fingerprint, options.preallocateCache ?? true, contribOps);
   }
 
   /** Returns whether `model`'s weights are still the ones this session was made from. */

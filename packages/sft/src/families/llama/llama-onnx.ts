@@ -4,7 +4,7 @@ import type { LlamaConfig } from '../../io/hf-config/llama-config';
 import { ropeInverseFrequencies } from '../../kernels/rope/rope-frequencies';
 import { addWeight, applyRope, attention, linear, rmsNorm, toHeads, type GraphContext } from '../../export/onnx-decoder-pieces';
 import { LLAMA_TOKEN_EMBEDDING } from './llama-parameters';
-import { fusedLinear, groupQueryAttention, residualNorm, type ResidualStream } from '../../export/onnx-contrib-pieces';
+import { fusedLinear, groupQueryAttention, residualNorm, rotaryEmbedding, type ResidualStream } from '../../export/onnx-contrib-pieces';
 
 function llamaInverseFrequencies(config: LlamaConfig): Float32Array {
   const scaling = config.ropeScaling;
@@ -19,7 +19,7 @@ export function llamaBody(context: GraphContext, config: LlamaConfig): string {
 }
 
 /**
- * The cos and sin caches [positions, D/2] GroupQueryAttention reads its rotary embedding from: the
+ * The cos and sin caches [positions, D/2] RotaryEmbedding reads: the
  * angles position · inverse frequency rounded to float32, as the standard graph and tfjs compute them.
  */
 function rotaryCaches(context: GraphContext, config: LlamaConfig): { cos: string; sin: string } {
@@ -56,7 +56,12 @@ function llamaContribBody(context: GraphContext, config: LlamaConfig): string {
     const [q, k, v] = fusedLinear(context, projections, first.normed) as [string, string, string];
     let attended: string;
     if (rotary) {
-      attended = groupQueryAttention(context, layer, scope, [q, k, v], { H, Hkv }, rotary);
+      // RotaryEmbedding, not GroupQueryAttention's own rotary: at the prefill that one ignores
+      // position_ids past the first row's first (positions 0..T−1 in every row), which breaks
+      // left-padded batches (transformers.js); apart it is no slower.
+      const qRotated = rotaryEmbedding(context, `${scope}/rope_q`, q, H, rotary);
+      const kRotated = rotaryEmbedding(context, `${scope}/rope_k`, k, Hkv, rotary);
+      attended = groupQueryAttention(context, layer, scope, [qRotated, kRotated, v], { H, Hkv });
     } else {
       const { cos, sin } = standardRope!;
       const qHeads = applyRope(graph, `${scope}/rope_q`, toHeads(graph, scope, q, H, D), cos, sin, D);

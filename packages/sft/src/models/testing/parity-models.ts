@@ -24,7 +24,7 @@ export const PARITY_CONFIGS: Readonly<Record<string, () => ModelConfig>> = {
 
 /**
  * The same families with heads 16 wide, so the contrib export runs its attention as GroupQueryAttention
- * (with the rotary embedding inside for Llama): Llama 4 heads over 2 key/value heads, GPT-2 2 heads.
+ * (and RotaryEmbedding for Llama): Llama 4 heads over 2 key/value heads, GPT-2 2 heads.
  */
 export const CONTRIB_PARITY_CONFIGS: Readonly<Record<string, () => ModelConfig>> = {
   llama: () =>
