@@ -12,7 +12,8 @@
  * prefill (timed apart) is left out. On a shared machine wall time depends on the load, so the process
  * CPU time of the decode (all threads) is reported too, as tokens per CPU-second. The last line printed
  * is one JSON object. Each configuration runs `--repeats` times after a warm-up; the run with the median
- * tokens per CPU-second is reported.
+ * tokens per CPU-second is reported. The onnxruntime-node engines run in alternation (one run each per
+ * round), so their ratios come from the same stretch of machine load.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -193,6 +194,92 @@ async function runTransformers(
   };
 }
 
+/** One engine set up on one shape. */
+interface EngineSetup {
+  engine: Engine;
+  runner: (rows: number[][], tokens: number) => Promise<RunTiming>;
+  release: () => Promise<void>;
+  parameters: number;
+  backend: string;
+}
+
+/** Builds `engine` on `config` (the onnxruntime engines export in memory, transformers.js loads an exportOnnx folder). */
+async function setUpEngine(engine: Engine, shape: string, config: ModelConfig, root: string, tokenizerFolder: string): Promise<EngineSetup> {
+  // undefined: the onnxruntime engine's default export (transformers.js then runs the same one).
+  const contribOps = engine.endsWith('-contrib') ? true : engine.endsWith('-standard') ? false : undefined;
+  if (engine.startsWith('transformers.js')) {
+    await tf.setBackend('cpu');
+    const model = DecoderModel.create(config, { seed });
+    const parameters = model.parameterCount();
+    const folder = join(root, shape, engine);
+    await exportOnnx(model, tokenizerFolder, folder, { generation: { eosTokenIds: [] }, contribOps: contribOps ?? ENGINE_DEFAULT_CONTRIB_OPS });
+    model.dispose();
+    const transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
+    transformers.env.allowRemoteModels = false;
+    transformers.env.useFSCache = false;
+    const loaded = await transformers.AutoModelForCausalLM.from_pretrained(folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
+    return {
+      engine,
+      runner: (rows, tokens) => runTransformers(transformers, loaded, rows, tokens),
+      release: async () => void (await loaded.dispose()),
+      parameters,
+      backend: 'onnxruntime-node',
+    };
+  }
+  if (engine.startsWith('onnxruntime')) {
+    await tf.setBackend('cpu');
+    const model = DecoderModel.create(config, { seed });
+    const decoder = await OnnxruntimeDecoder.create(model, contribOps !== undefined ? { contribOps } : {});
+    console.log(`${shape}: ${engine} export and session ${decoder.buildMs.toFixed(0)} ms`);
+    return {
+      engine,
+      runner: (rows, tokens) => runOurs(() => decoder.startDecode(), rows, tokens),
+      release: async () => {
+        decoder.release();
+        model.dispose();
+      },
+      parameters: model.parameterCount(),
+      backend: 'onnxruntime-node',
+    };
+  }
+  const backend = (engine === 'tfjs' ? await selectBackend() : await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true })).backend;
+  const model = DecoderModel.create(config, { seed });
+  return {
+    engine,
+    runner: (rows, tokens) => runOurs(() => model, rows, tokens),
+    release: async () => model.dispose(),
+    parameters: model.parameterCount(),
+    backend,
+  };
+}
+
+/**
+ * Measures `group` (engines set up together) at one batch: a warm-up each, then `repeats` rounds in
+ * which every engine runs once, the order rotating each round, so load that comes and goes on a shared
+ * machine falls on all of them alike; each engine's run with the median tokens per CPU-second is kept.
+ */
+async function measure(group: readonly EngineSetup[], shape: string, batch: number, vocab: number): Promise<void> {
+  const rows = prompts(batch, vocab);
+  for (const setup of group) await setup.runner(rows, 2);
+  const runs = new Map<Engine, RunTiming[]>(group.map((setup) => [setup.engine, []]));
+  for (let round = 0; round < repeats; round++) {
+    for (let offset = 0; offset < group.length; offset++) {
+      const setup = group[(round + offset) % group.length]!;
+      runs.get(setup.engine)!.push(await setup.runner(rows, newTokens));
+    }
+  }
+  for (const { engine, parameters, backend } of group) {
+    const sorted = runs.get(engine)!.sort((a, b) => a.decodeCpuSeconds - b.decodeCpuSeconds);
+    const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = sorted[Math.floor(sorted.length / 2)]!;
+    const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
+    const decodeTokensPerCpuSecond = (batch * (newTokens - 1)) / decodeCpuSeconds;
+    results.push({ shape, parameters, batch, engine, backend, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
+    console.log(
+      `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine} (${backend}): prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
+    );
+  }
+}
+
 const results: DecodeResult[] = [];
 const root = await mkdtemp(join(tmpdir(), 'steerlm-bench-decode-'));
 try {
@@ -201,60 +288,20 @@ try {
   await writeByteLevelBpeTokenizer(tokenizerFolder, await trainByteLevelBpe(corpus, { vocabSize: 400 }));
   for (const shape of shapes) {
     const config = SHAPES[shape]!();
-    for (const engine of engines) {
-      let runner: (rows: number[][], tokens: number) => Promise<RunTiming>;
-      let release: () => Promise<void>;
-      let parameters: number;
-      let backend = 'onnxruntime-node';
-      // undefined: the onnxruntime engine's default export (transformers.js then runs the same one).
-      const contribOps = engine.endsWith('-contrib') ? true : engine.endsWith('-standard') ? false : undefined;
-      if (engine.startsWith('transformers.js')) {
-        await tf.setBackend('cpu');
-        const model = DecoderModel.create(config, { seed });
-        parameters = model.parameterCount();
-        const folder = join(root, shape, engine);
-        await exportOnnx(model, tokenizerFolder, folder, { generation: { eosTokenIds: [] }, contribOps: contribOps ?? ENGINE_DEFAULT_CONTRIB_OPS });
-        model.dispose();
-        const transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
-        transformers.env.allowRemoteModels = false;
-        transformers.env.useFSCache = false;
-        const loaded = await transformers.AutoModelForCausalLM.from_pretrained(folder, { local_files_only: true, dtype: 'fp32', device: 'cpu' });
-        runner = (rows, tokens) => runTransformers(transformers, loaded, rows, tokens);
-        release = async () => void (await loaded.dispose());
-      } else if (engine.startsWith('onnxruntime')) {
-        await tf.setBackend('cpu');
-        const model = DecoderModel.create(config, { seed });
-        parameters = model.parameterCount();
-        const decoder = await OnnxruntimeDecoder.create(model, contribOps !== undefined ? { contribOps } : {});
-        console.log(`${shape}: ${engine} export and session ${decoder.buildMs.toFixed(0)} ms`);
-        runner = (rows, tokens) => runOurs(() => decoder.startDecode(), rows, tokens);
-        release = async () => {
-          decoder.release();
-          model.dispose();
-        };
-      } else {
-        backend = (engine === 'tfjs' ? await selectBackend() : await selectBackend({ prefer: engine === 'tfjs-cpu' ? 'cpu' : 'wasm', strict: true })).backend;
-        const model = DecoderModel.create(config, { seed });
-        parameters = model.parameterCount();
-        runner = (rows, tokens) => runOurs(() => model, rows, tokens);
-        release = async () => model.dispose();
+    // The tfjs engines switch the global tfjs backend, so each runs alone; the onnxruntime-node engines
+    // (ours and transformers.js, every export) are set up together and measured in alternation.
+    const groups: Engine[][] = [
+      ...engines.filter((engine) => engine.startsWith('tfjs')).map((engine) => [engine]),
+      engines.filter((engine) => !engine.startsWith('tfjs')),
+    ].filter((group) => group.length > 0);
+    for (const group of groups) {
+      const setups: EngineSetup[] = [];
+      try {
+        for (const engine of group) setups.push(await setUpEngine(engine, shape, config, root, tokenizerFolder));
+        for (const batch of batches) await measure(setups, shape, batch, config.vocabSize);
+      } finally {
+        for (const setup of setups) await setup.release();
       }
-      for (const batch of batches) {
-        const rows = prompts(batch, config.vocabSize);
-        await runner(rows, 2);
-        // The run with the median tokens per CPU-second of `repeats` (other work on a shared machine moves single runs a lot).
-        const runs: RunTiming[] = [];
-        for (let index = 0; index < repeats; index++) runs.push(await runner(rows, newTokens));
-        runs.sort((a, b) => a.decodeCpuSeconds - b.decodeCpuSeconds);
-        const { prefillMs, decodeSeconds, decodeCpuSeconds, firstRow } = runs[Math.floor(runs.length / 2)]!;
-        const decodeTokensPerSecond = (batch * (newTokens - 1)) / decodeSeconds;
-        const decodeTokensPerCpuSecond = (batch * (newTokens - 1)) / decodeCpuSeconds;
-        results.push({ shape, parameters, batch, engine, backend, prefillMs, decodeTokensPerSecond, decodeTokensPerCpuSecond, firstRow });
-        console.log(
-          `${shape} (${(parameters / 1e6).toFixed(1)}M) batch ${batch} ${engine} (${backend}): prefill ${prefillMs.toFixed(0)} ms, decode ${decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeTokensPerCpuSecond.toFixed(1)} per CPU-second)`,
-        );
-      }
-      await release();
     }
   }
 } finally {
@@ -301,9 +348,12 @@ console.log(
     // The contrib-op export over the standard one, per runtime (key shape/batch/engine).
     contribOverStandardPerCpuSecond: Object.fromEntries(
       results
-        .filter((result) => result.engine.endsWith('-contrib'))
+        .filter(
+          (result) =>
+            result.engine.endsWith('-contrib') || (ENGINE_DEFAULT_CONTRIB_OPS && (result.engine === 'onnxruntime' || result.engine === 'transformers.js')),
+        )
         .flatMap((contrib) => {
-          const runtime = contrib.engine.slice(0, -'-contrib'.length);
+          const runtime = contrib.engine.replace(/-contrib$/, '');
           const standard = results.find((other) => other.engine === `${runtime}-standard` && other.shape === contrib.shape && other.batch === contrib.batch);
           return standard ? [[`${contrib.shape}/${contrib.batch}/${runtime}`, contrib.decodeTokensPerCpuSecond / standard.decodeTokensPerCpuSecond]] : [];
         }),
