@@ -28,6 +28,9 @@ const executablePath = process.env.STEERLM_CHROMIUM || '/usr/bin/chromium';
 // a missing Chromium fails (the launch throws) rather than skips.
 const runInBrowser = existsSync(executablePath) || process.env.CI === 'true' || Boolean(process.env.STEERLM_CHROMIUM);
 const noBrowser = `no Chromium at ${executablePath} (run scripts/install-chromium.sh, or set STEERLM_CHROMIUM to a Chromium executable)`;
+// WebGPU in headless Chromium runs on SwiftShader (the CPU): correct but 15-30 s here, so it runs on request.
+const runOnWebGpu = process.env.STEERLM_BROWSER_WEBGPU === '1';
+const noWebGpu = 'the WebGPU case runs with STEERLM_BROWSER_WEBGPU=1 (SwiftShader WebGPU on the CPU takes 15-30 s)';
 
 const PROMPT = 'Tell me a joke about cats.';
 const MAX_TOKENS = 12;
@@ -46,7 +49,7 @@ describe('playground page in its in-page mode', () => {
   });
 });
 
-describe('steering inside headless Chromium (onnxruntime-web, wasm)', () => {
+describe('steering inside headless Chromium (onnxruntime-web)', () => {
   let folder: string;
   let lm: LocalLanguageModel;
   let tokenizer: TransformersTokenizer;
@@ -202,6 +205,40 @@ describe('steering inside headless Chromium (onnxruntime-web, wasm)', () => {
     expect(outside).toEqual([]);
     expect(failures).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('runs on the WebGPU provider where the browser has WebGPU (SwiftShader here), with the greedy tokens of Node', async (ctx) => {
+    if (!runInBrowser) ctx.skip(noBrowser);
+    if (!runOnWebGpu) ctx.skip(noWebGpu);
+    const gpuBrowser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--no-first-run'],
+    });
+    try {
+      const page = await gpuBrowser.newPage();
+      const failures: string[] = [];
+      page.on('pageerror', (error) => failures.push(error.message));
+      await page.goto(server.url);
+      const adapter = await page.evaluate(async () =>
+        Boolean(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()),
+      );
+      if (!adapter) ctx.skip('this Chromium offers no WebGPU adapter');
+      await page.waitForFunction(() => document.body.dataset.playgroundApp === 'ready');
+      await page.setInputFiles('#model-files', modelFiles);
+      await page.waitForSelector('#slider-a-humor', { timeout: 30_000 });
+      // No ?ep=: WebGPU is tried first where navigator.gpu exists.
+      expect(await page.evaluate(() => document.body.dataset.executionProvider)).toBe('webgpu');
+      expect(await page.textContent('#status')).toContain('onnxruntime-web webgpu');
+      await page.uncheck('#compare');
+      await page.fill('#temperature', '0');
+      await page.fill('#max-tokens', String(MAX_TOKENS));
+      await page.locator('#slider-a-humor').fill('4');
+      const humor4 = await send(page);
+      expect(humor4.tokens).toEqual(await nodeTokens({ ...START, humor: 4 }));
+      expect(failures).toEqual([]);
+    } finally {
+      await gpuBrowser.close();
+    }
   }, 60_000);
 
   it('says which file is missing when the pick is incomplete', async (ctx) => {
