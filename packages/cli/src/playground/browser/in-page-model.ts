@@ -69,6 +69,11 @@ export interface InPageModelLoadOptions {
   readonly executionProviders?: readonly InPageExecutionProvider[];
   /** The folder onnxruntime-web's .wasm/.mjs files are served from (default: beside the page). */
   readonly wasmPaths?: string;
+  /**
+   * WebAssembly threads (default: up to 4, half the logical cores, where the page is cross-origin
+   * isolated; 1 otherwise, the only choice there).
+   */
+  readonly threads?: number;
 }
 
 function baseName(name: string): string {
@@ -161,7 +166,8 @@ export class InPageModel {
     const steering = picked.steering ? parseSteeringSettings(new TextDecoder().decode(await picked.steering.bytes()), picked.steering.name) : undefined;
     // Set last: loading the tokenizer's library may point onnxruntime-web's wasm at a CDN; the page serves its own.
     ort.env.wasm.wasmPaths = options.wasmPaths ?? new URL('./', globalThis.location?.href).href;
-    ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+    ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? (options.threads ?? Math.max(1, Math.min(4, Math.floor(cores / 2)))) : 1;
     const hasGpu = typeof globalThis.navigator !== 'undefined' && 'gpu' in globalThis.navigator;
     const providers = options.executionProviders ?? (hasGpu ? ['webgpu', 'wasm'] : ['wasm']);
     const model = await picked.onnx!.bytes();

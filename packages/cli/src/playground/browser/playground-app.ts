@@ -42,9 +42,14 @@ async function loadModel(list: FileList | null): Promise<void> {
   setStatus(`Loading ${list.length} files…`);
   const started = performance.now();
   try {
-    const requested = new URLSearchParams(location.search).get('ep');
+    const query = new URLSearchParams(location.search);
+    const requested = query.get('ep');
     const providers = requested === 'wasm' || requested === 'webgpu' ? [requested as InPageExecutionProvider] : undefined;
-    const loaded = await InPageModel.load(ort, folderFiles(list), providers ? { executionProviders: providers } : {});
+    const threads = Number(query.get('threads'));
+    const loaded = await InPageModel.load(ort, folderFiles(list), {
+      ...(providers ? { executionProviders: providers } : {}),
+      ...(Number.isInteger(threads) && threads > 0 ? { threads } : {}),
+    });
     await model?.release();
     model = loaded;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
