@@ -158,14 +158,16 @@ describe('steering inside headless Chromium (onnxruntime-web)', () => {
     expect(await page.textContent('#status')).toContain('onnxruntime-web wasm');
     expect(await page.evaluate(() => document.body.dataset.executionProvider)).toBe('wasm');
 
-    await page.uncheck('#compare');
     await page.fill('#temperature', '0');
     await page.fill('#max-tokens', String(MAX_TOKENS));
 
-    // Move a slider: humor 4.
+    // Move a slider: humor 4 in setting A; setting B keeps the defaults. Both decode (one after the other).
     await page.locator('#slider-a-humor').fill('4');
     expect(await page.textContent('#label-a')).toContain('humor:4');
     const humor4 = await send(page);
+    const b = JSON.parse((await page.locator('#output-b').getAttribute('data-tokens')) ?? 'null') as number[];
+    expect(b).toEqual(await nodeTokens(START));
+    await page.uncheck('#compare');
     expect(humor4.rows).toEqual(guidedRows({ ...START, humor: 4 }));
     expect(humor4.tokens).toEqual(await nodeTokens({ ...START, humor: 4 }));
     expect(humor4.tokens.length).toBeGreaterThan(0);
