@@ -17,10 +17,10 @@ describe('steerlm playground', () => {
     const out = join(folder, 'site');
     const run = await runCommandInProcess(['playground', '--out', out, '--json']);
     expect(run.code).toBe(0);
-    const expected = ['index.html', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'playground.js'];
+    const expected = ['index.html', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'playground.js', 'playground.js.LEGAL.txt'];
     expect(JSON.parse(run.stdout)).toEqual({
       out,
-      files: ['index.html', 'playground.js', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'],
+      files: ['index.html', 'playground.js', 'playground.js.LEGAL.txt', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs'],
     });
     expect((await readdir(out)).sort()).toEqual(expected);
   }, 60_000);

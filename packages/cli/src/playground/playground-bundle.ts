@@ -19,8 +19,11 @@ export const PLAYGROUND_BUNDLE = 'playground.js';
  */
 export const ONNXRUNTIME_WEB_FILES = Object.freeze(['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']);
 
+/** The license notices of the code bundled into {@link PLAYGROUND_BUNDLE} (the bundle names this file). */
+export const PLAYGROUND_LICENSES = `${PLAYGROUND_BUNDLE}.LEGAL.txt`;
+
 /** Every asset beside the page. */
-export const PLAYGROUND_ASSETS = Object.freeze([PLAYGROUND_BUNDLE, ...ONNXRUNTIME_WEB_FILES]);
+export const PLAYGROUND_ASSETS = Object.freeze([PLAYGROUND_BUNDLE, PLAYGROUND_LICENSES, ...ONNXRUNTIME_WEB_FILES]);
 
 const sourceEntry = fileURLToPath(new URL('./browser/playground-app.ts', import.meta.url));
 
