@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guidedPrompts, STEERLM, steerlmTemplate, type AttributeGuidance } from '@steerlm/core';
 import {
@@ -19,15 +18,11 @@ import {
 } from '@steerlm/sft';
 import { writeSteeringSettings } from '../models';
 import { playgroundPage } from '../server/playground-page';
+import { launchHeadlessChromium, NO_CHROMIUM as noBrowser, RUN_IN_CHROMIUM as runInBrowser } from '../testing/headless-chromium';
 import { tinyByteLanguageModel } from '../testing/tiny-byte-model';
 import { servePlaygroundFolder, type PlaygroundFolderServer } from './serve-playground-folder';
 import { writePlaygroundFolder } from './write-playground-folder';
 
-const executablePath = process.env.STEERLM_CHROMIUM || '/usr/bin/chromium';
-// Skips only on a developer machine without Chromium; in CI (CI=true), or when STEERLM_CHROMIUM names one,
-// a missing Chromium fails (the launch throws) rather than skips.
-const runInBrowser = existsSync(executablePath) || process.env.CI === 'true' || Boolean(process.env.STEERLM_CHROMIUM);
-const noBrowser = `no Chromium at ${executablePath} (run scripts/install-chromium.sh, or set STEERLM_CHROMIUM to a Chromium executable)`;
 // WebGPU in headless Chromium runs on SwiftShader (the CPU): correct but 15-30 s here, so it runs on request.
 const runOnWebGpu = process.env.STEERLM_BROWSER_WEBGPU === '1';
 const noWebGpu = 'the WebGPU case runs with STEERLM_BROWSER_WEBGPU=1 (SwiftShader WebGPU on the CPU takes 15-30 s)';
@@ -75,18 +70,7 @@ describe('steering inside headless Chromium (onnxruntime-web)', () => {
     const site = join(folder, 'site');
     await writePlaygroundFolder(site);
     server = await servePlaygroundFolder(site, { port: 0 });
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchHeadlessChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -212,10 +196,7 @@ describe('steering inside headless Chromium (onnxruntime-web)', () => {
   it('runs on the WebGPU provider where the browser has WebGPU (SwiftShader here), with the greedy tokens of Node', async (ctx) => {
     if (!runInBrowser) ctx.skip(noBrowser);
     if (!runOnWebGpu) ctx.skip(noWebGpu);
-    const gpuBrowser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--no-first-run'],
-    });
+    const gpuBrowser = await launchHeadlessChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
     try {
       const page = await gpuBrowser.newPage();
       const failures: string[] = [];
