@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium for the playground's end-to-end test (driven by playwright-core with
+# Debian's Chromium for the playground's end-to-end tests, server and in-page (driven by playwright-core with
 # executablePath /usr/bin/chromium). Debian 12 (bookworm) as root; nothing is downloaded by npm.
 # Other distributions: install a Chromium and point STEERLM_CHROMIUM at it.
 set -euo pipefail

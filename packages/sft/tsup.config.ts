@@ -5,5 +5,5 @@ import { packageBuild } from '../../tsup.base';
 // chunks, so module state (the kernel switch, the pipeline cache, the backend) exists once.
 export default defineConfig({
   ...packageBuild,
-  entry: { index: 'src/index.ts', kernels: 'src/kernels/index.ts', io: 'src/io/index.ts', trainer: 'src/trainer/index.ts' },
+  entry: { index: 'src/index.ts', kernels: 'src/kernels/index.ts', io: 'src/io/index.ts', trainer: 'src/trainer/index.ts', browser: 'src/browser.ts' },
 });

@@ -17,6 +17,9 @@ export { createSteeringApp, type SteeringApp, type SteeringAppOptions } from './
 export type { RequestLimits } from './server/request-schemas';
 export type { RequestScheduler, RequestSchedulerOptions } from './server/request-scheduler';
 
+// The static playground (an exported model steered inside the browser)
+export { servePlaygroundFolder, writePlaygroundFolder, type PlaygroundFolderServer } from './playground';
+
 // Models
 export { AttributeEchoModel, type AttributeEchoModelOptions } from './models/attribute-echo-model';
 export { BUILTIN_MODELS, loadLanguageModel, type LoadedLanguageModel } from './models/load-language-model';

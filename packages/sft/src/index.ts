@@ -49,13 +49,8 @@ export {
 } from './io/hf-config/generation-config';
 
 // Tokenizers
-export {
-  loadTokenizer,
-  tokenizerFromJson,
-  TransformersTokenizer,
-  type TokenizerDecodeOptions,
-  type TokenizerEncodeOptions,
-} from './io/tokenizer/transformers-tokenizer';
+export { tokenizerFromJson, TransformersTokenizer, type TokenizerDecodeOptions, type TokenizerEncodeOptions } from './io/tokenizer/transformers-tokenizer';
+export { loadTokenizer } from './io/tokenizer/load-tokenizer';
 export { ensureSpecialTokens, type EnsureSpecialTokensOptions, type EnsureSpecialTokensResult } from './io/tokenizer/ensure-special-tokens';
 export type { AddedTokenJson, TokenizerJson } from './io/tokenizer/tokenizer-json';
 export {

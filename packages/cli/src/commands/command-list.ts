@@ -10,6 +10,7 @@ import { demoCommand } from './demo';
 import { evalCommand } from './evaluate';
 import { exportCommand } from './export';
 import { generateCommand } from './generate';
+import { playgroundCommand } from './playground';
 import { serveCommand } from './serve';
 import { sftTrainCommand } from './sft-train';
 
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CommandDefinition[] = [
   generateCommand,
   exportCommand,
   serveCommand,
+  playgroundCommand,
 ] as unknown as readonly CommandDefinition[];

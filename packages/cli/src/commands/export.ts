@@ -1,7 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineCommand } from '../cli';
-import { resolveModelFolder, selectComputeBackend } from '../models';
+import { readSteeringSettings, resolveModelFolder, selectComputeBackend, STEERING_SETTINGS_FILE } from '../models';
 import { formatTable } from '../output';
 import { BACKEND_OPTION } from './backend-option';
 
@@ -43,6 +43,8 @@ export const exportCommand = defineCommand({
         });
       }
       const onnx = values.format !== 'hf' ? await sft.exportOnnx(model, folder, values.output) : undefined;
+      // The schema and template travel with the export (checked first), so a playground or server steers it as trained.
+      if ((await readSteeringSettings(folder)) !== undefined) await copyFile(join(folder, STEERING_SETTINGS_FILE), join(values.output, STEERING_SETTINGS_FILE));
       const files = (await readdir(values.output, { recursive: true, withFileTypes: true }))
         .filter((entry) => entry.isFile())
         .map((entry) =>

@@ -95,7 +95,16 @@ describe('steerlm sft train', () => {
     const output = join(folder, 'exported');
     const run = await runCommandInProcess(['export', '--model', trained, '--output', output, '--backend', 'cpu', '--dtype', 'F16']);
     expect(run.code).toBe(0);
-    for (const file of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+    // steerlm.json (the schema and template) travels with the export.
+    for (const file of [
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'steerlm.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'onnx/model.onnx',
+    ]) {
       expect(run.stdout).toContain(file);
     }
     const hfOnly = await runCommandInProcess([

@@ -1,24 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chatmlTemplate, defineAttributeSchema, ModelFormatError, steerlmTemplate, STEERLM, type AttributeSchema, type PromptTemplate } from '@steerlm/core';
+import { steerlmTemplate, STEERLM, type AttributeSchema, type PromptTemplate } from '@steerlm/core';
 import { writeTextFileAtomically } from '@steerlm/core/node';
 import type { ProgressListener } from '@steerlm/core';
 import { isFolderlessModel, resolveModelFolder } from './resolve-model-folder';
 import { schemaByName } from './schema-by-name';
+import { parseSteeringSettings, STEERING_SETTINGS_FILE, type SteeringSettings } from './steering-settings';
 
-/** The file beside config.json in which `sft train` records how a model is steered. */
-export const STEERING_SETTINGS_FILE = 'steerlm.json';
-
-/** The chat formats a model folder may name. */
-const TEMPLATES: Readonly<Record<string, PromptTemplate>> = { steerlm: steerlmTemplate, chatml: chatmlTemplate };
-
-/** What `steerlm.json` holds: the attribute schema the model was trained on (its preset name, if any) and its chat format. */
-export interface SteeringSettings {
-  readonly schema: AttributeSchema;
-  /** The preset name (`oasst`, `steerlm`, …) when the schema is one. */
-  readonly schemaName?: string;
-  readonly template: PromptTemplate;
-}
+export { parseSteeringSettings, STEERING_SETTINGS_FILE, type SteeringSettings } from './steering-settings';
 
 /** Writes `steerlm.json` into `folder`: the schema (definitions and preset name) and the template's name. */
 export async function writeSteeringSettings(
@@ -39,19 +28,7 @@ export async function readSteeringSettings(folder: string): Promise<SteeringSett
   const path = join(folder, STEERING_SETTINGS_FILE);
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(text) as { schemaName?: unknown; schema?: unknown; template?: unknown };
-    const template = TEMPLATES[String(parsed.template ?? 'steerlm')];
-    if (template === undefined) throw new Error(`unknown template ${JSON.stringify(parsed.template)} (known: ${Object.keys(TEMPLATES).join(', ')})`);
-    const schema = defineAttributeSchema(parsed.schema as never);
-    return { schema, template, ...(typeof parsed.schemaName === 'string' ? { schemaName: parsed.schemaName } : {}) };
-  } catch (cause) {
-    throw new ModelFormatError(`${path} is not a valid steering settings file: ${(cause as Error).message}`, {
-      file: path,
-      cause,
-      hint: `fix or delete it (then pass --schema), or retrain with "steerlm sft train"`,
-    });
-  }
+  return parseSteeringSettings(text, path);
 }
 
 /** The schema and template a command uses, and where they came from (for its notes). */

@@ -1,20 +1,9 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttributeEchoModel } from '../models';
+import { chromiumPath, launchHeadlessChromium, NO_CHROMIUM as noBrowser, RUN_IN_CHROMIUM as runInBrowser } from '../testing/headless-chromium';
 import { playgroundPage } from './playground-page';
 import { startSteeringServer, type SteeringServer } from './start-steering-server';
-
-/** The Chromium to drive: STEERLM_CHROMIUM (as scripts/install-chromium.sh tells users to set), else Debian's. */
-function chromiumPath(environment: NodeJS.ProcessEnv = process.env): string {
-  return environment.STEERLM_CHROMIUM || '/usr/bin/chromium';
-}
-
-const executablePath = chromiumPath();
-// Skips only on a developer machine without Chromium; in CI (CI=true), or when STEERLM_CHROMIUM names one,
-// a missing Chromium fails (the launch throws) rather than skips.
-const runInBrowser = existsSync(executablePath) || process.env.CI === 'true' || Boolean(process.env.STEERLM_CHROMIUM);
-const noBrowser = `no Chromium at ${executablePath} (run scripts/install-chromium.sh, or set STEERLM_CHROMIUM to a Chromium executable)`;
 
 describe('playground page', () => {
   it('is self-contained: inline script and style, no external resources', () => {
@@ -41,18 +30,7 @@ describe('playground in headless Chromium', () => {
   beforeAll(async () => {
     if (!runInBrowser) return;
     server = await startSteeringServer({ model: new AttributeEchoModel({ wordDelayMs: 30 }), port: 0, log: () => {} });
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchHeadlessChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,6 +3,11 @@ export interface PlaygroundPageOptions {
   readonly modelId: string;
   /** Show an API key field (the server was started with --api-key). */
   readonly needsApiKey: boolean;
+  /**
+   * The static playground (`steerlm playground`): no server; the user picks an exported model folder and
+   * the page runs it with onnxruntime-web through the bundle `playground.js` served beside the page.
+   */
+  readonly inPage?: boolean;
 }
 
 function escapeHtml(text: string): string {
@@ -33,6 +38,7 @@ const script = `
   const byId = (id) => document.getElementById(id);
   const sides = ['a', 'b'];
   let schema = null;
+  const inPage = document.body.dataset.mode === 'in-page';
 
   function headers() {
     const result = { 'content-type': 'application/json' };
@@ -87,22 +93,53 @@ const script = `
     showLabel(side);
   }
 
-  async function loadSchema() {
-    const response = await fetch('/v1/steerlm/schema', { headers: headers() });
-    const body = await response.json();
-    if (!response.ok) { byId('status').textContent = 'Cannot load the schema: ' + (body.error ? body.error.message : response.status); return; }
+  function useSchema(body, note) {
     schema = body;
     sides.forEach(buildSliders);
     byId('max-tokens').max = String(body.limits.max_tokens);
     byId('send').disabled = false;
-    byId('status').textContent = 'Ready: ' + body.attributes.length + ' attributes, template ' + body.template + '.';
+    byId('status').textContent = (note ? note + ' ' : '') + 'Ready: ' + body.attributes.length + ' attributes, template ' + body.template + '.';
+  }
+
+  async function loadSchema() {
+    if (inPage) return;
+    const response = await fetch('/v1/steerlm/schema', { headers: headers() });
+    const body = await response.json();
+    if (!response.ok) { byId('status').textContent = 'Cannot load the schema: ' + (body.error ? body.error.message : response.status); return; }
+    useSchema(body);
+  }
+
+  // In the page: the model runs in this tab (playground.js, onnxruntime-web); sampling as in Node.
+  async function runInPage(side, output) {
+    const number = (id) => (byId(id).value === '' ? undefined : Number(byId(id).value));
+    const request = {
+      prompt: byId('prompt').value,
+      attributes: values(side),
+      guidance: guidance(side),
+      maxTokens: Number(byId('max-tokens').value),
+      temperature: Number(byId('temperature').value),
+      topP: number('top-p'),
+      topK: number('top-k'),
+      seed: number('seed'),
+    };
+    for await (const progress of window.steerlmPlayground.steer(request)) {
+      output.textContent = progress.text;
+      if (progress.done) {
+        output.dataset.tokens = JSON.stringify(progress.tokens);
+        output.dataset.finishReason = progress.finishReason;
+        output.dataset.rows = JSON.stringify(progress.rows);
+      }
+    }
   }
 
   async function run(side) {
     const output = byId('output-' + side);
     output.textContent = '';
     output.dataset.done = 'false';
+    delete output.dataset.tokens;
+    delete output.dataset.rows;
     try {
+      if (inPage) return await runInPage(side, output);
       const response = await fetch('/v1/chat/completions', {
         method: 'POST',
         headers: headers(),
@@ -153,7 +190,9 @@ const script = `
     byId('send').disabled = true;
     byId('status').textContent = 'Generating…';
     const compare = byId('compare').checked;
-    await Promise.all(compare ? sides.map(run) : [run('a')]);
+    // In the page the two settings decode one after the other (one onnxruntime-web session).
+    if (inPage) for (const side of compare ? sides : ['a']) await run(side);
+    else await Promise.all(compare ? sides.map(run) : [run('a')]);
     byId('status').textContent = 'Done.';
     byId('send').disabled = false;
   }
@@ -175,13 +214,29 @@ const script = `
   byId('prompt').addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) send(); });
   const key = byId('api-key');
   if (key) key.addEventListener('change', loadSchema);
+  window.addEventListener('steerlm-model', (event) => useSchema(event.detail, event.detail.note));
   loadSchema().catch((error) => { byId('status').textContent = 'Cannot load the schema: ' + error.message; });
 })();
 `;
 
-/** Returns the playground's self-contained HTML (inline CSS and JS, no external resources). */
+/**
+ * Returns the playground's HTML: self-contained (inline CSS and JS, no external resources) for the
+ * server, or with the in-page bundle `./playground.js` and a model folder picker for the static playground.
+ */
 export function playgroundPage(options: PlaygroundPageOptions): string {
   const apiKeyField = options.needsApiKey ? '<label>API key <input id="api-key" type="password" autocomplete="off" size="24"></label>' : '';
+  const inPage = options.inPage === true;
+  const modelRow = inPage
+    ? `<div class="row">
+  <label title="pick the folder that steerlm export wrote">Model folder <input id="model-folder" type="file" webkitdirectory></label>
+  <label title="or pick its files: config.json, tokenizer.json, tokenizer_config.json, steerlm.json, onnx/model.onnx">or its files <input id="model-files" type="file" multiple></label>
+</div>`
+    : '';
+  const samplingFields = inPage
+    ? `<label>top-p <input id="top-p" type="number" min="0.01" max="1" step="0.05" value="1" style="width:4rem"></label>
+  <label>top-k <input id="top-k" type="number" min="0" step="1" value="0" style="width:4rem"></label>
+  <label title="empty: a new draw each time">seed <input id="seed" type="number" step="1" value="" style="width:5rem"></label>`
+    : '';
   const panel = (side: string, title: string): string => `
     <section class="panel" id="panel-${side}">
       <h2>${title}</h2>
@@ -201,8 +256,9 @@ export function playgroundPage(options: PlaygroundPageOptions): string {
 <title>SteerLM playground · ${escapeHtml(options.modelId)}</title>
 <style>${style}</style>
 </head>
-<body>
+<body data-mode="${inPage ? 'in-page' : 'server'}">
 <h1>SteerLM playground · <code>${escapeHtml(options.modelId)}</code></h1>
+${modelRow}
 <textarea id="prompt" aria-label="Prompt">Tell me a joke about cats.</textarea>
 <div class="row">
   <button id="send" disabled>Send</button>
@@ -210,12 +266,13 @@ export function playgroundPage(options: PlaygroundPageOptions): string {
   <label title="a value such as humor 2.5 mixes the logits of humor 2 and humor 3"><input id="half-steps" type="checkbox"> Half steps (interpolate)</label>
   <label>max tokens <input id="max-tokens" type="number" min="1" value="128" style="width:5rem"></label>
   <label>temperature <input id="temperature" type="number" min="0" max="2" step="0.1" value="0.7" style="width:4rem"></label>
+  ${samplingFields}
   ${apiKeyField}
-  <span id="status">Loading the attribute schema…</span>
+  <span id="status">${inPage ? 'Pick an exported model folder: it runs in this page, nothing is uploaded.' : 'Loading the attribute schema…'}</span>
 </div>
 <div class="columns" id="columns">${panel('a', 'Setting A')}${panel('b', 'Setting B')}
 </div>
-<script>${script}</script>
+<script>${script}</script>${inPage ? '\n<script type="module" src="./playground.js"></script>' : ''}
 </body>
 </html>
 `;

@@ -13,12 +13,13 @@ export const byteTokenizer: Tokenizer = {
 
 /**
  * Returns a `LocalLanguageModel` named `tiny` over a random one-layer Llama (width 16, 2 heads) of 256 byte
- * ids with `positions` positions, for server tests; the caller disposes `lm.model`.
+ * ids (or `vocabSize`, for another tokenizer) with `positions` positions, for server and playground tests;
+ * the caller disposes `lm.model`.
  */
-export function tinyByteLanguageModel(options: { positions: number; seed: number; tokenizer?: Tokenizer }): LocalLanguageModel {
+export function tinyByteLanguageModel(options: { positions: number; seed: number; tokenizer?: Tokenizer; vocabSize?: number }): LocalLanguageModel {
   const config = parseModelConfig({
     architectures: ['LlamaForCausalLM'],
-    vocab_size: 256,
+    vocab_size: options.vocabSize ?? 256,
     hidden_size: 16,
     intermediate_size: 32,
     num_hidden_layers: 1,

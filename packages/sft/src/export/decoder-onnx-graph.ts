@@ -13,6 +13,7 @@ import type { ModelConfig } from '../io/hf-config';
 import { onnxAttribute, type OnnxModel, type OnnxValueInfo } from '../io/onnx';
 import { readFloat32 } from '../backend/read-tensor';
 import type { DecoderModel } from '../models';
+import { LOGITS_INDEX_INPUT } from '../models/onnxruntime-decode-session';
 import { CONTRIB_DOMAIN, OnnxGraphBuilder } from './onnx-graph-builder';
 import { fitsGroupQueryAttention } from './onnx-contrib-pieces';
 import { addWeight, type GraphContext } from './onnx-decoder-pieces';
@@ -100,8 +101,7 @@ export function usesGroupQueryAttention(config: ModelConfig): boolean {
   return fitsGroupQueryAttention(cacheGeometry(config).headDim);
 }
 
-/** The input of the `lastTokenLogits` graph that picks each row's logits position. */
-export const LOGITS_INDEX_INPUT = 'logits_index';
+export { LOGITS_INDEX_INPUT };
 
 /**
  * Resolves to the ONNX model of `model`'s forward pass with a key/value cache (float32, opset 17).

@@ -13,6 +13,8 @@ import { decoderHidden, decoderLogits, outputEmbedding, type ForwardInput, type 
 import { linear } from './model-ops';
 import { loraTargets, peftTensorNames, resolveLoraConfig, type LoraAdapter, type LoraConfig } from './lora';
 import { checkModelSize, type ModelSizeLimit } from './model-size';
+import type { DecodeSession } from './decode-session';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 import { canonicalParameterName, isIgnoredCheckpointTensor, parameterSpecs } from './parameter-specs';
 
 /** Options of {@link DecoderModel.load}. */
@@ -332,6 +334,11 @@ export class DecoderModel implements ParameterSource {
     } finally {
       await checkpoint.close();
     }
+  }
+
+  /** Returns a new batched tfjs decode of this model (its own key/value cache), as `generateTokens` runs it. */
+  startDecode(): DecodeSession {
+    return new TfjsDecodeSession(this);
   }
 
   /** Frees every variable. */

@@ -1,9 +1,9 @@
 import { seededRandom } from '@steerlm/core';
 import type { DecodeSession } from './decode-session';
+// Types only: the loop itself needs neither tfjs nor Node (the browser playground bundles it).
 import type { DecoderModel } from './decoder-model';
 import { mixLogitRows, validateRowGroups, type RowWeight } from './mix-logit-rows';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
-import { TfjsDecodeSession } from './tfjs-decode-session';
 
 export interface GenerateTokensOptions extends SamplingOptions {
   maxTokens: number;
@@ -42,7 +42,7 @@ export async function* generateTokens(
   prompts: readonly (readonly number[])[],
   options: GenerateTokensOptions,
 ): AsyncGenerator<GeneratedStep> {
-  const session = 'prefill' in source ? source : new TfjsDecodeSession(source);
+  const session = 'prefill' in source ? source : source.startDecode();
   const B = prompts.length;
   const groups = options.groups ?? prompts.map((_, row) => [{ row, weight: 1 }]);
   try {

@@ -1,7 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ModelFormatError } from '@steerlm/core';
-import type { TokenizerJson } from './tokenizer-json';
+import { isObject, validateTokenizerJson, type TokenizerJson } from './tokenizer-json';
+
+// Checking a tokenizer.json needs no file system (browser bundles take these from tokenizer-json).
+export { tokenizerVocabSize, validateTokenizerJson } from './tokenizer-json';
 
 /** The largest tokenizer.json read (real ones are 2–20 MB). */
 const MAX_TOKENIZER_BYTES = 256_000_000;
@@ -47,29 +50,6 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Returns `value` checked to have the shape of a tokenizer.json (model with a type, added_tokens list); `file` names it in errors. */
-export function validateTokenizerJson(value: unknown, file?: string): TokenizerJson {
-  if (!isObject(value)) throw new ModelFormatError('tokenizer.json must be a JSON object', { file });
-  if (!isObject(value.model) || typeof value.model.type !== 'string') {
-    throw new ModelFormatError('tokenizer.json has no "model" object with a "type"', { file, field: 'model' });
-  }
-  const added = value.added_tokens ?? [];
-  if (!Array.isArray(added)) throw new ModelFormatError('"added_tokens" must be a list', { file, field: 'added_tokens' });
-  added.forEach((token: unknown, index) => {
-    if (!isObject(token) || !Number.isSafeInteger(token.id) || (token.id as number) < 0 || typeof token.content !== 'string' || token.content.length === 0) {
-      throw new ModelFormatError(`added token ${index} must have a non-negative integer "id" and a non-empty "content"`, {
-        file,
-        field: `added_tokens[${index}]`,
-      });
-    }
-  });
-  return { ...value, added_tokens: added as TokenizerJson['added_tokens'], model: value.model as TokenizerJson['model'] };
-}
-
 /** Returns the parsed tokenizer.json and tokenizer_config.json (an empty object when that file is absent). */
 export async function readTokenizerFiles(files: TokenizerFiles): Promise<{ tokenizerJson: TokenizerJson; tokenizerConfig: Record<string, unknown> }> {
   const tokenizerJson = validateTokenizerJson(await readJson(files.tokenizerJsonPath, 'tokenizer.json'), files.tokenizerJsonPath);
@@ -80,14 +60,4 @@ export async function readTokenizerFiles(files: TokenizerFiles): Promise<{ token
   const config = hasConfig ? await readJson(files.tokenizerConfigPath, 'tokenizer_config.json') : {};
   if (!isObject(config)) throw new ModelFormatError('tokenizer_config.json must be a JSON object', { file: files.tokenizerConfigPath });
   return { tokenizerJson, tokenizerConfig: config };
-}
-
-/** Returns one more than the largest token id of the model vocabulary and the added tokens (the embedding rows needed). */
-export function tokenizerVocabSize(tokenizerJson: TokenizerJson): number {
-  let size = 0;
-  const vocab = tokenizerJson.model.vocab;
-  if (Array.isArray(vocab)) size = vocab.length;
-  else if (isObject(vocab)) for (const id of Object.values(vocab)) if (typeof id === 'number' && id + 1 > size) size = id + 1;
-  for (const token of tokenizerJson.added_tokens) if (token.id + 1 > size) size = token.id + 1;
-  return size;
 }

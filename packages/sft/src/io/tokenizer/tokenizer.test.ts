@@ -7,7 +7,8 @@ import { byteLevelBpeTokenizerJson, writeByteLevelBpeTokenizer } from '../bpe-tr
 import { trainByteLevelBpe } from '../bpe-trainer/train-byte-level-bpe';
 import { ensureSpecialTokens } from './ensure-special-tokens';
 import type { TokenizerJson } from './tokenizer-json';
-import { loadTokenizer, tokenizerFromJson } from './transformers-tokenizer';
+import { loadTokenizer } from './load-tokenizer';
+import { tokenizerFromJson } from './transformers-tokenizer';
 
 const SAMPLES = [
   'The quick brown fox jumps over the lazy dog.',

@@ -1,7 +1,6 @@
+// No Node imports: the browser playground bundles this (loadTokenizer, which reads files, is in load-tokenizer).
 import { ModelFormatError, type Tokenizer } from '@steerlm/core';
-import { HUB_TOKENIZER_FILES, resolveModelSource, type HubDownloadOptions } from '@steerlm/core/node';
-import { locateTokenizerFiles, readTokenizerFiles, tokenizerVocabSize, validateTokenizerJson } from './read-tokenizer-files';
-import type { TokenizerJson } from './tokenizer-json';
+import { tokenizerVocabSize, validateTokenizerJson, type TokenizerJson } from './tokenizer-json';
 
 /** The part of transformers.js's PreTrainedTokenizer used here (a foreign boundary, typed narrowly). */
 interface TransformersTokenizerInstance {
@@ -111,18 +110,4 @@ export async function tokenizerFromJson(tokenizerJson: unknown, tokenizerConfig:
     throw new ModelFormatError(`transformers.js cannot build this tokenizer (${(cause as Error).message})`, { file, cause });
   }
   return new TransformersTokenizer(inner, json, tokenizerConfig);
-}
-
-/**
- * Returns the tokenizer of a local folder (tokenizer.json plus an optional tokenizer_config.json), of a
- * tokenizer.json path, or of a Hub id `org/name[@revision]` that is not a local path (its tokenizer.json,
- * tokenizer_config.json and special_tokens_map.json are downloaded into the Hugging Face cache, or taken
- * from it; `options.hub` as in DecoderModel.load). Files are read here and handed to transformers.js,
- * which itself never fetches anything.
- */
-export async function loadTokenizer(folderOrFile: string, options: { hub?: Omit<HubDownloadOptions, 'files'> } = {}): Promise<TransformersTokenizer> {
-  const { path } = await resolveModelSource(folderOrFile, { ...options.hub, files: HUB_TOKENIZER_FILES });
-  const files = await locateTokenizerFiles(path);
-  const { tokenizerJson, tokenizerConfig } = await readTokenizerFiles(files);
-  return tokenizerFromJson(tokenizerJson, tokenizerConfig, files.tokenizerJsonPath);
 }
