@@ -85,6 +85,20 @@ describe('steerlm serve with continuous batching', () => {
     }
   }, 120_000);
 
+  it("reports a stream's real finish reason and token usage in its last chunks, as the answer without streaming", async () => {
+    const post = (body: object) =>
+      fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const request = { prompt: 'a chat between', max_tokens: 7, temperature: 0 };
+    const whole = (await (await post(request)).json()) as { choices: { finish_reason: string }[]; usage: Record<string, number> };
+    expect(whole.usage.completion_tokens).toBe(7);
+    const lines = (await (await post({ ...request, stream: true, stream_options: { include_usage: true } })).text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as { choices: { finish_reason?: string | null }[]; usage?: Record<string, number> });
+    expect(lines.at(-1)!.usage).toEqual(whole.usage);
+    expect(lines.at(-2)!.choices[0]!.finish_reason).toBe(whole.choices[0]!.finish_reason);
+  }, 30_000);
+
   it('drops the rows of a client that disconnects', async () => {
     const controller = new AbortController();
     const response = await fetch(`${server.url}/v1/completions`, {

@@ -274,27 +274,44 @@ export class LocalLanguageModel implements LanguageModel {
     }
   }
 
-  /** Yields the continuation's text piece by piece, holding back text that may begin a stop string. */
-  async *stream(prompt: string, options: GenerateOptions = {}): AsyncIterable<string> {
+  /**
+   * Yields the continuation's text piece by piece, holding back text that may begin a stop string. The
+   * generator returns (as its `done` value) the call's finish reason and token usage, as generate() gives
+   * them (a server reports them in its last chunk).
+   */
+  async *stream(prompt: string, options: GenerateOptions = {}): AsyncGenerator<string, Omit<GenerateResult, 'text'>> {
     const stops = options.stop ?? steerlmTemplate.stopStrings;
     const ids: number[] = [];
     let emitted = 0;
+    let consumed = 0;
+    let stopped = false;
+    let eos = false;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    for await (const token of this.#decode(this.#decodeRows([prompt], options), options)) {
-      if (token === this.tokenizer.eosTokenId) break;
+    const rows = this.#decodeRows([prompt], options);
+    for await (const token of this.#decode(rows, options)) {
+      consumed++;
+      if (token === this.tokenizer.eosTokenId) {
+        eos = true;
+        break;
+      }
       ids.push(token);
-      const { text, stopped } = cutAtStop(this.tokenizer.decode(ids), stops);
+      const cut = cutAtStop(this.tokenizer.decode(ids), stops);
+      stopped = cut.stopped;
       // Hold back a tail that could still grow into a stop string (and an incomplete UTF-8 sequence).
-      const safe = stopped ? text.length : Math.max(emitted, text.length - longestStop);
-      const clean = text.slice(0, safe).replace(/\uFFFD+$/, '');
+      const safe = stopped ? cut.text.length : Math.max(emitted, cut.text.length - longestStop);
+      const clean = cut.text.slice(0, safe).replace(/\uFFFD+$/, '');
       if (clean.length > emitted) {
         yield clean.slice(emitted);
         emitted = clean.length;
       }
-      if (stopped) return;
+      if (stopped) break;
     }
-    const final = cutAtStop(this.tokenizer.decode(ids), stops).text;
-    if (final.length > emitted) yield final.slice(emitted);
+    if (!stopped) {
+      const final = cutAtStop(this.tokenizer.decode(ids), stops).text;
+      if (final.length > emitted) yield final.slice(emitted);
+    }
+    const finishReason = options.signal?.aborted ? 'abort' : stopped || eos ? 'stop' : 'length';
+    return { finishReason, usage: { promptTokens: rows.promptTokens[0]!, completionTokens: consumed } };
   }
 
   async logProbability(prompt: string, continuation: string): Promise<LogProbabilityResult> {
