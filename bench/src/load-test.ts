@@ -198,7 +198,7 @@ try {
       firstTokenP99Ms: Number(percentile(firstTokens, 0.99).toFixed(1)),
     };
     reports.push(report);
-    console.log(`${clients} streaming clients for ${seconds}s (${args.model}, concurrency ${concurrency}, queue ${queue}):`);
+    console.log(`${clients} streaming clients for ${seconds}s (${args.url ?? `${args.model}, concurrency ${concurrency}, queue ${queue}`}):`);
     console.log(
       `  completed ${report.completed} (${report.requestsPerSecond} req/s), ${report.tokensPerSecond} tokens/s (${report.tokensPerServerCpuSecond} per server CPU-second), ${report.piecesPerSecond} streamed pieces/s; 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
     );
@@ -220,7 +220,9 @@ console.log(
   JSON.stringify({
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage: loadavg() },
     date: new Date().toISOString(),
-    model: args.model,
+    model: args.url ?? args.model,
+    ...(args['batch-rows'] !== undefined ? { batchRows: Number(args['batch-rows']) } : {}),
+    ...(args.engine !== undefined ? { engine: args.engine } : {}),
     maxTokens,
     concurrency: Number(concurrency),
     queue: Number(queue),
