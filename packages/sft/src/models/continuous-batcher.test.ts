@@ -15,6 +15,8 @@ import { TfjsDecodeSession } from './tfjs-decode-session';
 
 let decoder: DecoderModel;
 let onnxruntime: OnnxruntimeDecoder;
+/** The same export without preallocated cache buffers (each step's outputs are onnxruntime's own). */
+let unpreallocated: OnnxruntimeDecoder;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -31,10 +33,12 @@ beforeAll(async () => {
     { seed: 21 },
   );
   onnxruntime = await OnnxruntimeDecoder.create(decoder);
+  unpreallocated = await OnnxruntimeDecoder.create(decoder, { preallocateCache: false });
 });
 
 afterAll(() => {
   onnxruntime.release();
+  unpreallocated.release();
   decoder.dispose();
 });
 
@@ -42,6 +46,7 @@ afterAll(() => {
 const ENGINES: Record<string, () => BatchingDecodeSession> = {
   tfjs: () => new TfjsDecodeSession(decoder),
   onnxruntime: () => onnxruntime.startDecode(),
+  'onnxruntime without preallocated buffers': () => unpreallocated.startDecode(),
 };
 
 /** The tokens of one request decoded alone by generateTokens (rows mixed as one group). */
@@ -103,7 +108,7 @@ for (const [engine, startSession] of Object.entries(ENGINES)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(batcher.session).toBeUndefined();
       expect(tf.memory().numTensors).toBe(tensors);
-      expect(onnxruntime.openDecodes).toBe(0);
+      expect(onnxruntime.openDecodes + unpreallocated.openDecodes).toBe(0);
       batcher.dispose();
     });
 
