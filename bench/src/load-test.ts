@@ -1,31 +1,53 @@
 /**
  * Load test of the steering server: N concurrent streaming clients for M seconds against 127.0.0.1,
- * reporting throughput, p50/p99 latency, 429s (backpressure, counted apart) and errors.
- * Usage: npm run build && node bench/dist/load-test.js [--clients 16] [--seconds 10] [--concurrency 4]
- *        [--queue 4] [--word-delay 5] [--url http://127.0.0.1:8000 --api-key KEY]
- * Without --url it starts `steerlm serve --model attribute-echo` (packages/cli/dist/bin.js) and stops it
- * with SIGTERM at the end. The last line printed is one JSON object.
+ * for each N of `--clients` in turn (the same server), reporting tokens/s (the completion tokens the
+ * server reports in each stream's usage chunk), streamed pieces/s, p50/p99 latency, p50/p99 time to the
+ * first streamed text, 429s (backpressure, counted apart) and errors, and each N's tokens/s over one
+ * client's.
+ * Usage: npm run build && node bench/dist/load-test.js [--model attribute-echo|tiny|25m|FOLDER]
+ *        [--clients 1,16] [--seconds 10] [--max-tokens 64] [--concurrency N] [--queue N] [--batch-rows 32]
+ *        [--engine auto|onnxruntime|tfjs] [--word-delay 5] [--url http://127.0.0.1:8000 --api-key KEY]
+ * Without --url it starts `steerlm serve --model …` (packages/cli/dist/bin.js; `tiny` and `25m` are
+ * random-weight models of bench-decode's shapes, written to a temporary folder with a byte-level BPE
+ * tokenizer) and stops it with SIGTERM at the end; it then also reports the server process's CPU seconds
+ * (Linux), so tokens per server CPU-second can be compared on a busy machine. Before each client count a
+ * short warm-up runs unmeasured. The last line printed is one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DECODE_SHAPES } from './models/decode-shapes';
 
 const { values: args } = parseArgs({
   options: {
+    model: { type: 'string', default: 'attribute-echo' },
     clients: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '10' },
-    concurrency: { type: 'string', default: '4' },
-    queue: { type: 'string', default: '4' },
+    'max-tokens': { type: 'string', default: '64' },
+    concurrency: { type: 'string' },
+    queue: { type: 'string' },
+    'batch-rows': { type: 'string' },
+    engine: { type: 'string' },
     'word-delay': { type: 'string', default: '5' },
     url: { type: 'string' },
     'api-key': { type: 'string' },
   },
 });
 
-const clients = Number(args.clients);
+const clientCounts = args.clients.split(',').map(Number);
 const seconds = Number(args.seconds);
+const maxTokens = Number(args['max-tokens']);
+const echo = args.model === 'attribute-echo';
+// The attribute-echo defaults show backpressure (429s); a model is served with serve's own defaults.
+const concurrency = args.concurrency ?? (echo ? '4' : '16');
+const queue = args.queue ?? (echo ? '4' : '8');
+for (const count of clientCounts) if (!(Number.isInteger(count) && count >= 1)) throw new Error(`--clients takes counts >= 1, got "${args.clients}"`);
+if (!(seconds > 0 && Number.isInteger(maxTokens) && maxTokens >= 1)) throw new Error('--seconds must be > 0 and --max-tokens an integer >= 1');
 
 interface Outcome {
   completed: number;
@@ -34,33 +56,46 @@ interface Outcome {
   latenciesMs: number[];
   firstTokenMs: number[];
   pieces: number;
+  tokens: number;
   sent: number;
 }
 
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+/** Writes a random-weight model of `shape` with a byte-level BPE tokenizer into a new temporary folder. */
+async function writeShapeModel(shape: string): Promise<string> {
+  const sft = await import('@steerlm/sft');
+  await sft.selectBackend({ prefer: 'cpu', strict: true });
+  const folder = await mkdtemp(join(tmpdir(), `steerlm-load-test-${shape}-`));
+  const corpus = Array.from({ length: 200 }, (_, index) => `a chat between a user and an assistant, answer number ${index} tells a joke`);
+  await sft.writeByteLevelBpeTokenizer(folder, await sft.trainByteLevelBpe(corpus, { vocabSize: 400 }));
+  const model = sft.DecoderModel.create(DECODE_SHAPES[shape]!(), { seed: 0 });
+  await model.save(folder);
+  model.dispose();
+  return folder;
+}
+
+async function startServer(model: string): Promise<{ url: string; child: ChildProcess }> {
   const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      '--model',
-      'attribute-echo',
-      '--port',
-      '0',
-      '--json',
-      '--concurrency',
-      args.concurrency,
-      '--queue',
-      args.queue,
-      '--word-delay',
-      args['word-delay'],
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const options = ['--concurrency', concurrency, '--queue', queue, '--max-tokens', String(maxTokens)];
+  if (echo) options.push('--word-delay', args['word-delay']);
+  if (args['batch-rows'] !== undefined) options.push('--batch-rows', args['batch-rows']);
+  if (args.engine !== undefined) options.push('--engine', args.engine);
+  const child = spawn(process.execPath, [bin, 'serve', '--model', model, '--port', '0', '--json', ...options], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) return { url: (JSON.parse(line) as { url: string }).url, child };
   throw new Error('steerlm serve exited before listening; build it first with npm run build');
+}
+
+/** Returns the CPU seconds (user + system, every thread) process `pid` has used, or NaN where /proc is not readable. */
+async function processCpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function percentile(sorted: readonly number[], fraction: number): number {
@@ -78,7 +113,8 @@ async function client(url: string, index: number, deadline: number, outcome: Out
     const body = JSON.stringify({
       messages: [{ role: 'user', content: `Client ${index} request ${request}: tell me a joke.` }],
       stream: true,
-      max_tokens: 64,
+      stream_options: { include_usage: true },
+      max_tokens: maxTokens,
       steerlm: { attributes: { humor: request % 5, toxicity: 0 } },
     });
     const started = performance.now();
@@ -103,13 +139,14 @@ async function client(url: string, index: number, deadline: number, outcome: Out
         const { value, done } = await reader.read();
         if (done) break;
         text += decoder.decode(value, { stream: true });
-        if (firstToken === undefined && text.includes('"content":"S')) firstToken = performance.now() - started;
+        if (firstToken === undefined && /"content":"[^"]/.test(text)) firstToken = performance.now() - started;
       }
       if (!text.trimEnd().endsWith('data: [DONE]')) {
         outcome.errors.push(`stream without [DONE]: ${text.slice(-200)}`);
         continue;
       }
-      outcome.pieces += (text.match(/"content":"[^"]+"/g) ?? []).length;
+      outcome.pieces += (text.match(/"content":"[^"]/g) ?? []).length;
+      outcome.tokens += Number(/"completion_tokens":(\d+)/.exec(text)?.[1] ?? 0);
       outcome.latenciesMs.push(performance.now() - started);
       if (firstToken !== undefined) outcome.firstTokenMs.push(firstToken);
       outcome.completed += 1;
@@ -119,46 +156,85 @@ async function client(url: string, index: number, deadline: number, outcome: Out
   }
 }
 
-const server = args.url ? undefined : await startServer();
-const url = args.url ?? server!.url;
-const outcome: Outcome = { completed: 0, rejected: 0, errors: [], latenciesMs: [], firstTokenMs: [], pieces: 0, sent: 0 };
-const started = performance.now();
-const deadline = started + seconds * 1000;
-await Promise.all(Array.from({ length: clients }, (_, index) => client(url, index, deadline, outcome)));
-const elapsedS = (performance.now() - started) / 1000;
-if (server) {
-  server.child.kill('SIGTERM');
-  await once(server.child, 'exit');
+/** Runs `clients` clients for `durationS` seconds; returns their outcome and the wall and server CPU seconds. */
+async function run(url: string, pid: number | undefined, clients: number, durationS: number): Promise<{ outcome: Outcome; elapsedS: number; cpuS: number }> {
+  const outcome: Outcome = { completed: 0, rejected: 0, errors: [], latenciesMs: [], firstTokenMs: [], pieces: 0, tokens: 0, sent: 0 };
+  const cpuBefore = await processCpuSeconds(pid);
+  const started = performance.now();
+  const deadline = started + durationS * 1000;
+  await Promise.all(Array.from({ length: clients }, (_, index) => client(url, index, deadline, outcome)));
+  const elapsedS = (performance.now() - started) / 1000;
+  return { outcome, elapsedS, cpuS: (await processCpuSeconds(pid)) - cpuBefore };
 }
 
-const latencies = [...outcome.latenciesMs].sort((a, b) => a - b);
-const firstTokens = [...outcome.firstTokenMs].sort((a, b) => a - b);
-const lost = outcome.sent - outcome.completed - outcome.rejected - outcome.errors.length;
-const report = {
-  clients,
-  seconds: Number(elapsedS.toFixed(2)),
-  concurrency: Number(args.concurrency),
-  queue: Number(args.queue),
-  wordDelayMs: Number(args['word-delay']),
-  sent: outcome.sent,
-  completed: outcome.completed,
-  rejected429: outcome.rejected,
-  errors: outcome.errors.length,
-  lost,
-  requestsPerSecond: Number((outcome.completed / elapsedS).toFixed(1)),
-  piecesPerSecond: Number((outcome.pieces / elapsedS).toFixed(0)),
-  latencyP50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
-  latencyP99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
-  firstTokenP50Ms: Number(percentile(firstTokens, 0.5).toFixed(1)),
-  firstTokenP99Ms: Number(percentile(firstTokens, 0.99).toFixed(1)),
-};
-console.log(`steering server load test: ${clients} streaming clients for ${seconds}s, concurrency ${report.concurrency}, queue ${report.queue}`);
+const folder = !args.url && args.model in DECODE_SHAPES ? await writeShapeModel(args.model) : undefined;
+const server = args.url ? undefined : await startServer(folder ?? args.model);
+const url = args.url ?? server!.url;
+const pid = server?.child.pid;
+const reports = [];
+try {
+  for (const clients of clientCounts) {
+    // Warm-up: fills the JIT, the allocator and onnxruntime's arenas for this batch size.
+    await run(url, pid, clients, Math.min(2, seconds / 4));
+    const { outcome, elapsedS, cpuS } = await run(url, pid, clients, seconds);
+    const latencies = [...outcome.latenciesMs].sort((a, b) => a - b);
+    const firstTokens = [...outcome.firstTokenMs].sort((a, b) => a - b);
+    const report = {
+      clients,
+      seconds: Number(elapsedS.toFixed(2)),
+      sent: outcome.sent,
+      completed: outcome.completed,
+      rejected429: outcome.rejected,
+      errors: outcome.errors.length,
+      lost: outcome.sent - outcome.completed - outcome.rejected - outcome.errors.length,
+      requestsPerSecond: Number((outcome.completed / elapsedS).toFixed(2)),
+      tokensPerSecond: Number((outcome.tokens / elapsedS).toFixed(1)),
+      piecesPerSecond: Number((outcome.pieces / elapsedS).toFixed(1)),
+      serverCpuSeconds: Number(cpuS.toFixed(2)),
+      tokensPerServerCpuSecond: Number((outcome.tokens / cpuS).toFixed(1)),
+      latencyP50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
+      latencyP99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
+      firstTokenP50Ms: Number(percentile(firstTokens, 0.5).toFixed(1)),
+      firstTokenP99Ms: Number(percentile(firstTokens, 0.99).toFixed(1)),
+    };
+    reports.push(report);
+    console.log(`${clients} streaming clients for ${seconds}s (${args.url ?? `${args.model}, concurrency ${concurrency}, queue ${queue}`}):`);
+    console.log(
+      `  completed ${report.completed} (${report.requestsPerSecond} req/s), ${report.tokensPerSecond} tokens/s (${report.tokensPerServerCpuSecond} per server CPU-second), ${report.piecesPerSecond} streamed pieces/s; 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
+    );
+    console.log(
+      `  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; first text p50 ${report.firstTokenP50Ms} ms, p99 ${report.firstTokenP99Ms} ms`,
+    );
+    for (const error of outcome.errors.slice(0, 5)) console.log(`  error: ${error}`);
+  }
+} finally {
+  if (server) {
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
+  }
+  if (folder) await rm(folder, { recursive: true, force: true });
+}
+
+const single = reports.find((report) => report.clients === 1);
 console.log(
-  `  completed ${report.completed} (${report.requestsPerSecond} req/s, ${report.piecesPerSecond} streamed pieces/s), 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
+  JSON.stringify({
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage: loadavg() },
+    date: new Date().toISOString(),
+    model: args.url ?? args.model,
+    ...(args['batch-rows'] !== undefined ? { batchRows: Number(args['batch-rows']) } : {}),
+    ...(args.engine !== undefined ? { engine: args.engine } : {}),
+    maxTokens,
+    concurrency: Number(concurrency),
+    queue: Number(queue),
+    ...(echo ? { wordDelayMs: Number(args['word-delay']) } : {}),
+    runs: reports,
+    ...(single
+      ? {
+          tokensPerSecondOverOneClient: Object.fromEntries(
+            reports.map((report) => [report.clients, Number((report.tokensPerSecond / single.tokensPerSecond).toFixed(2))]),
+          ),
+        }
+      : {}),
+  }),
 );
-console.log(
-  `  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; first token p50 ${report.firstTokenP50Ms} ms, p99 ${report.firstTokenP99Ms} ms`,
-);
-for (const error of outcome.errors.slice(0, 5)) console.log(`  error: ${error}`);
-console.log(JSON.stringify(report));
-process.exitCode = report.errors === 0 && report.lost === 0 ? 0 : 1;
+process.exitCode = reports.every((report) => report.errors === 0 && report.lost === 0) ? 0 : 1;

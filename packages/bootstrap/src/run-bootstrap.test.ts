@@ -212,6 +212,35 @@ describe('runBootstrap over HTTP', () => {
     for (const record of records) expect(record.conversations[1]!.value.trim()).not.toBe('');
   });
 
+  it('writes the records in input order (prompt, then sample) whatever order the answers finish in', async () => {
+    const output = join(directory, 'ordered.jsonl');
+    // Answers to later prompts come back first: each prompt's delay falls with its index.
+    const reversed: LanguageModel = {
+      specificationVersion: 'v1',
+      modelId: 'reversed',
+      logProbability: (prompt, continuation) => local.logProbability(prompt, continuation),
+      generate: async (prompt, options) => {
+        const index = Number(/\((\d+)\)/.exec(prompt)?.[1] ?? 0);
+        await new Promise((resolve) => setTimeout(resolve, (12 - index) * 4));
+        return local.generate(prompt, options);
+      },
+    };
+    const summary = await runBootstrap({
+      prompts,
+      combinations,
+      model: reversed,
+      scorer: lengthScorer,
+      output,
+      samplesPerPrompt: 2,
+      seed: 5,
+      sampling,
+      concurrency: 6,
+    });
+    expect(summary.written).toBe(24);
+    const keys = (await readRecords(output)).map((record) => bootstrapRecordKey(record));
+    expect(keys).toEqual(prompts.flatMap((prompt) => [0, 1].map((index) => bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index }))));
+  });
+
   it('refuses an output file damaged in the middle', async () => {
     const output = join(directory, 'damaged.jsonl');
     await writeFile(output, `${JSON.stringify([...reference.values()][0])}\n{"broken\n${JSON.stringify([...reference.values()][1])}\n`);

@@ -20,6 +20,7 @@ import { checkCount } from './check-count';
 import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
 import { BOOTSTRAP_STOP_STRINGS, responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
+import { InOrderWrites } from './in-order-writes';
 
 /** A VALUE_TO_TEXT NeMo record of one bootstrapped sample, keyed by prompt id and sample index. */
 export { bootstrapRecordKey } from './bootstrap-record-key';
@@ -78,8 +79,9 @@ export interface BootstrapSummary {
 /**
  * Runs the SteerLM bootstrap (§3.4) and returns its summary: for each prompt, one combination drawn
  * uniformly (seeded by prompt id), `samplesPerPrompt` responses from `model` conditioned on it,
- * each re-annotated by `scorer` and appended as a VALUE_TO_TEXT NeMo record. Records already in
- * `output` are kept, so a killed run resumes without duplicates or gaps.
+ * each re-annotated by `scorer` and appended as a VALUE_TO_TEXT NeMo record, in input order (prompt,
+ * then sample) whatever order the concurrent answers finish in. Records already in `output` are kept,
+ * so a killed run resumes without duplicates or gaps.
  */
 export async function runBootstrap(options: BootstrapOptions): Promise<BootstrapSummary> {
   checkPrompts(options.prompts);
@@ -101,63 +103,80 @@ export async function runBootstrap(options: BootstrapOptions): Promise<Bootstrap
     tracker.emit({ type: 'warning', job: 'bootstrap', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   let emptyResponses = 0;
+  // Prompts are answered concurrently and finish in any order; their records are written in input order.
+  const ordered = new InOrderWrites<{ record: BootstrapRecord; completionTokens: number }>(async ({ record, completionTokens }) => {
+    await writer.write(record);
+    written += 1;
+    tracker.step(written, 1, { completionTokens });
+  });
   try {
-    await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
-      const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter(
-        (index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })),
-      );
-      if (missing.length === 0) return;
-      const attributes = pickCombination(options.combinations, prompt.id, seed);
-      const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
-        const text = conditionPrompt({ ...(tried.system !== undefined ? { system: tried.system } : {}), turns: tried.turns, attributes, schema });
-        const responses = await Promise.all(
-          missing.map((index) =>
-            options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal)),
-          ),
-        );
-        options.signal?.throwIfAborted();
-        const answered = responses.flatMap((response, position) => (responseText(response).trim() === '' ? [] : [position]));
-        const scores = await options.scorer.score(
-          answered.map((position) => ({
-            ...(tried.system !== undefined ? { system: tried.system } : {}),
-            context: tried.turns,
-            response: responseText(responses[position]!),
-          })),
-        );
-        return { responses, scores: new Map(answered.map((position, row) => [position, scores[row]!])) };
-      });
-      if (fitted === undefined) {
-        if (tally.skipped.length === 1) {
-          tracker.emit({
-            type: 'warning',
-            job: 'bootstrap',
-            message: `prompt ${prompt.id} does not fit the model's context: skipped (later skips are counted in the summary; longPrompts: 'truncate-left' keeps them, cut from the left)`,
-          });
-        }
-        return;
-      }
-      const { responses, scores } = fitted.result;
-      const used = fitted.prompt;
-      for (const [position, index] of missing.entries()) {
-        const score = scores.get(position);
-        if (score === undefined) {
-          emptyResponses += 1;
-          continue;
-        }
-        const record = conversationToNemoRecord(
-          {
-            ...(used.system !== undefined ? { system: used.system } : {}),
-            turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: score.rounded }],
-          },
-          { schema, type: 'VALUE_TO_TEXT' },
-        );
-        await writer.write({ ...record, prompt_id: prompt.id, sample_index: index, requested_label: formatAttributes(attributes, schema) });
-        written += 1;
-        tracker.step(written, 1, { completionTokens: responses[position]!.usage.completionTokens });
+    await mapWithConcurrency(options.prompts, concurrency, async (prompt, promptIndex) => {
+      const records: { record: BootstrapRecord; completionTokens: number }[] = [];
+      try {
+        await answerPrompt(prompt, records);
+      } finally {
+        await ordered.deliver(promptIndex, records);
       }
     });
   } finally {
     await writer.close();
+  }
+
+  /** Answers one prompt: its missing samples' records go to `records`. */
+  async function answerPrompt(prompt: BootstrapPrompt, records: { record: BootstrapRecord; completionTokens: number }[]): Promise<void> {
+    const missing = Array.from({ length: samplesPerPrompt }, (_, index) => index).filter(
+      (index) => !writer.has(bootstrapRecordKey({ prompt_id: prompt.id, sample_index: index })),
+    );
+    if (missing.length === 0) return;
+    const attributes = pickCombination(options.combinations, prompt.id, seed);
+    const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
+      const text = conditionPrompt({ ...(tried.system !== undefined ? { system: tried.system } : {}), turns: tried.turns, attributes, schema });
+      const responses = await Promise.all(
+        missing.map((index) =>
+          options.model.generate(text, sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal)),
+        ),
+      );
+      options.signal?.throwIfAborted();
+      const answered = responses.flatMap((response, position) => (responseText(response).trim() === '' ? [] : [position]));
+      const scores = await options.scorer.score(
+        answered.map((position) => ({
+          ...(tried.system !== undefined ? { system: tried.system } : {}),
+          context: tried.turns,
+          response: responseText(responses[position]!),
+        })),
+      );
+      return { responses, scores: new Map(answered.map((position, row) => [position, scores[row]!])) };
+    });
+    if (fitted === undefined) {
+      if (tally.skipped.length === 1) {
+        tracker.emit({
+          type: 'warning',
+          job: 'bootstrap',
+          message: `prompt ${prompt.id} does not fit the model's context: skipped (later skips are counted in the summary; longPrompts: 'truncate-left' keeps them, cut from the left)`,
+        });
+      }
+      return;
+    }
+    const { responses, scores } = fitted.result;
+    const used = fitted.prompt;
+    for (const [position, index] of missing.entries()) {
+      const score = scores.get(position);
+      if (score === undefined) {
+        emptyResponses += 1;
+        continue;
+      }
+      const record = conversationToNemoRecord(
+        {
+          ...(used.system !== undefined ? { system: used.system } : {}),
+          turns: [...used.turns, { role: 'assistant', text: responseText(responses[position]!), attributes: score.rounded }],
+        },
+        { schema, type: 'VALUE_TO_TEXT' },
+      );
+      records.push({
+        record: { ...record, prompt_id: prompt.id, sample_index: index, requested_label: formatAttributes(attributes, schema) },
+        completionTokens: responses[position]!.usage.completionTokens,
+      });
+    }
   }
   const summary: BootstrapSummary = {
     written,

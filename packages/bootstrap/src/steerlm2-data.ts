@@ -21,6 +21,7 @@ import { checkCount } from './check-count';
 import { checkLongPromptPolicy, fitPrompt, type LongPromptPolicy, type LongPromptTally } from './fit-prompt';
 import { BOOTSTRAP_STOP_STRINGS, responseText, sampleOptions } from './sampling-defaults';
 import { deriveSeed } from './seeded-random';
+import { InOrderWrites } from './in-order-writes';
 
 /** The record layout (NeMo-Aligner's SteerLM2Dataset) is owned by core, which also reads and validates it. */
 export type { SteerLM2Response } from '@steerlm/core';
@@ -102,64 +103,79 @@ export async function generateSteerLM2Data(options: SteerLM2DataOptions): Promis
     tracker.emit({ type: 'warning', job: 'steerlm2-data', message: `dropped a torn last line (${writer.repair.bytes} bytes) left by an interrupted run` });
   let written = 0;
   let emptyResponses = 0;
+  // Prompts are answered concurrently and finish in any order; their records are written in input order.
+  const ordered = new InOrderWrites<SteerLM2Record>(async (record) => {
+    await writer.write(record);
+    written += 1;
+    tracker.step(written, 1, { responses: record.responses.length });
+  });
   try {
-    await mapWithConcurrency(options.prompts, concurrency, async (prompt) => {
-      if (writer.has(prompt.id)) return;
-      const attributes = pickCombination(options.combinations, prompt.id, seed);
-      const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
-        // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.
-        const turns = tried.turns.map(({ role, text }) => ({ role, text }));
-        const system = tried.system !== undefined ? { system: tried.system } : {};
-        const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
-        const unconditioned = conditionPrompt({ ...system, turns, schema });
-        const drawn = await Promise.all(
-          Array.from({ length: samplesPerPrompt }, async (_, index) =>
-            responseText(
-              await options.policy.generate(
-                conditioned,
-                sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal),
-              ),
-            ),
-          ),
-        );
-        options.signal?.throwIfAborted();
-        const samples = drawn.filter((sample) => sample.trim() !== '');
-        emptyResponses += drawn.length - samples.length;
-        if (samples.length === 0) return { turns, responses: [] };
-        const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
-        const responses = await Promise.all(
-          samples.map(async (sample, index): Promise<SteerLM2Response> => {
-            const [reference, policy] = await Promise.all([
-              options.reference.logProbability(unconditioned, sample + endOfTurn),
-              options.policy.logProbability(conditioned, sample + endOfTurn),
-            ]);
-            return {
-              from: 'Assistant',
-              value: sample,
-              'log(P(a|x,y))': attributeLogProbability(scores[index]!.values, attributes, schema, options.attributeProbability),
-              'log(P(y|x))': reference.logProbability,
-              'log(Q(y|a,x))': policy.logProbability,
-            };
-          }),
-        );
-        return { turns, responses };
-      });
-      if (fitted === undefined) return;
-      const { turns, responses } = fitted.result;
-      if (responses.length === 0) return;
-      const used = fitted.prompt;
-      await writer.write({
-        system: used.system ?? steerlmTemplate.defaultSystem,
-        prompt_turns: turns.map(({ role, text }) => ({ from: role === 'user' ? 'User' : 'Assistant', value: text })),
-        label: formatAttributes(attributes, schema),
-        responses,
-        prompt_id: prompt.id,
-      });
-      written += 1;
-      tracker.step(written, 1, { responses: responses.length });
+    await mapWithConcurrency(options.prompts, concurrency, async (prompt, promptIndex) => {
+      const records: SteerLM2Record[] = [];
+      try {
+        const record = await answerPrompt(prompt);
+        if (record) records.push(record);
+      } finally {
+        await ordered.deliver(promptIndex, records);
+      }
     });
   } finally {
     await writer.close();
+  }
+
+  /** Answers one prompt; resolves to its record, or undefined when it is written already, skipped or got only empty responses. */
+  async function answerPrompt(prompt: BootstrapPrompt): Promise<SteerLM2Record | undefined> {
+    if (writer.has(prompt.id)) return undefined;
+    const attributes = pickCombination(options.combinations, prompt.id, seed);
+    const fitted = await fitPrompt(prompt, longPrompts, tally, async (tried) => {
+      // NeMo-Aligner's SteerLM2 prompt carries no labels on earlier assistant turns.
+      const turns = tried.turns.map(({ role, text }) => ({ role, text }));
+      const system = tried.system !== undefined ? { system: tried.system } : {};
+      const conditioned = conditionPrompt({ ...system, turns, attributes, schema });
+      const unconditioned = conditionPrompt({ ...system, turns, schema });
+      const drawn = await Promise.all(
+        Array.from({ length: samplesPerPrompt }, async (_, index) =>
+          responseText(
+            await options.policy.generate(
+              conditioned,
+              sampleOptions(options.sampling, deriveSeed(seed, prompt.id, index), BOOTSTRAP_STOP_STRINGS, options.signal),
+            ),
+          ),
+        ),
+      );
+      options.signal?.throwIfAborted();
+      const samples = drawn.filter((sample) => sample.trim() !== '');
+      emptyResponses += drawn.length - samples.length;
+      if (samples.length === 0) return { turns, responses: [] };
+      const scores = await options.scorer.score(samples.map((sample) => ({ ...system, context: turns, response: sample })));
+      const responses = await Promise.all(
+        samples.map(async (sample, index): Promise<SteerLM2Response> => {
+          const [reference, policy] = await Promise.all([
+            options.reference.logProbability(unconditioned, sample + endOfTurn),
+            options.policy.logProbability(conditioned, sample + endOfTurn),
+          ]);
+          return {
+            from: 'Assistant',
+            value: sample,
+            'log(P(a|x,y))': attributeLogProbability(scores[index]!.values, attributes, schema, options.attributeProbability),
+            'log(P(y|x))': reference.logProbability,
+            'log(Q(y|a,x))': policy.logProbability,
+          };
+        }),
+      );
+      return { turns, responses };
+    });
+    if (fitted === undefined) return undefined;
+    const { turns, responses } = fitted.result;
+    if (responses.length === 0) return undefined;
+    const used = fitted.prompt;
+    return {
+      system: used.system ?? steerlmTemplate.defaultSystem,
+      prompt_turns: turns.map(({ role, text }) => ({ from: role === 'user' ? 'User' : 'Assistant', value: text })),
+      label: formatAttributes(attributes, schema),
+      responses,
+      prompt_id: prompt.id,
+    };
   }
   const summary: SteerLM2DataSummary = {
     written,

@@ -22,10 +22,16 @@ export { checkModelSize, modelParameterCount, type ModelSizeLimit } from './mode
 export type { ForwardInput, ParameterSource } from './models/forward-pieces';
 export { generateTokens, type GeneratedStep, type GenerateTokensOptions } from './models/generate-tokens';
 export { mixLogitRows, type RowWeight } from './models/mix-logit-rows';
-export { ContinuousBatcher, type BatchedRequest, type BatchedRequestOptions, type ContinuousBatcherOptions } from './models/continuous-batcher';
+export {
+  ContinuousBatcher,
+  type BatchedRequest,
+  type BatchedRequestOptions,
+  type BatchingDecodeSource,
+  type ContinuousBatcherOptions,
+} from './models/continuous-batcher';
 export { KeyValueCache, type LayerCache } from './models/key-value-cache';
 export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLanguageModelOptions } from './models/local-language-model';
-export type { DecodeSession } from './models/decode-session';
+export type { BatchingDecodeSession, DecodeSession } from './models/decode-session';
 export { TfjsDecodeSession } from './models/tfjs-decode-session';
 export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './models/onnxruntime-decoder';
 export type { ScoredToken, ScoreTokensOptions, TokenAlternative } from './models/score-tokens';

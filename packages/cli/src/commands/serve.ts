@@ -26,7 +26,7 @@ export const serveCommand = defineCommand({
       min: 0,
       default: 32,
       description:
-        'model folders on the tfjs engine (--engine tfjs): the rows of the one decode batch that requests join and leave at token boundaries (continuous batching; guided requests take several); 0 decodes each request alone. On onnxruntime each request decodes alone',
+        'model folders: the rows of the one decode batch (on either engine) that requests join and leave at token boundaries (continuous batching; guided requests take several); 0 decodes each request alone',
     },
     queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
@@ -92,7 +92,8 @@ Example:
     if (context.json) context.stdout.write(`${JSON.stringify(started)}\n`); // the line tools wait for
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description} · template ${template.name}`);
-    const batching = loaded.engine !== 'tfjs' || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows`;
+    const local = loaded.engine === 'tfjs' || loaded.engine === 'onnxruntime';
+    const batching = !local || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows on ${loaded.engine}`;
     context.note(
       `OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue}${batching})${apiKey ? ', API key required' : ''}`,
     );

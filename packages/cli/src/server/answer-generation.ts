@@ -1,4 +1,4 @@
-import type { LanguageModel } from '@steerlm/core';
+import type { GenerateResult, LanguageModel } from '@steerlm/core';
 import { chunkBody, completionBody, newResponseId, openAIFinishReason, openAIUsage, usageChunkBody, type EndpointKind } from './openai-shapes';
 import type { PreparedGeneration } from './prepare-generation';
 import type { RequestScheduler } from './request-scheduler';
@@ -120,9 +120,13 @@ export async function answerGeneration(
           stream.enqueue(sseData(chunkBody(kind, header, { text: next.value })));
           return;
         }
-        const finishReason = count >= prepared.options.maxTokens ? 'length' : 'stop';
+        // A model whose stream returns its result (LocalLanguageModel) gives the real finish reason and
+        // token counts; otherwise pieces stand in for tokens.
+        const result = streamResult(next.value);
+        const finishReason = result ? openAIFinishReason(result.finishReason) : count >= prepared.options.maxTokens ? 'length' : 'stop';
         stream.enqueue(sseData(chunkBody(kind, header, { finishReason })));
-        if (prepared.includeUsage) stream.enqueue(sseData(usageChunkBody(kind, header, openAIUsage(0, count))));
+        const usage = result ? openAIUsage(result.usage.promptTokens, result.usage.completionTokens) : openAIUsage(0, count);
+        if (prepared.includeUsage) stream.enqueue(sseData(usageChunkBody(kind, header, usage)));
         stream.enqueue(sseData('[DONE]'));
         stream.close();
         finish();
@@ -143,4 +147,12 @@ export async function answerGeneration(
   return new Response(body, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
   });
+}
+
+/** Returns the finish reason and usage a model's stream returned as its `done` value, if it returned them. */
+function streamResult(value: unknown): Pick<GenerateResult, 'finishReason' | 'usage'> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { finishReason, usage } = value as Partial<GenerateResult>;
+  if (typeof finishReason !== 'string' || typeof usage?.completionTokens !== 'number' || typeof usage.promptTokens !== 'number') return undefined;
+  return { finishReason, usage };
 }

@@ -29,7 +29,10 @@ beforeAll(async () => {
   );
   await decoder.save(folder);
   decoder.dispose();
-  batched = (await loadLanguageModel(folder, { backend: 'cpu', engine: 'tfjs', continuousBatching: { maxRows: 8 } })).model as LocalLanguageModel;
+  // The default engine (onnxruntime on cpu), as `steerlm serve` loads it.
+  const loaded = await loadLanguageModel(folder, { backend: 'cpu', continuousBatching: { maxRows: 8 } });
+  expect(loaded.engine).toBe('onnxruntime');
+  batched = loaded.model as LocalLanguageModel;
   server = await startSteeringServer({ model: batched, port: 0, maxTokens: 480, maxConcurrent: 8, log: () => {} });
 }, 120_000);
 
@@ -62,20 +65,39 @@ async function answer(url: string, body: (typeof requests)[number]): Promise<str
 }
 
 describe('steerlm serve with continuous batching', () => {
-  it('decodes concurrent requests in one batch, each answered as it is alone', async () => {
+  it('decodes concurrent requests in one batch, each answered as it is alone, on either engine', async () => {
     const together = await Promise.all(requests.map((body) => answer(server.url, body)));
     // Four requests, the guided one on two rows.
     expect(batched.batcher!.peakRows).toBe(5);
     const alone = await startSteeringServer({ model: (await loadLanguageModel(folder, { backend: 'cpu' })).model, port: 0, maxTokens: 64, log: () => {} });
+    const tfjs = (await loadLanguageModel(folder, { backend: 'cpu', engine: 'tfjs', continuousBatching: { maxRows: 8 } })).model as LocalLanguageModel;
+    const onTfjs = await startSteeringServer({ model: tfjs, port: 0, maxTokens: 64, log: () => {} });
     try {
       const expected: string[] = [];
       for (const body of requests) expected.push(await answer(alone.url, body));
       expect(together).toEqual(expected);
       expect(together.every((text) => text.length > 0)).toBe(true);
+      expect(await Promise.all(requests.map((body) => answer(onTfjs.url, body)))).toEqual(expected);
+      expect(tfjs.batcher!.peakRows).toBeGreaterThanOrEqual(2);
     } finally {
       await alone.close();
+      await onTfjs.close();
     }
   }, 120_000);
+
+  it("reports a stream's real finish reason and token usage in its last chunks, as the answer without streaming", async () => {
+    const post = (body: object) =>
+      fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const request = { prompt: 'a chat between', max_tokens: 7, temperature: 0 };
+    const whole = (await (await post(request)).json()) as { choices: { finish_reason: string }[]; usage: Record<string, number> };
+    expect(whole.usage.completion_tokens).toBe(7);
+    const lines = (await (await post({ ...request, stream: true, stream_options: { include_usage: true } })).text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as { choices: { finish_reason?: string | null }[]; usage?: Record<string, number> });
+    expect(lines.at(-1)!.usage).toEqual(whole.usage);
+    expect(lines.at(-2)!.choices[0]!.finish_reason).toBe(whole.choices[0]!.finish_reason);
+  }, 30_000);
 
   it('drops the rows of a client that disconnects', async () => {
     const controller = new AbortController();

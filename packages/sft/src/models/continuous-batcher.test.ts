@@ -1,11 +1,22 @@
+/**
+ * Continuous batching on both engines: requests that join and leave a running batch get exactly the
+ * tokens they get decoded alone (greedy and seeded), guided rows mix as in generateTokens, and a request
+ * that leaves or aborts has its rows (and its key slots) freed.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../io/hf-config';
 import { ContinuousBatcher, type BatchedRequest } from './continuous-batcher';
+import type { BatchingDecodeSession } from './decode-session';
 import { DecoderModel } from './decoder-model';
 import { generateTokens, type GenerateTokensOptions } from './generate-tokens';
+import { OnnxruntimeDecoder } from './onnxruntime-decoder';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 
 let decoder: DecoderModel;
+let onnxruntime: OnnxruntimeDecoder;
+/** The same export without preallocated cache buffers (each step's outputs are onnxruntime's own). */
+let unpreallocated: OnnxruntimeDecoder;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -21,12 +32,25 @@ beforeAll(async () => {
     }),
     { seed: 21 },
   );
+  onnxruntime = await OnnxruntimeDecoder.create(decoder);
+  unpreallocated = await OnnxruntimeDecoder.create(decoder, { preallocateCache: false });
 });
 
-afterAll(() => decoder.dispose());
+afterAll(() => {
+  onnxruntime.release();
+  unpreallocated.release();
+  decoder.dispose();
+});
+
+/** A new session of each engine over the same weights. */
+const ENGINES: Record<string, () => BatchingDecodeSession> = {
+  tfjs: () => new TfjsDecodeSession(decoder),
+  onnxruntime: () => onnxruntime.startDecode(),
+  'onnxruntime without preallocated buffers': () => unpreallocated.startDecode(),
+};
 
 /** The tokens of one request decoded alone by generateTokens (rows mixed as one group). */
-async function alone(request: BatchedRequest): Promise<number[]> {
+async function alone(request: BatchedRequest, session: BatchingDecodeSession): Promise<number[]> {
   const tokens: number[] = [];
   const { shouldStop, ...rest } = request.options;
   const options: GenerateTokensOptions = {
@@ -35,7 +59,7 @@ async function alone(request: BatchedRequest): Promise<number[]> {
     ...(request.rows.length > 1 ? { groups: [request.rows.map((row, index) => ({ row: index, weight: row.weight }))] } : {}),
   };
   for await (const step of generateTokens(
-    decoder,
+    session,
     request.rows.map((row) => row.ids),
     options,
   )) {
@@ -58,88 +82,134 @@ const request = (ids: number[], options: Partial<BatchedRequest['options']> = {}
   options: { maxTokens: 10, temperature: 0, ...options },
 });
 
-describe('ContinuousBatcher', () => {
-  it('lets requests join a running batch and gives each the tokens it gets decoded alone (greedy and seeded)', async () => {
-    const tensors = tf.memory().numTensors;
-    const batcher = new ContinuousBatcher(decoder);
-    const first = request([3, 9, 27, 4, 11, 6, 2], { maxTokens: 14 });
-    const second = request([5, 1], { maxTokens: 6, temperature: 1, topK: 12, seed: 9 });
-    const third = request([8, 8, 30, 2, 17], { maxTokens: 20 });
-    let joined: Promise<number[][]> | undefined;
-    const firstTokens = await collect(batcher.generate(first), (count) => {
-      // The others join after the first has decoded 3 tokens; the third outlives the first, whose early key slots are then compacted away.
-      if (count === 3) joined = Promise.all([collect(batcher.generate(second)), collect(batcher.generate(third))]);
+for (const [engine, startSession] of Object.entries(ENGINES)) {
+  describe(`ContinuousBatcher on ${engine}`, () => {
+    const solo = (entry: BatchedRequest) => alone(entry, startSession());
+
+    it('lets requests join a running batch and gives each the tokens it gets decoded alone (greedy and seeded)', async () => {
+      const tensors = tf.memory().numTensors;
+      const batcher = new ContinuousBatcher(startSession);
+      const first = request([3, 9, 27, 4, 11, 6, 2], { maxTokens: 14 });
+      const second = request([5, 1], { maxTokens: 6, temperature: 1, topK: 12, seed: 9 });
+      const third = request([8, 8, 30, 2, 17], { maxTokens: 20 });
+      let joined: Promise<number[][]> | undefined;
+      const firstTokens = await collect(batcher.generate(first), (count) => {
+        // The others join after the first has decoded 3 tokens; the third outlives the first, whose early key slots are then compacted away.
+        if (count === 3) joined = Promise.all([collect(batcher.generate(second)), collect(batcher.generate(third))]);
+      });
+      const [secondTokens, thirdTokens] = await joined!;
+      expect(batcher.peakRows).toBe(3);
+      expect(firstTokens).toEqual(await solo(first));
+      expect(secondTokens).toEqual(await solo(second));
+      expect(thirdTokens).toEqual(await solo(third));
+      expect([firstTokens.length, secondTokens!.length, thirdTokens!.length]).toEqual([14, 6, 20]);
+      expect(batcher.activeRows).toBe(0);
+      // Every cache tensor of the batch (joins, leaves, compactions) is freed once it empties.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(batcher.session).toBeUndefined();
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(onnxruntime.openDecodes + unpreallocated.openDecodes).toBe(0);
+      batcher.dispose();
     });
-    const [secondTokens, thirdTokens] = await joined!;
-    expect(batcher.peakRows).toBe(3);
-    expect(firstTokens).toEqual(await alone(first));
-    expect(secondTokens).toEqual(await alone(second));
-    expect(thirdTokens).toEqual(await alone(third));
-    expect([firstTokens.length, secondTokens!.length, thirdTokens!.length]).toEqual([14, 6, 20]);
-    expect(batcher.activeRows).toBe(0);
-    // Every cache tensor of the batch (joins, leaves, compactions) is freed once it empties.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(tf.memory().numTensors).toBe(tensors);
-    batcher.dispose();
-  });
 
-  it('decodes a guided request (two rows mixed 2 / −1) as generateTokens does, beside a plain one', async () => {
-    const batcher = new ContinuousBatcher(decoder);
-    const guided: BatchedRequest = {
-      rows: [
-        { ids: [3, 9, 27, 4], weight: 2 },
-        { ids: [3, 9], weight: -1 },
-      ],
-      options: { maxTokens: 8, temperature: 0 },
-    };
-    const plain = request([12, 40, 7], { maxTokens: 8 });
-    const [guidedTokens, plainTokens] = await Promise.all([collect(batcher.generate(guided)), collect(batcher.generate(plain))]);
-    expect(batcher.peakRows).toBe(3);
-    expect(guidedTokens).toEqual(await alone(guided));
-    expect(plainTokens).toEqual(await alone(plain));
-    batcher.dispose();
-  });
+    it('pads the running rows in front when a longer prompt joins, and compacts the slots a leaving row used', async () => {
+      // The running session (the first one the source gives; joining rows are appended to it) reports its shape before each step.
+      const shapes: { rows: number; keySlots: number }[] = [];
+      const batcher = new ContinuousBatcher(() => {
+        const session = startSession();
+        const step = session.step.bind(session);
+        session.step = (tokens) => {
+          shapes.push({ rows: session.rows, keySlots: session.keySlots });
+          return step(tokens);
+        };
+        return session;
+      });
+      const short = request([4, 19], { maxTokens: 12 });
+      const long = request(
+        Array.from({ length: 30 }, (_, index) => (index * 11 + 3) % 48),
+        { maxTokens: 5, temperature: 0.9, seed: 3 },
+      );
+      let joined: Promise<number[]> | undefined;
+      const shortTokens = await collect(batcher.generate(short), (count) => {
+        if (count === 2) joined = collect(batcher.generate(long));
+      });
+      expect(shortTokens).toEqual(await solo(short));
+      expect(await joined!).toEqual(await solo(long));
+      // 11 steps for 12 tokens. Alone, the short row holds its 2 prompt slots and one more a step; beside
+      // the long one, its 30 (the short row padded in front) and one more a step; once the long row has
+      // left, its slots are dropped again.
+      expect(shapes).toHaveLength(11);
+      const together = shapes.flatMap((shape, step) => (shape.rows === 2 ? [step] : []));
+      expect(together.length).toBe(4);
+      expect(together.at(-1)! - together[0]!).toBe(3);
+      shapes.forEach((shape, step) => expect(shape.keySlots).toBe(shape.rows === 2 ? 30 + step - together[0]! : 2 + step));
+      batcher.dispose();
+    });
 
-  it('frees the rows of a request whose consumer leaves or whose signal aborts, and the others go on unchanged', async () => {
-    const batcher = new ContinuousBatcher(decoder);
-    const long = request([6, 2, 19], { maxTokens: 16 });
-    const controller = new AbortController();
-    const aborted = request([1, 2, 3, 4], { maxTokens: 16, signal: controller.signal });
-    const rowsSeen: number[] = [];
-    const leaving = (async () => {
-      const out: number[] = [];
-      for await (const token of batcher.generate(request([9, 9, 1], { maxTokens: 16 }))) {
-        out.push(token);
-        if (out.length === 2) break;
-      }
-      return out;
-    })();
-    const [longTokens, leftTokens, abortedTokens] = await Promise.all([
-      collect(batcher.generate(long), () => rowsSeen.push(batcher.activeRows)),
-      leaving,
-      collect(batcher.generate(aborted), (count) => {
-        if (count === 4) controller.abort();
-      }),
-    ]);
-    expect(leftTokens).toHaveLength(2);
-    expect(abortedTokens.length).toBeGreaterThanOrEqual(4);
-    expect(abortedTokens.length).toBeLessThanOrEqual(5);
-    expect(longTokens).toEqual(await alone(long));
-    // Three requests at first, then the two that left are dropped from the batch.
-    expect(Math.max(...rowsSeen)).toBe(3);
-    // (the last token may be read after its own row has left too)
-    expect(rowsSeen.slice(8, -1)).toEqual(new Array(16 - 9).fill(1));
-    batcher.dispose();
-  });
+    it('decodes a guided request (two rows mixed 2 / −1) as generateTokens does, beside a plain one', async () => {
+      const batcher = new ContinuousBatcher(startSession);
+      const guided: BatchedRequest = {
+        rows: [
+          { ids: [3, 9, 27, 4], weight: 2 },
+          { ids: [3, 9], weight: -1 },
+        ],
+        options: { maxTokens: 8, temperature: 0 },
+      };
+      const plain = request([12, 40, 7], { maxTokens: 8 });
+      const [guidedTokens, plainTokens] = await Promise.all([collect(batcher.generate(guided)), collect(batcher.generate(plain))]);
+      expect(batcher.peakRows).toBe(3);
+      expect(guidedTokens).toEqual(await solo(guided));
+      expect(plainTokens).toEqual(await solo(plain));
+      batcher.dispose();
+    });
 
-  it('keeps requests beyond maxRows waiting until rows free up, and checks its input', async () => {
-    const batcher = new ContinuousBatcher(decoder, { maxRows: 2 });
-    const requests = [request([4, 5], { maxTokens: 5 }), request([6, 7, 8], { maxTokens: 3 }), request([9], { maxTokens: 4 })];
-    const results = await Promise.all(requests.map((entry) => collect(batcher.generate(entry))));
-    expect(batcher.peakRows).toBe(2);
-    for (const [index, entry] of requests.entries()) expect(results[index]).toEqual(await alone(entry));
-    await expect(collect(batcher.generate({ rows: [], options: { maxTokens: 2 } }))).rejects.toThrow(/at least one prompt row/);
-    await expect(collect(batcher.generate(request([1], { temperature: -1 })))).rejects.toThrow(/temperature/);
-    batcher.dispose();
+    it('frees the rows of a request whose consumer leaves or whose signal aborts, and the others go on unchanged', async () => {
+      const batcher = new ContinuousBatcher(startSession);
+      const long = request([6, 2, 19], { maxTokens: 16 });
+      const controller = new AbortController();
+      const aborted = request([1, 2, 3, 4], { maxTokens: 16, signal: controller.signal });
+      const rowsSeen: number[] = [];
+      const leaving = (async () => {
+        const out: number[] = [];
+        for await (const token of batcher.generate(request([9, 9, 1], { maxTokens: 16 }))) {
+          out.push(token);
+          if (out.length === 2) break;
+        }
+        return out;
+      })();
+      const sessionRows: number[] = [];
+      const [longTokens, leftTokens, abortedTokens] = await Promise.all([
+        collect(batcher.generate(long), () => {
+          rowsSeen.push(batcher.activeRows);
+          sessionRows.push(batcher.session?.rows ?? 0);
+        }),
+        leaving,
+        collect(batcher.generate(aborted), (count) => {
+          if (count === 4) controller.abort();
+        }),
+      ]);
+      expect(leftTokens).toHaveLength(2);
+      expect(abortedTokens.length).toBeGreaterThanOrEqual(4);
+      expect(abortedTokens.length).toBeLessThanOrEqual(5);
+      expect(longTokens).toEqual(await solo(long));
+      // Three requests at first, then the two that left are dropped from the batch.
+      expect(Math.max(...rowsSeen)).toBe(3);
+      // (the last token may be read after its own row has left too)
+      expect(rowsSeen.slice(8, -1)).toEqual(new Array(16 - 9).fill(1));
+      // The session's cache holds only the rows still decoding.
+      expect(sessionRows.slice(8, -1)).toEqual(new Array(16 - 9).fill(1));
+      batcher.dispose();
+    });
+
+    it('keeps requests beyond maxRows waiting until rows free up, and checks its input', async () => {
+      const batcher = new ContinuousBatcher(startSession, { maxRows: 2 });
+      const requests = [request([4, 5], { maxTokens: 5 }), request([6, 7, 8], { maxTokens: 3 }), request([9], { maxTokens: 4 })];
+      const results = await Promise.all(requests.map((entry) => collect(batcher.generate(entry))));
+      expect(batcher.peakRows).toBe(2);
+      for (const [index, entry] of requests.entries()) expect(results[index]).toEqual(await solo(entry));
+      await expect(collect(batcher.generate({ rows: [], options: { maxTokens: 2 } }))).rejects.toThrow(/at least one prompt row/);
+      await expect(collect(batcher.generate(request([1], { temperature: -1 })))).rejects.toThrow(/temperature/);
+      batcher.dispose();
+    });
   });
-});
+}

@@ -1,9 +1,9 @@
 import { InvalidOptionError, seededRandom } from '@steerlm/core';
-import { prefillLogits, readLogitRows, stepLogits } from './decode-steps';
-import type { DecoderModel } from './decoder-model';
-import { KeyValueCache } from './key-value-cache';
+import type { BatchingDecodeSession } from './decode-session';
+import { DecoderModel } from './decoder-model';
 import { mixLogitRows } from './mix-logit-rows';
 import { sampleToken, validateSamplingOptions, type SamplingOptions } from './sampling';
+import { TfjsDecodeSession } from './tfjs-decode-session';
 
 /** The settings of one request of a continuous batch: its own sampling, stops and cancellation. */
 export interface BatchedRequestOptions extends SamplingOptions {
@@ -44,28 +44,44 @@ interface Entry {
 }
 
 /**
+ * Where a {@link ContinuousBatcher} gets its decode: a model (decoded with tfjs) or a function that
+ * resolves to a new, empty session of any engine (`LocalLanguageModel` passes its onnxruntime or tfjs
+ * one). A new session is asked for whenever the batch starts from empty, so new weights take effect then.
+ */
+export type BatchingDecodeSource = DecoderModel | (() => BatchingDecodeSession | Promise<BatchingDecodeSession>);
+
+/**
  * Continuous batching over one decoder: requests join and leave one running KV-cache decode batch at
- * token boundaries. A joining request's prompt rows are prefilled apart, then appended to the running
- * cache (KeyValueCache.appendRows); a finished, aborted or abandoned request's rows are dropped
- * (selectRows) and unused key slots compacted. Each request samples with its own settings and seed from
- * its own rows (mixed by weight when it has several), so its tokens do not depend on its neighbours
- * beyond floating-point rounding.
+ * token boundaries. The requests that arrive during a step are prefilled together in a session spawned
+ * from the running one (a separate call between steps), then their rows are appended to the running
+ * cache; a finished, aborted or abandoned request's rows are dropped and unused key slots compacted. Each
+ * request samples with its own settings and seed from its own rows (mixed by weight when it has
+ * several), and positions are explicit with padding masked, so its tokens are those it gets decoded alone
+ * (up to floating-point rounding, which a different batch shape can move).
  */
 export class ContinuousBatcher {
-  readonly model: DecoderModel;
   readonly maxRows: number;
-  #cache = new KeyValueCache();
+  readonly #source: () => BatchingDecodeSession | Promise<BatchingDecodeSession>;
+  /** The running batch's decode (undefined while no request is running). */
+  #session: BatchingDecodeSession | undefined;
   #running: Entry[] = [];
   #pending: Entry[] = [];
   #looping = false;
   /** The largest number of rows that decoded together so far (for tests and load reports). */
   peakRows = 0;
+  /** Decode steps of the running batch, and prefill calls of joining requests, so far (for load reports). */
+  readonly counts = { steps: 0, prefills: 0, prefillMs: 0, stepMs: 0 };
 
-  constructor(model: DecoderModel, options: ContinuousBatcherOptions = {}) {
-    this.model = model;
+  constructor(source: BatchingDecodeSource, options: ContinuousBatcherOptions = {}) {
+    this.#source = source instanceof DecoderModel ? () => new TfjsDecodeSession(source) : source;
     this.maxRows = options.maxRows ?? 32;
     if (!Number.isInteger(this.maxRows) || this.maxRows < 1)
       throw new InvalidOptionError(`maxRows must be an integer >= 1, got ${this.maxRows}`, { option: 'maxRows' });
+  }
+
+  /** The running batch's decode session, while one runs (for tests and load reports). */
+  get session(): BatchingDecodeSession | undefined {
+    return this.#session;
   }
 
   /** Returns the number of rows decoding now. */
@@ -138,9 +154,9 @@ export class ContinuousBatcher {
     entry.wake?.();
   }
 
-  /** Samples the next token of every entry from its rows of `logits` (rows in entry order, from `start`). */
-  #sample(entries: readonly Entry[], logits: readonly Float32Array[]): void {
-    const lastPosition = this.model.config.maxPositionEmbeddings - 1;
+  /** Samples the next token of every entry from its rows of `logits` (rows in entry order). */
+  #sample(entries: readonly Entry[], logits: readonly Float32Array[], maxPositions: number): void {
+    const lastPosition = maxPositions - 1;
     let offset = 0;
     for (const entry of entries) {
       const rows = entry.request.rows;
@@ -164,32 +180,34 @@ export class ContinuousBatcher {
     }
   }
 
-  /** Prefills the rows of `entries` in a cache of their own and samples their first tokens. */
-  async #prefill(entries: readonly Entry[]): Promise<KeyValueCache> {
+  /** Prefills the rows of `entries` in a session of their own (spawned from the running one) and samples their first tokens. */
+  async #prefill(entries: readonly Entry[]): Promise<BatchingDecodeSession> {
     const prompts = entries.flatMap((entry) => entry.request.rows.map((row) => row.ids));
-    const cache = new KeyValueCache();
+    const session = this.#session ? this.#session.spawn() : await this.#source();
     try {
-      const logits = await readLogitRows(prefillLogits(this.model, prompts, cache));
-      const lastPosition = this.model.config.maxPositionEmbeddings - 1;
-      cache.nextPositions = prompts.map((prompt) => Math.min(prompt.length, lastPosition));
-      this.#sample(entries, logits);
-      return cache;
+      const started = performance.now();
+      const logits = await session.prefill(prompts);
+      this.counts.prefills++;
+      this.counts.prefillMs += performance.now() - started;
+      this.#sample(entries, logits, session.maxPositions);
+      return session;
     } catch (error) {
-      cache.dispose();
+      session.dispose();
       throw error;
     }
   }
 
   /** One decode step of the running entries: feeds each its last token and samples the next. */
-  async #step(): Promise<void> {
+  async #step(session: BatchingDecodeSession): Promise<void> {
     const feed = this.#running.flatMap((entry) => entry.request.rows.map(() => entry.produced.at(-1) ?? 0));
-    const logits = await readLogitRows(stepLogits(this.model, feed, this.#cache));
-    const lastPosition = this.model.config.maxPositionEmbeddings - 1;
-    this.#cache.nextPositions = this.#cache.nextPositions.map((position) => Math.min(position + 1, lastPosition));
-    this.#sample(this.#running, logits);
+    const started = performance.now();
+    const logits = await session.step(feed);
+    this.counts.steps++;
+    this.counts.stepMs += performance.now() - started;
+    this.#sample(this.#running, logits, session.maxPositions);
   }
 
-  /** Drops the rows of finished, cancelled and aborted entries from the running batch. */
+  /** Drops the rows of finished, cancelled and aborted entries from the running batch (the session goes when it empties). */
   async #dropFinished(): Promise<void> {
     for (const entry of this.#running) {
       if (!entry.done && (entry.cancelled || entry.request.options.signal?.aborted)) this.#finish(entry);
@@ -207,8 +225,12 @@ export class ContinuousBatcher {
       offset += count;
     }
     this.#running = this.#running.filter((entry) => !entry.done);
-    this.#cache.selectRows(kept);
-    await this.#cache.compact();
+    if (kept.length === 0) {
+      this.#session?.dispose();
+      this.#session = undefined;
+    } else {
+      await this.#session!.selectRows(kept);
+    }
   }
 
   /** Takes the pending entries that fit in the free rows (in arrival order). */
@@ -229,12 +251,12 @@ export class ContinuousBatcher {
         await this.#dropFinished();
         if (this.#running.length === 0 && this.#pending.length === 0) break;
         if (this.#running.length > 0) {
-          await this.#step();
+          await this.#step(this.#session!);
           await this.#dropFinished();
         }
         const admitted = this.#admit();
         if (admitted.length > 0) {
-          let fresh: KeyValueCache | undefined;
+          let fresh: BatchingDecodeSession | undefined;
           try {
             fresh = await this.#prefill(admitted);
           } catch (error) {
@@ -242,20 +264,22 @@ export class ContinuousBatcher {
             for (const entry of admitted) this.#finish(entry, error);
           }
           if (fresh) {
-            this.#cache.appendRows(fresh);
+            if (this.#session) await this.#session.appendRows(fresh);
+            else this.#session = fresh;
             this.#running.push(...admitted);
           }
         }
         this.peakRows = Math.max(this.peakRows, this.activeRows);
-        // Let timers and sockets (the server, new requests) run between steps.
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        // Let timers and sockets (the server, new requests) run between steps: setImmediate where there
+        // is one (setTimeout waits a millisecond or more, longer than a small model's step).
+        await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
       }
     } catch (error) {
       for (const entry of [...this.#running, ...this.#pending]) this.#finish(entry, error);
       this.#running = [];
       this.#pending = [];
-      this.#cache.dispose();
-      this.#cache = new KeyValueCache();
+      this.#session?.dispose();
+      this.#session = undefined;
     } finally {
       this.#looping = false;
     }
@@ -263,12 +287,13 @@ export class ContinuousBatcher {
     if (this.#pending.length > 0) this.#start();
   }
 
-  /** Frees the cache; requests still running end with an error. */
+  /** Frees the running session; requests still running end with an error. */
   dispose(): void {
     const error = new InvalidOptionError('the batcher was disposed', { option: 'batcher' });
     for (const entry of [...this.#running, ...this.#pending]) this.#finish(entry, error);
     this.#running = [];
     this.#pending = [];
-    this.#cache.dispose();
+    this.#session?.dispose();
+    this.#session = undefined;
   }
 }

@@ -19,3 +19,25 @@ export interface DecodeSession {
   /** Frees the key/value cache. */
   dispose(): void;
 }
+
+/**
+ * A {@link DecodeSession} whose rows can change between steps (continuous batching): requests join by
+ * prefilling a {@link BatchingDecodeSession.spawn | spawned} session and appending its rows, and leave
+ * by being dropped. Positions are explicit and key slots masked, so a row decodes as it does alone.
+ */
+export interface BatchingDecodeSession extends DecodeSession {
+  /** The rows decoding now. */
+  readonly rows: number;
+  /** The cached key slots (the longest row, plus the padding the rows' masks leave between them). */
+  readonly keySlots: number;
+  /** Returns a new, empty session on the same engine and weights, to prefill joining rows in. */
+  spawn(): BatchingDecodeSession;
+  /**
+   * Appends the rows of `other` (prefilled, from this session's {@link BatchingDecodeSession.spawn}) after
+   * this session's rows; the one with fewer key slots is padded in front with masked slots. `other` is
+   * disposed.
+   */
+  appendRows(other: BatchingDecodeSession): Promise<void>;
+  /** Keeps only `rows`, in that order, and drops the key slots no kept row uses. */
+  selectRows(rows: readonly number[]): Promise<void>;
+}

@@ -33,6 +33,43 @@ describe('LocalLanguageModel stop strings', () => {
   });
 });
 
+describe('LocalLanguageModel stream result', () => {
+  it("returns generate()'s finish reason and token usage when the stream ends (length, stop string, EOS)", async () => {
+    await tf.setBackend('cpu');
+    const config = parseModelConfig({ architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64 });
+    const greedy = { maxTokens: 10, temperature: 0 };
+    const plain = await new LocalLanguageModel(DecoderModel.create(config, { seed: 3 }), latin1Tokenizer()).generate('hello', { ...greedy, stop: [] });
+    // A character of the greedy text that first occurs after two others, as a stop string and then as the EOS token.
+    const at = [...plain.text].findIndex((char, index) => index >= 2 && plain.text.indexOf(char) === index);
+    expect(at).toBeGreaterThan(1);
+    const stop = plain.text[at]!;
+    const withEos = { ...latin1Tokenizer(), eosTokenId: stop.charCodeAt(0) };
+    const cases = [
+      { tokenizer: latin1Tokenizer(), options: { ...greedy, stop: [] } },
+      { tokenizer: latin1Tokenizer(), options: { ...greedy, stop: [stop] } },
+      { tokenizer: withEos, options: { ...greedy, stop: [] } },
+    ];
+    const reasons: string[] = [];
+    for (const { tokenizer, options } of cases) {
+      const lm = new LocalLanguageModel(DecoderModel.create(config, { seed: 3 }), tokenizer);
+      const expected = await lm.generate('hello', options);
+      const iterator = lm.stream('hello', options);
+      let text = '';
+      for (let next = await iterator.next(); ; next = await iterator.next()) {
+        if (next.done) {
+          expect(next.value).toEqual({ finishReason: expected.finishReason, usage: expected.usage });
+          break;
+        }
+        text += next.value;
+      }
+      expect(text).toBe(expected.text);
+      reasons.push(`${expected.finishReason} ${expected.usage.completionTokens}`);
+    }
+    // The stop string ends at its token (which is counted); EOS too.
+    expect(reasons).toEqual(['length 10', `stop ${at + 1}`, `stop ${at + 1}`]);
+  });
+});
+
 describe('LocalLanguageModel context length', () => {
   it('throws a ContextLengthError naming tokens and positions for a prompt or a scored text beyond the model', async () => {
     await tf.setBackend('cpu');

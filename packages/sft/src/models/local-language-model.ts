@@ -18,7 +18,7 @@ import { isHostBackend } from '../kernels/runtime/host-backend';
 import type { DecoderModel } from './decoder-model';
 import { TokenBoundaries } from '../trainer/token-boundaries';
 import { ContinuousBatcher, type ContinuousBatcherOptions } from './continuous-batcher';
-import type { DecodeSession } from './decode-session';
+import type { BatchingDecodeSession } from './decode-session';
 import { generateTokens } from './generate-tokens';
 import type { RowWeight } from './mix-logit-rows';
 import { fitsInMemoryExport, loadOnnxruntime, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
@@ -78,8 +78,8 @@ export interface LocalLanguageModelOptions {
   onnxruntime?: OnnxruntimeDecoderOptions;
   /**
    * generate() and stream() calls made at the same time (a server's requests) join one running decode
-   * batch at token boundaries instead of decoding one after another. The running batch decodes on tfjs:
-   * it applies where the engine resolves to tfjs (`engine: 'tfjs'`, or `auto` where onnxruntime does not apply).
+   * batch at token boundaries instead of decoding one after another, on the resolved engine (onnxruntime
+   * or tfjs). generateBatch() decodes its prompts in a batch of their own.
    */
   continuousBatching?: ContinuousBatcherOptions;
 }
@@ -87,7 +87,7 @@ export interface LocalLanguageModelOptions {
 /**
  * A core `LanguageModel` over a local decoder and tokenizer (KV-cache decoding, batched). Decoding runs
  * on onnxruntime where available (the model is exported in memory on first use and again whenever its
- * weights change), else on tfjs; `logProbability` and the continuous-batching decode run on tfjs.
+ * weights change), else on tfjs; `logProbability` runs on tfjs.
  */
 export class LocalLanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
@@ -113,7 +113,8 @@ export class LocalLanguageModel implements LanguageModel {
     this.modelId = options.modelId ?? `local-${model.config.family}`;
     this.engine = options.engine ?? 'auto';
     this.#onnxruntimeOptions = options.onnxruntime ?? {};
-    this.batcher = options.continuousBatching ? new ContinuousBatcher(model, options.continuousBatching) : undefined;
+    // The batch asks for a new session whenever it starts from empty, so new weights take effect then.
+    this.batcher = options.continuousBatching ? new ContinuousBatcher(() => this.#startDecode(), options.continuousBatching) : undefined;
   }
 
   /**
@@ -141,7 +142,7 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   /** Resolves to a decode over the resolved engine, exporting the model again when its weights changed. */
-  async #startDecode(): Promise<DecodeSession> {
+  async #startDecode(): Promise<BatchingDecodeSession> {
     if ((await this.resolveEngine()) === 'tfjs') return new TfjsDecodeSession(this.model);
     for (;;) {
       const decoder = await this.#currentDecoder();
@@ -174,11 +175,6 @@ export class LocalLanguageModel implements LanguageModel {
     const decoder = await this.#onnxruntime?.catch(() => undefined);
     this.#onnxruntime = undefined;
     decoder?.release();
-  }
-
-  /** Resolves to whether calls join the running batch: continuous batching is on and the engine is tfjs. */
-  async #batching(): Promise<boolean> {
-    return this.batcher !== undefined && (await this.resolveEngine()) === 'tfjs';
   }
 
   /** Returns the token ids of every row of `prompts` with their `mixPrompts`, checked against the context. */
@@ -232,7 +228,7 @@ export class LocalLanguageModel implements LanguageModel {
   }
 
   async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-    if (!(await this.#batching())) return (await this.generateBatch([prompt], options))[0]!;
+    if (!this.batcher) return (await this.generateBatch([prompt], options))[0]!;
     const stops = options.stop ?? steerlmTemplate.stopStrings;
     let stopped = false;
     const ids: number[] = [];
@@ -259,7 +255,7 @@ export class LocalLanguageModel implements LanguageModel {
       maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
       ...(this.tokenizer.eosTokenId !== undefined ? { stopTokenIds: [this.tokenizer.eosTokenId] } : {}),
     };
-    if (this.batcher && (await this.#batching())) {
+    if (this.batcher) {
       const weights = rows.groups?.[0]?.map((row) => row.weight) ?? [1];
       yield* this.batcher.generate({
         rows: rows.ids.map((ids, index) => ({ ids, weight: weights[index]! })),
@@ -278,27 +274,44 @@ export class LocalLanguageModel implements LanguageModel {
     }
   }
 
-  /** Yields the continuation's text piece by piece, holding back text that may begin a stop string. */
-  async *stream(prompt: string, options: GenerateOptions = {}): AsyncIterable<string> {
+  /**
+   * Yields the continuation's text piece by piece, holding back text that may begin a stop string. The
+   * generator returns (as its `done` value) the call's finish reason and token usage, as generate() gives
+   * them (a server reports them in its last chunk).
+   */
+  async *stream(prompt: string, options: GenerateOptions = {}): AsyncGenerator<string, Omit<GenerateResult, 'text'>> {
     const stops = options.stop ?? steerlmTemplate.stopStrings;
     const ids: number[] = [];
     let emitted = 0;
+    let consumed = 0;
+    let stopped = false;
+    let eos = false;
     const longestStop = Math.max(0, ...stops.map((stop) => stop.length));
-    for await (const token of this.#decode(this.#decodeRows([prompt], options), options)) {
-      if (token === this.tokenizer.eosTokenId) break;
+    const rows = this.#decodeRows([prompt], options);
+    for await (const token of this.#decode(rows, options)) {
+      consumed++;
+      if (token === this.tokenizer.eosTokenId) {
+        eos = true;
+        break;
+      }
       ids.push(token);
-      const { text, stopped } = cutAtStop(this.tokenizer.decode(ids), stops);
+      const cut = cutAtStop(this.tokenizer.decode(ids), stops);
+      stopped = cut.stopped;
       // Hold back a tail that could still grow into a stop string (and an incomplete UTF-8 sequence).
-      const safe = stopped ? text.length : Math.max(emitted, text.length - longestStop);
-      const clean = text.slice(0, safe).replace(/\uFFFD+$/, '');
+      const safe = stopped ? cut.text.length : Math.max(emitted, cut.text.length - longestStop);
+      const clean = cut.text.slice(0, safe).replace(/\uFFFD+$/, '');
       if (clean.length > emitted) {
         yield clean.slice(emitted);
         emitted = clean.length;
       }
-      if (stopped) return;
+      if (stopped) break;
     }
-    const final = cutAtStop(this.tokenizer.decode(ids), stops).text;
-    if (final.length > emitted) yield final.slice(emitted);
+    if (!stopped) {
+      const final = cutAtStop(this.tokenizer.decode(ids), stops).text;
+      if (final.length > emitted) yield final.slice(emitted);
+    }
+    const finishReason = options.signal?.aborted ? 'abort' : stopped || eos ? 'stop' : 'length';
+    return { finishReason, usage: { promptTokens: rows.promptTokens[0]!, completionTokens: consumed } };
   }
 
   async logProbability(prompt: string, continuation: string): Promise<LogProbabilityResult> {

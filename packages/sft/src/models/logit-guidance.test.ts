@@ -216,26 +216,29 @@ describe('guidance and interpolation in LocalLanguageModel', () => {
     expect(streamed).toBe(steered.text);
   });
 
-  it('with continuous batching, concurrent generate and stream calls (guided too) give what they give alone', async () => {
-    const batched = new LocalLanguageModel(decoder, characters, { engine: 'tfjs', continuousBatching: { maxRows: 8 } });
-    const text = async (model: LocalLanguageModel, prompt: string, options: Parameters<LocalLanguageModel['stream']>[1]) => {
-      let out = '';
-      for await (const piece of model.stream(prompt, options)) out += piece;
-      return out;
-    };
-    const neutral = conditionPrompt(request);
-    const calls = (model: LocalLanguageModel) => [
-      model.generate(conditionPrompt({ ...request, attributes: { humor: 2 } }), sampled),
-      model.generate(conditionPrompt({ ...request, attributes: { humor: 4 } }), { ...sampled, seed: 7, mixPrompts: [{ prompt: neutral, weight: -2 }] }),
-      text(model, conditionPrompt({ ...request, prompt: 'Hello there', attributes: { humor: 1 } }), { ...greedy, maxTokens: 12 }),
-      model.generate('Hi', { ...greedy, maxTokens: 3 }),
-    ];
-    const together = await Promise.all(calls(batched));
-    expect(batched.batcher!.peakRows).toBe(5);
-    const alone: unknown[] = [];
-    for (const call of calls(local())) alone.push(await call);
-    expect(together).toEqual(alone);
-  });
+  for (const engine of ['tfjs', 'onnxruntime'] as const) {
+    it(`with continuous batching on ${engine}, concurrent generate and stream calls (guided too) give what they give alone`, async () => {
+      const batched = new LocalLanguageModel(decoder, characters, { engine, continuousBatching: { maxRows: 8 } });
+      const text = async (model: LocalLanguageModel, prompt: string, options: Parameters<LocalLanguageModel['stream']>[1]) => {
+        let out = '';
+        for await (const piece of model.stream(prompt, options)) out += piece;
+        return out;
+      };
+      const neutral = conditionPrompt(request);
+      const calls = (model: LocalLanguageModel) => [
+        model.generate(conditionPrompt({ ...request, attributes: { humor: 2 } }), sampled),
+        model.generate(conditionPrompt({ ...request, attributes: { humor: 4 } }), { ...sampled, seed: 7, mixPrompts: [{ prompt: neutral, weight: -2 }] }),
+        text(model, conditionPrompt({ ...request, prompt: 'Hello there', attributes: { humor: 1 } }), { ...greedy, maxTokens: 12 }),
+        model.generate('Hi', { ...greedy, maxTokens: 3 }),
+      ];
+      const together = await Promise.all(calls(batched));
+      expect(batched.batcher!.peakRows).toBe(5);
+      const alone: unknown[] = [];
+      for (const call of calls(local())) alone.push(await call);
+      expect(together).toEqual(alone);
+      await batched.releaseEngine();
+    });
+  }
 
   it('refuses mixPrompts for a batch of several prompts', async () => {
     await expect(local().generateBatch(['a', 'b'], { mixPrompts: [{ prompt: 'c', weight: -1 }] })).rejects.toThrow(/mixPrompts belong to one prompt/);

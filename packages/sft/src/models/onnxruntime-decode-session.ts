@@ -5,7 +5,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { InvalidOptionError, ModelFormatError } from '@steerlm/core';
-import type { DecodeSession } from './decode-session';
+import type { BatchingDecodeSession } from './decode-session';
 
 /** The onnxruntime module in use: onnxruntime-node, or onnxruntime-web (same API, typed as the Node one). */
 export type OrtModule = typeof Ort;
@@ -35,6 +35,8 @@ export interface OnnxruntimeDecodeSessionOptions {
   readonly preallocate?: boolean;
   /** Called once when the session is disposed. */
   readonly onDispose?: () => void;
+  /** Returns a new, empty session on the same engine and weights (default: one with these options, less onDispose). */
+  readonly spawn?: () => OnnxruntimeDecodeSession;
 }
 
 /**
@@ -72,15 +74,19 @@ export function decodeGeometryOfSession(session: Ort.InferenceSession, file = 'o
 
 /**
  * One batched decode on an onnxruntime session of an exported decoder: the cache is the previous step's
- * `present.*` outputs. Graphs with a `logits_index` input (the in-memory export) compute one logits row
- * per row; graphs without it (`exportOnnx`'s, for transformers.js) return [B, T, V] and the row is picked here.
+ * `present.*` outputs. Rows join (appendRows) and leave (selectRows) between steps by copying the cache
+ * into a new layout. Graphs with a `logits_index` input (the in-memory export) compute one logits row per
+ * row; graphs without it (`exportOnnx`'s, for transformers.js) return [B, T, V] and the row is picked here.
  */
-export class OnnxruntimeDecodeSession implements DecodeSession {
+export class OnnxruntimeDecodeSession implements BatchingDecodeSession {
   readonly maxPositions: number;
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
   readonly #geometry: DecodeGeometry;
   readonly #onDispose: () => void;
+  readonly #spawn: () => OnnxruntimeDecodeSession;
+  /** Whether the graph takes `logits_index` (logits [B, V]) rather than returning every position ([B, T, V]). */
+  readonly #logitsIndexInput: boolean;
   #past: Record<string, Ort.Tensor> = {};
   /** The attention mask [B, L] so far, row-major. */
   #mask = new BigInt64Array(0);
@@ -88,8 +94,6 @@ export class OnnxruntimeDecodeSession implements DecodeSession {
   #nextPositions: number[] = [];
   #disposed = false;
   readonly #preallocate: boolean;
-  /** Whether the graph takes `logits_index` (logits [B, V]) rather than returning every position ([B, T, V]). */
-  readonly #logitsIndexInput: boolean;
   /** Per cache output, the two buffers `present.*` is written into in turn (the other holds the past). */
   readonly #arenas = new Map<string, [Float32Array, Float32Array]>();
   #turn: 0 | 1 = 0;
@@ -100,8 +104,139 @@ export class OnnxruntimeDecodeSession implements DecodeSession {
     this.#session = session;
     this.#geometry = options.geometry;
     this.maxPositions = options.maxPositions;
+    this.#spawn = options.spawn ?? (() => new OnnxruntimeDecodeSession(ort, session, { ...options, onDispose: () => {} }));
     this.#onDispose = options.onDispose ?? (() => {});
     this.#logitsIndexInput = session.inputNames.includes(LOGITS_INDEX_INPUT);
+  }
+
+  get rows(): number {
+    return this.#nextPositions.length;
+  }
+
+  get keySlots(): number {
+    return this.#keys;
+  }
+
+  spawn(): BatchingDecodeSession {
+    return this.#spawn();
+  }
+
+  async appendRows(other: BatchingDecodeSession): Promise<void> {
+    if (!(other instanceof OnnxruntimeDecodeSession) || other.#session !== this.#session) {
+      throw new InvalidOptionError('appendRows needs a session spawned from this one (same engine and weights)', { option: 'session' });
+    }
+    this.#checkOpen();
+    const parts = [
+      { from: this as OnnxruntimeDecodeSession, rows: this.rows },
+      { from: other, rows: other.rows },
+    ];
+    const B = parts[0]!.rows + parts[1]!.rows;
+    const L = Math.max(this.#keys, other.#keys);
+    const { kvHeads: H, headDim: D } = this.#geometry;
+    // The session with fewer key slots is padded in front with masked ones (positions are explicit).
+    const mask = new BigInt64Array(B * L);
+    let row = 0;
+    for (const { from, rows } of parts) {
+      const K = from.#keys;
+      for (let index = 0; index < rows; index++, row++) mask.set(from.#mask.subarray(index * K, (index + 1) * K), row * L + L - K);
+    }
+    this.#relayout(B, L, (name, target) => {
+      target.fill(0, 0, B * H * L * D);
+      let offset = 0;
+      for (const { from, rows } of parts) {
+        const K = from.#keys;
+        const source = rows > 0 ? (from.#past[name]!.data as Float32Array) : undefined;
+        for (let index = 0; index < rows * H; index++) {
+          target.set(source!.subarray(index * K * D, (index + 1) * K * D), ((offset * H + index) * L + L - K) * D);
+        }
+        offset += rows;
+      }
+    });
+    this.#mask = mask;
+    this.#nextPositions = [...this.#nextPositions, ...other.#nextPositions];
+    other.dispose();
+  }
+
+  async selectRows(rows: readonly number[]): Promise<void> {
+    this.#checkOpen();
+    const K = this.#keys;
+    if (rows.length === this.rows && rows.every((row, index) => row === index)) {
+      if (this.#usedSlotRuns(rows).reduce((sum, [start, end]) => sum + end - start, 0) === K) return;
+    }
+    if (rows.length === 0) {
+      this.#past = {};
+      this.#mask = new BigInt64Array(0);
+      this.#keys = 0;
+      this.#nextPositions = [];
+      return;
+    }
+    // Slots no kept row attends to (rows that left, padding in front of late joiners) are dropped.
+    const runs = this.#usedSlotRuns(rows);
+    const L = runs.reduce((sum, [start, end]) => sum + end - start, 0);
+    const B = rows.length;
+    const { kvHeads: H, headDim: D } = this.#geometry;
+    const mask = new BigInt64Array(B * L);
+    rows.forEach((source, row) => {
+      let at = row * L;
+      for (const [start, end] of runs) {
+        mask.set(this.#mask.subarray(source * K + start, source * K + end), at);
+        at += end - start;
+      }
+    });
+    this.#relayout(B, L, (name, target) => {
+      const data = this.#past[name]!.data as Float32Array;
+      rows.forEach((source, row) => {
+        for (let head = 0; head < H; head++) {
+          const from = (source * H + head) * K * D;
+          let at = (row * H + head) * L * D;
+          for (const [start, end] of runs) {
+            target.set(data.subarray(from + start * D, from + end * D), at);
+            at += (end - start) * D;
+          }
+        }
+      });
+    });
+    this.#mask = mask;
+    this.#nextPositions = rows.map((row) => this.#nextPositions[row]!);
+  }
+
+  /** Returns the [start, end) runs of key slots that at least one of `rows` attends to. */
+  #usedSlotRuns(rows: readonly number[]): [number, number][] {
+    const K = this.#keys;
+    const runs: [number, number][] = [];
+    for (let slot = 0; slot < K; slot++) {
+      if (!rows.some((row) => this.#mask[row * K + slot] !== 0n)) continue;
+      const last = runs.at(-1);
+      if (last && last[1] === slot) last[1] = slot + 1;
+      else runs.push([slot, slot + 1]);
+    }
+    return runs;
+  }
+
+  /**
+   * Gives every cache tensor a new layout [B, H, L, D]: `fill` writes each (named by its `past_key_values.*`
+   * input) into a buffer while the old tensors are still readable. With preallocation the buffer is this
+   * turn's arena (the one the next step would have written) and the turn flips, so the next step writes
+   * over the old layout.
+   */
+  #relayout(B: number, L: number, fill: (name: string, target: Float32Array) => void): void {
+    const { layers, kvHeads: H, headDim: D } = this.#geometry;
+    const size = B * H * L * D;
+    const past: Record<string, Ort.Tensor> = {};
+    for (let layer = 0; layer < layers; layer++) {
+      for (const part of ['key', 'value']) {
+        const target = this.#preallocate ? this.#arena(`present.${layer}.${part}`, size) : new Float32Array(size);
+        fill(`past_key_values.${layer}.${part}`, target);
+        past[`past_key_values.${layer}.${part}`] = new this.#ort.Tensor('float32', target.subarray(0, size), [B, H, L, D]);
+      }
+    }
+    if (this.#preallocate) this.#turn = this.#turn === 0 ? 1 : 0;
+    this.#past = past;
+    this.#keys = L;
+  }
+
+  #checkOpen(): void {
+    if (this.#disposed) throw new InvalidOptionError('the decode session was disposed', { option: 'session' });
   }
 
   async prefill(prompts: readonly (readonly number[])[]): Promise<Float32Array[]> {

@@ -198,6 +198,54 @@ describe('LocalLanguageModel engines', () => {
     }
   });
 
+  it('decodes concurrent calls in one running onnxruntime batch, each with its own stops, seed and stream, as it decodes alone', async () => {
+    const model = DecoderModel.create(PARITY_CONFIGS.llama!(), { seed: 13 });
+    const tokenizer = byteTokenizer();
+    const batched = new LocalLanguageModel(model, tokenizer, { engine: 'onnxruntime', continuousBatching: { maxRows: 8 } });
+    const plain = new LocalLanguageModel(model, tokenizer, { engine: 'onnxruntime' });
+    try {
+      const prompts = ['Once upon a time', 'Hi', 'The quick brown fox jumps'];
+      const greedyTexts = await plain.generateBatch(prompts, { maxTokens: 16, temperature: 0 });
+      // Stop strings that occur in the greedy answers of two prompts (each request has its own): a character
+      // that is a whole byte (a random model's bytes are rarely valid UTF-8), first seen after the second.
+      const stops = [greedyTexts[0]!.text, greedyTexts[2]!.text].map(
+        (text) => [...text].find((char, index) => index >= 2 && char !== '\uFFFD' && text.indexOf(char) === index) ?? '',
+      );
+      expect(stops.every((stop) => stop.length === 1)).toBe(true);
+      const calls = (local: LocalLanguageModel): Promise<unknown>[] => {
+        const streamed = async (prompt: string, options: Parameters<LocalLanguageModel['stream']>[1]) => {
+          let out = '';
+          for await (const piece of local.stream(prompt, options)) out += piece;
+          return out;
+        };
+        return [
+          local.generate(prompts[0]!, { maxTokens: 16, temperature: 0, stop: [stops[0]!] }),
+          local.generate(prompts[1]!, { maxTokens: 12, temperature: 0.9, topK: 40, seed: 7, stop: [] }),
+          // Joins after the others have decoded a few tokens.
+          new Promise((resolve) => setTimeout(resolve, 15)).then(() => streamed(prompts[2]!, { maxTokens: 16, temperature: 0, stop: [stops[1]!] })),
+          local.generate(prompts[2]!, { maxTokens: 9, temperature: 0.7, seed: 11, stop: [stops[1]!] }),
+        ];
+      };
+      const together = await Promise.all(calls(batched));
+      expect(batched.batcher!.peakRows).toBeGreaterThanOrEqual(3);
+      const alone: unknown[] = [];
+      for (const call of calls(plain)) alone.push(await call);
+      expect(together).toEqual(alone);
+      // The stops cut the two greedy answers short, each at its own string.
+      const first = together[0] as { text: string; finishReason: string };
+      expect(first.finishReason).toBe('stop');
+      expect(first.text.length).toBeLessThan(greedyTexts[0]!.text.indexOf(stops[0]!) + 1);
+      expect(greedyTexts[0]!.text.startsWith(first.text)).toBe(true);
+      const third = together[2] as string;
+      expect(third.length).toBeLessThan(greedyTexts[2]!.text.indexOf(stops[1]!) + 1);
+      expect(greedyTexts[2]!.text.startsWith(third)).toBe(true);
+    } finally {
+      await batched.releaseEngine();
+      await plain.releaseEngine();
+      model.dispose();
+    }
+  });
+
   it('exports again when the weights change, and falls back to tfjs for unmerged adapters on auto', async () => {
     const model = DecoderModel.create(PARITY_CONFIGS.llama!(), { seed: 2 });
     const tokenizer = byteTokenizer();

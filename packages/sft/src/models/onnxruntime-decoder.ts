@@ -8,7 +8,7 @@ import { BackendError, InvalidOptionError } from '@steerlm/core';
 import { cacheGeometry, decoderOnnxModel } from '../export/decoder-onnx-graph';
 import { EXTERNAL_DATA_THRESHOLD_BYTES } from '../export/export-onnx';
 import { encodeOnnxModel } from '../io/onnx';
-import type { DecodeSession } from './decode-session';
+import type { BatchingDecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
 import { OnnxruntimeDecodeSession, type DecodeGeometry, type OrtModule } from './onnxruntime-decode-session';
 
@@ -158,13 +158,25 @@ export class OnnxruntimeDecoder {
   }
 
   /** Returns a new batched decode over this session (its key/value cache is its own). */
-  startDecode(): DecodeSession {
+  startDecode(): BatchingDecodeSession {
     if (this.#retired) throw new InvalidOptionError('this onnxruntime decoder was released', { option: 'engine' });
+    return this.#openDecode();
+  }
+
+  /** The decodes not yet disposed (a released decoder frees its onnxruntime session when this reaches 0). */
+  get openDecodes(): number {
+    return this.#open;
+  }
+
+  /** Opens a decode; a running one may spawn more after a release (its joining rows need these weights). */
+  #openDecode(): OnnxruntimeDecodeSession {
+    if (this.#released) throw new InvalidOptionError('this onnxruntime decoder was released', { option: 'engine' });
     this.#open++;
     return new OnnxruntimeDecodeSession(this.#ort, this.#session, {
       geometry: this.#geometry,
       maxPositions: this.maxPositions,
       preallocate: this.#preallocate,
+      spawn: () => this.#openDecode(),
       onDispose: () => {
         this.#open--;
         this.#releaseIfIdle();

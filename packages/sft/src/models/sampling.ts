@@ -39,17 +39,18 @@ export function sampleToken(logits: Float32Array, seen: ReadonlySet<number>, opt
     for (let index = 1; index < scores.length; index++) if (scores[index]! > scores[best]!) best = index;
     return best;
   }
-  let order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!);
+  const order = descendingOrder(scores);
   const topK = options.topK ?? 0;
-  if (topK > 0 && topK < order.length) order = order.slice(0, topK);
+  const count = topK > 0 && topK < order.length ? topK : order.length;
   const max = scores[order[0]!]!;
-  const weights = order.map((token) => Math.exp((scores[token]! - max) / temperature));
-  const total = weights.reduce((a, b) => a + b, 0);
+  const weights = new Float64Array(count);
+  let total = 0;
+  for (let index = 0; index < count; index++) total += weights[index] = Math.exp((scores[order[index]!]! - max) / temperature);
   const topP = options.topP ?? 1;
-  let keep = order.length;
+  let keep = count;
   if (topP < 1) {
     let cumulative = 0;
-    for (let index = 0; index < order.length; index++) {
+    for (let index = 0; index < count; index++) {
       cumulative += weights[index]! / total;
       if (cumulative >= topP) {
         keep = index + 1;
@@ -57,12 +58,34 @@ export function sampleToken(logits: Float32Array, seen: ReadonlySet<number>, opt
       }
     }
   }
-  const kept = weights.slice(0, keep);
-  const keptTotal = kept.reduce((a, b) => a + b, 0);
+  let keptTotal = 0;
+  for (let index = 0; index < keep; index++) keptTotal += weights[index]!;
   let draw = random() * keptTotal;
   for (let index = 0; index < keep; index++) {
-    draw -= kept[index]!;
+    draw -= weights[index]!;
     if (draw <= 0) return order[index]!;
   }
   return order[keep - 1]!;
+}
+
+/**
+ * Returns the token ids by descending score, equal scores by ascending id (the order of a stable sort),
+ * sorted natively: each id is packed with its score into one float64 key, (2^32 − 1 − the score's
+ * order-preserving 32-bit pattern) · 2^21 + id, exact below 2^53 for vocabularies up to 2^21 ids.
+ */
+function descendingOrder(scores: Float32Array): Uint32Array {
+  const V = scores.length;
+  if (V > 2 ** 21) return Uint32Array.from(Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!));
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, V);
+  const keys = new Float64Array(V);
+  for (let id = 0; id < V; id++) {
+    const pattern = bits[id] === 0x80000000 ? 0 : bits[id]!; // −0 is 0
+    // Negative floats: all bits flipped; positive ones: the sign bit set. Unsigned order then follows the value.
+    const sortable = pattern & 0x80000000 ? ~pattern >>> 0 : (pattern | 0x80000000) >>> 0;
+    keys[id] = (0xffffffff - sortable) * 2 ** 21 + id;
+  }
+  keys.sort();
+  const order = new Uint32Array(V);
+  for (let index = 0; index < V; index++) order[index] = keys[index]! % 2 ** 21;
+  return order;
 }
