@@ -1,16 +1,17 @@
 /**
- * Whole training steps on webgpu with the single-dispatch flash backward give the losses and gradient
- * norms of the split backward (rowStats, dq, dk/dv passes) within 1e-5 relative, for GPT-2 (packed qkv)
+ * Whole training steps on webgpu with the single-dispatch flash backward give the parameter gradients,
+ * losses and gradient norms of the split backward (rowStats, dq, dk/dv passes) within 1e-5 relative, for GPT-2 (packed qkv)
  * and Llama (heads layout after RoPE, grouped-query heads), on a batch with two packed records in one
  * row and padding in the other; and each layer's backward takes two dispatches fewer.
  */
+import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
 import { parseModelConfig } from '../../io/hf-config';
 import { DecoderModel } from '../../models';
 import { emptyBatch, type TrainingBatch } from '../../trainer/batching';
 import { Optimizer, trainableSet } from '../../trainer/train-step';
 import { dispatchCounts, dispatchCountsBetween } from '../runtime';
-import { forEachBackend } from '../testing';
+import { expectClose, forEachBackend, readFloat32 } from '../testing';
 import { setAttentionBackwardPasses, type AttentionBackwardPasses } from './attention.op';
 
 const [B, T, VOCABULARY, LAYERS] = [2, 19, 40, 2];
@@ -56,6 +57,8 @@ function packedAndPaddedBatch(): TrainingBatch {
 }
 
 interface StepRun {
+  /** Every parameter's gradient on the batch, from the seeded model (before any step). */
+  gradients: Float32Array[];
   losses: number[];
   gradNorms: number[];
   /** Our dispatches in the last step. */
@@ -68,8 +71,11 @@ async function run(family: keyof typeof FAMILIES, passes: AttentionBackwardPasse
   const model = DecoderModel.create(parseModelConfig(FAMILIES[family]), { seed: 11 });
   const optimizer = new Optimizer(trainableSet(model));
   const batch = packedAndPaddedBatch();
-  const result: StepRun = { losses: [], gradNorms: [], dispatches: 0 };
+  const result: StepRun = { gradients: [], losses: [], gradNorms: [], dispatches: 0 };
   try {
+    const { loss, grads } = optimizer.gradients(model, [batch], false, batch.trainedTokens);
+    for (const gradient of grads) result.gradients.push(await readFloat32(gradient));
+    tf.dispose([loss, ...grads]);
     for (let step = 0; step < steps; step++) {
       const before = dispatchCounts();
       const outcome = await optimizer.step(model, [batch], false, { learningRate: 1e-2, weightDecay: 0.01, maxGradNorm: 1 });
@@ -89,9 +95,14 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 await forEachBackend(['webgpu'], () => {
   for (const family of ['gpt2', 'llama'] as const) {
-    it(`${family}: three steps with the flash backward match the split backward (losses and grad norms within 1e-5), 2 dispatches fewer a layer`, async () => {
+    it(`${family}: three steps with the flash backward match the split backward (gradients, losses and grad norms within 1e-5), 2 dispatches fewer a layer`, async () => {
       const split = await run(family, 'split', 3);
       const flash = await run(family, 'flash', 3);
+      // Each parameter's gradient (AdamW all but hides a scaled gradient in the next losses; these show it).
+      flash.gradients.forEach((gradient, index) => {
+        const scale = split.gradients[index]!.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+        expectClose(gradient, split.gradients[index]!, { atol: 1e-6 * scale, rtol: 1e-5, label: `${family} gradient ${index}` });
+      });
       // The steps train: the loss falls (so later steps compare weights updated by each backward's gradients).
       expect(flash.losses[2]!).toBeLessThan(flash.losses[0]!);
       flash.losses.forEach((loss, step) => {
