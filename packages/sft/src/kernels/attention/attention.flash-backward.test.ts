@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
-import { checkCompiledPrograms, runProgramOnTensors } from '../runtime';
+import { checkCompiledPrograms, runProgramOnTensors, workgroupGrid } from '../runtime';
 import { expectClose, forEachBackend, readFloat32 } from '../testing';
 import { attentionScale, type AttentionMaskOptions, type AttentionShape } from './attention.reference';
 import { attentionReferenceCase, packRows, rowsOf } from './testing/attention-case';
@@ -124,5 +124,31 @@ await forEachBackend(['webgpu'], (context) => {
       expectClose(await readFloat32(dqkv!), want, { atol: 5e-5, rtol: 1e-3, label: `${context.backend} packed ${JSON.stringify(tiling)} d(qkv)` });
       tf.dispose([qkv, ...others, dqkv!]);
     });
+  });
+
+  it('gives the same gradients on a grid folded into x and y with a tail (as past 65,535 workgroups)', async () => {
+    const { shape, tiles, options = {} } = CASES[0]!;
+    const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
+    const { q, k, v, weights: dOut, expected, gradients } = attentionReferenceCase(shape, 9, options);
+    const inputs = [
+      tf.tensor4d(q, [B, H, T, D]),
+      tf.tensor4d(k, [B, Hkv, T, D]),
+      tf.tensor4d(v, [B, Hkv, T, D]),
+      tf.tensor4d(Float32Array.from(expected.out), [B, H, T, D]),
+      tf.tensor4d(dOut, [B, H, T, D]),
+      tf.tensor3d(Float32Array.from(expected.logSumExp), [B, H, T]),
+      maskOf(shape, options),
+    ];
+    const program = attentionFlashBackwardProgram({ ...shape, scale: attentionScale(D) }, { headDim: D, ...tiles! });
+    const count = program.dispatch[0] * program.dispatch[1];
+    // At most 7 workgroups in x: 2·5 blocks · 12 head rows = 120 workgroups become [7, 18], 6 of them past the end.
+    const folded = { ...program, dispatch: workgroupGrid(count, 7) };
+    expect(folded.dispatch[0] * folded.dispatch[1]).toBeGreaterThan(count);
+    const [dq, dk, dv] = runProgramOnTensors(folded, inputs);
+    const label = `${context.backend} folded grid [${folded.dispatch.join(', ')}]`;
+    expectClose(await readFloat32(dq!), gradients.dq, { atol: 5e-5, rtol: 1e-3, label: `${label} dq` });
+    expectClose(await readFloat32(dk!), gradients.dk, { atol: 5e-5, rtol: 1e-3, label: `${label} dk` });
+    expectClose(await readFloat32(dv!), gradients.dv, { atol: 5e-5, rtol: 1e-3, label: `${label} dv` });
+    tf.dispose([...inputs, dq!, dk!, dv!]);
   });
 });
