@@ -1,6 +1,7 @@
 /**
  * The public causal self-attention op. On the webgpu backend it runs the flash-style WGSL kernels
- * (attention.wgsl.ts: no T×T matrix, log-sum-exp saved for a recomputing backward); on the host-side
+ * (attention.wgsl.ts: no T×T matrix, log-sum-exp saved for a recomputing backward, which is one
+ * dispatch, attention.flash-backward.ts, where the device binds enough storage buffers); on the host-side
  * backends (cpu, wasm) the host version (attention.host.ts: loops for the softmax, 2-D matmuls per
  * batch row and head); elsewhere (webgl, webgpu with fused kernels off) the composed-tfjs version
  * (attention.composed.ts). All have gradients for q, k and v.
@@ -17,6 +18,7 @@ import { attentionScale } from './attention.reference';
 import { composedAttention } from './attention.composed';
 import { hostAttention, hostAttentionPacked } from './attention.host';
 import { buildAttentionMask, type AttentionMaskInputs } from './attention.mask';
+import { attentionFlashBackwardProgram, flashBackwardTiling } from './attention.flash-backward';
 import {
   attentionBackwardKeyValueProgram,
   attentionBackwardQueryProgram,
@@ -24,6 +26,7 @@ import {
   attentionRowStatsProgram,
   attentionTiling,
   type AttentionDims,
+  type AttentionLayout,
   type AttentionTiling,
 } from './attention.wgsl';
 
@@ -69,18 +72,55 @@ function webgpuForward(inputs: tf.TensorInfo[], attributes: AttentionAttributes,
   return runProgram(attentionForwardProgram(dims, tilingFor(backend, dims.headDim)), inputs, backend);
 }
 
+/**
+ * Which backward the webgpu kernels run: 'flash' (attention.flash-backward.ts: dq, dk and dv in one
+ * dispatch, delta computed in place) or 'split' (attention.wgsl.ts: a rowStats pass, a dq pass and a
+ * dk/dv pass). 'auto' takes flash wherever the device binds enough storage buffers for it (the heads
+ * layout's 7 inputs and 3 outputs exceed WebGPU's default 8), else split.
+ */
+export type AttentionBackwardPasses = 'auto' | 'flash' | 'split';
+
+let backwardPasses: AttentionBackwardPasses = 'auto';
+
+/** Sets which attention backward the webgpu kernels run (see AttentionBackwardPasses); returns the previous setting. */
+export function setAttentionBackwardPasses(passes: AttentionBackwardPasses): AttentionBackwardPasses {
+  const previous = backwardPasses;
+  backwardPasses = passes;
+  return previous;
+}
+
+/** The storage buffers the flash backward binds: 7 inputs, then dq, dk, dv ('heads') or d(qkv) ('packed'). */
+function flashBackwardBuffers(layout: AttentionLayout): number {
+  return 7 + (layout === 'packed' ? 1 : 3);
+}
+
+/** Returns true when the backward of `layout` runs as the single flash dispatch on `backend`. */
+function usesFlashBackward(backend: WebGPUBackend, layout: AttentionLayout): boolean {
+  if (backwardPasses !== 'auto') return backwardPasses === 'flash';
+  return backend.device.limits.maxStorageBuffersPerShaderStage >= flashBackwardBuffers(layout);
+}
+
+function flashTilingFor(backend: WebGPUBackend, headDim: number) {
+  return flashBackwardTiling(headDim, backend.device.limits.maxComputeWorkgroupStorageSize);
+}
+
 function webgpuGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: AttentionAttributes): Array<tf.Tensor | undefined> {
   const [q, k, v, mask] = saved.inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   const [out, logSumExp] = saved.outputs as [tf.Tensor, tf.Tensor];
   const dOut = dys[0]!;
   const backend = tf.backend() as WebGPUBackend;
   const dims = dimsOf(q.shape, k.shape, attributes.scale);
+  if (usesFlashBackward(backend, 'heads')) {
+    const program = attentionFlashBackwardProgram(dims, flashTilingFor(backend, dims.headDim));
+    const [dq, dk, dv] = runProgramOnTensors(program, [q, k, v, out, dOut, logSumExp, mask]) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    // The int32 mask has no gradient (zeros only if tfjs ever asks: see FusedOpDefinition.gradient).
+    return [dq, dk, dv, undefined];
+  }
   const tiling = tilingFor(backend, dims.headDim);
   const [rowStats] = runProgramOnTensors(attentionRowStatsProgram(dims, tiling), [out, dOut, logSumExp]) as [tf.Tensor];
   const [dq] = runProgramOnTensors(attentionBackwardQueryProgram(dims, tiling), [q, k, v, dOut, rowStats, mask]) as [tf.Tensor];
   const [dk, dv] = runProgramOnTensors(attentionBackwardKeyValueProgram(dims, tiling), [q, k, v, dOut, rowStats, mask]) as [tf.Tensor, tf.Tensor];
   rowStats.dispose();
-  // The int32 mask has no gradient (zeros only if tfjs ever asks: see FusedOpDefinition.gradient).
   return [dq, dk, dv, undefined];
 }
 
@@ -170,8 +210,14 @@ function packedGradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: Packe
   const [out, logSumExp] = saved.outputs as [tf.Tensor, tf.Tensor];
   const backend = tf.backend() as WebGPUBackend;
   const dims = packedDims(qkv.shape, mask.shape, attributes);
-  const tiling = tilingFor(backend, dims.headDim);
   const dOut = dys[0]!;
+  if (usesFlashBackward(backend, 'packed')) {
+    // One dispatch writes the whole d(qkv): q rows from the query-row workgroups, k and v rows from the key-row ones.
+    const program = attentionFlashBackwardProgram(dims, flashTilingFor(backend, dims.headDim), 'packed');
+    const [dqkv] = runProgramOnTensors(program, [qkv, qkv, qkv, out, dOut, logSumExp, mask]) as [tf.Tensor];
+    return [dqkv, undefined];
+  }
+  const tiling = tilingFor(backend, dims.headDim);
   const [rowStats] = runProgramOnTensors(attentionRowStatsProgram(dims, tiling, 'packed'), [out, dOut, logSumExp]) as [tf.Tensor];
   const [dq] = runProgramOnTensors(attentionBackwardQueryProgram(dims, tiling, 'packed'), [qkv, qkv, qkv, dOut, rowStats, mask]) as [tf.Tensor];
   // The dk/dv pass writes the whole d(qkv), dq rows included: no concat.

@@ -9,12 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '@steerlm/core';
-import { checkCompiledPrograms, dispatchCounts, dispatchCountsBetween } from '../runtime';
+import { checkCompiledPrograms, dispatchCounts, dispatchCountsBetween, installDispatchCounter } from '../runtime';
 import { expectClose, expectNoTensorLeak, forEachBackend, readFloat32 } from '../testing';
 import type { AttentionMaskOptions, AttentionShape } from './attention.reference';
-import { attentionReferenceCase } from './testing/attention-case';
+import { attentionReferenceCase, packRows, rowsOf } from './testing/attention-case';
 import { buildAttentionMask } from './attention.mask';
-import { causalAttentionPacked, causalAttentionPackedOp } from './attention.op';
+import { causalAttentionPacked, causalAttentionPackedOp, setAttentionBackwardPasses } from './attention.op';
 
 interface PackedCase {
   name: string;
@@ -33,31 +33,6 @@ const CASES: PackedCase[] = [
     sharedMask: true,
   },
 ];
-
-/** Returns [B·T, (H + 2·Hkv)·D] row-major values holding q, k, v given as [B, heads, T, D]. */
-function packRows(shape: AttentionShape, q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>): Float32Array {
-  const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
-  const width = (H + 2 * Hkv) * D;
-  const packed = new Float32Array(B * T * width);
-  const put = (source: ArrayLike<number>, heads: number, column: number) => {
-    for (let b = 0; b < B; b++)
-      for (let h = 0; h < heads; h++)
-        for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) packed[(b * T + t) * width + column + h * D + d] = source[((b * heads + h) * T + t) * D + d]!;
-  };
-  put(q, H, 0);
-  put(k, Hkv, H * D);
-  put(v, Hkv, (H + Hkv) * D);
-  return packed;
-}
-
-/** Returns [B·T, heads·D] row-major values of x given as [B, heads, T, D]. */
-function rowsOf(x: ArrayLike<number>, B: number, heads: number, T: number, D: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < B; b++)
-    for (let h = 0; h < heads; h++)
-      for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) out[(b * T + t) * heads * D + h * D + d] = x[((b * heads + h) * T + t) * D + d]!;
-  return out;
-}
 
 await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
   describe.each(CASES)('$name', ({ shape, options = {}, sharedMask }) => {
@@ -86,21 +61,34 @@ await forEachBackend(['cpu', 'wasm', 'webgpu'], (context) => {
     });
   });
 
-  it('runs forward and backward in 1 + 3 dispatches of ours on webgpu, no concat and none for the mask gradient', async (ctx) => {
+  it('runs forward and backward in 1 + 1 dispatches of ours on webgpu (1 + 3 with the split backward), no concat and none for the mask gradient', async (ctx) => {
     if (context.backend !== 'webgpu') ctx.skip('counts GPU dispatches');
+    // Without the counter only ours are counted (stock would read as -ours).
+    expect(installDispatchCounter()).toBe(true);
     const [B, T, H, D] = [2, 9, 2, 4];
     const qkv = tf.randomNormal([B * T, 3 * H * D], 0, 1, 'float32', 3) as tf.Tensor2D;
     const mask = buildAttentionMask(B, T);
     const loss = (x: tf.Tensor) => tf.sum(causalAttentionPacked(x as tf.Tensor2D, B, T, { heads: H, mask }));
-    tf.dispose(tf.grad(loss)(qkv)); // compile first
-    const before = dispatchCounts();
-    const gradient = tf.grad(loss)(qkv);
-    const counted = dispatchCountsBetween(before, dispatchCounts());
+    const countStep = () => {
+      tf.dispose(tf.grad(loss)(qkv)); // compile first
+      const before = dispatchCounts();
+      tf.dispose(tf.grad(loss)(qkv));
+      return dispatchCountsBetween(before, dispatchCounts());
+    };
     expect(causalAttentionPackedOp.usesKernel()).toBe(true);
-    expect(counted.ours).toBe(4);
+    const flash = countStep();
+    expect(flash.ours).toBe(2);
     // The rest: the Sum of the loss and its gradient's fill/broadcast (no concat of dq, dk, dv).
-    expect(counted.stock).toBeLessThanOrEqual(3);
-    tf.dispose([qkv, mask, gradient]);
+    expect(flash.stock).toBeLessThanOrEqual(3);
+    const previous = setAttentionBackwardPasses('split');
+    try {
+      const split = countStep();
+      expect(split.ours).toBe(4);
+      expect(split.stock).toBe(flash.stock);
+    } finally {
+      setAttentionBackwardPasses(previous);
+    }
+    tf.dispose([qkv, mask]);
   });
 });
 

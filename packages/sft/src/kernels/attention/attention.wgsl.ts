@@ -58,7 +58,7 @@ export function attentionTiling(headDim: number, workgroupStorageBytes = 16384, 
 export type AttentionLayout = 'heads' | 'packed';
 
 /** Returns the WGSL index helpers of `layout`: where row t of head h of batch b starts in each buffer. */
-function layoutFunctions(layout: AttentionLayout): string {
+export function layoutFunctions(layout: AttentionLayout): string {
   if (layout === 'heads') {
     return /* wgsl */ `fn qIndex(b: u32, h: u32, t: u32) -> u32 { return ((b * uniforms.heads + h) * uniforms.time + t) * D; }
 fn oIndex(b: u32, h: u32, t: u32) -> u32 { return qIndex(b, h, t); }
@@ -79,7 +79,8 @@ export interface AttentionDims extends AttentionShape {
   scale: number;
 }
 
-function uniformsOf(dims: AttentionDims): UniformField[] {
+/** Returns the uniforms every attention pass reads: batch, heads, kvHeads, time, group (H / Hkv) and scale. */
+export function uniformsOf(dims: AttentionDims): UniformField[] {
   return [
     { name: 'batch', type: 'u32', value: dims.batch },
     { name: 'heads', type: 'u32', value: dims.heads },

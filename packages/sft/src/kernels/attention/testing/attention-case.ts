@@ -44,3 +44,28 @@ export function attentionReferenceCase(
   const gradients = attentionBackwardReference(q, k, v, expected.out, expected.logSumExp, weights, shape, options);
   return { ...inputs, expected, gradients };
 }
+
+/** Returns [B·T, (H + 2·Hkv)·D] row-major values holding q, k, v given as [B, heads, T, D]. */
+export function packRows(shape: AttentionShape, q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>): Float32Array {
+  const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
+  const width = (H + 2 * Hkv) * D;
+  const packed = new Float32Array(B * T * width);
+  const put = (source: ArrayLike<number>, heads: number, column: number) => {
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < heads; h++)
+        for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) packed[(b * T + t) * width + column + h * D + d] = source[((b * heads + h) * T + t) * D + d]!;
+  };
+  put(q, H, 0);
+  put(k, Hkv, H * D);
+  put(v, Hkv, (H + Hkv) * D);
+  return packed;
+}
+
+/** Returns [B·T, heads·D] row-major values of x given as [B, heads, T, D]. */
+export function rowsOf(x: ArrayLike<number>, B: number, heads: number, T: number, D: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < heads; h++)
+      for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) out[(b * T + t) * heads * D + h * D + d] = x[((b * heads + h) * T + t) * D + d]!;
+  return out;
+}
