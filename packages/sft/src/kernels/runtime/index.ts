@@ -30,6 +30,7 @@ export { backendInternals, getWebGPUBackend, isWebGPUBackend, webgpuFeatures, ty
 export {
   activeMixedPrecision,
   halfStorageShape,
+  resolveActivePrecision,
   resolvePrecision,
   TO_HALF_WGSL,
   TRAINING_PRECISIONS,

@@ -11,8 +11,11 @@
  *   operand in f16 with f32 accumulation; (2) the loss-scale buffer on the GPU, which the
  *   cross-entropy backward multiplies its gradient by (kernels/adamw/loss-scale.ts).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { InvalidOptionError } from '@steerlm/core';
 import type { DeviceFeatures } from '../../backend';
+import { fusedKernelsAreEnabled } from './fused-op';
+import { webgpuFeatures } from './webgpu-context';
 
 /** The precision of a training run: 'f32' everywhere, or 'mixed' (f16 storage and matmul operands, f32 master weights and accumulation). */
 export type TrainingPrecision = 'f32' | 'mixed';
@@ -39,6 +42,18 @@ export function resolvePrecision(requested: TrainingPrecision, fusedWebGPU: bool
   }
   if (!features.hasF16) return { requested, used: 'f32', reason: 'the WebGPU device lacks shader-f16; training in f32' };
   return { requested, used: 'mixed' };
+}
+
+/** Returns the precision a run gets on the active tfjs backend (see resolvePrecision); throws InvalidOptionError for an unknown one. */
+export function resolveActivePrecision(requested: TrainingPrecision = 'f32'): PrecisionChoice {
+  if (!TRAINING_PRECISIONS.includes(requested)) {
+    throw new InvalidOptionError(`precision must be one of ${TRAINING_PRECISIONS.join(', ')}, got "${String(requested)}"`, {
+      option: 'precision',
+      hint: "use 'mixed' for f16 storage with f32 master weights on webgpu, 'f32' elsewhere",
+    });
+  }
+  const webgpu = tf.getBackend() === 'webgpu';
+  return resolvePrecision(requested, webgpu && fusedKernelsAreEnabled(), webgpu ? webgpuFeatures() : null);
 }
 
 /** Returns the float32 shape that stores `shape`'s elements as packed f16 (two per slot). */
