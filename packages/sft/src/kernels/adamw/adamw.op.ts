@@ -149,6 +149,26 @@ function adamwGroupSize(withHalfCopies = false): number {
   return Math.max(1, Math.floor((getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage - 1) / (withHalfCopies ? 6 : 5)));
 }
 
+/**
+ * Returns the parameter indices of each AdamW dispatch: consecutive runs of adamwGroupSize; with f16
+ * working copies, the parameters with a copy (6 buffers each) and those without (5) in groups of
+ * their own sizes, so the copies cost as few extra dispatches as possible.
+ */
+function adamwGroups(count: number, halfCopies: readonly boolean[]): number[][] {
+  const indices = Array.from({ length: count }, (_, index) => index);
+  const classes = halfCopies.some(Boolean)
+    ? [
+        { members: indices.filter((index) => halfCopies[index] === true), size: adamwGroupSize(true) },
+        { members: indices.filter((index) => halfCopies[index] !== true), size: adamwGroupSize(false) },
+      ]
+    : [{ members: indices, size: adamwGroupSize(false) }];
+  const groups: number[][] = [];
+  for (const { members, size } of classes) {
+    for (let start = 0; start < members.length; start += size) groups.push(members.slice(start, start + size));
+  }
+  return groups;
+}
+
 /** Returns zero first and second moments for `params`, at step 0. */
 export function createAdamWState(params: readonly tf.Tensor[]): AdamWState {
   return { step: 0, firstMoments: params.map((p) => tf.zerosLike(p)), secondMoments: params.map((p) => tf.zerosLike(p)) };
@@ -222,9 +242,7 @@ export function adamwStep(
   if (lossScaleState !== undefined) options.lossScaler!.replaceState(lossScaleState);
   const halfCopies = options.halfCopies ?? [];
   const out: AdamWStepResult = { params: [], state: { step, firstMoments: [], secondMoments: [] }, gradNorm, statistics, halfCopies: [] };
-  const groupSize = adamwGroupSize(halfCopies.some(Boolean));
-  for (let start = 0; start < params.length; start += groupSize) {
-    const members = params.slice(start, start + groupSize).map((_, offset) => start + offset);
+  for (const members of adamwGroups(params.length, halfCopies)) {
     const attributes: AdamWAttributes = {
       beta1: resolved.beta1,
       beta2: resolved.beta2,
@@ -241,17 +259,17 @@ export function adamwStep(
     const outputs = op([...inputs, statistics], attributes);
     let nextHalf = members.length;
     members.forEach((index, offset) => {
-      out.halfCopies.push(attributes.halfCopies[offset] === 1 ? outputs[nextHalf++]! : undefined);
+      out.halfCopies[index] = attributes.halfCopies[offset] === 1 ? outputs[nextHalf++]! : undefined;
       if (inPlace) {
         // The kernel updated the moments in their own buffers: new handles on the same data, so the
         // caller may dispose the old state as usual.
-        out.params.push(outputs[offset]!);
-        out.state.firstMoments.push(tf.clone(state.firstMoments[index]!));
-        out.state.secondMoments.push(tf.clone(state.secondMoments[index]!));
+        out.params[index] = outputs[offset]!;
+        out.state.firstMoments[index] = tf.clone(state.firstMoments[index]!);
+        out.state.secondMoments[index] = tf.clone(state.secondMoments[index]!);
       } else {
-        out.params.push(outputs[3 * offset]!);
-        out.state.firstMoments.push(outputs[3 * offset + 1]!);
-        out.state.secondMoments.push(outputs[3 * offset + 2]!);
+        out.params[index] = outputs[3 * offset]!;
+        out.state.firstMoments[index] = outputs[3 * offset + 1]!;
+        out.state.secondMoments[index] = outputs[3 * offset + 2]!;
       }
     });
   }
