@@ -24,6 +24,7 @@ export interface LossScaleOptions {
   growthInterval?: number;
 }
 
+/** Loss-scaling options with every default applied. */
 export type ResolvedLossScaleOptions = Required<LossScaleOptions>;
 
 /** Returns `options` with GradScaler's defaults, or throws InvalidOptionError naming the bad one. */
@@ -64,6 +65,7 @@ export function lossScaleReport(statistics: ArrayLike<number>): LossScaleReport 
 
 /** The dynamic loss scale of a mixed-precision run: its options and its state on the backend. */
 export class LossScaler {
+  /** The options with GradScaler's defaults applied. */
   readonly options: ResolvedLossScaleOptions;
   /** [scale, good steps in a row]; replaced (the old one disposed) by each AdamW step. */
   state: tf.Tensor1D;

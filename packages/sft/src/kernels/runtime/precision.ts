@@ -25,7 +25,9 @@ export const TRAINING_PRECISIONS: readonly TrainingPrecision[] = ['f32', 'mixed'
 
 /** The precision a run asked for, the one it got, and why they differ. */
 export interface PrecisionChoice {
+  /** The precision the run asked for. */
   requested: TrainingPrecision;
+  /** The precision the run trains in. */
   used: TrainingPrecision;
   /** Why 'mixed' fell back to 'f32' (absent when used === requested). */
   reason?: string;
