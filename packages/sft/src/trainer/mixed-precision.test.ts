@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { charTokenizer, type ProgressEvent } from '@steerlm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SafetensorsCheckpoint } from '../io';
@@ -138,6 +139,42 @@ await forEachBackend(['webgpu'], (context) => {
       expect(mixed.steps.at(-1)!.loss).toBeLessThan(mixed.steps[0]!.loss - 0.5);
     }, 240_000);
   }
+
+  it('keeps live tensors and GPU buffers flat over 40 mixed-precision steps (f16 copies replaced, loss scale updated in place)', async (ctx) => {
+    if (!webgpuFeatures().hasF16) ctx.skip('mixed precision needs shader-f16');
+    const model = DecoderModel.create(parseModelConfig(FAMILIES.gpt2), { seed: 6 });
+    const optimizer = new Optimizer(trainableSet(model));
+    const live = async () => {
+      const backend = tf.backend() as unknown as WebGPUBackend;
+      const probe = tf.tidy(() => tf.add(tf.zeros([4]), 1));
+      await probe.data();
+      probe.dispose();
+      await backend.device.queue.onSubmittedWorkDone();
+      return { tensors: tf.memory().numTensors, buffersInUse: backend.bufferManager.getNumUsedBuffers() };
+    };
+    try {
+      optimizer.useMixedPrecision([...model.parameters.values()]);
+      const batches = new SftExamples(
+        tinyConversations(4),
+        { tokenizer: charTokenizer(), maxSequenceLength: 64, attributeDropout: 0 },
+        {
+          batchSize: 2,
+          seed: 1,
+          packed: false,
+        },
+      ).epochBatches(0);
+      const config = { learningRate: 1e-3, maxGradNorm: 1 };
+      for (let step = 0; step < 10; step++) await optimizer.step(model, batches.slice(0, 1), false, config);
+      const start = await live();
+      let last;
+      for (let step = 10; step < 40; step++) last = await optimizer.step(model, batches.slice(step % 2, (step % 2) + 1), false, config);
+      expect(last!.skipped).toBe(false);
+      expect(await live()).toEqual(start);
+    } finally {
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
 
   it('an injected overflow (loss scale 2^100) skips the step, halves the scale and leaves every weight unchanged', async (ctx) => {
     if (!webgpuFeatures().hasF16) ctx.skip('mixed precision needs shader-f16');
