@@ -7,7 +7,14 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { LossScaler, type LossScaleOptions } from '../kernels/adamw';
+import { readFloat32 } from '../backend';
 import { castToHalf, type MixedPrecisionScope } from '../kernels/runtime';
+
+/** The loss-scale state a checkpoint keeps (in the metadata of optimizer.safetensors). */
+export interface LossScaleCheckpoint {
+  scale: number;
+  goodSteps: number;
+}
 
 /** Returns true for the tensors that get an f16 working copy: the weight matrices the matmuls read (rank ≥ 2). */
 export function takesHalfCopy(tensor: tf.Tensor): boolean {
@@ -19,9 +26,12 @@ export class MixedPrecisionState implements MixedPrecisionScope {
   /** f16 working copy per master tensor, keyed by the master's current tfjs dataId. */
   private readonly copies = new Map<object, tf.Tensor>();
 
-  /** Makes the f16 copies of `weights` (every model weight the matmuls may read, trained or frozen). */
-  constructor(weights: readonly tf.Tensor[], lossScale: LossScaleOptions = {}) {
-    this.scaler = new LossScaler(lossScale);
+  /**
+   * Makes the f16 copies of `weights` (every model weight the matmuls may read, trained or frozen);
+   * the loss scale starts at `resumed` (a checkpoint's) or at lossScale.initScale.
+   */
+  constructor(weights: readonly tf.Tensor[], lossScale: LossScaleOptions = {}, resumed?: LossScaleCheckpoint) {
+    this.scaler = new LossScaler(lossScale, resumed);
     for (const weight of weights) {
       if (takesHalfCopy(weight) && !this.copies.has(weight.dataId)) this.copies.set(weight.dataId, castToHalf(weight));
     }
@@ -52,6 +62,12 @@ export class MixedPrecisionState implements MixedPrecisionScope {
       this.copies.delete(previousDataIds[index]!);
       this.copies.set(variable.dataId, copy);
     });
+  }
+
+  /** Resolves to the loss-scale state (a read-back: call it where the run syncs anyway, e.g. a checkpoint). */
+  async lossScaleState(): Promise<LossScaleCheckpoint> {
+    const [scale, goodSteps] = await readFloat32(this.scaler.state, 'the loss scale');
+    return { scale: scale!, goodSteps: goodSteps! };
   }
 
   /** Frees the copies and the loss-scale state. */

@@ -140,6 +140,44 @@ await forEachBackend(['webgpu'], (context) => {
     }, 240_000);
   }
 
+  it('a checkpoint keeps the loss scale: a resumed run continues from it', async (ctx) => {
+    if (!webgpuFeatures().hasF16) ctx.skip('mixed precision needs shader-f16');
+    const outputDir = join(folder, 'resume-loss-scale');
+    const run = async (maxSteps: number, resume: boolean) => {
+      const model = DecoderModel.create(parseModelConfig(FAMILIES.gpt2), { seed: 2 });
+      const scales: number[] = [];
+      try {
+        const { summary } = await trainConditionedSFT({
+          model,
+          tokenizer: charTokenizer(),
+          train: tinyConversations(8),
+          batchSize: 2,
+          epochs: 10,
+          maxSteps,
+          seed: 1,
+          outputDir,
+          checkpointEvery: 1,
+          precision: 'mixed',
+          // Growth after every good step: 2^10, 2^11, … so a restart from 2^10 would show.
+          lossScale: { initScale: 2 ** 10, growthInterval: 1 },
+          ...(resume ? { resume: outputDir } : {}),
+          onEvent: (event) => {
+            if (event.type === 'step-end' && event.metrics?.lossScale !== undefined) scales.push(event.metrics.lossScale);
+          },
+        });
+        return { summary, scales };
+      } finally {
+        model.dispose();
+      }
+    };
+    const first = await run(2, false);
+    expect(first.scales).toEqual([2 ** 10, 2 ** 11]);
+    expect(first.summary.lossScale).toBe(2 ** 12);
+    const resumed = await run(3, true);
+    expect(resumed.scales).toEqual([2 ** 12]);
+    expect(resumed.summary.lossScale).toBe(2 ** 13);
+  });
+
   it('keeps live tensors and GPU buffers flat over 40 mixed-precision steps (f16 copies replaced, loss scale updated in place)', async (ctx) => {
     if (!webgpuFeatures().hasF16) ctx.skip('mixed precision needs shader-f16');
     const model = DecoderModel.create(parseModelConfig(FAMILIES.gpt2), { seed: 6 });

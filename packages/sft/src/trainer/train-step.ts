@@ -16,7 +16,7 @@ import { withMixedPrecision } from '../kernels/runtime';
 import { modelFamily } from '../families/registry';
 import type { DecoderModel } from '../models';
 import type { TrainingBatch } from './batching';
-import { MixedPrecisionState } from './mixed-precision-state';
+import { MixedPrecisionState, type LossScaleCheckpoint } from './mixed-precision-state';
 
 /** The trainable variables of a model with their checkpoint names, and which take weight decay. */
 export interface TrainableSet {
@@ -110,6 +110,8 @@ export class Optimizer {
   state: AdamWState;
   /** Mixed precision (webgpu with shader-f16): f16 working copies and the loss scale; null in f32. */
   private mixed: MixedPrecisionState | null = null;
+  /** The loss scale of a restored checkpoint, which useMixedPrecision starts from. */
+  restoredLossScale: LossScaleCheckpoint | undefined;
 
   constructor(trainable: TrainableSet) {
     this.trainable = trainable;
@@ -123,7 +125,12 @@ export class Optimizer {
    */
   useMixedPrecision(weights: readonly tf.Tensor[], lossScale: LossScaleOptions = {}): void {
     this.mixed?.dispose();
-    this.mixed = new MixedPrecisionState(weights, lossScale);
+    this.mixed = new MixedPrecisionState(weights, lossScale, this.restoredLossScale);
+  }
+
+  /** Resolves to the loss scale and its good-step count in mixed precision (a read-back), undefined in f32. */
+  async lossScaleState(): Promise<LossScaleCheckpoint | undefined> {
+    return this.mixed?.lossScaleState();
   }
 
   /** True after useMixedPrecision. */
