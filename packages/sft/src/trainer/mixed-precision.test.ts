@@ -19,23 +19,24 @@ import { forEachBackend, readFloat32 } from '../kernels/testing';
 import { DecoderModel } from '../models';
 import { SftExamples } from './sft-examples';
 import { tinyConversations, tinyLlamaConfigJson } from './testing/tiny-run';
-import { trainConditionedSFT, type TrainSummary } from './train-conditioned-sft';
+import { readCheckpointState } from './checkpoint';
+import { trainConditionedSFT, type TrainConditionedSFTOptions, type TrainSummary } from './train-conditioned-sft';
 import { Optimizer, trainableSet } from './train-step';
 
 const STEPS = 20;
 /**
  * Largest |mixed - f32| / f32 of the per-step loss over the 20 steps. Measured on lavapipe (Mesa):
- * gpt2 4.1e-5, llama 2.4e-5; each tolerance here is about 4-5× the larger measured gap.
+ * gpt2 4.1e-5, llama 2.4e-5, llama LoRA 8.3e-6; each tolerance here is about 4-5× the largest measured gap.
  */
 const LOSS_TOLERANCE = 2e-4;
-/** The same for the gradient norm (measured: gpt2 8.8e-4, llama 3.8e-4). */
+/** The same for the gradient norm (measured: gpt2 8.8e-4, llama 3.8e-4, llama LoRA 8.4e-4). */
 const GRAD_NORM_TOLERANCE = 4e-3;
 /**
  * The same for Σ|m| over the AdamW first moments of the final checkpoint: they hold unscaled
  * gradients (a missing unscale would put them 2^16 off, which the loss curve alone would not show:
  * Adam's update hardly changes when every gradient is scaled by the same factor).
  */
-const MOMENT_TOLERANCE = 4e-4; // measured: gpt2 4.6e-5, llama 9.0e-5
+const MOMENT_TOLERANCE = 2e-3; // measured: gpt2 4.6e-5, llama 9.0e-5, llama LoRA 4.5e-4
 
 let folder: string;
 beforeAll(async () => {
@@ -58,8 +59,18 @@ interface Run {
   momentMass: number;
 }
 
-async function trainRun(family: keyof typeof FAMILIES, precision: 'f32' | 'mixed'): Promise<Run> {
-  const model = DecoderModel.create(parseModelConfig(FAMILIES[family]), { seed: 11 });
+/** The whole-run cases: full fine-tunes of both families, and LoRA on Llama (frozen base weights read from f16 copies made once). */
+const RUN_CASES = {
+  gpt2: { family: 'gpt2', options: {} },
+  llama: { family: 'llama', options: {} },
+  'llama LoRA': {
+    family: 'llama',
+    options: { learningRate: 3e-2, lora: { rank: 4, alpha: 8, dropout: 0.1, targetModules: ['q_proj', 'v_proj', 'gate_proj'] } },
+  },
+} satisfies Record<string, { family: keyof typeof FAMILIES; options: Partial<TrainConditionedSFTOptions> }>;
+
+async function trainRun(name: keyof typeof RUN_CASES, precision: 'f32' | 'mixed'): Promise<Run> {
+  const model = DecoderModel.create(parseModelConfig(FAMILIES[RUN_CASES[name].family]), { seed: 11 });
   const steps: Run['steps'] = [];
   const warnings: string[] = [];
   const onEvent = (event: ProgressEvent) => {
@@ -82,13 +93,15 @@ async function trainRun(family: keyof typeof FAMILIES, precision: 'f32' | 'mixed
       maxSequenceLength: 64,
       precision,
       onEvent,
-      outputDir: join(folder, `${family}-${precision}`),
+      outputDir: join(folder, `${name.replace(/\W+/g, '-')}-${precision}`),
+      ...RUN_CASES[name].options,
     });
     const moments = await SafetensorsCheckpoint.open(join(summary.lastCheckpoint!, 'optimizer.safetensors'));
     let momentMass = 0;
-    for (const [name, variable] of model.parameters) {
-      for (const value of await moments.readFloat32(`m.${name}`, variable.shape)) momentMass += Math.abs(value);
+    for (const trained of (await readCheckpointState(summary.lastCheckpoint!)).trainableNames) {
+      for (const value of await moments.readFloat32(`m.${trained}`)) momentMass += Math.abs(value);
     }
+    await moments.close();
     return { summary, steps, warnings, momentMass };
   } finally {
     model.dispose();
@@ -110,7 +123,7 @@ describe('precision on a host backend', () => {
 });
 
 await forEachBackend(['webgpu'], (context) => {
-  for (const family of Object.keys(FAMILIES) as Array<keyof typeof FAMILIES>) {
+  for (const family of Object.keys(RUN_CASES) as Array<keyof typeof RUN_CASES>) {
     it(`${family}: the mixed-precision loss curve stays within ${LOSS_TOLERANCE} (grad norm ${GRAD_NORM_TOLERANCE}) relative of the f32 run`, async () => {
       const f32 = await trainRun(family, 'f32');
       const mixed = await trainRun(family, 'mixed');
@@ -136,7 +149,8 @@ await forEachBackend(['webgpu'], (context) => {
       const momentGap = Math.abs(mixed.momentMass - f32.momentMass) / f32.momentMass;
       console.log(`${family} first-moment mass gap ${momentGap.toExponential(2)}`);
       expect(momentGap).toBeLessThan(MOMENT_TOLERANCE);
-      expect(mixed.steps.at(-1)!.loss).toBeLessThan(mixed.steps[0]!.loss - 0.5);
+      // Rank-4 adapters on a random model move it less than a full fine-tune does.
+      expect(mixed.steps.at(-1)!.loss).toBeLessThan(mixed.steps[0]!.loss - ('lora' in RUN_CASES[family].options ? 0.1 : 0.5));
     }, 240_000);
   }
 
