@@ -18,7 +18,7 @@ import { resolveActivePrecision, webgpuFeatures } from '../kernels/runtime';
 import { forEachBackend, readFloat32 } from '../kernels/testing';
 import { DecoderModel } from '../models';
 import { SftExamples } from './sft-examples';
-import { tinyConversations, tinyLlamaConfigJson } from './testing/tiny-run';
+import { comparisonRunOptions, TINY_RUN_FAMILIES, tinyConversations } from './testing/tiny-run';
 import { readCheckpointState } from './checkpoint';
 import { trainConditionedSFT, type TrainConditionedSFTOptions, type TrainSummary } from './train-conditioned-sft';
 import { Optimizer, trainableSet } from './train-step';
@@ -46,10 +46,7 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-const FAMILIES = {
-  gpt2: { architectures: ['GPT2LMHeadModel'], vocab_size: 260, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128 },
-  llama: tinyLlamaConfigJson({ max_position_embeddings: 128, tie_word_embeddings: false }),
-};
+const FAMILIES = TINY_RUN_FAMILIES;
 
 interface Run {
   summary: TrainSummary;
@@ -81,12 +78,7 @@ async function trainRun(name: keyof typeof RUN_CASES, precision: 'f32' | 'mixed'
     const { summary } = await trainConditionedSFT({
       model,
       tokenizer: charTokenizer(),
-      train: tinyConversations(16),
-      epochs: 100,
-      maxSteps: STEPS,
-      learningRate: 5e-3,
-      warmupSteps: 2,
-      seed: 3,
+      ...comparisonRunOptions(STEPS),
       batching: 'packed',
       batchSize: 2,
       gradientAccumulation: 2,
@@ -106,6 +98,15 @@ async function trainRun(name: keyof typeof RUN_CASES, precision: 'f32' | 'mixed'
   } finally {
     model.dispose();
   }
+}
+
+/** Returns the batches (2 rows each) of 4 tiny conversations, for steps of the bare Optimizer. */
+function fourBatches() {
+  return new SftExamples(
+    tinyConversations(4),
+    { tokenizer: charTokenizer(), maxSequenceLength: 64, attributeDropout: 0 },
+    { batchSize: 2, seed: 1, packed: false },
+  ).epochBatches(0);
 }
 
 /** Returns the largest relative gap between two runs' values of `key`. */
@@ -206,15 +207,7 @@ await forEachBackend(['webgpu'], (context) => {
     };
     try {
       optimizer.useMixedPrecision([...model.parameters.values()]);
-      const batches = new SftExamples(
-        tinyConversations(4),
-        { tokenizer: charTokenizer(), maxSequenceLength: 64, attributeDropout: 0 },
-        {
-          batchSize: 2,
-          seed: 1,
-          packed: false,
-        },
-      ).epochBatches(0);
+      const batches = fourBatches();
       const config = { learningRate: 1e-3, maxGradNorm: 1 };
       for (let step = 0; step < 10; step++) await optimizer.step(model, batches.slice(0, 1), false, config);
       const start = await live();
@@ -234,11 +227,7 @@ await forEachBackend(['webgpu'], (context) => {
     const optimizer = new Optimizer(trainableSet(model));
     try {
       optimizer.useMixedPrecision([...model.parameters.values()], { initScale: 2 ** 100 });
-      const batches = new SftExamples(
-        tinyConversations(4),
-        { tokenizer: charTokenizer(), maxSequenceLength: 64, attributeDropout: 0 },
-        { batchSize: 2, seed: 1, packed: false },
-      ).epochBatches(0);
+      const batches = fourBatches();
       const before = await Promise.all(optimizer.trainable.variables.map((variable) => readFloat32(variable)));
       const config = { learningRate: 1e-2, maxGradNorm: 1 };
       const overflowed = await optimizer.step(model, batches.slice(0, 1), false, config);

@@ -7,8 +7,9 @@
  *   memory. Loads outside [M, K] / [K, N] read 0 and stores outside [M, N] are skipped, so any
  *   size works. Transposed operands change only the global index (and which lanes run along the
  *   contiguous axis, to keep loads coalesced).
- * - 'tiled-f16': the same tiling with the staged slabs in f16 (inputs rounded to f16) and products
- *   and sums in f32 — f16 inputs, f32 accumulation; needs `shader-f16`.
+ * - 'tiled-f16': the same tiling with the staged slabs in f16 (inputs rounded to f16, NaN past the
+ *   f16 range) and products and sums in f32 — f16 inputs, f32 accumulation; needs `shader-f16`. In
+ *   mixed precision an operand may come from packed f16 storage (a weight's working copy).
  * - 'subgroup-matrix-f16': one subgroup per workgroup computes a 2×2 block of subgroup-matrix
  *   results (MMA on f16 operands, f32 result) from f16 tiles staged in workgroup memory; needs
  *   `chromium-experimental-subgroup-matrix` with an f16→f32 configuration.
