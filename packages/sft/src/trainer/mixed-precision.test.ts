@@ -155,6 +155,47 @@ await forEachBackend(['webgpu'], (context) => {
     }, 240_000);
   }
 
+  it('backs off from a too-large initial scale: overflow steps are skipped with a warning, not counted as failures, until the scale fits', async (ctx) => {
+    if (!webgpuFeatures().hasF16) ctx.skip('mixed precision needs shader-f16');
+    const model = DecoderModel.create(parseModelConfig(FAMILIES.gpt2), { seed: 3 });
+    const steps: Array<{ lossScale: number; skippedSteps: number }> = [];
+    const warnings: string[] = [];
+    try {
+      const { summary } = await trainConditionedSFT({
+        model,
+        tokenizer: charTokenizer(),
+        train: tinyConversations(8),
+        batchSize: 2,
+        epochs: 100,
+        maxSteps: 40,
+        seed: 1,
+        precision: 'mixed',
+        lossScale: { initScale: 2 ** 40 },
+        onEvent: (event) => {
+          if (event.type === 'step-end') steps.push(event.metrics as { lossScale: number; skippedSteps: number });
+          if (event.type === 'warning') warnings.push(event.message);
+        },
+      });
+      expect(summary.steps).toBe(40);
+      expect(warnings).toHaveLength(summary.skippedSteps);
+      expect(warnings[0]).toBe('gradient overflow at step 1 with loss scale 1099511627776; the update was skipped and the scale lowered to 549755813888');
+      // Far more overflow steps in a row than maxConsecutiveNonFinite (3) at the start, and the run went on.
+      const leading = steps.findIndex((step, index) => step.skippedSteps === index);
+      expect(leading).toBeGreaterThan(3);
+      // Each skipped step halves the scale; a good one keeps it (growth needs 2000 good steps in a row).
+      steps.forEach((step, index) => {
+        const skipped = step.skippedSteps > (index === 0 ? 0 : steps[index - 1]!.skippedSteps);
+        const next = index + 1 < steps.length ? steps[index + 1]!.lossScale : summary.lossScale;
+        expect(next, `loss scale after step ${index + 1}`).toBe(skipped ? step.lossScale / 2 : step.lossScale);
+      });
+      expect(steps[0]!.lossScale).toBe(2 ** 40);
+      expect(summary.lossScale).toBeLessThan(2 ** 24);
+      expect(summary.finalLoss).toBeLessThan(5.5);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('a checkpoint keeps the loss scale: a resumed run continues from it', async (ctx) => {
     if (!webgpuFeatures().hasF16) ctx.skip('mixed precision needs shader-f16');
     const outputDir = join(folder, 'resume-loss-scale');
