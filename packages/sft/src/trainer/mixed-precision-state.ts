@@ -12,7 +12,9 @@ import { castToHalf, type MixedPrecisionScope } from '../kernels/runtime';
 
 /** The loss-scale state a checkpoint keeps (in the metadata of optimizer.safetensors). */
 export interface LossScaleCheckpoint {
+  /** The loss scale of the next step. */
   scale: number;
+  /** Finite steps in a row since the scale last changed. */
   goodSteps: number;
 }
 
