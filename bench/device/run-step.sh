@@ -14,7 +14,9 @@
 #   bash bench/device/run-step.sh --bundle    # device-prep (.device/: node, Vulkan loader, Dawn) + .device/bench-step.mjs
 # Then with the device tool, carry [".device"], timeout_s 600, command:
 #   bash bench/device/run-step.sh
-# Environment: STEPS (timed gpt2s steps, default 5), SKIP_OURS=1 (PyTorch only).
+# Environment: STEPS (timed gpt2s steps, default 5), SKIP_OURS=1 (PyTorch only), MIXED=1 (also our
+# gpt2s step in mixed precision, --precision mixed: one more phase of at most 120 s; skip the matmul
+# phases with it, e.g. a second run with SKIP_MATMUL=1 MIXED=1, to stay inside 10 minutes).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -62,9 +64,10 @@ steps=${STEPS:-5}
 if [ "${SKIP_OURS:-}" != "1" ]; then
   phase ours-gpt2s 200 node .device/bench-step.mjs --shape gpt2s --backend webgpu --steps "$steps" --warmup 2
   phase ours-tiny 60 node .device/bench-step.mjs --shape tiny --backend webgpu --steps 5 --warmup 2 --profile
+  [ "${MIXED:-}" = "1" ] && phase ours-gpt2s-mixed 120 node .device/bench-step.mjs --shape gpt2s --backend webgpu --steps "$steps" --warmup 2 --precision mixed
 fi
 phase torch 150 python3 bench/pytorch/bench_step.py --shape gpt2s --steps 20 --warmup 5 --matmul 4096
-if [ "${SKIP_OURS:-}" != "1" ]; then
+if [ "${SKIP_OURS:-}" != "1" ] && [ "${SKIP_MATMUL:-}" != "1" ]; then
   for variant in tiled-f32 tiled-f16 subgroup-matrix-f16; do
     phase "matmul-$variant" 30 node .device/bench-step.mjs --backend webgpu --matmul 4096 --variant "$variant" --steps 10
   done
@@ -72,7 +75,7 @@ fi
 
 echo "=== summary ($((SECONDS - started))s)"
 # Every WGSL program compiled and Dawn reported no error (bench-step prints shaders_compiled=ok after checking).
-for name in ours-gpt2s ours-tiny; do
+for name in ours-gpt2s ours-tiny ours-gpt2s-mixed; do
   [ -f "$log/$name" ] || continue
   grep -h '^backend \|^matmul self-test\|^dispatches_per_step=' "$log/$name" | sed "s/^/$name: /"
   grep -q '^shaders_compiled=ok' "$log/$name" || failures+=("$name: no shaders_compiled=ok line (a WGSL program failed to compile or the run stopped early)")
@@ -84,6 +87,7 @@ ours=$(grep -h '^tokens_per_s=' "$log/ours-gpt2s" 2>/dev/null | tail -1)
 ours_ms=$(sed -n 's/.*ms_per_step=\([0-9.]*\).*/\1/p' <<<"$ours")
 echo "ours gpt2s (webgpu): ${ours:-not measured}"
 grep -h '^tokens_per_s=' "$log/ours-tiny" 2>/dev/null | sed 's/^/ours tiny (webgpu): /'
+grep -h '^precision \|^tokens_per_s=' "$log/ours-gpt2s-mixed" 2>/dev/null | sed 's/^/ours gpt2s mixed (webgpu): /'
 grep -h '^mode=' "$log/torch" 2>/dev/null | while read -r line; do
   torch_ms=$(sed -n 's/.*ms_per_step=\([0-9.]*\).*/\1/p' <<<"$line")
   if [ -n "$ours_ms" ] && [ -n "$torch_ms" ]; then

@@ -2,12 +2,13 @@
  * The training-step benchmark: forward, backward and fused AdamW of a GPT-2-family decoder on a fixed
  * synthetic batch, on one tfjs backend (or K data-parallel worker threads, each with its own wasm
  * backend and model replica). Warm-up steps are excluded; the median step time is reported.
- * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile] [--batch B] [--seq T]
+ * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile] [--batch B] [--seq T] [--precision f32|mixed]
  *        npm run bench:step -- --trainer [--shape tiny] [--backend wasm] [--steps N]   (trainConditionedSFT vs the bare step)
  *        npm run bench:step -- --backend webgpu --matmul 4096 [--variant tiled-f32|tiled-f16|subgroup-matrix-f16]
  * The last line printed is `tokens_per_s=<number> ms_per_step=<number> cpu_ms_per_step=<number> load=<1-minute load average>`,
  * on webgpu followed by ` dispatches_per_step=<number> dispatches_per_layer=<number>` (every GPU dispatch, ours and stock tfjs's).
  * --batch/--seq override the shape's batch (e.g. the gpt2s layers at a size a software adapter runs).
+ * --precision mixed: f16 working copies and loss scaling as trainConditionedSFT's precision 'mixed' (webgpu with shader-f16; f32 elsewhere, said in the log).
  * (cpu_ms_per_step: CPU time of all this process's threads per step, which a loaded machine inflates far less than wall time).
  */
 import { loadavg } from 'node:os';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     trainer: { type: 'boolean', default: false },
     batch: { type: 'string' },
     seq: { type: 'string' },
+    precision: { type: 'string', default: 'f32' },
   },
 });
 if (args.trainer) {
@@ -60,6 +62,7 @@ const result = await runStepBenchmark({
   warmup: Number(args.warmup),
   workers: Number(args.workers),
   profile: args.profile!,
+  precision: args.precision as 'f32' | 'mixed',
   ...(args.batch !== undefined ? { batchSize: Number(args.batch) } : {}),
   ...(args.seq !== undefined ? { sequenceLength: Number(args.seq) } : {}),
   log: (line) => console.log(line),

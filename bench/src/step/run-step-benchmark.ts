@@ -9,7 +9,9 @@ import {
   getWebGPUBackend,
   installDispatchCounter,
   pipelineCacheSize,
+  resolveActivePrecision,
   type DispatchCounts,
+  type TrainingPrecision,
 } from '@steerlm/sft/kernels';
 import { Optimizer, trainableSet, type TrainingBatch } from '@steerlm/sft/trainer';
 import { describeKernelTimer, profileKernels } from './kernel-profile';
@@ -31,6 +33,8 @@ export interface StepBenchmarkOptions {
   workers: number;
   /** Print the per-kernel times of one step (this thread only). */
   profile: boolean;
+  /** 'mixed': the optimizer trains in mixed precision where resolveActivePrecision allows it [f32]. */
+  precision?: TrainingPrecision;
   /** Overrides of the shape's batch size and sequence length (e.g. gpt2s layers at a batch a software adapter can run). */
   batchSize?: number;
   sequenceLength?: number;
@@ -52,10 +56,17 @@ export interface StepBenchmarkResult {
   dispatches?: { perStep: DispatchCounts; perLayer: number };
 }
 
-/** Returns the dispatches of one step (the second of two) of a fresh model of `config` on `batch`. */
-async function dispatchesOfOneStep(config: ModelConfig, batch: TrainingBatch): Promise<DispatchCounts> {
-  const model = DecoderModel.create(config, { seed: 0 });
+/** Returns the optimizer of `model`, in mixed precision when asked and available. */
+function benchOptimizer(model: DecoderModel, precision: TrainingPrecision): Optimizer {
   const optimizer = new Optimizer(trainableSet(model));
+  if (resolveActivePrecision(precision).used === 'mixed') optimizer.useMixedPrecision([...model.parameters.values()]);
+  return optimizer;
+}
+
+/** Returns the dispatches of one step (the second of two) of a fresh model of `config` on `batch`. */
+async function dispatchesOfOneStep(config: ModelConfig, batch: TrainingBatch, precision: TrainingPrecision): Promise<DispatchCounts> {
+  const model = DecoderModel.create(config, { seed: 0 });
+  const optimizer = benchOptimizer(model, precision);
   try {
     await optimizer.step(model, [batch], false, BENCH_ADAMW);
     const before = dispatchCounts();
@@ -108,7 +119,10 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
     `shape ${shape.name}: GPT-2 family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${batchSize} x ${sequenceLength} = ${tokens} tokens a step`,
   );
   const countsDispatches = options.backend === 'webgpu' && installDispatchCounter();
-  const optimizer = new Optimizer(trainableSet(model));
+  const precision = options.precision ?? 'f32';
+  const choice = resolveActivePrecision(precision);
+  options.log(`precision ${choice.used}${choice.reason ? ` (${precision} asked: ${choice.reason})` : ''}`);
+  const optimizer = benchOptimizer(model, precision);
   const batch = syntheticBatch(batchSize, sequenceLength, config.vocabSize);
   const step = () => optimizer.step(model, [batch], false, BENCH_ADAMW);
   const stepMs: number[] = [];
@@ -137,8 +151,8 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   if (countsDispatches) {
     // Per layer: the same step on a model one layer shorter, the difference of the two counts.
     const perStep = stepDispatches.sort((a, b) => a.total - b.total)[Math.floor(stepDispatches.length / 2)]!;
-    const full = await dispatchesOfOneStep(config, batch);
-    const shorter = config.numHiddenLayers > 1 ? await dispatchesOfOneStep({ ...config, numHiddenLayers: config.numHiddenLayers - 1 }, batch) : null;
+    const full = await dispatchesOfOneStep(config, batch, precision);
+    const shorter = config.numHiddenLayers > 1 ? await dispatchesOfOneStep({ ...config, numHiddenLayers: config.numHiddenLayers - 1 }, batch, precision) : null;
     dispatches = { perStep, perLayer: shorter === null ? Number.NaN : full.total - shorter.total };
     options.log(
       `dispatches_per_step=${perStep.total} ours=${perStep.ours} stock=${perStep.stock} compute_passes=${perStep.computePasses} dispatches_per_layer=${dispatches.perLayer} (${config.numHiddenLayers} layers, ${full.total - config.numHiddenLayers * dispatches.perLayer} outside the layers)`,

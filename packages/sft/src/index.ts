@@ -75,6 +75,8 @@ export {
 
 // Conditioned SFT and SteerLM 2.0
 export { trainConditionedSFT, trainConditionedSFTEvents, type TrainConditionedSFTOptions, type TrainSummary } from './trainer/train-conditioned-sft';
+export type { PrecisionChoice, TrainingPrecision } from './kernels/runtime/precision';
+export type { LossScaleOptions, LossScaleReport } from './kernels/adamw/loss-scale';
 export { trainSteerLM2, type SteerLM2Summary, type TrainSteerLM2Options } from './trainer/train-steerlm2';
 export { tokenizeConversation, type LossMaskOptions, type TokenizedExample } from './trainer/loss-mask';
 export { listCheckpoints, readCheckpointState, type CheckpointState, type TrainingPosition } from './trainer/checkpoint';

@@ -9,7 +9,7 @@ import { tinySftTrainArgs } from '../testing/tiny-sft-args';
 let folder: string;
 let data: string;
 /** The first run (2 steps, a checkpoint each step): what the resume and export tests start from, in any order. */
-let first: { output: string; summary: { steps: number; finalLoss: number; final: string; backend: string } };
+let first: { output: string; summary: { steps: number; finalLoss: number; final: string; backend: string; precision: unknown } };
 const common = (output: string, seed = 0) => tinySftTrainArgs(data, output, `--batch-size 4 --backend cpu --checkpoint-every 1 --seed ${seed}`);
 
 /** Returns the loss of each step in a run's metrics.jsonl (the last line for a step wins). */
@@ -36,7 +36,7 @@ afterAll(async () => rm(folder, { recursive: true, force: true }));
 describe('steerlm sft train', () => {
   it('trains a tiny model from scratch and the result generates', async () => {
     const { summary } = first;
-    expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(first.output, 'final') });
+    expect(summary).toMatchObject({ steps: 2, backend: 'cpu', final: join(first.output, 'final'), precision: { requested: 'f32', used: 'f32' } });
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
     expect(await readdir(summary.final)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'steerlm.json']));
     // No --schema: the folder's steerlm.json says the model was trained on the four OASST attributes.
@@ -173,6 +173,20 @@ describe('steerlm sft train', () => {
       .map((line) => JSON.parse(line) as { prompt_id: string; conversations: { value: string }[] });
     expect(lines.find((line) => line.prompt_id === '6')!.conversations[0]!.value.endsWith('cats and dogs. Why?')).toBe(true);
   }, 120_000);
+
+  it('--precision mixed trains in f32 off webgpu and says why (summary and a warning)', async () => {
+    const json = await runCommandInProcess([...common(join(folder, 'mixed-on-cpu')), '--max-steps', '1', '--precision', 'mixed', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ steps: 1, precision: { requested: 'mixed', used: 'f32', reason: expect.stringMatching(/webgpu/) } });
+    // Without --json: the warning on stderr and the precision column in the table.
+    const run = await runCommandInProcess([...common(join(folder, 'mixed-on-cpu-text')), '--max-steps', '1', '--precision', 'mixed']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/precision mixed: .*webgpu/);
+    expect(run.stdout).toMatch(/precision/);
+    const refused = await runCommandInProcess([...common(join(folder, 'mixed-steerlm2')), '--objective', 'steerlm2', '--precision', 'mixed']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--precision mixed trains conditioned SFT/);
+  });
 
   it('needs exactly one of --model and --init, and a run to resume', async () => {
     const small = await writeTinyNemoFile(join(folder, 'small.jsonl'), 2);

@@ -74,6 +74,13 @@ export const sftTrainCommand = defineCommand({
     resume: { kind: 'boolean', description: 'continue from the newest checkpoint in --output, with the same data and options (--max-steps may change)' },
     overwrite: { kind: 'boolean', description: 'replace the run already in --output (without it, or --resume, such a folder is refused)' },
     seed: { kind: 'integer', default: 0, description: 'seeds initialisation, shuffling and dropout' },
+    precision: {
+      kind: 'string',
+      default: 'f32',
+      choices: ['f32', 'mixed'],
+      description:
+        'mixed: f16 weights copies, activations and matmul operands with f32 master weights, accumulation and AdamW, and dynamic loss scaling (webgpu with shader-f16; f32 elsewhere, with a warning)',
+    },
     ...BACKEND_OPTION,
   },
   details: `Examples:
@@ -95,7 +102,12 @@ exits 130.`,
     const sft = await import('@steerlm/sft');
     // One run per folder, for either objective: another run is refused unless --resume or --overwrite.
     await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
-    if (values.objective === 'steerlm2') return runSteerLM2Training(values, schema, compute.backend, context);
+    if (values.objective === 'steerlm2') {
+      if (values.precision !== 'f32') {
+        throw new InvalidOptionError('--precision mixed trains conditioned SFT (--objective sft); SteerLM 2.0 trains in f32', { option: 'precision' });
+      }
+      return runSteerLM2Training(values, schema, compute.backend, context);
+    }
     const train = await readConversations(values.data, schema);
     const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
     context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
@@ -147,6 +159,7 @@ exits 130.`,
       schema,
       batchSize: values['batch-size'],
       attributeDropout: values['attribute-dropout'],
+      precision: values.precision as 'f32' | 'mixed',
       ...commonTrainOptions(values, model, context),
     });
     const final = await saveFinalModel(model, base!, values.output, { schema, schemaName: values.schema });
@@ -184,6 +197,8 @@ exits 130.`,
             'validation loss': summary.validationLoss,
             'tokens/s': summary.tokensPerSecond,
             seconds: summary.elapsedMs / 1000,
+            precision: summary.precision.used,
+            ...(summary.lossScale !== undefined ? { 'loss scale': summary.lossScale, 'skipped steps': summary.skippedSteps } : {}),
           },
         ]),
       );

@@ -19,6 +19,27 @@ export { ropeInverseFrequencies, type Llama3RopeScaling } from './rope/rope-freq
 export { embedding } from './embedding/embedding.op';
 export { adamwStep, applyAdamW, createAdamWState, globalGradNorm, type AdamWState, type AdamWStepOptions, type AdamWStepResult } from './adamw/adamw.op';
 export { resolveAdamWConfig, type AdamWConfig, type ResolvedAdamWConfig } from './adamw/adamw.reference';
+export {
+  LossScaler,
+  lossScaleReport,
+  resolveLossScaleOptions,
+  type LossScaleOptions,
+  type LossScaleReport,
+  type ResolvedLossScaleOptions,
+} from './adamw/loss-scale';
+
+// Mixed precision: which precision a run gets, packed f16 storage, the step's scope
+export {
+  activeMixedPrecision,
+  halfStorageShape,
+  resolveActivePrecision,
+  resolvePrecision,
+  withMixedPrecision,
+  type MixedPrecisionScope,
+  type PrecisionChoice,
+  type TrainingPrecision,
+} from './runtime/precision';
+export { castToHalf } from './runtime/half-cast';
 
 // The runtime: define a fused op, run a WGSL program, inspect the pipeline cache
 export { defineFusedOp, fusedKernelsAreEnabled, setFusedKernelsEnabled } from './runtime/fused-op';

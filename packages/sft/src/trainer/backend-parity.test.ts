@@ -16,16 +16,13 @@ import { selectBackend, takeDeviceErrors } from '../backend';
 import { parseModelConfig } from '../io/hf-config';
 import { forEachBackend } from '../kernels/testing';
 import { DecoderModel } from '../models';
-import { tinyConversations, tinyLlamaConfigJson } from './testing/tiny-run';
+import { comparisonRunOptions, TINY_RUN_FAMILIES } from './testing/tiny-run';
 import { trainConditionedSFT, type TrainConditionedSFTOptions } from './train-conditioned-sft';
 
 const STEPS = 20;
 const RELATIVE_TOLERANCE = 1e-3;
 
-const FAMILIES = {
-  gpt2: { architectures: ['GPT2LMHeadModel'], vocab_size: 260, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128 },
-  llama: tinyLlamaConfigJson({ max_position_embeddings: 128, tie_word_embeddings: false }),
-};
+const FAMILIES = TINY_RUN_FAMILIES;
 
 type Family = keyof typeof FAMILIES;
 
@@ -76,12 +73,7 @@ async function trainRun(family: Family, variant: Variant, label: string): Promis
     const { summary } = await trainConditionedSFT({
       model,
       tokenizer: charTokenizer(),
-      train: tinyConversations(16),
-      epochs: 100,
-      maxSteps: STEPS,
-      learningRate: 5e-3,
-      warmupSteps: 2,
-      seed: 3,
+      ...comparisonRunOptions(STEPS),
       outputDir,
       ...VARIANTS[variant],
     });

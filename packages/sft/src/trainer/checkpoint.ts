@@ -84,7 +84,13 @@ export async function writeCheckpoint(directory: string, optimizer: Optimizer, s
     moments.push({ name: `m.${name}`, dtype: 'F32', shape: first.shape, data: () => readFloat32(first, 'the checkpoint') });
     moments.push({ name: `v.${name}`, dtype: 'F32', shape: second.shape, data: () => readFloat32(second, 'the checkpoint') });
   });
-  await writeSafetensors(join(temporary, 'optimizer.safetensors'), moments, { metadata: { step: String(optimizer.state.step) } });
+  // In mixed precision the loss scale (GradScaler's state) goes beside the moments.
+  const lossScale = await optimizer.lossScaleState();
+  const metadata = {
+    step: String(optimizer.state.step),
+    ...(lossScale ? { lossScale: String(lossScale.scale), lossScaleGoodSteps: String(lossScale.goodSteps) } : {}),
+  };
+  await writeSafetensors(join(temporary, 'optimizer.safetensors'), moments, { metadata });
   const handle = await open(join(temporary, 'state.json'), 'w');
   await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
   await handle.sync();
@@ -156,6 +162,9 @@ export async function restoreCheckpoint(folder: string, optimizer: Optimizer): P
     }
     tf.dispose([...optimizer.state.firstMoments, ...optimizer.state.secondMoments]);
     optimizer.state = { step: state.position.step - state.position.skippedSteps, firstMoments, secondMoments };
+    const scale = Number(moments.metadata.lossScale);
+    const goodSteps = Number(moments.metadata.lossScaleGoodSteps);
+    optimizer.restoredLossScale = Number.isFinite(scale) && scale > 0 && Number.isInteger(goodSteps) ? { scale, goodSteps } : undefined;
   } finally {
     await weights.close();
     await moments.close();

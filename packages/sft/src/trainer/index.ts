@@ -4,6 +4,8 @@
  * objective and batches.
  */
 export { batchLossSum, Optimizer, trainableSet, type StepGradients, type StepOutcome, type TrainableSet } from './train-step';
+export type { LossScaleOptions, LossScaleReport } from '../kernels/adamw/loss-scale';
+export type { LossScaleCheckpoint } from './mixed-precision-state';
 export { bucketBatches, packedBatches, type TrainingBatch } from './batching';
 export { learningRateAt, type LearningRateSchedule } from './learning-rate-schedule';
 export { dropAttributes } from './attribute-dropout';

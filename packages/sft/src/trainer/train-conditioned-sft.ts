@@ -11,6 +11,8 @@ import {
   type PromptTemplate,
   type Tokenizer,
 } from '@steerlm/core';
+import type { LossScaleOptions } from '../kernels/adamw';
+import { resolveActivePrecision, type PrecisionChoice, type TrainingPrecision } from '../kernels/runtime';
 import type { DecoderModel, LoraConfig } from '../models';
 import { restoreCheckpoint, saveTrainingCheckpoint, type TrainingPosition } from './checkpoint';
 import { EventQueue } from './event-queue';
@@ -67,8 +69,21 @@ export interface TrainConditionedSFTOptions {
   validationEvery?: number;
   /** Also report validation loss per attribute value. */
   perAttributeValidation?: boolean;
-  /** Consecutive non-finite steps tolerated before stopping with a TrainingError [3]. */
+  /**
+   * Consecutive non-finite steps tolerated before stopping with a TrainingError [3]. In mixed
+   * precision a gradient overflow with a finite loss is the loss scaler's business (the step is
+   * skipped and the scale halved) and counts only once the scale is below 1.
+   */
   maxConsecutiveNonFinite?: number;
+  /**
+   * 'f32' [default] or 'mixed': f16 storage of the weights the matmuls read (working copies) and of
+   * saved activations, f16 matmul operands with f32 accumulation, f32 master weights and AdamW, and
+   * dynamic loss scaling. Needs webgpu with shader-f16; elsewhere the run trains in f32 and says why
+   * (a warning event and summary.precision).
+   */
+  precision?: TrainingPrecision;
+  /** Dynamic loss scaling in mixed precision (GradScaler's defaults: 2^16, ×2 every 2000 good steps, ×0.5 on overflow). */
+  lossScale?: LossScaleOptions;
   onEvent?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -93,6 +108,10 @@ export interface TrainSummary {
   /** The checkpoint a resumed run continued from, and its step. */
   resumedFrom?: { checkpoint: string; step: number };
   lossCurve: { step: number; loss: number }[];
+  /** The precision asked for and the one used (with the reason when they differ). */
+  precision: PrecisionChoice;
+  /** In mixed precision: the loss scale at the end of the run. */
+  lossScale?: number;
 }
 
 /** The options of a run resolved and checked (defaults applied): those the fingerprint records, and the non-finite limit. */
@@ -176,6 +195,10 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
 
   const start = await startingPosition(options.resume, optimizer, fingerprint);
   let position = start.position;
+  const precision = resolveActivePrecision(options.precision);
+  // After the restore: the f16 working copies are made from the weights as they are now.
+  if (precision.used === 'mixed') optimizer.useMixedPrecision([...options.model.parameters.values()], options.lossScale);
+  let lossScale = precision.used === 'mixed' ? (options.lossScale?.initScale ?? 2 ** 16) : undefined;
   const resumedFrom = start.resumedFrom;
   let lastCheckpoint = resumedFrom?.checkpoint;
 
@@ -197,6 +220,7 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
   };
   await runStatus('running');
   const tracker = new ProgressTracker('sft', { total: totalSteps, unit: 'steps', listeners: [options.onEvent] });
+  if (precision.reason) tracker.emit({ type: 'warning', job: 'sft', step: position.step, message: `precision ${precision.requested}: ${precision.reason}` });
   const lossCurve: { step: number; loss: number }[] = [];
   const validationCurve: { step: number; loss: number }[] = [];
   const started = performance.now();
@@ -236,6 +260,9 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
       });
       const loss = outcome.loss;
       const nonFinite = outcome.skipped;
+      if (outcome.lossScale) lossScale = outcome.lossScale.nextScale;
+      // A gradient overflow in mixed precision: the scaler halved the scale; not counted while it is ≥ 1.
+      const overflow = nonFinite && outcome.lossScale !== undefined && Number.isFinite(loss) && outcome.lossScale.nextScale >= 1;
       position = {
         ...position,
         step: position.step + 1,
@@ -243,12 +270,14 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
         skippedSteps: position.skippedSteps + (nonFinite ? 1 : 0),
       };
       if (nonFinite) {
-        consecutiveNonFinite++;
+        if (!overflow) consecutiveNonFinite++;
         tracker.emit({
           type: 'warning',
           job: 'sft',
           step: position.step,
-          message: `non-finite loss or gradient at step ${position.step}; the update was skipped`,
+          message: overflow
+            ? `gradient overflow at step ${position.step} with loss scale ${outcome.lossScale!.scale}; the update was skipped and the scale lowered to ${outcome.lossScale!.nextScale}`
+            : `non-finite loss or gradient at step ${position.step}; the update was skipped`,
         });
         if (consecutiveNonFinite >= settings.maxNonFinite) {
           throw new TrainingError(`loss or gradients were not finite for ${consecutiveNonFinite} steps in a row, up to step ${position.step}`, {
@@ -273,6 +302,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
         gradNorm: outcome.gradNorm,
         trainedTokens: outcome.trainedTokens,
         tokensPerSecond: (tokensSeen * 1000) / Math.max(1, elapsedMs),
+        // Mixed precision: the scale this step used and the skipped steps so far.
+        ...(outcome.lossScale ? { lossScale: outcome.lossScale.scale, skippedSteps: position.skippedSteps } : {}),
       };
       tracker.step(position.step, 1, metrics);
       if (metricsFile) await appendFile(metricsFile, `${JSON.stringify({ step: position.step, epoch: position.epoch, skipped: nonFinite, ...metrics })}\n`);
@@ -317,6 +348,8 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
     totalSteps,
     ...(resumedFrom ? { resumedFrom } : {}),
     lossCurve,
+    precision,
+    ...(lossScale !== undefined ? { lossScale } : {}),
   };
   tracker.end({ ...summary, lossCurve: undefined });
   return { model: options.model, summary };

@@ -1,12 +1,22 @@
 /** One optimizer step of conditioned SFT: masked cross-entropy over micro-batches, then fused AdamW. */
 import * as tf from '@tensorflow/tfjs';
 import { readFloat32, throwIfDeviceFailed } from '../backend';
-import { applyAdamW, createAdamWState, type AdamWConfig, type AdamWState } from '../kernels/adamw';
+import {
+  applyAdamW,
+  createAdamWState,
+  lossScaleReport,
+  type AdamWConfig,
+  type AdamWState,
+  type LossScaleOptions,
+  type LossScaleReport,
+} from '../kernels/adamw';
 import { attentionMaskFromArrays } from '../kernels/attention';
 import { crossEntropy } from '../kernels/cross-entropy';
+import { withMixedPrecision } from '../kernels/runtime';
 import { modelFamily } from '../families/registry';
 import type { DecoderModel } from '../models';
 import type { TrainingBatch } from './batching';
+import { MixedPrecisionState, type LossScaleCheckpoint } from './mixed-precision-state';
 
 /** The trainable variables of a model with their checkpoint names, and which take weight decay. */
 export interface TrainableSet {
@@ -82,6 +92,8 @@ export interface StepOutcome {
   /** True when the loss or a gradient was not finite and no update was made. */
   skipped: boolean;
   trainedTokens: number;
+  /** In mixed precision: the loss scale the step used and the next step's (halved after an overflow). */
+  lossScale?: LossScaleReport;
 }
 
 /** The summed gradients of one step's micro-batches, still on the backend, and their loss. */
@@ -96,6 +108,10 @@ export interface StepGradients {
 export class Optimizer {
   readonly trainable: TrainableSet;
   state: AdamWState;
+  /** Mixed precision (webgpu with shader-f16): f16 working copies and the loss scale; null in f32. */
+  private mixed: MixedPrecisionState | null = null;
+  /** The loss scale of a restored checkpoint, which useMixedPrecision starts from. */
+  restoredLossScale: LossScaleCheckpoint | undefined;
 
   constructor(trainable: TrainableSet) {
     this.trainable = trainable;
@@ -103,10 +119,36 @@ export class Optimizer {
   }
 
   /**
+   * Trains in mixed precision from now on: f16 working copies of `weights` (every weight matrix of
+   * the model, trained or frozen; made now, so call this after restoring a checkpoint) read by the
+   * matmuls, and dynamic loss scaling. Only where resolvePrecision() gave 'mixed'.
+   */
+  useMixedPrecision(weights: readonly tf.Tensor[], lossScale: LossScaleOptions = {}): void {
+    this.mixed?.dispose();
+    this.mixed = new MixedPrecisionState(weights, lossScale, this.restoredLossScale);
+  }
+
+  /** Resolves to the loss scale and its good-step count in mixed precision (a read-back), undefined in f32. */
+  async lossScaleState(): Promise<LossScaleCheckpoint | undefined> {
+    return this.mixed?.lossScaleState();
+  }
+
+  /** True after useMixedPrecision. */
+  get mixedPrecision(): boolean {
+    return this.mixed !== null;
+  }
+
+  /**
    * Returns the loss and gradients of `microBatches` (accumulated on the backend, each loss sum
    * divided by `denominator`) without reading anything back or updating.
    */
   gradients(model: DecoderModel, microBatches: readonly TrainingBatch[], packed: boolean, denominator: number): StepGradients {
+    // In mixed precision the passes are recorded in the scope: f16 weights and operands, scaled loss gradient.
+    if (this.mixed !== null) return withMixedPrecision(this.mixed, () => this.accumulate(model, microBatches, packed, denominator));
+    return this.accumulate(model, microBatches, packed, denominator);
+  }
+
+  private accumulate(model: DecoderModel, microBatches: readonly TrainingBatch[], packed: boolean, denominator: number): StepGradients {
     let loss: tf.Scalar | undefined;
     let accumulated: tf.Tensor[] | undefined;
     for (const batch of microBatches) {
@@ -136,15 +178,23 @@ export class Optimizer {
     const { loss, grads } = gradients;
     let statistics: tf.Tensor1D;
     const previous = this.state;
+    const { variables } = this.trainable;
+    const mixed = this.mixed;
+    const previousDataIds = variables.map((variable) => variable.dataId);
     try {
-      const applied = applyAdamW(this.trainable.variables, grads, this.state, config, { decay: this.trainable.decay, loss });
+      const applied = applyAdamW(variables, grads, this.state, config, {
+        decay: this.trainable.decay,
+        loss,
+        ...(mixed ? { lossScaler: mixed.scaler, halfCopies: mixed.halfCopyFlags(variables) } : {}),
+      });
       this.state = applied.state;
       applied.gradNorm.dispose();
       statistics = applied.statistics;
+      mixed?.refresh(variables, previousDataIds, applied.halfCopies);
     } finally {
       tf.dispose([loss, ...grads]);
     }
-    // [norm, clip scale, 1 when updated, loss]; a GPU error anywhere in the step throws here.
+    // [norm, clip scale, 1 when updated, loss (, loss scale, next scale, good steps)]; a GPU error anywhere in the step throws here.
     let values: Float32Array;
     try {
       values = await readFloat32(statistics, 'the forward and backward pass and the AdamW update');
@@ -153,12 +203,14 @@ export class Optimizer {
     }
     throwIfDeviceFailed('the AdamW update');
     const [norm, , updated, totalLoss] = [values[0]!, values[1]!, values[2]!, values[3]!];
+    const lossScale = lossScaleReport(values);
+    const scaled = lossScale ? { lossScale } : {};
     if (updated === 0) {
       // Nothing moved on the device; the step does not count for the bias correction either.
       this.state = { ...this.state, step: previous.step };
-      return { loss: totalLoss, gradNorm: norm, skipped: true, trainedTokens };
+      return { loss: totalLoss, gradNorm: norm, skipped: true, trainedTokens, ...scaled };
     }
-    return { loss: totalLoss, gradNorm: norm, skipped: false, trainedTokens };
+    return { loss: totalLoss, gradNorm: norm, skipped: false, trainedTokens, ...scaled };
   }
 
   /**
@@ -172,8 +224,10 @@ export class Optimizer {
     return this.apply(this.gradients(model, microBatches, packed, Math.max(1, trainedTokens)), config, trainedTokens);
   }
 
-  /** Frees the moments. */
+  /** Frees the moments (and the f16 copies and loss scale in mixed precision). */
   dispose(): void {
     tf.dispose([...this.state.firstMoments, ...this.state.secondMoments]);
+    this.mixed?.dispose();
+    this.mixed = null;
   }
 }

@@ -98,13 +98,15 @@ export function geluForwardProgram(size: number, approximation: GeluApproximatio
 }
 
 /** Returns the program computing dx [size] = dy · gelu'(x) with the tanh (gelu_new) or exact erf formula. */
-export function geluBackwardProgram(size: number, approximation: GeluApproximation): WgslProgram {
+export function geluBackwardProgram(size: number, approximation: GeluApproximation, halfInput = false): WgslProgram {
   const body =
     approximation === 'erf'
-      ? `  let v = x[index];
+      ? `  let v = f32(x[index]);
   dx[index] = dy[index] * (0.5 * (1.0 + erfOf(v * 0.7071067811865476)) + v * exp(-0.5 * v * v) * 0.3989422804014327);`
-      : `  let v = x[index];
+      : `  let v = f32(x[index]);
   let t = safeTanh(sqrtTwoOverPi * (v + cubic * v * v * v));
   dx[index] = dy[index] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * sqrtTwoOverPi * (1.0 + 3.0 * cubic * v * v));`;
-  return elementwise({ name: 'gelu-backward', variant: approximation, size, inputs: ['x', 'dy'], outputs: ['dx'], body, helpers: geluHelpers });
+  const program = elementwise({ name: 'gelu-backward', variant: approximation, size, inputs: ['x', 'dy'], outputs: ['dx'], body, helpers: geluHelpers });
+  // halfInput: x is the pre-activation saved in packed f16 (mixed precision).
+  return halfInput ? { ...program, enables: ['f16'], halfBindings: ['x'] } : program;
 }

@@ -7,11 +7,12 @@
  * A non-finite loss or norm leaves parameters and moments unchanged. No value is read back.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError, ShapeError } from '@steerlm/core';
+import { BackendError, InvalidOptionError, ShapeError } from '@steerlm/core';
 import { defineFusedOp, getWebGPUBackend, runProgram, type FusedOp } from '../runtime';
 import { adamwScalars, resolveAdamWConfig, type AdamWConfig } from './adamw.reference';
 import { adamwMultiProgram } from './adamw.wgsl';
 import { gradStatistics } from './grad-statistics';
+import type { LossScaler } from './loss-scale';
 
 /** Optimizer state: the number of steps taken and the two moments per parameter. */
 export interface AdamWState {
@@ -28,6 +29,16 @@ export interface AdamWStepOptions {
   gradNorm?: tf.Scalar;
   /** The step's loss: when it (or the gradient norm) is not finite, the update leaves everything unchanged. */
   loss?: tf.Scalar;
+  /**
+   * Dynamic loss scaling (mixed precision): `grads` are multiplied by its scale; the step unscales
+   * them, skips the update when they are not finite and updates the scaler's state (loss-scale.ts).
+   */
+  lossScaler?: LossScaler;
+  /**
+   * Per parameter: true also writes the updated parameter as a packed f16 working copy (result
+   * `halfCopies`), in the same dispatch. WebGPU with shader-f16 only.
+   */
+  halfCopies?: readonly boolean[];
 }
 
 /** The outcome of adamwStep: new parameters, new state, and the (unclipped) global gradient norm. */
@@ -38,9 +49,12 @@ export interface AdamWStepResult {
   /**
    * [gradient norm, clip scale, 1 when the update was made (0 when the loss or the norm was not
    * finite: parameters and moments are then unchanged), loss (0 when none was given)]; read it once
-   * after the step to learn all four without a read-back in the middle of the step.
+   * after the step to learn all four without a read-back in the middle of the step. With a loss
+   * scaler, also [scale used, next scale, good steps] (see lossScaleReport).
    */
   statistics: tf.Tensor1D;
+  /** Per parameter flagged in options.halfCopies: its f16 working copy after the step (else undefined). */
+  halfCopies: Array<tf.Tensor | undefined>;
 }
 
 interface AdamWAttributes {
@@ -51,6 +65,8 @@ interface AdamWAttributes {
   sqrtBiasCorrection2: number;
   /** Per parameter of the group: 1 - lr·wd, or 1 where the parameter takes no weight decay. */
   decayFactors: number[];
+  /** Per parameter of the group: write its f16 working copy too (1) or not (0). */
+  halfCopies: number[];
 }
 
 /** Returns p', m', v' of one parameter with composed tfjs ops, unchanged where statistics[2] (finite) is 0. */
@@ -75,45 +91,82 @@ function composedUpdate(
   });
 }
 
-const groupOps = new Map<number, FusedOp<AdamWAttributes>>();
+const groupOps = new Map<string, FusedOp<AdamWAttributes>>();
 
 /**
- * Returns the multi-tensor AdamW op over `count` parameters: inputs (param, grad, firstMoment,
- * secondMoment) per parameter then statistics [4]. One WGSL dispatch on webgpu, whose outputs are the
- * new parameters (the moments are updated in place); composed tfjs ops elsewhere, whose outputs are
- * (param', firstMoment', secondMoment') per parameter.
+ * Returns the multi-tensor AdamW op over `count` parameters, `halves` of them with f16 working
+ * copies: inputs (param, grad, firstMoment, secondMoment) per parameter then statistics. One WGSL
+ * dispatch on webgpu, whose outputs are the new parameters then the f16 copies (the moments are
+ * updated in place); composed tfjs ops elsewhere, whose outputs are (param', firstMoment',
+ * secondMoment') per parameter.
  */
-function adamwGroupOp(count: number): FusedOp<AdamWAttributes> {
-  let op = groupOps.get(count);
+function adamwGroupOp(count: number, halves = 0): FusedOp<AdamWAttributes> {
+  const key = `${count}|${halves}`;
+  let op = groupOps.get(key);
   if (op === undefined) {
     op = defineFusedOp<AdamWAttributes>({
-      name: `SteerLMAdamW${count}`,
+      name: `SteerLMAdamW${count}${halves > 0 ? `Half${halves}` : ''}`,
       inputNames: [...Array.from({ length: count }, (_, t) => [`param${t}`, `grad${t}`, `firstMoment${t}`, `secondMoment${t}`]).flat(), 'statistics'],
-      outputCount: count,
+      outputCount: count + halves,
       webgpu: (inputs, attributes, backend) => {
         const shapes = Array.from({ length: count }, (_, t) => inputs[4 * t]!.shape);
         const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
-        return runProgram(adamwMultiProgram(shapes, attributes.decayFactors, attributes, attributes, maxGroups), inputs, backend);
+        const program = adamwMultiProgram(
+          shapes,
+          attributes.decayFactors,
+          attributes,
+          attributes,
+          maxGroups,
+          attributes.halfCopies.map((flag) => flag === 1),
+        );
+        return runProgram(program, inputs, backend);
       },
       fallback: (inputs, attributes) => {
+        if (halves > 0) {
+          throw new BackendError('AdamW writes f16 working copies only with its WGSL kernel (webgpu with shader-f16)', {
+            backend: tf.getBackend(),
+            hint: 'train with precision "f32" on this backend (resolvePrecision chooses it)',
+          });
+        }
         const statistics = inputs[4 * count]!;
         return Array.from({ length: count }, (_, t) =>
           composedUpdate(inputs[4 * t]!, inputs[4 * t + 1]!, inputs[4 * t + 2]!, inputs[4 * t + 3]!, statistics, attributes, attributes.decayFactors[t]!),
         ).flat();
       },
     });
-    groupOps.set(count, op);
+    groupOps.set(key, op);
   }
   return op;
 }
 
 /**
  * Returns how many parameters one AdamW dispatch updates on the active backend: as many as fit the
- * device's storage buffers per shader stage (5 each, plus the statistics), 8 on other backends.
+ * device's storage buffers per shader stage (5 each, 6 with f16 working copies, plus the
+ * statistics), 8 on other backends.
  */
-function adamwGroupSize(): number {
+function adamwGroupSize(withHalfCopies = false): number {
   if (!adamwGroupOp(1).usesKernel()) return 8;
-  return Math.max(1, Math.floor((getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage - 1) / 5));
+  return Math.max(1, Math.floor((getWebGPUBackend().device.limits.maxStorageBuffersPerShaderStage - 1) / (withHalfCopies ? 6 : 5)));
+}
+
+/**
+ * Returns the parameter indices of each AdamW dispatch: consecutive runs of adamwGroupSize; with f16
+ * working copies, the parameters with a copy (6 buffers each) and those without (5) in groups of
+ * their own sizes, so the copies cost as few extra dispatches as possible.
+ */
+function adamwGroups(count: number, halfCopies: readonly boolean[]): number[][] {
+  const indices = Array.from({ length: count }, (_, index) => index);
+  const classes = halfCopies.some(Boolean)
+    ? [
+        { members: indices.filter((index) => halfCopies[index] === true), size: adamwGroupSize(true) },
+        { members: indices.filter((index) => halfCopies[index] !== true), size: adamwGroupSize(false) },
+      ]
+    : [{ members: indices, size: adamwGroupSize(false) }];
+  const groups: number[][] = [];
+  for (const { members, size } of classes) {
+    for (let start = 0; start < members.length; start += size) groups.push(members.slice(start, start + size));
+  }
+  return groups;
 }
 
 /** Returns zero first and second moments for `params`, at step 0. */
@@ -171,17 +224,25 @@ export function adamwStep(
   options: AdamWStepOptions = {},
 ): AdamWStepResult {
   validate(params, grads, state, options.decay);
+  if (options.halfCopies !== undefined && options.halfCopies.length !== params.length) {
+    throw new InvalidOptionError(`AdamW halfCopies has ${options.halfCopies.length} entries for ${params.length} parameters`, { option: 'halfCopies' });
+  }
+  if (options.gradNorm !== undefined && options.lossScaler !== undefined) {
+    throw new InvalidOptionError('AdamW takes either a precomputed gradNorm or a lossScaler, not both (the norm of scaled gradients is computed here)', {
+      option: 'gradNorm',
+    });
+  }
   const resolved = resolveAdamWConfig(config);
   const step = state.step + 1;
   const scalars = adamwScalars(resolved, step);
-  const { gradNorm, statistics } =
+  const { gradNorm, statistics, lossScaleState } =
     options.gradNorm === undefined
-      ? gradStatistics(grads, options.loss, resolved.maxGradNorm)
+      ? gradStatistics(grads, options.loss, resolved.maxGradNorm, options.lossScaler)
       : statisticsFromNorm(options.gradNorm, options.loss, resolved.maxGradNorm);
-  const out: AdamWStepResult = { params: [], state: { step, firstMoments: [], secondMoments: [] }, gradNorm, statistics };
-  const groupSize = adamwGroupSize();
-  for (let start = 0; start < params.length; start += groupSize) {
-    const members = params.slice(start, start + groupSize).map((_, offset) => start + offset);
+  if (lossScaleState !== undefined) options.lossScaler!.replaceState(lossScaleState);
+  const halfCopies = options.halfCopies ?? [];
+  const out: AdamWStepResult = { params: [], state: { step, firstMoments: [], secondMoments: [] }, gradNorm, statistics, halfCopies: [] };
+  for (const members of adamwGroups(params.length, halfCopies)) {
     const attributes: AdamWAttributes = {
       beta1: resolved.beta1,
       beta2: resolved.beta2,
@@ -189,22 +250,26 @@ export function adamwStep(
       stepSize: scalars.stepSize,
       sqrtBiasCorrection2: scalars.sqrtBiasCorrection2,
       decayFactors: members.map((index) => (options.decay?.[index] === false ? 1 : scalars.decayFactor)),
+      halfCopies: members.map((index) => (halfCopies[index] === true ? 1 : 0)),
     };
     const inputs = members.flatMap((index) => [params[index]!, grads[index]!, state.firstMoments[index]!, state.secondMoments[index]!]);
-    const op = adamwGroupOp(members.length);
+    const halves = attributes.halfCopies.reduce((sum, flag) => sum + flag, 0);
+    const op = adamwGroupOp(members.length, halves);
     const inPlace = op.usesKernel();
     const outputs = op([...inputs, statistics], attributes);
+    let nextHalf = members.length;
     members.forEach((index, offset) => {
+      out.halfCopies[index] = attributes.halfCopies[offset] === 1 ? outputs[nextHalf++]! : undefined;
       if (inPlace) {
         // The kernel updated the moments in their own buffers: new handles on the same data, so the
         // caller may dispose the old state as usual.
-        out.params.push(outputs[offset]!);
-        out.state.firstMoments.push(tf.clone(state.firstMoments[index]!));
-        out.state.secondMoments.push(tf.clone(state.secondMoments[index]!));
+        out.params[index] = outputs[offset]!;
+        out.state.firstMoments[index] = tf.clone(state.firstMoments[index]!);
+        out.state.secondMoments[index] = tf.clone(state.secondMoments[index]!);
       } else {
-        out.params.push(outputs[3 * offset]!);
-        out.state.firstMoments.push(outputs[3 * offset + 1]!);
-        out.state.secondMoments.push(outputs[3 * offset + 2]!);
+        out.params[index] = outputs[3 * offset]!;
+        out.state.firstMoments[index] = outputs[3 * offset + 1]!;
+        out.state.secondMoments[index] = outputs[3 * offset + 2]!;
       }
     });
   }
@@ -212,7 +277,11 @@ export function adamwStep(
 }
 
 /** Returns gradNorm (a clone of `norm`, so the caller keeps its own) and the statistics of a norm computed elsewhere. */
-function statisticsFromNorm(norm: tf.Scalar, loss: tf.Scalar | undefined, maxGradNorm: number): { gradNorm: tf.Scalar; statistics: tf.Tensor1D } {
+function statisticsFromNorm(
+  norm: tf.Scalar,
+  loss: tf.Scalar | undefined,
+  maxGradNorm: number,
+): { gradNorm: tf.Scalar; statistics: tf.Tensor1D; lossScaleState?: tf.Tensor1D } {
   return tf.tidy(() => {
     const lossValue = loss === undefined ? tf.scalar(0) : tf.reshape(loss, []);
     const finite = tf.logicalAnd(tf.isFinite(norm), tf.isFinite(lossValue));
@@ -232,14 +301,14 @@ export function applyAdamW(
   state: AdamWState,
   config: AdamWConfig,
   options: AdamWStepOptions = {},
-): { state: AdamWState; gradNorm: tf.Scalar; statistics: tf.Tensor1D } {
+): { state: AdamWState; gradNorm: tf.Scalar; statistics: tf.Tensor1D; halfCopies: Array<tf.Tensor | undefined> } {
   const result = adamwStep(variables, grads, state, config, options);
   variables.forEach((variable, index) => {
     variable.assign(result.params[index]!);
     result.params[index]!.dispose();
   });
   tf.dispose([...state.firstMoments, ...state.secondMoments]);
-  return { state: result.state, gradNorm: result.gradNorm, statistics: result.statistics };
+  return { state: result.state, gradNorm: result.gradNorm, statistics: result.statistics, halfCopies: result.halfCopies };
 }
 
 /** Returns true when the AdamW update runs its WGSL kernel on the active backend. */

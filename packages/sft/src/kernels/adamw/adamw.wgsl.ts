@@ -5,7 +5,7 @@
  * writes p' and updates m, v in place. 256 invocations per workgroup, one element each; workgroups spread over x and y.
  */
 import type { WgslProgram } from '../runtime';
-import { workgroupGrid } from '../runtime';
+import { halfStorageShape, TO_HALF_WGSL, workgroupGrid } from '../runtime';
 import type { AdamWScalars, ResolvedAdamWConfig } from './adamw.reference';
 
 /** Invocations per workgroup of the AdamW kernel. */
@@ -18,7 +18,8 @@ export const ADAMW_WORKGROUP_SIZE = 256;
  * after parameter (uniform `end<i>`: the first workgroup past parameter i). The gradient is scaled
  * by statistics[1] (global-norm clipping, computed on the GPU); when statistics[2] is 0 (the loss
  * or the norm was not finite) every value is written back unchanged: the step is skipped with no
- * read-back in between.
+ * read-back in between. Parameters flagged in `halfCopies` also get p' in packed f16 (output
+ * `paramHalf<i>`: the f16 working copy the mixed-precision matmuls read; one more storage buffer each).
  */
 export function adamwMultiProgram(
   shapes: ReadonlyArray<readonly number[]>,
@@ -26,7 +27,9 @@ export function adamwMultiProgram(
   config: Pick<ResolvedAdamWConfig, 'beta1' | 'beta2' | 'epsilon'>,
   scalars: Pick<AdamWScalars, 'stepSize' | 'sqrtBiasCorrection2'>,
   maxWorkgroupsPerDimension = 65535,
+  halfCopies: readonly boolean[] = [],
 ): WgslProgram {
+  const halves = shapes.map((_, t) => halfCopies[t] === true);
   const sizes = shapes.map((shape) => shape.reduce((product, dimension) => product * dimension, 1));
   const ends: number[] = [];
   let total = 0;
@@ -42,11 +45,17 @@ export function adamwMultiProgram(
     let p = param${t}[i];
     let m0 = firstMoment${t}[i];
     let v0 = secondMoment${t}[i];
-    if (!apply) { paramOut${t}[i] = p; return; }
+    if (!apply) { paramOut${t}[i] = p;${halves[t] ? ` paramHalf${t}[i] = toHalf(p);` : ''} return; }
     let g = grad${t}[i] * scale;
     let m = uniforms.beta1 * m0 + (1.0 - uniforms.beta1) * g;
     let v = uniforms.beta2 * v0 + (1.0 - uniforms.beta2) * g * g;
-    paramOut${t}[i] = p * uniforms.decay${t} - uniforms.stepSize * m / (sqrt(v) / uniforms.sqrtBiasCorrection2 + uniforms.epsilon);
+    let updated = p * uniforms.decay${t} - uniforms.stepSize * m / (sqrt(v) / uniforms.sqrtBiasCorrection2 + uniforms.epsilon);
+    paramOut${t}[i] = updated;${
+      halves[t]
+        ? `
+    paramHalf${t}[i] = toHalf(updated);`
+        : ''
+    }
     firstMoment${t}[i] = m;
     secondMoment${t}[i] = v;
     return;
@@ -58,7 +67,11 @@ export function adamwMultiProgram(
     variant: 'f32',
     inputs: [...sizes.flatMap((_, t) => [`param${t}`, `grad${t}`, `firstMoment${t}`, `secondMoment${t}`]), 'statistics'],
     readWriteInputs: sizes.flatMap((_, t) => [`firstMoment${t}`, `secondMoment${t}`]),
-    outputs: shapes.map((shape, t) => ({ name: `paramOut${t}`, shape })),
+    outputs: [
+      ...shapes.map((shape, t) => ({ name: `paramOut${t}`, shape })),
+      ...shapes.flatMap((shape, t) => (halves[t] ? [{ name: `paramHalf${t}`, shape: halfStorageShape(shape) }] : [])),
+    ],
+    ...(halves.some(Boolean) ? { enables: ['f16' as const], halfBindings: shapes.flatMap((_, t) => (halves[t] ? [`paramHalf${t}`] : [])) } : {}),
     uniforms: [
       { name: 'beta1', type: 'f32', value: config.beta1 },
       { name: 'beta2', type: 'f32', value: config.beta2 },
@@ -73,8 +86,9 @@ export function adamwMultiProgram(
     ],
     dispatch: workgroupGrid(total, maxWorkgroupsPerDimension),
     shapeIndependent: true,
-    key: `k=${sizes.length}`,
+    key: `k=${sizes.length}${halves.some(Boolean) ? `,half=${halves.map(Number).join('')}` : ''}`,
     body: /* wgsl */ `
+${halves.some(Boolean) ? TO_HALF_WGSL : ''}
 @compute @workgroup_size(${ADAMW_WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

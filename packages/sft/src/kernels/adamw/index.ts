@@ -21,3 +21,4 @@ export {
 export { ADAMW_WORKGROUP_SIZE, adamwMultiProgram } from './adamw.wgsl';
 export { gradStatistics, type GradStatistics } from './grad-statistics';
 export { gradStatisticsProgram, sumOfSquaresProgram } from './grad-statistics.wgsl';
+export { LossScaler, lossScaleReport, resolveLossScaleOptions, type LossScaleOptions, type LossScaleReport, type ResolvedLossScaleOptions } from './loss-scale';

@@ -1,7 +1,7 @@
 // Shape legend: N rows (tokens), V vocabulary size; logits may be [..., V] with targets/lossMask [...].
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
-import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
+import { activeMixedPrecision, defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { crossEntropyComposed } from './cross-entropy.composed';
 import { crossEntropyHost } from './cross-entropy.host';
 import { crossEntropyBackwardProgram, crossEntropyForwardProgram } from './cross-entropy.wgsl';
@@ -17,7 +17,10 @@ const crossEntropyKernel = defineFusedOp<Record<string, never>>({
   fallback: ([logits, targets, lossMask]) => [crossEntropyComposed(logits as tf.Tensor2D, targets as tf.Tensor1D, lossMask as tf.Tensor1D)],
   gradient: ([dlosses], { inputs: [logits, targets, lossMask], outputs: [, logSumExp] }) => {
     const [rows, vocabulary] = logits!.shape as [number, number];
-    const [dlogits] = runProgramOnTensors(crossEntropyBackwardProgram(rows, vocabulary), [logits!, targets!, lossMask!, logSumExp!, dlosses!]);
+    // Dynamic loss scaling (mixed precision): the gradient is multiplied by the scale on the GPU.
+    const lossScale = activeMixedPrecision()?.lossScale ?? null;
+    const inputs = [logits!, targets!, lossMask!, logSumExp!, dlosses!, ...(lossScale ? [lossScale] : [])];
+    const [dlogits] = runProgramOnTensors(crossEntropyBackwardProgram(rows, vocabulary, lossScale !== null), inputs);
     return [dlogits!, tf.zeros([rows]), tf.zeros([rows])];
   },
 });

@@ -81,12 +81,16 @@ fn main(${gridBuiltins}) {
   };
 }
 
-/** Returns the program computing dlogits [N, V] from logits, targets, lossMask, the saved logSumExp and dlosses [N]. */
-export function crossEntropyBackwardProgram(rows: number, vocabulary: number): WgslProgram {
+/**
+ * Returns the program computing dlogits [N, V] from logits, targets, lossMask, the saved logSumExp and
+ * dlosses [N]; `lossScaled` multiplies them by lossScale[0] (an input on the GPU: dynamic loss scaling).
+ */
+export function crossEntropyBackwardProgram(rows: number, vocabulary: number, lossScaled = false): WgslProgram {
   const workgroupSize = crossEntropyWorkgroupSize;
   return {
     name: 'cross-entropy-backward',
-    inputs: ['logits', 'targets', 'lossMask', 'logSumExp', 'dlosses'],
+    ...(lossScaled ? { variant: 'loss-scaled' } : {}),
+    inputs: ['logits', 'targets', 'lossMask', 'logSumExp', 'dlosses', ...(lossScaled ? ['lossScale'] : [])],
     outputs: [{ name: 'dlogits', shape: [rows, vocabulary] }],
     uniforms: rowUniforms(rows, vocabulary),
     dispatch: workgroupGrid(Math.ceil((rows * vocabulary) / workgroupSize)),
@@ -95,7 +99,7 @@ export function crossEntropyBackwardProgram(rows: number, vocabulary: number): W
 ${elementwiseMain(workgroupSize, 'uniforms.rows * uniforms.vocabulary')}
   let row = index / uniforms.vocabulary;
   let v = index - row * uniforms.vocabulary;
-  let scale = lossMask[row] * dlosses[row];
+  let scale = lossMask[row] * dlosses[row]${lossScaled ? ' * lossScale[0]' : ''};
   let probability = exp(logits[index] - logSumExp[row]);
   let isTarget = i32(v) == targets[row];
   dlogits[index] = (probability - select(0.0, 1.0, isTarget)) * scale;

@@ -11,7 +11,7 @@ import { ShapeError } from '@steerlm/core';
 import { gelu } from '../activations/activations.op';
 import type { GeluApproximation } from '../activations/activations.reference';
 import { geluBackwardProgram } from '../activations/activations.wgsl';
-import { defineFusedOp, runProgram, runProgramOnTensors, type FusedOp, type FusedOpSaved } from '../runtime';
+import { activeMixedPrecision, defineFusedOp, runProgram, runProgramOnTensors, type FusedOp, type FusedOpSaved } from '../runtime';
 import { matmul } from './matmul.op';
 import { matmulDims } from './matmul.reference';
 import { tiledMatmulProgram } from './matmul.wgsl';
@@ -29,6 +29,11 @@ export interface LinearOptions {
 interface LinearAttributes {
   transposeWeight: boolean;
   activation: GeluApproximation | 'none';
+  /**
+   * Mixed precision (a MixedPrecisionScope was active, see runtime/precision.ts): f16 operands with
+   * f32 accumulation, the weight read from its f16 working copy, the pre-activation saved in f16.
+   */
+  mixed: boolean;
 }
 
 function composed(inputs: tf.Tensor[], attributes: LinearAttributes): tf.Tensor[] {
@@ -45,17 +50,19 @@ function gradient(dys: tf.Tensor[], saved: FusedOpSaved, attributes: LinearAttri
   const dy = dys[0]!;
   const pre = attributes.activation === 'none' ? null : saved.outputs[1]!;
   const dz =
-    pre === null ? dy : runProgramOnTensors(geluBackwardProgram(pre.size, attributes.activation as GeluApproximation), [pre, dy])[0]!.reshape(dy.shape);
+    pre === null
+      ? dy
+      : runProgramOnTensors(geluBackwardProgram(dy.size, attributes.activation as GeluApproximation, attributes.mixed), [pre, dy])[0]!.reshape(dy.shape);
   // dx = dz · op(W)ᵀ: Conv1D W [K, M] → dz·Wᵀ; Linear W [M, K] → dz·W.
   const dx = matmul(dz, weight, { transposeB: !attributes.transposeWeight });
   let dWeight: tf.Tensor;
   let dBias: tf.Tensor;
   if (!attributes.transposeWeight) {
     // dW [K, M] = xᵀ·dz, and db = Σ_n dz[n, :] from the same pass over dz.
-    [dWeight, dBias] = runProgramOnTensors(tiledMatmulProgram(matmulDims(x.shape, dz.shape, true, false), false, { sumBColumns: true }), [x, dz]) as [
-      tf.Tensor,
-      tf.Tensor,
-    ];
+    [dWeight, dBias] = runProgramOnTensors(tiledMatmulProgram(matmulDims(x.shape, dz.shape, true, false), attributes.mixed, { sumBColumns: true }), [
+      x,
+      dz,
+    ]) as [tf.Tensor, tf.Tensor];
   } else {
     dWeight = matmul(dz, x, { transposeA: true });
     dBias = tf.sum(dz, 0);
@@ -80,9 +87,11 @@ function linearOp(residual: boolean, activated: boolean): FusedOp<LinearAttribut
         const epilogue = {
           bias: true,
           residual,
-          ...(attributes.activation !== 'none' ? { activation: attributes.activation, savePreActivation: true } : {}),
+          ...(attributes.activation !== 'none' ? { activation: attributes.activation, savePreActivation: true, halfPreActivation: attributes.mixed } : {}),
         };
-        return runProgram(tiledMatmulProgram(dims, false, epilogue), inputs, backend);
+        const halfWeight = attributes.mixed ? activeMixedPrecision()?.halfCopyOf(inputs[1]!.dataId) : undefined;
+        const bound = halfWeight === undefined ? inputs : [inputs[0]!, halfWeight, ...inputs.slice(2)];
+        return runProgram(tiledMatmulProgram(dims, attributes.mixed, epilogue, { b: halfWeight !== undefined }), bound, backend);
       },
       fallback: composed,
       gradient: (dys, saved, attributes) => gradient(dys, saved, attributes, residual),
@@ -115,7 +124,8 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, o
   }
   const op = linearOp(options.residual !== undefined, activation !== 'none');
   const inputs = options.residual ? [x, weight, bias, options.residual] : [x, weight, bias];
-  const outputs = op(inputs, { transposeWeight, activation });
+  const mixed = activeMixedPrecision() !== null && op.usesKernel();
+  const outputs = op(inputs, { transposeWeight, activation, mixed });
   if (outputs.length > 1) tf.dispose(outputs.slice(1));
   return outputs[0] as tf.Tensor2D;
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
-import { defineFusedOp, runProgram, webgpuFeatures } from '../runtime';
+import { activeMixedPrecision, defineFusedOp, runProgram, webgpuFeatures } from '../runtime';
 import { matmulDims, type MatmulDims } from './matmul.reference';
 import { registerSubgroupMatrixSelfTest } from './matmul-self-test';
 import { assertMatmulVariant, chooseMatmulVariant, f16SubgroupMatrixConfig } from './matmul.variant';
@@ -112,11 +112,15 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
     const dims = matmulDims(a!.shape, b!.shape, transposeA, transposeB);
     const features = webgpuFeatures(backend);
     assertMatmulVariant(variant, features);
-    const program =
-      variant === 'subgroup-matrix-f16'
-        ? subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize)
-        : tiledMatmulProgram(dims, variant === 'tiled-f16');
-    return runProgram(program, [a!, b!], backend);
+    if (variant === 'subgroup-matrix-f16') {
+      return runProgram(subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize), [a!, b!], backend);
+    }
+    // In mixed precision, an operand with an f16 working copy (a weight) is read from it.
+    const scope = variant === 'tiled-f16' ? activeMixedPrecision() : null;
+    const halfA = scope?.halfCopyOf(a!.dataId);
+    const halfB = scope?.halfCopyOf(b!.dataId);
+    const program = tiledMatmulProgram(dims, variant === 'tiled-f16', {}, { a: halfA !== undefined, b: halfB !== undefined });
+    return runProgram(program, [halfA ?? a!, halfB ?? b!], backend);
   },
   fallback: ([a, b], { transposeA, transposeB }) => [composedMatmulWithGradient(a!, b!, matmulDims(a!.shape, b!.shape, transposeA, transposeB))],
   gradient: ([dC], { inputs: [a, b] }, attributes) => {
@@ -137,7 +141,9 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
  * transpose of the last two axes); a rank-2 operand is shared by every batch.
  */
 export function matmul(a: tf.Tensor, b: tf.Tensor, options: MatmulOptions = {}): tf.Tensor {
-  const variant = options.variant ?? (options.precision === 'f16' && matmulOp.usesKernel() ? chooseMatmulVariant(webgpuFeatures(), 'f16') : 'tiled-f32');
+  // Inside a mixed-precision scope (the training step's passes), 'f16' is the default precision.
+  const precision = options.precision ?? (activeMixedPrecision() !== null ? 'f16' : 'f32');
+  const variant = options.variant ?? (precision === 'f16' && matmulOp.usesKernel() ? chooseMatmulVariant(webgpuFeatures(), 'f16') : 'tiled-f32');
   if (!VARIANTS.includes(variant)) {
     throw new InvalidOptionError(`unknown matmul variant "${String(variant)}"`, { option: 'variant', hint: `use one of ${VARIANTS.join(', ')}` });
   }

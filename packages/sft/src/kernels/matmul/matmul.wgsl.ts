@@ -7,8 +7,9 @@
  *   memory. Loads outside [M, K] / [K, N] read 0 and stores outside [M, N] are skipped, so any
  *   size works. Transposed operands change only the global index (and which lanes run along the
  *   contiguous axis, to keep loads coalesced).
- * - 'tiled-f16': the same tiling with the staged slabs in f16 (inputs rounded to f16) and products
- *   and sums in f32 — f16 inputs, f32 accumulation; needs `shader-f16`.
+ * - 'tiled-f16': the same tiling with the staged slabs in f16 (inputs rounded to f16, NaN past the
+ *   f16 range) and products and sums in f32 — f16 inputs, f32 accumulation; needs `shader-f16`. In
+ *   mixed precision an operand may come from packed f16 storage (a weight's working copy).
  * - 'subgroup-matrix-f16': one subgroup per workgroup computes a 2×2 block of subgroup-matrix
  *   results (MMA on f16 operands, f32 result) from f16 tiles staged in workgroup memory; needs
  *   `chromium-experimental-subgroup-matrix` with an f16→f32 configuration.
@@ -16,7 +17,7 @@
 import type { SubgroupMatrixConfig } from '../../backend';
 import { geluExpression, geluHelpers } from '../activations/activations.wgsl';
 import type { GeluApproximation } from '../activations/activations.reference';
-import type { ProgramOutput, WgslProgram } from '../runtime';
+import { halfStorageShape, TO_HALF_WGSL, type ProgramOutput, type WgslProgram } from '../runtime';
 import { matmulOutputShape, type MatmulDims } from './matmul.reference';
 
 /** The matmul implementations, chosen explicitly (see chooseMatmulVariant). */
@@ -47,11 +48,11 @@ function loaders(dims: MatmulDims): string {
   return /* wgsl */ `
 fn loadA(batch: u32, row: u32, k: u32) -> f32 {
   if (row >= uniforms.M || k >= uniforms.K) { return 0.0; }
-  return a[batch * uniforms.batchStrideA + ${aIndex}];
+  return f32(a[batch * uniforms.batchStrideA + ${aIndex}]);
 }
 fn loadB(batch: u32, k: u32, column: u32) -> f32 {
   if (k >= uniforms.K || column >= uniforms.N) { return 0.0; }
-  return b[batch * uniforms.batchStrideB + ${bIndex}];
+  return f32(b[batch * uniforms.batchStrideB + ${bIndex}]);
 }`;
 }
 
@@ -68,12 +69,20 @@ export interface MatmulEpilogue {
   savePreActivation?: boolean;
   residual?: boolean;
   sumBColumns?: boolean;
+  /** Store the saved pre-activation as packed f16 (output 'pre' of halfStorageShape; mixed precision). */
+  halfPreActivation?: boolean;
+}
+
+/** Operands the tiled kernel reads from packed f16 storage (f16 working copies of weights; needs the 'f16' variant). */
+export interface MatmulHalfOperands {
+  a?: boolean;
+  b?: boolean;
 }
 
 function epilogueKey(epilogue: MatmulEpilogue): string {
   const parts = [
     epilogue.bias ? 'bias' : '',
-    epilogue.activation ? `gelu-${epilogue.activation}${epilogue.savePreActivation ? '+pre' : ''}` : '',
+    epilogue.activation ? `gelu-${epilogue.activation}${epilogue.savePreActivation ? (epilogue.halfPreActivation ? '+pre16' : '+pre') : ''}` : '',
     epilogue.residual ? 'residual' : '',
     epilogue.sumBColumns ? 'colsum' : '',
   ].filter((part) => part !== '');
@@ -85,7 +94,7 @@ function epilogueStore(epilogue: MatmulEpilogue): string {
   const lines = ['var value = acc[i][j];'];
   if (epilogue.bias) lines.push('value = value + bias[column];');
   if (epilogue.activation) {
-    if (epilogue.savePreActivation) lines.push('pre[outBase + row * uniforms.N + column] = value;');
+    if (epilogue.savePreActivation) lines.push(`pre[outBase + row * uniforms.N + column] = ${epilogue.halfPreActivation ? 'toHalf(value)' : 'value'};`);
     lines.push(`value = ${geluExpression(epilogue.activation, 'value')};`);
   }
   if (epilogue.residual) lines.push('value = value + residual[outBase + row * uniforms.N + column];');
@@ -93,11 +102,19 @@ function epilogueStore(epilogue: MatmulEpilogue): string {
   return lines.join('\n        ');
 }
 
-/** Returns the tiled shared-memory program; `half` stages tiles in f16 (f32 accumulation); `epilogue` adds work to its store. */
-export function tiledMatmulProgram(dims: MatmulDims, half: boolean, epilogue: MatmulEpilogue = {}): WgslProgram {
+/**
+ * Returns the tiled shared-memory program; `half` stages tiles in f16 (f32 accumulation; a value past
+ * the f16 range becomes NaN, so an overflow is seen, not hidden); `epilogue` adds work to its store;
+ * `halfOperands` reads A or B from packed f16 storage (with `half` only).
+ */
+export function tiledMatmulProgram(dims: MatmulDims, half: boolean, epilogue: MatmulEpilogue = {}, halfOperands: MatmulHalfOperands = {}): WgslProgram {
   const element = half ? 'f16' : 'f32';
+  const halfPre = half && epilogue.halfPreActivation === true;
+  const halfBindings = half ? [...(halfOperands.a ? ['a'] : []), ...(halfOperands.b ? ['b'] : []), ...(halfPre ? ['pre'] : [])] : [];
   const outputs: ProgramOutput[] = [{ name: 'c', shape: matmulOutputShape(dims) }];
-  if (epilogue.activation && epilogue.savePreActivation) outputs.push({ name: 'pre', shape: matmulOutputShape(dims) });
+  if (epilogue.activation && epilogue.savePreActivation) {
+    outputs.push({ name: 'pre', shape: halfPre ? halfStorageShape(matmulOutputShape(dims)) : matmulOutputShape(dims) });
+  }
   if (epilogue.sumBColumns) outputs.push({ name: 'columnSums', shape: [dims.N] });
   const threads = THREADS * THREADS;
   // Which lane runs along the contiguous axis of each operand (coalesced loads).
@@ -110,11 +127,13 @@ export function tiledMatmulProgram(dims: MatmulDims, half: boolean, epilogue: Ma
     outputs,
     uniforms: matmulUniforms(dims),
     enables: half ? ['f16'] : [],
+    ...(halfBindings.length > 0 ? { halfBindings } : {}),
     dispatch: [Math.ceil(dims.N / TILE_N), Math.ceil(dims.M / TILE_M), dims.batch],
     shapeIndependent: true,
-    key: `tA=${dims.transposeA},tB=${dims.transposeB},tile=${TILE_M}x${TILE_N}x${TILE_K}${epilogueKey(epilogue)}`,
+    key: `tA=${dims.transposeA},tB=${dims.transposeB},tile=${TILE_M}x${TILE_N}x${TILE_K}${epilogueKey({ ...epilogue, halfPreActivation: halfPre })}`,
     body: /* wgsl */ `
 ${epilogue.activation ? geluHelpers : ''}
+${half ? TO_HALF_WGSL : ''}
 ${loaders(dims)}
 var<workgroup> tileA: array<${element}, ${TILE_M * TILE_K}>; // [TILE_K][TILE_M]
 var<workgroup> tileB: array<${element}, ${TILE_K * TILE_N}>; // [TILE_K][TILE_N]
@@ -130,11 +149,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var k0 = 0u; k0 < uniforms.K; k0 = k0 + ${TILE_K}u) {
     for (var e = t; e < ${TILE_M * TILE_K}u; e = e + ${threads}u) {
       ${aCoordinates}
-      tileA[c * ${TILE_M}u + r] = ${element}(loadA(batch, rowBase + r, k0 + c));
+      tileA[c * ${TILE_M}u + r] = ${half ? 'toHalf' : 'f32'}(loadA(batch, rowBase + r, k0 + c));
     }
     for (var e = t; e < ${TILE_K * TILE_N}u; e = e + ${threads}u) {
       ${bCoordinates}
-      tileB[r * ${TILE_N}u + c] = ${element}(loadB(batch, k0 + r, columnBase + c));
+      tileB[r * ${TILE_N}u + c] = ${half ? 'toHalf' : 'f32'}(loadB(batch, k0 + r, columnBase + c));
     }
     workgroupBarrier();
     ${

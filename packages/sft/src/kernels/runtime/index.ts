@@ -27,3 +27,16 @@ export { runProgram, runProgramOnTensors } from './run-program';
 export { activeShaderSink, setPrintWGSL, type ShaderSink } from './shader-print';
 export { declareUniformStruct, packUniforms, type UniformField, type UniformType } from './uniforms';
 export { backendInternals, getWebGPUBackend, isWebGPUBackend, webgpuFeatures, type WebGPUBackendInternals } from './webgpu-context';
+export {
+  activeMixedPrecision,
+  halfStorageShape,
+  resolveActivePrecision,
+  resolvePrecision,
+  TO_HALF_WGSL,
+  TRAINING_PRECISIONS,
+  withMixedPrecision,
+  type MixedPrecisionScope,
+  type PrecisionChoice,
+  type TrainingPrecision,
+} from './precision';
+export { castToHalf, castToHalfProgram } from './half-cast';

@@ -55,6 +55,11 @@ export interface WgslProgram {
   shapeIndependent?: boolean;
   /** Extra cache-key text for whatever else `body` was generated from (tile sizes, flags). */
   key?: string;
+  /**
+   * Inputs and outputs stored as packed f16 (bound `array<f16>`; needs the 'f16' enable): tensors of
+   * halfStorageShape(logical shape), two values per float32 slot (see runtime/precision.ts).
+   */
+  halfBindings?: readonly string[];
 }
 
 /** Returns the WGSL element type that stores a tfjs dtype on the webgpu backend. */
@@ -71,10 +76,12 @@ export function assembleSource(program: WgslProgram, inputDtypes: readonly DataT
   let binding = 0;
   program.inputs.forEach((name, index) => {
     const access = program.readWriteInputs?.includes(name) ? 'read_write' : 'read';
-    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${wgslElementType(inputDtypes[index]!)}>;`);
+    const element = program.halfBindings?.includes(name) ? 'f16' : wgslElementType(inputDtypes[index]!);
+    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${element}>;`);
   });
   for (const output of program.outputs) {
-    lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${output.name}: array<${wgslElementType(output.dtype ?? 'float32')}>;`);
+    const element = program.halfBindings?.includes(output.name) ? 'f16' : wgslElementType(output.dtype ?? 'float32');
+    lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${output.name}: array<${element}>;`);
   }
   const uniforms = program.uniforms ?? [];
   if (uniforms.length > 0) {
@@ -95,6 +102,7 @@ export function programCacheKey(program: WgslProgram, inputs: ReadonlyArray<{ sh
   parts.push(`u:${(program.uniforms ?? []).map((field) => `${field.name}:${field.type}`).join(',')}`);
   if (program.enables !== undefined && program.enables.length > 0) parts.push(`en:${program.enables.join(',')}`);
   if (program.readWriteInputs !== undefined && program.readWriteInputs.length > 0) parts.push(`rw:${program.readWriteInputs.join(',')}`);
+  if (program.halfBindings !== undefined && program.halfBindings.length > 0) parts.push(`f16:${program.halfBindings.join(',')}`);
   if (program.key !== undefined) parts.push(program.key);
   return parts.join('|');
 }

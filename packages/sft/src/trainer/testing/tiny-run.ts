@@ -51,3 +51,14 @@ export function resumableRunOptions() {
     keepCheckpoints: 100,
   };
 }
+
+/** The Hugging Face configs of the tiny GPT-2 and Llama models the whole-run comparisons train (backend parity, mixed precision). */
+export const TINY_RUN_FAMILIES = {
+  gpt2: { architectures: ['GPT2LMHeadModel'], vocab_size: 260, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128 },
+  llama: tinyLlamaConfigJson({ max_position_embeddings: 128, tie_word_embeddings: false }),
+};
+
+/** The data and schedule of the whole-run comparisons: `steps` optimizer steps over 16 conversations (spread into trainConditionedSFT's options). */
+export function comparisonRunOptions(steps: number) {
+  return { train: tinyConversations(16), epochs: 100, maxSteps: steps, learningRate: 5e-3, warmupSteps: 2, seed: 3 };
+}
