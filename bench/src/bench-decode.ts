@@ -29,6 +29,7 @@ import {
   trainByteLevelBpe,
   writeByteLevelBpeTokenizer,
   type DecodeSession,
+  type ModelConfig,
 } from '@steerlm/sft';
 import { DECODE_SHAPES } from './models/decode-shapes';
 
