@@ -9,7 +9,8 @@ import { defineFusedOp, runProgram, webgpuFeatures } from '../runtime';
 import { matmulDims, type MatmulDims } from './matmul.reference';
 import { registerSubgroupMatrixSelfTest } from './matmul-self-test';
 import { assertMatmulVariant, chooseMatmulVariant, f16SubgroupMatrixConfig } from './matmul.variant';
-import { subgroupMatrixMatmulProgram, tiledMatmulProgram, type MatmulVariant } from './matmul.wgsl';
+import { tiledMatmulProgram, type MatmulVariant } from './matmul.wgsl';
+import { subgroupMatrixMatmulProgram } from './mma-gemm.wgsl';
 
 /** Options of matmul. */
 export interface MatmulOptions {
@@ -114,7 +115,7 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
     assertMatmulVariant(variant, features);
     const program =
       variant === 'subgroup-matrix-f16'
-        ? subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize)
+        ? subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize, {}, features.maxComputeWorkgroupStorageSize)
         : tiledMatmulProgram(dims, variant === 'tiled-f16');
     return runProgram(program, [a!, b!], backend);
   },

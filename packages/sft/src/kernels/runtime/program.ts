@@ -41,6 +41,11 @@ export interface WgslProgram {
    * tfjs's CPU copy of their values; do not write a tensor whose read (data()) is still in flight.
    */
   readWriteInputs?: readonly string[];
+  /**
+   * Inputs bound as arrays of 4-vectors (`array<vec4<f32>>`) for 16-byte loads; the program indexes
+   * them in vec4 units and must only do so where the tensor's size is a multiple of 4.
+   */
+  vectorInputs?: readonly string[];
   outputs: readonly ProgramOutput[];
   uniforms?: readonly UniformField[];
   enables?: readonly WgslExtension[];
@@ -71,7 +76,9 @@ export function assembleSource(program: WgslProgram, inputDtypes: readonly DataT
   let binding = 0;
   program.inputs.forEach((name, index) => {
     const access = program.readWriteInputs?.includes(name) ? 'read_write' : 'read';
-    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${wgslElementType(inputDtypes[index]!)}>;`);
+    const element = wgslElementType(inputDtypes[index]!);
+    const type = program.vectorInputs?.includes(name) ? `vec4<${element}>` : element;
+    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${type}>;`);
   });
   for (const output of program.outputs) {
     lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${output.name}: array<${wgslElementType(output.dtype ?? 'float32')}>;`);
@@ -95,6 +102,7 @@ export function programCacheKey(program: WgslProgram, inputs: ReadonlyArray<{ sh
   parts.push(`u:${(program.uniforms ?? []).map((field) => `${field.name}:${field.type}`).join(',')}`);
   if (program.enables !== undefined && program.enables.length > 0) parts.push(`en:${program.enables.join(',')}`);
   if (program.readWriteInputs !== undefined && program.readWriteInputs.length > 0) parts.push(`rw:${program.readWriteInputs.join(',')}`);
+  if (program.vectorInputs !== undefined && program.vectorInputs.length > 0) parts.push(`vec4:${program.vectorInputs.join(',')}`);
   if (program.key !== undefined) parts.push(program.key);
   return parts.join('|');
 }
