@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
 import { geluReference } from '../activations/activations.reference';
-import { checkCompiledPrograms, runProgramOnTensors, webgpuFeatures } from '../runtime';
+import { checkCompiledPrograms, getWebGPUBackend, runProgramOnTensors, webgpuFeatures } from '../runtime';
+import { assembleSource } from '../runtime/program';
 import { expectClose, expectNoTensorLeak, forEachBackend, randomArray, readFloat32, roundArrayToFloat16, toleranceFor } from '../testing';
 import { matmulDims, matmulReference, type MatmulDims } from './matmul.reference';
 import { f16SubgroupMatrixConfig } from './matmul.variant';
@@ -178,6 +179,24 @@ await forEachBackend(['webgpu'], (context) => {
   it('matches the reference through the emulated primitives with 8×8×8 fragments and 64×64×32 tiles: odd sizes, transposes, vec4, batches, epilogues', async (ctx) => {
     if (!context.features!.hasF16) ctx.skip('this adapter lacks shader-f16, which the GEMM needs for its f16 tiles');
     await expectParity('emulated', EMULATED_DEEP, 2000);
+  });
+
+  it('cannot be validated by Dawn without the feature: the real lowering is refused at its enable directive, before any other check', async (ctx) => {
+    if (webgpuFeatures().hasSubgroupMatrix) ctx.skip('this adapter offers subgroup matrices: the parity test below compiles the real lowering');
+    const device = getWebGPUBackend().device;
+    const program = mmaGemmProgram(matmulDims([36, 40], [40, 44]), {
+      lowering: 'subgroup-matrix',
+      tiling: chooseMmaGemmTiling({ M: 16, N: 16, K: 16 }, 32, 49152),
+    });
+    const source = assembleSource(program, ['float32', 'float32']);
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ code: source });
+    const info = await module.getCompilationInfo();
+    await device.popErrorScope();
+    const errors = info.messages.filter((message) => message.type === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/extension 'chromium_experimental_subgroup_matrix' is not allowed/);
+    expect(source.split('\n')[errors[0]!.lineNum - 1]).toBe('enable chromium_experimental_subgroup_matrix;');
   });
 
   it('matches the reference through real subgroup matrices where the adapter offers them', async (ctx) => {
