@@ -5,7 +5,8 @@
 #   2. our tiny step, the same way, with --profile (GPU timestamp queries per kernel);
 #   3. PyTorch's gpt2s step (bench/pytorch/bench_step.py: fp32, TF32, bf16) and its 4096³ matmuls —
 #      run whatever happened in 1 and 2;
-#   4. our 4096³ matmul per variant (tiled-f32, tiled-f16, subgroup-matrix-f16), read-back not timed;
+#   4. our 4096³ matmul per variant (tiled-f32, tiled-f16, subgroup-matrix-f16: the 128×128 tensor-core
+#      GEMM, f16 operands and f32 accumulation), read-back not timed, and its speed-up over tiled-f16;
 #   5. the summary: ours / torch per mode, and every failed phase or Dawn error named.
 # Every phase has its own timeout; the phases add up to at most ~9 minutes (setup included), inside
 # the 10 minutes of device time a run may take.
@@ -99,6 +100,12 @@ grep -h '^mode=' "$log/torch" 2>/dev/null | while read -r line; do
 done
 grep -h '^matmul=' "$log/torch" 2>/dev/null | sed 's/^/torch /'
 cat "$log"/matmul-* 2>/dev/null | grep '^matmul=' | sed 's/^/ours /'
+grep -h 'subgroup-matrix GEMM self-test' "$log/matmul-subgroup-matrix-f16" 2>/dev/null | sed 's/^/matmul-subgroup-matrix-f16: /'
+tiled_tflops=$(sed -n 's/^matmul=tiled-f16 .*tflops=\([0-9.]*\).*/\1/p' "$log/matmul-tiled-f16" 2>/dev/null | tail -1)
+mma_tflops=$(sed -n 's/^matmul=subgroup-matrix-f16 .*tflops=\([0-9.]*\).*/\1/p' "$log/matmul-subgroup-matrix-f16" 2>/dev/null | tail -1)
+if [ -n "$tiled_tflops" ] && [ -n "$mma_tflops" ]; then
+  echo "matmul 4096³ f16: subgroup-matrix-f16 ${mma_tflops} TFLOP/s vs tiled-f16 ${tiled_tflops} TFLOP/s = $(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.1f}')" "$mma_tflops" "$tiled_tflops")x (goal: 200 TFLOP/s)"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
   printf 'FAILED: %s\n' "${failures[@]}"
   exit 1

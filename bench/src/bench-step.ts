@@ -51,7 +51,9 @@ if (args.trainer) {
 }
 if (args.matmul) {
   // Matmul alone: --matmul N [--variant tiled-f32|tiled-f16|subgroup-matrix-f16] on --backend.
-  await selectBackend({ prefer: args.backend as BackendName, strict: true });
+  // The backend report names the subgroup-matrix GEMM self-test's outcome (the variant is refused if it failed).
+  const selection = await selectBackend({ prefer: args.backend as BackendName, strict: true });
+  console.log(`backend ${selection.reason}`);
   await runMatmulBenchmark(Number(args.matmul), args.variant as MatmulVariant, Number(args.steps), (line) => console.log(line));
   process.exit(0);
 }

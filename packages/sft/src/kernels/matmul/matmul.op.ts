@@ -9,7 +9,8 @@ import { activeMixedPrecision, defineFusedOp, runProgram, webgpuFeatures } from 
 import { matmulDims, type MatmulDims } from './matmul.reference';
 import { registerSubgroupMatrixSelfTest } from './matmul-self-test';
 import { assertMatmulVariant, chooseMatmulVariant, f16SubgroupMatrixConfig } from './matmul.variant';
-import { subgroupMatrixMatmulProgram, tiledMatmulProgram, type MatmulVariant } from './matmul.wgsl';
+import { tiledMatmulProgram, type MatmulVariant } from './matmul.wgsl';
+import { subgroupMatrixMatmulProgram } from './mma-gemm.wgsl';
 
 /** Options of matmul. */
 export interface MatmulOptions {
@@ -113,7 +114,9 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
     const features = webgpuFeatures(backend);
     assertMatmulVariant(variant, features);
     if (variant === 'subgroup-matrix-f16') {
-      return runProgram(subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize), [a!, b!], backend);
+      // Reads the f32 operands (converted to f16 as they load), also in mixed precision.
+      const program = subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize, {}, features.maxComputeWorkgroupStorageSize);
+      return runProgram(program, [a!, b!], backend);
     }
     // In mixed precision, an operand with an f16 working copy (a weight) is read from it.
     const scope = variant === 'tiled-f16' ? activeMixedPrecision() : null;

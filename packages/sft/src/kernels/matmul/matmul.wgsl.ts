@@ -10,11 +10,9 @@
  * - 'tiled-f16': the same tiling with the staged slabs in f16 (inputs rounded to f16, NaN past the
  *   f16 range) and products and sums in f32 — f16 inputs, f32 accumulation; needs `shader-f16`. In
  *   mixed precision an operand may come from packed f16 storage (a weight's working copy).
- * - 'subgroup-matrix-f16': one subgroup per workgroup computes a 2×2 block of subgroup-matrix
- *   results (MMA on f16 operands, f32 result) from f16 tiles staged in workgroup memory; needs
- *   `chromium-experimental-subgroup-matrix` with an f16→f32 configuration.
+ * - 'subgroup-matrix-f16': the subgroup-matrix GEMM of mma-gemm.wgsl.ts (128×128 tiles, double-buffered
+ *   f16 slabs, vec4 loads); needs `chromium-experimental-subgroup-matrix` with an f16→f32 configuration.
  */
-import type { SubgroupMatrixConfig } from '../../backend';
 import { geluExpression, geluHelpers } from '../activations/activations.wgsl';
 import type { GeluApproximation } from '../activations/activations.reference';
 import { halfStorageShape, TO_HALF_WGSL, type ProgramOutput, type WgslProgram } from '../runtime';
@@ -31,7 +29,8 @@ const THREADS = 16;
 const ROWS_PER_THREAD = TILE_M / THREADS;
 const COLUMNS_PER_THREAD = TILE_N / THREADS;
 
-function matmulUniforms(dims: MatmulDims): WgslProgram['uniforms'] {
+/** The uniforms every matmul program reads: sizes and per-operand batch strides (0 for a shared operand). */
+export function matmulUniforms(dims: MatmulDims): WgslProgram['uniforms'] {
   return [
     { name: 'M', type: 'u32', value: dims.M },
     { name: 'K', type: 'u32', value: dims.K },
@@ -79,7 +78,8 @@ export interface MatmulHalfOperands {
   b?: boolean;
 }
 
-function epilogueKey(epilogue: MatmulEpilogue): string {
+/** Returns the cache-key text of `epilogue` ('' without one). */
+export function epilogueKey(epilogue: MatmulEpilogue): string {
   const parts = [
     epilogue.bias ? 'bias' : '',
     epilogue.activation ? `gelu-${epilogue.activation}${epilogue.savePreActivation ? (epilogue.halfPreActivation ? '+pre16' : '+pre') : ''}` : '',
@@ -89,9 +89,12 @@ function epilogueKey(epilogue: MatmulEpilogue): string {
   return parts.length > 0 ? `,epilogue=${parts.join('+')}` : '';
 }
 
-/** Returns the WGSL storing `value` at (row, column) of C, after the epilogue's bias, GELU and residual. */
-function epilogueStore(epilogue: MatmulEpilogue): string {
-  const lines = ['var value = acc[i][j];'];
+/**
+ * Returns the WGSL storing `result` (an f32 expression) at (row, column) of C (WGSL names `row`,
+ * `column`, `outBase` in scope), after the epilogue's bias, GELU and residual.
+ */
+export function epilogueStore(epilogue: MatmulEpilogue, result = 'acc[i][j]'): string {
+  const lines = [`var value = ${result};`];
   if (epilogue.bias) lines.push('value = value + bias[column];');
   if (epilogue.activation) {
     if (epilogue.savePreActivation) lines.push(`pre[outBase + row * uniforms.N + column] = ${epilogue.halfPreActivation ? 'toHalf(value)' : 'value'};`);
@@ -185,82 +188,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         ${epilogueStore(epilogue)}
       }
     }
-  }
-}`,
-  };
-}
-
-/**
- * Returns the subgroup-matrix program for `config` (f16 operands, f32 result) run by one subgroup
- * of `subgroupSize` invocations per workgroup; each workgroup computes a (2·M)×(2·N) tile of C.
- */
-export function subgroupMatrixMatmulProgram(dims: MatmulDims, config: SubgroupMatrixConfig, subgroupSize: number): WgslProgram {
-  const { M: SM, N: SN, K: SK } = config;
-  const tileM = 2 * SM;
-  const tileN = 2 * SN;
-  const tileK = 2 * SK;
-  const left = `subgroup_matrix_left<f16, ${SK}, ${SM}>`;
-  const right = `subgroup_matrix_right<f16, ${SN}, ${SK}>`;
-  const result = `subgroup_matrix_result<f32, ${SN}, ${SM}>`;
-  return {
-    name: 'SteerLMMatMul',
-    variant: 'subgroup-matrix-f16',
-    inputs: ['a', 'b'],
-    outputs: [{ name: 'c', shape: matmulOutputShape(dims) }],
-    uniforms: matmulUniforms(dims),
-    enables: ['f16', 'subgroups', 'chromium_experimental_subgroup_matrix'],
-    dispatch: [Math.ceil(dims.N / tileN), Math.ceil(dims.M / tileM), dims.batch],
-    shapeIndependent: true,
-    key: `tA=${dims.transposeA},tB=${dims.transposeB},mma=${SM}x${SN}x${SK},sg=${subgroupSize}`,
-    body: /* wgsl */ `
-${loaders(dims)}
-var<workgroup> tileA: array<f16, ${tileM * tileK}>; // row-major [tileM][tileK]
-var<workgroup> tileB: array<f16, ${tileK * tileN}>; // row-major [tileK][tileN]
-var<workgroup> tileC: array<f32, ${tileM * tileN}>; // row-major [tileM][tileN]
-
-@compute @workgroup_size(${subgroupSize}, 1, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let batch = wid.z;
-  let rowBase = wid.y * ${tileM}u;
-  let columnBase = wid.x * ${tileN}u;
-  var acc00 = ${result}();
-  var acc01 = ${result}();
-  var acc10 = ${result}();
-  var acc11 = ${result}();
-  for (var k0 = 0u; k0 < uniforms.K; k0 = k0 + ${tileK}u) {
-    for (var e = lid; e < ${tileM * tileK}u; e = e + ${subgroupSize}u) {
-      let r = e / ${tileK}u;
-      let c = e % ${tileK}u;
-      tileA[e] = f16(loadA(batch, rowBase + r, k0 + c));
-    }
-    for (var e = lid; e < ${tileK * tileN}u; e = e + ${subgroupSize}u) {
-      let r = e / ${tileN}u;
-      let c = e % ${tileN}u;
-      tileB[e] = f16(loadB(batch, k0 + r, columnBase + c));
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${tileK}u; kk = kk + ${SK}u) {
-      let a0 = subgroupMatrixLoad<${left}, row_major>(&tileA, kk, ${tileK}u);
-      let a1 = subgroupMatrixLoad<${left}, row_major>(&tileA, ${SM * tileK}u + kk, ${tileK}u);
-      let b0 = subgroupMatrixLoad<${right}, row_major>(&tileB, kk * ${tileN}u, ${tileN}u);
-      let b1 = subgroupMatrixLoad<${right}, row_major>(&tileB, kk * ${tileN}u + ${SN}u, ${tileN}u);
-      acc00 = subgroupMatrixMultiplyAccumulate(a0, b0, acc00);
-      acc01 = subgroupMatrixMultiplyAccumulate(a0, b1, acc01);
-      acc10 = subgroupMatrixMultiplyAccumulate(a1, b0, acc10);
-      acc11 = subgroupMatrixMultiplyAccumulate(a1, b1, acc11);
-    }
-    workgroupBarrier();
-  }
-  subgroupMatrixStore<row_major>(&tileC, 0u, acc00, ${tileN}u);
-  subgroupMatrixStore<row_major>(&tileC, ${SN}u, acc01, ${tileN}u);
-  subgroupMatrixStore<row_major>(&tileC, ${SM * tileN}u, acc10, ${tileN}u);
-  subgroupMatrixStore<row_major>(&tileC, ${SM * tileN + SN}u, acc11, ${tileN}u);
-  workgroupBarrier();
-  let outBase = batch * uniforms.M * uniforms.N;
-  for (var e = lid; e < ${tileM * tileN}u; e = e + ${subgroupSize}u) {
-    let row = rowBase + e / ${tileN}u;
-    let column = columnBase + e % ${tileN}u;
-    if (row < uniforms.M && column < uniforms.N) { c[outBase + row * uniforms.N + column] = tileC[e]; }
   }
 }`,
   };

@@ -41,6 +41,11 @@ export interface WgslProgram {
    * tfjs's CPU copy of their values; do not write a tensor whose read (data()) is still in flight.
    */
   readWriteInputs?: readonly string[];
+  /**
+   * Inputs bound as arrays of 4-vectors (`array<vec4<f32>>`) for 16-byte loads; the program indexes
+   * them in vec4 units and must only do so where the tensor's size is a multiple of 4.
+   */
+  vectorInputs?: readonly string[];
   outputs: readonly ProgramOutput[];
   uniforms?: readonly UniformField[];
   enables?: readonly WgslExtension[];
@@ -77,7 +82,8 @@ export function assembleSource(program: WgslProgram, inputDtypes: readonly DataT
   program.inputs.forEach((name, index) => {
     const access = program.readWriteInputs?.includes(name) ? 'read_write' : 'read';
     const element = program.halfBindings?.includes(name) ? 'f16' : wgslElementType(inputDtypes[index]!);
-    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${element}>;`);
+    const type = program.vectorInputs?.includes(name) ? `vec4<${element}>` : element;
+    lines.push(`@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: array<${type}>;`);
   });
   for (const output of program.outputs) {
     const element = program.halfBindings?.includes(output.name) ? 'f16' : wgslElementType(output.dtype ?? 'float32');
@@ -103,6 +109,7 @@ export function programCacheKey(program: WgslProgram, inputs: ReadonlyArray<{ sh
   if (program.enables !== undefined && program.enables.length > 0) parts.push(`en:${program.enables.join(',')}`);
   if (program.readWriteInputs !== undefined && program.readWriteInputs.length > 0) parts.push(`rw:${program.readWriteInputs.join(',')}`);
   if (program.halfBindings !== undefined && program.halfBindings.length > 0) parts.push(`f16:${program.halfBindings.join(',')}`);
+  if (program.vectorInputs !== undefined && program.vectorInputs.length > 0) parts.push(`vec4:${program.vectorInputs.join(',')}`);
   if (program.key !== undefined) parts.push(program.key);
   return parts.join('|');
 }
