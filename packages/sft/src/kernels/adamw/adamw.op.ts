@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { defineFusedOp, getWebGPUBackend, runProgram, type FusedOp } from '../runtime';
+import { adamwHost } from './adamw.host';
 import { adamwScalars, resolveAdamWConfig, type AdamWConfig } from './adamw.reference';
 import { adamwMultiProgram } from './adamw.wgsl';
 import { gradStatistics } from './grad-statistics';
@@ -95,6 +96,7 @@ function adamwGroupOp(count: number): FusedOp<AdamWAttributes> {
         const maxGroups = backend.device.limits.maxComputeWorkgroupsPerDimension;
         return runProgram(adamwMultiProgram(shapes, attributes.decayFactors, attributes, attributes, maxGroups), inputs, backend);
       },
+      host: (inputs, attributes) => adamwHost(inputs, attributes),
       fallback: (inputs, attributes) => {
         const statistics = inputs[4 * count]!;
         return Array.from({ length: count }, (_, t) =>
