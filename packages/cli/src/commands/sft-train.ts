@@ -75,6 +75,13 @@ export const sftTrainCommand = defineCommand({
     overwrite: { kind: 'boolean', description: 'replace the run already in --output (without it, or --resume, such a folder is refused)' },
     seed: { kind: 'integer', default: 0, description: 'seeds initialisation, shuffling and dropout' },
     ...BACKEND_OPTION,
+    'host-matmul': {
+      kind: 'string',
+      choices: ['auto', 'mlas', 'backend'],
+      default: 'auto',
+      description:
+        "the matmul kernels on the cpu and wasm backends: mlas (onnxruntime's native GEMM, the fastest), backend (tfjs's own: XNNPACK on wasm), auto (env STEERLM_HOST_MATMUL, else mlas)",
+    },
   },
   details: `Examples:
   steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
@@ -91,8 +98,13 @@ exits 130.`,
     }
     const schema = schemaByName(values.schema);
     const compute = await selectComputeBackend(values.backend);
-    context.note(`backend ${compute.backend} · ${compute.device}`);
     const sft = await import('@steerlm/sft');
+    if (values['host-matmul'] !== 'auto') sft.setHostMatmulEngine(values['host-matmul'] as 'mlas' | 'backend');
+    const hostMatmul =
+      compute.backend === 'cpu' || compute.backend === 'wasm'
+        ? ` · matmuls on ${sft.hostMatmulEngine() === 'mlas' && sft.mlasAvailable() ? 'MLAS (onnxruntime)' : compute.backend}`
+        : '';
+    context.note(`backend ${compute.backend} · ${compute.device}${hostMatmul}`);
     // One run per folder, for either objective: another run is refused unless --resume or --overwrite.
     await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
     if (values.objective === 'steerlm2') return runSteerLM2Training(values, schema, compute.backend, context);

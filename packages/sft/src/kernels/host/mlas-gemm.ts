@@ -59,7 +59,13 @@ export function mlasAvailable(): boolean {
   return loadMlas() !== null;
 }
 
-let intraOpThreads = 1;
+/** Returns the thread count STEERLM_MLAS_THREADS asks for (a positive integer), else 1. */
+function threadsFromEnvironment(): number {
+  const value = Number(typeof process === 'undefined' ? undefined : process.env?.STEERLM_MLAS_THREADS);
+  return Number.isInteger(value) && value >= 1 ? value : 1;
+}
+
+let intraOpThreads = threadsFromEnvironment();
 let calls = 0;
 
 /** Returns how many MLAS products ran in this thread so far (tests and benchmarks count with it). */
@@ -69,8 +75,8 @@ export function mlasCallCount(): number {
 const sessions = new Map<string, NativeSession>();
 
 /**
- * Sets the threads each MLAS product may use (1 by default: the rest of a training step runs on one
- * thread, and data-parallel workers each bring their own); returns the previous count. Sessions
+ * Sets the threads each MLAS product may use (env STEERLM_MLAS_THREADS, else 1: the rest of a
+ * training step runs on one thread, and data-parallel workers each bring their own); returns the previous count. Sessions
  * made before keep theirs, so call it before training starts.
  */
 export function setMlasThreads(threads: number): number {
@@ -111,6 +117,9 @@ function sessionFor(key: string, node: OnnxNode, inputRanks: readonly number[], 
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableCpuMemArena: true,
+    // Idle intra-op threads sleep instead of spinning: the products come between host loops, and a
+    // spinning thread burns a core the rest of the step (or another process) needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   sessions.set(key, session);
   return session;
