@@ -42,7 +42,7 @@ function initSmallConfig(): Record<string, unknown> {
 
 /**
  * The shapes by name: tiny (0.88M parameters, 1,024 tokens a step), small (the `--init small` Llama,
- * 3.9M parameters, 8 x 256 tokens a step) and gpt2s (GPT-2 small layers, 8k vocabulary).
+ * 3.4M parameters, 8 x 256 tokens a step) and gpt2s (GPT-2 small layers, 8k vocabulary).
  */
 export const STEP_SHAPES: Record<string, StepShape> = {
   tiny: { name: 'tiny', config: gpt2Config(512, 128, 4, 4, 128), batchSize: 8, sequenceLength: 128 },

@@ -127,8 +127,11 @@ function sessionFor(key: string, node: OnnxNode, inputRanks: readonly number[], 
 
 /** The layout of one 2-D product C [M, N] = op(A) · op(B) (+ bias [N] added to every row). */
 export interface GemmShape {
+  /** Rows of the result. */
   M: number;
+  /** The reduction length. */
   K: number;
+  /** Columns of the result. */
   N: number;
   /** A is stored [K, M]. */
   transposeA?: boolean;
