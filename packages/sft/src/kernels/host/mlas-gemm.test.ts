@@ -52,6 +52,19 @@ describe('MLAS products', () => {
     expectClose(c, matmulReference(a.slice(), b.slice(), matmulDims([M, K], [K, N], false, false)), { atol: 1e-5, rtol: 1e-5 });
   });
 
+  it('handles empty products as onnxruntime does: no rows, and an empty reduction (zeros, or the bias row)', () => {
+    const c = new Float32Array(6).fill(9);
+    mlasGemm(new Float32Array(0), new Float32Array(6), c, { M: 0, K: 2, N: 3 });
+    expect([...c]).toEqual([9, 9, 9, 9, 9, 9]);
+    mlasGemm(new Float32Array(0), new Float32Array(0), c, { M: 2, K: 0, N: 3 });
+    expect([...c]).toEqual([0, 0, 0, 0, 0, 0]);
+    mlasGemm(new Float32Array(0), new Float32Array(0), c, { M: 2, K: 0, N: 3 }, new Float32Array([1, 2, 3]));
+    expect([...c]).toEqual([1, 2, 3, 1, 2, 3]);
+    const batched = new Float32Array(4).fill(5);
+    mlasBatchedMatmul(new Float32Array(0), new Float32Array(0), batched, 2, 1, 0, 2);
+    expect([...batched]).toEqual([0, 0, 0, 0]);
+  });
+
   it('runs a batched product in one call: [B, M, K]·[B, K, N]', () => {
     const [batch, M, K, N] = [3, 17, 9, 13];
     const a = randomArray([batch, M, K], { seed: 1, distribution: 'normal' });
