@@ -41,11 +41,13 @@ function loadMlas(): Mlas | null {
   loaded = null;
   try {
     const moduleApi = (globalThis.process as { getBuiltinModule?: (name: string) => unknown } | undefined)?.getBuiltinModule?.('node:module') as
-      { createRequire(from: string): (id: string) => unknown } | undefined;
+      { createRequire(from: string): ((id: string) => unknown) & { resolve(id: string): string } } | undefined;
     if (moduleApi === undefined) return null;
     const require = moduleApi.createRequire(import.meta.url);
     const native = require('onnxruntime-node/dist/binding.js') as NativeModule;
-    const common = require('onnxruntime-common') as { Tensor: OrtTensorConstructor };
+    // The Tensor class the binding was initialised with: onnxruntime-node's own onnxruntime-common.
+    const fromOrt = moduleApi.createRequire(require.resolve('onnxruntime-node/dist/binding.js'));
+    const common = fromOrt('onnxruntime-common') as { Tensor: OrtTensorConstructor };
     native.initOrt();
     loaded = { binding: native.binding, Tensor: common.Tensor };
   } catch {
