@@ -31,7 +31,12 @@ export function adamwHost(inputs: readonly tf.Tensor[], scalars: HostAdamWScalar
     const stats = values[4 * count]!;
     const scale = stats[1]!;
     const apply = stats[2] !== 0;
-    const { beta1, beta2, epsilon, stepSize, sqrtBiasCorrection2 } = scalars;
+    // Every operation rounds to float32 as the composed update's tfjs ops do, so both paths give the
+    // same weights (a run's trajectory at a high learning rate is sensitive to the last bit).
+    const f = Math.fround;
+    const [beta1, beta2] = [f(scalars.beta1), f(scalars.beta2)];
+    const [keep1, keep2] = [f(1 - scalars.beta1), f(1 - scalars.beta2)];
+    const [epsilon, stepSize, sqrtBiasCorrection2] = [f(scalars.epsilon), f(scalars.stepSize), f(scalars.sqrtBiasCorrection2)];
     for (let t = 0; t < count; t++) {
       const [param, grad, first, second] = [values[4 * t]!, values[4 * t + 1]!, values[4 * t + 2]!, values[4 * t + 3]!];
       const [nextParam, nextFirst, nextSecond] = [outputs[3 * t]!, outputs[3 * t + 1]!, outputs[3 * t + 2]!];
@@ -41,14 +46,15 @@ export function adamwHost(inputs: readonly tf.Tensor[], scalars: HostAdamWScalar
         nextSecond.set(second);
         continue;
       }
-      const decay = scalars.decayFactors[t]!;
+      const decay = f(scalars.decayFactors[t]!);
       for (let i = 0; i < param.length; i++) {
-        const g = grad[i]! * scale;
-        const m = beta1 * first[i]! + (1 - beta1) * g;
-        const v = beta2 * second[i]! + (1 - beta2) * g * g;
+        const g = f(grad[i]! * scale);
+        const m = f(f(beta1 * first[i]!) + f(keep1 * g));
+        const v = f(f(beta2 * second[i]!) + f(keep2 * f(g * g)));
         nextFirst[i] = m;
         nextSecond[i] = v;
-        nextParam[i] = param[i]! * decay - (stepSize * m) / (Math.sqrt(v) / sqrtBiasCorrection2 + epsilon);
+        const denominator = f(f(f(Math.sqrt(v)) / sqrtBiasCorrection2) + epsilon);
+        nextParam[i] = f(param[i]! * decay) - f(f(stepSize * m) / denominator);
       }
     }
   });
