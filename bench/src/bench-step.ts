@@ -5,6 +5,7 @@
  * Usage: npm run bench:step -- --shape tiny|gpt2s --backend cpu|wasm|webgpu [--steps N] [--warmup N] [--workers K] [--profile] [--batch B] [--seq T] [--precision f32|mixed]
  *        npm run bench:step -- --trainer [--shape tiny] [--backend wasm] [--steps N]   (trainConditionedSFT vs the bare step)
  *        npm run bench:step -- --backend webgpu --matmul 4096 [--variant tiled-f32|tiled-f16|subgroup-matrix-f16]
+ *        npm run bench:step -- --gemm [--shape tiny|small|gpt2s]   (every host matmul of a step: MLAS 1/2 threads vs XNNPACK vs a JS loop)
  * The last line printed is `tokens_per_s=<number> ms_per_step=<number> cpu_ms_per_step=<number> load=<1-minute load average>`,
  * on webgpu followed by ` dispatches_per_step=<number> dispatches_per_layer=<number>` (every GPU dispatch, ours and stock tfjs's).
  * --batch/--seq override the shape's batch (e.g. the gpt2s layers at a size a software adapter runs).
@@ -15,6 +16,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '@steerlm/sft';
 import type { MatmulVariant } from '@steerlm/sft/kernels';
+import { runHostGemmBenchmark } from './step/run-host-gemm-benchmark';
 import { runMatmulBenchmark } from './step/run-matmul-benchmark';
 import { runStepBenchmark } from './step/run-step-benchmark';
 import { runTrainerBenchmark } from './step/run-trainer-benchmark';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     matmul: { type: 'string' },
     variant: { type: 'string', default: 'tiled-f32' },
     trainer: { type: 'boolean', default: false },
+    gemm: { type: 'boolean', default: false },
     batch: { type: 'string' },
     seq: { type: 'string' },
     precision: { type: 'string', default: 'f32' },
@@ -47,6 +50,12 @@ if (args.trainer) {
   console.log(
     `bare_tokens_per_s=${result.bareTokensPerSecond.toFixed(1)} trainer_tokens_per_s=${result.trainerTokensPerSecond.toFixed(1)} overhead=${(100 * result.overhead).toFixed(1)}% bare_cpu_ms=${result.bare.cpuMsPerStep.toFixed(1)} trainer_cpu_ms=${result.trainer.cpuMsPerStep.toFixed(1)} load=${loadavg()[0]!.toFixed(2)}`,
   );
+  process.exit(0);
+}
+if (args.gemm) {
+  // The host matmuls of one step at --shape (tiny, small, gpt2s): MLAS vs XNNPACK vs a JS loop.
+  await selectBackend({ prefer: args.backend as BackendName, strict: true });
+  runHostGemmBenchmark(args.shape!, (line) => console.log(line));
   process.exit(0);
 }
 if (args.matmul) {

@@ -116,7 +116,7 @@ export async function runStepBenchmark(options: StepBenchmarkOptions): Promise<S
   options.log(`backend ${selection.reason}`);
   const model = DecoderModel.create(config, { seed: 0 });
   options.log(
-    `shape ${shape.name}: GPT-2 family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${batchSize} x ${sequenceLength} = ${tokens} tokens a step`,
+    `shape ${shape.name}: ${config.family} family, ${model.parameterCount().toLocaleString('en-US')} parameters, batch ${batchSize} x ${sequenceLength} = ${tokens} tokens a step`,
   );
   const countsDispatches = options.backend === 'webgpu' && installDispatchCounter();
   const precision = options.precision ?? 'f32';

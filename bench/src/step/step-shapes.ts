@@ -25,9 +25,28 @@ function gpt2Config(vocabulary: number, channels: number, layers: number, heads:
   };
 }
 
-/** The shapes by name: tiny (0.88M parameters, 1,024 tokens a step) and gpt2s (GPT-2 small layers, 8k vocabulary). */
+/** The Llama-family model `steerlm sft train --init small` creates (cli sft-train.ts INIT_SIZES), over its default 2,000-token tokenizer. */
+function initSmallConfig(): Record<string, unknown> {
+  return {
+    architectures: ['LlamaForCausalLM'],
+    vocab_size: 2000,
+    tie_word_embeddings: true,
+    hidden_size: 256,
+    intermediate_size: 688,
+    num_hidden_layers: 4,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    max_position_embeddings: 1024,
+  };
+}
+
+/**
+ * The shapes by name: tiny (0.88M parameters, 1,024 tokens a step), small (the `--init small` Llama,
+ * 3.4M parameters, 8 x 256 tokens a step) and gpt2s (GPT-2 small layers, 8k vocabulary).
+ */
 export const STEP_SHAPES: Record<string, StepShape> = {
   tiny: { name: 'tiny', config: gpt2Config(512, 128, 4, 4, 128), batchSize: 8, sequenceLength: 128 },
+  small: { name: 'small', config: initSmallConfig(), batchSize: 8, sequenceLength: 256 },
   gpt2s: { name: 'gpt2s', config: gpt2Config(8192, 768, 12, 12, 512), batchSize: 8, sequenceLength: 512 },
 };
 

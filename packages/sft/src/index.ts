@@ -94,6 +94,9 @@ export type { LearningRateSchedule } from './trainer/learning-rate-schedule';
 export type { TrainingBatch } from './trainer/batching';
 export type { StepOutcome } from './trainer/train-step';
 export type { AdamWConfig } from './kernels/adamw/adamw.reference';
+// The matmul kernels of the cpu and wasm backends (onnxruntime's MLAS by default where it loads)
+export { hostMatmulEngine, setHostMatmulEngine, type HostMatmulEngine } from './kernels/host/mlas-ops';
+export { mlasAvailable, mlasThreads, setMlasThreads } from './kernels/host/mlas-gemm';
 
 // Data-parallel training (runDataParallelWorker is what the worker threads load from this module)
 export { DataParallelTrainer, type DataParallelOptions } from './parallel/data-parallel-trainer';

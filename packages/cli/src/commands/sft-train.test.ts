@@ -209,4 +209,27 @@ describe('steerlm sft train', () => {
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('holds no model');
   });
+
+  it('--host-matmul backend trains the same losses on wasm as the default (MLAS), and holds for that command only', async () => {
+    const sft = await import('@steerlm/sft');
+    const losses: Map<number, number>[] = [];
+    for (const [name, flag] of [
+      ['mlas', ''],
+      ['xnnpack', '--host-matmul backend'],
+    ] as const) {
+      const output = join(folder, `host-matmul-${name}`);
+      const run = await runCommandInProcess([
+        ...tinySftTrainArgs(data, output, `--batch-size 4 --backend wasm --seed 3 ${flag}`),
+        '--max-steps',
+        '2',
+        '--json',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ steps: 2, backend: 'wasm' });
+      expect(sft.hostMatmulEngine()).toBe('mlas');
+      losses.push(await stepLosses(output));
+    }
+    expect([...losses[0]!.keys()]).toEqual([1, 2]);
+    for (const [step, loss] of losses[0]!) expect(Math.abs(loss - losses[1]!.get(step)!) / loss, `step ${step}`).toBeLessThan(1e-4);
+  }, 60_000);
 });

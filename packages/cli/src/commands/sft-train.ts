@@ -82,6 +82,13 @@ export const sftTrainCommand = defineCommand({
         'mixed: f16 weights copies, activations and matmul operands with f32 master weights, accumulation and AdamW, and dynamic loss scaling (webgpu with shader-f16; f32 elsewhere, with a warning)',
     },
     ...BACKEND_OPTION,
+    'host-matmul': {
+      kind: 'string',
+      choices: ['auto', 'mlas', 'backend'],
+      default: 'auto',
+      description:
+        "the matmul kernels on the cpu and wasm backends: mlas (onnxruntime's native GEMM, the fastest), backend (tfjs's own: XNNPACK on wasm), auto (env STEERLM_HOST_MATMUL, else mlas)",
+    },
   },
   details: `Examples:
   steerlm sft train --data train.jsonl --init tiny --output runs/tiny --max-steps 200
@@ -93,119 +100,133 @@ One run per --output folder. It ends with final/ (the model) holding run.json, w
 completed; an interrupted run (SIGINT/SIGTERM) saves a checkpoint and final/, says "completed": false, and
 exits 130.`,
   async run(values, _positionals, context) {
-    if ((values.model === undefined) === (values.init === undefined)) {
-      throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
-    }
-    const schema = schemaByName(values.schema);
-    const compute = await selectComputeBackend(values.backend);
-    context.note(`backend ${compute.backend} · ${compute.device}`);
     const sft = await import('@steerlm/sft');
-    // One run per folder, for either objective: another run is refused unless --resume or --overwrite.
-    await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
-    if (values.objective === 'steerlm2') {
-      if (values.precision !== 'f32') {
-        throw new InvalidOptionError('--precision mixed trains conditioned SFT (--objective sft); SteerLM 2.0 trains in f32', { option: 'precision' });
+    // --host-matmul holds for this command only (the CLI may run in-process, as the tests do).
+    const engine = values['host-matmul'] as 'auto' | 'mlas' | 'backend';
+    const previousEngine = engine === 'auto' ? undefined : sft.setHostMatmulEngine(engine);
+    const runTraining = async () => {
+      if ((values.model === undefined) === (values.init === undefined)) {
+        throw new InvalidOptionError('give exactly one of --model FOLDER (fine-tune) or --init tiny|small (train from scratch)', { option: 'model' });
       }
-      return runSteerLM2Training(values, schema, compute.backend, context);
-    }
-    const train = await readConversations(values.data, schema);
-    const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
-    context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
+      const schema = schemaByName(values.schema);
+      const compute = await selectComputeBackend(values.backend);
+      const hostMatmul =
+        compute.backend === 'cpu' || compute.backend === 'wasm'
+          ? ` · matmuls on ${sft.hostMatmulEngine() === 'mlas' && sft.mlasAvailable() ? 'MLAS (onnxruntime)' : compute.backend}`
+          : '';
+      context.note(`backend ${compute.backend} · ${compute.device}${hostMatmul}`);
+      // One run per folder, for either objective: another run is refused unless --resume or --overwrite.
+      await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
+      if (values.objective === 'steerlm2') {
+        if (values.precision !== 'f32') {
+          throw new InvalidOptionError('--precision mixed trains conditioned SFT (--objective sft); SteerLM 2.0 trains in f32', { option: 'precision' });
+        }
+        return runSteerLM2Training(values, schema, compute.backend, context);
+      }
+      const train = await readConversations(values.data, schema);
+      const validation = values.validation !== undefined ? await readConversations(values.validation, schema) : undefined;
+      context.note(`data ${train.length} records${validation ? `, validation ${validation.length}` : ''}`);
 
-    // A Hub id (org/name[@revision]) is fetched into the Hugging Face cache; its snapshot is the base.
-    let base = values.model !== undefined ? (await resolveModelFolder(values.model, { onProgress: context.progress })).folder : undefined;
-    if (values.init !== undefined) {
-      base = join(values.output, 'base');
-      if (values.resume && !(await exists(join(base, 'config.json')))) {
-        throw new InvalidOptionError(`--resume: ${base} holds no model; the run to resume has not started`, {
-          option: 'resume',
-          hint: 'drop --resume to start it',
-        });
+      // A Hub id (org/name[@revision]) is fetched into the Hugging Face cache; its snapshot is the base.
+      let base = values.model !== undefined ? (await resolveModelFolder(values.model, { onProgress: context.progress })).folder : undefined;
+      if (values.init !== undefined) {
+        base = join(values.output, 'base');
+        if (values.resume && !(await exists(join(base, 'config.json')))) {
+          throw new InvalidOptionError(`--resume: ${base} holds no model; the run to resume has not started`, {
+            option: 'resume',
+            hint: 'drop --resume to start it',
+          });
+        }
+        if (!values.resume) {
+          await mkdir(base, { recursive: true });
+          const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'], signal: context.signal });
+          await sft.writeByteLevelBpeTokenizer(base, trained);
+          const config = sft.parseModelConfig({
+            architectures: ['LlamaForCausalLM'],
+            vocab_size: trained.vocab.size,
+            tie_word_embeddings: true,
+            ...INIT_SIZES[values.init as keyof typeof INIT_SIZES],
+          });
+          context.signal.throwIfAborted();
+          const created = sft.DecoderModel.create(config, { seed: values.seed });
+          await created.save(base);
+          created.dispose();
+          context.note(`new ${values.init} model with a ${trained.vocab.size}-token tokenizer in ${base}`);
+        }
       }
-      if (!values.resume) {
-        await mkdir(base, { recursive: true });
-        const trained = await sft.trainByteLevelBpe(conversationTexts(train, schema), { vocabSize: values['vocab-size'], signal: context.signal });
-        await sft.writeByteLevelBpeTokenizer(base, trained);
-        const config = sft.parseModelConfig({
-          architectures: ['LlamaForCausalLM'],
-          vocab_size: trained.vocab.size,
-          tie_word_embeddings: true,
-          ...INIT_SIZES[values.init as keyof typeof INIT_SIZES],
-        });
+      const model = await sft.DecoderModel.load(base!);
+      const tokenizer = await sft.loadTokenizer(base!);
+      context.note(`model ${base} · ${model.parameterCount().toLocaleString('en-US')} parameters`);
+      if (values.resume) {
+        const from = await sft.findResumeCheckpoint(values.output);
+        context.note(`resuming from ${from} (step ${(await sft.readCheckpointState(from)).position.step})`);
+      }
+      if (context.signal.aborted) {
+        model.dispose();
         context.signal.throwIfAborted();
-        const created = sft.DecoderModel.create(config, { seed: values.seed });
-        await created.save(base);
-        created.dispose();
-        context.note(`new ${values.init} model with a ${trained.vocab.size}-token tokenizer in ${base}`);
       }
-    }
-    const model = await sft.DecoderModel.load(base!);
-    const tokenizer = await sft.loadTokenizer(base!);
-    context.note(`model ${base} · ${model.parameterCount().toLocaleString('en-US')} parameters`);
-    if (values.resume) {
-      const from = await sft.findResumeCheckpoint(values.output);
-      context.note(`resuming from ${from} (step ${(await sft.readCheckpointState(from)).position.step})`);
-    }
-    if (context.signal.aborted) {
-      model.dispose();
-      context.signal.throwIfAborted();
-    }
 
-    const { summary } = await sft.trainConditionedSFT({
-      model,
-      tokenizer,
-      train,
-      ...(validation ? { validation } : {}),
-      schema,
-      batchSize: values['batch-size'],
-      attributeDropout: values['attribute-dropout'],
-      precision: values.precision as 'f32' | 'mixed',
-      ...commonTrainOptions(values, model, context),
-    });
-    const final = await saveFinalModel(model, base!, values.output, { schema, schemaName: values.schema });
-    await sft.writeRunStatus(join(final, sft.RUN_STATUS_FILE), {
-      status: summary.completed ? 'completed' : 'interrupted',
-      completed: summary.completed,
-      steps: summary.steps,
-      totalSteps: summary.totalSteps,
-      ...(summary.resumedFrom ? { resumedFrom: summary.resumedFrom } : {}),
-    });
-    // A resume of a run that had already done every planned step trains nothing: say so, rather than
-    // print this run's empty loss (NaN) and throughput (0).
-    const alreadyComplete = summary.completed && summary.resumedFrom !== undefined && summary.resumedFrom.step >= summary.totalSteps;
-    const result = {
-      ...summary,
-      lossCurve: undefined,
-      final,
-      backend: compute.backend,
-      interrupted: !summary.completed,
-      ...(alreadyComplete ? { alreadyComplete: true } : {}),
+      const { summary } = await sft.trainConditionedSFT({
+        model,
+        tokenizer,
+        train,
+        ...(validation ? { validation } : {}),
+        schema,
+        batchSize: values['batch-size'],
+        attributeDropout: values['attribute-dropout'],
+        precision: values.precision as 'f32' | 'mixed',
+        ...commonTrainOptions(values, model, context),
+      });
+      const final = await saveFinalModel(model, base!, values.output, { schema, schemaName: values.schema });
+      await sft.writeRunStatus(join(final, sft.RUN_STATUS_FILE), {
+        status: summary.completed ? 'completed' : 'interrupted',
+        completed: summary.completed,
+        steps: summary.steps,
+        totalSteps: summary.totalSteps,
+        ...(summary.resumedFrom ? { resumedFrom: summary.resumedFrom } : {}),
+      });
+      // A resume of a run that had already done every planned step trains nothing: say so, rather than
+      // print this run's empty loss (NaN) and throughput (0).
+      const alreadyComplete = summary.completed && summary.resumedFrom !== undefined && summary.resumedFrom.step >= summary.totalSteps;
+      const result = {
+        ...summary,
+        lossCurve: undefined,
+        final,
+        backend: compute.backend,
+        interrupted: !summary.completed,
+        ...(alreadyComplete ? { alreadyComplete: true } : {}),
+      };
+      if (!context.json && alreadyComplete) {
+        context.stdout.write(
+          `already complete at step ${summary.steps} of ${summary.totalSteps}: nothing left to train (raise --max-steps or --epochs to train further)\n`,
+        );
+        context.stdout.write(`trained model: ${final}\n`);
+      } else if (!context.json) {
+        context.stdout.write(
+          formatTable([
+            {
+              steps: summary.steps,
+              epochs: summary.epochs,
+              records: summary.records,
+              'final loss': summary.finalLoss,
+              'validation loss': summary.validationLoss,
+              'tokens/s': summary.tokensPerSecond,
+              seconds: summary.elapsedMs / 1000,
+              precision: summary.precision.used,
+              ...(summary.lossScale !== undefined ? { 'loss scale': summary.lossScale, 'skipped steps': summary.skippedSteps } : {}),
+            },
+          ]),
+        );
+        context.stdout.write(
+          `trained model: ${final}${summary.completed ? '' : ` (interrupted at step ${summary.steps} of ${summary.totalSteps}; continue with --resume)`}\n`,
+        );
+      }
+      return result;
     };
-    if (!context.json && alreadyComplete) {
-      context.stdout.write(
-        `already complete at step ${summary.steps} of ${summary.totalSteps}: nothing left to train (raise --max-steps or --epochs to train further)\n`,
-      );
-      context.stdout.write(`trained model: ${final}\n`);
-    } else if (!context.json) {
-      context.stdout.write(
-        formatTable([
-          {
-            steps: summary.steps,
-            epochs: summary.epochs,
-            records: summary.records,
-            'final loss': summary.finalLoss,
-            'validation loss': summary.validationLoss,
-            'tokens/s': summary.tokensPerSecond,
-            seconds: summary.elapsedMs / 1000,
-            precision: summary.precision.used,
-            ...(summary.lossScale !== undefined ? { 'loss scale': summary.lossScale, 'skipped steps': summary.skippedSteps } : {}),
-          },
-        ]),
-      );
-      context.stdout.write(
-        `trained model: ${final}${summary.completed ? '' : ` (interrupted at step ${summary.steps} of ${summary.totalSteps}; continue with --resume)`}\n`,
-      );
+    try {
+      return await runTraining();
+    } finally {
+      if (previousEngine !== undefined) sft.setHostMatmulEngine(previousEngine);
     }
-    return result;
   },
 });

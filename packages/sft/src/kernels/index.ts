@@ -45,6 +45,8 @@ export { castToHalf } from './runtime/half-cast';
 export { defineFusedOp, fusedKernelsAreEnabled, setFusedKernelsEnabled } from './runtime/fused-op';
 export type { FusedOp, FusedOpAttributeValue, FusedOpDefinition, FusedOpPath, FusedOpSaved } from './runtime/fused-op';
 export { isHostBackend } from './runtime/host-backend';
+export { hostMatmulEngine, setHostMatmulEngine, usesMlas, type HostMatmulEngine } from './host/mlas-ops';
+export { mlasAvailable, mlasBatchedMatmul, mlasCallCount, mlasGemm, mlasThreads, setMlasThreads, type GemmShape } from './host/mlas-gemm';
 export { runProgram, runProgramOnTensors } from './runtime/run-program';
 export { dispatchCounts, dispatchCountsBetween, installDispatchCounter, type DispatchCounts } from './runtime/dispatch-counter';
 export type { ProgramDtype, ProgramOutput, WgslExtension, WgslProgram } from './runtime/program';

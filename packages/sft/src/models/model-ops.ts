@@ -11,6 +11,7 @@ import { layerNorm as layerNormOp } from '../kernels/layer-norm';
 import { linear as fusedLinear, linearUsesKernel, matmul } from '../kernels/matmul';
 import { rmsNorm as rmsNormOp } from '../kernels/rms-norm';
 import { rope as ropeOp, type RopeOptions } from '../kernels/rope';
+import { mlasAffine, usesMlas } from '../kernels/host/mlas-ops';
 import { isHostBackend } from '../kernels/runtime/host-backend';
 
 /** x [N, K] · W^T with W [M, K] (Hugging Face Linear layout) → [N, M]. */
@@ -53,6 +54,7 @@ export function conv1d(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D, 
  * db = 1ᵀ·dy as a [1, N]·[N, M] product (tfjs-wasm sums over rows through a transpose).
  */
 function affineOnHostBackend(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  if (usesMlas()) return mlasAffine(x, weight, bias);
   const affine = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, kernel, shift] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;

@@ -2,7 +2,7 @@
  * The headline claim at a small seeded size: after conditioned SFT, raising one attribute in the prompt
  * raises that attribute in the answer, step by step (monotone), on every training prompt and on prompts
  * it never saw. The data: the humor label says how many " ha" a one-line answer ends with (h of them).
- * About 360 steps of a tiny Llama on wasm (50 s of CPU).
+ * About 600 steps of a tiny Llama on wasm (~80 s of CPU).
  */
 import { charTokenizer, type Conversation } from '@steerlm/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,9 @@ describe('steering after conditioned SFT (small seeded run)', () => {
       tokenizer,
       train: conversations(),
       batchSize: 10,
-      epochs: 120,
+      // 120 epochs learned the answers only on one exact sequence of float32 roundings (the XNNPACK matmuls
+      // and composed AdamW at seed 1; seeds 2 and 3 left "cat" unsteered on that path too); 200 do on MLAS.
+      epochs: 200,
       learningRate: 2e-2,
       warmupSteps: 10,
       weightDecay: 0,

@@ -12,6 +12,7 @@ import {
   type Tokenizer,
 } from '@steerlm/core';
 import type { LossScaleOptions } from '../kernels/adamw';
+import { hostMatmulEngine, setHostMatmulEngine, type HostMatmulEngine } from '../kernels/host/mlas-ops';
 import { resolveActivePrecision, type PrecisionChoice, type TrainingPrecision } from '../kernels/runtime';
 import type { DecoderModel, LoraConfig } from '../models';
 import { restoreCheckpoint, saveTrainingCheckpoint, type TrainingPosition } from './checkpoint';
@@ -69,6 +70,13 @@ export interface TrainConditionedSFTOptions {
   validationEvery?: number;
   /** Also report validation loss per attribute value. */
   perAttributeValidation?: boolean;
+  /**
+   * The kernels of the matmuls on the cpu and wasm backends ['auto']: 'mlas' (onnxruntime's native
+   * GEMM, several times XNNPACK's speed; the backend's own where onnxruntime-node does not load),
+   * 'backend' (tfjs's own: XNNPACK on wasm), 'auto' (the process's choice: STEERLM_HOST_MATMUL, else mlas).
+   * Set for the run and restored after it; ignored on webgpu and tensorflow.
+   */
+  hostMatmul?: 'auto' | HostMatmulEngine;
   /**
    * Consecutive non-finite steps tolerated before stopping with a TrainingError [3]. In mixed
    * precision a gradient overflow with a finite loss is the loss scaler's business (the step is
@@ -167,6 +175,16 @@ function sftLossCurve(train: readonly { step: number; loss: number }[], validati
  * optimizer steps with metrics, validation (validationLoss) and checkpoints.
  */
 export async function trainConditionedSFT(options: TrainConditionedSFTOptions): Promise<{ model: DecoderModel; summary: TrainSummary }> {
+  const engine = options.hostMatmul ?? 'auto';
+  const previousEngine = engine === 'auto' ? hostMatmulEngine() : setHostMatmulEngine(engine);
+  try {
+    return await trainWithEngine(options);
+  } finally {
+    setHostMatmulEngine(previousEngine);
+  }
+}
+
+async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ model: DecoderModel; summary: TrainSummary }> {
   const settings = resolveSettings(options);
   const { seed, batchSize, accumulation, packed } = settings;
   const outputDir = options.outputDir;

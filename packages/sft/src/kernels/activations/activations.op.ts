@@ -5,12 +5,14 @@ import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { geluComposed, swigluComposed } from './activations.composed';
 import { geluTanhHost } from './activations.host';
 import type { GeluApproximation } from './activations.reference';
+import { swigluHost } from './swiglu.host';
 import { geluBackwardProgram, geluForwardProgram, swigluBackwardProgram, swigluForwardProgram } from './activations.wgsl';
 
 const swigluKernel = defineFusedOp<Record<string, never>>({
   name: 'SteerLMSwiGLU',
   inputNames: ['gate', 'up'],
   webgpu: ([gate, up], _attributes, backend) => runProgram(swigluForwardProgram(gate!.shape[0]!), [gate!, up!], backend),
+  host: ([gate, up]) => [swigluHost(gate!, up!)],
   fallback: ([gate, up]) => [swigluComposed(gate!, up!)],
   gradient: ([dy], { inputs: [gate, up] }) => runProgramOnTensors(swigluBackwardProgram(gate!.shape[0]!), [gate!, up!, dy!]),
 });

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, InvalidOptionError, ShapeError } from '@steerlm/core';
 import { defineFusedOp, getWebGPUBackend, runProgram, type FusedOp } from '../runtime';
+import { adamwHost } from './adamw.host';
 import { adamwScalars, resolveAdamWConfig, type AdamWConfig } from './adamw.reference';
 import { adamwMultiProgram } from './adamw.wgsl';
 import { gradStatistics } from './grad-statistics';
@@ -121,6 +122,7 @@ function adamwGroupOp(count: number, halves = 0): FusedOp<AdamWAttributes> {
         );
         return runProgram(program, inputs, backend);
       },
+      host: (inputs, attributes) => adamwHost(inputs, attributes),
       fallback: (inputs, attributes) => {
         if (halves > 0) {
           throw new BackendError('AdamW writes f16 working copies only with its WGSL kernel (webgpu with shader-f16)', {

@@ -17,6 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { acquireBuffer, outputBuffer, readInto, releaseBuffer } from '../host';
+import { mlasGemm } from '../host/mlas-gemm';
+import { usesMlas } from '../host/mlas-ops';
 
 /** Where element (b, h, t, d) of a [B, heads, T, D] operand lives in a flat array: offset + b·batch + h·head + t·time + d. */
 export interface HeadLayout {
@@ -91,6 +93,7 @@ function scratchFor(time: number, headDim: number): Scratch {
 
 /** Returns `target` holding the [M, K]·[K, N] product of a and b, computed on the active backend. */
 function hostProduct(a: Float32Array, b: Float32Array, M: number, K: number, N: number, target: Float32Array): Float32Array {
+  if (usesMlas()) return mlasGemm(a, b, target, { M, K, N });
   const left = tf.tensor2d(a, [M, K]);
   const right = tf.tensor2d(b, [K, N]);
   const product = tf.matMul(left, right);

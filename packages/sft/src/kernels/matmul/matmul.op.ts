@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '@steerlm/core';
+import { mlasMatmul, usesMlas } from '../host/mlas-ops';
 import { activeMixedPrecision, defineFusedOp, runProgram, webgpuFeatures } from '../runtime';
 import { matmulDims, type MatmulDims } from './matmul.reference';
 import { registerSubgroupMatrixSelfTest } from './matmul-self-test';
@@ -125,6 +126,11 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
     const program = tiledMatmulProgram(dims, variant === 'tiled-f16', {}, { a: halfA !== undefined, b: halfB !== undefined });
     return runProgram(program, [halfA ?? a!, halfB ?? b!], backend);
   },
+  // cpu/wasm: 2-D products on MLAS when it loads (kernels/host/mlas-ops.ts), else the composed path.
+  host: ([a, b], { transposeA, transposeB }) =>
+    a!.rank === 2 && b!.rank === 2 && usesMlas()
+      ? [mlasMatmul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB)]
+      : [composedMatmulWithGradient(a!, b!, matmulDims(a!.shape, b!.shape, transposeA, transposeB))],
   fallback: ([a, b], { transposeA, transposeB }) => [composedMatmulWithGradient(a!, b!, matmulDims(a!.shape, b!.shape, transposeA, transposeB))],
   gradient: ([dC], { inputs: [a, b] }, attributes) => {
     const { transposeA, transposeB, variant } = attributes;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '@steerlm/core';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { rmsNormComposed } from './rms-norm.composed';
+import { rmsNormHost } from './rms-norm.host';
 import { rmsNormBackwardInputProgram, rmsNormBackwardWeightProgram, rmsNormForwardProgram } from './rms-norm.wgsl';
 
 interface RmsNormAttributes {
@@ -14,6 +15,7 @@ const rmsNormKernel = defineFusedOp<RmsNormAttributes>({
   inputNames: ['x', 'weight'],
   outputCount: 2,
   webgpu: ([x, weight], { eps }, backend) => runProgram(rmsNormForwardProgram(x!.shape[0]!, x!.shape[1]!, eps), [x!, weight!], backend),
+  host: ([x, weight], { eps }) => [rmsNormHost(x as tf.Tensor2D, weight as tf.Tensor1D, eps)],
   fallback: ([x, weight], { eps }) => [rmsNormComposed(x!, weight!, eps)],
   gradient: ([dy], { inputs: [x, weight], outputs: [, inverseRms] }) => {
     const [rows, channels] = x!.shape as [number, number];

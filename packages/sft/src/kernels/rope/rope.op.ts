@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import { defineFusedOp, runProgram, runProgramOnTensors } from '../runtime';
 import { ropeComposed } from './rope.composed';
+import { ropeHost } from './rope.host';
 import { ropeInverseFrequencies, type Llama3RopeScaling } from './rope-frequencies';
 import { ropeProgram } from './rope.wgsl';
 
@@ -17,6 +18,7 @@ const ropeKernel = defineFusedOp<Record<string, never>>({
   inputNames: ['x', 'positions', 'inverseFrequencies'],
   webgpu: ([x, positions, inverseFrequencies], _attributes, backend) =>
     runProgram(ropeProgram(dimensionsOf(x!.shape), 1), [x!, positions!, inverseFrequencies!], backend),
+  host: ([x, positions, inverseFrequencies]) => [ropeHost(x as tf.Tensor4D, positions as tf.Tensor2D, inverseFrequencies as tf.Tensor1D)],
   fallback: ([x, positions, inverseFrequencies]) => [ropeComposed(x as tf.Tensor4D, positions as tf.Tensor2D, inverseFrequencies as tf.Tensor1D)],
   gradient: ([dy], { inputs: [x, positions, inverseFrequencies] }) => {
     const [dx] = runProgramOnTensors(ropeProgram(dimensionsOf(x!.shape), -1), [dy!, positions!, inverseFrequencies!]);
