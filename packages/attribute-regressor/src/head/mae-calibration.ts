@@ -22,6 +22,19 @@ const INTERCEPT_OFFSETS: readonly number[] = Object.freeze(Array.from({ length: 
 /** Fewest held-out labels an attribute needs to be calibrated; with fewer, its map stays the identity. */
 export const MIN_CALIBRATION_ROWS = 10;
 
+/**
+ * How much lower (in bins, on the held-out rows it was fitted on) the calibrated MAE of an attribute
+ * must be than the uncalibrated one for `calibrate: 'auto'` to use the map; below it the bins stay the
+ * rounded values. The map is chosen on those same rows (two parameters), so a small gain is mostly the
+ * fit's own optimism.
+ */
+export const CALIBRATION_MARGIN = 0.02;
+
+/** Returns whether `calibration` lowers the held-out MAE it was fitted on by more than `margin` (see CALIBRATION_MARGIN). */
+export function calibrationPays(calibration: Pick<MaeCalibration, 'mae' | 'uncalibratedMae'>, margin: number = CALIBRATION_MARGIN): boolean {
+  return calibration.uncalibratedMae - calibration.mae > margin;
+}
+
 /** One attribute's output map and what it measured on the held-out rows. */
 export interface MaeCalibration {
   /** The factor on the head's prediction (0: the attribute is predicted as a constant). */
