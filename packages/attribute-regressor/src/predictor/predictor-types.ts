@@ -48,8 +48,8 @@ export interface AttributePredictorTrainOptions {
    * Per attribute, the map `intercept + slope · value` (then rounded) is fitted on the head's held-out
    * predictions (validation rows, and the ridge head's out-of-fold predictions over the training part)
    * over slopes from 0 (the constant median) up, so on those rows it is never worse than a constant.
-   * `'auto'` (default) uses an attribute's map only where it lowers that held-out MAE by more than
-   * CALIBRATION_MARGIN (0.02 bins), and rounds the values elsewhere; `true` uses every map; `false`
+   * `'auto'` (default) uses an attribute's map only where it lowers that held-out MAE by more than the
+   * gain's standard error (paired over the rows), and rounds the values elsewhere; `true` uses every map; `false`
    * rounds every value. Needs validation rows (and at least 10 held-out labels of an attribute); the
    * choice is recorded per attribute in `TrainingReport.calibration` and saved with the model.
    */
@@ -108,8 +108,10 @@ export interface AttributeCalibration {
   intercept: number;
   /** MAE of the fitted map's bins on the rows it was fitted on (held-out predictions). */
   fitMae: number;
-  /** MAE of the uncalibrated bins on those rows: `applied` under `'auto'` when fitUncalibratedMae − fitMae > CALIBRATION_MARGIN. */
+  /** MAE of the uncalibrated bins on those rows. */
   fitUncalibratedMae: number;
+  /** The standard error of fitUncalibratedMae − fitMae (paired over the rows): `applied` under `'auto'` when the gain exceeds it. */
+  fitGainStandardError: number;
   /** Fitted on the validation predictions with the ridge head's out-of-fold ones over the training part, or on the validation ones alone. */
   fittedOn: 'cross-validation' | 'validation';
   fitRows: number;

@@ -270,6 +270,8 @@ export interface OutputCalibration {
   readonly fitMae: number;
   /** MAE of the uncalibrated bins on those rows. */
   readonly fitUncalibratedMae: number;
+  /** The standard error of fitUncalibratedMae − fitMae (paired over the rows). */
+  readonly fitGainStandardError: number;
   /** What the map was fitted on: the validation predictions with the ridge head's out-of-fold ones over the training part, or the validation ones alone. */
   readonly fittedOn: 'cross-validation' | 'validation';
   readonly fitRows: number;
@@ -288,7 +290,7 @@ export interface OutputCalibration {
  * over the training part (the validation part alone, 15 % of the rows, is too few to tell a weak signal
  * from noise). Slope 0 (the constant median) is one of the candidates, so on those rows the map is never
  * worse than a constant. With `mode` 'auto' a map is used only where it lowers the MAE on those rows by
- * more than CALIBRATION_MARGIN (elsewhere the identity: the head's values rounded). The validation MAEs
+ * more than its standard error (see calibrationPays; elsewhere the identity: the head's values rounded). The validation MAEs
  * of the bins used and of the training part's median are reported.
  */
 function calibrateOutputs(
@@ -333,6 +335,7 @@ function calibrateOutputs(
       applied,
       fitMae: map.mae,
       fitUncalibratedMae: map.uncalibratedMae,
+      fitGainStandardError: map.gainStandardError,
       fittedOn: outOfFoldRows.length > 0 ? ('cross-validation' as const) : ('validation' as const),
       fitRows: map.rows,
       validationRows: labels.length,

@@ -23,7 +23,7 @@ export const apmTrainCommand = defineCommand({
       default: 'auto',
       choices: ['auto', 'all', 'off'],
       description:
-        "bins fitted for MAE on held-out predictions, round(a + b · value): auto uses an attribute's map only where it lowers that MAE by more than 0.02, all uses every map, off rounds the values",
+        "bins fitted for MAE on held-out predictions, round(a + b · value): auto uses an attribute's map only where it lowers that MAE by more than the gain's standard error, all uses every map, off rounds the values",
     },
   },
   details: `Example:
