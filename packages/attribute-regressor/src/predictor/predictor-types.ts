@@ -48,8 +48,8 @@ export interface AttributePredictorTrainOptions {
    * Per attribute, the map `intercept + slope · value` (then rounded) is fitted on the head's held-out
    * predictions (validation rows, and the ridge head's out-of-fold predictions over the training part)
    * over slopes from 0 (the constant median) up, so on those rows it is never worse than a constant.
-   * `'auto'` (default) uses an attribute's map only where it lowers that held-out MAE by more than the
-   * gain's standard error (paired over the rows), and rounds the values elsewhere; `true` uses every map; `false`
+   * `'auto'` uses an attribute's map only where it lowers that held-out MAE by more than the
+   * gain's standard error (paired over the rows), and rounds the values elsewhere; `true` uses every map; `false` (default)
    * rounds every value. Needs validation rows (and at least 10 held-out labels of an attribute); the
    * choice is recorded per attribute in `TrainingReport.calibration` and saved with the model.
    */

@@ -57,7 +57,7 @@ function candidates(value: number | readonly number[] | undefined, fallback: rea
 }
 
 function calibrateSetting(value: unknown): boolean | 'auto' {
-  if (value === undefined) return 'auto';
+  if (value === undefined) return false;
   if (value === true || value === false || value === 'auto') return value;
   throw new InvalidOptionError(`calibrate must be true, false or 'auto', got ${JSON.stringify(value)}`, { option: 'calibrate' });
 }

