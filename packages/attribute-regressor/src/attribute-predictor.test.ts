@@ -140,6 +140,54 @@ describe('AttributePredictor', () => {
       expect(await reloaded.predict(test.slice(0, 20).map((example) => example.input))).toEqual(scores.slice(0, 20));
     });
 
+    it("with 'auto' calibrates an attribute only where that lowers the held-out MAE, and records the choice", async () => {
+      // quality: mostly 0 and independent of the features (the rounded mean, about 1, loses to the median 0);
+      // humor: an integer the feature a tracks closely (the rounded values are already the right bins).
+      const random = new SeededRandom(21);
+      const train: TrainingExample[] = Array.from({ length: 300 }, (_, index) => {
+        const humor = Math.floor(random.next() * 5);
+        const quality = random.next() < 0.6 ? 0 : 1 + Math.floor(random.next() * 4);
+        const a = humor + random.normal() * 0.05;
+        return {
+          input: { context: [], response: `a=${a.toFixed(4)} b=${random.next().toFixed(4)}` },
+          labels: { quality, humor },
+          group: `tree-${index % 60}`,
+        };
+      });
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: 'auto' });
+      const report = predictor.trainingReport as {
+        calibration: Record<string, { applied: boolean; slope: number; intercept: number; fitMae: number; fitUncalibratedMae: number }>;
+        validationLoss: number;
+        constantValidationLoss: number;
+      };
+      expect(report.calibration.quality!.applied).toBe(true);
+      expect(report.calibration.quality!.fitUncalibratedMae - report.calibration.quality!.fitMae).toBeGreaterThan(0.1);
+      expect(report.calibration.humor).toMatchObject({ applied: false, slope: 1, intercept: 0 });
+      expect(report.calibration.humor!.fitUncalibratedMae).toBeLessThan(0.05);
+      expect([predictor.binCalibration!.slope[1], predictor.binCalibration!.intercept[1]]).toEqual([1, 0]);
+      const scores = await predictor.predict(train.slice(0, 50).map((example) => example.input));
+      // quality's bins are the median's (the rounded mean would say 1), humor's the rounded values.
+      expect(scores.filter((score) => score.rounded.quality === 0).length).toBeGreaterThan(45);
+      for (const score of scores) expect(score.rounded.humor).toBe(Math.min(4, Math.max(0, Math.round(score.values.humor!))));
+      // The choice is saved with the model: config.json's bin map and its training report.
+      const config = JSON.parse(predictor.toFiles().config) as {
+        binCalibration: { slope: number[] };
+        training: { calibration: Record<string, { applied: boolean }> };
+      };
+      expect(config.binCalibration.slope[1]).toBe(1);
+      expect(config.training.calibration.humor!.applied).toBe(false);
+      // The head beats the constant on the loss it is trained for (humor is learnable), and the constant scores about 1.
+      expect(report.constantValidationLoss).toBeGreaterThan(0.8);
+      expect(report.constantValidationLoss).toBeLessThan(1.3);
+      expect(report.validationLoss).toBeLessThan(report.constantValidationLoss - 0.3);
+      // calibrate: true uses every map, even one that gains nothing.
+      const all = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: true });
+      expect((all.trainingReport as typeof report).calibration.humor!.applied).toBe(true);
+      await expect(AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: 'yes' as unknown as boolean })).rejects.toThrow(
+        /calibrate must be true, false or 'auto'/,
+      );
+    });
+
     it('with features that carry nothing, every bin falls back to the training median', async () => {
       const train = skewed(400, 13, false);
       const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: true });

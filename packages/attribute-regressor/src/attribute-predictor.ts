@@ -144,6 +144,7 @@ export class AttributePredictor implements AttributeScorer {
       bestEpoch: selected.bestEpoch,
       candidates: selected.candidates,
       validationLoss: selected.validationLoss,
+      constantValidationLoss: selected.constantValidationLoss,
       crossValidationLoss: selected.crossValidationLoss,
       refit: selected.refit,
       calibration: selected.calibration

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clampToScale } from '@steerlm/core';
 import { SeededRandom } from '../training/seeded-random';
-import { fitMaeCalibration, median, MIN_CALIBRATION_ROWS, roundedMeanAbsoluteError } from './mae-calibration';
+import { calibrationPays, fitMaeCalibration, median, MIN_CALIBRATION_ROWS, roundedMeanAbsoluteError } from './mae-calibration';
 
 const round = (value: number) => clampToScale(value, { min: 0, max: 4 });
 
@@ -51,5 +51,26 @@ describe('fitMaeCalibration', () => {
       round,
     );
     expect(map).toMatchObject({ slope: 1, intercept: 0, rows: MIN_CALIBRATION_ROWS - 1 });
+  });
+
+  it('gives the standard error of its gain over the uncalibrated bins, from the paired row differences', () => {
+    // 100 rows, label 0; the scores 0.6 round to 1 (error 1) on 10 rows and 0.2 to 0 elsewhere; the map (slope 0,
+    // intercept 0) fixes the 10: gain 0.1, differences ten 1s and ninety 0s: sd √(0.1 · 0.9 · 100/99), se that / 10.
+    const labels = new Array<number>(100).fill(0);
+    const scores = labels.map((_, index) => (index < 10 ? 0.6 : 0.2));
+    const map = fitMaeCalibration(scores, labels, round);
+    expect(map.uncalibratedMae - map.mae).toBeCloseTo(0.1, 12);
+    expect(map.gainStandardError).toBeCloseTo(Math.sqrt((0.09 * 100) / 99) / 10, 12);
+    expect(calibrationPays(map)).toBe(true);
+  });
+});
+
+describe('calibrationPays', () => {
+  it('needs a gain above its standard error (one by default)', () => {
+    expect(calibrationPays({ uncalibratedMae: 0.5, mae: 0.48, gainStandardError: 0.01 })).toBe(true);
+    expect(calibrationPays({ uncalibratedMae: 0.5, mae: 0.488, gainStandardError: 0.015 })).toBe(false);
+    expect(calibrationPays({ uncalibratedMae: 0.5, mae: 0.48, gainStandardError: 0.01 }, 3)).toBe(false);
+    // No gain never pays, even with a zero standard error (the identity map).
+    expect(calibrationPays({ uncalibratedMae: 0.5, mae: 0.5, gainStandardError: 0 })).toBe(false);
   });
 });

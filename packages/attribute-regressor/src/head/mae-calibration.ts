@@ -22,6 +22,23 @@ const INTERCEPT_OFFSETS: readonly number[] = Object.freeze(Array.from({ length: 
 /** Fewest held-out labels an attribute needs to be calibrated; with fewer, its map stays the identity. */
 export const MIN_CALIBRATION_ROWS = 10;
 
+/**
+ * How many standard errors the MAE gain of a map (uncalibrated − calibrated, on the held-out rows it was
+ * fitted on) must reach for `calibrate: 'auto'` to use it; below that the bins stay the rounded values.
+ * The map is chosen on those same rows, so a gain within its standard error is mostly the fit's own
+ * optimism (on 90 rows one row's bin moved by one is 0.011).
+ */
+export const CALIBRATION_STANDARD_ERRORS = 1;
+
+/** Returns whether `calibration` lowers the held-out MAE it was fitted on by more than `standardErrors` standard errors of that gain. */
+export function calibrationPays(
+  calibration: Pick<MaeCalibration, 'mae' | 'uncalibratedMae' | 'gainStandardError'>,
+  standardErrors: number = CALIBRATION_STANDARD_ERRORS,
+): boolean {
+  const gain = calibration.uncalibratedMae - calibration.mae;
+  return gain > 0 && gain > standardErrors * calibration.gainStandardError;
+}
+
 /** One attribute's output map and what it measured on the held-out rows. */
 export interface MaeCalibration {
   /** The factor on the head's prediction (0: the attribute is predicted as a constant). */
@@ -34,6 +51,8 @@ export interface MaeCalibration {
   readonly mae: number;
   /** MAE of the uncalibrated head (rounded to the scale) on those rows. */
   readonly uncalibratedMae: number;
+  /** The standard error of `uncalibratedMae − mae`, from the rows' paired differences of absolute error (0 for the identity). */
+  readonly gainStandardError: number;
 }
 
 /** Returns the median of `values` (the mean of the two middle values for an even count; NaN when empty). */
@@ -76,12 +95,12 @@ export function fitMaeCalibration(
 ): MaeCalibration {
   const rows = labels.length;
   const uncalibratedMae = roundedMeanAbsoluteError(scores, labels, round);
-  if (rows < MIN_CALIBRATION_ROWS) return { slope: 1, intercept: 0, rows, mae: uncalibratedMae, uncalibratedMae };
+  if (rows < MIN_CALIBRATION_ROWS) return { slope: 1, intercept: 0, rows, mae: uncalibratedMae, uncalibratedMae, gainStandardError: 0 };
   const residuals = new Float64Array(rows);
   const predictions = new Float64Array(rows);
   const fullScale = standardDeviation(labels) / standardDeviation(scores);
   const scale = Number.isFinite(fullScale) && fullScale > 0 ? fullScale : 0;
-  let best: MaeCalibration | undefined;
+  let best: Omit<MaeCalibration, 'gainStandardError'> | undefined;
   for (const slope of [...new Set(slopes.map((relative) => relative * scale))].sort((left, right) => left - right)) {
     for (let index = 0; index < rows; index += 1) residuals[index] = labels[index]! - slope * scores[index]!;
     const centre = median(residuals);
@@ -93,5 +112,26 @@ export function fitMaeCalibration(
       if (!best || mae < best.mae - 1e-12) best = { slope, intercept, rows, mae, uncalibratedMae };
     }
   }
-  return best!;
+  const chosen = best!;
+  return { ...chosen, gainStandardError: pairedStandardError(scores, labels, round, chosen) };
+}
+
+/** The standard error of the mean of |round(score) − label| − |round(intercept + slope · score) − label| over the rows. */
+function pairedStandardError(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  round: (value: number) => number,
+  map: { readonly slope: number; readonly intercept: number },
+): number {
+  const rows = labels.length;
+  let sum = 0;
+  let squares = 0;
+  for (let index = 0; index < rows; index += 1) {
+    const difference = Math.abs(round(scores[index]!) - labels[index]!) - Math.abs(round(map.intercept + map.slope * scores[index]!) - labels[index]!);
+    sum += difference;
+    squares += difference * difference;
+  }
+  const mean = sum / rows;
+  const variance = rows > 1 ? Math.max(0, squares / rows - mean * mean) * (rows / (rows - 1)) : 0;
+  return Math.sqrt(variance / rows);
 }

@@ -44,15 +44,16 @@ export interface AttributePredictorTrainOptions {
   /** Retrain the chosen configuration on all rows for the chosen number of epochs (default true). */
   readonly refit?: boolean;
   /**
-   * Fit each attribute's bin calibration for mean absolute error: the head predicts means,
-   * the MAE of a bin rewards medians. Bins become round(intercept + slope · value), the map fitted on the
-   * head's held-out predictions (validation rows, and the ridge head's out-of-fold predictions over the
-   * training part) over slopes from 0 (the constant median) up, so on those rows it is never worse than a
-   * constant; where the features carry nothing, the slope is 0 and the bin is the training median. Needs
-   * validation rows (and at least 10 held-out labels of an attribute). Default false: calibrated bins
-   * spread less, and annotation with them weakened steering in the demo (docs/attribute-predictor.md).
+   * Bins calibrated for mean absolute error: the head predicts means, the MAE of a bin rewards medians.
+   * Per attribute, the map `intercept + slope · value` (then rounded) is fitted on the head's held-out
+   * predictions (validation rows, and the ridge head's out-of-fold predictions over the training part)
+   * over slopes from 0 (the constant median) up, so on those rows it is never worse than a constant.
+   * `'auto'` uses an attribute's map only where it lowers that held-out MAE by more than the
+   * gain's standard error (paired over the rows), and rounds the values elsewhere; `true` uses every map; `false` (default)
+   * rounds every value. Needs validation rows (and at least 10 held-out labels of an attribute); the
+   * choice is recorded per attribute in `TrainingReport.calibration` and saved with the model.
    */
-  readonly calibrate?: boolean;
+  readonly calibrate?: boolean | 'auto';
   /** Seeds the split, initialisation and shuffling (default 0). */
   readonly seed?: number;
   /** Inputs per featurizer call (default 64). */
@@ -76,14 +77,20 @@ export interface TrainingReport {
   /** Masked MSE in standardised units on the validation rows, per candidate tried. */
   candidates: Array<{ hiddenUnits: number; weightDecay?: number; ridgeAlphas?: number[]; bestEpoch: number; validationLoss: number | undefined }>;
   validationLoss: number | undefined;
+  /**
+   * The validation loss of predicting the training part's mean of every attribute (the constant a useful
+   * head beats; about 1 in these standardised units). Undefined without validation rows.
+   */
+  constantValidationLoss: number | undefined;
   /** Masked MSE (standardised) of the linear head's chosen penalties in grouped K-fold cross-validation on the training part. */
   crossValidationLoss: number | undefined;
   refit: boolean;
   /**
-   * Per attribute, the bin calibration and what it measured on the validation rows (MAE of bins on the
-   * attribute's scale): the calibrated model's, the uncalibrated head's, and that of always predicting
-   * the training part's median. Slope 0 means the features did not beat the constant: the attribute's
-   * bin is the median. Undefined without validation rows or with `calibrate: false`.
+   * Per attribute, the bin calibration used (`applied`; identity where it was not) and what it measured
+   * on the held-out rows it was fitted on and on the validation rows (MAE of bins on the attribute's
+   * scale): the model's bins, the uncalibrated head's, and always predicting the training part's median.
+   * Slope 0 means the features did not beat the constant: the attribute's bin is the median. Undefined
+   * without validation rows or with `calibrate: false`.
    */
   calibration: Record<string, AttributeCalibration> | undefined;
   featurizeMs: number;
@@ -95,13 +102,21 @@ export interface TrainingReport {
  * validation rows: MAEs of bins on the attribute's scale.
  */
 export interface AttributeCalibration {
+  /** Whether the fitted map is used (`calibrate: true`, or under `'auto'` a gain above the margin); otherwise slope 1, intercept 0. */
+  applied: boolean;
   slope: number;
   intercept: number;
+  /** MAE of the fitted map's bins on the rows it was fitted on (held-out predictions). */
+  fitMae: number;
+  /** MAE of the uncalibrated bins on those rows. */
+  fitUncalibratedMae: number;
+  /** The standard error of fitUncalibratedMae − fitMae (paired over the rows): `applied` under `'auto'` when the gain exceeds it. */
+  fitGainStandardError: number;
   /** Fitted on the validation predictions with the ridge head's out-of-fold ones over the training part, or on the validation ones alone. */
   fittedOn: 'cross-validation' | 'validation';
   fitRows: number;
   validationRows: number;
-  /** The calibrated model's validation MAE. */
+  /** The model's validation MAE (of its bins: calibrated where `applied`). */
   validationMae: number;
   /** The head's validation MAE before calibration. */
   uncalibratedMae: number;

@@ -7,8 +7,9 @@
 import { clampToScale, InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
 import type { RegressionHead } from '../head/regression-head';
 import { fitRidgeHead } from '../head/ridge-regression';
-import { fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
+import { calibrationPays, fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from '../head/standardizer';
+import { maskedMeanSquaredError } from '../head/masked-mse';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from '../head/train-head';
 import { choosePenalties } from './choose-penalties';
 import type { AttributePredictorTrainOptions, TrainingReport } from './predictor-types';
@@ -45,13 +46,20 @@ export interface SelectionSettings {
   readonly seed: number;
   readonly balanceBlocks: boolean;
   readonly refit: boolean;
-  readonly calibrate: boolean;
+  /** Per attribute bin calibration: every map (true), none (false), or each map only where it pays (see calibrationPays). */
+  readonly calibrate: boolean | 'auto';
 }
 
 function candidates(value: number | readonly number[] | undefined, fallback: readonly number[], option: string): number[] {
   const list = value === undefined ? [...fallback] : typeof value === 'number' ? [value] : [...value];
   if (list.length === 0) throw new InvalidOptionError(`${option} needs at least one value`, { option });
   return list;
+}
+
+function calibrateSetting(value: unknown): boolean | 'auto' {
+  if (value === undefined) return false;
+  if (value === true || value === false || value === 'auto') return value;
+  throw new InvalidOptionError(`calibrate must be true, false or 'auto', got ${JSON.stringify(value)}`, { option: 'calibrate' });
 }
 
 /** Returns the selection settings of `options`, with the defaults filled in (throws on an empty candidate list). */
@@ -68,7 +76,7 @@ export function resolveSelectionSettings(options: AttributePredictorTrainOptions
     seed: options.seed ?? 0,
     balanceBlocks: options.balanceBlocks ?? true,
     refit: options.refit ?? true,
-    calibrate: options.calibrate ?? false,
+    calibrate: calibrateSetting(options.calibrate),
   };
 }
 
@@ -88,12 +96,14 @@ export interface SelectedHead {
   readonly ridgeAlphas: number[] | undefined;
   readonly bestEpoch: number;
   readonly validationLoss: number | undefined;
+  /** The validation loss of predicting the training part's mean of every attribute: the constant the head must beat. */
+  readonly constantValidationLoss: number | undefined;
   readonly candidates: TrainingReport['candidates'];
   readonly crossValidationLoss: number | undefined;
   readonly refit: boolean;
   /**
-   * Per output, the map from the head's prediction to the value rounded to a bin (see calibrateOutputs);
-   * undefined without validation rows or with `calibrate: false`.
+   * Per output, the map from the head's prediction to the value rounded to a bin (see calibrateOutputs;
+   * identity where not `applied`); undefined without validation rows or with `calibrate: false`.
    */
   readonly calibration: OutputCalibration[] | undefined;
 }
@@ -190,7 +200,10 @@ export function selectHead(
   }
   const winner = chosen!;
   let head = winner.head;
-  const calibration = settings.calibrate && validationPart ? calibrateOutputs(winner, validationPart, split, data, targetNormalisation, scales) : undefined;
+  const calibration =
+    settings.calibrate !== false && validationPart
+      ? calibrateOutputs(winner, validationPart, split, data, targetNormalisation, scales, settings.calibrate)
+      : undefined;
   const refit = settings.refit && validationPart !== undefined;
   if (refit) {
     // The refit on every row can take longer than the search: it is a job of its own, so it is not silent.
@@ -212,7 +225,7 @@ export function selectHead(
   }
   // A constant map is refitted too: the median of every row's label, not just the validation rows'.
   const maps = calibration?.map((map, output) => {
-    if (map.slope !== 0 || !refit) return map;
+    if (!map.applied || map.slope !== 0 || !refit) return map;
     const labels = observedColumn(
       targets,
       mask,
@@ -231,6 +244,10 @@ export function selectHead(
     ridgeAlphas: winner.alphas,
     bestEpoch: winner.bestEpoch,
     validationLoss: winner.validationLoss,
+    // The training mean is 0 in standardised units.
+    constantValidationLoss: validationPart
+      ? maskedMeanSquaredError(new Float32Array(validationPart.targets.length), validationPart.targets, validationPart.mask).loss
+      : undefined,
     candidates: tried,
     crossValidationLoss,
     refit,
@@ -245,13 +262,21 @@ function observedColumn(values: Float32Array, mask: Uint8Array, outputs: number,
 
 /** One output's MAE map (see fitMaeCalibration) and what it measured on the validation rows, on the label scale. */
 export interface OutputCalibration {
+  /** Whether the fitted map is used; when not, slope 1 and intercept 0 (the values are rounded). */
+  readonly applied: boolean;
   readonly slope: number;
   readonly intercept: number;
+  /** MAE of the fitted map's bins on the rows it was fitted on. */
+  readonly fitMae: number;
+  /** MAE of the uncalibrated bins on those rows. */
+  readonly fitUncalibratedMae: number;
+  /** The standard error of fitUncalibratedMae − fitMae (paired over the rows). */
+  readonly fitGainStandardError: number;
   /** What the map was fitted on: the validation predictions with the ridge head's out-of-fold ones over the training part, or the validation ones alone. */
   readonly fittedOn: 'cross-validation' | 'validation';
   readonly fitRows: number;
   readonly validationRows: number;
-  /** Validation MAE of the calibrated model's rounded predictions. */
+  /** Validation MAE of the model's bins (calibrated where applied). */
   readonly validationMae: number;
   /** Validation MAE of the uncalibrated head's rounded predictions. */
   readonly uncalibratedMae: number;
@@ -264,7 +289,9 @@ export interface OutputCalibration {
  * its validation predictions and, for a ridge head with cross-validation, the out-of-fold predictions
  * over the training part (the validation part alone, 15 % of the rows, is too few to tell a weak signal
  * from noise). Slope 0 (the constant median) is one of the candidates, so on those rows the map is never
- * worse than a constant. The validation MAEs of the map and of the training part's median are reported.
+ * worse than a constant. With `mode` 'auto' a map is used only where it lowers the MAE on those rows by
+ * more than its standard error (see calibrationPays; elsewhere the identity: the head's values rounded). The validation MAEs
+ * of the bins used and of the training part's median are reported.
  */
 function calibrateOutputs(
   winner: { readonly head: RegressionHead; readonly outOfFold?: Float32Array | undefined },
@@ -273,6 +300,7 @@ function calibrateOutputs(
   data: LabelledRows,
   targetNormalisation: Standardizer,
   scales: readonly AttributeRange[],
+  mode: true | 'auto',
 ): OutputCalibration[] {
   const { outputs, targets, mask } = data;
   const validationScores = unstandardize(winner.head.forward(validation.features, validation.rows), targetNormalisation);
@@ -295,18 +323,25 @@ function calibrateOutputs(
       [...outOfFoldRows.map((position) => targets[split.train[position]! * outputs + output]!), ...labels],
       round,
     );
+    const applied = mode === true || calibrationPays(map);
+    const slope = applied ? map.slope : 1;
+    const intercept = applied ? map.intercept : 0;
     const validationMae = roundedMeanAbsoluteError(
-      scores.map((score) => map.intercept + map.slope * score),
+      scores.map((score) => intercept + slope * score),
       labels,
       round,
     );
     const base = {
+      applied,
+      fitMae: map.mae,
+      fitUncalibratedMae: map.uncalibratedMae,
+      fitGainStandardError: map.gainStandardError,
       fittedOn: outOfFoldRows.length > 0 ? ('cross-validation' as const) : ('validation' as const),
       fitRows: map.rows,
       validationRows: labels.length,
       uncalibratedMae,
       constantMae,
     };
-    return { ...base, slope: map.slope, intercept: map.intercept, validationMae };
+    return { ...base, slope, intercept, validationMae };
   });
 }

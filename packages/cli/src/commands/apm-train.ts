@@ -19,9 +19,11 @@ export const apmTrainCommand = defineCommand({
     'max-epochs': { kind: 'integer', min: 1, description: 'MLP heads: the most epochs' },
     seed: { kind: 'integer', default: 0, description: 'seeds the split and initialisation' },
     'calibrate-bins': {
-      kind: 'boolean',
+      kind: 'string',
+      default: 'off',
+      choices: ['auto', 'all', 'off'],
       description:
-        "fit each attribute's bins for MAE on held-out predictions (shrinks them toward the median: a lower MAE, but less spread in the labels annotate writes, which weakened steering in the demo)",
+        "bins fitted for MAE on held-out predictions, round(a + b · value): auto uses an attribute's map only where it lowers that MAE by more than the gain's standard error, all uses every map, off rounds the values",
     },
   },
   details: `Example:
@@ -44,7 +46,7 @@ export const apmTrainCommand = defineCommand({
         hiddenUnits: values['hidden-units'],
         validationFraction: values['validation-fraction'],
         seed: values.seed,
-        calibrate: values['calibrate-bins'] === true,
+        calibrate: values['calibrate-bins'] === 'all' ? true : values['calibrate-bins'] === 'off' ? false : 'auto',
         ...(values['max-epochs'] !== undefined ? { maxEpochs: values['max-epochs'] } : {}),
         onProgress: context.progress,
         signal: context.signal,
@@ -56,8 +58,8 @@ export const apmTrainCommand = defineCommand({
     if (calibration) {
       // Bins are calibrated for MAE on held-out predictions; slope 0 means the features lost to the constant there.
       const entries = Object.entries(calibration).filter(([, map]) => map.validationRows > 0);
-      const constant = entries.filter(([, map]) => map.slope === 0);
-      const behind = entries.filter(([, map]) => map.slope !== 0 && !(map.validationMae < map.constantMae));
+      const constant = entries.filter(([, map]) => map.applied && map.slope === 0);
+      const behind = entries.filter(([, map]) => !(map.applied && map.slope === 0) && !(map.validationMae < map.constantMae));
       const describe = (list: typeof entries) =>
         list.map(([name, map]) => `${name} (validation MAE ${map.validationMae.toFixed(3)}, constant ${map.constantMae.toFixed(3)})`).join(', ');
       if (constant.length > 0) {
@@ -70,10 +72,15 @@ export const apmTrainCommand = defineCommand({
           `warning: on ${describe(behind)} the model's bins do not beat predicting the training median on the validation rows; try another --featurizer, or more data`,
         );
       }
-    } else if (typeof report.validationLoss === 'number' && report.validationLoss >= 1) {
-      // Validation loss is an MSE in standardised units: predicting the training mean scores about 1.
+    }
+    if (
+      typeof report.validationLoss === 'number' &&
+      typeof report.constantValidationLoss === 'number' &&
+      !(report.validationLoss < report.constantValidationLoss)
+    ) {
+      // Both are MSEs in standardised units on the validation rows; the constant is the training part's mean.
       context.note(
-        `warning: validation loss ${report.validationLoss.toFixed(3)} does not beat predicting the training mean (about 1 in these standardised units); try another --featurizer, or more data`,
+        `warning: validation loss ${report.validationLoss.toFixed(3)} does not beat predicting the training mean (${report.constantValidationLoss.toFixed(3)} on the same rows); try another --featurizer, or more data`,
       );
     }
     if (!context.json) {
@@ -85,6 +92,7 @@ export const apmTrainCommand = defineCommand({
             validation: report.validationRows,
             'hidden units': report.hiddenUnits,
             'validation loss': report.validationLoss,
+            'loss constant': report.constantValidationLoss,
           },
         ]),
       );
@@ -96,6 +104,7 @@ export const apmTrainCommand = defineCommand({
               'validation mae': map.validationMae,
               'mae constant': map.constantMae,
               'mae uncalibrated': map.uncalibratedMae,
+              calibrated: map.applied ? 'yes' : 'no',
               slope: map.slope,
             })),
           ),

@@ -26,7 +26,7 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     expect(run.stdout).toContain(`predictor: ${predictor}`);
   });
 
-  it('apm train warns, per attribute, when its features do not beat the training median on validation', async () => {
+  it('apm train warns, per attribute, when its bins do not beat the training median on validation, and when its loss does not beat the mean', async () => {
     // Labels drawn independently of the text (toxicity mostly 0): nothing to learn, so every bin is the median.
     let state = 7;
     const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -59,10 +59,32 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
       '--featurizer',
       'text-statistics',
       '--calibrate-bins',
+      'auto',
     ]);
     expect(run.code, run.stderr).toBe(0);
+    // --calibrate-bins auto bins toxicity at the median, where the rounded mean loses to it.
     expect(run.stderr).toMatch(/warning: on .*toxicity \(validation MAE [\d.]+, constant [\d.]+\).* the model does not beat predicting the training median/);
-    expect(run.stdout).toMatch(/attribute\s+validation mae\s+mae constant\s+mae uncalibrated\s+slope/);
+    expect(run.stdout).toMatch(/attribute\s+validation mae\s+mae constant\s+mae uncalibrated\s+calibrated\s+slope/);
+    // The head's validation loss does not beat the training mean's either (the constant's loss is printed beside it).
+    expect(run.stderr).toMatch(/warning: validation loss [\d.]+ does not beat predicting the training mean \([\d.]+ on the same rows\)/);
+    expect(run.stdout).toMatch(/validation loss\s+loss constant/);
+    // Without calibration (the default) the loss warning stands alone.
+    const off = await runCommandInProcess([
+      'apm',
+      'train',
+      '--data',
+      noise,
+      '--output',
+      join(folder, 'apm-noise-off'),
+      '--schema',
+      'oasst',
+      '--featurizer',
+      'text-statistics',
+    ]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).toMatch(/warning: validation loss [\d.]+ does not beat predicting the training mean/);
+    expect(off.stderr).not.toMatch(/warning: on /);
+    expect(off.stdout).not.toMatch(/mae uncalibrated/);
     // The tiny file's humor is told apart by the text: no warning names it.
     const learnable = await runCommandInProcess([
       'apm',
@@ -76,8 +98,11 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
       '--featurizer',
       'text-statistics',
       '--calibrate-bins',
+      'all',
     ]);
+    expect(learnable.code, learnable.stderr).toBe(0);
     expect(learnable.stderr).not.toMatch(/warning: on .*humor/);
+    expect(learnable.stderr).not.toMatch(/warning: validation loss/);
   });
 
   it('apm eval prints MAE and exact-bin accuracy per attribute', async () => {
