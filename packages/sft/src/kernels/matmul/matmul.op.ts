@@ -116,7 +116,13 @@ const matmulOp = defineFusedOp<MatmulAttributes>({
     assertMatmulVariant(variant, features);
     if (variant === 'subgroup-matrix-f16') {
       // Reads the f32 operands (converted to f16 as they load), also in mixed precision.
-      const program = subgroupMatrixMatmulProgram(dims, f16SubgroupMatrixConfig(features)!, features.subgroupMaxSize, {}, features.maxComputeWorkgroupStorageSize);
+      const program = subgroupMatrixMatmulProgram(
+        dims,
+        f16SubgroupMatrixConfig(features)!,
+        features.subgroupMaxSize,
+        {},
+        features.maxComputeWorkgroupStorageSize,
+      );
       return runProgram(program, [a!, b!], backend);
     }
     // In mixed precision, an operand with an f16 working copy (a weight) is read from it.
