@@ -110,11 +110,8 @@ exits 130.`,
       }
       const schema = schemaByName(values.schema);
       const compute = await selectComputeBackend(values.backend);
-      const hostMatmul =
-        compute.backend === 'cpu' || compute.backend === 'wasm'
-          ? ` · matmuls on ${sft.hostMatmulEngine() === 'mlas' && sft.mlasAvailable() ? 'MLAS (onnxruntime)' : compute.backend}`
-          : '';
-      context.note(`backend ${compute.backend} · ${compute.device}${hostMatmul}`);
+      // On cpu/wasm the device line says whether the matmuls run on MLAS (after --host-matmul took effect).
+      context.note(`backend ${compute.backend} · ${compute.device}`);
       // One run per folder, for either objective: another run is refused unless --resume or --overwrite.
       await sft.prepareRunFolder(values.output, { resume: values.resume === true, overwrite: values.overwrite === true, extraEntries: ['base'] });
       if (values.objective === 'steerlm2') {

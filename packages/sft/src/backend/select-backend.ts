@@ -12,6 +12,8 @@ import type { AdapterDescription, DeviceFeatures } from './device-features';
 import { registerWebGPUBackend } from './register-webgpu';
 import { describeSelfTests, runDeviceSelfTests, type DeviceSelfTestReport } from './device-self-tests';
 import { ensureWasmPaths } from './wasm-paths';
+import { mlasAvailable } from '../kernels/host/mlas-gemm';
+import { hostMatmulEngine } from '../kernels/host/mlas-ops';
 
 export interface SelectBackendOptions {
   /** Try this backend first; the others follow in the default order unless `strict`. */
@@ -128,12 +130,17 @@ async function tryCandidate(
         if (!ensureWasmPaths()) throw first;
         await activate('wasm', timeoutMs);
       }
-      return { detail: 'WebAssembly (XNNPACK) on the CPU', device: null };
+      return { detail: `WebAssembly on the CPU (${hostMatmulDetail('XNNPACK')})`, device: null };
     }
     case 'cpu':
       await activate('cpu', timeoutMs);
-      return { detail: 'plain JavaScript on the CPU', device: null };
+      return { detail: `plain JavaScript on the CPU (${hostMatmulDetail('JavaScript loops')})`, device: null };
   }
+}
+
+/** Says what computes the matmuls of a cpu or wasm backend: MLAS where chosen and loaded, else the backend's own kernels. */
+function hostMatmulDetail(own: string): string {
+  return hostMatmulEngine() === 'mlas' && mlasAvailable() ? `matmuls on MLAS, onnxruntime's native GEMM; other ops ${own}` : `matmuls and other ops ${own}`;
 }
 
 /** Returns the chosen, initialised backend with the reason, device features and failed fallbacks. */
