@@ -14,6 +14,7 @@
  * Node only: where the binding does not load (a browser, a platform without the native binary),
  * mlasAvailable() is false and callers keep their tfjs path.
  */
+import { BackendError } from '@steerlm/core';
 import { encodeOnnxModel, type OnnxNode } from '../../io/onnx';
 
 /** onnxruntime-node's native session (dist/binding.js), of which only these members are used. */
@@ -100,7 +101,12 @@ function sessionFor(key: string, node: OnnxNode, inputRanks: readonly number[], 
   const cached = sessions.get(key);
   if (cached) return cached;
   const mlas = loadMlas();
-  if (mlas === null) throw new Error('MLAS products need onnxruntime-node (check mlasAvailable() first)');
+  if (mlas === null) {
+    throw new BackendError('MLAS products need onnxruntime-node, whose native binding did not load', {
+      backend: 'wasm',
+      hint: 'check mlasAvailable() first, or train with --host-matmul backend (STEERLM_HOST_MATMUL=backend)',
+    });
+  }
   const dims = (prefix: string, rank: number) => Array.from({ length: rank }, (_, axis) => `${prefix}${axis}`);
   const bytes = encodeOnnxModel({
     irVersion: 8,
