@@ -37,16 +37,22 @@ function gpt2ContribActivation(graph: OnnxGraphBuilder, scope: string, x: string
   return graph.contribNode(scope, 'FastGelu', [x, bias], [null])[0]!;
 }
 
+/** The token plus position embeddings of `input_ids` at `position_ids` (both graph bodies start from them). */
+function gpt2Embeddings(context: GraphContext): string {
+  const { graph } = context;
+  const tokens = graph.node('/transformer/wte', 'Gather', [addWeight(context, GPT2_TOKEN_EMBEDDING, false), 'input_ids'], { axis: onnxAttribute.int(0) });
+  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, GPT2_POSITION_EMBEDDING, false), 'position_ids'], {
+    axis: onnxAttribute.int(0),
+  });
+  return graph.node('/transformer', 'Add', [tokens, positions]);
+}
+
 /** The GPT-2 layers on ONNX Runtime's contrib operators (see export/onnx-contrib-pieces.ts). */
 function gpt2ContribBody(context: GraphContext, config: Gpt2Config): string {
   const { graph } = context;
   const { numAttentionHeads: H, hiddenSize: C, layerNormEps: eps } = config;
   const D = C / H;
-  const tokens = graph.node('/transformer/wte', 'Gather', [addWeight(context, GPT2_TOKEN_EMBEDDING, false), 'input_ids'], { axis: onnxAttribute.int(0) });
-  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, GPT2_POSITION_EMBEDDING, false), 'position_ids'], {
-    axis: onnxAttribute.int(0),
-  });
-  let stream: ResidualStream = { residual: graph.node('/transformer', 'Add', [tokens, positions]) };
+  let stream: ResidualStream = { residual: gpt2Embeddings(context) };
   // x · W with the bias left to the next fused node.
   const unbiased = (layer: string, x: string) => graph.node(`/${layer}`, 'MatMul', [x, addWeight(context, `${layer}.weight`, false)]);
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
@@ -82,11 +88,7 @@ function gpt2StandardBody(context: GraphContext, config: Gpt2Config): string {
   const { graph } = context;
   const { numAttentionHeads: H, hiddenSize: C, layerNormEps: eps } = config;
   const D = C / H;
-  const tokens = graph.node('/transformer/wte', 'Gather', [addWeight(context, GPT2_TOKEN_EMBEDDING, false), 'input_ids'], { axis: onnxAttribute.int(0) });
-  const positions = graph.node('/transformer/wpe', 'Gather', [addWeight(context, GPT2_POSITION_EMBEDDING, false), 'position_ids'], {
-    axis: onnxAttribute.int(0),
-  });
-  let hidden = graph.node('/transformer', 'Add', [tokens, positions]);
+  let hidden = gpt2Embeddings(context);
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const prefix = `transformer.h.${layer}`;
     const scope = `/${prefix}/attn`;
