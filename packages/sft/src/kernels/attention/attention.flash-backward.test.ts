@@ -74,6 +74,30 @@ function maskOf({ batch, time }: AttentionShape, options: AttentionMaskOptions):
   });
 }
 
+/** The heads-layout inputs of the flash backward for a reference case: q, k, v, out, dOut, logsumexp, mask. */
+function headsLayoutInputs(
+  shape: AttentionShape,
+  {
+    q,
+    k,
+    v,
+    dOut,
+    expected,
+  }: { q: Float32Array; k: Float32Array; v: Float32Array; dOut: Float32Array; expected: { out: ArrayLike<number>; logSumExp: ArrayLike<number> } },
+  options: AttentionMaskOptions,
+): tf.Tensor[] {
+  const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
+  return [
+    tf.tensor4d(q, [B, H, T, D]),
+    tf.tensor4d(k, [B, Hkv, T, D]),
+    tf.tensor4d(v, [B, Hkv, T, D]),
+    tf.tensor4d(Float32Array.from(expected.out), [B, H, T, D]),
+    tf.tensor4d(dOut, [B, H, T, D]),
+    tf.tensor3d(Float32Array.from(expected.logSumExp), [B, H, T]),
+    maskOf(shape, options),
+  ];
+}
+
 await forEachBackend(['webgpu'], (context) => {
   describe.each(CASES)('$name', ({ shape, tiles, options = {} }) => {
     const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
@@ -86,15 +110,7 @@ await forEachBackend(['webgpu'], (context) => {
     it('heads layout: dq, dk, dv match the reference', async () => {
       const tiling = tilingOf();
       const { q, k, v, weights: dOut, expected, gradients } = attentionReferenceCase(shape, 5, options);
-      const inputs = [
-        tf.tensor4d(q, [B, H, T, D]),
-        tf.tensor4d(k, [B, Hkv, T, D]),
-        tf.tensor4d(v, [B, Hkv, T, D]),
-        tf.tensor4d(Float32Array.from(expected.out), [B, H, T, D]),
-        tf.tensor4d(dOut, [B, H, T, D]),
-        tf.tensor3d(Float32Array.from(expected.logSumExp), [B, H, T]),
-        maskOf(shape, options),
-      ];
+      const inputs = headsLayoutInputs(shape, { q, k, v, dOut, expected }, options);
       const program = attentionFlashBackwardProgram(dims, tiling);
       expect(program.dispatch[0] * program.dispatch[1] * program.dispatch[2]).toBeGreaterThanOrEqual(2 * Math.ceil(T / tiling.rowsBlock) * B * H);
       const [dq, dk, dv] = runProgramOnTensors(program, inputs);
@@ -128,17 +144,9 @@ await forEachBackend(['webgpu'], (context) => {
 
   it('gives the same gradients on a grid folded into x and y with a tail (as past 65,535 workgroups)', async () => {
     const { shape, tiles, options = {} } = CASES[0]!;
-    const { batch: B, heads: H, kvHeads: Hkv, time: T, headDim: D } = shape;
+    const { headDim: D } = shape;
     const { q, k, v, weights: dOut, expected, gradients } = attentionReferenceCase(shape, 9, options);
-    const inputs = [
-      tf.tensor4d(q, [B, H, T, D]),
-      tf.tensor4d(k, [B, Hkv, T, D]),
-      tf.tensor4d(v, [B, Hkv, T, D]),
-      tf.tensor4d(Float32Array.from(expected.out), [B, H, T, D]),
-      tf.tensor4d(dOut, [B, H, T, D]),
-      tf.tensor3d(Float32Array.from(expected.logSumExp), [B, H, T]),
-      maskOf(shape, options),
-    ];
+    const inputs = headsLayoutInputs(shape, { q, k, v, dOut, expected }, options);
     const program = attentionFlashBackwardProgram({ ...shape, scale: attentionScale(D) }, { headDim: D, ...tiles! });
     const count = program.dispatch[0] * program.dispatch[1];
     // At most 7 workgroups in x: 2·5 blocks · 12 head rows = 120 workgroups become [7, 18], 6 of them past the end.
