@@ -181,6 +181,23 @@ await forEachBackend(['webgpu'], (context) => {
     await expectParity('emulated', EMULATED_DEEP, 2000);
   });
 
+  it('stages operands past the f16 range as NaN (as the tiled kernel does), so an overflow reaches the finite check', async (ctx) => {
+    if (!context.features!.hasF16) ctx.skip('this adapter lacks shader-f16, which the GEMM needs for its f16 tiles');
+    const dims = matmulDims([5, 12], [12, 7], false, false);
+    const a = randomArray([5, 12], { seed: 31 });
+    a[2 * 12 + 3] = 1e6; // row 2 of A: past f16's 65504
+    const b = randomArray([12, 7], { seed: 32 });
+    const inputs = [tf.tensor(a, [5, 12]), tf.tensor(b, [12, 7])];
+    const [c] = runProgramOnTensors(mmaGemmProgram(dims, { lowering: 'emulated', tiling: EMULATED_DEEP }), inputs);
+    const values = await readFloat32(c!);
+    for (let row = 0; row < 5; row++) {
+      const cells = Array.from(values.subarray(row * 7, row * 7 + 7));
+      if (row === 2) expect(cells.every(Number.isNaN), `row ${row}`).toBe(true);
+      else expect(cells.every(Number.isFinite), `row ${row}`).toBe(true);
+    }
+    tf.dispose([...inputs, c!]);
+  });
+
   it('cannot be validated by Dawn without the feature: the real lowering is refused at its enable directive, before any other check', async (ctx) => {
     if (webgpuFeatures().hasSubgroupMatrix) ctx.skip('this adapter offers subgroup matrices: the parity test below compiles the real lowering');
     const device = getWebGPUBackend().device;

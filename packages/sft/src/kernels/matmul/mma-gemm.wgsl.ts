@@ -21,7 +21,7 @@
 import { InvalidOptionError, ShapeError } from '@steerlm/core';
 import type { SubgroupMatrixConfig } from '../../backend';
 import { geluHelpers } from '../activations/activations.wgsl';
-import type { ProgramOutput, WgslProgram } from '../runtime';
+import { TO_HALF_WGSL, type ProgramOutput, type WgslProgram } from '../runtime';
 import { matmulOutputShape, type MatmulDims } from './matmul.reference';
 import { epilogueKey, epilogueStore, matmulUniforms, type MatmulEpilogue } from './matmul.wgsl';
 import { mmaPrimitives, type MmaLowering, type MmaShape } from './mma-primitives';
@@ -201,7 +201,7 @@ function fetchSlab(tile: OperandTile, threads: number): string {
     }`;
 }
 
-/** Returns the WGSL writing `stage<A|B>` as f16 into buffer `buffer` (a WGSL u32 expression) of the tile's workgroup array. */
+/** Returns the WGSL writing `stage<A|B>` as f16 (toHalf: NaN past the f16 range, as the tiled kernel) into buffer `buffer` (a WGSL u32 expression) of the tile's workgroup array. */
 function storeSlab(tile: OperandTile, threads: number, buffer: string): string {
   const chunksPerRow = tile.inner / 4;
   const perThread = (tile.outer * tile.inner) / 4 / threads;
@@ -209,11 +209,11 @@ function storeSlab(tile: OperandTile, threads: number, buffer: string): string {
   return `for (var p = 0u; p < ${perThread}u; p = p + 1u) {
       let e = lid + p * ${threads}u;
       let at = ${buffer} * ${tile.outer * tile.inner}u + (e / ${chunksPerRow}u) * ${tile.inner}u + (e % ${chunksPerRow}u) * 4u;
-      let v = vec4<f16>(${stage}[p]);
-      ${tile.array}[at] = v.x;
-      ${tile.array}[at + 1u] = v.y;
-      ${tile.array}[at + 2u] = v.z;
-      ${tile.array}[at + 3u] = v.w;
+      let v = ${stage}[p];
+      ${tile.array}[at] = toHalf(v.x);
+      ${tile.array}[at + 1u] = toHalf(v.y);
+      ${tile.array}[at + 2u] = toHalf(v.z);
+      ${tile.array}[at + 3u] = toHalf(v.w);
     }`;
 }
 
@@ -275,6 +275,7 @@ export function mmaGemmProgram(dims: MatmulDims, options: MmaGemmOptions): WgslP
       `tile=${tileM}x${tileN}x${tileK},grid=${subgroupsM}x${subgroupsN}${epilogueKey(epilogue)}`,
     body: /* wgsl */ `
 ${epilogue.activation ? geluHelpers : ''}
+${TO_HALF_WGSL}
 var<workgroup> tileA: array<f16, ${2 * bufferElementsA}>; // 2 buffers of ${dims.transposeA ? `[${tileK}][${tileM}] (k, m)` : `[${tileM}][${tileK}] (m, k)`}
 var<workgroup> tileB: array<f16, ${2 * bufferElementsB}>; // 2 buffers of ${dims.transposeB ? `[${tileN}][${tileK}] (n, k)` : `[${tileK}][${tileN}] (k, n)`}
 var<workgroup> tileC: array<f32, ${subgroups * SM * SN}>; // one ${SM}×${SN} result fragment per subgroup
