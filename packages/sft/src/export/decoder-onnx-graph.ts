@@ -94,6 +94,16 @@ export interface DecoderOnnxOptions {
    * only onnxruntime runs it. Default false.
    */
   contribOps?: boolean;
+  /**
+   * Output only each call's new keys/values: present.{i}.key/value are [B, Hkv, T, D] (keys after RoPE
+   * for Llama), and the attention reads past_key_values.{i}.* without concatenating them, so no call
+   * copies the cache. The caller keeps the cache and writes the new keys/values into it; the
+   * past_key_values inputs may then be a buffer of larger capacity P whose unused slots the
+   * attention_mask's first P columns mask. Attention runs on standard operators (never
+   * GroupQueryAttention, which must output the whole cache). Our onnxruntime decoder uses it; exports
+   * for transformers.js keep the default (false), the Optimum layout.
+   */
+  newKeyValuesOnly?: boolean;
 }
 
 /** Returns whether the `contribOps` export of `config` runs its attention as GroupQueryAttention. */
@@ -128,17 +138,19 @@ export async function decoderOnnxModel(model: DecoderModel, options: DecoderOnnx
   for (let layer = 0; layer < layers; layer++) {
     for (const part of ['key', 'value']) {
       inputs.push({ name: `past_key_values.${layer}.${part}`, elemType: 'float32', shape: [batch, kvHeads, past, headDim] });
-      presents.push({ name: `present.${layer}.${part}`, elemType: 'float32', shape: [batch, kvHeads, total, headDim] });
+      presents.push({ name: `present.${layer}.${part}`, elemType: 'float32', shape: [batch, kvHeads, options.newKeyValuesOnly ? sequence : total, headDim] });
     }
   }
   const contribOps = options.contribOps ?? false;
-  const gqa = contribOps && usesGroupQueryAttention(config);
+  const newKeyValuesOnly = options.newKeyValuesOnly ?? false;
+  const gqa = contribOps && usesGroupQueryAttention(config) && !newKeyValuesOnly;
   const context: GraphContext = {
     graph,
     model,
     values: await readParameterValues(model),
     attentionBias: buildAttentionBias(graph, gqa ? 4 : 5),
     contribOps,
+    newKeyValuesOnly,
     ...(gqa ? { groupQueryAttention: buildGroupQueryAttentionLengths(graph) } : {}),
   };
   const family = familyImplementation(config);

@@ -37,6 +37,11 @@ export interface GraphContext {
    * padding is in the bias) and `total_sequence_length` (L), both int32.
    */
   groupQueryAttention?: { seqlensK: string; totalSequenceLength: string };
+  /**
+   * The graph outputs only each step's new keys/values (present.{i}.* [B, Hkv, T, D]) and attends to
+   * past_key_values.{i}.* without concatenating them (see DecoderOnnxOptions.newKeyValuesOnly).
+   */
+  newKeyValuesOnly?: boolean;
 }
 
 /** Adds parameter `name` of the model as an initializer (transposed to [in, out] when `transpose`); returns its name. */
@@ -96,7 +101,9 @@ export function applyRope(graph: OnnxGraphBuilder, scope: string, x: string, cos
 /**
  * Appends the new keys/values to the past ones (graph outputs present.{i}.*) and returns the attention
  * output [B, T, H·D]. Grouped queries are reshaped to [B, Hkv, G, T, D] so each key/value head serves
- * its G query heads by broadcasting (head h reads key/value head ⌊h / G⌋, as repeat_kv does).
+ * its G query heads by broadcasting (head h reads key/value head ⌊h / G⌋, as repeat_kv does). With
+ * `newKeyValuesOnly` the past and the new keys are attended in two products whose scores are joined
+ * (the cache itself is never copied) and present.{i}.* are the new keys/values alone.
  */
 export function attention(
   context: GraphContext,
@@ -109,13 +116,39 @@ export function attention(
 ): string {
   const { graph } = context;
   const { H, Hkv, D } = heads;
-  const keys = graph.namedNode(`present.${layer}.key`, scope, 'Concat', [`past_key_values.${layer}.key`, k], { axis: onnxAttribute.int(2) });
-  const values = graph.namedNode(`present.${layer}.value`, scope, 'Concat', [`past_key_values.${layer}.value`, v], { axis: onnxAttribute.int(2) });
   const grouped = graph.reshape(scope, q, [0, Hkv, H / Hkv, -1, D]);
-  const keysT = graph.transpose(scope, graph.unsqueeze(scope, keys, [2]), [0, 1, 2, 4, 3]);
-  const scores = graph.node(scope, 'Mul', [graph.node(scope, 'MatMul', [grouped, keysT]), graph.float(1 / Math.sqrt(D))]);
-  const probabilities = graph.node(scope, 'Softmax', [graph.node(scope, 'Add', [scores, context.attentionBias])], { axis: onnxAttribute.int(-1) });
-  const attended = graph.node(scope, 'MatMul', [probabilities, graph.unsqueeze(scope, values, [2])]);
+  const transposedKeys = (keys: string) => graph.transpose(scope, graph.unsqueeze(scope, keys, [2]), [0, 1, 2, 4, 3]);
+  const scale = (scores: string) => graph.node(scope, 'Mul', [scores, graph.float(1 / Math.sqrt(D))]);
+  const softmax = (scores: string) =>
+    graph.node(scope, 'Softmax', [graph.node(scope, 'Add', [scores, context.attentionBias])], { axis: onnxAttribute.int(-1) });
+  let attended: string;
+  if (context.newKeyValuesOnly) {
+    graph.namedNode(`present.${layer}.key`, scope, 'Identity', [k]);
+    graph.namedNode(`present.${layer}.value`, scope, 'Identity', [v]);
+    const pastKeys = `past_key_values.${layer}.key`;
+    const pastValues = `past_key_values.${layer}.value`;
+    // Scores against the P cached keys, then the T new ones: [B, Hkv, G, T, P + T].
+    const scores = graph.node(
+      scope,
+      'Concat',
+      [graph.node(scope, 'MatMul', [grouped, transposedKeys(pastKeys)]), graph.node(scope, 'MatMul', [grouped, transposedKeys(k)])],
+      { axis: onnxAttribute.int(-1) },
+    );
+    const probabilities = softmax(scale(scores));
+    const cached = graph.node(scope, 'Gather', [graph.node(scope, 'Shape', [pastKeys]), graph.int64([2])], { axis: onnxAttribute.int(0) });
+    const axis = graph.int64([-1]);
+    const pastProbabilities = graph.node(scope, 'Slice', [probabilities, graph.int64([0]), cached, axis]);
+    const newProbabilities = graph.node(scope, 'Slice', [probabilities, cached, graph.int64([Number.MAX_SAFE_INTEGER]), axis]);
+    attended = graph.node(scope, 'Add', [
+      graph.node(scope, 'MatMul', [pastProbabilities, graph.unsqueeze(scope, pastValues, [2])]),
+      graph.node(scope, 'MatMul', [newProbabilities, graph.unsqueeze(scope, v, [2])]),
+    ]);
+  } else {
+    const keys = graph.namedNode(`present.${layer}.key`, scope, 'Concat', [`past_key_values.${layer}.key`, k], { axis: onnxAttribute.int(2) });
+    const values = graph.namedNode(`present.${layer}.value`, scope, 'Concat', [`past_key_values.${layer}.value`, v], { axis: onnxAttribute.int(2) });
+    const probabilities = softmax(scale(graph.node(scope, 'MatMul', [grouped, transposedKeys(keys)])));
+    attended = graph.node(scope, 'MatMul', [probabilities, graph.unsqueeze(scope, values, [2])]);
+  }
   const perHead = graph.reshape(scope, attended, [0, H, -1, D]);
   return graph.reshape(scope, graph.transpose(scope, perHead, [0, 2, 1, 3]), [0, 0, H * D]);
 }

@@ -15,7 +15,8 @@ import { TfjsDecodeSession } from './tfjs-decode-session';
 
 let decoder: DecoderModel;
 let onnxruntime: OnnxruntimeDecoder;
-/** The same export without preallocated cache buffers (each step's outputs are onnxruntime's own). */
+/** The export whose outputs are the whole cache (the Optimum layout), with and without preallocated output buffers. */
+let wholeCache: OnnxruntimeDecoder;
 let unpreallocated: OnnxruntimeDecoder;
 
 beforeAll(async () => {
@@ -33,11 +34,13 @@ beforeAll(async () => {
     { seed: 21 },
   );
   onnxruntime = await OnnxruntimeDecoder.create(decoder);
-  unpreallocated = await OnnxruntimeDecoder.create(decoder, { preallocateCache: false });
+  wholeCache = await OnnxruntimeDecoder.create(decoder, { inPlaceCache: false });
+  unpreallocated = await OnnxruntimeDecoder.create(decoder, { inPlaceCache: false, preallocateCache: false });
 });
 
 afterAll(() => {
   onnxruntime.release();
+  wholeCache.release();
   unpreallocated.release();
   decoder.dispose();
 });
@@ -46,7 +49,8 @@ afterAll(() => {
 const ENGINES: Record<string, () => BatchingDecodeSession> = {
   tfjs: () => new TfjsDecodeSession(decoder),
   onnxruntime: () => onnxruntime.startDecode(),
-  'onnxruntime without preallocated buffers': () => unpreallocated.startDecode(),
+  'onnxruntime with the whole cache as outputs': () => wholeCache.startDecode(),
+  'onnxruntime with the whole cache as outputs, without preallocated buffers': () => unpreallocated.startDecode(),
 };
 
 /** The tokens of one request decoded alone by generateTokens (rows mixed as one group). */
@@ -108,7 +112,7 @@ for (const [engine, startSession] of Object.entries(ENGINES)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(batcher.session).toBeUndefined();
       expect(tf.memory().numTensors).toBe(tensors);
-      expect(onnxruntime.openDecodes + unpreallocated.openDecodes).toBe(0);
+      expect(onnxruntime.openDecodes + wholeCache.openDecodes + unpreallocated.openDecodes).toBe(0);
       batcher.dispose();
     });
 

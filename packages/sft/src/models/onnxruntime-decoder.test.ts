@@ -65,19 +65,26 @@ async function greedy(source: DecoderModel | DecodeSession, prompts: readonly (r
 }
 
 /** The opTypes of the graph the engine runs for `model`. */
-async function opTypes(model: DecoderModel, contribOps: boolean): Promise<Set<string>> {
-  return new Set((await decoderOnnxModel(model, { lastTokenLogits: true, contribOps })).graph.nodes.map((node) => node.opType));
+async function opTypes(model: DecoderModel, options: OnnxruntimeDecoderOptions): Promise<Set<string>> {
+  const graph = await decoderOnnxModel(model, {
+    lastTokenLogits: true,
+    contribOps: options.contribOps ?? true,
+    newKeyValuesOnly: options.inPlaceCache ?? true,
+  });
+  return new Set(graph.graph.nodes.map((node) => node.opType));
 }
 
 describe.each([
-  ['the standard export', PARITY_CONFIGS, { contribOps: false }, false],
-  ['the contrib-op export (GroupQueryAttention)', CONTRIB_PARITY_CONFIGS, { contribOps: true }, true],
-  ['the contrib-op export with heads too narrow for GroupQueryAttention', PARITY_CONFIGS, { contribOps: true }, false],
+  ['the standard export, cache in place', PARITY_CONFIGS, { contribOps: false }, false],
+  ['the contrib-op export, cache in place (standard attention)', CONTRIB_PARITY_CONFIGS, { contribOps: true }, false],
+  ['the standard export with the whole cache as outputs', PARITY_CONFIGS, { contribOps: false, inPlaceCache: false }, false],
+  ['the contrib-op export with the whole cache as outputs (GroupQueryAttention)', CONTRIB_PARITY_CONFIGS, { contribOps: true, inPlaceCache: false }, true],
+  ['the contrib-op export with heads too narrow for GroupQueryAttention', PARITY_CONFIGS, { contribOps: true, inPlaceCache: false }, false],
 ] as const)('onnxruntime on %s against tfjs decoding', (_name, CONFIGS, options, gqa) => {
   it('runs the operators it names', async () => {
     for (const family of Object.keys(CONFIGS)) {
       const model = DecoderModel.create(CONFIGS[family]!(), { seed: 1 });
-      const ops = await opTypes(model, options.contribOps);
+      const ops = await opTypes(model, options);
       expect(ops.has('GroupQueryAttention')).toBe(gqa);
       expect(ops.has('RotaryEmbedding')).toBe(gqa && family === 'llama');
       expect(ops.has(family === 'llama' ? 'SkipSimplifiedLayerNormalization' : 'SkipLayerNormalization')).toBe(options.contribOps);
@@ -91,7 +98,7 @@ describe.each([
       const model = DecoderModel.create(CONFIGS[family]!(), { seed: 21 });
       try {
         // The contrib set's wider GPT-2 echoes its prompts at the initial weights.
-        if (gqa) spreadBlockWeights(model);
+        if (CONFIGS === CONTRIB_PARITY_CONFIGS) spreadBlockWeights(model);
         const { worst, tokens } = await lockstep(model, 10, options);
         expect(worst).toBeLessThan(TOLERANCE);
         // A random model's greedy answer is not one repeated token: the comparison means something.

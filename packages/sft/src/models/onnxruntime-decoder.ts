@@ -11,6 +11,7 @@ import { encodeOnnxModel } from '../io/onnx';
 import type { BatchingDecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
 import { OnnxruntimeDecodeSession, type DecodeGeometry, type OrtModule } from './onnxruntime-decode-session';
+import { OnnxruntimeInPlaceDecodeSession } from './onnxruntime-in-place-decode-session';
 
 let ortModule: Promise<OrtModule | undefined> | undefined;
 
@@ -50,9 +51,18 @@ export interface OnnxruntimeDecoderOptions {
    */
   allowSpinning?: boolean;
   /**
-   * Let onnxruntime write each step's cache (`present.*`) and logits straight into buffers this engine
-   * keeps (two per cache tensor, used in turn, grown geometrically), instead of allocating new outputs
-   * and copying them into JavaScript every step. Default true.
+   * Keep the key/value cache in buffers this engine writes each step's new keys/values into, on an
+   * export that outputs only those (DecoderOnnxOptions.newKeyValuesOnly), so a step never copies the
+   * cache: see OnnxruntimeInPlaceDecodeSession. Default true. False runs the Optimum-layout export,
+   * whose `present.*` outputs are the whole cache again every step.
+   */
+  inPlaceCache?: boolean;
+  /** With {@link inPlaceCache}: the key slots the cache grows by (default IN_PLACE_SLOT_CHUNK, 32). */
+  cacheSlotChunk?: number;
+  /**
+   * Without {@link inPlaceCache}: let onnxruntime write each step's cache (`present.*`) and logits
+   * straight into buffers this engine keeps (two per cache tensor, used in turn, grown geometrically),
+   * instead of allocating new outputs every step. Default true.
    */
   preallocateCache?: boolean;
   /**
@@ -92,11 +102,14 @@ export class OnnxruntimeDecoder {
   readonly buildMs: number;
   /** Whether the session runs the export on ONNX Runtime's contrib operators. */
   readonly contribOps: boolean;
+  /** Whether decodes keep the cache in place (OnnxruntimeDecoderOptions.inPlaceCache). */
+  readonly inPlaceCache: boolean;
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
   readonly #fingerprint: readonly object[];
   readonly #geometry: DecodeGeometry;
   readonly #preallocate: boolean;
+  readonly #slotChunk: number | undefined;
   #open = 0;
   #retired = false;
   #released = false;
@@ -109,8 +122,12 @@ export class OnnxruntimeDecoder {
     fingerprint: readonly object[],
     preallocate: boolean,
     contribOps: boolean,
+    inPlaceCache: boolean,
+    slotChunk: number | undefined,
   ) {
+    this.#slotChunk = slotChunk;
     this.contribOps = contribOps;
+    this.inPlaceCache = inPlaceCache;
     this.#preallocate = preallocate;
     this.#ort = ort;
     this.#session = session;
@@ -140,16 +157,31 @@ export class OnnxruntimeDecoder {
         hint: 'decode with engine "tfjs", or write the model with exportOnnx (external data) and run that folder with transformers.js',
       });
     }
+    const chunk = options.cacheSlotChunk;
+    if (chunk !== undefined && !(Number.isInteger(chunk) && chunk >= 1)) {
+      throw new InvalidOptionError(`cacheSlotChunk must be an integer >= 1, got ${chunk}`, { option: 'cacheSlotChunk' });
+    }
     const started = performance.now();
     const fingerprint = weightsFingerprint(model);
     const contribOps = options.contribOps ?? true;
-    const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps }));
+    const inPlaceCache = options.inPlaceCache ?? true;
+    const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps, newKeyValuesOnly: inPlaceCache }));
     const session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: 'all',
       ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
     });
-    return new OnnxruntimeDecoder(ort, session, model, performance.now() - started, fingerprint, options.preallocateCache ?? true, contribOps);
+    return new OnnxruntimeDecoder(
+      ort,
+      session,
+      model,
+      performance.now() - started,
+      fingerprint,
+      options.preallocateCache ?? true,
+      contribOps,
+      inPlaceCache,
+      options.cacheSlotChunk,
+    );
   }
 
   /** Returns whether `model`'s weights are still the ones this session was made from. */
@@ -169,18 +201,28 @@ export class OnnxruntimeDecoder {
   }
 
   /** Opens a decode; a running one may spawn more after a release (its joining rows need these weights). */
-  #openDecode(): OnnxruntimeDecodeSession {
+  #openDecode(): OnnxruntimeDecodeSession | OnnxruntimeInPlaceDecodeSession {
     if (this.#released) throw new InvalidOptionError('this onnxruntime decoder was released', { option: 'engine' });
     this.#open++;
-    return new OnnxruntimeDecodeSession(this.#ort, this.#session, {
+    const common = {
       geometry: this.#geometry,
       maxPositions: this.maxPositions,
-      preallocate: this.#preallocate,
-      spawn: () => this.#openDecode(),
       onDispose: () => {
         this.#open--;
         this.#releaseIfIdle();
       },
+    };
+    if (this.inPlaceCache) {
+      return new OnnxruntimeInPlaceDecodeSession(this.#ort, this.#session, {
+        ...common,
+        ...(this.#slotChunk !== undefined ? { slotChunk: this.#slotChunk } : {}),
+        spawn: () => this.#openDecode() as OnnxruntimeInPlaceDecodeSession,
+      });
+    }
+    return new OnnxruntimeDecodeSession(this.#ort, this.#session, {
+      ...common,
+      preallocate: this.#preallocate,
+      spawn: () => this.#openDecode() as OnnxruntimeDecodeSession,
     });
   }
 
