@@ -40,7 +40,8 @@ async function readParameterValues(model: DecoderModel): Promise<Map<string, Flo
 
 /**
  * Builds the additive causal + padding bias from the input shapes and attention_mask: [B, 1, 1, T, L]
- * for the standard attention, [B, 1, T, L] (`rank` 4) for GroupQueryAttention.
+ * for the standard attention, [B, 1, T, L] (`rank` 4) for GroupQueryAttention and the
+ * newKeyValuesOnly attention.
  */
 function buildAttentionBias(graph: OnnxGraphBuilder, rank: 4 | 5 = 5): string {
   const scope = '/model/attention_bias';
@@ -148,7 +149,7 @@ export async function decoderOnnxModel(model: DecoderModel, options: DecoderOnnx
     graph,
     model,
     values: await readParameterValues(model),
-    attentionBias: buildAttentionBias(graph, gqa ? 4 : 5),
+    attentionBias: buildAttentionBias(graph, gqa || newKeyValuesOnly ? 4 : 5),
     contribOps,
     newKeyValuesOnly,
     ...(gqa ? { groupQueryAttention: buildGroupQueryAttentionLengths(graph) } : {}),

@@ -27,7 +27,8 @@ export interface GraphContext {
   values: Map<string, Float32Array>;
   /**
    * Additive attention bias: 0 where a query may see a key, -1e9 elsewhere. [B, 1, 1, T, L] for the
-   * standard attention, [B, 1, T, L] for GroupQueryAttention (when `groupQueryAttention` is set).
+   * standard attention, [B, 1, T, L] for GroupQueryAttention (when `groupQueryAttention` is set) and
+   * with `newKeyValuesOnly`.
    */
   attentionBias: string;
   /** Build with ONNX Runtime's contrib operators (see export/onnx-contrib-pieces.ts). */
@@ -119,34 +120,39 @@ export function attention(
   const grouped = graph.reshape(scope, q, [0, Hkv, H / Hkv, -1, D]);
   const transposedKeys = (keys: string) => graph.transpose(scope, graph.unsqueeze(scope, keys, [2]), [0, 1, 2, 4, 3]);
   const scale = (scores: string) => graph.node(scope, 'Mul', [scores, graph.float(1 / Math.sqrt(D))]);
-  const softmax = (scores: string) =>
-    graph.node(scope, 'Softmax', [graph.node(scope, 'Add', [scores, context.attentionBias])], { axis: onnxAttribute.int(-1) });
+  const softmax = (scores: string, bias: string) => graph.node(scope, 'Softmax', [graph.node(scope, 'Add', [scores, bias])], { axis: onnxAttribute.int(-1) });
   let attended: string;
   if (context.newKeyValuesOnly) {
     graph.namedNode(`present.${layer}.key`, scope, 'Identity', [k]);
     graph.namedNode(`present.${layer}.value`, scope, 'Identity', [v]);
     const pastKeys = `past_key_values.${layer}.key`;
     const pastValues = `past_key_values.${layer}.value`;
-    // Scores against the P cached keys, then the T new ones: [B, Hkv, G, T, P + T].
+    // Four-dimensional products, one GEMM per key/value head: the G query heads of a key/value head and
+    // their T tokens are the G·T rows of [B, Hkv, G·T, D] (row g·T + t), and the keys' transposes fuse
+    // into the MatMuls (no copy of the cache). Scores against the P cached keys, then the T new ones.
+    const rows = graph.reshape(scope, graph.node(scope, 'Mul', [q, graph.float(1 / Math.sqrt(D))]), [0, Hkv, -1, D]);
     const scores = graph.node(
       scope,
       'Concat',
-      [graph.node(scope, 'MatMul', [grouped, transposedKeys(pastKeys)]), graph.node(scope, 'MatMul', [grouped, transposedKeys(k)])],
+      [
+        graph.node(scope, 'MatMul', [rows, graph.transpose(scope, pastKeys, [0, 1, 3, 2])]),
+        graph.node(scope, 'MatMul', [rows, graph.transpose(scope, k, [0, 1, 3, 2])]),
+      ],
       { axis: onnxAttribute.int(-1) },
     );
-    const probabilities = softmax(scale(scores));
+    // The bias [B, 1, T, P + T], repeated for the G query heads of each row block.
+    const G = H / Hkv;
+    const bias = G > 1 ? graph.node(scope, 'Tile', [context.attentionBias, graph.int64([1, 1, G, 1])]) : context.attentionBias;
+    const probabilities = softmax(scores, bias);
     const cached = graph.node(scope, 'Gather', [graph.node(scope, 'Shape', [pastKeys]), graph.int64([2])], { axis: onnxAttribute.int(0) });
     const axis = graph.int64([-1]);
     const pastProbabilities = graph.node(scope, 'Slice', [probabilities, graph.int64([0]), cached, axis]);
     const newProbabilities = graph.node(scope, 'Slice', [probabilities, cached, graph.int64([Number.MAX_SAFE_INTEGER]), axis]);
-    attended = graph.node(scope, 'Add', [
-      graph.node(scope, 'MatMul', [pastProbabilities, graph.unsqueeze(scope, pastValues, [2])]),
-      graph.node(scope, 'MatMul', [newProbabilities, graph.unsqueeze(scope, v, [2])]),
-    ]);
+    attended = graph.node(scope, 'Add', [graph.node(scope, 'MatMul', [pastProbabilities, pastValues]), graph.node(scope, 'MatMul', [newProbabilities, v])]);
   } else {
     const keys = graph.namedNode(`present.${layer}.key`, scope, 'Concat', [`past_key_values.${layer}.key`, k], { axis: onnxAttribute.int(2) });
     const values = graph.namedNode(`present.${layer}.value`, scope, 'Concat', [`past_key_values.${layer}.value`, v], { axis: onnxAttribute.int(2) });
-    const probabilities = softmax(scale(graph.node(scope, 'MatMul', [grouped, transposedKeys(keys)])));
+    const probabilities = softmax(scale(graph.node(scope, 'MatMul', [grouped, transposedKeys(keys)])), context.attentionBias);
     attended = graph.node(scope, 'MatMul', [probabilities, graph.unsqueeze(scope, values, [2])]);
   }
   const perHead = graph.reshape(scope, attended, [0, H, -1, D]);
