@@ -1,7 +1,7 @@
 /**
  * CPU and wall milliseconds per batched decode step of the onnxruntime engine, at rows × key slots, for
  * each cache layout (in place, the default, against the whole cache as outputs) and intra-op thread
- * count: what limits the server's continuous batch on a CPU (docs/benchmarks.md, "What limits the batch").
+ * count: what limits the server's continuous batch on a CPU (docs/benchmarks.md, "The key/value cache written in place").
  * Each configuration prefills `rows` prompts of `slots` tokens and times the steps after a warm-up; the
  * rounds rotate the configurations so load that comes and goes on a shared machine falls on all alike,
  * and the median round is kept.
