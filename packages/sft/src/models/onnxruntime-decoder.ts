@@ -11,7 +11,7 @@ import { encodeOnnxModel } from '../io/onnx';
 import type { BatchingDecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
 import { OnnxruntimeDecodeSession, type DecodeGeometry, type OrtModule } from './onnxruntime-decode-session';
-import { OnnxruntimeInPlaceDecodeSession } from './onnxruntime-in-place-decode-session';
+import { OnnxruntimeInPlaceDecodeSession, PromptPrefixCache } from './onnxruntime-in-place-decode-session';
 
 let ortModule: Promise<OrtModule | undefined> | undefined;
 
@@ -59,6 +59,12 @@ export interface OnnxruntimeDecoderOptions {
   inPlaceCache?: boolean;
   /** With {@link inPlaceCache}: the key slots the cache grows by (default IN_PLACE_SLOT_CHUNK, 32). */
   cacheSlotChunk?: number;
+  /**
+   * With {@link inPlaceCache}: keep the keys/values of the last prompt prefilled, and copy the prefix a new
+   * prompt shares with it (at least PROMPT_PREFIX_MINIMUM, 16 tokens: a chat template, a system prompt)
+   * instead of prefilling it again. Default true.
+   */
+  prefixCache?: boolean;
   /**
    * Without {@link inPlaceCache}: let onnxruntime write each step's cache (`present.*`) and logits
    * straight into buffers this engine keeps (two per cache tensor, used in turn, grown geometrically),
@@ -110,6 +116,7 @@ export class OnnxruntimeDecoder {
   readonly #geometry: DecodeGeometry;
   readonly #preallocate: boolean;
   readonly #slotChunk: number | undefined;
+  readonly #prefixes: PromptPrefixCache | undefined;
   #open = 0;
   #retired = false;
   #released = false;
@@ -124,8 +131,10 @@ export class OnnxruntimeDecoder {
     contribOps: boolean,
     inPlaceCache: boolean,
     slotChunk: number | undefined,
+    prefixCache: boolean,
   ) {
     this.#slotChunk = slotChunk;
+    this.#prefixes = inPlaceCache && prefixCache ? new PromptPrefixCache() : undefined;
     this.contribOps = contribOps;
     this.inPlaceCache = inPlaceCache;
     this.#preallocate = preallocate;
@@ -181,6 +190,7 @@ export class OnnxruntimeDecoder {
       contribOps,
       inPlaceCache,
       options.cacheSlotChunk,
+      options.prefixCache ?? true,
     );
   }
 
@@ -216,6 +226,7 @@ export class OnnxruntimeDecoder {
       return new OnnxruntimeInPlaceDecodeSession(this.#ort, this.#session, {
         ...common,
         ...(this.#slotChunk !== undefined ? { slotChunk: this.#slotChunk } : {}),
+        ...(this.#prefixes ? { prefixes: this.#prefixes } : {}),
         spawn: () => this.#openDecode() as OnnxruntimeInPlaceDecodeSession,
       });
     }

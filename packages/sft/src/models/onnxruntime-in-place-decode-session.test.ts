@@ -1,7 +1,8 @@
 /**
  * The in-place cache: rows of different lengths that join, leave and change order, with the cache
  * growing past its capacity (a chunk of 4 slots) and shrinking again, give every row the logits it gets
- * decoded alone by tfjs (within 1e-4), for both families.
+ * decoded alone by tfjs (within 1e-4), for both families; so do prompts that copy the prefix they share
+ * with the last prompt prefilled.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,57 @@ describe.each(FAMILIES)('OnnxruntimeInPlaceDecodeSession on %s', (_name, config,
       expect(worstDifference(expected[0]![0]!, expected[0]![5]!)).toBeGreaterThan(0.01);
     } finally {
       session.dispose();
+      decoder.release();
+      model.dispose();
+    }
+  });
+
+  it('copies the prefix a prompt shares with the last one prefilled, and decodes it as tfjs alone', async () => {
+    const model = DecoderModel.create(config(), { seed: 23 });
+    spreadBlockWeights(model);
+    const decoder = await OnnxruntimeDecoder.create(model, { contribOps: false, ...options });
+    const base = Array.from({ length: 24 }, (_, index) => (index * 17 + 5) % 250);
+    const rows: Row[] = [
+      { prompt: [...base, 1, 2, 3], fed: feedOf(5) },
+      { prompt: [...base.slice(0, 20), 9, 8, 7, 6, 5], fed: feedOf(6) },
+      { prompt: [4, 5], fed: feedOf(7) },
+    ];
+    const expected = await Promise.all(rows.map((row) => aloneLogits(model, row, 6)));
+    let worst = 0;
+    /** Prefills `order` in a new session, checks the copied prefixes and every step's logits. */
+    const decode = async (order: number[], copied: number[]) => {
+      const session = decoder.startDecode() as OnnxruntimeInPlaceDecodeSession;
+      try {
+        const logits = await session.prefill(order.map((row) => rows[row]!.prompt));
+        expect(session.reusedPrefix).toEqual(copied);
+        order.forEach((row, index) => (worst = Math.max(worst, worstDifference(logits[index]!, expected[row]![0]!))));
+        for (let step = 0; step < 6; step++) {
+          const next = await session.step(order.map((row) => rows[row]!.fed[step]!));
+          order.forEach((row, index) => (worst = Math.max(worst, worstDifference(next[index]!, expected[row]![step + 1]!))));
+        }
+      } finally {
+        session.dispose();
+      }
+    };
+    try {
+      // Nothing cached yet; then the 20 tokens the second prompt shares with the first, none for the short one
+      // (under the minimum); then all but the last token of the second prompt (the longest of its call, so the
+      // one cached) again; then the first prompt's 20 shared tokens, and all but its last.
+      await decode([0], [0]);
+      await decode([1, 2], [20, 0]);
+      await decode([2, 1], [0, 24]);
+      await decode([0], [20]);
+      await decode([0], [26]);
+      expect(worst).toBeLessThan(TOLERANCE);
+      // Without the cache every prompt is prefilled whole.
+      const plain = await OnnxruntimeDecoder.create(model, { contribOps: false, ...options, prefixCache: false });
+      const session = plain.startDecode() as OnnxruntimeInPlaceDecodeSession;
+      await session.prefill([rows[0]!.prompt]);
+      await session.spawn().prefill([rows[0]!.prompt]);
+      expect(session.reusedPrefix).toEqual([0]);
+      session.dispose();
+      plain.release();
+    } finally {
       decoder.release();
       model.dispose();
     }

@@ -20,6 +20,49 @@ import { LOGITS_INDEX_INPUT, type DecodeGeometry, type OrtModule } from './onnxr
 /** The key slots the in-place cache grows by (a row that needs one slot more makes room for this many). */
 export const IN_PLACE_SLOT_CHUNK = 32;
 
+/** A prompt shares its keys/values with the cached one from this many common tokens (shorter prefixes are prefilled again). */
+export const PROMPT_PREFIX_MINIMUM = 16;
+
+/**
+ * The keys/values of the last prompt prefilled (the longest of its call) on one engine, for the next prompts
+ * that start the same way (a chat template, a system prompt): their common prefix is copied instead of
+ * prefilled. The keys of a prefix depend only on its tokens and positions, so the copy is what the prefill
+ * would compute, up to floating-point rounding of a different call shape.
+ */
+export class PromptPrefixCache {
+  readonly minimum: number;
+  #tokens: readonly number[] = [];
+  /** Per layer, the key then the value [Hkv, tokens, D]. */
+  #values: readonly Float32Array[] = [];
+
+  constructor(minimum = PROMPT_PREFIX_MINIMUM) {
+    this.minimum = minimum;
+  }
+
+  /** The cached tokens. */
+  get tokens(): readonly number[] {
+    return this.#tokens;
+  }
+
+  /** Per layer, the cached keys then values [Hkv, tokens, D]. */
+  get values(): readonly Float32Array[] {
+    return this.#values;
+  }
+
+  /** Returns how many leading tokens of `prompt` can be copied: the common prefix, less the prompt's last token (its logits are needed), or 0 under the minimum. */
+  reusable(prompt: readonly number[]): number {
+    const limit = Math.min(prompt.length - 1, this.#tokens.length);
+    let common = 0;
+    while (common < limit && prompt[common] === this.#tokens[common]) common++;
+    return common >= this.minimum ? common : 0;
+  }
+
+  store(tokens: readonly number[], values: readonly Float32Array[]): void {
+    this.#tokens = [...tokens];
+    this.#values = values;
+  }
+}
+
 /** Options of an {@link OnnxruntimeInPlaceDecodeSession}. */
 export interface OnnxruntimeInPlaceDecodeSessionOptions {
   readonly geometry: DecodeGeometry;
@@ -27,6 +70,8 @@ export interface OnnxruntimeInPlaceDecodeSessionOptions {
   readonly maxPositions: number;
   /** The key slots the cache grows by (default {@link IN_PLACE_SLOT_CHUNK}). */
   readonly slotChunk?: number;
+  /** Where prompts find the keys/values of a prefix they share with an earlier prompt (none: every prompt is prefilled whole). */
+  readonly prefixes?: PromptPrefixCache;
   /** Called once when the session is disposed. */
   readonly onDispose?: () => void;
   /** Returns a new, empty session on the same engine and weights (default: one with these options, less onDispose). */
@@ -43,6 +88,7 @@ export class OnnxruntimeInPlaceDecodeSession implements BatchingDecodeSession {
   readonly #session: Ort.InferenceSession;
   readonly #geometry: DecodeGeometry;
   readonly #chunk: number;
+  readonly #prefixes: PromptPrefixCache | undefined;
   readonly #onDispose: () => void;
   readonly #spawn: () => OnnxruntimeInPlaceDecodeSession;
   /** Per layer, the key then the value buffer [row capacity, Hkv, P, D]. */
@@ -54,6 +100,8 @@ export class OnnxruntimeInPlaceDecodeSession implements BatchingDecodeSession {
   #lengths: number[] = [];
   #nextPositions: number[] = [];
   #disposed = false;
+  /** The prompt tokens each row of the last prefill copied from the prefix cache (for tests and load reports). */
+  reusedPrefix: readonly number[] = [];
 
   constructor(ort: OrtModule, session: Ort.InferenceSession, options: OnnxruntimeInPlaceDecodeSessionOptions) {
     this.#ort = ort;
@@ -61,6 +109,7 @@ export class OnnxruntimeInPlaceDecodeSession implements BatchingDecodeSession {
     this.#geometry = options.geometry;
     this.maxPositions = options.maxPositions;
     this.#chunk = options.slotChunk ?? IN_PLACE_SLOT_CHUNK;
+    this.#prefixes = options.prefixes;
     if (!Number.isInteger(this.#chunk) || this.#chunk < 1) {
       throw new InvalidOptionError(`slotChunk must be an integer >= 1, got ${this.#chunk}`, { option: 'slotChunk' });
     }
@@ -204,24 +253,61 @@ export class OnnxruntimeInPlaceDecodeSession implements BatchingDecodeSession {
     const B = prompts.length;
     const lengths = prompts.map((prompt) => prompt.length);
     const longest = Math.max(...lengths);
-    const ids = new BigInt64Array(B * longest);
-    const positions = new BigInt64Array(B * longest);
-    const mask = new BigInt64Array(B * longest);
+    // Rows start empty; a prefix shared with the cached prompt is copied to slots 0..reused−1, the rest of
+    // each prompt (less the padding) is prefilled after it.
+    const reused = prompts.map((prompt) => this.#prefixes?.reusable(prompt) ?? 0);
+    const fresh = lengths.map((length, row) => length - reused[row]!);
+    const T = Math.max(...fresh);
+    this.#lengths = new Array<number>(B).fill(0);
+    this.#reserve(B, this.#slotsFor(longest));
+    const P = reused.some((count) => count > 0) ? this.#slots : 0;
+    if (P > 0) this.#copyPrefixes(reused);
+    const ids = new BigInt64Array(B * T);
+    const positions = new BigInt64Array(B * T);
+    const mask = new BigInt64Array(B * (P + T));
     prompts.forEach((prompt, row) => {
-      for (let t = 0; t < longest; t++) {
-        positions[row * longest + t] = BigInt(t);
-        if (t < prompt.length) {
-          ids[row * longest + t] = BigInt(prompt[t]!);
-          mask[row * longest + t] = 1n;
+      mask.fill(1n, row * (P + T), row * (P + T) + reused[row]!);
+      for (let t = 0; t < T; t++) {
+        positions[row * T + t] = BigInt(reused[row]! + t);
+        if (t < fresh[row]!) {
+          ids[row * T + t] = BigInt(prompt[reused[row]! + t]!);
+          mask[row * (P + T) + P + t] = 1n;
         }
       }
     });
-    // The rows start empty; the prompts' keys (less the padding) are written at slots 0..length−1.
-    this.#lengths = new Array<number>(B).fill(0);
-    this.#reserve(B, this.#slotsFor(longest));
-    const logits = await this.#run(B, longest, ids, positions, mask, lengths, 0);
+    const logits = await this.#run(B, T, ids, positions, mask, fresh, P);
+    this.reusedPrefix = reused;
     this.#nextPositions = lengths.map((length) => Math.min(length, this.maxPositions - 1));
+    if (this.#prefixes) this.#storePrefix(prompts, lengths.indexOf(longest));
     return logits;
+  }
+
+  /** Copies the first `reused[row]` cached prefix keys/values into each row's slots. */
+  #copyPrefixes(reused: readonly number[]): void {
+    const { kvHeads: H, headDim: D } = this.#geometry;
+    const cached = this.#prefixes!;
+    const n = cached.tokens.length;
+    const P = this.#slots;
+    this.#cache.forEach((target, index) => {
+      const source = cached.values[index]!;
+      reused.forEach((count, row) => {
+        for (let head = 0; head < H; head++) target.set(source.subarray(head * n * D, (head * n + count) * D), (row * H + head) * P * D);
+      });
+    });
+    this.#lengths = [...reused];
+  }
+
+  /** Keeps `row`'s prompt and its keys/values as the cached prefix. */
+  #storePrefix(prompts: readonly (readonly number[])[], row: number): void {
+    const { kvHeads: H, headDim: D } = this.#geometry;
+    const n = prompts[row]!.length;
+    const P = this.#slots;
+    const values = this.#cache.map((buffer) => {
+      const copy = new Float32Array(H * n * D);
+      for (let head = 0; head < H; head++) copy.set(buffer.subarray((row * H + head) * P * D, ((row * H + head) * P + n) * D), head * n * D);
+      return copy;
+    });
+    this.#prefixes!.store(prompts[row]!, values);
   }
 
   async step(tokens: readonly (number | undefined)[]): Promise<Float32Array[]> {
