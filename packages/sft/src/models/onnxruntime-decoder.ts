@@ -1,7 +1,8 @@
 /**
  * The onnxruntime decode engine: our own ONNX export of a {@link DecoderModel} (built in memory from
- * the loaded weights) run by onnxruntime-node, with the key/value cache kept as onnxruntime tensors.
- * The shared sampling loop ({@link generateTokens}) drives it through {@link DecodeSession}.
+ * the loaded weights) run by onnxruntime-node, with the key/value cache kept in buffers the engine
+ * writes in place (OnnxruntimeInPlaceDecodeSession; or, with `inPlaceCache: false`, the whole cache as
+ * the graph's outputs, OnnxruntimeDecodeSession). The shared sampling loop ({@link generateTokens}) drives it through {@link DecodeSession}.
  */
 import type * as Ort from 'onnxruntime-node';
 import { BackendError, InvalidOptionError } from '@steerlm/core';
