@@ -7,59 +7,14 @@
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { generateTokens, OnnxruntimeDecodeSession, type OrtModule, type OrtSession } from '@steerlm/sft/browser';
+import { cacheNames, fakeDecoderSession } from '../../testing/fake-decoder-session';
 import { recordTransfers } from './decode-transfers';
 
 const ort = ortWeb as unknown as OrtModule;
-type Tensor = ortWeb.Tensor;
 
 const GEOMETRY = { layers: 2, kvHeads: 2, headDim: 4, vocab: 7 };
-const CACHE = ['key', 'value'].flatMap((part) => Array.from({ length: GEOMETRY.layers }, (_, layer) => `${layer}.${part}`));
-
-interface FakeRun {
-  feeds: Record<string, Tensor>;
-  presents: Record<string, Tensor>;
-  /** The present.* tensors of earlier runs that were disposed when this run was called. */
-  disposedBefore: number;
-}
-
-/**
- * A decoder graph like exportOnnx's (logits [B, T, V], no logits_index) whose cache outputs live in
- * `location`: greedy picks token (position + 1) mod V. Records every run and every freed GPU buffer.
- */
-function fakeSession(location: 'gpu-buffer' | 'cpu') {
-  const runs: FakeRun[] = [];
-  const freed: Tensor[] = [];
-  const { kvHeads: H, headDim: D, vocab: V } = GEOMETRY;
-  const session = {
-    inputNames: ['input_ids', 'attention_mask', 'position_ids', ...CACHE.map((name) => `past_key_values.${name}`)],
-    outputNames: ['logits', ...CACHE.map((name) => `present.${name}`)],
-    run(feeds: Record<string, Tensor>) {
-      const [B, T] = feeds.input_ids!.dims as [number, number];
-      const past = feeds['past_key_values.0.key']!.dims[2]!;
-      const keys = feeds.attention_mask!.dims[1]!;
-      // The cache fed has one slot fewer than the mask per new token, as the graph expects.
-      expect(past + T).toBe(keys);
-      const positions = feeds.position_ids!.data as BigInt64Array;
-      const logits = new Float32Array(B * T * V);
-      for (let index = 0; index < B * T; index++) logits[index * V + ((Number(positions[index]) + 1) % V)] = 1;
-      const presents: Record<string, Tensor> = {};
-      for (const name of CACHE) {
-        const dims = [B, H, keys, D];
-        presents[`present.${name}`] =
-          location === 'gpu-buffer'
-            ? ortWeb.Tensor.fromGpuBuffer({ size: B * H * keys * D * 4 } as unknown as GPUBuffer, {
-                dataType: 'float32',
-                dims,
-                dispose: () => freed.push(presents[`present.${name}`]!),
-              })
-            : new ortWeb.Tensor('float32', new Float32Array(B * H * keys * D), dims);
-      }
-      runs.push({ feeds, presents, disposedBefore: freed.length });
-      return Promise.resolve({ logits: new ortWeb.Tensor('float32', logits, [B, T, V]), ...presents });
-    },
-  };
-  return { session: session as unknown as OrtSession, runs, freed };
-}
+const CACHE = cacheNames(GEOMETRY.layers);
+const fakeSession = (location: 'gpu-buffer' | 'cpu') => fakeDecoderSession(GEOMETRY, location);
 
 async function decode(session: OrtSession, prompts: number[][], maxTokens: number): Promise<number[][]> {
   const tokens: number[][] = prompts.map(() => []);
@@ -89,7 +44,7 @@ describe('the in-page decode cache handoff', () => {
     for (let index = 1; index < runs.length; index++) {
       for (const name of CACHE) expect(runs[index]!.feeds[`past_key_values.${name}`]).toBe(runs[index - 1]!.presents[`present.${name}`]);
       // When step `index` runs, the cache of the runs before the previous one is freed (and the previous one is in use).
-      expect(runs[index]!.disposedBefore).toBe((index - 1) * CACHE.length);
+      expect(runs[index]!.freedBefore).toBe((index - 1) * CACHE.length);
     }
     // Each GPU tensor is freed once; the last step's cache when the decode ends.
     expect(freed).toHaveLength(runs.length * CACHE.length);
@@ -124,11 +79,9 @@ describe('the in-page decode cache handoff', () => {
 
   it('leaves the session itself as it is: names, metadata and release go to it', async () => {
     const fake = fakeSession('gpu-buffer');
-    let released = 0;
-    Object.assign(fake.session, { release: () => Promise.resolve(void released++) });
     const { session } = recordTransfers(fake.session);
     expect(session.inputNames).toBe(fake.session.inputNames);
     await session.release();
-    expect(released).toBe(1);
+    expect(fake.session.released).toBe(1);
   });
 });
