@@ -143,6 +143,7 @@ const script = `
     delete output.dataset.tokens;
     delete output.dataset.rows;
     delete output.dataset.decode;
+    output.removeAttribute('title');
     try {
       if (inPage) return await runInPage(side, output);
       const response = await fetch('/v1/chat/completions', {

@@ -129,9 +129,11 @@ async function readJson(file: ModelFolderFile): Promise<unknown> {
   }
 }
 
-/** The preferred location of every key/value cache output (`present.{layer}.key|value`) of a `layers`-layer export. */
-function cacheOutputLocations(layers: number, location: 'gpu-buffer'): Record<string, 'gpu-buffer'> {
-  return Object.fromEntries(Array.from({ length: layers }, (_, layer) => ['key', 'value'].map((part) => [`present.${layer}.${part}`, location])).flat());
+/** `preferredOutputLocation` for a `layers`-layer export: every key/value cache output (`present.{layer}.key|value`) as a GPU buffer. */
+function cacheOutputsOnGpu(layers: number): Record<string, 'gpu-buffer'> {
+  return Object.fromEntries(
+    Array.from({ length: layers }, (_, layer) => ['key', 'value'].map((part) => [`present.${layer}.${part}`, 'gpu-buffer' as const])).flat(),
+  );
 }
 
 /** An exported model folder loaded into onnxruntime-web in this page. */
@@ -196,7 +198,7 @@ export class InPageModel {
       try {
         // On WebGPU the key/value cache stays on the GPU: present.* come back as GPU buffers that the next step
         // is fed (OnnxruntimeDecodeSession disposes the previous ones); only the logits are read back.
-        const cacheOnGpu = provider === 'webgpu' ? cacheOutputLocations(config.numHiddenLayers, 'gpu-buffer') : undefined;
+        const cacheOnGpu = provider === 'webgpu' ? cacheOutputsOnGpu(config.numHiddenLayers) : undefined;
         const session = await ort.InferenceSession.create(model, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
