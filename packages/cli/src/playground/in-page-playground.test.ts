@@ -20,12 +20,13 @@ import { writeSteeringSettings } from '../models';
 import { playgroundPage } from '../server/playground-page';
 import { launchHeadlessChromium, NO_CHROMIUM as noBrowser, RUN_IN_CHROMIUM as runInBrowser } from '../testing/headless-chromium';
 import { tinyByteLanguageModel } from '../testing/tiny-byte-model';
+import type { InPageDecodeReport } from './browser/in-page-model';
 import { servePlaygroundFolder, type PlaygroundFolderServer } from './serve-playground-folder';
 import { writePlaygroundFolder } from './write-playground-folder';
 
-// WebGPU in headless Chromium runs on SwiftShader (the CPU): correct but 15-30 s here, so it runs on request.
+// WebGPU in headless Chromium runs on SwiftShader (the CPU): correct but 15-60 s here, so it runs on request.
 const runOnWebGpu = process.env.STEERLM_BROWSER_WEBGPU === '1';
-const noWebGpu = 'the WebGPU case runs with STEERLM_BROWSER_WEBGPU=1 (SwiftShader WebGPU on the CPU takes 15-30 s)';
+const noWebGpu = 'the WebGPU case runs with STEERLM_BROWSER_WEBGPU=1 (SwiftShader WebGPU on the CPU takes 15-60 s)';
 
 const PROMPT = 'Tell me a joke about cats.';
 const MAX_TOKENS = 12;
@@ -110,14 +111,18 @@ describe('steering inside headless Chromium (onnxruntime-web)', () => {
     return tokens;
   }
 
-  async function send(page: Page): Promise<{ tokens: number[]; text: string; rows: unknown }> {
+  async function send(page: Page): Promise<{ tokens: number[]; text: string; rows: unknown; decode: InPageDecodeReport }> {
     await page.click('#send');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Done.', undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Done.', undefined, { timeout: 40_000 });
     const output = page.locator('#output-a');
     const tokens = JSON.parse((await output.getAttribute('data-tokens')) ?? 'null') as number[];
     const rows = JSON.parse((await output.getAttribute('data-rows')) ?? 'null') as unknown;
-    return { tokens, text: (await output.textContent()) ?? '', rows };
+    const decode = JSON.parse((await output.getAttribute('data-decode')) ?? 'null') as InPageDecodeReport;
+    return { tokens, text: (await output.textContent()) ?? '', rows, decode };
   }
+
+  /** The bytes of float32 logits for `rows` prompt rows of `positions` positions each (the exported graph returns every position's). */
+  const logitsBytes = (rows: number, positions = 1) => rows * positions * lm.model.config.vocabSize * 4;
 
   it('loads an exported tiny model from picked files and decodes the greedy tokens of Node onnxruntime, sliders and guidance included', async (ctx) => {
     if (!runInBrowser) ctx.skip(noBrowser);
@@ -155,6 +160,9 @@ describe('steering inside headless Chromium (onnxruntime-web)', () => {
     expect(humor4.rows).toEqual(guidedRows({ ...START, humor: 4 }));
     expect(humor4.tokens).toEqual(await nodeTokens({ ...START, humor: 4 }));
     expect(humor4.tokens.length).toBeGreaterThan(0);
+    // On wasm the cache comes back to the CPU every step, as it always did: one prefill run, then one run per further token.
+    expect(humor4.decode).toMatchObject({ executionProvider: 'wasm', kvCache: 'cpu', runs: humor4.tokens.length, gpuTensorsAlive: 0 });
+    expect(humor4.decode.cacheOutputsOnCpu.every((count) => count === 2 * lm.model.config.numHiddenLayers)).toBe(true);
     // The same text as the Node model's steer() on the onnxruntime engine.
     const nodeText = await lm.steer(
       { prompt: PROMPT, attributes: { ...START, humor: 4 }, schema: STEERLM, template: steerlmTemplate },
@@ -218,11 +226,36 @@ describe('steering inside headless Chromium (onnxruntime-web)', () => {
       await page.locator('#slider-a-humor').fill('4');
       const humor4 = await send(page);
       expect(humor4.tokens).toEqual(await nodeTokens({ ...START, humor: 4 }));
+      // The key/value cache stays on the GPU: each step is fed the previous step's GPU outputs and reads back
+      // only its logits row [1, 1, V] (the prefill, every position's logits); every GPU tensor is freed at the end.
+      const promptTokens = tokenizer.encode(guidedRows({ ...START, humor: 4 })[0]!.prompt).length;
+      const steps = humor4.tokens.length - 1;
+      expect(humor4.decode).toEqual({
+        executionProvider: 'webgpu',
+        kvCache: 'gpu-buffer',
+        runs: 1 + steps,
+        readBytes: [logitsBytes(1, promptTokens), ...new Array<number>(steps).fill(logitsBytes(1))],
+        cacheOutputsOnCpu: new Array<number>(1 + steps).fill(0),
+        cacheInputsFromCpu: new Array<number>(1 + steps).fill(0),
+        gpuTensorsAlive: 0,
+        firstTokenSeconds: expect.any(Number),
+        seconds: expect.any(Number),
+        decodeTokensPerSecond: expect.any(Number),
+      });
+      expect(humor4.decode.decodeTokensPerSecond).toBeGreaterThan(0);
+      // Guidance 2.5 with an interpolated humor 1.5: three rows in one batch, each step reading back three logits rows.
+      await page.check('#half-steps');
+      await page.locator('#slider-a-humor').fill('1.5');
+      await page.locator('#guidance-a').fill('2.5');
+      const guided = await send(page);
+      expect(guided.tokens).toEqual(await nodeTokens({ ...START, humor: 1.5 }, { scale: 2.5 }));
+      expect(guided.decode).toMatchObject({ kvCache: 'gpu-buffer', runs: guided.tokens.length, gpuTensorsAlive: 0 });
+      expect(guided.decode.readBytes.slice(1)).toEqual(new Array<number>(guided.tokens.length - 1).fill(logitsBytes(3)));
       expect(failures).toEqual([]);
     } finally {
       await gpuBrowser.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('says which file is missing when the pick is incomplete', async (ctx) => {
     if (!runInBrowser) ctx.skip(noBrowser);

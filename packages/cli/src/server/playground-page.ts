@@ -128,6 +128,10 @@ const script = `
         output.dataset.tokens = JSON.stringify(progress.tokens);
         output.dataset.finishReason = progress.finishReason;
         output.dataset.rows = JSON.stringify(progress.rows);
+        // Where it ran, where the key/value cache lived, what each step read back, and the speed.
+        output.dataset.decode = JSON.stringify(progress.decode);
+        const decode = progress.decode;
+        if (decode) output.title = decode.decodeTokensPerSecond.toFixed(1) + ' tokens/s on ' + decode.executionProvider + ', key/value cache on the ' + (decode.kvCache === 'gpu-buffer' ? 'GPU' : 'CPU');
       }
     }
   }
@@ -138,6 +142,8 @@ const script = `
     output.dataset.done = 'false';
     delete output.dataset.tokens;
     delete output.dataset.rows;
+    delete output.dataset.decode;
+    output.removeAttribute('title');
     try {
       if (inPage) return await runInPage(side, output);
       const response = await fetch('/v1/chat/completions', {

@@ -327,6 +327,8 @@ export class OnnxruntimeDecodeSession implements BatchingDecodeSession {
         for (const part of ['key', 'value']) past[`past_key_values.${layer}.${part}`] = outputs[`present.${layer}.${part}`] as Ort.Tensor;
       }
       logits = outputs.logits as Ort.Tensor;
+      // The new cache replaces the one just fed: free it (on WebGPU, with `present.*` kept as GPU buffers, its buffers).
+      for (const tensor of Object.values(this.#past)) tensor.dispose();
     }
     this.#past = past;
     const data = logits.data as Float32Array;

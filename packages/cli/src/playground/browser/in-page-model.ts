@@ -27,6 +27,7 @@ import {
   type TransformersTokenizer,
 } from '@steerlm/sft/browser';
 import { parseSteeringSettings, STEERING_SETTINGS_FILE } from '../../models/steering-settings';
+import { recordTransfers, type DecodeTransfers } from './decode-transfers';
 
 /** The onnxruntime-web execution providers the page tries, best first. */
 export type InPageExecutionProvider = 'webgpu' | 'wasm';
@@ -61,6 +62,19 @@ export interface InPageSteerProgress {
   readonly finishReason?: 'stop' | 'length';
   /** On the last item: the prompts decoded and their logit weights (one row of weight 1 for plain SteerLM). */
   readonly rows?: readonly WeightedPrompt[];
+  /** On the last item: where the decode ran, where its key/value cache lived, what it read back, and its speed. */
+  readonly decode?: InPageDecodeReport;
+}
+
+/** How an in-page decode ran (the last {@link InPageSteerProgress} item's `decode`). */
+export interface InPageDecodeReport extends DecodeTransfers {
+  readonly executionProvider: InPageExecutionProvider;
+  /** Seconds from the request to the first token (tokenizing, the prefill and the first sample). */
+  readonly firstTokenSeconds: number;
+  /** Seconds from the request to the last token. */
+  readonly seconds: number;
+  /** Tokens after the first per second after the first (the decode steps' speed; 0 with one token). */
+  readonly decodeTokensPerSecond: number;
 }
 
 /** Options of {@link InPageModel.load}. */
@@ -113,6 +127,13 @@ async function readJson(file: ModelFolderFile): Promise<unknown> {
   } catch (cause) {
     throw new ModelFormatError(`${file.name} is not valid JSON (${(cause as Error).message})`, { file: file.name, cause });
   }
+}
+
+/** `preferredOutputLocation` for a `layers`-layer export: every key/value cache output (`present.{layer}.key|value`) as a GPU buffer. */
+function cacheOutputsOnGpu(layers: number): Record<string, 'gpu-buffer'> {
+  return Object.fromEntries(
+    Array.from({ length: layers }, (_, layer) => ['key', 'value'].map((part) => [`present.${layer}.${part}`, 'gpu-buffer' as const])).flat(),
+  );
 }
 
 /** An exported model folder loaded into onnxruntime-web in this page. */
@@ -175,12 +196,24 @@ export class InPageModel {
     const failures: string[] = [];
     for (const provider of providers) {
       try {
+        // On WebGPU the key/value cache stays on the GPU: present.* come back as GPU buffers that the next step
+        // is fed (OnnxruntimeDecodeSession disposes the previous ones); only the logits are read back.
+        const cacheOnGpu = provider === 'webgpu' ? cacheOutputsOnGpu(config.numHiddenLayers) : undefined;
         const session = await ort.InferenceSession.create(model, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
           ...(externalData ? { externalData } : {}),
+          ...(cacheOnGpu ? { preferredOutputLocation: cacheOnGpu } : {}),
         });
         const geometry = decodeGeometryOfSession(session, picked.onnx!.name);
+        const strayOutputs = cacheOnGpu ? session.outputNames.filter((name) => name.startsWith('present.') && !(name in cacheOnGpu)) : [];
+        if (strayOutputs.length > 0) {
+          await session.release();
+          throw new ModelFormatError(
+            `${picked.config!.name} says ${config.numHiddenLayers} layers but ${picked.onnx!.name} has a key/value cache of ${geometry.layers} (${strayOutputs.join(', ')} beyond them)`,
+            { file: picked.onnx!.name, hint: 'pick the config.json exported with this model' },
+          );
+        }
         if (geometry.vocab < tokenizer.vocabSize) {
           throw new ModelFormatError(`the tokenizer has ids up to ${tokenizer.vocabSize - 1} but the model's logits have ${geometry.vocab}`, {
             file: picked.tokenizer!.name,
@@ -230,12 +263,15 @@ export class InPageModel {
         });
       }
     }
+    const started = performance.now();
+    let firstTokenAt = started;
     const stops = this.template.stopStrings;
     const longestStop = Math.max(1, ...stops.map((stop) => stop.length));
     const eos = this.tokenizer.eosTokenId;
     const tokens: number[] = [];
     let stopped = false;
-    const session = new OnnxruntimeDecodeSession(this.#ort, this.#session, { geometry: this.#geometry, maxPositions: this.maxPositions });
+    const recorded = recordTransfers(this.#session);
+    const session = new OnnxruntimeDecodeSession(this.#ort, recorded.session, { geometry: this.#geometry, maxPositions: this.maxPositions });
     for await (const step of generateTokens(session, rows, {
       maxTokens: request.maxTokens,
       temperature: request.temperature,
@@ -250,15 +286,25 @@ export class InPageModel {
     })) {
       const token = step.tokens[0];
       if (token === undefined) break;
+      if (tokens.length === 0) firstTokenAt = performance.now();
       tokens.push(token);
       const { text } = cutAtStop(this.tokenizer.decode(tokens.at(-1) === eos ? tokens.slice(0, -1) : tokens), stops);
       // Hold back a tail that could still grow into a stop string, and an incomplete UTF-8 sequence.
       const shown = stopped ? text : text.slice(0, Math.max(0, text.length - longestStop)).replace(/\uFFFD+$/, '');
       yield { text: shown, tokens: [...tokens], done: false };
     }
+    // generateTokens has ended and disposed its session: the report says whether any GPU tensor outlived it.
     const ended = stopped || (eos !== undefined && tokens.at(-1) === eos);
     const final = cutAtStop(this.tokenizer.decode(eos !== undefined && tokens.at(-1) === eos ? tokens.slice(0, -1) : tokens), stops).text;
-    yield { text: ended ? final.replace(/\n$/, '') : final, tokens, done: true, finishReason: ended ? 'stop' : 'length', rows: guided.rows };
+    const finished = performance.now();
+    const decode: InPageDecodeReport = {
+      executionProvider: this.executionProvider,
+      ...recorded.transfers(),
+      firstTokenSeconds: (firstTokenAt - started) / 1000,
+      seconds: (finished - started) / 1000,
+      decodeTokensPerSecond: tokens.length > 1 && finished > firstTokenAt ? ((tokens.length - 1) * 1000) / (finished - firstTokenAt) : 0,
+    };
+    yield { text: ended ? final.replace(/\n$/, '') : final, tokens, done: true, finishReason: ended ? 'stop' : 'length', rows: guided.rows, decode };
   }
 
   /** Frees the onnxruntime-web session. */
