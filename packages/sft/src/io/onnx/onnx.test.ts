@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '@steerlm/core';
-import { encodeOnnxModel } from './encode-onnx-model';
-import { onnxAttribute as attribute, type OnnxModel } from './onnx-model';
-import { encodeVarint, ProtobufWriter } from './protobuf-writer';
+import { encodeOnnxModel, encodeVarint, InvalidOptionError, onnxAttribute as attribute, ProtobufWriter, type OnnxModel } from '@steerlm/core';
 import { writeOnnxModel } from './write-onnx-model';
 
 let folder: string;
