@@ -10,5 +10,12 @@ export {
   type LoadTransformersFeaturizerOptions,
   type TransformersFeaturizerOptions,
 } from './featurizers/transformers-feature-extraction';
-export { createUseLiteFeaturizer, USE_LITE_DIMENSION, type UseLiteFeaturizer, type UseLiteOptions } from './featurizers/use-lite';
+export {
+  createUseLiteFeaturizer,
+  USE_LITE_DIMENSION,
+  USE_LITE_ENGINES,
+  type UseLiteEngineName,
+  type UseLiteFeaturizer,
+  type UseLiteOptions,
+} from './featurizers/use-lite';
 export type { BlockedFeaturizer, DescribedFeaturizer } from './featurizers/featurizer-description';
