@@ -14,6 +14,7 @@ export interface UseLiteBatch {
   tokenIds: Int32Array;
   positions: Int32Array;
   paddedRows: Int32Array;
+  pooledRows: Int32Array;
   packedSlots: Int32Array;
   attentionBias: Float32Array;
   tokenCounts: Float32Array;
@@ -21,7 +22,7 @@ export interface UseLiteBatch {
   longest: number;
 }
 
-/** Returns the graph's inputs for the token ids of several texts (each clipped to 128 tokens, as the model does). */
+/** Returns the graph's inputs for the token ids of several texts (each clipped to 128 tokens, as the model does; at least one token in all). */
 export function packUseLiteBatch(tokenLists: readonly ArrayLike<number>[]): UseLiteBatch {
   const texts = tokenLists.length;
   const lengths = tokenLists.map((ids) => Math.min(ids.length, USE_LITE_MAX_TOKENS));
@@ -30,7 +31,8 @@ export function packUseLiteBatch(tokenLists: readonly ArrayLike<number>[]): UseL
   const tokenIds = new Int32Array(total);
   const positions = new Int32Array(total);
   const packedSlots = new Int32Array(total);
-  const paddedRows = new Int32Array(texts * longest).fill(total);
+  const paddedRows = new Int32Array(texts * longest);
+  const pooledRows = new Int32Array(texts * longest).fill(total);
   const attentionBias = new Float32Array(texts * longest).fill(USE_LITE_PADDING_BIAS);
   const tokenCounts = new Float32Array(texts);
   let row = 0;
@@ -44,10 +46,11 @@ export function packUseLiteBatch(tokenLists: readonly ArrayLike<number>[]): UseL
       positions[row] = position;
       packedSlots[row] = slot;
       paddedRows[slot] = row;
+      pooledRows[slot] = row;
       attentionBias[slot] = 0;
     }
   }
-  return { tokenIds, positions, paddedRows, packedSlots, attentionBias, tokenCounts, texts, longest };
+  return { tokenIds, positions, paddedRows, pooledRows, packedSlots, attentionBias, tokenCounts, texts, longest };
 }
 
 /** An encoder from token ids to USE-lite embeddings. */
@@ -69,8 +72,10 @@ export async function loadOnnxRuntime(): Promise<Ort | undefined> {
   }
 }
 
-/** The default intra-op threads: every core this process may use, at most 4 (the graph's products are small). */
+/** The default intra-op threads: env STEERLM_USE_LITE_THREADS (a positive integer), else every core this process may use, at most 4. */
 export function defaultUseLiteThreads(): number {
+  const value = Number(typeof process === 'undefined' ? undefined : process.env?.STEERLM_USE_LITE_THREADS);
+  if (Number.isSafeInteger(value) && value >= 1) return value;
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
@@ -98,18 +103,21 @@ export async function createUseLiteOnnxEncoder(ort: Ort, files: UseLiteFiles, op
     threads,
     async embedTokens(tokenLists) {
       if (tokenLists.length === 0) return [];
-      const batch = packUseLiteBatch(tokenLists);
+      // The graph needs one token at least: texts without any get one more text, whose embedding is dropped.
+      const empty = tokenLists.every((ids) => ids.length === 0);
+      const batch = packUseLiteBatch(empty ? [...tokenLists, [0]] : tokenLists);
       const { texts, longest } = batch;
       const result = await session.run({
         token_ids: new ort.Tensor('int32', batch.tokenIds, [batch.tokenIds.length]),
         positions: new ort.Tensor('int32', batch.positions, [batch.positions.length]),
         padded_rows: new ort.Tensor('int32', batch.paddedRows, [texts * longest]),
+        pooled_rows: new ort.Tensor('int32', batch.pooledRows, [texts * longest]),
         packed_slots: new ort.Tensor('int32', batch.packedSlots, [batch.packedSlots.length]),
         attention_bias: new ort.Tensor('float32', batch.attentionBias, [texts, 1, 1, longest]),
         token_counts: new ort.Tensor('float32', batch.tokenCounts, [texts, 1]),
       });
       const data = result.embeddings!.data as Float32Array;
-      return Array.from({ length: texts }, (_, text) => data.slice(text * 512, (text + 1) * 512));
+      return Array.from({ length: tokenLists.length }, (_, text) => data.slice(text * 512, (text + 1) * 512));
     },
     async dispose() {
       await session.release();

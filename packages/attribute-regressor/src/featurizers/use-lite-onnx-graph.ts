@@ -11,13 +11,15 @@
  *   embedding = l2-normalize(tanh(mean over the n tokens of h · W + b))
  * The tfjs graph runs the per-token parts (the residual projection and the FFN) on the real tokens only
  * and attention on the padded [texts, longest] layout. This graph does the same with packed rows: every
- * per-token product runs on the N real tokens of the batch, and two gathers move rows between the packed
- * [N, d] and the padded [B·T, d] layouts around attention and the mean.
+ * per-token product runs on the N real tokens of the batch, and gathers move rows between the packed
+ * [N, d] and the padded [B·T, d] layouts around attention (padding: any row, masked as a key and dropped
+ * as a query) and the mean (padding: a zero row).
  *
  * Inputs (B texts, T the longest text's tokens, N the sum of their tokens):
  *   token_ids [N] int32, positions [N] int32 (0…n−1 within its text), padded_rows [B·T] int32 (the packed
- *   row of each padded slot, N for padding: a zero row), packed_slots [N] int32 (b·T + t of each packed
- *   row), attention_bias [B, 1, 1, T] float (0, or −1e9 for padding), token_counts [B, 1] float (max(n, 1)).
+ *   row of each padded slot, 0 for padding), pooled_rows [B·T] int32 (the same, N for padding: a zero row),
+ *   packed_slots [N] int32 (b·T + t of each packed row), attention_bias [B, 1, 1, T] float (0, or −1e9 for
+ *   padding), token_counts [B, 1] float (max(n, 1)). N ≥ 1.
  * Output: embeddings [B, 512].
  */
 import { onnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from '@steerlm/core';
@@ -139,26 +141,21 @@ export function useLiteOnnxModel(weights: ReadonlyMap<string, UseLiteTensor>): O
 
   // [B, T] from attention_bias's shape, for the reshapes into the padded layout.
   const batchShape = op('Gather', [op('Shape', ['attention_bias']), ints('batch_axes', [0, 3])], { axis: onnxAttribute.int(0) });
-  const zeroRows = new Map<number, string>();
-  /** Returns rows [N, width] gathered into the padded layout [B·T, width] (padding: zeros). */
-  const toPadded = (rows: string, width: number): string => {
-    if (!zeroRows.has(width)) zeroRows.set(width, constant(`zero_row_${width}`, [1, width], new Float32Array(width)));
-    return op('Gather', [op('Concat', [rows, zeroRows.get(width)!], { axis: onnxAttribute.int(0) }), 'padded_rows'], { axis: onnxAttribute.int(0) });
-  };
+  const gather = (rows: string, indices: string): string => op('Gather', [rows, indices], { axis: onnxAttribute.int(0) });
   const attention = (qkv: string, layer: 0 | 1, width: number): string => {
     const heads = 4;
     const headWidth = width / heads;
     const names = WEIGHTS.layers[layer];
     // [B·T, 3·width] → [B, T, 3, heads, headWidth] → [3, B, heads, T, headWidth]
     const shape = op('Concat', [batchShape, ints(`qkv_heads_${layer}`, [3, heads, headWidth])], { axis: onnxAttribute.int(0) });
-    const split = op('Transpose', [op('Reshape', [toPadded(qkv, 3 * width), shape])], { perm: onnxAttribute.ints([2, 0, 3, 1, 4]) });
+    const split = op('Transpose', [op('Reshape', [gather(qkv, 'padded_rows'), shape])], { perm: onnxAttribute.ints([2, 0, 3, 1, 4]) });
     const part = (index: number) => op('Gather', [split, constant(`qkv_part_${layer}_${index}`, [], new Int32Array([index]))], { axis: onnxAttribute.int(0) });
     const query = op('Mul', [part(0), weight(names.scale, [])]);
     const keys = op('Transpose', [part(1)], { perm: onnxAttribute.ints([0, 1, 3, 2]) });
     const logits = op('Add', [op('MatMul', [query, keys]), 'attention_bias']);
     const mixed = op('MatMul', [op('Softmax', [logits], { axis: onnxAttribute.int(-1) }), part(2)]);
     const merged = op('Reshape', [op('Transpose', [mixed], { perm: onnxAttribute.ints([0, 2, 1, 3]) }), ints(`merged_${layer}`, [-1, width])]);
-    return op('Gather', [merged, 'packed_slots'], { axis: onnxAttribute.int(0) });
+    return gather(merged, 'packed_slots');
   };
   const feedForward = (input: string, layer: 0 | 1): string => {
     const names = WEIGHTS.layers[layer];
@@ -185,7 +182,8 @@ export function useLiteOnnxModel(weights: ReadonlyMap<string, UseLiteTensor>): O
   const h4 = feedForward(h3, 1);
 
   // Mean over each text's tokens, tanh layer, l2 normalization.
-  const padded = op('Reshape', [toPadded(h4, 512), op('Concat', [batchShape, ints('pooled_width', [512])], { axis: onnxAttribute.int(0) })]);
+  const withZeroRow = op('Concat', [h4, constant('zero_row', [1, 512], new Float32Array(512))], { axis: onnxAttribute.int(0) });
+  const padded = op('Reshape', [gather(withZeroRow, 'pooled_rows'), op('Concat', [batchShape, ints('pooled_width', [512])], { axis: onnxAttribute.int(0) })]);
   const mean = op('Div', [op('ReduceSum', [padded, ints('token_axis', [1])], { keepdims: onnxAttribute.int(0) }), 'token_counts']);
   const hidden = op('Tanh', [linear(mean, WEIGHTS.hiddenKernel, WEIGHTS.hiddenBias, 512, 512)]);
   const squares = op('ReduceSumSquare', [hidden], { axes: onnxAttribute.ints([1]), keepdims: onnxAttribute.int(1) });
@@ -204,6 +202,7 @@ export function useLiteOnnxModel(weights: ReadonlyMap<string, UseLiteTensor>): O
         { name: 'token_ids', elemType: 'int32', shape: ['tokens'] },
         { name: 'positions', elemType: 'int32', shape: ['tokens'] },
         { name: 'padded_rows', elemType: 'int32', shape: ['slots'] },
+        { name: 'pooled_rows', elemType: 'int32', shape: ['slots'] },
         { name: 'packed_slots', elemType: 'int32', shape: ['tokens'] },
         { name: 'attention_bias', elemType: 'float32', shape: ['texts', 1, 1, 'longest'] },
         { name: 'token_counts', elemType: 'float32', shape: ['texts', 1] },

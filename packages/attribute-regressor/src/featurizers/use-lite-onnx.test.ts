@@ -101,6 +101,24 @@ describe('USE-lite ONNX graph', () => {
     await Promise.all([right.dispose(), wrong.dispose()]);
   });
 
+  it('embeds token lists without any token (alone or beside others) as the mean of nothing: l2-normalized tanh of the bias', async () => {
+    const encoder = await createUseLiteOnnxEncoder((await loadOnnxRuntime())!, files, { threads: 1 });
+    const [alone] = await encoder.embedTokens([[]]);
+    const [beside, other] = await encoder.embedTokens([[], [5, 6, 7]]);
+    const bias = files.weights.get('module/Encoder_en/hidden_layers/tanh_layer_0/bias')!.data;
+    const hidden = Array.from(bias, Math.tanh);
+    const norm = Math.hypot(...hidden);
+    expect(
+      maxAbsoluteDifference(
+        alone!,
+        hidden.map((value) => value / norm),
+      ),
+    ).toBeLessThan(1e-6);
+    expect(maxAbsoluteDifference(beside!, alone!)).toBeLessThan(1e-6);
+    expect(maxAbsoluteDifference(other!, alone!)).toBeGreaterThan(0.05);
+    await encoder.dispose();
+  });
+
   it('clips long texts to the first 128 tokens exactly as tokenizing the whole text', () => {
     const spaced = (separator: string) => Array.from({ length: 400 }, (_, index) => `word${index}`).join(separator);
     const texts = [
@@ -158,9 +176,11 @@ describe('USE-lite ONNX graph', () => {
     expect([...batch.tokenIds.slice(0, 4)]).toEqual([5, 6, 7, 9]);
     expect([...batch.positions.slice(0, 6)]).toEqual([0, 1, 2, 0, 0, 1]);
     expect([...batch.packedSlots.slice(0, 5)]).toEqual([0, 1, 2, 256, 384]);
-    expect([...batch.paddedRows.slice(0, 4)]).toEqual([0, 1, 2, total]);
-    expect(batch.paddedRows[128]).toBe(total); // the empty text: all padding
+    expect([...batch.paddedRows.slice(0, 4)]).toEqual([0, 1, 2, 0]);
+    expect([...batch.pooledRows.slice(0, 4)]).toEqual([0, 1, 2, total]);
+    expect(batch.pooledRows[128]).toBe(total); // the empty text: all padding
     expect(batch.paddedRows[256]).toBe(3);
+    expect(batch.pooledRows[256]).toBe(3);
     expect([...batch.attentionBias.slice(0, 4)]).toEqual([0, 0, 0, -1e9].map(Math.fround));
     expect([...batch.tokenCounts]).toEqual([3, 1, 1, 128]);
   });

@@ -29,7 +29,7 @@ export interface UseLiteOptions {
   batchSize?: number;
   /** The engine (default: env STEERLM_USE_LITE_ENGINE, else `auto`); not saved with a model: it does not change the features. */
   engine?: UseLiteEngineName;
-  /** Intra-op threads of the onnxruntime engine (default: the cores this process may use, at most 4). */
+  /** Intra-op threads of the onnxruntime engine (default: env STEERLM_USE_LITE_THREADS, else the cores this process may use, at most 4). */
   threads?: number;
 }
 
