@@ -4,8 +4,10 @@
  * prompts, for each USE-lite engine (onnxruntime, tfjs) in batches and, with --single, one record per call,
  * in one run (so the ratios hold on a shared machine).
  *
- *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,tfjs] [--records N]
- *                             [--batch-size B] [--rounds R] [--single] [--threads T]
+ *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs]
+ *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]
+ *
+ * An engine is ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own).
  *
  * Per engine, a predictor is trained on the first 64 labelled responses (throughput only: its quality is not
  * measured here, see bench:apm), the model is loaded and warmed up, then the next N responses are
@@ -26,7 +28,8 @@ const { values: args } = parseArgs({
   options: {
     train: { type: 'string' },
     featurizer: { type: 'string', default: 'use-lite+text-statistics' },
-    engines: { type: 'string', default: 'onnxruntime,tfjs' },
+    // ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads), comma-separated.
+    engines: { type: 'string', default: 'onnxruntime,onnxruntime@1,tfjs' },
     records: { type: 'string', default: '256' },
     'batch-size': { type: 'string', default: '64' },
     rounds: { type: 'string', default: '1' },
@@ -36,7 +39,7 @@ const { values: args } = parseArgs({
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]',
+    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]',
   );
   process.exit(2);
 }
@@ -46,10 +49,8 @@ const rounds = Number(args.rounds);
 const usesUseLite = args.featurizer!.split('+').includes('use-lite');
 const engines = usesUseLite ? args.engines!.split(',').map((engine) => engine.trim()) : ['-'];
 for (const engine of engines) {
-  if (usesUseLite && !(USE_LITE_ENGINES as readonly string[]).includes(engine)) throw new Error(`unknown USE-lite engine ${engine}`);
+  if (usesUseLite && !(USE_LITE_ENGINES as readonly string[]).includes(engine.split('@')[0]!)) throw new Error(`unknown USE-lite engine ${engine}`);
 }
-// The use-lite featurizer reads its engine and threads from the environment when made by name.
-if (args.threads !== undefined) process.env.STEERLM_USE_LITE_THREADS = args.threads;
 const items = await readOasstAssistantItems(args.train);
 const train = items.slice(0, 64);
 const scored = items.slice(64, 64 + records);
@@ -61,7 +62,11 @@ console.log(
 
 const setups = [];
 for (const engine of engines) {
-  if (usesUseLite) process.env.STEERLM_USE_LITE_ENGINE = engine;
+  // The use-lite featurizer reads its engine and threads from the environment when made by name.
+  const [name, threads] = engine.split('@');
+  if (usesUseLite) process.env.STEERLM_USE_LITE_ENGINE = name;
+  if (threads ?? args.threads) process.env.STEERLM_USE_LITE_THREADS = threads ?? args.threads;
+  else delete process.env.STEERLM_USE_LITE_THREADS;
   const featurizer = createFeaturizerByName(args.featurizer!);
   const predictor = await AttributePredictor.train(
     train.map((item) => ({ input: item.input, labels: continuousTargets(item.labels), group: item.treeId })),
@@ -71,6 +76,7 @@ for (const engine of engines) {
   setups.push({ engine, featurizer, predictor });
 }
 delete process.env.STEERLM_USE_LITE_ENGINE;
+delete process.env.STEERLM_USE_LITE_THREADS;
 
 const folder = await mkdtemp(join(tmpdir(), 'bench-annotate-'));
 const modes = args.single ? [1, batchSize] : [batchSize];

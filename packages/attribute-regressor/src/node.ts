@@ -14,6 +14,7 @@ export {
   createUseLiteFeaturizer,
   USE_LITE_DIMENSION,
   USE_LITE_ENGINES,
+  useLiteEnginesOf,
   type UseLiteEngineName,
   type UseLiteFeaturizer,
   type UseLiteOptions,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUseLiteFeaturizer, USE_LITE_DIMENSION, type UseLiteFeaturizer } from './use-lite';
+import { concatenateFeaturizers } from './concatenated';
+import { createTextStatisticsFeaturizer } from './text-statistics';
+import { createUseLiteFeaturizer, USE_LITE_DIMENSION, useLiteEnginesOf, type UseLiteFeaturizer } from './use-lite';
 import { createUseLiteOnnxEncoder, loadOnnxRuntime, packUseLiteBatch } from './use-lite-onnx-encoder';
 import { loadUseLiteTokenizer, useLiteTokenIds, type UseLiteSentencePiece } from './use-lite-tokens';
 import { readUseLiteFiles, type UseLiteFiles } from './use-lite-weights';
@@ -52,6 +54,14 @@ describe('USE-lite on onnxruntime', () => {
     // The embeddings are unit vectors, not all alike.
     expect(Math.hypot(...actual[0]!)).toBeCloseTo(1, 5);
     expect(maxAbsoluteDifference(actual[0]!, actual[2]!)).toBeGreaterThan(0.05);
+  });
+
+  it('says which engine runs, also inside a concatenated featurizer', async () => {
+    expect(await useLiteEnginesOf(concatenateFeaturizers([onnx, createTextStatisticsFeaturizer(), tfjs]))).toEqual(['onnxruntime', 'tfjs']);
+    expect(await useLiteEnginesOf(createTextStatisticsFeaturizer())).toEqual([]);
+    expect(onnx.engine).toBe('onnxruntime');
+    expect(createUseLiteFeaturizer().engine).toBe('auto');
+    expect(() => createUseLiteFeaturizer({ engine: 'gpu' as never })).toThrow(/unknown USE-lite engine "gpu"/);
   });
 
   it('gives each text the same embedding alone as in a batch of other lengths', async () => {

@@ -1,4 +1,5 @@
-import { BackendError, InvalidOptionError, type ScoringInput } from '@steerlm/core';
+import { BackendError, InvalidOptionError, type Featurizer, type ScoringInput } from '@steerlm/core';
+import type { ConcatenatedFeaturizer } from './concatenated';
 import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
 import { createUseLiteOnnxEncoder, defaultUseLiteThreads, loadOnnxRuntime, type UseLiteOnnxEncoder } from './use-lite-onnx-encoder';
 import { loadUseLiteTokenizer, useLiteTokenIds, type UseLiteSentencePiece } from './use-lite-tokens';
@@ -224,4 +225,15 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
       );
     },
   };
+}
+
+/**
+ * Loads the USE-lite models inside `featurizer` (itself, or the parts of a concatenated one) and returns
+ * the engine each runs on, e.g. `['onnxruntime']`; empty when it has no USE-lite part. For a log line.
+ */
+export async function useLiteEnginesOf(featurizer: Featurizer): Promise<('onnxruntime' | 'tfjs')[]> {
+  const parts = (featurizer as Partial<ConcatenatedFeaturizer>).parts;
+  if (Array.isArray(parts)) return (await Promise.all(parts.map(useLiteEnginesOf))).flat();
+  const resolve = (featurizer as Partial<UseLiteFeaturizer>).resolveEngine;
+  return typeof resolve === 'function' && (featurizer as Partial<UseLiteFeaturizer>).description?.type === 'use-lite' ? [await resolve()] : [];
 }

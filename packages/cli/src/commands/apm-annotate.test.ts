@@ -81,6 +81,31 @@ describe('steerlm apm annotate', () => {
     }
   });
 
+  it('says which engine runs a USE-lite predictor (onnxruntime here, where onnxruntime-node loads)', async () => {
+    const labelled = await writeTinyNemoFile(join(folder, 'use-lite-labelled.jsonl'), 24);
+    const useLite = join(folder, 'apm-use-lite');
+    const trained = await runCommandInProcess([
+      'apm',
+      'train',
+      '--data',
+      labelled,
+      '--output',
+      useLite,
+      '--schema',
+      'oasst',
+      '--featurizer',
+      'use-lite+text-statistics',
+    ]);
+    expect(trained.code).toBe(0);
+    const data = await writeTinyNemoFile(join(folder, 'use-lite-data.jsonl'), 4);
+    const run = await runCommandInProcess(['apm', 'annotate', '--model', useLite, '--data', data, '--output', join(folder, 'use-lite-annotated.jsonl')]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('USE-lite runs on onnxruntime');
+    // A text-statistics predictor has nothing to say.
+    const plain = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', data, '--output', join(folder, 'plain-annotated.jsonl')]);
+    expect(plain.stderr).not.toContain('USE-lite');
+  });
+
   it('refuses an output that is the input data file, by path or by hard link, and leaves the data intact', async () => {
     const data = await writeTinyNemoFile(join(folder, 'same.jsonl'), 6);
     const before = await readFile(data, 'utf8');
