@@ -1,20 +1,26 @@
 /**
  * The annotation throughput benchmark: records/s of `annotate` (the resumable JSONL writer that
  * `steerlm apm annotate` uses) with a predictor over the chosen featurizer, on oasst1 responses with their
- * prompts, one record per call and in batches, in one run (so the ratio holds on a shared machine).
+ * prompts, for each USE-lite engine (onnxruntime, tfjs) in batches and, with --single, one record per call,
+ * in one run (so the ratios hold on a shared machine).
  *
- *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--records N] [--batch-size B] [--rounds R]
+ *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs]
+ *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]
  *
- * A predictor is trained on the first 64 labelled responses (throughput only: its quality is not
+ * An engine is ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own).
+ *
+ * Per engine, a predictor is trained on the first 64 labelled responses (throughput only: its quality is not
  * measured here, see bench:apm), the model is loaded and warmed up, then the next N responses are
- * annotated R times per mode, alternating modes. The last line printed is one JSON object.
+ * annotated R times per mode, alternating engines and modes. The wall clock and this process's CPU seconds
+ * are both reported: on a shared machine the wall clock counts other jobs. The last line printed is one
+ * JSON object.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AttributePredictor, createFeaturizerByName } from '@steerlm/attribute-regressor';
-import { annotate } from '@steerlm/attribute-regressor/node';
+import { annotate, USE_LITE_ENGINES } from '@steerlm/attribute-regressor/node';
 import { BENCH_SCHEMA, continuousTargets } from './apm/bench-schema';
 import { readOasstAssistantItems } from './apm/oasst-messages';
 
@@ -22,76 +28,115 @@ const { values: args } = parseArgs({
   options: {
     train: { type: 'string' },
     featurizer: { type: 'string', default: 'use-lite+text-statistics' },
+    // ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads), comma-separated.
+    engines: { type: 'string', default: 'onnxruntime,onnxruntime@1,tfjs' },
     records: { type: 'string', default: '256' },
     'batch-size': { type: 'string', default: '64' },
     rounds: { type: 'string', default: '1' },
+    single: { type: 'boolean', default: false },
+    threads: { type: 'string' },
   },
 });
 if (!args.train) {
-  console.error('usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--records N] [--batch-size B] [--rounds R]');
+  console.error(
+    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]',
+  );
   process.exit(2);
 }
 const records = Number(args.records);
 const batchSize = Number(args['batch-size']);
 const rounds = Number(args.rounds);
-const featurizer = createFeaturizerByName(args.featurizer!);
+const usesUseLite = args.featurizer!.split('+').includes('use-lite');
+const engines = usesUseLite ? args.engines!.split(',').map((engine) => engine.trim()) : ['-'];
+for (const engine of engines) {
+  if (usesUseLite && !(USE_LITE_ENGINES as readonly string[]).includes(engine.split('@')[0]!)) throw new Error(`unknown USE-lite engine ${engine}`);
+}
 const items = await readOasstAssistantItems(args.train);
 const train = items.slice(0, 64);
 const scored = items.slice(64, 64 + records);
-const predictor = await AttributePredictor.train(
-  train.map((item) => ({ input: item.input, labels: continuousTargets(item.labels), group: item.treeId })),
-  { schema: BENCH_SCHEMA, featurizer, validationFraction: 0, refit: false },
+console.log(
+  `load average at start ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
 );
-await predictor.predict(scored.slice(0, 2).map((item) => item.input));
+
+const setups = [];
+for (const engine of engines) {
+  // The use-lite featurizer reads its engine and threads from the environment when made by name.
+  const [name, threads] = engine.split('@');
+  if (usesUseLite) process.env.STEERLM_USE_LITE_ENGINE = name;
+  if (threads ?? args.threads) process.env.STEERLM_USE_LITE_THREADS = threads ?? args.threads;
+  else delete process.env.STEERLM_USE_LITE_THREADS;
+  const featurizer = createFeaturizerByName(args.featurizer!);
+  const predictor = await AttributePredictor.train(
+    train.map((item) => ({ input: item.input, labels: continuousTargets(item.labels), group: item.treeId })),
+    { schema: BENCH_SCHEMA, featurizer, validationFraction: 0, refit: false },
+  );
+  await predictor.predict(scored.slice(0, 2).map((item) => item.input));
+  setups.push({ engine, featurizer, predictor });
+}
+delete process.env.STEERLM_USE_LITE_ENGINE;
+delete process.env.STEERLM_USE_LITE_THREADS;
 
 const folder = await mkdtemp(join(tmpdir(), 'bench-annotate-'));
-const modes = [1, batchSize];
-const perSecond: Record<string, number[]> = Object.fromEntries(modes.map((mode) => [String(mode), []]));
-// Records per second of this process's CPU time too: on a shared machine the wall clock counts other jobs.
-const perCpuSecond: Record<string, number[]> = Object.fromEntries(modes.map((mode) => [String(mode), []]));
+const modes = args.single ? [1, batchSize] : [batchSize];
+const runs: { engine: string; batch: number; recordsPerSecond: number[]; recordsPerCpuSecond: number[] }[] = [];
+for (const { engine } of setups) for (const mode of modes) runs.push({ engine, batch: mode, recordsPerSecond: [], recordsPerCpuSecond: [] });
 try {
   let run = 0;
   for (let round = 0; round < rounds; round += 1) {
-    for (const mode of modes) {
+    for (const entry of runs) {
+      const { predictor } = setups.find((setup) => setup.engine === entry.engine)!;
       run += 1;
       const cpu = process.cpuUsage();
       const summary = await annotate({
         scorer: predictor,
         records: scored.map((item) => ({ id: item.messageId, input: item.input })),
         output: join(folder, `run-${run}.jsonl`),
-        batchSize: mode,
+        batchSize: entry.batch,
       });
       const used = process.cpuUsage(cpu);
       const cpuSeconds = (used.user + used.system) / 1e6;
-      perSecond[String(mode)]!.push(summary.recordsPerSecond);
-      perCpuSecond[String(mode)]!.push(summary.written / cpuSeconds);
+      entry.recordsPerSecond.push(summary.recordsPerSecond);
+      entry.recordsPerCpuSecond.push(summary.written / cpuSeconds);
       console.log(
-        `batch ${String(mode).padStart(3)}: ${summary.written} records in ${(summary.elapsedMs / 1000).toFixed(1)} s = ${summary.recordsPerSecond.toFixed(1)} records/s (${(summary.written / cpuSeconds).toFixed(1)} per CPU second)`,
+        `${entry.engine.padEnd(11)} batch ${String(entry.batch).padStart(3)}: ${summary.written} records in ${(summary.elapsedMs / 1000).toFixed(1)} s = ${summary.recordsPerSecond.toFixed(1)} records/s (${(summary.written / cpuSeconds).toFixed(1)} per CPU second, ${(cpuSeconds / (summary.elapsedMs / 1000)).toFixed(2)} cores busy); load ${loadavg()[0]!.toFixed(2)}`,
       );
     }
   }
 } finally {
   await rm(folder, { recursive: true, force: true });
-  await featurizer.dispose?.();
+  for (const { featurizer } of setups) await featurizer.dispose?.();
 }
 const median = (values: number[]) => [...values].sort((left, right) => left - right)[Math.floor(values.length / 2)]!;
-const single = median(perSecond['1']!);
-const batched = median(perSecond[String(batchSize)]!);
-const singleCpu = median(perCpuSecond['1']!);
-const batchedCpu = median(perCpuSecond[String(batchSize)]!);
-console.log(
-  `one record per call ${single.toFixed(1)} records/s (${singleCpu.toFixed(1)} per CPU second); batches of ${batchSize} ${batched.toFixed(1)} records/s (${batchedCpu.toFixed(1)} per CPU second); ${(batched / single).toFixed(2)}x wall, ${(batchedCpu / singleCpu).toFixed(2)}x CPU`,
-);
+const results = runs.map((entry) => ({
+  engine: entry.engine,
+  batch: entry.batch,
+  recordsPerSecond: median(entry.recordsPerSecond),
+  recordsPerCpuSecond: median(entry.recordsPerCpuSecond),
+  runs: entry.recordsPerSecond,
+  cpuRuns: entry.recordsPerCpuSecond,
+}));
+for (const result of results) {
+  console.log(
+    `${result.engine}, batches of ${result.batch}: ${result.recordsPerSecond.toFixed(1)} records/s (${result.recordsPerCpuSecond.toFixed(1)} per CPU second)`,
+  );
+}
+if (results.length > 1) {
+  const [first, ...rest] = results;
+  for (const other of rest) {
+    console.log(
+      `${first!.engine}/${first!.batch} against ${other.engine}/${other.batch}: ${(first!.recordsPerSecond / other.recordsPerSecond).toFixed(2)}x wall, ${(first!.recordsPerCpuSecond / other.recordsPerCpuSecond).toFixed(2)}x CPU`,
+    );
+  }
+}
 console.log(
   JSON.stringify({
     bench: 'annotate',
-    featurizer: featurizer.id,
+    featurizer: setups[0]!.featurizer.id,
     records: scored.length,
     batchSize,
-    recordsPerSecond: { single, batched },
-    ratio: batched / single,
-    recordsPerCpuSecond: { single: singleCpu, batched: batchedCpu },
-    runs: perSecond,
-    cpuRuns: perCpuSecond,
+    loadAverage: loadavg(),
+    results,
   }),
 );

@@ -33,7 +33,7 @@ export {
 // Featurizers
 export { createFeaturizer, createFeaturizerByName, FEATURIZER_NAMES } from './featurizers/featurizer-registry';
 export { isDescribedFeaturizer, type BlockedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizers/featurizer-description';
-export { concatenateFeaturizers } from './featurizers/concatenated';
+export { concatenateFeaturizers, type ConcatenatedFeaturizer } from './featurizers/concatenated';
 export { createHashedNgramsFeaturizer, type HashedNgramsOptions } from './featurizers/hashed-ngrams';
 export { createTextStatisticsFeaturizer, TEXT_STATISTICS_FEATURES, type TextStatisticsOptions } from './featurizers/text-statistics';
 export { createDecoderHiddenStateFeaturizer, type DecoderHiddenStateOptions, type LastTokenHiddenState } from './featurizers/decoder-hidden-state';

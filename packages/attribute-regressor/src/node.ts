@@ -10,5 +10,13 @@ export {
   type LoadTransformersFeaturizerOptions,
   type TransformersFeaturizerOptions,
 } from './featurizers/transformers-feature-extraction';
-export { createUseLiteFeaturizer, USE_LITE_DIMENSION, type UseLiteFeaturizer, type UseLiteOptions } from './featurizers/use-lite';
+export {
+  createUseLiteFeaturizer,
+  USE_LITE_DIMENSION,
+  USE_LITE_ENGINES,
+  useLiteEnginesOf,
+  type UseLiteEngineName,
+  type UseLiteFeaturizer,
+  type UseLiteOptions,
+} from './featurizers/use-lite';
 export type { BlockedFeaturizer, DescribedFeaturizer } from './featurizers/featurizer-description';

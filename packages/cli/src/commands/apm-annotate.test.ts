@@ -12,23 +12,19 @@ const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 
 let folder: string;
 let predictor: string;
+
+/** Trains a predictor with `featurizer` on 24 tiny labelled records into `name` under the test folder; returns its path. */
+async function trainPredictor(name: string, featurizer: string): Promise<string> {
+  const labelled = await writeTinyNemoFile(join(folder, `${name}-labelled.jsonl`), 24);
+  const output = join(folder, name);
+  const trained = await runCommandInProcess(['apm', 'train', '--data', labelled, '--output', output, '--schema', 'oasst', '--featurizer', featurizer]);
+  expect(trained.code).toBe(0);
+  return output;
+}
+
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'steerlm-apm-annotate-'));
-  const labelled = await writeTinyNemoFile(join(folder, 'labelled.jsonl'), 24);
-  predictor = join(folder, 'apm');
-  const trained = await runCommandInProcess([
-    'apm',
-    'train',
-    '--data',
-    labelled,
-    '--output',
-    predictor,
-    '--schema',
-    'oasst',
-    '--featurizer',
-    'text-statistics',
-  ]);
-  expect(trained.code).toBe(0);
+  predictor = await trainPredictor('apm', 'text-statistics');
 });
 afterAll(async () => rm(folder, { recursive: true, force: true }));
 
@@ -79,6 +75,17 @@ describe('steerlm apm annotate', () => {
       expect(turns[0]!.label).toBeNull();
       expect(turns[1]!.label).toMatch(/^quality:\d,toxicity:\d,humor:\d,creativity:\d$/);
     }
+  });
+
+  it('says which engine runs a USE-lite predictor (onnxruntime here, where onnxruntime-node loads)', async () => {
+    const useLite = await trainPredictor('apm-use-lite', 'use-lite+text-statistics');
+    const data = await writeTinyNemoFile(join(folder, 'use-lite-data.jsonl'), 4);
+    const run = await runCommandInProcess(['apm', 'annotate', '--model', useLite, '--data', data, '--output', join(folder, 'use-lite-annotated.jsonl')]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('USE-lite runs on onnxruntime');
+    // A text-statistics predictor has nothing to say.
+    const plain = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', data, '--output', join(folder, 'plain-annotated.jsonl')]);
+    expect(plain.stderr).not.toContain('USE-lite');
   });
 
   it('refuses an output that is the input data file, by path or by hard link, and leaves the data intact', async () => {

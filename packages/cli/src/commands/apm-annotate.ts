@@ -1,5 +1,5 @@
 import { AttributePredictor } from '@steerlm/attribute-regressor';
-import { annotateNemoFile, checkAnnotationPaths } from '@steerlm/attribute-regressor/node';
+import { annotateNemoFile, checkAnnotationPaths, useLiteEnginesOf } from '@steerlm/attribute-regressor/node';
 import { defineCommand } from '../cli';
 import { PREDICTOR_OPTION } from './model-options';
 
@@ -23,6 +23,8 @@ export const apmAnnotateCommand = defineCommand({
     // Checked before the model loads: a bad output path fails at once, not after the scoring.
     await checkAnnotationPaths(values.data, values.output);
     const predictor = await AttributePredictor.load(values.model);
+    const engines = await useLiteEnginesOf(predictor.featurizer);
+    if (engines.length > 0) context.note(`USE-lite runs on ${engines.join(', ')}`);
     const summary = await annotateNemoFile({
       scorer: predictor,
       data: values.data,

@@ -11,9 +11,9 @@ export { SHARDED_INDEX_FILE, SINGLE_CHECKPOINT_FILE, SafetensorsCheckpoint, read
 export type { ShardedIndex, ShardedWriteResult, WriteShardedOptions } from './safetensors/sharded-checkpoint';
 
 // ONNX
-export { ONNX_DATA_TYPES, onnxAttribute } from './onnx/onnx-model';
-export type { OnnxAttribute, OnnxDataType, OnnxDimension, OnnxGraph, OnnxModel, OnnxNode, OnnxOpsetImport, OnnxTensor, OnnxValueInfo } from './onnx/onnx-model';
-export { encodeOnnxModel, type ExternalDataPlacer, type ExternalTensorLocation } from './onnx/encode-onnx-model';
+export { ONNX_DATA_TYPES, onnxAttribute } from './onnx';
+export type { OnnxAttribute, OnnxDataType, OnnxDimension, OnnxGraph, OnnxModel, OnnxNode, OnnxOpsetImport, OnnxTensor, OnnxValueInfo } from './onnx';
+export { encodeOnnxModel, type ExternalDataPlacer, type ExternalTensorLocation } from './onnx';
 export { writeOnnxModel, type OnnxWriteResult, type WriteOnnxModelOptions } from './onnx/write-onnx-model';
 export { DECODER_ONNX_DIMENSIONS, DECODER_ONNX_OPSET, decoderOnnxModel, type DecoderOnnxOptions } from '../export/decoder-onnx-graph';
 

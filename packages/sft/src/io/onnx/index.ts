@@ -1,4 +1,6 @@
-export { ProtobufWriter, encodeVarint } from './protobuf-writer';
+// The ONNX model types and the protobuf encoder live in @steerlm/core (shared with @steerlm/attribute-regressor's
+// USE-lite graph); the file writer stays here.
+export { ProtobufWriter, encodeVarint } from '@steerlm/core';
 export {
   ONNX_DATA_TYPES,
   onnxAttribute,
@@ -11,7 +13,7 @@ export {
   type OnnxOpsetImport,
   type OnnxTensor,
   type OnnxValueInfo,
-} from './onnx-model';
+} from '@steerlm/core';
 export {
   MAX_ONNX_PROTOBUF_BYTES,
   encodeOnnxModel,
@@ -19,5 +21,5 @@ export {
   tensorRawBytes,
   type ExternalDataPlacer,
   type ExternalTensorLocation,
-} from './encode-onnx-model';
+} from '@steerlm/core';
 export { writeOnnxModel, type OnnxWriteResult, type WriteOnnxModelOptions } from './write-onnx-model';

@@ -1,8 +1,6 @@
 import { basename, dirname, join } from 'node:path';
-import { InvalidOptionError } from '@steerlm/core';
+import { encodeOnnxModelParts, InvalidOptionError, type ExternalDataPlacer, type OnnxModel } from '@steerlm/core';
 import { writeAll, writeFileAtomically } from '@steerlm/core/node';
-import { encodeOnnxModelParts, type ExternalDataPlacer } from './encode-onnx-model';
-import type { OnnxModel } from './onnx-model';
 
 /** Options of {@link writeOnnxModel}. */
 export interface WriteOnnxModelOptions {

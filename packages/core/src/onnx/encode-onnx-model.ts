@@ -1,5 +1,5 @@
-import { endianness } from 'node:os';
-import { float32ToBfloat16Bytes, float32ToFloat16Bytes, InvalidOptionError } from '@steerlm/core';
+import { InvalidOptionError } from '../errors';
+import { float32ToBfloat16Bytes, float32ToFloat16Bytes } from '../safetensors/float-conversion';
 import { ONNX_DATA_TYPES, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-model';
 import { ProtobufWriter } from './protobuf-writer';
 
@@ -17,7 +17,8 @@ export type ExternalDataPlacer = (tensor: OnnxTensor, bytes: Uint8Array) => Exte
 export const MAX_ONNX_PROTOBUF_BYTES = 2 ** 31 - 1;
 
 const ATTRIBUTE_TYPES = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7, strings: 8 } as const;
-const hostIsLittleEndian = endianness() === 'LE';
+// Browser-safe (no node:os): a 16-bit 1 stored little-endian has its low byte first.
+const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const EXPECTED_ARRAY: Record<keyof typeof ONNX_DATA_TYPES, { name: string; check: (data: unknown) => boolean }> = {
   float32: { name: 'Float32Array', check: (data) => data instanceof Float32Array },
