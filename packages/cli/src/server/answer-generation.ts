@@ -1,5 +1,5 @@
 import type { GenerateResult, LanguageModel } from '@steerlm/core';
-import { chunkBody, completionBody, newResponseId, openAIFinishReason, openAIUsage, usageChunkBody, type EndpointKind } from './openai-shapes';
+import { chunkBody, completionBody, newResponseId, openAIFinishReason, openAIUsage, textChunkJson, usageChunkBody, type EndpointKind } from './openai-shapes';
 import type { PreparedGeneration } from './prepare-generation';
 import type { RequestScheduler } from './request-scheduler';
 import { describeRequestError, requestFault, ServerRequestError } from './server-request-error';
@@ -106,6 +106,7 @@ export async function answerGeneration(
   }
   let pending: IteratorResult<string> | undefined = first;
   let count = 0;
+  const textChunk = textChunkJson(kind, header);
   const body = new ReadableStream<Uint8Array>({
     start(stream) {
       stream.enqueue(sseData(chunkBody(kind, header, { role: true, ...(kind === 'chat' ? { text: '' } : {}) })));
@@ -117,7 +118,7 @@ export async function answerGeneration(
         if (controller.signal.aborted) throw controller.signal.reason;
         if (!next.done) {
           count += 1;
-          stream.enqueue(sseData(chunkBody(kind, header, { text: next.value })));
+          stream.enqueue(sseData(textChunk(next.value)));
           return;
         }
         // A model whose stream returns its result (LocalLanguageModel) gives the real finish reason and

@@ -64,6 +64,21 @@ export function chunkBody(
   return { ...header, object: 'text_completion', choices: [{ index: 0, text: piece.text ?? '', logprobs: null, finish_reason: finish }] };
 }
 
+/**
+ * Returns a function that renders one streamed text chunk of the endpoint as JSON: exactly
+ * `JSON.stringify(chunkBody(kind, header, { text }))`, with everything but the text rendered once per
+ * response (a streamed token then costs one string escape instead of an object and its whole JSON).
+ */
+export function textChunkJson(kind: EndpointKind, header: ResponseHeader): (text: string) => string {
+  const marker = '\u0000text\u0000';
+  const template = JSON.stringify(chunkBody(kind, header, { text: marker }));
+  // The text comes after the header's fields, so the last occurrence is the text's own.
+  const at = template.lastIndexOf(JSON.stringify(marker));
+  const before = template.slice(0, at);
+  const after = template.slice(at + JSON.stringify(marker).length);
+  return (text) => before + JSON.stringify(text) + after;
+}
+
 /** Returns the usage-only chunk sent last when a stream asks for `stream_options.include_usage`. */
 export function usageChunkBody(kind: EndpointKind, header: ResponseHeader, usage: OpenAIUsage): Record<string, unknown> {
   return { ...header, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', choices: [], usage };

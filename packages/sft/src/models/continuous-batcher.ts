@@ -160,11 +160,15 @@ export class ContinuousBatcher {
     let offset = 0;
     for (const entry of entries) {
       const rows = entry.request.rows;
-      const group = rows.map((row, index) => ({ row: offset + index, weight: row.weight }));
+      const first = offset;
       offset += rows.length;
       if (entry.done) continue;
       const options = entry.request.options;
-      const mixed = mixLogitRows(logits, [group])[0]!;
+      // One row of weight 1 (no guidance) samples its logits as they are, with no group to build.
+      const mixed =
+        rows.length === 1 && rows[0]!.weight === 1
+          ? logits[first]!
+          : mixLogitRows(logits, [rows.map((row, index) => ({ row: first + index, weight: row.weight }))])[0]!;
       const token = sampleToken(mixed, entry.seen, options, entry.random);
       entry.produced.push(token);
       entry.seen.add(token);
@@ -199,7 +203,11 @@ export class ContinuousBatcher {
 
   /** One decode step of the running entries: feeds each its last token and samples the next. */
   async #step(session: BatchingDecodeSession): Promise<void> {
-    const feed = this.#running.flatMap((entry) => entry.request.rows.map(() => entry.produced.at(-1) ?? 0));
+    const feed: number[] = [];
+    for (const entry of this.#running) {
+      const last = entry.produced.at(-1) ?? 0;
+      for (let row = 0; row < entry.request.rows.length; row++) feed.push(last);
+    }
     const started = performance.now();
     const logits = await session.step(feed);
     this.counts.steps++;

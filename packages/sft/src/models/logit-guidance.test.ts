@@ -167,7 +167,10 @@ describe('guidance and interpolation in LocalLanguageModel', () => {
   const request = { prompt: 'Hi', system: 'S' };
   const ids = (attributes?: Record<string, number>) => characters.encode(conditionPrompt({ ...request, ...(attributes ? { attributes } : {}) }));
   const greedy = { maxTokens: 8, temperature: 0, stop: [] };
-  const sampled = { maxTokens: 8, temperature: 1, seed: 5, stop: [] };
+  // Top-p walks by descending score, so a small change of the logits soon changes the drawn tokens (the
+  // id-order walk of untruncated sampling draws mostly the same ones from nearby distributions with one
+  // seed), and 24 tokens give humor 2.25 room to part from humor 2.
+  const sampled = { maxTokens: 24, temperature: 1, topP: 0.95, seed: 5, stop: [] };
 
   it('humor 2.0 and guidance 1 decode exactly as plain humor 2', async () => {
     const plain = await local().generate(conditionPrompt({ ...request, attributes: { humor: 2 } }), greedy);
@@ -188,7 +191,7 @@ describe('guidance and interpolation in LocalLanguageModel', () => {
         { ids: ids({ humor: 4 }), weight: 3 },
         { ids: ids({ humor: 0 }), weight: -2 },
       ],
-      8,
+      sampled.maxTokens,
       sampled,
     );
     expect(characters.encode(steered.text)).toEqual(expected);
@@ -202,12 +205,12 @@ describe('guidance and interpolation in LocalLanguageModel', () => {
         { ids: ids({ humor: 2 }), weight: 0.75 },
         { ids: ids({ humor: 3 }), weight: 0.25 },
       ],
-      8,
+      sampled.maxTokens,
       sampled,
     );
     const steered = await local().steer({ ...request, attributes: { humor: 2.25 } }, sampled);
     expect(characters.encode(steered.text)).toEqual(expected);
-    expect(steered.usage).toEqual({ promptTokens: ids({ humor: 2 }).length, completionTokens: 8 });
+    expect(steered.usage).toEqual({ promptTokens: ids({ humor: 2 }).length, completionTokens: sampled.maxTokens });
     expect(steered.text).not.toBe((await local().steer({ ...request, attributes: { humor: 2 } }, sampled)).text);
     const model = local();
     let streamed = '';

@@ -2,15 +2,21 @@ import { seededRandom } from '@steerlm/core';
 import { describe, expect, it } from 'vitest';
 import { sampleToken, type SamplingOptions } from './sampling';
 
-/** The rule as written: a stable sort by descending score, top-k, softmax at the temperature, top-p, one draw walked in that order. */
+/**
+ * The rule as written: a stable sort by descending score, top-k, softmax at the temperature, top-p, one
+ * draw walked in that order; with neither top-k nor top-p, one draw walked over all ids in id order.
+ */
 function referenceSample(logits: Float32Array, seen: ReadonlySet<number>, options: SamplingOptions, random: () => number): number {
   const scores = Float32Array.from(logits);
   const penalty = options.repetitionPenalty ?? 1;
   for (const token of seen) if (penalty !== 1) scores[token] = scores[token]! > 0 ? scores[token]! / penalty : scores[token]! * penalty;
   const temperature = options.temperature ?? 1;
-  let order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!);
+  const truncated = ((options.topK ?? 0) > 0 && options.topK! < scores.length) || (options.topP ?? 1) < 1;
+  let order = Array.from(scores.keys());
+  if (truncated) order.sort((a, b) => scores[b]! - scores[a]!);
   if ((options.topK ?? 0) > 0) order = order.slice(0, options.topK);
-  const weights = order.map((token) => Math.exp((scores[token]! - scores[order[0]!]!) / temperature));
+  const max = Math.max(...scores);
+  const weights = order.map((token) => Math.exp((scores[token]! - max) / temperature));
   const total = weights.reduce((a, b) => a + b, 0);
   let keep = order.length;
   let cumulative = 0;
@@ -27,10 +33,11 @@ function referenceSample(logits: Float32Array, seen: ReadonlySet<number>, option
 }
 
 describe('sampleToken', () => {
-  it('draws exactly the token of the sort-based rule (ties by lower id, −0 as 0), with each setting, for small and large vocabularies', () => {
+  it('draws exactly the token of the written rule (sorted walk ties by lower id, −0 as 0; id order untruncated), with each setting, for small and large vocabularies', () => {
     const random = seededRandom(1);
     const settings: SamplingOptions[] = [
       { temperature: 1 },
+      { temperature: 0.6, repetitionPenalty: 1.3 },
       { temperature: 0.8, topP: 0.9 },
       { temperature: 0.7, topK: 40 },
       { temperature: 1.3, topK: 5, topP: 0.5, repetitionPenalty: 1.2 },
@@ -46,12 +53,33 @@ describe('sampleToken', () => {
         for (const options of settings) {
           const seed = Math.floor(random() * 1e9);
           const token = sampleToken(logits, new Set([1, 2, 3]), options, seededRandom(seed));
-          expect(token).toBe(referenceSample(logits, new Set([1, 2, 3]), options, seededRandom(seed)));
+          expect([V, JSON.stringify(options), token]).toEqual([
+            V,
+            JSON.stringify(options),
+            referenceSample(logits, new Set([1, 2, 3]), options, seededRandom(seed)),
+          ]);
           drawn.add(token);
         }
       }
     }
     expect(drawn.size).toBeGreaterThan(50);
+  });
+
+  it('draws each id with its softmax probability without top-k or top-p, leaving the logits as they were', () => {
+    const logits = Float32Array.from([2, -1, 0.5, 2, -3, 1]);
+    const before = Float32Array.from(logits);
+    const counts = new Array<number>(logits.length).fill(0);
+    const random = seededRandom(7);
+    const draws = 60_000;
+    for (let draw = 0; draw < draws; draw++) counts[sampleToken(logits, new Set([0]), { temperature: 0.8 }, random)]!++;
+    const weights = Array.from(logits, (value) => Math.exp(value / 0.8));
+    const total = weights.reduce((a, b) => a + b, 0);
+    for (let id = 0; id < logits.length; id++) expect(counts[id]! / draws).toBeCloseTo(weights[id]! / total, 2);
+    expect(logits).toEqual(before);
+    // The draw is the inverse of the cumulative weights in id order: a draw just past ids 0-2 is id 3.
+    const below = (weights[0]! + weights[1]! + weights[2]!) / total;
+    expect(sampleToken(logits, new Set(), { temperature: 0.8 }, () => below + 1e-9)).toBe(3);
+    expect(sampleToken(logits, new Set(), { temperature: 0.8 }, () => below - 1e-9)).toBe(2);
   });
 
   it('takes the highest score at temperature 0, the lower id on a tie', () => {
