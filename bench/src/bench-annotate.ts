@@ -7,7 +7,8 @@
  *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs]
  *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]
  *
- * An engine is ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own).
+ * An engine is ENGINE, ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own) or
+ * ENGINE@THREADSxSESSIONS (that many sessions in worker threads, THREADS intra-op threads each).
  *
  * Per engine, a predictor is trained on the first 64 labelled responses (throughput only: its quality is not
  * measured here, see bench:apm), the model is loaded and warmed up, then the next N responses are
@@ -63,9 +64,12 @@ console.log(
 const setups = [];
 for (const engine of engines) {
   // The use-lite featurizer reads its engine and threads from the environment when made by name.
-  const [name, threads] = engine.split('@');
+  const [name, threadsAndSessions] = engine.split('@');
+  const [threads, sessions] = (threadsAndSessions ?? '').split('x');
   if (usesUseLite) process.env.STEERLM_USE_LITE_ENGINE = name;
-  if (threads ?? args.threads) process.env.STEERLM_USE_LITE_THREADS = threads ?? args.threads;
+  if (sessions) process.env.STEERLM_USE_LITE_SESSIONS = sessions;
+  else delete process.env.STEERLM_USE_LITE_SESSIONS;
+  if (threads || args.threads) process.env.STEERLM_USE_LITE_THREADS = threads || args.threads;
   else delete process.env.STEERLM_USE_LITE_THREADS;
   const featurizer = createFeaturizerByName(args.featurizer!);
   const predictor = await AttributePredictor.train(
@@ -77,6 +81,7 @@ for (const engine of engines) {
 }
 delete process.env.STEERLM_USE_LITE_ENGINE;
 delete process.env.STEERLM_USE_LITE_THREADS;
+delete process.env.STEERLM_USE_LITE_SESSIONS;
 
 const folder = await mkdtemp(join(tmpdir(), 'bench-annotate-'));
 const modes = args.single ? [1, batchSize] : [batchSize];
