@@ -5,7 +5,7 @@
  * in one run (so the ratios hold on a shared machine).
  *
  *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs]
- *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]
+ *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]
  *
  * An engine is ENGINE, ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own) or
  * ENGINE@THREADSxSESSIONS (that many sessions in worker threads, THREADS intra-op threads each).
@@ -36,17 +36,20 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     single: { type: 'boolean', default: false },
     threads: { type: 'string' },
+    // Batches scored at once by annotate (2, as steerlm apm annotate does; 1 for one at a time).
+    'in-flight': { type: 'string', default: '2' },
   },
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]',
+    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]',
   );
   process.exit(2);
 }
 const records = Number(args.records);
 const batchSize = Number(args['batch-size']);
 const rounds = Number(args.rounds);
+const batchesInFlight = Number(args['in-flight']);
 const usesUseLite = args.featurizer!.split('+').includes('use-lite');
 const engines = usesUseLite ? args.engines!.split(',').map((engine) => engine.trim()) : ['-'];
 for (const engine of engines) {
@@ -99,6 +102,7 @@ try {
         records: scored.map((item) => ({ id: item.messageId, input: item.input })),
         output: join(folder, `run-${run}.jsonl`),
         batchSize: entry.batch,
+        batchesInFlight,
       });
       const used = process.cpuUsage(cpu);
       const cpuSeconds = (used.user + used.system) / 1e6;
@@ -141,6 +145,7 @@ console.log(
     featurizer: setups[0]!.featurizer.id,
     records: scored.length,
     batchSize,
+    batchesInFlight,
     loadAverage: loadavg(),
     results,
   }),
