@@ -82,11 +82,18 @@ export function defaultUseLiteThreads(sessions = 1): number {
   return Math.max(1, Math.floor(Math.min(4, availableParallelism()) / sessions));
 }
 
-/** The default onnxruntime sessions in worker threads: env STEERLM_USE_LITE_SESSIONS (an integer, 0 or more), else 0 (one session on the main thread). */
+/**
+ * The default onnxruntime sessions in worker threads: env STEERLM_USE_LITE_SESSIONS (an integer, 0 or more),
+ * else one per core this process may use, at most 4, with 0 (one session on the main thread) on one core.
+ * One-thread sessions side by side do not wait on each other between kernels, and the main thread's work
+ * (tokenizing, the other featurizers, writing) runs beside them.
+ */
 export function defaultUseLiteSessions(): number {
-  const value = Number(typeof process === 'undefined' ? undefined : process.env?.STEERLM_USE_LITE_SESSIONS);
-  if (Number.isSafeInteger(value) && value >= 0 && process.env.STEERLM_USE_LITE_SESSIONS !== '') return value;
-  return 0;
+  const text = typeof process === 'undefined' ? undefined : process.env?.STEERLM_USE_LITE_SESSIONS;
+  const value = Number(text);
+  if (text !== undefined && text !== '' && Number.isSafeInteger(value) && value >= 0) return value;
+  const cores = availableParallelism();
+  return cores >= 2 ? Math.min(4, cores) : 0;
 }
 
 /** The session options of a USE-lite session with `threads` intra-op threads (plain data: a worker thread gets them too). */

@@ -35,7 +35,8 @@ export interface UseLiteOptions {
   threads?: number;
   /**
    * onnxruntime sessions, each in its own worker thread, running parts of a batch at once while the main
-   * thread tokenizes; 0 runs one session on the main thread (default: env STEERLM_USE_LITE_SESSIONS, else 0).
+   * thread tokenizes; 0 runs one session on the main thread, as does a place where worker threads cannot
+   * load onnxruntime-node (default: env STEERLM_USE_LITE_SESSIONS, else one per core, at most 4; 0 on one core).
    */
   sessions?: number;
 }
@@ -86,9 +87,11 @@ async function loadOnnxEngine(batchSize: number | undefined, threads: number | u
     });
   }
   const files = await readUseLiteFiles();
+  // Sessions in worker threads where they start, else one session on the main thread with all their threads.
+  const onMainThread = () => createUseLiteOnnxEncoder(ort, files, { threads: threads === undefined ? undefined : threads * Math.max(1, sessions) });
   const [tokenizer, encoder]: [UseLiteSentencePiece, UseLiteOnnxEncoder] = await Promise.all([
     loadUseLiteTokenizer(files.vocabulary),
-    sessions === 0 ? createUseLiteOnnxEncoder(ort, files, { threads }) : createUseLiteOnnxWorkers(files, { sessions, threads: threads ?? 1 }),
+    sessions === 0 ? onMainThread() : createUseLiteOnnxWorkers(files, { sessions, threads: threads ?? 1 }).catch(onMainThread),
   ]);
   return {
     name: 'onnxruntime',
