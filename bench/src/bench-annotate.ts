@@ -4,7 +4,7 @@
  * prompts, for each USE-lite engine (onnxruntime, tfjs) in batches and, with --single, one record per call,
  * in one run (so the ratios hold on a shared machine).
  *
- *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs]
+ *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@2x0,tfjs]
  *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]
  *
  * An engine is ENGINE, ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own) or
@@ -29,8 +29,8 @@ const { values: args } = parseArgs({
   options: {
     train: { type: 'string' },
     featurizer: { type: 'string', default: 'use-lite+text-statistics' },
-    // ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads), comma-separated.
-    engines: { type: 'string', default: 'onnxruntime,onnxruntime@1,tfjs' },
+    // ENGINE, ENGINE@THREADS (onnxruntime's intra-op threads) or ENGINE@THREADSxSESSIONS, comma-separated.
+    engines: { type: 'string', default: 'onnxruntime,onnxruntime@2x0,tfjs' },
     records: { type: 'string', default: '256' },
     'batch-size': { type: 'string', default: '64' },
     rounds: { type: 'string', default: '1' },
@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]',
+    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@2x0,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]',
   );
   process.exit(2);
 }
