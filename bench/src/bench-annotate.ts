@@ -4,10 +4,11 @@
  * prompts, for each USE-lite engine (onnxruntime, tfjs) in batches and, with --single, one record per call,
  * in one run (so the ratios hold on a shared machine).
  *
- *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs]
- *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]
+ *   npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@2x0,tfjs]
+ *                             [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]
  *
- * An engine is ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own).
+ * An engine is ENGINE, ENGINE@THREADS (onnxruntime's intra-op threads; default --threads, else its own) or
+ * ENGINE@THREADSxSESSIONS (that many sessions in worker threads, THREADS intra-op threads each).
  *
  * Per engine, a predictor is trained on the first 64 labelled responses (throughput only: its quality is not
  * measured here, see bench:apm), the model is loaded and warmed up, then the next N responses are
@@ -28,24 +29,27 @@ const { values: args } = parseArgs({
   options: {
     train: { type: 'string' },
     featurizer: { type: 'string', default: 'use-lite+text-statistics' },
-    // ENGINE or ENGINE@THREADS (onnxruntime's intra-op threads), comma-separated.
-    engines: { type: 'string', default: 'onnxruntime,onnxruntime@1,tfjs' },
+    // ENGINE, ENGINE@THREADS (onnxruntime's intra-op threads) or ENGINE@THREADSxSESSIONS, comma-separated.
+    engines: { type: 'string', default: 'onnxruntime,onnxruntime@2x0,tfjs' },
     records: { type: 'string', default: '256' },
     'batch-size': { type: 'string', default: '64' },
     rounds: { type: 'string', default: '1' },
     single: { type: 'boolean', default: false },
     threads: { type: 'string' },
+    // Batches scored at once by annotate (2, as steerlm apm annotate does; 1 for one at a time).
+    'in-flight': { type: 'string', default: '2' },
   },
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@1,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T]',
+    'usage: npm run bench:annotate -- --train FILE [--featurizer NAME] [--engines onnxruntime,onnxruntime@2x0,tfjs] [--records N] [--batch-size B] [--rounds R] [--single] [--threads T] [--in-flight K]',
   );
   process.exit(2);
 }
 const records = Number(args.records);
 const batchSize = Number(args['batch-size']);
 const rounds = Number(args.rounds);
+const batchesInFlight = Number(args['in-flight']);
 const usesUseLite = args.featurizer!.split('+').includes('use-lite');
 const engines = usesUseLite ? args.engines!.split(',').map((engine) => engine.trim()) : ['-'];
 for (const engine of engines) {
@@ -63,9 +67,12 @@ console.log(
 const setups = [];
 for (const engine of engines) {
   // The use-lite featurizer reads its engine and threads from the environment when made by name.
-  const [name, threads] = engine.split('@');
+  const [name, threadsAndSessions] = engine.split('@');
+  const [threads, sessions] = (threadsAndSessions ?? '').split('x');
   if (usesUseLite) process.env.STEERLM_USE_LITE_ENGINE = name;
-  if (threads ?? args.threads) process.env.STEERLM_USE_LITE_THREADS = threads ?? args.threads;
+  if (sessions) process.env.STEERLM_USE_LITE_SESSIONS = sessions;
+  else delete process.env.STEERLM_USE_LITE_SESSIONS;
+  if (threads || args.threads) process.env.STEERLM_USE_LITE_THREADS = threads || args.threads;
   else delete process.env.STEERLM_USE_LITE_THREADS;
   const featurizer = createFeaturizerByName(args.featurizer!);
   const predictor = await AttributePredictor.train(
@@ -77,6 +84,7 @@ for (const engine of engines) {
 }
 delete process.env.STEERLM_USE_LITE_ENGINE;
 delete process.env.STEERLM_USE_LITE_THREADS;
+delete process.env.STEERLM_USE_LITE_SESSIONS;
 
 const folder = await mkdtemp(join(tmpdir(), 'bench-annotate-'));
 const modes = args.single ? [1, batchSize] : [batchSize];
@@ -94,6 +102,7 @@ try {
         records: scored.map((item) => ({ id: item.messageId, input: item.input })),
         output: join(folder, `run-${run}.jsonl`),
         batchSize: entry.batch,
+        batchesInFlight,
       });
       const used = process.cpuUsage(cpu);
       const cpuSeconds = (used.user + used.system) / 1e6;
@@ -136,6 +145,7 @@ console.log(
     featurizer: setups[0]!.featurizer.id,
     records: scored.length,
     batchSize,
+    batchesInFlight,
     loadAverage: loadavg(),
     results,
   }),

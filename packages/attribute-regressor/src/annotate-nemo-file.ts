@@ -28,6 +28,12 @@ export interface AnnotateNemoFileOptions {
   readonly output: string;
   /** Responses scored per call (default 64). */
   readonly batchSize?: number;
+  /**
+   * Calls scored at once (default 1). With 2, the next batch is featurized and handed to the model while
+   * the previous one runs (USE-lite's onnxruntime sessions in worker threads); records are still written in
+   * order. The scorer must allow concurrent `score` calls (an AttributePredictor does).
+   */
+  readonly batchesInFlight?: number;
   readonly onProgress?: ProgressListener;
   readonly signal?: AbortSignal;
 }
@@ -140,6 +146,9 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
   const batchSize = options.batchSize ?? 64;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
+  const batchesInFlight = options.batchesInFlight ?? 1;
+  if (!Number.isSafeInteger(batchesInFlight) || batchesInFlight < 1)
+    throw new InvalidOptionError(`batchesInFlight must be a positive integer, got ${batchesInFlight}`, { option: 'batchesInFlight' });
   await checkAnnotationPaths(data, output);
   const started = performance.now();
   const schema = scorer.schema;
@@ -180,28 +189,57 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
     let step = 0;
     let pending: NemoRecord[] = [];
     let pendingResponses = 0;
+    // Scoring calls under way, oldest first, and the groups of records they label, in input order: a group is
+    // written once all its calls are launched (sealed) and done, after the groups before it.
+    type Group = { records: NemoRecord[]; labels: (string | null)[][]; outstanding: number; sealed: boolean };
+    const calls: { scores: Promise<unknown>; size: number; group: Group }[] = [];
+    const groups: Group[] = [];
+    const writeReady = async () => {
+      while (groups.length > 0 && groups[0]!.sealed && groups[0]!.outstanding === 0) {
+        const { records, labels } = groups.shift()!;
+        for (const [recordIndex, record] of records.entries()) {
+          const conversations = record.conversations.map((turn, index): NemoTurn => ({ ...turn, label: labels[recordIndex]![index]! }));
+          await writer.write({ ...record, type: 'VALUE_TO_TEXT', conversations });
+        }
+      }
+    };
+    const finishOldest = async () => {
+      const call = calls.shift()!;
+      await call.scores;
+      scored += call.size;
+      step += 1;
+      tracker.step(step, call.size);
+      call.group.outstanding -= 1;
+      await writeReady();
+    };
     const flush = async () => {
-      const positions = pending.flatMap((record, recordIndex) =>
+      const records = pending;
+      pending = [];
+      pendingResponses = 0;
+      if (records.length === 0) return;
+      const positions = records.flatMap((record, recordIndex) =>
         record.conversations.flatMap((turn, index) => (turn.from === 'Assistant' ? [{ recordIndex, index }] : [])),
       );
-      const labels = pending.map((record) => record.conversations.map((): string | null => null));
+      const group: Group = { records, labels: records.map((record) => record.conversations.map((): string | null => null)), outstanding: 0, sealed: false };
+      groups.push(group);
       for (let start = 0; start < positions.length; start += batchSize) {
         options.signal?.throwIfAborted();
         const batch = positions.slice(start, start + batchSize);
-        const scores = await scorer.score(batch.map(({ recordIndex, index }) => scoringInput(pending[recordIndex]!, index)));
-        batch.forEach(({ recordIndex, index }, position) => {
-          labels[recordIndex]![index] = formatAttributes(scores[position]!.rounded, schema);
-        });
-        scored += batch.length;
-        step += 1;
-        tracker.step(step, batch.length);
+        const scores = Promise.resolve()
+          .then(() => scorer.score(batch.map(({ recordIndex, index }) => scoringInput(records[recordIndex]!, index))))
+          .then((scores) =>
+            batch.forEach(({ recordIndex, index }, position) => {
+              group.labels[recordIndex]![index] = formatAttributes(scores[position]!.rounded, schema);
+            }),
+          );
+        // Awaited in order by finishOldest; this only keeps a failure from being unhandled while it waits.
+        scores.catch(() => undefined);
+        calls.push({ scores, size: batch.length, group });
+        group.outstanding += 1;
+        while (calls.length >= batchesInFlight) await finishOldest();
       }
-      for (const [recordIndex, record] of pending.entries()) {
-        const conversations = record.conversations.map((turn, index): NemoTurn => ({ ...turn, label: labels[recordIndex]![index]! }));
-        await writer.write({ ...record, type: 'VALUE_TO_TEXT', conversations });
-      }
-      pending = [];
-      pendingResponses = 0;
+      group.sealed = true;
+      await writeReady();
     };
 
     let index = 0;
@@ -222,6 +260,8 @@ export async function annotateNemoFile(options: AnnotateNemoFileOptions): Promis
       index += 1;
     }
     await flush();
+    while (calls.length > 0) await finishOldest();
+    await writeReady();
     await writer.commit();
     const summary: NemoAnnotationSummary = {
       records: responsesPerRecord.length,

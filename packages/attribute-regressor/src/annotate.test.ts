@@ -87,6 +87,43 @@ describe('annotate', () => {
     expect(again.skipped['already-annotated']).toBe(10);
   });
 
+  it('with 2 batches in flight, scores the next batch while one runs and still writes in input order; a kill keeps the batches before it', async () => {
+    // Calls finish out of order (the first call is the slowest); at most 2 run at once.
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const inner = lengthScorer();
+    const slow: AttributeScorer = {
+      specificationVersion: 'v1',
+      schema,
+      async score(inputs) {
+        calls += 1;
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, calls === 1 ? 40 : 5));
+        running -= 1;
+        return inner.score(inputs);
+      },
+    };
+    const [sequential, pipelined] = [await outputPath(), await outputPath()];
+    await annotate({ scorer: lengthScorer(), records: records(11), output: sequential, batchSize: 2 });
+    const summary = await annotate({ scorer: slow, records: records(11), output: pipelined, batchSize: 2, batchesInFlight: 2 });
+    expect(summary.written).toBe(11);
+    expect(most).toBe(2);
+    expect(await readFile(pipelined, 'utf8')).toBe(await readFile(sequential, 'utf8'));
+
+    const output = await outputPath();
+    await expect(annotate({ scorer: lengthScorer(2), records: records(10), output, batchSize: 3, batchesInFlight: 2 })).rejects.toThrow('killed');
+    expect((await lines(`${output}.partial`)).map((line) => line.id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    await annotate({ scorer: lengthScorer(), records: records(10), output, batchSize: 3, batchesInFlight: 2 });
+    const reference = await outputPath();
+    await annotate({ scorer: lengthScorer(), records: records(10), output: reference });
+    expect(await readFile(output, 'utf8')).toBe(await readFile(reference, 'utf8'));
+    await expect(annotate({ scorer: lengthScorer(), records: records(1), output, batchesInFlight: 0 })).rejects.toThrow(
+      /batchesInFlight must be a positive integer/,
+    );
+  });
+
   it('adds to a finished output by replacing it atomically, keeping its records', async () => {
     const output = await outputPath();
     await annotate({ scorer: lengthScorer(), records: records(3), output });

