@@ -1,6 +1,7 @@
 /** The messages and the shared memory between a DataParallelTrainer and its worker threads. */
 import type { AdamWConfig } from '../kernels/adamw';
 import type { ModelConfig } from '../io/hf-config';
+import type { HostMatmulEngine } from '../kernels/host/mlas-ops';
 import type { StepOutcome } from '../trainer/train-step';
 import type { TrainingBatch } from '../trainer/batching';
 
@@ -25,11 +26,27 @@ export interface DataParallelWorkerData {
   workerIndex: number;
   workerCount: number;
   backend: 'cpu' | 'wasm';
+  /** The kernels of the replica's matmuls (setHostMatmulEngine). */
+  hostMatmul: HostMatmulEngine;
   config: ModelConfig;
   seed: number;
   /** Initial weights by parameter name (all replicas start from them); the seeded init when absent. */
   parameters: Record<string, Float32Array> | null;
   memory: DataParallelMemory;
+}
+
+/** Where one worker's step went, in milliseconds. */
+export interface DataParallelStepTimings {
+  /** Forward and backward over its rows, and copying the gradients into its slot. */
+  gradients: number;
+  /** Its shard of the gradient sum and of the sum of squares. */
+  reduce: number;
+  /** AdamW on its shard. */
+  optimizer: number;
+  /** Loading the shared weights into its replica. */
+  load: number;
+  /** Waiting in the barriers for the other workers. */
+  wait: number;
 }
 
 /** A request from the trainer to one worker. */
@@ -54,7 +71,7 @@ export type DataParallelRequest =
 /** A worker's answer to one request (or its start-up report). */
 export type DataParallelResponse =
   | { type: 'ready'; names: string[]; shapes: number[][]; matmul: string }
-  | { type: 'stepped'; outcome: StepOutcome }
+  | { type: 'stepped'; outcome: StepOutcome; timings: DataParallelStepTimings }
   | { type: 'loaded' }
   | { type: 'moments'; first: Float32Array; second: Float32Array }
   | { type: 'parameters'; parameters: Record<string, Float32Array> }

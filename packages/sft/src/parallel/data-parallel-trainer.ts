@@ -21,12 +21,14 @@ import { Worker } from 'node:worker_threads';
 import { InvalidOptionError, TrainingError } from '@steerlm/core';
 import type { ModelConfig } from '../io/hf-config';
 import type { AdamWConfig } from '../kernels/adamw';
+import { hostMatmulEngine, type HostMatmulEngine } from '../kernels/host/mlas-ops';
 import { parameterSpecs } from '../models/parameter-specs';
 import type { TrainingBatch } from '../trainer/batching';
 import type { StepOutcome } from '../trainer/train-step';
 import {
   shardRange,
   type DataParallelMemory,
+  type DataParallelStepTimings,
   type DataParallelRequest,
   type DataParallelResponse,
   type DataParallelWorkerData,
@@ -46,6 +48,8 @@ export interface DataParallelOptions {
   seed?: number;
   /** Initial weights by Hugging Face name (e.g. a loaded model's). */
   parameters?: Record<string, Float32Array>;
+  /** The kernels of the workers' matmuls [this thread's choice, hostMatmulEngine(): MLAS unless STEERLM_HOST_MATMUL says otherwise]. */
+  hostMatmul?: HostMatmulEngine;
   /** URL of a module exporting runDataParallelWorker [this package's own module]. */
   workerModule?: string;
 }
@@ -142,6 +146,8 @@ export class DataParallelTrainer {
   private failure: TrainingError | null = null;
   /** AdamW steps taken (the next step is this + 1). */
   private adamwStep = 0;
+  /** Per worker, where its last step went (see DataParallelStepTimings). */
+  lastStepTimings: DataParallelStepTimings[] = [];
 
   private constructor(
     private readonly handles: WorkerHandle[],
@@ -177,6 +183,7 @@ export class DataParallelTrainer {
         workerIndex,
         workerCount: count,
         backend,
+        hostMatmul: options.hostMatmul ?? hostMatmulEngine(),
         config: options.config,
         seed: options.seed ?? 0,
         parameters: options.parameters ?? null,
@@ -233,6 +240,7 @@ export class DataParallelTrainer {
       (index) => ({ type: 'step', batches: shards[index]!, packed, denominator, trainedTokens, config, step }),
       'stepped',
     );
+    this.lastStepTimings = outcomes.map((response) => response.timings);
     const outcome = outcomes[0]!.outcome;
     if (!outcome.skipped) this.adamwStep = step;
     return outcome;

@@ -17,10 +17,16 @@ import { adamwScalars, clipScale, resolveAdamWConfig } from '../kernels/adamw';
 import { adamwUpdate } from '../kernels/adamw/adamw.host';
 import { hostCompute } from '../kernels/host/host-compute';
 import { mlasThreads, setMlasThreads } from '../kernels/host/mlas-gemm';
-import { usesMlas } from '../kernels/host/mlas-ops';
+import { setHostMatmulEngine, usesMlas } from '../kernels/host/mlas-ops';
 import { DecoderModel } from '../models';
 import { accumulateGradients, trainableSet, type StepOutcome } from '../trainer/train-step';
-import { shardRange, type DataParallelRequest, type DataParallelResponse, type DataParallelWorkerData } from './data-parallel-protocol';
+import {
+  shardRange,
+  type DataParallelRequest,
+  type DataParallelStepTimings,
+  type DataParallelResponse,
+  type DataParallelWorkerData,
+} from './data-parallel-protocol';
 import { BarrierAbortedError, StepBarrier } from './step-barrier';
 
 /** The URL of the module that exports runDataParallelWorker (this one, or the bundle it is built into). */
@@ -102,8 +108,15 @@ class Replica {
   }
 
   /** Returns the outcome of one data-parallel step (see the file comment). */
-  step(request: Extract<DataParallelRequest, { type: 'step' }>): StepOutcome {
+  step(request: Extract<DataParallelRequest, { type: 'step' }>): { outcome: StepOutcome; timings: DataParallelStepTimings } {
     const { workerIndex, workerCount } = this.data;
+    const timings: DataParallelStepTimings = { gradients: 0, reduce: 0, optimizer: 0, load: 0, wait: 0 };
+    let clock = performance.now();
+    const lap = (phase: keyof DataParallelStepTimings) => {
+      const now = performance.now();
+      timings[phase] += now - clock;
+      clock = now;
+    };
     // 1. This worker's gradients into its slot, its loss into its partial.
     let loss = 0;
     if (request.batches.length === 0) {
@@ -126,7 +139,9 @@ class Replica {
       }
     }
     this.partials[2 * workerIndex] = loss;
+    lap('gradients');
     this.barrier.arriveAndWait();
+    lap('wait');
 
     // 2. Reduce-scatter: this shard of the sum into slot 0, in worker order; its sum of squares.
     const sum = this.slots[0]!;
@@ -137,7 +152,9 @@ class Replica {
     let squares = 0;
     for (let index = this.start; index < this.end; index++) squares += sum[index]! * sum[index]!;
     this.partials[2 * workerIndex + 1] = squares;
+    lap('reduce');
     this.barrier.arriveAndWait();
+    lap('wait');
 
     // 3. The global statistics (the same in every worker: the partials summed in worker order), then AdamW on this shard.
     let totalLoss = 0;
@@ -148,7 +165,7 @@ class Replica {
     }
     const gradNorm = Math.fround(Math.sqrt(totalSquares));
     const outcome: StepOutcome = { loss: Math.fround(totalLoss), gradNorm, skipped: false, trainedTokens: request.trainedTokens };
-    if (!Number.isFinite(totalLoss) || !Number.isFinite(totalSquares)) return { ...outcome, skipped: true };
+    if (!Number.isFinite(totalLoss) || !Number.isFinite(totalSquares)) return { outcome: { ...outcome, skipped: true }, timings };
     const resolved = resolveAdamWConfig(request.config);
     const scalars = { ...adamwScalars(resolved, request.step), beta1: resolved.beta1, beta2: resolved.beta2, epsilon: resolved.epsilon };
     const scale = Math.fround(clipScale(gradNorm, resolved.maxGradNorm));
@@ -160,11 +177,14 @@ class Replica {
       const moments = { first: this.first.subarray(from - this.start, to - this.start), second: this.second.subarray(from - this.start, to - this.start) };
       adamwUpdate({ param, grad: sum.subarray(from, to), ...moments }, { param, ...moments }, scale, scalars, slice.decays ? scalars.decayFactor : 1);
     }
+    lap('optimizer');
     this.barrier.arriveAndWait();
+    lap('wait');
 
     // 4. Every replica takes the updated weights.
     this.loadWeights();
-    return outcome;
+    lap('load');
+    return { outcome, timings };
   }
 
   dispose(): void {
@@ -192,6 +212,7 @@ export async function runDataParallelWorker(): Promise<void> {
   try {
     await selectBackend({ prefer: data.backend, strict: true });
     // One MLAS thread per worker: the workers are the parallelism (more would oversubscribe the cores).
+    setHostMatmulEngine(data.hostMatmul);
     setMlasThreads(1);
     const model = DecoderModel.create(data.config, { seed: data.seed });
     if (data.parameters) {
@@ -222,7 +243,7 @@ export async function runDataParallelWorker(): Promise<void> {
       try {
         switch (request.type) {
           case 'step':
-            send({ type: 'stepped', outcome: active.step(request) });
+            send({ type: 'stepped', ...active.step(request) });
             return;
           case 'load':
             if (request.moments) {
