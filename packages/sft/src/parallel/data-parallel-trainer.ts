@@ -58,7 +58,9 @@ export interface DataParallelOptions {
 export interface DataParallelOptimizerState {
   /** AdamW steps taken (skipped steps do not count). */
   step: number;
+  /** AdamW's first moments (running mean of the gradients), by parameter name. */
   firstMoments: Record<string, Float32Array>;
+  /** AdamW's second moments (running mean of the squared gradients), by parameter name. */
   secondMoments: Record<string, Float32Array>;
 }
 

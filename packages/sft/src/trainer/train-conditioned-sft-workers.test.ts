@@ -38,6 +38,7 @@ describe('trainConditionedSFT with workers', () => {
     const one = await trainConditionedSFT({ ...RUN, model: single, tokenizer, outputDir: join(folder, 'one') });
     const parallel = tinyModel(1);
     const two = await trainConditionedSFT({ ...RUN, model: parallel, tokenizer, outputDir: join(folder, 'two'), workers: 2 });
+    expect([one.summary.workers, two.summary.workers]).toEqual([1, 2]);
     expect(two.summary.steps).toBe(6);
     expect(two.summary.lossCurve.map((point) => point.step)).toEqual(one.summary.lossCurve.map((point) => point.step));
     two.summary.lossCurve.forEach((point, index) => expect(Math.abs(point.loss - one.summary.lossCurve[index]!.loss), `step ${point.step}`).toBeLessThan(1e-5));

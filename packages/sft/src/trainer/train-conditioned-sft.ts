@@ -128,6 +128,8 @@ export interface TrainSummary {
   precision: PrecisionChoice;
   /** In mixed precision: the loss scale at the end of the run. */
   lossScale?: number;
+  /** The threads the steps ran on: 1 (this thread), or the data-parallel workers of `workers`. */
+  workers: number;
 }
 
 /** The options of a run resolved and checked (defaults applied): those the fingerprint records, and the non-finite limit. */
@@ -395,6 +397,7 @@ async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ m
     lossCurve,
     precision,
     ...(lossScale !== undefined ? { lossScale } : {}),
+    workers,
   };
   tracker.end({ ...summary, lossCurve: undefined });
   return { model: options.model, summary };
