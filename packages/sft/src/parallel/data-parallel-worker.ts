@@ -49,6 +49,8 @@ interface Slice {
 /** The replica, its shared memory and its optimizer shard. */
 class Replica {
   readonly slices: Slice[];
+  /** The trained parameters' names, in the shared buffers' order. */
+  readonly names: string[];
   readonly size: number;
   readonly weights: Float32Array;
   readonly slot: Float32Array;
@@ -66,6 +68,7 @@ class Replica {
     readonly barrier: StepBarrier,
   ) {
     const trainable = trainableSet(model);
+    this.names = trainable.names;
     let offset = 0;
     this.slices = trainable.variables.map((variable, index) => {
       const slice = { variable, offset, size: variable.size, decays: trainable.decay[index]! };
@@ -81,10 +84,6 @@ class Replica {
     [this.start, this.end] = shardRange(this.size, workerCount, workerIndex);
     this.first = new Float32Array(this.end - this.start);
     this.second = new Float32Array(this.end - this.start);
-  }
-
-  get names(): string[] {
-    return trainableSet(this.model).names;
   }
 
   /** Writes the replica's weights into the shared weights. */
