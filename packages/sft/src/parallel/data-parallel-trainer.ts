@@ -134,10 +134,11 @@ function expect<T extends DataParallelResponse['type']>(response: DataParallelRe
   return response as Extract<DataParallelResponse, { type: T }>;
 }
 
-/** The parameter layout the workers agreed on: names, shapes and flat offsets in the trainable order. */
+/** The parameter layout the workers agreed on: names, shapes, element counts and flat offsets in the trainable order. */
 interface Layout {
   names: string[];
   shapes: number[][];
+  sizes: number[];
   offsets: number[];
   size: number;
 }
@@ -201,17 +202,18 @@ export class DataParallelTrainer {
       throw error;
     }
     const { names, shapes } = ready[0]!;
+    const sizes = shapes.map((shape) => shape.reduce((product, axis) => product * axis, 1));
     const offsets: number[] = [];
     let total = 0;
-    for (const shape of shapes) {
+    for (const count of sizes) {
       offsets.push(total);
-      total += shape.reduce((product, axis) => product * axis, 1);
+      total += count;
     }
     if (total !== size || ready.some((response) => response.names.join() !== names.join())) {
       await Promise.all(handles.map((handle) => handle.worker.terminate()));
       throw new TrainingError(`data-parallel workers disagree on the parameter layout (${total} parameters reported, ${size} expected)`);
     }
-    return new DataParallelTrainer(handles, { names, shapes, offsets, size }, new Float32Array(memory.weights, 0, size), ready[0]!.matmul);
+    return new DataParallelTrainer(handles, { names, shapes, sizes, offsets, size }, new Float32Array(memory.weights, 0, size), ready[0]!.matmul);
   }
 
   /** The number of worker threads. */
@@ -251,13 +253,7 @@ export class DataParallelTrainer {
   /** Returns a copy of the current weights by parameter name (read from the shared memory). */
   parameters(): Record<string, Float32Array> {
     this.throwIfUnusable();
-    const { names, offsets, shapes } = this.layout;
-    const result: Record<string, Float32Array> = {};
-    names.forEach((name, index) => {
-      const size = shapes[index]!.reduce((product, axis) => product * axis, 1);
-      result[name] = this.weights.slice(offsets[index]!, offsets[index]! + size);
-    });
-    return result;
+    return this.byName(this.weights);
   }
 
   /** Returns the weights replica `worker` holds in its backend, by parameter name (all replicas are the same). */
@@ -339,20 +335,22 @@ export class DataParallelTrainer {
     if (this.closed) throw new TrainingError('the data-parallel trainer is closed', { hint: 'start a new DataParallelTrainer' });
   }
 
+  /** Returns copies of the per-parameter ranges of a flat array, by name. */
   private byName(flat: Float32Array): Record<string, Float32Array> {
-    const { names, offsets, shapes } = this.layout;
+    const { names, offsets, sizes } = this.layout;
     const result: Record<string, Float32Array> = {};
     names.forEach((name, index) => {
-      result[name] = flat.slice(offsets[index]!, offsets[index]! + shapes[index]!.reduce((product, axis) => product * axis, 1));
+      result[name] = flat.slice(offsets[index]!, offsets[index]! + sizes[index]!);
     });
     return result;
   }
 
+  /** Returns the per-parameter arrays of `values` as one flat array; throws InvalidOptionError naming a missing or mis-sized one. */
   private flatten(values: Record<string, Float32Array>, field: string): Float32Array {
-    const { names, offsets, shapes } = this.layout;
+    const { names, offsets, shapes, sizes } = this.layout;
     const flat = new Float32Array(this.layout.size);
     names.forEach((name, index) => {
-      const size = shapes[index]!.reduce((product, axis) => product * axis, 1);
+      const size = sizes[index]!;
       const array = values[name];
       if (!array || array.length !== size) {
         throw new InvalidOptionError(
