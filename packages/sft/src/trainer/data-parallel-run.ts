@@ -22,11 +22,11 @@ export class DataParallelRun {
   ) {}
 
   /**
-   * Returns the run's workers, started from `model`'s weights and `optimizer`'s state (a restored
-   * checkpoint's, or fresh). Full fine-tuning in f32 on cpu or wasm only: throws InvalidOptionError
-   * otherwise.
+   * Throws InvalidOptionError unless `workers` can train this run: data-parallel workers train every
+   * weight in f32 on the cpu and wasm backends (not LoRA adapters, frozen embeddings or mixed precision).
+   * Checked before the run starts, and again by start.
    */
-  static async start(model: DecoderModel, optimizer: Optimizer, workers: number): Promise<DataParallelRun> {
+  static check(workers: number, model: DecoderModel, options: { lora?: unknown; freezeEmbeddings?: boolean; mixedPrecision?: boolean }): void {
     const backend = tf.getBackend();
     if (backend !== 'cpu' && backend !== 'wasm') {
       throw new InvalidOptionError(`workers ${workers}: data-parallel workers train on the cpu and wasm backends, not ${backend}`, {
@@ -34,7 +34,7 @@ export class DataParallelRun {
         hint: 'drop workers (1) on this backend',
       });
     }
-    if (model.adapters.size > 0 || optimizer.mixedPrecision || optimizer.trainable.names.length !== model.parameters.size) {
+    if (options.lora || model.adapters.size > 0 || options.freezeEmbeddings || options.mixedPrecision) {
       throw new InvalidOptionError(
         `workers ${workers}: data-parallel workers train every weight in f32 (not LoRA adapters, frozen embeddings or mixed precision)`,
         {
@@ -43,6 +43,18 @@ export class DataParallelRun {
         },
       );
     }
+  }
+
+  /**
+   * Returns the run's workers, started from `model`'s weights and `optimizer`'s state (a restored
+   * checkpoint's, or fresh); throws InvalidOptionError where they cannot train it (see check).
+   */
+  static async start(model: DecoderModel, optimizer: Optimizer, workers: number): Promise<DataParallelRun> {
+    DataParallelRun.check(workers, model, {
+      freezeEmbeddings: optimizer.trainable.names.length !== model.parameters.size,
+      mixedPrecision: optimizer.mixedPrecision,
+    });
+    const backend = tf.getBackend() as 'cpu' | 'wasm';
     const parameters: Record<string, Float32Array> = {};
     for (const [name, variable] of model.parameters) parameters[name] = variable.dataSync() as Float32Array;
     const trainer = await DataParallelTrainer.start({ config: model.config, workers, backend, parameters, hostMatmul: hostMatmulEngine() });

@@ -1,4 +1,5 @@
 /** trainConditionedSFT on data-parallel worker threads: the same run as one thread, resumable across worker counts. */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,13 +63,18 @@ describe('trainConditionedSFT with workers', () => {
     parallel.dispose();
   }, 120_000);
 
-  it('refuses workers with LoRA, naming the option', async () => {
+  it('refuses workers with LoRA or frozen embeddings, naming the option, before it makes the run folder', async () => {
     const model = tinyModel();
-    const error = await trainConditionedSFT({ ...RUN, model, tokenizer, lora: { rank: 2, alpha: 4, targetModules: ['q_proj'] }, workers: 2 }).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    expect((error as InvalidOptionError).message).toMatch(/workers 2: .*LoRA/);
+    for (const [what, extra] of [
+      ['lora', { lora: { rank: 2, alpha: 4, targetModules: ['q_proj'] } }],
+      ['frozen', { freezeEmbeddings: true }],
+    ] as const) {
+      const outputDir = join(folder, `refused-${what}`);
+      const error = await trainConditionedSFT({ ...RUN, ...extra, model, tokenizer, outputDir, workers: 2 }).catch((caught: unknown) => caught);
+      expect(error, what).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).message).toMatch(/workers 2: .*LoRA adapters, frozen embeddings/);
+      expect(existsSync(outputDir), what).toBe(false);
+    }
     model.dispose();
   });
 

@@ -199,6 +199,7 @@ async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ m
   const { seed, batchSize, accumulation, packed } = settings;
   // Not in the settings: the fingerprint leaves it out, so a run may resume with another worker count.
   const workers = positiveOption(options.workers, 1, 'workers');
+  if (workers > 1) DataParallelRun.check(workers, options.model, { lora: options.lora, freezeEmbeddings: options.freezeEmbeddings });
   const outputDir = options.outputDir;
   if (outputDir) await prepareRunFolder(outputDir, { resume: options.resume !== undefined, overwrite: options.overwrite ?? false });
 
