@@ -1,5 +1,5 @@
 /** The training-step benchmark over K data-parallel worker threads (each with its own backend and replica). */
-import { DataParallelTrainer, type ModelConfig } from '@steerlm/sft';
+import { DataParallelTrainer, type DataParallelStepTimings, type ModelConfig } from '@steerlm/sft';
 import { InvalidOptionError } from '@steerlm/core';
 import { median } from './median';
 import { processCpuMs } from './process-cpu-ms';
@@ -21,12 +21,13 @@ export async function runParallelStepBenchmark(
   const tokens = shape.batchSize * shape.sequenceLength;
   const trainer = await DataParallelTrainer.start({ config, workers: options.workers, backend: options.backend, seed: 0 });
   options.log(
-    `${options.workers} data-parallel worker threads, each ${options.backend} with its own replica; shape ${shape.name}: GPT-2 family, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`,
+    `${options.workers} data-parallel worker threads, each ${options.backend} (matmuls on ${trainer.matmul}) with its own replica; shape ${shape.name}: GPT-2 family, batch ${shape.batchSize} x ${shape.sequenceLength} = ${tokens} tokens a step`,
   );
   const batch = syntheticBatch(shape.batchSize, shape.sequenceLength, config.vocabSize);
   const stepMs: number[] = [];
   const cpuMs: number[] = [];
   const losses: number[] = [];
+  const timings: DataParallelStepTimings[][] = [];
   try {
     for (let index = 0; index < options.warmup + options.steps; index++) {
       const started = performance.now();
@@ -38,6 +39,7 @@ export async function runParallelStepBenchmark(
       if (index >= options.warmup) {
         stepMs.push(elapsed);
         cpuMs.push(cpu);
+        timings.push(trainer.lastStepTimings);
       }
       options.log(
         `step ${index + 1}${index < options.warmup ? ' (warm-up)' : ''}: ${elapsed.toFixed(1)} ms (cpu, all threads, ${cpu.toFixed(1)} ms), loss ${outcome.loss.toFixed(4)}`,
@@ -45,6 +47,13 @@ export async function runParallelStepBenchmark(
     }
   } finally {
     await trainer.close();
+  }
+  // Where each worker's timed steps went (medians): the parallel part (gradients) against the rest.
+  for (let worker = 0; worker < options.workers; worker++) {
+    const phase = (name: keyof DataParallelStepTimings) => median(timings.map((step) => step[worker]![name])).toFixed(1);
+    options.log(
+      `worker ${worker}: gradients ${phase('gradients')} ms, reduce ${phase('reduce')} ms, AdamW shard ${phase('optimizer')} ms, weight load ${phase('load')} ms, barrier waits ${phase('wait')} ms`,
+    );
   }
   const msPerStep = median(stepMs);
   return { msPerStep, tokensPerSecond: (tokens * 1000) / msPerStep, cpuMsPerStep: median(cpuMs), stepMs, losses };

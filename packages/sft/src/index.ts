@@ -99,7 +99,8 @@ export { hostMatmulEngine, setHostMatmulEngine, type HostMatmulEngine } from './
 export { mlasAvailable, mlasThreads, setMlasThreads } from './kernels/host/mlas-gemm';
 
 // Data-parallel training (runDataParallelWorker is what the worker threads load from this module)
-export { DataParallelTrainer, type DataParallelOptions } from './parallel/data-parallel-trainer';
+export { DataParallelTrainer, type DataParallelOptimizerState, type DataParallelOptions } from './parallel/data-parallel-trainer';
+export type { DataParallelStepTimings } from './parallel/data-parallel-protocol';
 export { isDataParallelWorker, runDataParallelWorker } from './parallel/data-parallel-worker';
 
 // Export

@@ -210,6 +210,17 @@ describe('steerlm sft train', () => {
     expect(nothing.stderr).toContain('holds no model');
   });
 
+  it('--workers 2 trains the same losses as one thread, on data-parallel worker threads', async () => {
+    const output = join(folder, 'workers');
+    const run = await runCommandInProcess([...common(output), '--max-steps', '2', '--workers', '2', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ steps: 2, backend: 'cpu', completed: true, workers: 2 });
+    const [one, two] = [await stepLosses(first.output), await stepLosses(output)];
+    expect([...two.keys()]).toEqual([1, 2]);
+    for (const [step, loss] of one) expect(Math.abs(loss - two.get(step)!) / loss, `step ${step}`).toBeLessThan(1e-5);
+    expect(await readdir(join(output, 'final'))).toContain('model.safetensors');
+  }, 60_000);
+
   it('--host-matmul backend trains the same losses on wasm as the default (MLAS), and holds for that command only', async () => {
     const sft = await import('@steerlm/sft');
     const losses: Map<number, number>[] = [];

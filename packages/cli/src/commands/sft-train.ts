@@ -82,6 +82,13 @@ export const sftTrainCommand = defineCommand({
         'mixed: f16 weights copies, activations and matmul operands with f32 master weights, accumulation and AdamW, and dynamic loss scaling (webgpu with shader-f16; f32 elsewhere, with a warning)',
     },
     ...BACKEND_OPTION,
+    workers: {
+      kind: 'integer',
+      min: 1,
+      default: 1,
+      description:
+        "data-parallel worker threads on the cpu and wasm backends: each step's rows split over N model replicas, gradients and AdamW sharded in shared memory (full fine-tuning in f32; not with --lora-rank)",
+    },
     'host-matmul': {
       kind: 'string',
       choices: ['auto', 'mlas', 'backend'],
@@ -117,6 +124,9 @@ exits 130.`,
       if (values.objective === 'steerlm2') {
         if (values.precision !== 'f32') {
           throw new InvalidOptionError('--precision mixed trains conditioned SFT (--objective sft); SteerLM 2.0 trains in f32', { option: 'precision' });
+        }
+        if (values.workers > 1) {
+          throw new InvalidOptionError('--workers trains conditioned SFT (--objective sft); SteerLM 2.0 trains on one thread', { option: 'workers' });
         }
         return runSteerLM2Training(values, schema, compute.backend, context);
       }
@@ -172,6 +182,7 @@ exits 130.`,
         batchSize: values['batch-size'],
         attributeDropout: values['attribute-dropout'],
         precision: values.precision as 'f32' | 'mixed',
+        workers: values.workers,
         ...commonTrainOptions(values, model, context),
       });
       const final = await saveFinalModel(model, base!, values.output, { schema, schemaName: values.schema });
@@ -211,6 +222,7 @@ exits 130.`,
               seconds: summary.elapsedMs / 1000,
               precision: summary.precision.used,
               ...(summary.lossScale !== undefined ? { 'loss scale': summary.lossScale, 'skipped steps': summary.skippedSteps } : {}),
+              ...(summary.workers > 1 ? { workers: summary.workers } : {}),
             },
           ]),
         );

@@ -22,6 +22,7 @@ import { lossCurveSvg } from './loss-curve-svg';
 import { trainingFingerprint, type ResolvedTrainingOptions, type RunFingerprint } from './run-fingerprint';
 import { checkResumable, findResumeCheckpoint, prepareRunFolder, RUN_STATUS_FILE, truncateMetrics, writeRunStatus, type RunStatus } from './run-folder';
 import { SftExamples, tokenizeConversations, type SftTokenizeOptions } from './sft-examples';
+import { DataParallelRun } from './data-parallel-run';
 import { Optimizer, trainableSet } from './train-step';
 import { collectAll, positiveOption, trainingSchedule, trainingSequenceLength } from './training-plan';
 import { validationLoss } from './validation-loss';
@@ -92,6 +93,13 @@ export interface TrainConditionedSFTOptions {
   precision?: TrainingPrecision;
   /** Dynamic loss scaling in mixed precision (GradScaler's defaults: 2^16, ×2 every 2000 good steps, ×0.5 on overflow). */
   lossScale?: LossScaleOptions;
+  /**
+   * Data-parallel worker threads on the cpu and wasm backends [1: this thread]: every step's rows are
+   * split across K model replicas, the gradients reduced and AdamW sharded in shared memory
+   * (DataParallelTrainer), the same steps as one thread up to float summation order. Full
+   * fine-tuning in f32 only (not with lora, freezeEmbeddings or precision 'mixed').
+   */
+  workers?: number;
   onEvent?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -120,6 +128,8 @@ export interface TrainSummary {
   precision: PrecisionChoice;
   /** In mixed precision: the loss scale at the end of the run. */
   lossScale?: number;
+  /** The threads the steps ran on: 1 (this thread), or the data-parallel workers of `workers`. */
+  workers: number;
 }
 
 /** The options of a run resolved and checked (defaults applied): those the fingerprint records, and the non-finite limit. */
@@ -187,6 +197,9 @@ export async function trainConditionedSFT(options: TrainConditionedSFTOptions): 
 async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ model: DecoderModel; summary: TrainSummary }> {
   const settings = resolveSettings(options);
   const { seed, batchSize, accumulation, packed } = settings;
+  // Not in the settings: the fingerprint leaves it out, so a run may resume with another worker count.
+  const workers = positiveOption(options.workers, 1, 'workers');
+  if (workers > 1) DataParallelRun.check(workers, options.model, { lora: options.lora, freezeEmbeddings: options.freezeEmbeddings });
   const outputDir = options.outputDir;
   if (outputDir) await prepareRunFolder(outputDir, { resume: options.resume !== undefined, overwrite: options.overwrite ?? false });
 
@@ -247,16 +260,23 @@ async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ m
   let finalLoss = Number.NaN;
   let validationLossValue: number | undefined;
   let consecutiveNonFinite = 0;
-  const evaluate = () => validationLoss(options.model, validation, { batchSize, seed, perAttribute: options.perAttributeValidation });
+  // With workers the steps run there; this thread's model and optimizer are brought up to date when they are read.
+  let parallel: DataParallelRun | undefined;
+  const evaluate = () => {
+    parallel?.syncModel();
+    return validationLoss(options.model, validation, { batchSize, seed, perAttribute: options.perAttributeValidation });
+  };
 
   const checkpoint = async () => {
     if (!outputDir) return;
+    await parallel?.syncAll();
     lastCheckpoint = await saveTrainingCheckpoint(outputDir, optimizer, options.model, { position, fingerprint, keep: options.keepCheckpoints }, tracker);
   };
 
   options.model.training = true;
   let batches = data.epochBatches(position.epoch);
   try {
+    if (workers > 1) parallel = await DataParallelRun.start(options.model, optimizer, workers);
     while (position.step < totalSteps) {
       // A turn of the event loop between steps lets a SIGTERM handler (or any timer) run and abort.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -269,13 +289,14 @@ async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ m
       const lr = learningRateAt(schedule, position.step);
       tracker.emit({ type: 'step-start', job: 'sft', step: position.step + 1, total: totalSteps });
       options.model.dropoutSeed = seed * 1_000_003 + position.step * 4096;
-      const outcome = await optimizer.step(options.model, micro, packed, {
+      const adamw = {
         learningRate: lr,
         weightDecay: options.weightDecay ?? 0.01,
         maxGradNorm: options.maxGradNorm ?? 1,
         beta1: options.beta1 ?? 0.9,
         beta2: options.beta2 ?? 0.999,
-      });
+      };
+      const outcome = parallel ? await parallel.step(micro, packed, adamw) : await optimizer.step(options.model, micro, packed, adamw);
       const loss = outcome.loss;
       const nonFinite = outcome.skipped;
       if (outcome.lossScale) lossScale = outcome.lossScale.nextScale;
@@ -345,6 +366,15 @@ async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ m
     await runStatus('failed', error instanceof Error ? error.message : String(error)).catch(() => undefined);
     throw error;
   } finally {
+    // The model is trained in place: the workers' weights come back before they stop.
+    if (parallel) {
+      try {
+        parallel.syncModel();
+      } catch {
+        // A failed run's workers are gone; the model keeps its last synced weights.
+      }
+      await parallel.close();
+    }
     options.model.training = false;
     optimizer.dispose();
   }
@@ -368,6 +398,7 @@ async function trainWithEngine(options: TrainConditionedSFTOptions): Promise<{ m
     lossCurve,
     precision,
     ...(lossScale !== undefined ? { lossScale } : {}),
+    workers,
   };
   tracker.end({ ...summary, lossCurve: undefined });
   return { model: options.model, summary };

@@ -104,6 +104,36 @@ export interface StepGradients {
   grads: tf.Tensor[];
 }
 
+/**
+ * Returns the loss and the gradients of `variables` over `microBatches` (accumulated on the backend,
+ * each micro-batch's loss sum divided by `denominator`), with nothing read back.
+ */
+export function accumulateGradients(
+  model: DecoderModel,
+  variables: readonly tf.Variable[],
+  microBatches: readonly TrainingBatch[],
+  packed: boolean,
+  denominator: number,
+): StepGradients {
+  let loss: tf.Scalar | undefined;
+  let accumulated: tf.Tensor[] | undefined;
+  for (const batch of microBatches) {
+    const { value, grads } = tf.variableGrads(() => tf.div(batchLossSum(model, batch, packed), denominator) as tf.Scalar, [...variables]);
+    const ordered = variables.map((variable) => grads[variable.name]!);
+    if (!accumulated || !loss) {
+      accumulated = ordered;
+      loss = value;
+    } else {
+      const previous = accumulated;
+      const previousLoss = loss;
+      accumulated = previous.map((grad, index) => tf.add(grad, ordered[index]!));
+      loss = tf.add(previousLoss, value) as tf.Scalar;
+      tf.dispose([...previous, ...ordered, previousLoss, value]);
+    }
+  }
+  return { loss: loss ?? tf.scalar(0), grads: accumulated ?? [] };
+}
+
 /** An AdamW optimizer over a fixed set of variables. */
 export class Optimizer {
   readonly trainable: TrainableSet;
@@ -149,23 +179,7 @@ export class Optimizer {
   }
 
   private accumulate(model: DecoderModel, microBatches: readonly TrainingBatch[], packed: boolean, denominator: number): StepGradients {
-    let loss: tf.Scalar | undefined;
-    let accumulated: tf.Tensor[] | undefined;
-    for (const batch of microBatches) {
-      const { value, grads } = tf.variableGrads(() => tf.div(batchLossSum(model, batch, packed), denominator) as tf.Scalar, this.trainable.variables);
-      const ordered = this.trainable.variables.map((variable) => grads[variable.name]!);
-      if (!accumulated || !loss) {
-        accumulated = ordered;
-        loss = value;
-      } else {
-        const previous = accumulated;
-        const previousLoss = loss;
-        accumulated = previous.map((grad, index) => tf.add(grad, ordered[index]!));
-        loss = tf.add(previousLoss, value) as tf.Scalar;
-        tf.dispose([...previous, ...ordered, previousLoss, value]);
-      }
-    }
-    return { loss: loss ?? tf.scalar(0), grads: accumulated ?? [] };
+    return accumulateGradients(model, this.trainable.variables, microBatches, packed, denominator);
   }
 
   /**

@@ -31,12 +31,6 @@ export function adamwHost(inputs: readonly tf.Tensor[], scalars: HostAdamWScalar
     const stats = values[4 * count]!;
     const scale = stats[1]!;
     const apply = stats[2] !== 0;
-    // Every operation rounds to float32 as the composed update's tfjs ops do, so both paths give the
-    // same weights (a run's trajectory at a high learning rate is sensitive to the last bit).
-    const f = Math.fround;
-    const [beta1, beta2] = [f(scalars.beta1), f(scalars.beta2)];
-    const [keep1, keep2] = [f(1 - scalars.beta1), f(1 - scalars.beta2)];
-    const [epsilon, stepSize, sqrtBiasCorrection2] = [f(scalars.epsilon), f(scalars.stepSize), f(scalars.sqrtBiasCorrection2)];
     for (let t = 0; t < count; t++) {
       const [param, grad, first, second] = [values[4 * t]!, values[4 * t + 1]!, values[4 * t + 2]!, values[4 * t + 3]!];
       const [nextParam, nextFirst, nextSecond] = [outputs[3 * t]!, outputs[3 * t + 1]!, outputs[3 * t + 2]!];
@@ -46,16 +40,49 @@ export function adamwHost(inputs: readonly tf.Tensor[], scalars: HostAdamWScalar
         nextSecond.set(second);
         continue;
       }
-      const decay = f(scalars.decayFactors[t]!);
-      for (let i = 0; i < param.length; i++) {
-        const g = f(grad[i]! * scale);
-        const m = f(f(beta1 * first[i]!) + f(keep1 * g));
-        const v = f(f(beta2 * second[i]!) + f(keep2 * f(g * g)));
-        nextFirst[i] = m;
-        nextSecond[i] = v;
-        const denominator = f(f(f(Math.sqrt(v)) / sqrtBiasCorrection2) + epsilon);
-        nextParam[i] = f(param[i]! * decay) - f(f(stepSize * m) / denominator);
-      }
+      adamwUpdate({ param, grad, first, second }, { param: nextParam, first: nextFirst, second: nextSecond }, scale, scalars, scalars.decayFactors[t]!);
     }
   });
+}
+
+/** The arrays of one AdamW update: a parameter's values and moments (and, as input, its gradient). */
+export interface AdamWArrays {
+  param: Float32Array;
+  first: Float32Array;
+  second: Float32Array;
+}
+
+/**
+ * Writes the AdamW update of elements [start, end) of `input` (all of them by default) into `output`
+ * (which may be `input` itself: every element is read before it is written), the gradient scaled by
+ * `scale` (the clip scale) and the parameter by `decay` (1 - lr·wd, or 1 without weight decay).
+ */
+export function adamwUpdate(
+  input: AdamWArrays & { grad: Float32Array },
+  output: AdamWArrays,
+  scale: number,
+  scalars: Omit<HostAdamWScalars, 'decayFactors'>,
+  decay: number,
+  start = 0,
+  end = input.param.length,
+): void {
+  // Every operation rounds to float32 as the composed update's tfjs ops do, so both paths give the
+  // same weights (a run's trajectory at a high learning rate is sensitive to the last bit).
+  const f = Math.fround;
+  const [beta1, beta2] = [f(scalars.beta1), f(scalars.beta2)];
+  const [keep1, keep2] = [f(1 - scalars.beta1), f(1 - scalars.beta2)];
+  const [epsilon, stepSize, sqrtBiasCorrection2] = [f(scalars.epsilon), f(scalars.stepSize), f(scalars.sqrtBiasCorrection2)];
+  const [gradScale, decayFactor] = [f(scale), f(decay)];
+  const { param, grad, first, second } = input;
+  const { param: nextParam, first: nextFirst, second: nextSecond } = output;
+  for (let i = start; i < end; i++) {
+    const g = f(grad[i]! * gradScale);
+    const m = f(f(beta1 * first[i]!) + f(keep1 * g));
+    const v = f(f(beta2 * second[i]!) + f(keep2 * f(g * g)));
+    const denominator = f(f(f(Math.sqrt(v)) / sqrtBiasCorrection2) + epsilon);
+    const next = f(param[i]! * decayFactor) - f(f(stepSize * m) / denominator);
+    nextFirst[i] = m;
+    nextSecond[i] = v;
+    nextParam[i] = next;
+  }
 }
