@@ -8,7 +8,8 @@ import { cholesky, choleskySolve } from './ridge-regression';
  * test folds. Works in kernel
  * space from one Gram matrix of all rows, centring it per training subset, so the cost is one
  * rows² × features product plus a Cholesky per fold, penalty and row set: exact, and far cheaper than
- * refitting in feature space when features outnumber rows.
+ * refitting in feature space when features outnumber rows. `gram` may give that matrix (rows × rows,
+ * the features' inner products), computed by the caller.
  */
 export function ridgeCrossValidationErrors(
   data: HeadDataset,
@@ -16,19 +17,9 @@ export function ridgeCrossValidationErrors(
   outputDimension: number,
   testFolds: readonly number[][],
   alphas: readonly number[],
+  gram: Float64Array = featureGram(data.features, data.rows, inputDimension, 0, inputDimension),
 ): { errors: Float64Array[]; counts: Float64Array; predictions: Float32Array[] } {
   const rows = data.rows;
-  const gram = new Float64Array(rows * rows);
-  for (let left = 0; left < rows; left += 1) {
-    const leftOffset = left * inputDimension;
-    for (let right = 0; right <= left; right += 1) {
-      const rightOffset = right * inputDimension;
-      let sum = 0;
-      for (let inner = 0; inner < inputDimension; inner += 1) sum += data.features[leftOffset + inner]! * data.features[rightOffset + inner]!;
-      gram[left * rows + right] = sum;
-      gram[right * rows + left] = sum;
-    }
-  }
   const errors = alphas.map(() => new Float64Array(outputDimension));
   const counts = new Float64Array(outputDimension);
   const predictions = alphas.map(() => new Float32Array(rows * outputDimension).fill(Number.NaN));
@@ -78,4 +69,20 @@ export function ridgeCrossValidationErrors(
     }
   }
   return { errors, counts, predictions };
+}
+
+/** Returns the rows × rows inner products of the row-major features' columns [start, end) (each row `inputDimension` wide). */
+export function featureGram(features: Float32Array, rows: number, inputDimension: number, start: number, end: number): Float64Array {
+  const gram = new Float64Array(rows * rows);
+  for (let left = 0; left < rows; left += 1) {
+    const leftOffset = left * inputDimension;
+    for (let right = 0; right <= left; right += 1) {
+      const rightOffset = right * inputDimension;
+      let sum = 0;
+      for (let inner = start; inner < end; inner += 1) sum += features[leftOffset + inner]! * features[rightOffset + inner]!;
+      gram[left * rows + right] = sum;
+      gram[right * rows + left] = sum;
+    }
+  }
+  return gram;
 }
