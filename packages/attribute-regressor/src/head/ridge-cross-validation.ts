@@ -25,6 +25,8 @@ export function ridgeCrossValidationErrors(
   const predictions = alphas.map(() => new Float32Array(rows * outputDimension).fill(Number.NaN));
   for (const testRows of testFolds) {
     const held = new Set(testRows);
+    // Outputs observed on the same training rows share the centred kernel and its factor per penalty.
+    const factors = new Map<string, (Float64Array | undefined)[]>();
     for (let output = 0; output < outputDimension; output += 1) {
       const train: number[] = [];
       for (let row = 0; row < rows; row += 1) if (!held.has(row) && data.mask[row * outputDimension + output]) train.push(row);
@@ -47,10 +49,18 @@ export function ridgeCrossValidationErrors(
       for (const row of train) targetMean += data.targets[row * outputDimension + output]!;
       targetMean /= size;
       const targets = Float64Array.from(train, (row) => data.targets[row * outputDimension + output]! - targetMean);
-      alphas.forEach((alpha, candidate) => {
-        const system = Float64Array.from(centred);
-        for (let index = 0; index < size; index += 1) system[index * size + index]! += alpha;
-        const lower = cholesky(system, size);
+      const key = train.join(',');
+      let lowers = factors.get(key);
+      if (!lowers) {
+        lowers = alphas.map((alpha) => {
+          const system = Float64Array.from(centred);
+          for (let index = 0; index < size; index += 1) system[index * size + index]! += alpha;
+          return cholesky(system, size);
+        });
+        factors.set(key, lowers);
+      }
+      alphas.forEach((_, candidate) => {
+        const lower = lowers[candidate];
         if (!lower) {
           errors[candidate]![output] = Infinity;
           return;
