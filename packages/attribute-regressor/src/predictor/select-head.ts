@@ -86,7 +86,7 @@ export function smallestBlock(blocks: readonly number[]): FeatureBlock | undefin
 }
 
 function calibrateSetting(value: unknown): boolean | 'auto' {
-  if (value === undefined) return false;
+  if (value === undefined) return 'auto';
   if (value === true || value === false || value === 'auto') return value;
   throw new InvalidOptionError(`calibrate must be true, false or 'auto', got ${JSON.stringify(value)}`, { option: 'calibrate' });
 }
