@@ -67,6 +67,7 @@ for (let start = 0; start < items.length; start += 64) {
 console.log(`${items.length} labelled assistant messages featurized with ${featurizer.id} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 type Errors = Record<string, number[]>;
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const emptyErrors = (): Errors => Object.fromEntries(ATTRIBUTES.map((name) => [name, []]));
 const variantName = (calibrate: boolean | 'auto', scales: number[] | undefined) =>
   `calibrate ${calibrate === false ? 'off' : calibrate === true ? 'all' : 'auto'}, block scales ${scales ? scales.join(',') : 'default'}`;
@@ -126,9 +127,10 @@ for (const seed of seeds) {
     console.log(`seed ${seed}: fold ${fold + 1}/${folds} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   results[seed] = errors;
+  for (const [name, byAttribute] of Object.entries(errors))
+    console.log(`seed ${seed}: ${name.padEnd(40)} ${ATTRIBUTES.map((attribute) => `${attribute} ${mean(byAttribute[attribute]!).toFixed(3)}`).join(' | ')}`);
 }
 
-const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const summary: Record<string, Record<string, number[]>> = {};
 for (const [seed, errors] of Object.entries(results)) {
   for (const [name, byAttribute] of Object.entries(errors)) {
