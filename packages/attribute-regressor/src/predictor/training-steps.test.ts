@@ -15,7 +15,7 @@ import { choosePenalties } from './choose-penalties';
 import { featurizeAll } from './featurize-all';
 import { labelMatrix, MISSING_LABEL } from './label-matrix';
 import { flatten, gather, subset } from './row-matrix';
-import { candidateCount, resolveSelectionSettings, selectHead } from './select-head';
+import { candidateCount, resolveSelectionSettings, selectHead, smallestBlock } from './select-head';
 import { rowGroup, splitRows } from './split-rows';
 import { balanceBlocks, standardizeTargets } from './standardization';
 
@@ -177,6 +177,22 @@ describe('choosePenalties', () => {
     expect(chosen.crossValidationLoss).toBeCloseTo(reference.crossValidationLoss!, 5);
     for (let row = 0; row < rows; row++) expect(chosen.outOfFold![row]).toBeCloseTo(reference.outOfFold![row]!, 4);
     expect(chosen.crossValidationLoss).not.toBeCloseTo(choosePenalties(data, groups, 5, 0, inputs, 1, [30]).crossValidationLoss!, 2);
+  });
+});
+
+describe('ridge block scales', () => {
+  const featurizer = { specificationVersion: 'v1' as const, id: 'x', dimension: 1, featurize: async () => [] };
+  it('default to one penalty for every block, and refuse non-positive scales', () => {
+    expect(resolveSelectionSettings({ schema, featurizer }).ridgeBlockScales).toEqual([1]);
+    expect(resolveSelectionSettings({ schema, featurizer, ridgeBlockScales: [1, 16] }).ridgeBlockScales).toEqual([1, 16]);
+    expect(() => resolveSelectionSettings({ schema, featurizer, ridgeBlockScales: [1, 0] })).toThrow(/ridgeBlockScales must be positive numbers, got 0/);
+    expect(() => resolveSelectionSettings({ schema, featurizer, ridgeBlockScales: [] })).toThrow(InvalidOptionError);
+  });
+
+  it('scale the narrowest block (the last of equals), none with one block', () => {
+    expect(smallestBlock([2048, 2048, 2048, 26, 26])).toEqual({ start: 6170, width: 26 });
+    expect(smallestBlock([512, 26, 512])).toEqual({ start: 512, width: 26 });
+    expect(smallestBlock([26])).toBeUndefined();
   });
 });
 
