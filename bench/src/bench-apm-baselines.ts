@@ -5,7 +5,7 @@
  * Labels are the NeMo bins (round(v · 4), ties to even) of quality, toxicity, humor and creativity, on 0..4.
  *
  *   npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5]
- *     [--calibrate off,auto,all] [--block-scales default|1|1,4,16,64]
+ *     [--calibrate off,auto,all] [--block-scales 'default;1,4,16,64'] (variants separated by ';')
  *
  * Fold seed s: fold = ⌊groupHash(tree, 1000 + s) · K⌋; the model's seed is s. Every variant (calibrate ×
  * block scales) is trained on the same folds. The last line printed is one JSON object.
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1]',
+    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1,4,16,64]',
   );
   process.exit(2);
 }
