@@ -140,7 +140,7 @@ describe('AttributePredictor', () => {
       expect(await reloaded.predict(test.slice(0, 20).map((example) => example.input))).toEqual(scores.slice(0, 20));
     });
 
-    it("with 'auto' calibrates an attribute only where that lowers the held-out MAE, and records the choice", async () => {
+    it("with 'auto' (the default) calibrates an attribute only where that lowers the held-out MAE, and records the choice", async () => {
       // quality: mostly 0 and independent of the features (the rounded mean, about 1, loses to the median 0);
       // humor: an integer the feature a tracks closely (the rounded values are already the right bins).
       const random = new SeededRandom(21);
@@ -154,7 +154,7 @@ describe('AttributePredictor', () => {
           group: `tree-${index % 60}`,
         };
       });
-      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: 'auto' });
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer });
       const report = predictor.trainingReport as {
         calibration: Record<string, { applied: boolean; slope: number; intercept: number; fitMae: number; fitUncalibratedMae: number }>;
         validationLoss: number;

@@ -141,6 +141,9 @@ export class AttributePredictor implements AttributeScorer {
       hiddenUnits: selected.hiddenUnits,
       weightDecay: selected.weightDecay,
       ridgeAlphas: alphas ? Object.fromEntries(schema.names.map((name, column) => [name, alphas[column]!])) : undefined,
+      ridgeBlockScales: selected.ridgeBlockScales
+        ? Object.fromEntries(schema.names.map((name, column) => [name, selected.ridgeBlockScales![column]!]))
+        : undefined,
       bestEpoch: selected.bestEpoch,
       candidates: selected.candidates,
       validationLoss: selected.validationLoss,

@@ -8,7 +8,8 @@ import { cholesky, choleskySolve } from './ridge-regression';
  * test folds. Works in kernel
  * space from one Gram matrix of all rows, centring it per training subset, so the cost is one
  * rows² × features product plus a Cholesky per fold, penalty and row set: exact, and far cheaper than
- * refitting in feature space when features outnumber rows.
+ * refitting in feature space when features outnumber rows. `gram` may give that matrix (rows × rows,
+ * the features' inner products), computed by the caller.
  */
 export function ridgeCrossValidationErrors(
   data: HeadDataset,
@@ -16,24 +17,16 @@ export function ridgeCrossValidationErrors(
   outputDimension: number,
   testFolds: readonly number[][],
   alphas: readonly number[],
+  gram: Float64Array = featureGram(data.features, data.rows, inputDimension, 0, inputDimension),
 ): { errors: Float64Array[]; counts: Float64Array; predictions: Float32Array[] } {
   const rows = data.rows;
-  const gram = new Float64Array(rows * rows);
-  for (let left = 0; left < rows; left += 1) {
-    const leftOffset = left * inputDimension;
-    for (let right = 0; right <= left; right += 1) {
-      const rightOffset = right * inputDimension;
-      let sum = 0;
-      for (let inner = 0; inner < inputDimension; inner += 1) sum += data.features[leftOffset + inner]! * data.features[rightOffset + inner]!;
-      gram[left * rows + right] = sum;
-      gram[right * rows + left] = sum;
-    }
-  }
   const errors = alphas.map(() => new Float64Array(outputDimension));
   const counts = new Float64Array(outputDimension);
   const predictions = alphas.map(() => new Float32Array(rows * outputDimension).fill(Number.NaN));
   for (const testRows of testFolds) {
     const held = new Set(testRows);
+    // Outputs observed on the same training rows share the centred kernel and its factor per penalty.
+    const factors = new Map<string, (Float64Array | undefined)[]>();
     for (let output = 0; output < outputDimension; output += 1) {
       const train: number[] = [];
       for (let row = 0; row < rows; row += 1) if (!held.has(row) && data.mask[row * outputDimension + output]) train.push(row);
@@ -56,10 +49,18 @@ export function ridgeCrossValidationErrors(
       for (const row of train) targetMean += data.targets[row * outputDimension + output]!;
       targetMean /= size;
       const targets = Float64Array.from(train, (row) => data.targets[row * outputDimension + output]! - targetMean);
-      alphas.forEach((alpha, candidate) => {
-        const system = Float64Array.from(centred);
-        for (let index = 0; index < size; index += 1) system[index * size + index]! += alpha;
-        const lower = cholesky(system, size);
+      const key = train.join(',');
+      let lowers = factors.get(key);
+      if (!lowers) {
+        lowers = alphas.map((alpha) => {
+          const system = Float64Array.from(centred);
+          for (let index = 0; index < size; index += 1) system[index * size + index]! += alpha;
+          return cholesky(system, size);
+        });
+        factors.set(key, lowers);
+      }
+      alphas.forEach((_, candidate) => {
+        const lower = lowers[candidate];
         if (!lower) {
           errors[candidate]![output] = Infinity;
           return;
@@ -78,4 +79,20 @@ export function ridgeCrossValidationErrors(
     }
   }
   return { errors, counts, predictions };
+}
+
+/** Returns the rows × rows inner products of the row-major features' columns [start, end) (each row `inputDimension` wide). */
+export function featureGram(features: Float32Array, rows: number, inputDimension: number, start: number, end: number): Float64Array {
+  const gram = new Float64Array(rows * rows);
+  for (let left = 0; left < rows; left += 1) {
+    const leftOffset = left * inputDimension;
+    for (let right = 0; right <= left; right += 1) {
+      const rightOffset = right * inputDimension;
+      let sum = 0;
+      for (let inner = start; inner < end; inner += 1) sum += features[leftOffset + inner]! * features[rightOffset + inner]!;
+      gram[left * rows + right] = sum;
+      gram[right * rows + left] = sum;
+    }
+  }
+  return gram;
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError, ShapeError, TrainingError } from '@steerlm/core';
+import type { FeatureBlock } from './block-scaled-ridge';
 import type { HeadDataset } from './train-head';
 import { RegressionHead } from './regression-head';
 
@@ -47,15 +48,27 @@ interface ColumnProblem {
 }
 
 /** Centred problems and Gram matrices by dataset, so fitting several penalties on one dataset reuses them. */
-const cache = new WeakMap<HeadDataset, { inputDimension: number; problems: Map<string, ColumnProblem>; grams: Map<string, Float64Array> }>();
+const cache = new WeakMap<
+  HeadDataset,
+  { inputDimension: number; problems: Map<string, ColumnProblem>; grams: Map<string, Float64Array>; blockGrams: Map<string, Float64Array> }
+>();
 
 /**
  * Returns the exact minimiser of masked MSE plus an L2 penalty (ridge regression) as a linear head: for
  * each output, the weights minimise Σ_observed (y - xᵀw - b)² + alpha·|w|² with an unpenalised bias,
  * solved in the primal (features ≤ rows) or dual (kernel) form by Cholesky. `alphas` gives one penalty per
- * output. Rows whose output is masked never enter that output's fit.
+ * output. Rows whose output is masked never enter that output's fit. With `scaling`, output j's features in
+ * `scaling.block` are multiplied by `scaling.scales[j]` (s) for the fit, so their penalty is alpha / s², and
+ * their weights by s after it, so the head takes the unscaled features (see fitBlockScaledRidgeHead). The
+ * Gram matrix of a row set is computed once for every scale.
  */
-export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDimension: number, alphas: readonly number[]): RegressionHead {
+export function fitRidgeHead(
+  data: HeadDataset,
+  inputDimension: number,
+  outputDimension: number,
+  alphas: readonly number[],
+  scaling?: { readonly block: FeatureBlock; readonly scales: readonly number[] },
+): RegressionHead {
   if (alphas.length !== outputDimension) throw new ShapeError(`fitRidgeHead needs ${outputDimension} penalties, got ${alphas.length}`);
   for (const alpha of alphas)
     if (!Number.isFinite(alpha) || alpha <= 0) throw new InvalidOptionError(`ridge penalties must be positive, got ${alpha}`, { option: 'ridgeAlphas' });
@@ -65,10 +78,12 @@ export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDi
   const bias = head.parameters['head.bias']!.data;
   let cached = cache.get(data);
   if (!cached || cached.inputDimension !== inputDimension) {
-    cached = { inputDimension, problems: new Map(), grams: new Map() };
+    cached = { inputDimension, problems: new Map(), grams: new Map(), blockGrams: new Map() };
     cache.set(data, cached);
   }
-  const { problems, grams } = cached;
+  const { problems, grams, blockGrams } = cached;
+  const blockStart = scaling?.block.start ?? 0;
+  const blockEnd = blockStart + (scaling?.block.width ?? 0);
   for (let output = 0; output < outputDimension; output += 1) {
     const rows: number[] = [];
     for (let row = 0; row < data.rows; row += 1) if (data.mask[row * outputDimension + output]) rows.push(row);
@@ -114,6 +129,9 @@ export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDi
     const gram = grams.get(key)!;
     const dual = rows.length <= inputDimension;
     const size = dual ? rows.length : inputDimension;
+    const scale = scaling?.scales[output] ?? 1;
+    // The factor of each feature in the fit: `scale` in the block, else 1.
+    const factor = (inner: number) => (inner >= blockStart && inner < blockEnd ? scale : 1);
     let targetMean = 0;
     for (const row of rows) targetMean += data.targets[row * outputDimension + output]!;
     targetMean /= rows.length;
@@ -122,6 +140,26 @@ export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDi
       targets[index] = data.targets[row * outputDimension + output]! - targetMean;
     });
     const system = Float64Array.from(gram);
+    if (scale !== 1 && dual) {
+      // Inner products of scaled rows: the unscaled ones plus (s² − 1) times the block's.
+      let blockGram = blockGrams.get(key);
+      if (!blockGram) {
+        blockGram = new Float64Array(size * size);
+        for (let left = 0; left < size; left += 1) {
+          for (let right = 0; right <= left; right += 1) {
+            let sum = 0;
+            for (let inner = blockStart; inner < blockEnd; inner += 1)
+              sum += problem.centred[left * inputDimension + inner]! * problem.centred[right * inputDimension + inner]!;
+            blockGram[left * size + right] = sum;
+            blockGram[right * size + left] = sum;
+          }
+        }
+        blockGrams.set(key, blockGram);
+      }
+      for (let index = 0; index < system.length; index += 1) system[index]! += (scale * scale - 1) * blockGram[index]!;
+    } else if (scale !== 1) {
+      for (let left = 0; left < size; left += 1) for (let right = 0; right < size; right += 1) system[left * size + right]! *= factor(left) * factor(right);
+    }
     for (let index = 0; index < size; index += 1) system[index * size + index]! += alphas[output]!;
     const lower = cholesky(system, size);
     if (!lower) throw new TrainingError(`the ridge system of output ${output} is not positive definite`, { hint: 'use a larger ridge penalty' });
@@ -138,8 +176,11 @@ export function fitRidgeHead(data: HeadDataset, inputDimension: number, outputDi
       for (let index = 0; index < rows.length; index += 1) {
         for (let inner = 0; inner < inputDimension; inner += 1) right[inner]! += problem.centred[index * inputDimension + inner]! * targets[index]!;
       }
+      if (scale !== 1) for (let inner = blockStart; inner < blockEnd; inner += 1) right[inner]! *= scale;
       columnWeights = choleskySolve(lower, size, right);
     }
+    // The weights of the scaled features, times the scale: weights of the unscaled ones (dual: Σ c·x·s, times s).
+    if (scale !== 1) for (let inner = blockStart; inner < blockEnd; inner += 1) columnWeights[inner]! *= dual ? scale * scale : scale;
     let offset = targetMean;
     for (let inner = 0; inner < inputDimension; inner += 1) {
       weight[inner * outputDimension + output] = columnWeights[inner]!;

@@ -6,7 +6,7 @@
  */
 import { clampToScale, InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
 import type { RegressionHead } from '../head/regression-head';
-import { fitRidgeHead } from '../head/ridge-regression';
+import { fitBlockScaledRidgeHead, type FeatureBlock } from '../head/block-scaled-ridge';
 import { calibrationPays, fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from '../head/standardizer';
 import { maskedMeanSquaredError } from '../head/masked-mse';
@@ -37,6 +37,8 @@ export interface SelectionSettings {
   readonly hiddenUnits: readonly number[];
   readonly weightDecays: readonly number[];
   readonly ridgeAlphas: readonly number[];
+  /** Candidate scales of the smallest feature block's features in the ridge head (see smallestBlock), chosen per output with the penalties. */
+  readonly ridgeBlockScales: readonly number[];
   /** Folds of the ridge cross-validation (checked when the ridge candidate runs). */
   readonly folds: number;
   readonly learningRate: number;
@@ -56,8 +58,35 @@ function candidates(value: number | readonly number[] | undefined, fallback: rea
   return list;
 }
 
+/** The default ridge block scales: one penalty for every block (try e.g. [1, 4, 16, 64]; on oasst1 they changed no attribute by more than 0.007, docs/benchmarks.md). */
+export const DEFAULT_RIDGE_BLOCK_SCALES: readonly number[] = Object.freeze([1]);
+
+function blockScales(value: readonly number[] | undefined): number[] {
+  const list = candidates(value, DEFAULT_RIDGE_BLOCK_SCALES, 'ridgeBlockScales');
+  for (const scale of list)
+    if (!Number.isFinite(scale) || scale <= 0)
+      throw new InvalidOptionError(`ridgeBlockScales must be positive numbers, got ${scale}`, {
+        option: 'ridgeBlockScales',
+        hint: 'use [1] to give every block one penalty',
+      });
+  return list;
+}
+
+/**
+ * Returns the block whose penalty the ridge head may lower: the narrowest of two or more feature blocks
+ * (the last of equals), e.g. the 26 text statistics beside 6144 hashed n-grams; undefined for one block.
+ */
+export function smallestBlock(blocks: readonly number[]): FeatureBlock | undefined {
+  if (blocks.length < 2) return undefined;
+  let chosen = 0;
+  blocks.forEach((width, index) => {
+    if (width <= blocks[chosen]!) chosen = index;
+  });
+  return { start: blocks.slice(0, chosen).reduce((sum, width) => sum + width, 0), width: blocks[chosen]! };
+}
+
 function calibrateSetting(value: unknown): boolean | 'auto' {
-  if (value === undefined) return false;
+  if (value === undefined) return 'auto';
   if (value === true || value === false || value === 'auto') return value;
   throw new InvalidOptionError(`calibrate must be true, false or 'auto', got ${JSON.stringify(value)}`, { option: 'calibrate' });
 }
@@ -68,6 +97,7 @@ export function resolveSelectionSettings(options: AttributePredictorTrainOptions
     hiddenUnits: candidates(options.hiddenUnits, [0], 'hiddenUnits'),
     weightDecays: candidates(options.weightDecay, [0.01, 0.1, 1], 'weightDecay'),
     ridgeAlphas: candidates(options.ridgeAlphas, [1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4, 1e5], 'ridgeAlphas'),
+    ridgeBlockScales: blockScales(options.ridgeBlockScales),
     folds: options.folds ?? 5,
     learningRate: options.learningRate ?? 1e-3,
     batchSize: options.batchSize ?? 32,
@@ -94,6 +124,8 @@ export interface SelectedHead {
   readonly weightDecay: number | undefined;
   /** The ridge penalty per output (ridge heads). */
   readonly ridgeAlphas: number[] | undefined;
+  /** The scale of the smallest block's features per output (ridge heads over two or more blocks; see fitBlockScaledRidgeHead). */
+  readonly ridgeBlockScales: number[] | undefined;
   readonly bestEpoch: number;
   readonly validationLoss: number | undefined;
   /** The validation loss of predicting the training part's mean of every attribute: the constant the head must beat. */
@@ -112,6 +144,7 @@ type Candidate = {
   hiddenUnits: number;
   weightDecay?: number;
   alphas?: number[];
+  scales?: number[];
   /** The ridge head's out-of-fold predictions on the training part (standardised). */
   outOfFold?: Float32Array | undefined;
   bestEpoch: number;
@@ -165,6 +198,7 @@ export function selectHead(
       hiddenUnits: candidate.hiddenUnits,
       ...(candidate.weightDecay !== undefined ? { weightDecay: candidate.weightDecay } : {}),
       ...(candidate.alphas ? { ridgeAlphas: candidate.alphas } : {}),
+      ...(candidate.scales ? { ridgeBlockScales: candidate.scales } : {}),
       bestEpoch: candidate.bestEpoch,
       validationLoss: candidate.validationLoss,
     });
@@ -176,6 +210,7 @@ export function selectHead(
     });
     if (!chosen || (candidate.validationLoss ?? Infinity) < (chosen.validationLoss ?? Infinity)) chosen = candidate;
   };
+  const scaledBlock = smallestBlock(blocks);
   for (const hiddenUnits of settings.hiddenUnits) {
     signal?.throwIfAborted();
     if (hiddenUnits === 0) {
@@ -184,12 +219,30 @@ export function selectHead(
       if (!Number.isSafeInteger(folds) || folds < 2) throw new InvalidOptionError(`folds must be an integer >= 2, got ${folds}`, { option: 'folds' });
       const {
         alphas,
+        scales,
         crossValidationLoss: loss,
         outOfFold,
-      } = choosePenalties(trainPart, trainGroups, folds, settings.seed, inputs, outputs, settings.ridgeAlphas);
+      } = choosePenalties(
+        trainPart,
+        trainGroups,
+        folds,
+        settings.seed,
+        inputs,
+        outputs,
+        settings.ridgeAlphas,
+        scaledBlock ? { block: scaledBlock, scales: settings.ridgeBlockScales } : undefined,
+      );
       crossValidationLoss = loss;
-      const head = fitRidgeHead(trainPart, inputs, outputs, alphas);
-      consider({ hiddenUnits, alphas, outOfFold, bestEpoch: 0, validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined, head });
+      const head = fitBlockScaledRidgeHead(trainPart, inputs, outputs, alphas, scales, scaledBlock ?? { start: 0, width: 0 });
+      consider({
+        hiddenUnits,
+        alphas,
+        scales: scaledBlock ? scales : undefined,
+        outOfFold,
+        bestEpoch: 0,
+        validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined,
+        head,
+      });
       continue;
     }
     for (const weightDecay of settings.weightDecays) {
@@ -213,7 +266,7 @@ export function selectHead(
     targetNormalisation = fitStandardizer(targets, outputs, mask);
     const full = dataset(all, featureNormalisation, targetNormalisation);
     head = winner.alphas
-      ? fitRidgeHead(full, inputs, outputs, winner.alphas)
+      ? fitBlockScaledRidgeHead(full, inputs, outputs, winner.alphas, winner.scales ?? winner.alphas.map(() => 1), scaledBlock ?? { start: 0, width: 0 })
       : trainRegressionHead(full, undefined, inputs, outputs, {
           ...trainOptions,
           hiddenUnits: winner.hiddenUnits,
@@ -242,6 +295,7 @@ export function selectHead(
     hiddenUnits: winner.hiddenUnits,
     weightDecay: winner.weightDecay,
     ridgeAlphas: winner.alphas,
+    ridgeBlockScales: winner.scales,
     bestEpoch: winner.bestEpoch,
     validationLoss: winner.validationLoss,
     // The training mean is 0 in standardised units.

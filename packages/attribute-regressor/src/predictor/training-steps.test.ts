@@ -9,12 +9,13 @@ import {
   type ProgressEvent,
   type ScoringInput,
 } from '@steerlm/core';
+import { scaleBlock } from '../head/block-scaled-ridge';
 import { fitStandardizer } from '../head/standardizer';
 import { choosePenalties } from './choose-penalties';
 import { featurizeAll } from './featurize-all';
 import { labelMatrix, MISSING_LABEL } from './label-matrix';
 import { flatten, gather, subset } from './row-matrix';
-import { candidateCount, resolveSelectionSettings, selectHead } from './select-head';
+import { candidateCount, resolveSelectionSettings, selectHead, smallestBlock } from './select-head';
 import { rowGroup, splitRows } from './split-rows';
 import { balanceBlocks, standardizeTargets } from './standardization';
 
@@ -127,7 +128,71 @@ describe('choosePenalties', () => {
 
   it('falls back to the middle candidate with fewer than two usable folds', () => {
     const data = { features: Float32Array.from([1, 2]), targets: Float32Array.from([1, 2]), mask: Uint8Array.from([1, 1]), rows: 2 };
-    expect(choosePenalties(data, ['same', 'same'], 5, 0, 1, 1, [1, 10, 100])).toEqual({ alphas: [10], crossValidationLoss: undefined });
+    expect(choosePenalties(data, ['same', 'same'], 5, 0, 1, 1, [1, 10, 100])).toEqual({ alphas: [10], scales: [1], crossValidationLoss: undefined });
+    const block = { block: { start: 0, width: 1 }, scales: [4, 16] };
+    expect(choosePenalties(data, ['same', 'same'], 5, 0, 1, 1, [1, 10, 100], block)).toEqual({ alphas: [10], scales: [4], crossValidationLoss: undefined });
+  });
+
+  it('picks per output the scale of the small block with its penalty: a dense signal among sparse noise escapes the penalty', () => {
+    // 20 sparse noise columns and one dense column (the last). Output 0 is 2 · dense plus a little noise: the
+    // large penalty suits the noise columns but shrinks the dense weight, so a large block scale wins.
+    // Output 1 is pure noise: nothing beats the largest penalty with scale 1 (ties go to the first scale).
+    const rows = 200;
+    const inputs = 21;
+    let state = 7;
+    const random = () => ((state = (state * 48271) % 2147483647) / 2147483647) * 2 - 1;
+    const features = new Float32Array(rows * inputs);
+    const targets = new Float32Array(rows * 2);
+    for (let row = 0; row < rows; row++) {
+      for (let column = 0; column < 20; column++) if (random() > 0.9) features[row * inputs + column] = 1;
+      features[row * inputs + 20] = random();
+      targets[row * 2] = 2 * features[row * inputs + 20]! + 0.05 * random();
+      targets[row * 2 + 1] = 0.5 * random();
+    }
+    const data = { features, targets, mask: new Uint8Array(rows * 2).fill(1), rows };
+    const groups = Array.from({ length: rows }, (_, row) => `g${row}`);
+    const chosen = choosePenalties(data, groups, 5, 0, inputs, 2, [1e4], { block: { start: 20, width: 1 }, scales: [1, 100] });
+    expect(chosen.alphas).toEqual([1e4, 1e4]);
+    expect(chosen.scales).toEqual([100, 1]);
+    // The out-of-fold predictions are the chosen candidate's: output 0 close to its targets.
+    for (let row = 0; row < rows; row++) expect(chosen.outOfFold![row * 2]).toBeCloseTo(targets[row * 2]!, 0);
+    const plain = choosePenalties(data, groups, 5, 0, inputs, 2, [1e4]);
+    expect(plain.scales).toEqual([1, 1]);
+    expect(chosen.crossValidationLoss!).toBeLessThan(plain.crossValidationLoss! / 2);
+  });
+
+  it('in kernel space (fewer rows than features) matches cross-validating the scaled features themselves', () => {
+    const rows = 30;
+    const inputs = 40;
+    let state = 11;
+    const random = () => ((state = (state * 48271) % 2147483647) / 2147483647) * 2 - 1;
+    const features = Float32Array.from({ length: rows * inputs }, () => random());
+    const targets = Float32Array.from({ length: rows }, (_, row) => features[row * inputs + 38]! - features[row * inputs + 3]! + 0.3 * random());
+    const data = { features, targets, mask: new Uint8Array(rows).fill(1), rows };
+    const groups = Array.from({ length: rows }, (_, row) => `g${row}`);
+    const block = { start: 36, width: 4 };
+    const chosen = choosePenalties(data, groups, 5, 0, inputs, 1, [30], { block, scales: [5] });
+    const reference = choosePenalties(scaleBlock(data, inputs, block, 5), groups, 5, 0, inputs, 1, [30]);
+    expect(chosen.scales).toEqual([5]);
+    expect(chosen.crossValidationLoss).toBeCloseTo(reference.crossValidationLoss!, 5);
+    for (let row = 0; row < rows; row++) expect(chosen.outOfFold![row]).toBeCloseTo(reference.outOfFold![row]!, 4);
+    expect(chosen.crossValidationLoss).not.toBeCloseTo(choosePenalties(data, groups, 5, 0, inputs, 1, [30]).crossValidationLoss!, 2);
+  });
+});
+
+describe('ridge block scales', () => {
+  const featurizer = { specificationVersion: 'v1' as const, id: 'x', dimension: 1, featurize: async () => [] };
+  it('default to one penalty for every block, and refuse non-positive scales', () => {
+    expect(resolveSelectionSettings({ schema, featurizer }).ridgeBlockScales).toEqual([1]);
+    expect(resolveSelectionSettings({ schema, featurizer, ridgeBlockScales: [1, 16] }).ridgeBlockScales).toEqual([1, 16]);
+    expect(() => resolveSelectionSettings({ schema, featurizer, ridgeBlockScales: [1, 0] })).toThrow(/ridgeBlockScales must be positive numbers, got 0/);
+    expect(() => resolveSelectionSettings({ schema, featurizer, ridgeBlockScales: [] })).toThrow(InvalidOptionError);
+  });
+
+  it('scale the narrowest block (the last of equals), none with one block', () => {
+    expect(smallestBlock([2048, 2048, 2048, 26, 26])).toEqual({ start: 6170, width: 26 });
+    expect(smallestBlock([512, 26, 512])).toEqual({ start: 512, width: 26 });
+    expect(smallestBlock([26])).toBeUndefined();
   });
 });
 

@@ -20,7 +20,7 @@ export const apmTrainCommand = defineCommand({
     seed: { kind: 'integer', default: 0, description: 'seeds the split and initialisation' },
     'calibrate-bins': {
       kind: 'string',
-      default: 'off',
+      default: 'auto',
       choices: ['auto', 'all', 'off'],
       description:
         "bins fitted for MAE on held-out predictions, round(a + b · value): auto uses an attribute's map only where it lowers that MAE by more than the gain's standard error, all uses every map, off rounds the values",

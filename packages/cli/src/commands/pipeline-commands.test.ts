@@ -58,17 +58,15 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
       'oasst',
       '--featurizer',
       'text-statistics',
-      '--calibrate-bins',
-      'auto',
     ]);
     expect(run.code, run.stderr).toBe(0);
-    // --calibrate-bins auto bins toxicity at the median, where the rounded mean loses to it.
+    // --calibrate-bins auto (the default) bins toxicity at the median, where the rounded mean loses to it.
     expect(run.stderr).toMatch(/warning: on .*toxicity \(validation MAE [\d.]+, constant [\d.]+\).* the model does not beat predicting the training median/);
     expect(run.stdout).toMatch(/attribute\s+validation mae\s+mae constant\s+mae uncalibrated\s+calibrated\s+slope/);
     // The head's validation loss does not beat the training mean's either (the constant's loss is printed beside it).
     expect(run.stderr).toMatch(/warning: validation loss [\d.]+ does not beat predicting the training mean \([\d.]+ on the same rows\)/);
     expect(run.stdout).toMatch(/validation loss\s+loss constant/);
-    // Without calibration (the default) the loss warning stands alone.
+    // Without calibration the loss warning stands alone.
     const off = await runCommandInProcess([
       'apm',
       'train',
@@ -80,6 +78,8 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
       'oasst',
       '--featurizer',
       'text-statistics',
+      '--calibrate-bins',
+      'off',
     ]);
     expect(off.code, off.stderr).toBe(0);
     expect(off.stderr).toMatch(/warning: validation loss [\d.]+ does not beat predicting the training mean/);

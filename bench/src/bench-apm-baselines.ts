@@ -1,0 +1,150 @@
+/**
+ * The APM against its two baselines (issue #19): K-fold cross-fitting by conversation tree over an oasst1
+ * message file, MAE of bins of the default head (and of variants) beside the training folds' median and
+ * a least-squares line on log(1 + response characters) fitted on the training folds (clamped, rounded).
+ * Labels are the NeMo bins (round(v · 4), ties to even) of quality, toxicity, humor and creativity, on 0..4.
+ *
+ *   npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5]
+ *     [--calibrate off,auto,all] [--block-scales 'default;1,4,16,64'] (variants separated by ';')
+ *
+ * Fold seed s: fold = ⌊groupHash(tree, 1000 + s) · K⌋; the model's seed is s. Every variant (calibrate ×
+ * block scales) is trained on the same folds. The last line printed is one JSON object.
+ */
+import { parseArgs } from 'node:util';
+import { clampToScale, defineAttributeSchema, groupHash, toBins } from '@steerlm/core';
+import { AttributePredictor, createFeaturizerByName, type AttributePredictorTrainOptions, type TrainingReport } from '@steerlm/attribute-regressor';
+import { logResponseLength } from './apm/baselines';
+import { readOasstAssistantItems, type OasstAssistantItem } from './apm/oasst-messages';
+
+const ATTRIBUTES = ['quality', 'toxicity', 'humor', 'creativity'] as const;
+const SCHEMA = defineAttributeSchema({ attributes: ATTRIBUTES.map((name) => ({ name, min: 0, max: 4 })) });
+
+const { values: args } = parseArgs({
+  options: {
+    train: { type: 'string' },
+    featurizer: { type: 'string', default: 'hashed-ngrams+text-statistics' },
+    seeds: { type: 'string', default: '0,1' },
+    folds: { type: 'string', default: '5' },
+    calibrate: { type: 'string', default: 'off,auto' },
+    'block-scales': { type: 'string', default: 'default' },
+  },
+});
+if (!args.train) {
+  console.error(
+    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1,4,16,64]',
+  );
+  process.exit(2);
+}
+const folds = Number(args.folds);
+const seeds = args.seeds!.split(',').map(Number);
+const calibrations = args.calibrate!.split(',').map((value) => (value === 'off' ? false : value === 'all' ? true : ('auto' as const)));
+// Variants of the block scales, separated by ';' (each a comma list, or 'default' for the library's default).
+const blockScaleVariants = args['block-scales']!.split(';').map((value) => (value === 'default' ? undefined : value.split(',').map(Number)));
+const featurizer = createFeaturizerByName(args.featurizer!);
+
+const bins = (item: OasstAssistantItem): Record<string, number> => {
+  const result: Record<string, number> = {};
+  for (const name of ATTRIBUTES) {
+    const value = item.labels[name];
+    if (typeof value === 'number' && Number.isFinite(value)) result[name] = toBins(value, 5);
+  }
+  return result;
+};
+const medianOf = (values: number[]) => {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+const items = (await readOasstAssistantItems(args.train)).filter((item) => Object.keys(bins(item)).length > 0);
+const started = performance.now();
+const vectors = new Map<string, Float32Array>();
+for (let start = 0; start < items.length; start += 64) {
+  const batch = items.slice(start, start + 64);
+  const featurized = await featurizer.featurize(batch.map((item) => item.input));
+  batch.forEach((item, index) => vectors.set(item.messageId, featurized[index]!));
+}
+console.log(`${items.length} labelled assistant messages featurized with ${featurizer.id} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+type Errors = Record<string, number[]>;
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const emptyErrors = (): Errors => Object.fromEntries(ATTRIBUTES.map((name) => [name, []]));
+const variantName = (calibrate: boolean | 'auto', scales: number[] | undefined) =>
+  `calibrate ${calibrate === false ? 'off' : calibrate === true ? 'all' : 'auto'}, block scales ${scales ? scales.join(',') : 'default'}`;
+const results: Record<string, Record<string, Errors>> = {};
+const chosen: Record<string, unknown[]> = {};
+for (const seed of seeds) {
+  const errors: Record<string, Errors> = { median: emptyErrors(), length: emptyErrors() };
+  const foldOf = (item: OasstAssistantItem) => Math.min(folds - 1, Math.floor(groupHash(item.treeId, 1000 + seed) * folds));
+  for (let fold = 0; fold < folds; fold += 1) {
+    const train = items.filter((item) => foldOf(item) !== fold);
+    const test = items.filter((item) => foldOf(item) === fold);
+    for (const name of ATTRIBUTES) {
+      const labelled = train.filter((item) => bins(item)[name] !== undefined);
+      const y = labelled.map((item) => bins(item)[name]!);
+      const x = labelled.map(logResponseLength);
+      const meanX = x.reduce((sum, value) => sum + value, 0) / x.length;
+      const meanY = y.reduce((sum, value) => sum + value, 0) / y.length;
+      let covariance = 0;
+      let variance = 0;
+      x.forEach((value, index) => {
+        covariance += (value - meanX) * (y[index]! - meanY);
+        variance += (value - meanX) ** 2;
+      });
+      const slope = variance > 0 ? covariance / variance : 0;
+      const constant = medianOf(y);
+      for (const item of test) {
+        const label = bins(item)[name];
+        if (label === undefined) continue;
+        errors.median![name]!.push(Math.abs(clampToScale(constant, { min: 0, max: 4 }) - label));
+        errors.length![name]!.push(Math.abs(clampToScale(meanY + slope * (logResponseLength(item) - meanX), { min: 0, max: 4 }) - label));
+      }
+    }
+    for (const scales of blockScaleVariants) {
+      for (const calibrate of calibrations) {
+        const name = variantName(calibrate, scales);
+        const options: AttributePredictorTrainOptions = { schema: SCHEMA, featurizer, seed, calibrate, ...(scales ? { ridgeBlockScales: scales } : {}) };
+        const predictor = AttributePredictor.trainFromFeatures(
+          { features: train.map((item) => vectors.get(item.messageId)!), labels: train.map(bins), groups: train.map((item) => item.treeId) },
+          options,
+        );
+        const report = predictor.trainingReport as unknown as TrainingReport;
+        (chosen[`${name}, seed ${seed}`] ??= []).push({
+          ridgeAlphas: report.ridgeAlphas,
+          ridgeBlockScales: report.ridgeBlockScales,
+          trainMs: Math.round(report.trainMs),
+        });
+        const scores = predictor.predictFromFeatures(test.map((item) => vectors.get(item.messageId)!));
+        errors[name] ??= emptyErrors();
+        test.forEach((item, index) => {
+          for (const attribute of ATTRIBUTES) {
+            const label = bins(item)[attribute];
+            if (label !== undefined) errors[name]![attribute]!.push(Math.abs(scores[index]!.rounded[attribute]! - label));
+          }
+        });
+      }
+    }
+    console.log(`seed ${seed}: fold ${fold + 1}/${folds} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  results[seed] = errors;
+  for (const [name, byAttribute] of Object.entries(errors))
+    console.log(`seed ${seed}: ${name.padEnd(40)} ${ATTRIBUTES.map((attribute) => `${attribute} ${mean(byAttribute[attribute]!).toFixed(3)}`).join(' | ')}`);
+}
+
+const summary: Record<string, Record<string, number[]>> = {};
+for (const [seed, errors] of Object.entries(results)) {
+  for (const [name, byAttribute] of Object.entries(errors)) {
+    summary[name] ??= {};
+    for (const attribute of ATTRIBUTES) (summary[name]![attribute] ??= [])[Number(seeds.indexOf(Number(seed)))] = mean(byAttribute[attribute]!);
+  }
+}
+console.log('');
+console.log(
+  `MAE of bins, ${folds}-fold by tree, seeds ${seeds.join(' / ')} (rows: ${ATTRIBUTES.map((name) => `${name} ${results[seeds[0]!]!.median![name]!.length}`).join(', ')})`,
+);
+for (const [name, byAttribute] of Object.entries(summary)) {
+  console.log(
+    `${name.padEnd(44)} ${ATTRIBUTES.map((attribute) => `${attribute} ${byAttribute[attribute]!.map((value) => value.toFixed(3)).join(' / ')} (mean ${mean(byAttribute[attribute]!).toFixed(3)})`).join(' | ')}`,
+  );
+}
+console.log(JSON.stringify({ bench: 'apm-baselines', featurizer: featurizer.id, folds, seeds, mae: summary, chosen }));
