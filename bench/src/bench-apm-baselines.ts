@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { clampToScale, defineAttributeSchema, groupHash, toBins } from '@steerlm/core';
 import { AttributePredictor, createFeaturizerByName, type AttributePredictorTrainOptions, type TrainingReport } from '@steerlm/attribute-regressor';
-import { logResponseLength } from './apm/baselines';
+import { fitLine, logResponseLength } from './apm/baselines';
 import { readOasstAssistantItems, type OasstAssistantItem } from './apm/oasst-messages';
 
 const ATTRIBUTES = ['quality', 'toxicity', 'humor', 'creativity'] as const;
@@ -83,21 +83,13 @@ for (const seed of seeds) {
       const labelled = train.filter((item) => bins(item)[name] !== undefined);
       const y = labelled.map((item) => bins(item)[name]!);
       const x = labelled.map(logResponseLength);
-      const meanX = x.reduce((sum, value) => sum + value, 0) / x.length;
-      const meanY = y.reduce((sum, value) => sum + value, 0) / y.length;
-      let covariance = 0;
-      let variance = 0;
-      x.forEach((value, index) => {
-        covariance += (value - meanX) * (y[index]! - meanY);
-        variance += (value - meanX) ** 2;
-      });
-      const slope = variance > 0 ? covariance / variance : 0;
+      const line = fitLine(x, y);
       const constant = medianOf(y);
       for (const item of test) {
         const label = bins(item)[name];
         if (label === undefined) continue;
         errors.median![name]!.push(Math.abs(clampToScale(constant, { min: 0, max: 4 }) - label));
-        errors.length![name]!.push(Math.abs(clampToScale(meanY + slope * (logResponseLength(item) - meanX), { min: 0, max: 4 }) - label));
+        errors.length![name]!.push(Math.abs(clampToScale(line.predict(logResponseLength(item)), { min: 0, max: 4 }) - label));
       }
     }
     for (const scales of blockScaleVariants) {

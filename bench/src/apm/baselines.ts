@@ -6,6 +6,20 @@ export function logResponseLength(item: OasstAssistantItem): number {
   return Math.log1p(item.input.response.length);
 }
 
+/** Returns the least-squares line y ≈ meanY + slope · (x − meanX) of y on x (slope 0 when x is constant). */
+export function fitLine(x: readonly number[], y: readonly number[]): { meanX: number; meanY: number; slope: number; predict(value: number): number } {
+  const meanX = x.reduce((sum, value) => sum + value, 0) / Math.max(1, x.length);
+  const meanY = y.reduce((sum, value) => sum + value, 0) / Math.max(1, y.length);
+  let covariance = 0;
+  let variance = 0;
+  x.forEach((value, index) => {
+    covariance += (value - meanX) * (y[index]! - meanY);
+    variance += (value - meanX) ** 2;
+  });
+  const slope = variance === 0 ? 0 : covariance / variance;
+  return { meanX, meanY, slope, predict: (value) => meanY + slope * (value - meanX) };
+}
+
 /**
  * Returns, for one attribute, the training-mean baseline and a least-squares line on log response length
  * fitted on the training items, as predictors of the test items (continuous, on 0..4).
@@ -18,14 +32,6 @@ export function baselinePredictions(
   const rows = train.filter((item) => continuousTargets(item.labels)[attribute] !== undefined);
   const x = rows.map(logResponseLength);
   const y = rows.map((item) => continuousTargets(item.labels)[attribute]!);
-  const meanX = x.reduce((sum, value) => sum + value, 0) / Math.max(1, x.length);
-  const meanY = y.reduce((sum, value) => sum + value, 0) / Math.max(1, y.length);
-  let covariance = 0;
-  let variance = 0;
-  x.forEach((value, index) => {
-    covariance += (value - meanX) * (y[index]! - meanY);
-    variance += (value - meanX) ** 2;
-  });
-  const slope = variance === 0 ? 0 : covariance / variance;
-  return { mean: test.map(() => meanY), length: test.map((item) => meanY + slope * (logResponseLength(item) - meanX)) };
+  const line = fitLine(x, y);
+  return { mean: test.map(() => line.meanY), length: test.map((item) => line.predict(logResponseLength(item))) };
 }
