@@ -6,7 +6,7 @@
  * client's.
  * Usage: npm run build && node bench/dist/load-test.js [--model attribute-echo|tiny|25m|FOLDER]
  *        [--clients 1,16] [--seconds 10] [--max-tokens 64] [--concurrency N] [--queue N] [--batch-rows 32]
- *        [--engine auto|onnxruntime|tfjs] [--word-delay 5] [--url http://127.0.0.1:8000 --api-key KEY]
+ *        [--engine auto|onnxruntime|tfjs] [--decode-thread worker|main] [--word-delay 5] [--url http://127.0.0.1:8000 --api-key KEY]
  * Without --url it starts `steerlm serve --model …` (packages/cli/dist/bin.js; `tiny` and `25m` are
  * random-weight models of bench-decode's shapes, written to a temporary folder with a byte-level BPE
  * tokenizer) and stops it with SIGTERM at the end; it then also reports the server process's CPU seconds
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     queue: { type: 'string' },
     'batch-rows': { type: 'string' },
     engine: { type: 'string' },
+    'decode-thread': { type: 'string' },
     'word-delay': { type: 'string', default: '5' },
     url: { type: 'string' },
     'api-key': { type: 'string' },
@@ -79,6 +80,7 @@ async function startServer(model: string): Promise<{ url: string; child: ChildPr
   if (echo) options.push('--word-delay', args['word-delay']);
   if (args['batch-rows'] !== undefined) options.push('--batch-rows', args['batch-rows']);
   if (args.engine !== undefined) options.push('--engine', args.engine);
+  if (args['decode-thread'] !== undefined) options.push('--decode-thread', args['decode-thread']);
   const child = spawn(process.execPath, [bin, 'serve', '--model', model, '--port', '0', '--json', ...options], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) return { url: (JSON.parse(line) as { url: string }).url, child };

@@ -34,6 +34,8 @@ export { DECODE_ENGINES, LocalLanguageModel, type DecodeEngineName, type LocalLa
 export type { BatchingDecodeSession, DecodeSession } from './models/decode-session';
 export { TfjsDecodeSession } from './models/tfjs-decode-session';
 export { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './models/onnxruntime-decoder';
+// What the onnxruntime decode worker thread (OnnxruntimeDecoderOptions.worker) loads from this module
+export { runOnnxruntimeDecodeWorker } from './models/onnxruntime-decode-worker';
 export type { ScoredToken, ScoreTokensOptions, TokenAlternative } from './models/score-tokens';
 export type { LoraAdapter, LoraConfig } from './models/lora';
 export { parameterSpecs, type ParameterInit, type ParameterSpec } from './models/parameter-specs';

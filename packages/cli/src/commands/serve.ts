@@ -28,6 +28,13 @@ export const serveCommand = defineCommand({
       description:
         'model folders: the rows of the one decode batch (on either engine) that requests join and leave at token boundaries (continuous batching; guided requests take several); 0 decodes each request alone',
     },
+    'decode-thread': {
+      kind: 'string',
+      choices: ['worker', 'main'] as const,
+      default: 'worker',
+      description:
+        'model folders on the onnxruntime engine: run the decode in a worker thread (default), so the server streams tokens and reads requests while a step computes, or on the main thread',
+    },
     queue: { kind: 'integer', min: 0, default: 8, description: 'requests waiting for a slot; beyond this new ones get 429' },
     'max-tokens': { kind: 'integer', min: 1, default: 512, description: 'the largest max_tokens a request may ask for (and the default)' },
     'max-prompt-characters': { kind: 'integer', min: 1, default: 32_768, description: 'the largest prompt in characters' },
@@ -56,6 +63,7 @@ Example:
       wordDelayMs: values['word-delay'],
       ...modelLoadOptions(values),
       ...(values['batch-rows'] > 0 ? { continuousBatching: { maxRows: values['batch-rows'] } } : {}),
+      onnxruntime: { worker: values['decode-thread'] === 'worker' },
     });
     const apiKey = values['api-key'] ?? process.env.STEERLM_API_KEY;
     const server = await startSteeringServer({
@@ -93,7 +101,8 @@ Example:
     context.note(`model ${loaded.model.modelId} · backend ${loaded.backend} · ${loaded.device} · engine ${loaded.engine}`);
     context.note(`schema ${description} · template ${template.name}`);
     const local = loaded.engine === 'tfjs' || loaded.engine === 'onnxruntime';
-    const batching = !local || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows on ${loaded.engine}`;
+    const thread = loaded.engine === 'onnxruntime' ? ` (decoding on the ${values['decode-thread']} thread)` : '';
+    const batching = !local || values['batch-rows'] === 0 ? '' : `, continuous batching of ${values['batch-rows']} rows on ${loaded.engine}${thread}`;
     context.note(
       `OpenAI-compatible API at ${server.url}/v1 (concurrency ${values.concurrency}, queue ${values.queue}${batching})${apiKey ? ', API key required' : ''}`,
     );

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { createOpenAICompatibleModel, InvalidOptionError, type LanguageModel, type ProgressListener } from '@steerlm/core';
-import type { DecodeEngineName } from '@steerlm/sft';
+import type { DecodeEngineName, OnnxruntimeDecoderOptions } from '@steerlm/sft';
 import { AttributeEchoModel } from './attribute-echo-model';
 import { resolveModelFolder } from './resolve-model-folder';
 import { selectComputeBackend } from './select-compute-backend';
@@ -36,6 +36,8 @@ export async function loadLanguageModel(
     engine?: DecodeEngineName;
     onProgress?: ProgressListener;
     continuousBatching?: { maxRows: number };
+    /** Settings of the onnxruntime engine (e.g. `worker: true`, serve's decode thread). */
+    onnxruntime?: OnnxruntimeDecoderOptions;
   } = {},
 ): Promise<LoadedLanguageModel> {
   if (name === 'attribute-echo') {
@@ -66,6 +68,7 @@ export async function loadLanguageModel(
     ...(options.engine !== undefined ? { engine: options.engine } : {}),
     // Continuous batching (serve): concurrent generate/stream calls join one running decode batch.
     ...(options.continuousBatching ? { continuousBatching: options.continuousBatching } : {}),
+    ...(options.onnxruntime ? { onnxruntime: options.onnxruntime } : {}),
   });
   // Export for onnxruntime now, so the first request (of `serve`) does not wait for it.
   return { model, ...compute, engine: await model.prepareEngine() };

@@ -29,8 +29,8 @@ beforeAll(async () => {
   );
   await decoder.save(folder);
   decoder.dispose();
-  // The default engine (onnxruntime on cpu), as `steerlm serve` loads it.
-  const loaded = await loadLanguageModel(folder, { backend: 'cpu', continuousBatching: { maxRows: 8 } });
+  // The default engine (onnxruntime on cpu) in a worker thread, as `steerlm serve` loads it.
+  const loaded = await loadLanguageModel(folder, { backend: 'cpu', continuousBatching: { maxRows: 8 }, onnxruntime: { worker: true } });
   expect(loaded.engine).toBe('onnxruntime');
   batched = loaded.model as LocalLanguageModel;
   server = await startSteeringServer({ model: batched, port: 0, maxTokens: 480, maxConcurrent: 8, log: () => {} });
@@ -65,13 +65,15 @@ async function answer(url: string, body: (typeof requests)[number]): Promise<str
 }
 
 describe('steerlm serve with continuous batching', () => {
-  it('decodes concurrent requests in one batch, each answered as it is alone, on either engine', async () => {
+  it('decodes concurrent requests in one batch, each answered as it is alone, on either engine and either thread', async () => {
     const together = await Promise.all(requests.map((body) => answer(server.url, body)));
     // Four requests, the guided one on two rows.
     expect(batched.batcher!.peakRows).toBe(5);
     const alone = await startSteeringServer({ model: (await loadLanguageModel(folder, { backend: 'cpu' })).model, port: 0, maxTokens: 64, log: () => {} });
     const tfjs = (await loadLanguageModel(folder, { backend: 'cpu', engine: 'tfjs', continuousBatching: { maxRows: 8 } })).model as LocalLanguageModel;
     const onTfjs = await startSteeringServer({ model: tfjs, port: 0, maxTokens: 64, log: () => {} });
+    const mainThread = (await loadLanguageModel(folder, { backend: 'cpu', continuousBatching: { maxRows: 8 } })).model as LocalLanguageModel;
+    const onMainThread = await startSteeringServer({ model: mainThread, port: 0, maxTokens: 64, log: () => {} });
     try {
       const expected: string[] = [];
       for (const body of requests) expected.push(await answer(alone.url, body));
@@ -79,9 +81,12 @@ describe('steerlm serve with continuous batching', () => {
       expect(together.every((text) => text.length > 0)).toBe(true);
       expect(await Promise.all(requests.map((body) => answer(onTfjs.url, body)))).toEqual(expected);
       expect(tfjs.batcher!.peakRows).toBeGreaterThanOrEqual(2);
+      expect(await Promise.all(requests.map((body) => answer(onMainThread.url, body)))).toEqual(expected);
+      expect(mainThread.batcher!.peakRows).toBeGreaterThanOrEqual(2);
     } finally {
       await alone.close();
       await onTfjs.close();
+      await onMainThread.close();
     }
   }, 120_000);
 

@@ -18,6 +18,8 @@ let onnxruntime: OnnxruntimeDecoder;
 /** The export whose outputs are the whole cache (the Optimum layout), with and without preallocated output buffers. */
 let wholeCache: OnnxruntimeDecoder;
 let unpreallocated: OnnxruntimeDecoder;
+/** The in-place export run in a worker thread. */
+let inWorker: OnnxruntimeDecoder;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -36,12 +38,14 @@ beforeAll(async () => {
   onnxruntime = await OnnxruntimeDecoder.create(decoder);
   wholeCache = await OnnxruntimeDecoder.create(decoder, { inPlaceCache: false });
   unpreallocated = await OnnxruntimeDecoder.create(decoder, { inPlaceCache: false, preallocateCache: false });
+  inWorker = await OnnxruntimeDecoder.create(decoder, { worker: true });
 });
 
 afterAll(() => {
   onnxruntime.release();
   wholeCache.release();
   unpreallocated.release();
+  inWorker.release();
   decoder.dispose();
 });
 
@@ -51,6 +55,7 @@ const ENGINES: Record<string, () => BatchingDecodeSession> = {
   onnxruntime: () => onnxruntime.startDecode(),
   'onnxruntime with the whole cache as outputs': () => wholeCache.startDecode(),
   'onnxruntime with the whole cache as outputs, without preallocated buffers': () => unpreallocated.startDecode(),
+  'onnxruntime in a worker thread': () => inWorker.startDecode(),
 };
 
 /** The tokens of one request decoded alone by generateTokens (rows mixed as one group). */
@@ -112,7 +117,7 @@ for (const [engine, startSession] of Object.entries(ENGINES)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(batcher.session).toBeUndefined();
       expect(tf.memory().numTensors).toBe(tensors);
-      expect(onnxruntime.openDecodes + wholeCache.openDecodes + unpreallocated.openDecodes).toBe(0);
+      expect(onnxruntime.openDecodes + wholeCache.openDecodes + unpreallocated.openDecodes + inWorker.openDecodes).toBe(0);
       batcher.dispose();
     });
 
@@ -217,3 +222,37 @@ for (const [engine, startSession] of Object.entries(ENGINES)) {
     });
   });
 }
+
+describe('ContinuousBatcher and the engine', () => {
+  it("wakes a request's consumer only after the next step is asked for, so the consumer runs while the engine computes", async () => {
+    const events: string[] = [];
+    const vocab = 8;
+    // An engine whose steps take 5 ms (a worker thread's): logits favour token (position % vocab).
+    const session: BatchingDecodeSession = {
+      maxPositions: 64,
+      rows: 0,
+      keySlots: 0,
+      spawn: () => session,
+      appendRows: async () => {},
+      selectRows: async () => {},
+      dispose: () => {},
+      async prefill(prompts) {
+        (session as { rows: number }).rows = prompts.length;
+        return prompts.map(() => Float32Array.from({ length: vocab }, (_, id) => (id === 1 ? 1 : 0)));
+      },
+      step(tokens) {
+        const call = events.filter((event) => event.startsWith('step')).length + 1;
+        events.push(`step ${call}`);
+        return new Promise((resolve) =>
+          setTimeout(() => resolve(tokens.map(() => Float32Array.from({ length: vocab }, (_, id) => (id === (call + 1) % vocab ? 1 : 0)))), 5),
+        );
+      },
+    };
+    const batcher = new ContinuousBatcher(() => session);
+    let count = 0;
+    for await (const token of batcher.generate(request([1, 2], { maxTokens: 5 }))) events.push(`token ${++count}: ${token}`);
+    // Token k comes from step k − 1 (token 1 from the prefill); its consumer runs once step k is asked for.
+    expect(events).toEqual(['step 1', 'token 1: 1', 'step 2', 'token 2: 2', 'step 3', 'token 3: 3', 'step 4', 'token 4: 4', 'token 5: 5']);
+    batcher.dispose();
+  });
+});

@@ -66,6 +66,8 @@ export class ContinuousBatcher {
   #session: BatchingDecodeSession | undefined;
   #running: Entry[] = [];
   #pending: Entry[] = [];
+  /** Entries with new tokens or an end their consumer has not been woken for yet (see #flushWakes). */
+  readonly #toWake = new Set<Entry>();
   #looping = false;
   /** The largest number of rows that decoded together so far (for tests and load reports). */
   peakRows = 0;
@@ -145,13 +147,23 @@ export class ContinuousBatcher {
 
   #emit(entry: Entry, token: number): void {
     entry.queue.push(token);
-    entry.wake?.();
+    this.#toWake.add(entry);
   }
 
   #finish(entry: Entry, error?: unknown): void {
     entry.done = true;
     if (error !== undefined) entry.error = error;
-    entry.wake?.();
+    this.#toWake.add(entry);
+  }
+
+  /**
+   * Wakes the consumers of the entries that got tokens or ended. The loop calls it right after it has
+   * asked the engine for the next step: the consumers (a server streaming the tokens) then run while the
+   * step computes, in parallel when the engine runs in a worker thread, instead of before it is asked for.
+   */
+  #flushWakes(): void {
+    for (const entry of this.#toWake) entry.wake?.();
+    this.#toWake.clear();
   }
 
   /** Samples the next token of every entry from its rows of `logits` (rows in entry order). */
@@ -209,7 +221,9 @@ export class ContinuousBatcher {
       for (let row = 0; row < entry.request.rows.length; row++) feed.push(last);
     }
     const started = performance.now();
-    const logits = await session.step(feed);
+    const stepped = session.step(feed);
+    this.#flushWakes();
+    const logits = await stepped;
     this.counts.steps++;
     this.counts.stepMs += performance.now() - started;
     this.#sample(this.#running, logits, session.maxPositions);
@@ -278,6 +292,8 @@ export class ContinuousBatcher {
           }
         }
         this.peakRows = Math.max(this.peakRows, this.activeRows);
+        // With rows running, the next step wakes the consumers once it is asked for (#step).
+        if (this.#running.length === 0) this.#flushWakes();
         // Let timers and sockets (the server, new requests) run between steps: setImmediate where there
         // is one (setTimeout waits a millisecond or more, longer than a small model's step).
         await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -290,6 +306,7 @@ export class ContinuousBatcher {
       this.#session = undefined;
     } finally {
       this.#looping = false;
+      this.#flushWakes();
     }
     // A request that arrived while the loop was ending starts it again.
     if (this.#pending.length > 0) this.#start();
@@ -299,6 +316,7 @@ export class ContinuousBatcher {
   dispose(): void {
     const error = new InvalidOptionError('the batcher was disposed', { option: 'batcher' });
     for (const entry of [...this.#running, ...this.#pending]) this.#finish(entry, error);
+    this.#flushWakes();
     this.#running = [];
     this.#pending = [];
     this.#session?.dispose();

@@ -13,6 +13,7 @@ import type { BatchingDecodeSession } from './decode-session';
 import type { DecoderModel } from './decoder-model';
 import { OnnxruntimeDecodeSession, type DecodeGeometry, type OrtModule } from './onnxruntime-decode-session';
 import { OnnxruntimeInPlaceDecodeSession, PromptPrefixCache } from './onnxruntime-in-place-decode-session';
+import { OnnxruntimeDecodeWorker, type OnnxruntimeWorkerDecodeSession } from './onnxruntime-worker-decode-session';
 
 let ortModule: Promise<OrtModule | undefined> | undefined;
 
@@ -79,6 +80,16 @@ export interface OnnxruntimeDecoderOptions {
    * standard-operator graph that exportOnnx writes by default.
    */
   contribOps?: boolean;
+  /**
+   * Run the onnxruntime session and the decodes' key/value caches in a worker thread (Node), driven from
+   * this thread by messages (OnnxruntimeWorkerDecodeSession). onnxruntime-node computes on the thread
+   * that calls `run`, so on this thread a step blocks everything else; in a worker, this thread can
+   * stream the last step's tokens and read sockets while the next step runs (steerlm serve does). Each
+   * step then costs a message round trip and a copy of its logits rows. Default false.
+   */
+  worker?: boolean;
+  /** With {@link worker}: URL of a module exporting runOnnxruntimeDecodeWorker [this package's own] (tests). */
+  workerModule?: string;
 }
 
 /**
@@ -111,8 +122,11 @@ export class OnnxruntimeDecoder {
   readonly contribOps: boolean;
   /** Whether decodes keep the cache in place (OnnxruntimeDecoderOptions.inPlaceCache). */
   readonly inPlaceCache: boolean;
+  /** Whether the session runs in a worker thread (OnnxruntimeDecoderOptions.worker). */
+  readonly worker: boolean;
   readonly #ort: OrtModule;
-  readonly #session: Ort.InferenceSession;
+  /** The session, on this thread or in a worker thread. */
+  readonly #session: Ort.InferenceSession | OnnxruntimeDecodeWorker;
   readonly #fingerprint: readonly object[];
   readonly #geometry: DecodeGeometry;
   readonly #preallocate: boolean;
@@ -124,7 +138,7 @@ export class OnnxruntimeDecoder {
 
   private constructor(
     ort: OrtModule,
-    session: Ort.InferenceSession,
+    session: Ort.InferenceSession | OnnxruntimeDecodeWorker,
     model: DecoderModel,
     buildMs: number,
     fingerprint: readonly object[],
@@ -141,6 +155,7 @@ export class OnnxruntimeDecoder {
     this.#preallocate = preallocate;
     this.#ort = ort;
     this.#session = session;
+    this.worker = session instanceof OnnxruntimeDecodeWorker;
     this.#fingerprint = fingerprint;
     this.#geometry = { ...cacheGeometry(model.config), vocab: model.config.vocabSize };
     this.maxPositions = model.config.maxPositionEmbeddings;
@@ -176,11 +191,23 @@ export class OnnxruntimeDecoder {
     const contribOps = options.contribOps ?? true;
     const inPlaceCache = options.inPlaceCache ?? true;
     const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps, newKeyValuesOnly: inPlaceCache }));
-    const session = await ort.InferenceSession.create(bytes, {
+    const sessionOptions: Ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
-    });
+    };
+    const session = options.worker
+      ? await OnnxruntimeDecodeWorker.start(bytes, {
+          sessionOptions,
+          geometry: { ...cacheGeometry(model.config), vocab: model.config.vocabSize },
+          maxPositions: model.config.maxPositionEmbeddings,
+          inPlaceCache,
+          slotChunk: chunk,
+          prefixCache: options.prefixCache ?? true,
+          preallocate: options.preallocateCache ?? true,
+          ...(options.workerModule !== undefined ? { workerModule: options.workerModule } : {}),
+        })
+      : await ort.InferenceSession.create(bytes, sessionOptions);
     return new OnnxruntimeDecoder(
       ort,
       session,
@@ -212,7 +239,7 @@ export class OnnxruntimeDecoder {
   }
 
   /** Opens a decode; a running one may spawn more after a release (its joining rows need these weights). */
-  #openDecode(): OnnxruntimeDecodeSession | OnnxruntimeInPlaceDecodeSession {
+  #openDecode(): OnnxruntimeDecodeSession | OnnxruntimeInPlaceDecodeSession | OnnxruntimeWorkerDecodeSession {
     if (this.#released) throw new InvalidOptionError('this onnxruntime decoder was released', { option: 'engine' });
     this.#open++;
     const common = {
@@ -223,15 +250,17 @@ export class OnnxruntimeDecoder {
         this.#releaseIfIdle();
       },
     };
+    const session = this.#session;
+    if (session instanceof OnnxruntimeDecodeWorker) return session.open(common.onDispose, () => this.#openDecode() as OnnxruntimeWorkerDecodeSession);
     if (this.inPlaceCache) {
-      return new OnnxruntimeInPlaceDecodeSession(this.#ort, this.#session, {
+      return new OnnxruntimeInPlaceDecodeSession(this.#ort, session, {
         ...common,
         ...(this.#slotChunk !== undefined ? { slotChunk: this.#slotChunk } : {}),
         ...(this.#prefixes ? { prefixes: this.#prefixes } : {}),
         spawn: () => this.#openDecode() as OnnxruntimeInPlaceDecodeSession,
       });
     }
-    return new OnnxruntimeDecodeSession(this.#ort, this.#session, {
+    return new OnnxruntimeDecodeSession(this.#ort, session, {
       ...common,
       preallocate: this.#preallocate,
       spawn: () => this.#openDecode() as OnnxruntimeDecodeSession,
@@ -247,6 +276,7 @@ export class OnnxruntimeDecoder {
   #releaseIfIdle(): void {
     if (!this.#retired || this.#open > 0 || this.#released) return;
     this.#released = true;
-    void this.#session.release();
+    const session = this.#session;
+    void (session instanceof OnnxruntimeDecodeWorker ? session.terminate() : session.release());
   }
 }

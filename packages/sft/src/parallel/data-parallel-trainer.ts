@@ -14,9 +14,6 @@
  * When a worker fails or dies, the step rejects with a TrainingError naming it, the other workers
  * are woken from the barrier and every worker is stopped; the trainer is then closed.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidOptionError, TrainingError } from '@steerlm/core';
 import type { ModelConfig } from '../io/hf-config';
@@ -36,6 +33,7 @@ import {
 import { DATA_PARALLEL_WORKER_MODULE } from './data-parallel-worker';
 import { shardBatch } from './shard-batch';
 import { STEP_BARRIER_BYTES, StepBarrier } from './step-barrier';
+import { workerModuleSource } from './worker-module-source';
 
 /** Options of DataParallelTrainer.start. */
 export interface DataParallelOptions {
@@ -62,14 +60,6 @@ export interface DataParallelOptimizerState {
   firstMoments: Record<string, Float32Array>;
   /** AdamW's second moments (running mean of the squared gradients), by parameter name. */
   secondMoments: Record<string, Float32Array>;
-}
-
-/** Returns the file URL of tsx's ESM register API, resolved from `fromUrl` (for workers that load TypeScript sources). */
-function tsxLoaderUrl(fromUrl: string): string {
-  const require = createRequire(fromUrl);
-  const manifestPath = require.resolve('tsx/package.json');
-  const manifest = require(manifestPath) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(join(dirname(manifestPath), manifest.exports['./esm/api']!.import.default)).href;
 }
 
 /** A worker's failure; `aborted` when it only gave up because another party failed first. */
@@ -176,9 +166,7 @@ export class DataParallelTrainer {
     };
     const barrier = new StepBarrier(memory.barrier, count);
     const moduleUrl = options.workerModule ?? DATA_PARALLEL_WORKER_MODULE;
-    // TypeScript sources (tests) load through tsx's loader, registered in the worker; a built bundle loads as it is.
-    const loader = /\.m?ts$/.test(moduleUrl) ? `await import(${JSON.stringify(tsxLoaderUrl(moduleUrl))}).then((api) => api.register());` : '';
-    const source = `(async () => { ${loader} const module = await import(${JSON.stringify(moduleUrl)}); await module.runDataParallelWorker(); })()`;
+    const source = workerModuleSource(moduleUrl, 'runDataParallelWorker');
     const handles: WorkerHandle[] = [];
     for (let workerIndex = 0; workerIndex < count; workerIndex++) {
       const workerData: DataParallelWorkerData = {
