@@ -4,6 +4,7 @@
  * that leaves or aborts has its rows (and its key slots) freed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BackendError } from '@steerlm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../io/hf-config';
 import { ContinuousBatcher, type BatchedRequest } from './continuous-batcher';
@@ -253,6 +254,28 @@ describe('ContinuousBatcher and the engine', () => {
     for await (const token of batcher.generate(request([1, 2], { maxTokens: 5 }))) events.push(`token ${++count}: ${token}`);
     // Token k comes from step k − 1 (token 1 from the prefill); its consumer runs once step k is asked for.
     expect(events).toEqual(['step 1', 'token 1: 1', 'step 2', 'token 2: 2', 'step 3', 'token 3: 3', 'step 4', 'token 4: 4', 'token 5: 5']);
+    batcher.dispose();
+  });
+});
+
+describe('ContinuousBatcher on onnxruntime in a worker thread (calls posted at once)', () => {
+  it('fails only the requests whose prefill fails; the running batch and later joins go on with their own tokens', async () => {
+    const batcher = new ContinuousBatcher(() => inWorker.startDecode());
+    const running = request([3, 9, 27, 4], { maxTokens: 12 });
+    const later = request([5, 1, 7], { maxTokens: 5, temperature: 1, seed: 4 });
+    let failing: Promise<unknown> | undefined;
+    let joining: Promise<number[]> | undefined;
+    const runningTokens = await collect(batcher.generate(running), (count) => {
+      // A token id past the vocabulary (48): onnxruntime fails that prefill in the worker.
+      if (count === 2) failing = collect(batcher.generate(request([1, 2, 999], { maxTokens: 4 }))).catch((error: unknown) => error);
+      if (count === 6) joining = collect(batcher.generate(later));
+    });
+    expect(BackendError.isInstance(await failing)).toBe(true);
+    expect(runningTokens).toEqual(await alone(running, onnxruntime.startDecode()));
+    expect(await joining!).toEqual(await alone(later, onnxruntime.startDecode()));
+    expect(batcher.peakRows).toBeGreaterThanOrEqual(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(inWorker.openDecodes).toBe(0);
     batcher.dispose();
   });
 });

@@ -267,9 +267,78 @@ export class ContinuousBatcher {
     return admitted;
   }
 
+  /**
+   * One turn on a session that queues its calls (BatchingDecodeSession.queuesCalls: a worker-thread
+   * engine): the leaving rows' select, the running rows' step, the joining rows' prefill and their append
+   * are posted at once, then the consumers are woken, then the answers are awaited. The engine runs them
+   * back to back, with no round trip to this thread between them. Tokens are those of #loop's turn (each
+   * request samples its own rows, with its own random stream).
+   */
+  async #pipelinedTurn(session: BatchingDecodeSession): Promise<void> {
+    const dropping = this.#dropFinished();
+    const running = [...this.#running];
+    const admitted = this.#admit();
+    let stepped: Promise<Float32Array[]> | undefined;
+    const started = performance.now();
+    if (running.length > 0) {
+      const feed: number[] = [];
+      for (const entry of running) {
+        const last = entry.produced.at(-1) ?? 0;
+        for (let row = 0; row < entry.request.rows.length; row++) feed.push(last);
+      }
+      stepped = session.step(feed);
+    }
+    // The running session may have emptied in the drop: then the joining rows start a new one.
+    const target = this.#session;
+    let joining: BatchingDecodeSession | undefined;
+    let prefilled: Promise<Float32Array[]> | undefined;
+    let appended: Promise<void> | undefined;
+    if (admitted.length > 0) {
+      joining = target ? target.spawn() : await this.#source();
+      prefilled = joining.prefill(admitted.flatMap((entry) => entry.request.rows.map((row) => row.ids)));
+      // A failed prefill leaves its rows empty; they are appended anyway and dropped at the next turn.
+      if (target) appended = target.appendRows(joining);
+    }
+    this.#flushWakes();
+    await dropping;
+    if (stepped) {
+      const logits = await stepped;
+      this.counts.steps++;
+      this.counts.stepMs += performance.now() - started;
+      this.#sample(running, logits, session.maxPositions);
+    }
+    if (prefilled && joining) {
+      let first: Float32Array[] | undefined;
+      try {
+        first = await prefilled;
+        this.counts.prefills++;
+        this.counts.prefillMs += performance.now() - started;
+        this.#sample(admitted, first, joining.maxPositions);
+      } catch (error) {
+        // A prefill that fails (e.g. out of memory) fails its own requests; the running batch goes on.
+        for (const entry of admitted) this.#finish(entry, error);
+      }
+      if (appended) {
+        await appended;
+        this.#running.push(...admitted);
+      } else if (first) {
+        this.#session = joining;
+        this.#running.push(...admitted);
+      } else joining.dispose();
+    }
+    this.peakRows = Math.max(this.peakRows, this.activeRows);
+    if (this.#running.length === 0) this.#flushWakes();
+  }
+
   async #loop(): Promise<void> {
     try {
       for (;;) {
+        const session = this.#session;
+        if (session?.queuesCalls === true) {
+          await this.#pipelinedTurn(session);
+          if (this.#running.length === 0 && this.#pending.length === 0) break;
+          continue;
+        }
         await this.#dropFinished();
         if (this.#running.length === 0 && this.#pending.length === 0) break;
         if (this.#running.length > 0) {

@@ -28,6 +28,12 @@ export interface DecodeSession {
 export interface BatchingDecodeSession extends DecodeSession {
   /** The rows decoding now. */
   readonly rows: number;
+  /**
+   * True when a call may be made before the previous one has resolved: calls run in the order they were
+   * made (an engine in a worker thread, which queues them). The continuous batcher then posts a turn's
+   * select, step, prefill and append at once instead of waiting for each.
+   */
+  readonly queuesCalls?: boolean;
   /** The cached key slots (the longest row, plus the padding the rows' masks leave between them). */
   readonly keySlots: number;
   /** Returns a new, empty session on the same engine and weights, to prefill joining rows in. */

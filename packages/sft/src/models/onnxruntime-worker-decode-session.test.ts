@@ -30,8 +30,9 @@ const PROMPTS = [
  * One script of decode calls (prefill two rows, steps, two joins, a leave, a new order, steps), returning
  * every logits row it got and the prefix each join copied.
  */
-async function script(decoder: OnnxruntimeDecoder): Promise<{ logits: Float32Array[]; reused: (readonly number[])[] }> {
+async function script(decoder: OnnxruntimeDecoder): Promise<{ logits: Float32Array[]; reused: (readonly number[])[]; shapes: string[] }> {
   const logits: Float32Array[] = [];
+  const shapes: string[] = [];
   const reused: (readonly number[])[] = [];
   const fed = PROMPTS.map(() => 0);
   let order = [0, 1];
@@ -41,6 +42,7 @@ async function script(decoder: OnnxruntimeDecoder): Promise<{ logits: Float32Arr
     for (let step = 0; step < count; step++) {
       keep(await session.step(order.map((row) => feedOf(row)[fed[row]!]!)));
       order.forEach((row) => fed[row]!++);
+      shapes.push(`${session.rows}×${session.keySlots}`);
     }
   };
   const join = async (row: number) => {
@@ -64,7 +66,7 @@ async function script(decoder: OnnxruntimeDecoder): Promise<{ logits: Float32Arr
     order = [3, 0, 2];
     await steps(3);
     expect(session.rows).toBe(3);
-    return { logits, reused };
+    return { logits, reused, shapes };
   } finally {
     session.dispose();
   }
@@ -94,6 +96,9 @@ describe.each(CASES)('OnnxruntimeDecoder with worker: true, %s', (_name, config,
       got.logits.forEach((row, index) => expect(row).toEqual(expected.logits[index]));
       // The prefix each join copied (none without the in-place cache, which has no prefix cache).
       expect(got.reused).toEqual(options.inPlaceCache === false ? [[0], [0]] : expected.reused);
+      // Rows and key slots after each step, as the session on this thread has them.
+      expect(got.shapes).toEqual(expected.shapes);
+      expect(new Set(got.shapes).size).toBeGreaterThan(4);
       // The comparison means something: rows differ, and the last join copied its shared prefix.
       expect(got.logits[0]).not.toEqual(got.logits[1]);
       if (options.inPlaceCache !== false) expect(got.reused.at(-1)).toEqual([20]);

@@ -45,6 +45,8 @@ function workerError(reply: Extract<DecodeWorkerReply, { ok: false }>): SteerLME
 export class OnnxruntimeDecodeWorker {
   readonly geometry: DecodeGeometry;
   readonly maxPositions: number;
+  /** Whether the decodes keep their cache in place (rows packed: a row's key slots are its tokens). */
+  readonly inPlaceCache: boolean;
   readonly #worker: Worker;
   readonly #waiting: { resolve: (reply: Answered) => void; reject: (error: Error) => void }[] = [];
   #failure: Error | undefined;
@@ -54,6 +56,7 @@ export class OnnxruntimeDecodeWorker {
     this.#worker = worker;
     this.geometry = options.geometry;
     this.maxPositions = options.maxPositions;
+    this.inPlaceCache = options.inPlaceCache;
     worker.on('message', (reply: DecodeWorkerReply) => {
       const waiting = this.#waiting.shift();
       if (!waiting) return;
@@ -90,12 +93,12 @@ export class OnnxruntimeDecodeWorker {
     };
     const source = workerModuleSource(options.workerModule ?? ONNXRUNTIME_DECODE_WORKER_MODULE, 'runOnnxruntimeDecodeWorker');
     const worker = new Worker(source, { eval: true, workerData, transferList: [model.buffer as ArrayBuffer] });
-    const listeners: { event: 'message' | 'error' | 'exit'; listener: (value: never) => void }[] = [];
+    const listeners: { event: 'message' | 'error' | 'exit'; listener: (value: unknown) => void }[] = [];
     const ready = await new Promise<DecodeWorkerReady>((resolve, reject) => {
       listeners.push(
-        { event: 'message', listener: resolve },
+        { event: 'message', listener: (message) => resolve(message as DecodeWorkerReady) },
         { event: 'error', listener: reject },
-        { event: 'exit', listener: (code: number) => reject(new Error(`it exited (code ${code}) before its session was ready`)) },
+        { event: 'exit', listener: (code) => reject(new Error(`it exited (code ${code}) before its session was ready`)) },
       );
       for (const { event, listener } of listeners) worker.on(event, listener);
     }).catch((error: unknown) => ({ ready: false as const, message: error instanceof Error ? error.message : String(error), stack: '' }));
@@ -143,11 +146,14 @@ function unpackRows(packed: Float32Array, vocab: number): Float32Array[] {
 /** One decode in an {@link OnnxruntimeDecodeWorker}'s thread, driven from this one (see the file comment). */
 export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
   readonly maxPositions: number;
+  /** Requests are posted at once and run in the worker in call order. */
+  readonly queuesCalls = true;
   readonly #host: OnnxruntimeDecodeWorker;
   readonly #id: number;
   readonly #onDispose: () => void;
   readonly #spawn: () => OnnxruntimeWorkerDecodeSession;
-  #rows = 0;
+  /** Each row's cached keys, as of the calls made so far (an in-place cache packs them: no padding). */
+  #lengths: number[] = [];
   #keySlots = 0;
   #disposed = false;
   /** The prompt tokens each row of the last prefill copied from the prefix cache (for tests and load reports). */
@@ -161,14 +167,14 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
     this.maxPositions = host.maxPositions;
   }
 
-  /** The rows decoding now (as of the requests posted so far). */
+  /** The rows decoding now (as of the calls made so far). */
   get rows(): number {
-    return this.#rows;
+    return this.#lengths.length;
   }
 
-  /** The key slots the worker reported after the last request answered. */
+  /** The key slots: with an in-place cache as of the calls made so far, else as the worker last reported them. */
   get keySlots(): number {
-    return this.#keySlots;
+    return this.#host.inPlaceCache ? this.#lengths.reduce((longest, length) => Math.max(longest, length), 0) : this.#keySlots;
   }
 
   spawn(): BatchingDecodeSession {
@@ -187,8 +193,8 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
 
   async prefill(prompts: readonly (readonly number[])[]): Promise<Float32Array[]> {
     this.#checkOpen();
-    if (this.#rows > 0) throw new InvalidOptionError('prefill runs once, on an empty session (spawn one for joining rows)', { option: 'session' });
-    this.#rows = prompts.length;
+    if (this.rows > 0) throw new InvalidOptionError('prefill runs once, on an empty session (spawn one for joining rows)', { option: 'session' });
+    this.#lengths = prompts.map((prompt) => prompt.length);
     const reply = await this.#send({ op: 'prefill', id: this.#id, prompts: prompts.map((prompt) => [...prompt]) });
     this.reusedPrefix = reply.reusedPrefix ?? prompts.map(() => 0);
     return unpackRows(reply.logits!, this.#host.geometry.vocab);
@@ -196,7 +202,8 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
 
   async step(tokens: readonly (number | undefined)[]): Promise<Float32Array[]> {
     this.#checkOpen();
-    if (tokens.length !== this.#rows) throw new InvalidOptionError(`step got ${tokens.length} tokens for ${this.#rows} rows`, { option: 'tokens' });
+    if (tokens.length !== this.rows) throw new InvalidOptionError(`step got ${tokens.length} tokens for ${this.rows} rows`, { option: 'tokens' });
+    this.#lengths = this.#lengths.map((length) => length + 1);
     const packed = Int32Array.from(tokens, (token) => token ?? -1);
     const reply = await this.#send({ op: 'step', id: this.#id, tokens: packed }, [packed.buffer]);
     return unpackRows(reply.logits!, this.#host.geometry.vocab);
@@ -208,7 +215,7 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
     }
     this.#checkOpen();
     other.#checkOpen();
-    this.#rows += other.#rows;
+    this.#lengths = [...this.#lengths, ...other.#lengths];
     // The worker disposes the other decode as it appends it.
     other.#release();
     await this.#send({ op: 'append', id: this.#id, other: other.#id });
@@ -217,17 +224,17 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
   async selectRows(rows: readonly number[]): Promise<void> {
     this.#checkOpen();
     for (const row of rows) {
-      if (!Number.isInteger(row) || row < 0 || row >= this.#rows) {
-        throw new InvalidOptionError(`selectRows got row ${row}, outside the ${this.#rows} rows decoding`, { option: 'rows' });
+      if (!Number.isInteger(row) || row < 0 || row >= this.rows) {
+        throw new InvalidOptionError(`selectRows got row ${row}, outside the ${this.rows} rows decoding`, { option: 'rows' });
       }
     }
-    this.#rows = rows.length;
+    this.#lengths = rows.map((row) => this.#lengths[row]!);
     await this.#send({ op: 'select', id: this.#id, rows: [...rows] });
   }
 
   #release(): void {
     this.#disposed = true;
-    this.#rows = 0;
+    this.#lengths = [];
     this.#onDispose();
   }
 
