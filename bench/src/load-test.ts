@@ -10,7 +10,7 @@
  * Without --url it starts `steerlm serve --model …` (packages/cli/dist/bin.js; `tiny` and `25m` are
  * random-weight models of bench-decode's shapes, written to a temporary folder with a byte-level BPE
  * tokenizer) and stops it with SIGTERM at the end; it then also reports the server process's CPU seconds
- * (Linux), so tokens per server CPU-second can be compared on a busy machine. Before each client count a
+ * (Linux), so tokens per server CPU-second can be compared on a busy machine, and the clients' own CPU seconds. Before each client count a
  * short warm-up runs unmeasured. The last line printed is one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -167,9 +167,11 @@ async function run(url: string, pid: number | undefined, clients: number, durati
   const cpuBefore = await processCpuSeconds(pid);
   const started = performance.now();
   const deadline = started + durationS * 1000;
+  const clientCpu = process.cpuUsage();
   await Promise.all(Array.from({ length: clients }, (_, index) => client(url, index, deadline, outcome)));
   const elapsedS = (performance.now() - started) / 1000;
-  return { outcome, elapsedS, cpuS: (await processCpuSeconds(pid)) - cpuBefore };
+  const { user, system } = process.cpuUsage(clientCpu);
+  return { outcome, elapsedS, cpuS: (await processCpuSeconds(pid)) - cpuBefore, clientCpuS: (user + system) / 1e6 };
 }
 
 const folder = !args.url && args.model in DECODE_SHAPES ? await writeShapeModel(args.model) : undefined;
@@ -181,7 +183,7 @@ try {
   for (const clients of clientCounts) {
     // Warm-up: fills the JIT, the allocator and onnxruntime's arenas for this batch size.
     await run(url, pid, clients, Math.min(2, seconds / 4));
-    const { outcome, elapsedS, cpuS } = await run(url, pid, clients, seconds);
+    const { outcome, elapsedS, cpuS, clientCpuS } = await run(url, pid, clients, seconds);
     const latencies = [...outcome.latenciesMs].sort((a, b) => a - b);
     const firstTokens = [...outcome.firstTokenMs].sort((a, b) => a - b);
     const report = {
@@ -197,6 +199,8 @@ try {
       piecesPerSecond: Number((outcome.pieces / elapsedS).toFixed(1)),
       serverCpuSeconds: Number(cpuS.toFixed(2)),
       tokensPerServerCpuSecond: Number((outcome.tokens / cpuS).toFixed(1)),
+      // The clients' own CPU (this process): on a machine of few cores they compete with the server.
+      clientCpuSeconds: Number(clientCpuS.toFixed(2)),
       latencyP50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
       latencyP99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
       firstTokenP50Ms: Number(percentile(firstTokens, 0.5).toFixed(1)),
@@ -205,7 +209,7 @@ try {
     reports.push(report);
     console.log(`${clients} streaming clients for ${seconds}s (${args.url ?? `${args.model}, concurrency ${concurrency}, queue ${queue}`}):`);
     console.log(
-      `  completed ${report.completed} (${report.requestsPerSecond} req/s), ${report.tokensPerSecond} tokens/s (${report.tokensPerServerCpuSecond} per server CPU-second), ${report.piecesPerSecond} streamed pieces/s; 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
+      `  completed ${report.completed} (${report.requestsPerSecond} req/s), ${report.tokensPerSecond} tokens/s (${report.tokensPerServerCpuSecond} per server CPU-second; server ${report.serverCpuSeconds} CPU-s, clients ${report.clientCpuSeconds} CPU-s), ${report.piecesPerSecond} streamed pieces/s; 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
     );
     console.log(
       `  latency p50 ${report.latencyP50Ms} ms, p99 ${report.latencyP99Ms} ms; first text p50 ${report.firstTokenP50Ms} ms, p99 ${report.firstTokenP99Ms} ms`,

@@ -11,7 +11,8 @@ import type { DecodeSession } from './decode-session';
 import { DecoderModel } from './decoder-model';
 import { generateTokens } from './generate-tokens';
 import { LocalLanguageModel } from './local-language-model';
-import { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+import { ONE_THREAD_PARAMETERS, OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
+import { parseModelConfig } from '../io/hf-config';
 import { decoderOnnxModel } from '../export/decoder-onnx-graph';
 import { TfjsDecodeSession } from './tfjs-decode-session';
 import { byteTokenizer } from './testing/byte-tokenizer';
@@ -278,6 +279,39 @@ describe('LocalLanguageModel engines', () => {
     } finally {
       await onnx.releaseEngine();
       model.dispose();
+    }
+  });
+});
+
+describe('OnnxruntimeDecoder threads', () => {
+  it('runs a small model on one intra-op thread by default, a larger one on onnxruntime’s default, and takes an explicit count', async () => {
+    const small = DecoderModel.create(PARITY_CONFIGS.llama!(), { seed: 2 });
+    const larger = DecoderModel.create(
+      parseModelConfig({
+        architectures: ['LlamaForCausalLM'],
+        vocab_size: 256,
+        hidden_size: 384,
+        intermediate_size: 1024,
+        num_hidden_layers: 3,
+        num_attention_heads: 4,
+        max_position_embeddings: 32,
+      }),
+      { seed: 2 },
+    );
+    expect(small.parameterCount()).toBeLessThan(ONE_THREAD_PARAMETERS);
+    expect(larger.parameterCount()).toBeGreaterThanOrEqual(ONE_THREAD_PARAMETERS);
+    const decoders = [
+      await OnnxruntimeDecoder.create(small),
+      await OnnxruntimeDecoder.create(larger),
+      await OnnxruntimeDecoder.create(small, { intraOpNumThreads: 2 }),
+    ];
+    try {
+      expect(decoders.map((decoder) => decoder.intraOpNumThreads)).toEqual([1, undefined, 2]);
+      await expect(OnnxruntimeDecoder.create(small, { intraOpNumThreads: 0 })).rejects.toBeInstanceOf(InvalidOptionError);
+    } finally {
+      for (const decoder of decoders) decoder.release();
+      small.dispose();
+      larger.dispose();
     }
   });
 });

@@ -18,6 +18,14 @@ import { OnnxruntimeDecodeWorker, type OnnxruntimeWorkerDecodeSession } from './
 let ortModule: Promise<OrtModule | undefined> | undefined;
 
 /**
+ * Models with fewer parameters decode on one onnxruntime thread by default. Measured on 2 cores
+ * (docs/benchmarks.md, 2026-12-05): the 1.2M-parameter `tiny` serves 3,180 tokens/s to one client on
+ * one thread against 1,873 on two, and 5,153 against 4,478 to 16; the 25M-parameter `25m` serves 16
+ * clients 719 tokens/s on one thread against 894 on two.
+ */
+export const ONE_THREAD_PARAMETERS = 5_000_000;
+
+/**
  * Resolves to onnxruntime-node, or undefined where it cannot load (a browser, a platform without its
  * native binary). Loaded once, lazily, so importing @steerlm/sft never needs it.
  */
@@ -44,7 +52,11 @@ export function fitsInMemoryExport(model: DecoderModel): boolean {
 
 /** Options of {@link OnnxruntimeDecoder.create}. */
 export interface OnnxruntimeDecoderOptions {
-  /** onnxruntime intra-op threads (default: onnxruntime's, one per physical core). */
+  /**
+   * onnxruntime intra-op threads. Default: 1 for a model under {@link ONE_THREAD_PARAMETERS} parameters
+   * (its operators are too small to split: handing them to a second thread costs more than it saves),
+   * else onnxruntime's own default, one per physical core.
+   */
   intraOpNumThreads?: number;
   /**
    * Let idle intra-op threads spin while waiting for work (onnxruntime's default is on). Off by default
@@ -124,6 +136,8 @@ export class OnnxruntimeDecoder {
   readonly inPlaceCache: boolean;
   /** Whether the session runs in a worker thread (OnnxruntimeDecoderOptions.worker). */
   readonly worker: boolean;
+  /** The session's intra-op threads, or undefined for onnxruntime's default (one per physical core). */
+  readonly intraOpNumThreads: number | undefined;
   readonly #ort: OrtModule;
   /** The session, on this thread or in a worker thread. */
   readonly #session: Ort.InferenceSession | OnnxruntimeDecodeWorker;
@@ -147,7 +161,9 @@ export class OnnxruntimeDecoder {
     inPlaceCache: boolean,
     slotChunk: number | undefined,
     prefixCache: boolean,
+    threads: number | undefined,
   ) {
+    this.intraOpNumThreads = threads;
     this.#slotChunk = slotChunk;
     this.#prefixes = inPlaceCache && prefixCache ? new PromptPrefixCache() : undefined;
     this.contribOps = contribOps;
@@ -191,9 +207,13 @@ export class OnnxruntimeDecoder {
     const contribOps = options.contribOps ?? true;
     const inPlaceCache = options.inPlaceCache ?? true;
     const bytes = encodeOnnxModel(await decoderOnnxModel(model, { lastTokenLogits: true, contribOps, newKeyValuesOnly: inPlaceCache }));
+    const threads = options.intraOpNumThreads ?? (model.parameterCount() < ONE_THREAD_PARAMETERS ? 1 : undefined);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+      throw new InvalidOptionError(`intraOpNumThreads must be an integer >= 1, got ${threads}`, { option: 'intraOpNumThreads' });
+    }
     const sessionOptions: Ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
-      ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
       extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
     };
     const session = options.worker
@@ -219,6 +239,7 @@ export class OnnxruntimeDecoder {
       inPlaceCache,
       options.cacheSlotChunk,
       options.prefixCache ?? true,
+      threads,
     );
   }
 
