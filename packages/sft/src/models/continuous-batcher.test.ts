@@ -279,3 +279,46 @@ describe('ContinuousBatcher on onnxruntime in a worker thread (calls posted at o
     batcher.dispose();
   });
 });
+
+describe('ContinuousBatcher on a session that queues its calls', () => {
+  it('fails every request with the engine error when a step fails, with the joining calls of that turn failing too (no unhandled rejection)', async () => {
+    const vocab = 8;
+    const failure = new Error('the engine is gone');
+    let steps = 0;
+    const logits = (rows: number) => Array.from({ length: rows }, () => Float32Array.from({ length: vocab }, (_, id) => (id === 3 ? 1 : 0)));
+    const make = (): BatchingDecodeSession => {
+      const session: BatchingDecodeSession & { rows: number } = {
+        maxPositions: 64,
+        rows: 0,
+        keySlots: 0,
+        queuesCalls: true,
+        spawn: make,
+        async appendRows(other) {
+          if (steps >= 2) throw failure;
+          session.rows += other.rows;
+        },
+        selectRows: async () => {},
+        dispose: () => {},
+        async prefill(prompts) {
+          if (steps >= 2) throw failure;
+          session.rows = prompts.length;
+          return logits(prompts.length);
+        },
+        async step(tokens) {
+          if (++steps >= 2) throw failure;
+          return logits(tokens.length);
+        },
+      };
+      return session;
+    };
+    const batcher = new ContinuousBatcher(make);
+    let joined: Promise<unknown> | undefined;
+    const first = collect(batcher.generate(request([1, 2], { maxTokens: 10 })), (count) => {
+      if (count === 1) joined = collect(batcher.generate(request([4], { maxTokens: 10 }))).catch((error: unknown) => error);
+    }).catch((error: unknown) => error);
+    expect(await first).toBe(failure);
+    expect(await joined).toBe(failure);
+    expect(batcher.activeRows).toBe(0);
+    batcher.dispose();
+  });
+});

@@ -66,6 +66,8 @@ export class ContinuousBatcher {
   #session: BatchingDecodeSession | undefined;
   #running: Entry[] = [];
   #pending: Entry[] = [];
+  /** The entries admitted in this turn, until they join #running (a failing turn fails them too). */
+  #joining: Entry[] = [];
   /** Entries with new tokens or an end their consumer has not been woken for yet (see #flushWakes). */
   readonly #toWake = new Set<Entry>();
   #looping = false;
@@ -255,9 +257,10 @@ export class ContinuousBatcher {
     }
   }
 
-  /** Takes the pending entries that fit in the free rows (in arrival order). */
+  /** Takes the pending entries that fit in the free rows (in arrival order); they are #joining until they run. */
   #admit(): Entry[] {
     const admitted: Entry[] = [];
+    this.#joining = admitted;
     let rows = this.activeRows;
     while (this.#pending.length > 0 && rows + this.#pending[0]!.request.rows.length <= this.maxRows) {
       const entry = this.#pending.shift()!;
@@ -299,12 +302,17 @@ export class ContinuousBatcher {
       // A failed prefill leaves its rows empty; they are appended anyway and dropped at the next turn.
       if (target) appended = target.appendRows(joining);
     }
+    // A call that fails after an earlier one failed is not awaited (the turn throws at the first): mark them all handled.
+    for (const call of [dropping, stepped, prefilled, appended]) call?.catch(() => {});
     this.#flushWakes();
     await dropping;
+    // The engine runs the calls back to back: the prefill's time starts when the step's answer comes.
+    let prefillStarted = started;
     if (stepped) {
       const logits = await stepped;
+      prefillStarted = performance.now();
       this.counts.steps++;
-      this.counts.stepMs += performance.now() - started;
+      this.counts.stepMs += prefillStarted - started;
       this.#sample(running, logits, session.maxPositions);
     }
     if (prefilled && joining) {
@@ -312,7 +320,7 @@ export class ContinuousBatcher {
       try {
         first = await prefilled;
         this.counts.prefills++;
-        this.counts.prefillMs += performance.now() - started;
+        this.counts.prefillMs += performance.now() - prefillStarted;
         this.#sample(admitted, first, joining.maxPositions);
       } catch (error) {
         // A prefill that fails (e.g. out of memory) fails its own requests; the running batch goes on.
@@ -368,8 +376,9 @@ export class ContinuousBatcher {
         await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
       }
     } catch (error) {
-      for (const entry of [...this.#running, ...this.#pending]) this.#finish(entry, error);
+      for (const entry of [...this.#running, ...this.#joining, ...this.#pending]) if (!entry.done) this.#finish(entry, error);
       this.#running = [];
+      this.#joining = [];
       this.#pending = [];
       this.#session?.dispose();
       this.#session = undefined;
@@ -384,9 +393,10 @@ export class ContinuousBatcher {
   /** Frees the running session; requests still running end with an error. */
   dispose(): void {
     const error = new InvalidOptionError('the batcher was disposed', { option: 'batcher' });
-    for (const entry of [...this.#running, ...this.#pending]) this.#finish(entry, error);
+    for (const entry of [...this.#running, ...this.#joining, ...this.#pending]) if (!entry.done) this.#finish(entry, error);
     this.#flushWakes();
     this.#running = [];
+    this.#joining = [];
     this.#pending = [];
     this.#session?.dispose();
     this.#session = undefined;
