@@ -243,9 +243,11 @@ export class OnnxruntimeDecoder {
     );
   }
 
-  /** Returns whether `model`'s weights are still the ones this session was made from. */
+  /** Returns whether `model`'s weights are still the ones this session was made from (and its worker thread, if any, lives). */
   isCurrent(model: DecoderModel): boolean {
-    return !this.#retired && sameFingerprint(this.#fingerprint, weightsFingerprint(model));
+    // A worker thread that died cannot decode any more: the caller makes a new decoder.
+    const dead = this.#session instanceof OnnxruntimeDecodeWorker && this.#session.failed;
+    return !this.#retired && !dead && sameFingerprint(this.#fingerprint, weightsFingerprint(model));
   }
 
   /** Returns a new batched decode over this session (its key/value cache is its own). */

@@ -11,6 +11,8 @@ import type { BatchingDecodeSession } from './decode-session';
 import { DecoderModel } from './decoder-model';
 import { OnnxruntimeDecoder, type OnnxruntimeDecoderOptions } from './onnxruntime-decoder';
 import { OnnxruntimeWorkerDecodeSession } from './onnxruntime-worker-decode-session';
+import { LocalLanguageModel } from './local-language-model';
+import { byteTokenizer } from './testing/byte-tokenizer';
 import { CONTRIB_PARITY_CONFIGS, PARITY_CONFIGS, spreadBlockWeights } from './testing/parity-models';
 
 beforeAll(async () => {
@@ -154,5 +156,23 @@ describe('OnnxruntimeDecoder with worker: true, errors', () => {
     expect(decoder.openDecodes).toBe(0);
     expect(() => decoder.startDecode()).toThrow(InvalidOptionError);
     model.dispose();
+  });
+
+  it('fails the decodes of a worker thread that dies, and LocalLanguageModel makes a new one for the next call', async () => {
+    const model = DecoderModel.create(PARITY_CONFIGS.llama!(), { seed: 5 });
+    const workerModule = new URL('./testing/exiting-decode-worker.ts', import.meta.url).href;
+    const local = new LocalLanguageModel(model, byteTokenizer(), { engine: 'onnxruntime', onnxruntime: { contribOps: false, worker: true, workerModule } });
+    try {
+      // The first call's second step kills the thread: the call fails with a BackendError naming it.
+      const failed = await local.generate('abc', { maxTokens: 4, temperature: 0 }).catch((error: unknown) => error);
+      expect(BackendError.isInstance(failed)).toBe(true);
+      expect(String((failed as Error).message)).toMatch(/decode worker exited \(code 3\)/);
+      // The next call gets a new worker (which dies at its own second step again): its first token comes back.
+      const first = await local.generate('abc', { maxTokens: 1, temperature: 0 });
+      expect(first.usage.completionTokens).toBe(1);
+    } finally {
+      await local.releaseEngine();
+      model.dispose();
+    }
   });
 });

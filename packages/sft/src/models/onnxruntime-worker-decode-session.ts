@@ -113,6 +113,11 @@ export class OnnxruntimeDecodeWorker {
     return new OnnxruntimeDecodeWorker(worker, options);
   }
 
+  /** Whether the thread crashed, exited or was released (its decodes fail; make a new worker). */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
   /** Posts `request`; resolves to its reply (replies come in request order). */
   request(request: DecodeWorkerRequest, transfer: ArrayBuffer[] = []): Promise<Answered> {
     if (this.#failure) return Promise.reject(this.#failure);
