@@ -156,7 +156,7 @@ export interface AttributeCalibration {
   /**
    * Whose values give the bins: the head's, or the least-squares line on the length feature (see
    * `lengthLine`), kept where the head's held-out bins did not beat the line's by more than a standard
-   * error. The map (`slope`, `intercept`, `fitMae`) is then the line's.
+   * error. The map and its fit figures (`slope`, `intercept`, `fitMae`, `fitUncalibratedMae`, `fitGainStandardError`) are then the line's.
    */
   predictor: 'head' | 'length-line';
   /** MAE of the length line's bins on the rows the maps were fitted on (undefined without a length feature). */
