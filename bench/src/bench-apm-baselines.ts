@@ -5,10 +5,11 @@
  * Labels are the NeMo bins (round(v · 4), ties to even) of quality, toxicity, humor and creativity, on 0..4.
  *
  *   npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5]
- *     [--calibrate off,auto,all] [--block-scales 'default;1,4,16,64'] (variants separated by ';')
+ *     [--calibrate off,auto,all] [--block-scales 'default;1,4,16,64'] (variants separated by ';') [--length-line off,on]
  *
  * Fold seed s: fold = ⌊groupHash(tree, 1000 + s) · K⌋; the model's seed is s. Every variant (calibrate ×
- * block scales) is trained on the same folds. The last line printed is one JSON object.
+ * block scales × length line, the `lengthLine` option) is trained on the same folds. Each variant's MAE minus the length line's is printed with the
+ * standard error of that difference (paired over the rows). The last line printed is one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { clampToScale, defineAttributeSchema, groupHash, toBins } from '@steerlm/core';
@@ -27,11 +28,12 @@ const { values: args } = parseArgs({
     folds: { type: 'string', default: '5' },
     calibrate: { type: 'string', default: 'off,auto' },
     'block-scales': { type: 'string', default: 'default' },
+    'length-line': { type: 'string', default: 'off' },
   },
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1,4,16,64]',
+    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1,4,16,64] [--length-line off,on]',
   );
   process.exit(2);
 }
@@ -40,6 +42,7 @@ const seeds = args.seeds!.split(',').map(Number);
 const calibrations = args.calibrate!.split(',').map((value) => (value === 'off' ? false : value === 'all' ? true : ('auto' as const)));
 // Variants of the block scales, separated by ';' (each a comma list, or 'default' for the library's default).
 const blockScaleVariants = args['block-scales']!.split(';').map((value) => (value === 'default' ? undefined : value.split(',').map(Number)));
+const lengthLines = args['length-line']!.split(',').map((value) => value === 'on');
 const featurizer = createFeaturizerByName(args.featurizer!);
 
 const bins = (item: OasstAssistantItem): Record<string, number> => {
@@ -69,10 +72,15 @@ console.log(`${items.length} labelled assistant messages featurized with ${featu
 type Errors = Record<string, number[]>;
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const emptyErrors = (): Errors => Object.fromEntries(ATTRIBUTES.map((name) => [name, []]));
-const variantName = (calibrate: boolean | 'auto', scales: number[] | undefined) =>
-  `calibrate ${calibrate === false ? 'off' : calibrate === true ? 'all' : 'auto'}, block scales ${scales ? scales.join(',') : 'default'}`;
+const variantName = (calibrate: boolean | 'auto', scales: number[] | undefined, lengthLine: boolean) =>
+  `calibrate ${calibrate === false ? 'off' : calibrate === true ? 'all' : 'auto'}, block scales ${scales ? scales.join(',') : 'default'}${lengthLine ? ', length line' : ''}`;
+// Every variant: block scales × calibration × length line.
+const variants = blockScaleVariants.flatMap((scales) =>
+  calibrations.flatMap((calibrate) => lengthLines.map((lengthLine) => ({ scales, calibrate, lengthLine }))),
+);
 const results: Record<string, Record<string, Errors>> = {};
 const chosen: Record<string, unknown[]> = {};
+const standardErrors: Record<string, Record<string, { difference: number; standardError: number }>> = {};
 for (const seed of seeds) {
   const errors: Record<string, Errors> = { median: emptyErrors(), length: emptyErrors() };
   const foldOf = (item: OasstAssistantItem) => Math.min(folds - 1, Math.floor(groupHash(item.treeId, 1000 + seed) * folds));
@@ -92,35 +100,55 @@ for (const seed of seeds) {
         errors.length![name]!.push(Math.abs(clampToScale(line.predict(logResponseLength(item)), { min: 0, max: 4 }) - label));
       }
     }
-    for (const scales of blockScaleVariants) {
-      for (const calibrate of calibrations) {
-        const name = variantName(calibrate, scales);
-        const options: AttributePredictorTrainOptions = { schema: SCHEMA, featurizer, seed, calibrate, ...(scales ? { ridgeBlockScales: scales } : {}) };
-        const predictor = AttributePredictor.trainFromFeatures(
-          { features: train.map((item) => vectors.get(item.messageId)!), labels: train.map(bins), groups: train.map((item) => item.treeId) },
-          options,
-        );
-        const report = predictor.trainingReport as unknown as TrainingReport;
-        (chosen[`${name}, seed ${seed}`] ??= []).push({
-          ridgeAlphas: report.ridgeAlphas,
-          ridgeBlockScales: report.ridgeBlockScales,
-          trainMs: Math.round(report.trainMs),
-        });
-        const scores = predictor.predictFromFeatures(test.map((item) => vectors.get(item.messageId)!));
-        errors[name] ??= emptyErrors();
-        test.forEach((item, index) => {
-          for (const attribute of ATTRIBUTES) {
-            const label = bins(item)[attribute];
-            if (label !== undefined) errors[name]![attribute]!.push(Math.abs(scores[index]!.rounded[attribute]! - label));
-          }
-        });
-      }
+    for (const { scales, calibrate, lengthLine } of variants) {
+      const name = variantName(calibrate, scales, lengthLine);
+      const options: AttributePredictorTrainOptions = {
+        schema: SCHEMA,
+        featurizer,
+        seed,
+        calibrate,
+        ...(scales ? { ridgeBlockScales: scales } : {}),
+        ...(lengthLine ? { lengthLine: true } : {}),
+      };
+      const predictor = AttributePredictor.trainFromFeatures(
+        { features: train.map((item) => vectors.get(item.messageId)!), labels: train.map(bins), groups: train.map((item) => item.treeId) },
+        options,
+      );
+      const report = predictor.trainingReport as unknown as TrainingReport;
+      (chosen[`${name}, seed ${seed}`] ??= []).push({
+        ridgeAlphas: report.ridgeAlphas,
+        ridgeBlockScales: report.ridgeBlockScales,
+        ...(lengthLine && report.calibration
+          ? { lengthLine: Object.fromEntries(Object.entries(report.calibration).map(([attribute, map]) => [attribute, map.predictor === 'length-line'])) }
+          : {}),
+        trainMs: Math.round(report.trainMs),
+      });
+      const scores = predictor.predictFromFeatures(test.map((item) => vectors.get(item.messageId)!));
+      errors[name] ??= emptyErrors();
+      test.forEach((item, index) => {
+        for (const attribute of ATTRIBUTES) {
+          const label = bins(item)[attribute];
+          if (label !== undefined) errors[name]![attribute]!.push(Math.abs(scores[index]!.rounded[attribute]! - label));
+        }
+      });
     }
     console.log(`seed ${seed}: fold ${fold + 1}/${folds} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   results[seed] = errors;
   for (const [name, byAttribute] of Object.entries(errors))
     console.log(`seed ${seed}: ${name.padEnd(40)} ${ATTRIBUTES.map((attribute) => `${attribute} ${mean(byAttribute[attribute]!).toFixed(3)}`).join(' | ')}`);
+  // Each variant against the length line, row by row (the same rows in the same order): the difference and its standard error.
+  for (const [name, byAttribute] of Object.entries(errors)) {
+    if (name === 'median' || name === 'length') continue;
+    const against = ATTRIBUTES.map((attribute) => {
+      const differences = byAttribute[attribute]!.map((value, row) => value - errors.length![attribute]![row]!);
+      const average = mean(differences);
+      const variance = differences.reduce((sum, value) => sum + (value - average) ** 2, 0) / (differences.length - 1);
+      (standardErrors[`${name}, seed ${seed}`] ??= {})[attribute] = { difference: average, standardError: Math.sqrt(variance / differences.length) };
+      return `${attribute} ${average >= 0 ? '+' : ''}${average.toFixed(3)} ± ${Math.sqrt(variance / differences.length).toFixed(3)}`;
+    });
+    console.log(`seed ${seed}: ${`${name} − length`.padEnd(40)} ${against.join(' | ')}`);
+  }
 }
 
 const summary: Record<string, Record<string, number[]>> = {};
@@ -139,4 +167,4 @@ for (const [name, byAttribute] of Object.entries(summary)) {
     `${name.padEnd(44)} ${ATTRIBUTES.map((attribute) => `${attribute} ${byAttribute[attribute]!.map((value) => value.toFixed(3)).join(' / ')} (mean ${mean(byAttribute[attribute]!).toFixed(3)})`).join(' | ')}`,
   );
 }
-console.log(JSON.stringify({ bench: 'apm-baselines', featurizer: featurizer.id, folds, seeds, mae: summary, chosen }));
+console.log(JSON.stringify({ bench: 'apm-baselines', featurizer: featurizer.id, folds, seeds, mae: summary, againstLength: standardErrors, chosen }));

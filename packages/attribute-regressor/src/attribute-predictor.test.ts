@@ -188,6 +188,78 @@ describe('AttributePredictor', () => {
       );
     });
 
+    it('with lengthLine, keeps the length line for an attribute the other features do not improve, the head where they do; saved in the same format', async () => {
+      // Feature 0 is the "length" (declared), features 1-40 noise; quality follows the length, humor feature 1.
+      const width = 41;
+      const lengthFeaturizer = {
+        specificationVersion: 'v1' as const,
+        id: 'length-and-noise:v1',
+        dimension: width,
+        lengthFeature: 0,
+        async featurize(inputs: readonly ScoringInput[]) {
+          return inputs.map((input) => Float32Array.from(input.response.split(' ').map(Number)));
+        },
+      };
+      const make = (count: number, seed: number): TrainingExample[] => {
+        const random = new SeededRandom(seed);
+        return Array.from({ length: count }, (_, index) => {
+          const vector = Array.from({ length: width }, () => random.normal());
+          const quality = Math.min(4, Math.max(0, Math.round(2 + vector[0]! + random.normal() * 0.8)));
+          const humor = Math.min(4, Math.max(0, Math.round(2 + 1.2 * vector[1]! + random.normal() * 0.3)));
+          return {
+            input: { context: [], response: vector.map((value) => value.toFixed(4)).join(' ') },
+            labels: { quality, humor },
+            group: `tree-${index % 80}`,
+          };
+        });
+      };
+      const train = make(400, 31);
+      const predictor = await AttributePredictor.train(train, { schema, featurizer: lengthFeaturizer, ridgeAlphas: [1e-3], lengthLine: true });
+      type Calibration = Record<string, { predictor: string; lengthLineFitMae: number; lengthLineGainStandardError: number; fitMae: number }>;
+      const calibration = (predictor.trainingReport as { calibration: Calibration }).calibration;
+      expect(calibration.quality!.predictor).toBe('length-line');
+      expect(calibration.humor!.predictor).toBe('head');
+      // Humor's head beats its line (which sees no signal) by far more than a standard error.
+      expect(calibration.humor!.lengthLineFitMae - calibration.humor!.fitMae).toBeGreaterThan(5 * calibration.humor!.lengthLineGainStandardError);
+      // Quality's column of the head is the line: values depend on feature 0 alone.
+      const weight = predictor.head.parameters['head.weight']!.data;
+      for (let inner = 1; inner < width; inner += 1) expect(weight[inner * 2]).toBe(0);
+      expect(weight[0]).toBeGreaterThan(0);
+      const same = [
+        train[0]!.input,
+        {
+          context: [],
+          response: train[0]!.input.response
+            .split(' ')
+            .map((value, index) => (index === 0 ? value : '3'))
+            .join(' '),
+        },
+      ];
+      const [first, second] = await predictor.predict(same);
+      expect(first!.values.quality).toBeCloseTo(second!.values.quality!, 5);
+      expect(first!.values.humor).not.toBeCloseTo(second!.values.humor!, 1);
+      // Held out, the line's bins beat the 40-noise-feature head's on quality (the head alone: the default).
+      const test = make(400, 32);
+      const labels = test.map((example) => example.labels.quality as number);
+      const headOnly = await AttributePredictor.train(train, { schema, featurizer: lengthFeaturizer, ridgeAlphas: [1e-3] });
+      expect((headOnly.trainingReport as { calibration: Calibration }).calibration.quality!.predictor).toBe('head');
+      const withLine = (await predictor.predict(test.map((example) => example.input))).map((score) => score.rounded.quality!);
+      const without = (await headOnly.predict(test.map((example) => example.input))).map((score) => score.rounded.quality!);
+      expect(mae(withLine, labels)).toBeLessThan(mae(without, labels));
+      // The same saved format: the line is the head's column.
+      const reloaded = AttributePredictor.fromFiles(predictor.toFiles(), { featurizer: lengthFeaturizer });
+      expect(await reloaded.predict(same)).toEqual([first, second]);
+      // Without calibration nothing is compared: the head's own columns.
+      const uncalibrated = await AttributePredictor.train(train, {
+        schema,
+        featurizer: lengthFeaturizer,
+        ridgeAlphas: [1e-3],
+        calibrate: false,
+        lengthLine: true,
+      });
+      expect(uncalibrated.head.parameters['head.weight']!.data[2]).not.toBe(0);
+    });
+
     it('with features that carry nothing, every bin falls back to the training median', async () => {
       const train = skewed(400, 13, false);
       const predictor = await AttributePredictor.train(train, { schema, featurizer: numbersFeaturizer, calibrate: true });

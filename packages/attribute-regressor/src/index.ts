@@ -32,7 +32,14 @@ export {
 
 // Featurizers
 export { createFeaturizer, createFeaturizerByName, FEATURIZER_NAMES } from './featurizers/featurizer-registry';
-export { isDescribedFeaturizer, type BlockedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizers/featurizer-description';
+export {
+  isDescribedFeaturizer,
+  lengthFeatureOf,
+  type BlockedFeaturizer,
+  type DescribedFeaturizer,
+  type FeaturizerDescription,
+  type LengthFeaturizer,
+} from './featurizers/featurizer-description';
 export { concatenateFeaturizers, type ConcatenatedFeaturizer } from './featurizers/concatenated';
 export { createHashedNgramsFeaturizer, type HashedNgramsOptions } from './featurizers/hashed-ngrams';
 export { createTextStatisticsFeaturizer, TEXT_STATISTICS_FEATURES, type TextStatisticsOptions } from './featurizers/text-statistics';

@@ -1,10 +1,31 @@
 import { InvalidOptionError, ShapeError, type Featurizer, type ScoringInput } from '@steerlm/core';
-import { featureBlocksOf, isDescribedFeaturizer, type BlockedFeaturizer, type DescribedFeaturizer, type FeaturizerDescription } from './featurizer-description';
+import {
+  featureBlocksOf,
+  isDescribedFeaturizer,
+  lengthFeatureOf,
+  type BlockedFeaturizer,
+  type DescribedFeaturizer,
+  type FeaturizerDescription,
+} from './featurizer-description';
 
 /** A featurizer made of parts (their vectors joined end to end, in order). */
 export interface ConcatenatedFeaturizer extends BlockedFeaturizer {
   /** The parts, in the order their vectors are joined. */
   readonly parts: readonly Featurizer[];
+  /** The length feature (see LengthFeaturizer) of the last part that has one, at its place in the joined vector. */
+  readonly lengthFeature?: number;
+}
+
+/** Returns the index in the joined vector of the last part's length feature (see LengthFeaturizer), or undefined. */
+function joinedLengthFeature(parts: readonly Featurizer[]): number | undefined {
+  let found: number | undefined;
+  let offset = 0;
+  for (const part of parts) {
+    const index = lengthFeatureOf(part);
+    if (index !== undefined) found = offset + index;
+    offset += part.dimension;
+  }
+  return found;
 }
 
 /** Returns a featurizer whose vectors are the parts' vectors joined end to end, in order. */
@@ -17,6 +38,7 @@ export function concatenateFeaturizers(parts: readonly Featurizer[]): Concatenat
     dimension,
     parts: [...parts],
     featureBlocks: parts.flatMap((part) => featureBlocksOf(part)),
+    ...(joinedLengthFeature(parts) !== undefined ? { lengthFeature: joinedLengthFeature(parts)! } : {}),
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       const vectors = inputs.map(() => new Float32Array(dimension));
       let offset = 0;

@@ -22,6 +22,23 @@ export interface BlockedFeaturizer extends Featurizer {
   readonly featureBlocks: readonly number[];
 }
 
+/**
+ * A featurizer one of whose features is log(1 + response characters), the input of the length baseline
+ * (a least-squares line on it): `lengthFeature` is its index in the vector. With `lengthLine: true` the
+ * attribute predictor compares its head with that line and keeps the line where the head does not beat it
+ * (see `AttributePredictorTrainOptions.lengthLine`).
+ */
+export interface LengthFeaturizer extends Featurizer {
+  /** The index of log(1 + response characters) in the vector. */
+  readonly lengthFeature: number;
+}
+
+/** Returns the index of a featurizer's log(1 + response characters) feature (its declared `lengthFeature`), or undefined. */
+export function lengthFeatureOf(featurizer: Featurizer): number | undefined {
+  const index = (featurizer as Partial<LengthFeaturizer>).lengthFeature;
+  return Number.isSafeInteger(index) && index! >= 0 && index! < featurizer.dimension ? index : undefined;
+}
+
 /** Returns the block widths of a featurizer's vector: its declared `featureBlocks`, else one block. */
 export function featureBlocksOf(featurizer: Featurizer): readonly number[] {
   const blocks = (featurizer as Partial<BlockedFeaturizer>).featureBlocks;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError, InvalidOptionError, ModelFormatError, ShapeError, type ScoringInput } from '@steerlm/core';
 import { concatenateFeaturizers } from './concatenated';
 import { createDecoderHiddenStateFeaturizer } from './decoder-hidden-state';
-import { featureBlocksOf } from './featurizer-description';
+import { featureBlocksOf, lengthFeatureOf } from './featurizer-description';
 import { createFeaturizer, createFeaturizerByName } from './featurizer-registry';
 import { createHashedNgramsFeaturizer } from './hashed-ngrams';
 import { createTextStatisticsFeaturizer, TEXT_STATISTICS_FEATURES } from './text-statistics';
@@ -71,6 +71,25 @@ describe('hashed n-grams and text statistics', () => {
     const [alone] = await statistics.featurize([input('Hello there!')]);
     expect([...joined!.subarray(0, statistics.dimension)]).toEqual([...alone!]);
     expect(both.dimension).toBe(statistics.dimension + hashed.dimension);
+  });
+
+  it('declare where log(1 + response characters) is, also inside a concatenation (the last part that has one)', async () => {
+    const response = 'A response of forty-one characters, yes.';
+    const statistics = createTextStatisticsFeaturizer();
+    const hashed = createHashedNgramsFeaturizer({ buckets: 16 });
+    const both = concatenateFeaturizers([hashed, statistics]);
+    for (const featurizer of [statistics, hashed, both]) {
+      const index = lengthFeatureOf(featurizer)!;
+      const [vector] = await featurizer.featurize([input(response)]);
+      expect(vector![index]).toBeCloseTo(Math.log1p(response.length), 5);
+    }
+    expect(lengthFeatureOf(both)).toBe(hashed.dimension);
+    expect(lengthFeatureOf(createFeaturizerByName('hashed-ngrams+text-statistics'))).toBe(3 * 2048 + TEXT_STATISTICS_FEATURES.length);
+    // None declared, or out of range: none.
+    const plain = { specificationVersion: 'v1' as const, id: 'x', dimension: 2, featurize: async () => [] };
+    expect(lengthFeatureOf(plain)).toBeUndefined();
+    expect(lengthFeatureOf({ ...plain, lengthFeature: 2 } as typeof plain)).toBeUndefined();
+    expect(lengthFeatureOf(concatenateFeaturizers([plain, plain]))).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { hashStringSeeded, InvalidOptionError, type ScoringInput } from '@steerlm/core';
-import type { BlockedFeaturizer, DescribedFeaturizer } from './featurizer-description';
+import type { BlockedFeaturizer, DescribedFeaturizer, LengthFeaturizer } from './featurizer-description';
 import { assertScorable, DEFAULT_MAX_RESPONSE_CHARACTERS, keepHead, lastUserText } from './scoring-text';
 import { TEXT_STATISTICS_FEATURES, textStatistics } from './text-statistics';
 
@@ -59,7 +59,7 @@ function* characterGrams(text: string, [low, high]: readonly [number, number]): 
  * Returns the dependency-free baseline featurizer: signed hashed word and character n-grams of the
  * response, hashed words of the last user turn, and the text statistics (lengths and layout).
  */
-export function createHashedNgramsFeaturizer(options: HashedNgramsOptions = {}): DescribedFeaturizer & BlockedFeaturizer {
+export function createHashedNgramsFeaturizer(options: HashedNgramsOptions = {}): DescribedFeaturizer & BlockedFeaturizer & LengthFeaturizer {
   const buckets = options.buckets ?? 2048;
   const wordNgrams = options.wordNgrams ?? [1, 2];
   const characterNgrams = options.characterNgrams ?? [3, 5];
@@ -78,6 +78,7 @@ export function createHashedNgramsFeaturizer(options: HashedNgramsOptions = {}):
     id: `hashed-ngrams:v1:buckets=${buckets}:words=${wordNgrams.join('-')}:chars=${characterNgrams.join('-')}:prompt=${includePrompt ? 1 : 0}:max=${maxResponseCharacters}`,
     dimension,
     featureBlocks: [...new Array<number>(blocks).fill(buckets), TEXT_STATISTICS_FEATURES.length],
+    lengthFeature: blocks * buckets + TEXT_STATISTICS_FEATURES.indexOf('log_response_characters'),
     description: {
       type: 'hashed-ngrams',
       options: { buckets, wordNgrams: [...wordNgrams], characterNgrams: [...characterNgrams], includePrompt, maxResponseCharacters },

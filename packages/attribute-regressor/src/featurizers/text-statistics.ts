@@ -1,5 +1,5 @@
 import type { ScoringInput } from '@steerlm/core';
-import type { DescribedFeaturizer } from './featurizer-description';
+import type { DescribedFeaturizer, LengthFeaturizer } from './featurizer-description';
 import { assertScorable, DEFAULT_MAX_RESPONSE_CHARACTERS, keepHead, lastUserText } from './scoring-text';
 
 /** The names of the text-statistics features, in vector order. */
@@ -103,12 +103,13 @@ export interface TextStatisticsOptions {
 }
 
 /** Returns a dependency-free featurizer of length, layout and lexical statistics of the response and prompt. */
-export function createTextStatisticsFeaturizer(options: TextStatisticsOptions = {}): DescribedFeaturizer {
+export function createTextStatisticsFeaturizer(options: TextStatisticsOptions = {}): DescribedFeaturizer & LengthFeaturizer {
   const maxResponseCharacters = options.maxResponseCharacters ?? DEFAULT_MAX_RESPONSE_CHARACTERS;
   return {
     specificationVersion: 'v1',
     id: `text-statistics:v1:max=${maxResponseCharacters}`,
     dimension: TEXT_STATISTICS_FEATURES.length,
+    lengthFeature: TEXT_STATISTICS_FEATURES.indexOf('log_response_characters'),
     description: { type: 'text-statistics', options: { maxResponseCharacters } },
     async featurize(inputs: readonly ScoringInput[]): Promise<Float32Array[]> {
       inputs.forEach(assertScorable);

@@ -12,6 +12,17 @@ export interface BlockScaleCandidates {
 }
 
 /**
+ * Returns the test folds (row indices) of choosePenalties' grouped K-fold cross-validation over rows with
+ * these `groups`: a row's fold follows its group's seeded hash, so a group never straddles train and test;
+ * empty folds, and a fold holding every row, are left out.
+ */
+export function crossValidationFolds(groups: readonly string[], folds: number, seed: number): number[][] {
+  const foldOf = groups.map((group) => Math.min(folds - 1, Math.floor(groupHash(group, seed + 7) * folds)));
+  const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
+  return foldRows.filter((rows) => rows.length > 0 && rows.length < groups.length);
+}
+
+/**
  * Returns, per output, the ridge penalty (and, with `blockScales`, the scale of that block's features:
  * see fitBlockScaledRidgeHead) with the lowest masked MSE on that output in grouped K-fold
  * cross-validation over `data` (each output's loss depends only on its own weights, so outputs choose
@@ -31,9 +42,7 @@ export function choosePenalties(
   blockScales?: BlockScaleCandidates,
 ): { alphas: number[]; scales: number[]; crossValidationLoss: number | undefined; outOfFold: Float32Array | undefined } {
   const scaleCandidates = blockScales && blockScales.scales.length > 0 ? blockScales.scales : [1];
-  const foldOf = groups.map((group) => Math.min(folds - 1, Math.floor(groupHash(group, seed + 7) * folds)));
-  const foldRows = Array.from({ length: folds }, (_, fold) => foldOf.flatMap((value, row) => (value === fold ? [row] : [])));
-  const usable = foldRows.filter((rows) => rows.length > 0 && rows.length < data.rows);
+  const usable = crossValidationFolds(groups, folds, seed);
   if (usable.length < 2)
     return {
       alphas: new Array<number>(outputs).fill(alphas[Math.floor(alphas.length / 2)]!),

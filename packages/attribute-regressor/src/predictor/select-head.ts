@@ -7,11 +7,13 @@
 import { clampToScale, InvalidOptionError, ProgressTracker, type ProgressListener } from '@steerlm/core';
 import type { RegressionHead } from '../head/regression-head';
 import { fitBlockScaledRidgeHead, type FeatureBlock } from '../head/block-scaled-ridge';
-import { calibrationPays, fitMaeCalibration, median, roundedMeanAbsoluteError } from '../head/mae-calibration';
+import { calibrationPays, fitMaeCalibration, median, MIN_CALIBRATION_ROWS, roundedMeanAbsoluteError } from '../head/mae-calibration';
 import { fitStandardizer, standardize, unstandardize, type Standardizer } from '../head/standardizer';
 import { maskedMeanSquaredError } from '../head/masked-mse';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from '../head/train-head';
-import { choosePenalties } from './choose-penalties';
+import { choosePenalties, crossValidationFolds } from './choose-penalties';
+import { fitLengthLines, lengthLinesOutOfFold, predictLengthLines, withLengthLines } from '../head/length-line';
+import { lengthFeatureOf } from '../featurizers/featurizer-description';
 import type { AttributePredictorTrainOptions, TrainingReport } from './predictor-types';
 import { gather } from './row-matrix';
 import { rowGroup } from './split-rows';
@@ -50,6 +52,8 @@ export interface SelectionSettings {
   readonly refit: boolean;
   /** Per attribute bin calibration: every map (true), none (false), or each map only where it pays (see calibrationPays). */
   readonly calibrate: boolean | 'auto';
+  /** With `lengthLine`, the index of the log(1 + response characters) feature whose least-squares line the ridge head must beat (see chooseLengthLine); undefined for none. */
+  readonly lengthFeature: number | undefined;
 }
 
 function candidates(value: number | readonly number[] | undefined, fallback: readonly number[], option: string): number[] {
@@ -91,6 +95,26 @@ function calibrateSetting(value: unknown): boolean | 'auto' {
   throw new InvalidOptionError(`calibrate must be true, false or 'auto', got ${JSON.stringify(value)}`, { option: 'calibrate' });
 }
 
+function lengthFeatureSetting(options: AttributePredictorTrainOptions): number | undefined {
+  const value = options.lengthLine;
+  if (value === undefined || value === false) return undefined;
+  if (value === true) {
+    const declared = lengthFeatureOf(options.featurizer);
+    if (declared === undefined)
+      throw new InvalidOptionError(`lengthLine: true needs a featurizer that declares its length feature; ${options.featurizer.id} does not`, {
+        option: 'lengthLine',
+        hint: 'use hashed-ngrams or text-statistics (alone or joined), or give the index of log(1 + response characters) in the vector',
+      });
+    return declared;
+  }
+  if (!Number.isSafeInteger(value) || value < 0 || value >= options.featurizer.dimension)
+    throw new InvalidOptionError(`lengthLine must be true, false or a feature index in 0..${options.featurizer.dimension - 1}, got ${String(value)}`, {
+      option: 'lengthLine',
+      hint: 'give the index of log(1 + response characters) in the feature vector',
+    });
+  return value;
+}
+
 /** Returns the selection settings of `options`, with the defaults filled in (throws on an empty candidate list). */
 export function resolveSelectionSettings(options: AttributePredictorTrainOptions): SelectionSettings {
   return {
@@ -107,6 +131,7 @@ export function resolveSelectionSettings(options: AttributePredictorTrainOptions
     balanceBlocks: options.balanceBlocks ?? true,
     refit: options.refit ?? true,
     calibrate: calibrateSetting(options.calibrate),
+    lengthFeature: lengthFeatureSetting(options),
   };
 }
 
@@ -147,6 +172,8 @@ type Candidate = {
   scales?: number[];
   /** The ridge head's out-of-fold predictions on the training part (standardised). */
   outOfFold?: Float32Array | undefined;
+  /** The length lines' out-of-fold predictions over the same folds (standardised; with a length feature). */
+  lengthOutOfFold?: Float32Array | undefined;
   bestEpoch: number;
   validationLoss: number | undefined;
   head: RegressionHead;
@@ -234,11 +261,16 @@ export function selectHead(
       );
       crossValidationLoss = loss;
       const head = fitBlockScaledRidgeHead(trainPart, inputs, outputs, alphas, scales, scaledBlock ?? { start: 0, width: 0 });
+      const lengthOutOfFold =
+        outOfFold && settings.lengthFeature !== undefined
+          ? lengthLinesOutOfFold(trainPart, inputs, outputs, settings.lengthFeature, crossValidationFolds(trainGroups, folds, settings.seed))
+          : undefined;
       consider({
         hiddenUnits,
         alphas,
         scales: scaledBlock ? scales : undefined,
         outOfFold,
+        lengthOutOfFold,
         bestEpoch: 0,
         validationLoss: validationPart ? evaluateHead(head, validationPart) : undefined,
         head,
@@ -253,10 +285,32 @@ export function selectHead(
   }
   const winner = chosen!;
   let head = winner.head;
+  // The length lines compete with a linear head for the bins (calibration on, held-out rows): fitted on the training part for the validation rows.
+  const lengthFeature = settings.calibrate !== false && validationPart && winner.hiddenUnits === 0 ? settings.lengthFeature : undefined;
+  const lengthLines =
+    lengthFeature !== undefined && validationPart
+      ? {
+          outOfFold: winner.lengthOutOfFold,
+          validation: predictLengthLines(
+            fitLengthLines(trainPart, inputs, outputs, lengthFeature),
+            validationPart.features,
+            validationPart.rows,
+            inputs,
+            lengthFeature,
+          ),
+        }
+      : undefined;
   const calibration =
     settings.calibrate !== false && validationPart
-      ? calibrateOutputs(winner, validationPart, split, data, targetNormalisation, scales, settings.calibrate)
+      ? calibrateOutputs(winner, validationPart, split, data, targetNormalisation, scales, settings.calibrate, lengthLines)
       : undefined;
+  if (calibration && lengthFeature !== undefined && calibration.some((map) => map.predictor === 'length-line'))
+    head = withLengthLines(
+      head,
+      fitLengthLines(trainPart, inputs, outputs, lengthFeature),
+      calibration.map((map) => map.predictor === 'length-line'),
+      lengthFeature,
+    );
   const refit = settings.refit && validationPart !== undefined;
   if (refit) {
     // The refit on every row can take longer than the search: it is a job of its own, so it is not silent.
@@ -273,6 +327,13 @@ export function selectHead(
           weightDecay: winner.weightDecay ?? 0,
           maxEpochs: Math.max(1, winner.bestEpoch),
         }).head;
+    if (calibration && lengthFeature !== undefined && calibration.some((map) => map.predictor === 'length-line'))
+      head = withLengthLines(
+        head,
+        fitLengthLines(full, inputs, outputs, lengthFeature),
+        calibration.map((map) => map.predictor === 'length-line'),
+        lengthFeature,
+      );
     refitTracker.step(1, 1, { rows: data.rows });
     refitTracker.end({ rows: data.rows });
   }
@@ -336,6 +397,44 @@ export interface OutputCalibration {
   readonly uncalibratedMae: number;
   /** Validation MAE of always predicting the training part's median (rounded): the constant to beat. */
   readonly constantMae: number;
+  /**
+   * Whose values give the bins: the head's, or the length line's (see chooseLengthLine), whose slope and
+   * intercept then map the line's values and whose line is the head's column for this output.
+   */
+  readonly predictor: 'head' | 'length-line';
+  /** MAE of the length line's bins (through its own map under the same rule) on the rows the maps were fitted on; undefined without a length feature. */
+  readonly lengthLineFitMae?: number | undefined;
+  /** The standard error of the head's bins' MAE − the line's on those rows (paired); undefined without a length feature. */
+  readonly lengthLineGainStandardError?: number | undefined;
+}
+
+/**
+ * Returns whether the length line's bins replace the head's for one output: unless the head's bins beat
+ * the line's on the held-out rows by more than the standard error of the difference (paired over the rows).
+ * The simpler model is kept when the data cannot tell them apart (the one-standard-error rule): both maps
+ * were chosen on these rows, and on ≈ 700 rows a gain within one standard error is noise.
+ */
+export function chooseLengthLine(
+  headErrors: ArrayLike<number>,
+  lineErrors: ArrayLike<number>,
+): { useLine: boolean; headMae: number; lineMae: number; standardError: number } {
+  const rows = headErrors.length;
+  let sum = 0;
+  let squares = 0;
+  let headSum = 0;
+  let lineSum = 0;
+  for (let row = 0; row < rows; row += 1) {
+    const difference = lineErrors[row]! - headErrors[row]!;
+    sum += difference;
+    squares += difference * difference;
+    headSum += headErrors[row]!;
+    lineSum += lineErrors[row]!;
+  }
+  if (rows === 0) return { useLine: false, headMae: Number.NaN, lineMae: Number.NaN, standardError: 0 };
+  const mean = sum / rows;
+  const variance = rows > 1 ? Math.max(0, squares / rows - mean * mean) * (rows / (rows - 1)) : 0;
+  const standardError = Math.sqrt(variance / rows);
+  return { useLine: !(mean > standardError), headMae: headSum / rows, lineMae: lineSum / rows, standardError };
 }
 
 /**
@@ -355,10 +454,13 @@ function calibrateOutputs(
   targetNormalisation: Standardizer,
   scales: readonly AttributeRange[],
   mode: true | 'auto',
+  lengthLines?: { readonly outOfFold: Float32Array | undefined; readonly validation: Float32Array },
 ): OutputCalibration[] {
   const { outputs, targets, mask } = data;
   const validationScores = unstandardize(winner.head.forward(validation.features, validation.rows), targetNormalisation);
   const outOfFold = winner.outOfFold ? unstandardize(winner.outOfFold, targetNormalisation) : undefined;
+  const lineValidation = lengthLines ? unstandardize(lengthLines.validation, targetNormalisation) : undefined;
+  const lineOutOfFold = lengthLines?.outOfFold ? unstandardize(lengthLines.outOfFold, targetNormalisation) : undefined;
   const positions = Array.from({ length: validation.rows }, (_, row) => row);
   return Array.from({ length: outputs }, (_, output) => {
     const round = (value: number) => clampToScale(value, scales[output]!);
@@ -370,18 +472,41 @@ function calibrateOutputs(
     const outOfFoldRows = outOfFold
       ? split.train
           .map((_, position) => position)
-          .filter((position) => mask[split.train[position]! * outputs + output] && !Number.isNaN(outOfFold[position * outputs + output]!))
+          .filter(
+            (position) =>
+              mask[split.train[position]! * outputs + output] &&
+              !Number.isNaN(outOfFold[position * outputs + output]!) &&
+              (!lineOutOfFold || !Number.isNaN(lineOutOfFold[position * outputs + output]!)),
+          )
       : [];
-    const map = fitMaeCalibration(
-      [...outOfFoldRows.map((position) => outOfFold![position * outputs + output]!), ...scores],
-      [...outOfFoldRows.map((position) => targets[split.train[position]! * outputs + output]!), ...labels],
-      round,
-    );
-    const applied = mode === true || calibrationPays(map);
-    const slope = applied ? map.slope : 1;
-    const intercept = applied ? map.intercept : 0;
+    const fitLabels = [...outOfFoldRows.map((position) => targets[split.train[position]! * outputs + output]!), ...labels];
+    // The map of held-out scores under the rule (`true`: always; 'auto': where it pays), and its bins' errors there.
+    const mapOf = (heldOut: number[]) => {
+      const map = fitMaeCalibration(heldOut, fitLabels, round);
+      const applied = mode === true || calibrationPays(map);
+      const slope = applied ? map.slope : 1;
+      const intercept = applied ? map.intercept : 0;
+      return { map, applied, slope, intercept, errors: heldOut.map((score, row) => Math.abs(round(intercept + slope * score) - fitLabels[row]!)) };
+    };
+    const headMap = mapOf([...outOfFoldRows.map((position) => outOfFold![position * outputs + output]!), ...scores]);
+    let chosen = headMap;
+    let predictor: 'head' | 'length-line' = 'head';
+    let validationScoresUsed = scores;
+    let lengthLine: { lengthLineFitMae: number; lengthLineGainStandardError: number } | undefined;
+    if (lineValidation) {
+      const lineScores = observedColumn(lineValidation, validation.mask, outputs, output, positions);
+      const lineMap = mapOf([...outOfFoldRows.map((position) => lineOutOfFold![position * outputs + output]!), ...lineScores]);
+      const choice = chooseLengthLine(headMap.errors, lineMap.errors);
+      lengthLine = { lengthLineFitMae: choice.lineMae, lengthLineGainStandardError: choice.standardError };
+      if (choice.useLine && fitLabels.length >= MIN_CALIBRATION_ROWS) {
+        chosen = lineMap;
+        predictor = 'length-line';
+        validationScoresUsed = lineScores;
+      }
+    }
+    const { map, applied, slope, intercept } = chosen;
     const validationMae = roundedMeanAbsoluteError(
-      scores.map((score) => intercept + slope * score),
+      validationScoresUsed.map((score) => intercept + slope * score),
       labels,
       round,
     );
@@ -395,6 +520,8 @@ function calibrateOutputs(
       validationRows: labels.length,
       uncalibratedMae,
       constantMae,
+      predictor,
+      ...lengthLine,
     };
     return { ...base, slope, intercept, validationMae };
   });

@@ -11,11 +11,11 @@ import {
 } from '@steerlm/core';
 import { scaleBlock } from '../head/block-scaled-ridge';
 import { fitStandardizer } from '../head/standardizer';
-import { choosePenalties } from './choose-penalties';
+import { choosePenalties, crossValidationFolds } from './choose-penalties';
 import { featurizeAll } from './featurize-all';
 import { labelMatrix, MISSING_LABEL } from './label-matrix';
 import { flatten, gather, subset } from './row-matrix';
-import { candidateCount, resolveSelectionSettings, selectHead, smallestBlock } from './select-head';
+import { candidateCount, chooseLengthLine, resolveSelectionSettings, selectHead, smallestBlock } from './select-head';
 import { rowGroup, splitRows } from './split-rows';
 import { balanceBlocks, standardizeTargets } from './standardization';
 
@@ -282,5 +282,52 @@ describe('featurizeAll', () => {
         4,
       ),
     ).rejects.toThrow(/NaN or Infinity for input 0/);
+  });
+});
+
+describe('the length line against the head', () => {
+  const plain = { specificationVersion: 'v1' as const, id: 'x', dimension: 3, featurize: async () => [] };
+  it("is off by default; true takes the featurizer's length feature, a number the index; refuses an index outside the vector", () => {
+    const declaring = { ...plain, lengthFeature: 2 } as typeof plain;
+    expect(resolveSelectionSettings({ schema, featurizer: declaring }).lengthFeature).toBeUndefined();
+    expect(resolveSelectionSettings({ schema, featurizer: declaring, lengthLine: true }).lengthFeature).toBe(2);
+    expect(resolveSelectionSettings({ schema, featurizer: declaring, lengthLine: false }).lengthFeature).toBeUndefined();
+    expect(resolveSelectionSettings({ schema, featurizer: plain, lengthLine: 1 }).lengthFeature).toBe(1);
+    expect(() => resolveSelectionSettings({ schema, featurizer: plain, lengthLine: true })).toThrow(
+      /lengthLine: true needs a featurizer that declares its length feature; x does not/,
+    );
+    expect(() => resolveSelectionSettings({ schema, featurizer: plain, lengthLine: 3 })).toThrow(
+      /lengthLine must be true, false or a feature index in 0..2, got 3/,
+    );
+    expect(() => resolveSelectionSettings({ schema, featurizer: plain, lengthLine: 0.5 })).toThrow(InvalidOptionError);
+  });
+
+  it('keeps the line unless the head beats it by more than the standard error of the paired difference', () => {
+    // The head is one bin better on 2 rows of 100 and worse on 1: gain 0.01, standard error ≈ 0.017: the line stays.
+    const line = new Array<number>(100).fill(0);
+    const head = new Array<number>(100).fill(0);
+    line[0] = line[1] = 1;
+    head[2] = 1;
+    const close = chooseLengthLine(head, line);
+    expect(close.useLine).toBe(true);
+    expect(close.headMae).toBeCloseTo(0.01, 10);
+    expect(close.lineMae).toBeCloseTo(0.02, 10);
+    // Paired differences: two 1s, one −1, 97 zeros: sd √((3 − 100·0.01²)/99), over √100.
+    expect(close.standardError).toBeCloseTo(Math.sqrt((3 - 100 * 0.01 ** 2) / 99) / 10, 10);
+    // Better on 12 rows and worse on none: the head.
+    for (let row = 0; row < 12; row += 1) line[row] = 1;
+    head[2] = 0;
+    expect(chooseLengthLine(head, line).useLine).toBe(false);
+    // A tie keeps the line; no rows keep the head.
+    expect(chooseLengthLine([1, 0], [0, 1]).useLine).toBe(true);
+    expect(chooseLengthLine([], []).useLine).toBe(false);
+  });
+
+  it("shares choosePenalties' grouped folds: a group never straddles two folds", () => {
+    const groups = Array.from({ length: 60 }, (_, row) => `tree-${row % 12}`);
+    const folds = crossValidationFolds(groups, 5, 3);
+    expect(folds.flat().sort((left, right) => left - right)).toEqual(Array.from({ length: 60 }, (_, row) => row));
+    for (const fold of folds) for (const row of fold) expect(folds.filter((other) => other.some((member) => groups[member] === groups[row])).length).toBe(1);
+    expect(crossValidationFolds(['one', 'one'], 5, 0)).toEqual([]);
   });
 });
