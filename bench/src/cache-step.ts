@@ -6,7 +6,10 @@
  * rounds rotate the configurations so load that comes and goes on a shared machine falls on all alike,
  * and the median round is kept.
  * Usage: npm run build && node bench/dist/cache-step.js [--model tiny|25m] [--shapes 1x16,1x200,16x16,16x200]
- *        [--threads 0,1,2] (0: onnxruntime's default) [--steps 40] [--rounds 3]
+ *        [--threads 0,1,2] (0: the engine's default: one thread under 5M parameters, else onnxruntime's)
+ *        [--layouts in-place,whole-cache] [--decode-thread calling,worker] [--steps 40] [--rounds 3]
+ * `--decode-thread worker` runs the session in a worker thread (OnnxruntimeDecoderOptions.worker), so its
+ * times include the message round trip of each step.
  * The last line printed is one JSON object.
  */
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +23,8 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'tiny' },
     shapes: { type: 'string', default: '1x16,1x200,16x16,16x200' },
     threads: { type: 'string', default: '0' },
+    layouts: { type: 'string', default: 'in-place,whole-cache' },
+    'decode-thread': { type: 'string', default: 'calling' },
     steps: { type: 'string', default: '40' },
     rounds: { type: 'string', default: '3' },
   },
@@ -39,13 +44,25 @@ const vocab = config.vocabSize;
 interface Engine {
   layout: 'in place' | 'whole cache';
   threads: number;
+  thread: 'calling' | 'worker';
   decoder: OnnxruntimeDecoder;
 }
+const layouts = args.layouts.split(',');
+const decodeThreads = args['decode-thread'].split(',');
+for (const layout of layouts) if (layout !== 'in-place' && layout !== 'whole-cache') throw new Error(`--layouts takes in-place, whole-cache, got "${layout}"`);
+for (const thread of decodeThreads) if (thread !== 'calling' && thread !== 'worker') throw new Error(`--decode-thread takes calling, worker, got "${thread}"`);
 const engines: Engine[] = [];
 for (const threads of threadCounts) {
-  for (const inPlaceCache of [true, false]) {
-    const decoder = await OnnxruntimeDecoder.create(model, { inPlaceCache, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) });
-    engines.push({ layout: inPlaceCache ? 'in place' : 'whole cache', threads, decoder });
+  for (const layout of layouts) {
+    for (const thread of decodeThreads as ('calling' | 'worker')[]) {
+      const inPlaceCache = layout === 'in-place';
+      const decoder = await OnnxruntimeDecoder.create(model, {
+        inPlaceCache,
+        worker: thread === 'worker',
+        ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+      });
+      engines.push({ layout: inPlaceCache ? 'in place' : 'whole cache', threads, thread, decoder });
+    }
   }
 }
 
@@ -67,7 +84,7 @@ async function time(decoder: OnnxruntimeDecoder, rows: number, slots: number): P
   }
 }
 
-const results: { rows: number; slots: number; layout: string; threads: number; cpuMsPerStep: number; wallMsPerStep: number }[] = [];
+const results: { rows: number; slots: number; layout: string; threads: number; thread: string; cpuMsPerStep: number; wallMsPerStep: number }[] = [];
 const load = [loadavg()[0]!];
 for (const [rows, slots] of shapes) {
   const runs = new Map<Engine, { cpuMs: number; wallMs: number }[]>(engines.map((engine) => [engine, []]));
@@ -80,9 +97,19 @@ for (const [rows, slots] of shapes) {
   for (const engine of engines) {
     const sorted = runs.get(engine)!.sort((a, b) => a.cpuMs - b.cpuMs);
     const median = sorted[Math.floor(sorted.length / 2)]!;
-    results.push({ rows, slots, layout: engine.layout, threads: engine.threads, cpuMsPerStep: median.cpuMs, wallMsPerStep: median.wallMs });
+    results.push({
+      rows,
+      slots,
+      layout: engine.layout,
+      threads: engine.threads,
+      thread: engine.thread,
+      cpuMsPerStep: median.cpuMs,
+      wallMsPerStep: median.wallMs,
+    });
     const threads = engine.threads > 0 ? `${engine.threads} threads` : 'default threads';
-    console.log(`${rows} x ${slots}, ${engine.layout}, ${threads}: ${median.cpuMs.toFixed(2)} CPU ms, ${median.wallMs.toFixed(2)} wall ms per step`);
+    console.log(
+      `${rows} x ${slots}, ${engine.layout}, ${threads}, ${engine.thread} thread: ${median.cpuMs.toFixed(2)} CPU ms, ${median.wallMs.toFixed(2)} wall ms per step`,
+    );
   }
   load.push(loadavg()[0]!);
 }
