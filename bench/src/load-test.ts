@@ -162,7 +162,12 @@ async function client(url: string, index: number, deadline: number, outcome: Out
 }
 
 /** Runs `clients` clients for `durationS` seconds; returns their outcome and the wall and server CPU seconds. */
-async function run(url: string, pid: number | undefined, clients: number, durationS: number): Promise<{ outcome: Outcome; elapsedS: number; cpuS: number }> {
+async function run(
+  url: string,
+  pid: number | undefined,
+  clients: number,
+  durationS: number,
+): Promise<{ outcome: Outcome; elapsedS: number; cpuS: number; clientCpuS: number }> {
   const outcome: Outcome = { completed: 0, rejected: 0, errors: [], latenciesMs: [], firstTokenMs: [], pieces: 0, tokens: 0, sent: 0 };
   const cpuBefore = await processCpuSeconds(pid);
   const started = performance.now();
