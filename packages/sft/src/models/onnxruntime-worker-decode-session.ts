@@ -5,7 +5,6 @@
  * there, driven by messages. Requests are posted at once and answered in order, so a caller can post the
  * next step and do other work (stream the last step's tokens) while the worker computes it.
  */
-import type * as Ort from 'onnxruntime-node';
 import { BackendError, InvalidOptionError, SteerLMError } from '@steerlm/core';
 import type { BatchingDecodeSession } from './decode-session';
 import type { DecodeGeometry } from './onnxruntime-decode-session';
@@ -21,18 +20,11 @@ import { workerModuleSource } from '../parallel/worker-module-source';
 type Worker = import('node:worker_threads').Worker;
 type Answered = Extract<DecodeWorkerReply, { ok: true }>;
 
-/** What the worker's decodes are made with (DecodeWorkerData less the model and the tag). */
-export interface OnnxruntimeDecodeWorkerOptions {
-  readonly sessionOptions: Ort.InferenceSession.SessionOptions;
-  readonly geometry: DecodeGeometry;
-  readonly maxPositions: number;
-  readonly inPlaceCache: boolean;
-  readonly slotChunk: number | undefined;
-  readonly prefixCache: boolean;
-  readonly preallocate: boolean;
+/** What the worker's decodes are made with (DecodeWorkerData less the model and the tag), and where its code is. */
+export type OnnxruntimeDecodeWorkerOptions = Omit<DecodeWorkerData, 'steerlmOnnxruntimeDecode' | 'model'> & {
   /** URL of a module exporting runOnnxruntimeDecodeWorker [this package's own module] (tests). */
   readonly workerModule?: string;
-}
+};
 
 /** Rebuilds a worker's error on this thread: option errors stay InvalidOptionError, the rest are BackendErrors. */
 function workerError(reply: Extract<DecodeWorkerReply, { ok: false }>): SteerLMError {
@@ -80,18 +72,9 @@ export class OnnxruntimeDecodeWorker {
    */
   static async start(model: Uint8Array, options: OnnxruntimeDecodeWorkerOptions): Promise<OnnxruntimeDecodeWorker> {
     const { Worker } = await import('node:worker_threads');
-    const workerData: DecodeWorkerData = {
-      steerlmOnnxruntimeDecode: true,
-      model,
-      sessionOptions: options.sessionOptions,
-      geometry: options.geometry,
-      maxPositions: options.maxPositions,
-      inPlaceCache: options.inPlaceCache,
-      slotChunk: options.slotChunk,
-      prefixCache: options.prefixCache,
-      preallocate: options.preallocate,
-    };
-    const source = workerModuleSource(options.workerModule ?? ONNXRUNTIME_DECODE_WORKER_MODULE, 'runOnnxruntimeDecodeWorker');
+    const { workerModule, ...settings } = options;
+    const workerData: DecodeWorkerData = { steerlmOnnxruntimeDecode: true, model, ...settings };
+    const source = workerModuleSource(workerModule ?? ONNXRUNTIME_DECODE_WORKER_MODULE, 'runOnnxruntimeDecodeWorker');
     const worker = new Worker(source, { eval: true, workerData, transferList: [model.buffer as ArrayBuffer] });
     const listeners: { event: 'message' | 'error' | 'exit'; listener: (value: unknown) => void }[] = [];
     const ready = await new Promise<DecodeWorkerReady>((resolve, reject) => {
