@@ -1,3 +1,4 @@
+import { fitLeastSquaresLine } from '@steerlm/core';
 import type { OasstAssistantItem } from './oasst-messages';
 import { continuousTargets } from './bench-schema';
 
@@ -8,15 +9,7 @@ export function logResponseLength(item: OasstAssistantItem): number {
 
 /** Returns the least-squares line y ≈ meanY + slope · (x − meanX) of y on x (slope 0 when x is constant). */
 export function fitLine(x: readonly number[], y: readonly number[]): { meanX: number; meanY: number; slope: number; predict(value: number): number } {
-  const meanX = x.reduce((sum, value) => sum + value, 0) / Math.max(1, x.length);
-  const meanY = y.reduce((sum, value) => sum + value, 0) / Math.max(1, y.length);
-  let covariance = 0;
-  let variance = 0;
-  x.forEach((value, index) => {
-    covariance += (value - meanX) * (y[index]! - meanY);
-    variance += (value - meanX) ** 2;
-  });
-  const slope = variance === 0 ? 0 : covariance / variance;
+  const { meanX, meanY, slope } = fitLeastSquaresLine(x, y);
   return { meanX, meanY, slope, predict: (value) => meanY + slope * (value - meanX) };
 }
 

@@ -74,6 +74,7 @@ export { sleep } from './remote/sleep';
 
 // Randomness and hashing
 export { hashString, hashStringSeeded } from './random/hash-string';
+export { fitLeastSquaresLine, type LeastSquaresLine } from './stats/least-squares-line';
 export { normalSamples, randomInteger, seededRandom, shuffleInPlace, type RandomSource } from './random/seeded-random';
 
 // Text

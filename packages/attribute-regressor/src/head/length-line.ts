@@ -5,7 +5,7 @@
  * oasst1 quality, thousands of n-gram weights fitted on ≈ 700 rows add variance and no signal beyond length.
  * A line is a linear head with one weight, so a chosen line is saved as the head's column (same format).
  */
-import { ShapeError } from '@steerlm/core';
+import { fitLeastSquaresLine, ShapeError } from '@steerlm/core';
 import { RegressionHead } from './regression-head';
 import type { HeadDataset } from './train-head';
 
@@ -19,28 +19,15 @@ export interface LengthLine {
 export function fitLengthLines(data: HeadDataset, inputs: number, outputs: number, feature: number, rows?: readonly number[]): LengthLine[] {
   const chosen = rows ?? Array.from({ length: data.rows }, (_, row) => row);
   return Array.from({ length: outputs }, (_, output) => {
-    let count = 0;
-    let sumX = 0;
-    let sumY = 0;
+    const x: number[] = [];
+    const y: number[] = [];
     for (const row of chosen) {
       if (!data.mask[row * outputs + output]) continue;
-      count += 1;
-      sumX += data.features[row * inputs + feature]!;
-      sumY += data.targets[row * outputs + output]!;
+      x.push(data.features[row * inputs + feature]!);
+      y.push(data.targets[row * outputs + output]!);
     }
-    if (count === 0) return { slope: 0, intercept: 0 };
-    const meanX = sumX / count;
-    const meanY = sumY / count;
-    let covariance = 0;
-    let variance = 0;
-    for (const row of chosen) {
-      if (!data.mask[row * outputs + output]) continue;
-      const x = data.features[row * inputs + feature]! - meanX;
-      covariance += x * (data.targets[row * outputs + output]! - meanY);
-      variance += x * x;
-    }
-    const slope = variance > 1e-12 ? covariance / variance : 0;
-    return { slope, intercept: meanY - slope * meanX };
+    const { slope, intercept } = fitLeastSquaresLine(x, y);
+    return { slope, intercept };
   });
 }
 

@@ -1,4 +1,4 @@
-import { clampToScale } from '@steerlm/core';
+import { clampToScale, fitLeastSquaresLine } from '@steerlm/core';
 import { quantile } from '@steerlm/evaluators';
 
 /** The MAE of the two trivial predictors a useful attribute model must beat, on the same labels. */
@@ -23,15 +23,7 @@ export function baselineErrors(labels: readonly number[], lengths: readonly numb
   const median = quantile(labels, 0.5);
   const constant = labels.reduce((sum, label) => sum + Math.abs(label - median), 0) / count;
   const xs = lengths.map((length) => Math.log1p(length));
-  const meanX = xs.reduce((sum, x) => sum + x, 0) / count;
-  const meanY = labels.reduce((sum, y) => sum + y, 0) / count;
-  let covariance = 0;
-  let variance = 0;
-  xs.forEach((x, index) => {
-    covariance += (x - meanX) * (labels[index]! - meanY);
-    variance += (x - meanX) ** 2;
-  });
-  const slope = variance > 0 ? covariance / variance : 0;
+  const { meanX, meanY, slope } = fitLeastSquaresLine(xs, labels);
   const predict = (x: number): number => Math.min(scale.max, Math.max(scale.min, meanY + slope * (x - meanX)));
   const continuous = xs.reduce((sum, x, index) => sum + Math.abs(predict(x) - labels[index]!), 0) / count;
   const binned = xs.reduce((sum, x, index) => sum + Math.abs(clampToScale(predict(x), scale) - labels[index]!), 0) / count;
