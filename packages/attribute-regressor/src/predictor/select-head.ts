@@ -12,7 +12,7 @@ import { fitStandardizer, standardize, unstandardize, type Standardizer } from '
 import { maskedMeanSquaredError } from '../head/masked-mse';
 import { evaluateHead, trainRegressionHead, type HeadDataset } from '../head/train-head';
 import { choosePenalties, crossValidationFolds } from './choose-penalties';
-import { fitLengthLines, lengthLinesOutOfFold, predictLengthLines, withLengthLines } from '../head/length-line';
+import { fitLengthLines, lengthLinesOutOfFold, predictLengthLines, withLengthLines, type LengthLine } from '../head/length-line';
 import { lengthFeatureOf } from '../featurizers/featurizer-description';
 import type { AttributePredictorTrainOptions, TrainingReport } from './predictor-types';
 import { gather } from './row-matrix';
@@ -287,30 +287,23 @@ export function selectHead(
   let head = winner.head;
   // The length lines compete with a linear head for the bins (calibration on, held-out rows): fitted on the training part for the validation rows.
   const lengthFeature = settings.calibrate !== false && validationPart && winner.hiddenUnits === 0 ? settings.lengthFeature : undefined;
+  const trainLines = lengthFeature !== undefined ? fitLengthLines(trainPart, inputs, outputs, lengthFeature) : undefined;
   const lengthLines =
-    lengthFeature !== undefined && validationPart
+    lengthFeature !== undefined && trainLines && validationPart
       ? {
           outOfFold: winner.lengthOutOfFold,
-          validation: predictLengthLines(
-            fitLengthLines(trainPart, inputs, outputs, lengthFeature),
-            validationPart.features,
-            validationPart.rows,
-            inputs,
-            lengthFeature,
-          ),
+          validation: predictLengthLines(trainLines, validationPart.features, validationPart.rows, inputs, lengthFeature),
         }
       : undefined;
   const calibration =
     settings.calibrate !== false && validationPart
       ? calibrateOutputs(winner, validationPart, split, data, targetNormalisation, scales, settings.calibrate, lengthLines)
       : undefined;
-  if (calibration && lengthFeature !== undefined && calibration.some((map) => map.predictor === 'length-line'))
-    head = withLengthLines(
-      head,
-      fitLengthLines(trainPart, inputs, outputs, lengthFeature),
-      calibration.map((map) => map.predictor === 'length-line'),
-      lengthFeature,
-    );
+  // The attributes whose calibration kept the length line: the head's column for them becomes the line.
+  const keptLines = calibration?.map((map) => map.predictor === 'length-line');
+  const withKeptLines = (linear: RegressionHead, lines: () => LengthLine[]): RegressionHead =>
+    lengthFeature !== undefined && keptLines?.some(Boolean) ? withLengthLines(linear, lines(), keptLines, lengthFeature) : linear;
+  head = withKeptLines(head, () => trainLines!);
   const refit = settings.refit && validationPart !== undefined;
   if (refit) {
     // The refit on every row can take longer than the search: it is a job of its own, so it is not silent.
@@ -327,13 +320,7 @@ export function selectHead(
           weightDecay: winner.weightDecay ?? 0,
           maxEpochs: Math.max(1, winner.bestEpoch),
         }).head;
-    if (calibration && lengthFeature !== undefined && calibration.some((map) => map.predictor === 'length-line'))
-      head = withLengthLines(
-        head,
-        fitLengthLines(full, inputs, outputs, lengthFeature),
-        calibration.map((map) => map.predictor === 'length-line'),
-        lengthFeature,
-      );
+    head = withKeptLines(head, () => fitLengthLines(full, inputs, outputs, lengthFeature!));
     refitTracker.step(1, 1, { rows: data.rows });
     refitTracker.end({ rows: data.rows });
   }
