@@ -215,15 +215,20 @@ export class ContinuousBatcher {
     }
   }
 
-  /** One decode step of the running entries: feeds each its last token and samples the next. */
-  async #step(session: BatchingDecodeSession): Promise<void> {
+  /** The tokens a step feeds `entries`: each entry's last token, once per row it has. */
+  #feedOf(entries: readonly Entry[]): number[] {
     const feed: number[] = [];
-    for (const entry of this.#running) {
+    for (const entry of entries) {
       const last = entry.produced.at(-1) ?? 0;
       for (let row = 0; row < entry.request.rows.length; row++) feed.push(last);
     }
+    return feed;
+  }
+
+  /** One decode step of the running entries: feeds each its last token and samples the next. */
+  async #step(session: BatchingDecodeSession): Promise<void> {
     const started = performance.now();
-    const stepped = session.step(feed);
+    const stepped = session.step(this.#feedOf(this.#running));
     this.#flushWakes();
     const logits = await stepped;
     this.counts.steps++;
@@ -283,14 +288,7 @@ export class ContinuousBatcher {
     const admitted = this.#admit();
     let stepped: Promise<Float32Array[]> | undefined;
     const started = performance.now();
-    if (running.length > 0) {
-      const feed: number[] = [];
-      for (const entry of running) {
-        const last = entry.produced.at(-1) ?? 0;
-        for (let row = 0; row < entry.request.rows.length; row++) feed.push(last);
-      }
-      stepped = session.step(feed);
-    }
+    if (running.length > 0) stepped = session.step(this.#feedOf(running));
     // The running session may have emptied in the drop: then the joining rows start a new one.
     const target = this.#session;
     let joining: BatchingDecodeSession | undefined;

@@ -42,11 +42,10 @@ export type DecodeWorkerRequest =
   | { readonly op: 'select'; readonly id: number; readonly rows: readonly number[] }
   | { readonly op: 'dispose'; readonly id: number };
 
-/** The worker's answer: the decode's rows and key slots after the request, the logits of a prefill or step. */
+/** The worker's answer: the decode's key slots after the request, the logits of a prefill or step. */
 export type DecodeWorkerReply =
   | {
       readonly ok: true;
-      readonly rows: number;
       readonly keySlots: number;
       /** Prefill and step: the logits rows [rows, vocab], one buffer (transferred). */
       readonly logits?: Float32Array;
@@ -136,11 +135,11 @@ export async function runOnnxruntimeDecodeWorker(): Promise<void> {
       case 'dispose':
         decodes.get(request.id)?.dispose();
         decodes.delete(request.id);
-        return { reply: { ok: true, rows: 0, keySlots: 0 }, transfer: [] };
+        return { reply: { ok: true, keySlots: 0 }, transfer: [] };
     }
     const decode = decodeOf(request.id);
     return {
-      reply: { ok: true, rows: decode.rows, keySlots: decode.keySlots, ...(logits ? { logits } : {}), ...(reusedPrefix ? { reusedPrefix } : {}) },
+      reply: { ok: true, keySlots: decode.keySlots, ...(logits ? { logits } : {}), ...(reusedPrefix ? { reusedPrefix } : {}) },
       transfer: logits ? [logits.buffer as ArrayBuffer] : [],
     };
   };

@@ -183,7 +183,7 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
     this.#checkOpen();
     if (this.rows > 0) throw new InvalidOptionError('prefill runs once, on an empty session (spawn one for joining rows)', { option: 'session' });
     this.#lengths = prompts.map((prompt) => prompt.length);
-    const reply = await this.#send({ op: 'prefill', id: this.#id, prompts: prompts.map((prompt) => [...prompt]) });
+    const reply = await this.#send({ op: 'prefill', id: this.#id, prompts });
     this.reusedPrefix = reply.reusedPrefix ?? prompts.map(() => 0);
     return unpackRows(reply.logits!, this.#host.geometry.vocab);
   }
@@ -217,7 +217,7 @@ export class OnnxruntimeWorkerDecodeSession implements BatchingDecodeSession {
       }
     }
     this.#lengths = rows.map((row) => this.#lengths[row]!);
-    await this.#send({ op: 'select', id: this.#id, rows: [...rows] });
+    await this.#send({ op: 'select', id: this.#id, rows });
   }
 
   #release(): void {
