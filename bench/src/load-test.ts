@@ -7,11 +7,19 @@
  * Usage: npm run build && node bench/dist/load-test.js [--model attribute-echo|tiny|25m|FOLDER]
  *        [--clients 1,16] [--seconds 10] [--max-tokens 64] [--concurrency N] [--queue N] [--batch-rows 32]
  *        [--engine auto|onnxruntime|tfjs] [--decode-thread worker|main] [--word-delay 5] [--url http://127.0.0.1:8000 --api-key KEY]
+ *        [--transport http|model]
  * Without --url it starts `steerlm serve --model …` (packages/cli/dist/bin.js; `tiny` and `25m` are
  * random-weight models of bench-decode's shapes, written to a temporary folder with a byte-level BPE
  * tokenizer) and stops it with SIGTERM at the end; it then also reports the server process's CPU seconds
  * (Linux), so tokens per server CPU-second can be compared on a busy machine, and the clients' own CPU seconds. Before each client count a
  * short warm-up runs unmeasured. The last line printed is one JSON object.
+ *
+ * `--transport model` measures the same requests with no server: the model is loaded in this process as
+ * `steerlm serve` loads it (same engine, decode thread and batch rows) and each client streams from its
+ * `stream()` directly, with the prompt and settings the server would render (the SteerLM template, the
+ * schema's defaults under the request's attributes, the template's stop strings). It is the ceiling the
+ * server's tokens/s and its ratio over one client can reach on this machine: what the engine, the
+ * continuous batcher, sampling and detokenizing give, without HTTP, JSON and the clients' parsing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,6 +29,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { conditionPrompt, STEERLM, steerlmTemplate, type GenerateResult, type LanguageModel } from '@steerlm/core';
+import type { DecodeEngineName } from '@steerlm/sft';
 import { DECODE_SHAPES } from './models/decode-shapes';
 
 const { values: args } = parseArgs({
@@ -37,6 +47,7 @@ const { values: args } = parseArgs({
     'word-delay': { type: 'string', default: '5' },
     url: { type: 'string' },
     'api-key': { type: 'string' },
+    transport: { type: 'string', default: 'http' },
   },
 });
 
@@ -44,6 +55,9 @@ const clientCounts = args.clients.split(',').map(Number);
 const seconds = Number(args.seconds);
 const maxTokens = Number(args['max-tokens']);
 const echo = args.model === 'attribute-echo';
+const transport = args.transport;
+if (transport !== 'http' && transport !== 'model') throw new Error(`--transport takes http or model, got "${transport}"`);
+if (transport === 'model' && args.url) throw new Error('--transport model loads the model in this process; it takes --model, not --url');
 // The attribute-echo defaults show backpressure (429s); a model is served with serve's own defaults.
 const concurrency = args.concurrency ?? (echo ? '4' : '16');
 const queue = args.queue ?? (echo ? '4' : '8');
@@ -161,6 +175,42 @@ async function client(url: string, index: number, deadline: number, outcome: Out
   }
 }
 
+/**
+ * One client of `--transport model`: streams the same requests as {@link client} from the model itself, with
+ * the prompt and settings `steerlm serve` renders for them (a streamed piece is one token, as the server counts).
+ */
+async function modelClient(model: LanguageModel, index: number, deadline: number, outcome: Outcome): Promise<void> {
+  let request = 0;
+  while (performance.now() < deadline) {
+    request += 1;
+    const attributes = { ...STEERLM.defaults(), humor: request % 5, toxicity: 0 };
+    const prompt = conditionPrompt({ prompt: `Client ${index} request ${request}: tell me a joke.`, attributes });
+    const started = performance.now();
+    outcome.sent += 1;
+    try {
+      let firstToken: number | undefined;
+      const pieces = model.stream!(prompt, { maxTokens, stop: [...steerlmTemplate.stopStrings] })[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await pieces.next();
+        if (next.done) {
+          // LocalLanguageModel's stream returns its usage (the tokens decoded); pieces stand in otherwise.
+          const usage = (next.value as Partial<GenerateResult> | undefined)?.usage;
+          outcome.tokens += usage?.completionTokens ?? 0;
+          break;
+        }
+        if (next.value === '') continue;
+        outcome.pieces += 1;
+        firstToken ??= performance.now() - started;
+      }
+      outcome.latenciesMs.push(performance.now() - started);
+      if (firstToken !== undefined) outcome.firstTokenMs.push(firstToken);
+      outcome.completed += 1;
+    } catch (error) {
+      outcome.errors.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
 /** Runs `clients` clients for `durationS` seconds; returns their outcome and the wall and server CPU seconds. */
 async function run(
   url: string,
@@ -173,15 +223,35 @@ async function run(
   const started = performance.now();
   const deadline = started + durationS * 1000;
   const clientCpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: clients }, (_, index) => client(url, index, deadline, outcome)));
+  await Promise.all(
+    Array.from({ length: clients }, (_, index) => (inProcess ? modelClient(inProcess, index, deadline, outcome) : client(url, index, deadline, outcome))),
+  );
   const elapsedS = (performance.now() - started) / 1000;
   const { user, system } = process.cpuUsage(clientCpu);
+  // In process, the model's CPU (worker threads included) is this process's: all of it is the "server's".
+  if (inProcess) return { outcome, elapsedS, cpuS: (user + system) / 1e6, clientCpuS: Number.NaN };
   return { outcome, elapsedS, cpuS: (await processCpuSeconds(pid)) - cpuBefore, clientCpuS: (user + system) / 1e6 };
 }
 
 const folder = !args.url && args.model in DECODE_SHAPES ? await writeShapeModel(args.model) : undefined;
-const server = args.url ? undefined : await startServer(folder ?? args.model);
-const url = args.url ?? server!.url;
+/** The model of `--transport model`, loaded in this process with the options `steerlm serve` gives it. */
+async function loadInProcess(model: string): Promise<LanguageModel> {
+  const { loadLanguageModel } = await import('@steerlm/cli');
+  const maxRows = Number(args['batch-rows'] ?? 32); // serve's --batch-rows default
+  const loaded = await loadLanguageModel(model, {
+    ...(args.engine !== undefined ? { engine: args.engine as DecodeEngineName } : {}),
+    ...(maxRows > 0 ? { continuousBatching: { maxRows } } : {}),
+    onnxruntime: { worker: (args['decode-thread'] ?? 'worker') === 'worker' },
+    ...(echo ? { wordDelayMs: Number(args['word-delay']) } : {}),
+  });
+  if (!loaded.model.stream) throw new Error(`the model "${model}" does not stream`);
+  console.log(`in process: ${model} on ${loaded.engine} (${loaded.backend})`);
+  return loaded.model;
+}
+
+const inProcess = transport === 'model' ? await loadInProcess(folder ?? args.model) : undefined;
+const server = args.url || inProcess ? undefined : await startServer(folder ?? args.model);
+const url = args.url ?? server?.url ?? 'in-process';
 const pid = server?.child.pid;
 const reports = [];
 try {
@@ -212,7 +282,8 @@ try {
       firstTokenP99Ms: Number(percentile(firstTokens, 0.99).toFixed(1)),
     };
     reports.push(report);
-    console.log(`${clients} streaming clients for ${seconds}s (${args.url ?? `${args.model}, concurrency ${concurrency}, queue ${queue}`}):`);
+    const where = args.url ?? (inProcess ? `${args.model}, in process, no server` : `${args.model}, concurrency ${concurrency}, queue ${queue}`);
+    console.log(`${clients} streaming clients for ${seconds}s (${where}):`);
     console.log(
       `  completed ${report.completed} (${report.requestsPerSecond} req/s), ${report.tokensPerSecond} tokens/s (${report.tokensPerServerCpuSecond} per server CPU-second; server ${report.serverCpuSeconds} CPU-s, clients ${report.clientCpuSeconds} CPU-s), ${report.piecesPerSecond} streamed pieces/s; 429s ${report.rejected429}, errors ${report.errors}, lost ${report.lost}`,
     );
@@ -235,6 +306,7 @@ console.log(
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage: loadavg() },
     date: new Date().toISOString(),
     model: args.url ?? args.model,
+    transport,
     ...(args['batch-rows'] !== undefined ? { batchRows: Number(args['batch-rows']) } : {}),
     ...(args.engine !== undefined ? { engine: args.engine } : {}),
     maxTokens,
