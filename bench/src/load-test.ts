@@ -189,15 +189,17 @@ async function modelClient(model: LanguageModel, index: number, deadline: number
     outcome.sent += 1;
     try {
       let firstToken: number | undefined;
+      let count = 0;
       const pieces = model.stream!(prompt, { maxTokens, stop: [...steerlmTemplate.stopStrings] })[Symbol.asyncIterator]();
       for (;;) {
         const next = await pieces.next();
         if (next.done) {
           // LocalLanguageModel's stream returns its usage (the tokens decoded); pieces stand in otherwise.
           const usage = (next.value as Partial<GenerateResult> | undefined)?.usage;
-          outcome.tokens += usage?.completionTokens ?? 0;
+          outcome.tokens += usage?.completionTokens ?? count;
           break;
         }
+        count += 1;
         if (next.value === '') continue;
         outcome.pieces += 1;
         firstToken ??= performance.now() - started;
