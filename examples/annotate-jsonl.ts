@@ -2,7 +2,7 @@
  * Label a dataset with a trained attribute predictor (SteerLM's APM), resumably.
  *
  *   npx tsx examples/annotate-jsonl.ts --train oasst-labelled.jsonl --input oasst-unlabelled.jsonl \
- *     --output labels.jsonl --model ./apm-model [--featurizer use-lite+text-statistics]
+ *     --output labels.jsonl --model ./apm-model [--featurizer use-lite-chunked+text-statistics]
  *
  * Both inputs are oasst1 message-per-line JSONL files. The model folder is reused when it exists;
  * otherwise a predictor is trained on --train and saved there. Re-running after a kill continues
@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OASST, readOasstResponses } from '@steerlm/core';
-import { AttributePredictor, createFeaturizerByName, type AnnotationRecord } from '@steerlm/attribute-regressor';
+import { AttributePredictor, createFeaturizerByName, DEFAULT_FEATURIZER_NAME, type AnnotationRecord } from '@steerlm/attribute-regressor';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     input: { type: 'string' },
     output: { type: 'string' },
     model: { type: 'string' },
-    featurizer: { type: 'string', default: 'use-lite+text-statistics' },
+    featurizer: { type: 'string', default: DEFAULT_FEATURIZER_NAME },
   },
 });
 if (!args.input || !args.output || !args.model) {

@@ -50,7 +50,7 @@ const records = Number(args.records);
 const batchSize = Number(args['batch-size']);
 const rounds = Number(args.rounds);
 const batchesInFlight = Number(args['in-flight']);
-const usesUseLite = args.featurizer!.split('+').includes('use-lite');
+const usesUseLite = args.featurizer!.split('+').some((part) => part === 'use-lite' || part === 'use-lite-chunked');
 const engines = usesUseLite ? args.engines!.split(',').map((engine) => engine.trim()) : ['-'];
 for (const engine of engines) {
   if (usesUseLite && !(USE_LITE_ENGINES as readonly string[]).includes(engine.split('@')[0]!)) throw new Error(`unknown USE-lite engine ${engine}`);

@@ -6,6 +6,7 @@
  *
  *   npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5]
  *     [--calibrate off,auto,all] [--block-scales 'default;1,4,16,64'] (variants separated by ';') [--length-line off,on]
+ *     [--feature-cache FILE] (vectors kept by featurizer id and message id; reused by later runs)
  *
  * Fold seed s: fold = ⌊groupHash(tree, 1000 + s) · K⌋; the model's seed is s. Every variant (calibrate ×
  * block scales × length line, the `lengthLine` option) is trained on the same folds. Each variant's MAE minus the length line's is printed with the
@@ -13,8 +14,15 @@
  */
 import { parseArgs } from 'node:util';
 import { clampToScale, defineAttributeSchema, groupHash, toBins } from '@steerlm/core';
-import { AttributePredictor, createFeaturizerByName, type AttributePredictorTrainOptions, type TrainingReport } from '@steerlm/attribute-regressor';
+import {
+  AttributePredictor,
+  createFeaturizerByName,
+  DEFAULT_FEATURIZER_NAME,
+  type AttributePredictorTrainOptions,
+  type TrainingReport,
+} from '@steerlm/attribute-regressor';
 import { fitLine, logResponseLength } from './apm/baselines';
+import { cachedFeatures } from './apm/feature-cache';
 import { readOasstAssistantItems, type OasstAssistantItem } from './apm/oasst-messages';
 
 const ATTRIBUTES = ['quality', 'toxicity', 'humor', 'creativity'] as const;
@@ -23,17 +31,18 @@ const SCHEMA = defineAttributeSchema({ attributes: ATTRIBUTES.map((name) => ({ n
 const { values: args } = parseArgs({
   options: {
     train: { type: 'string' },
-    featurizer: { type: 'string', default: 'hashed-ngrams+text-statistics' },
+    featurizer: { type: 'string', default: DEFAULT_FEATURIZER_NAME },
     seeds: { type: 'string', default: '0,1' },
     folds: { type: 'string', default: '5' },
     calibrate: { type: 'string', default: 'off,auto' },
     'block-scales': { type: 'string', default: 'default' },
     'length-line': { type: 'string', default: 'off' },
+    'feature-cache': { type: 'string' },
   },
 });
 if (!args.train) {
   console.error(
-    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1,4,16,64] [--length-line off,on]',
+    'usage: npm run bench:apm-baselines -- --train FILE [--featurizer NAME] [--seeds 0,1] [--folds 5] [--calibrate off,auto,all] [--block-scales default;1,4,16,64] [--length-line off,on] [--feature-cache FILE]',
   );
   process.exit(2);
 }
@@ -61,13 +70,11 @@ const medianOf = (values: number[]) => {
 
 const items = (await readOasstAssistantItems(args.train)).filter((item) => Object.keys(bins(item)).length > 0);
 const started = performance.now();
-const vectors = new Map<string, Float32Array>();
-for (let start = 0; start < items.length; start += 64) {
-  const batch = items.slice(start, start + 64);
-  const featurized = await featurizer.featurize(batch.map((item) => item.input));
-  batch.forEach((item, index) => vectors.set(item.messageId, featurized[index]!));
-}
-console.log(`${items.length} labelled assistant messages featurized with ${featurizer.id} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const featurized = await cachedFeatures(featurizer, items, args['feature-cache']);
+const vectors = new Map<string, Float32Array>(items.map((item, index) => [item.messageId, featurized.vectors[index]!]));
+console.log(
+  `${items.length} labelled assistant messages featurized with ${featurizer.id} in ${(featurized.featurizeMs / 1000).toFixed(1)} s (${featurized.cached} from the cache)`,
+);
 
 type Errors = Record<string, number[]>;
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;

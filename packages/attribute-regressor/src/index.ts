@@ -31,7 +31,7 @@ export {
 } from './generative-attribute-scorer';
 
 // Featurizers
-export { createFeaturizer, createFeaturizerByName, FEATURIZER_NAMES } from './featurizers/featurizer-registry';
+export { createFeaturizer, createFeaturizerByName, DEFAULT_FEATURIZER_NAME, FEATURIZER_NAMES } from './featurizers/featurizer-registry';
 export {
   isDescribedFeaturizer,
   lengthFeatureOf,

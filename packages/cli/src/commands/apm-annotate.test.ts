@@ -13,11 +13,21 @@ const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
 let folder: string;
 let predictor: string;
 
-/** Trains a predictor with `featurizer` on 24 tiny labelled records into `name` under the test folder; returns its path. */
-async function trainPredictor(name: string, featurizer: string): Promise<string> {
+/** Trains a predictor with `featurizer` (apm train's default when undefined) on 24 tiny labelled records into `name` under the test folder; returns its path. */
+async function trainPredictor(name: string, featurizer: string | undefined): Promise<string> {
   const labelled = await writeTinyNemoFile(join(folder, `${name}-labelled.jsonl`), 24);
   const output = join(folder, name);
-  const trained = await runCommandInProcess(['apm', 'train', '--data', labelled, '--output', output, '--schema', 'oasst', '--featurizer', featurizer]);
+  const trained = await runCommandInProcess([
+    'apm',
+    'train',
+    '--data',
+    labelled,
+    '--output',
+    output,
+    '--schema',
+    'oasst',
+    ...(featurizer === undefined ? [] : ['--featurizer', featurizer]),
+  ]);
   expect(trained.code).toBe(0);
   return output;
 }
@@ -77,12 +87,16 @@ describe('steerlm apm annotate', () => {
     }
   });
 
-  it('says which engine runs a USE-lite predictor (onnxruntime here, where onnxruntime-node loads)', async () => {
-    const useLite = await trainPredictor('apm-use-lite', 'use-lite+text-statistics');
+  it('trains with USE-lite (chunked) and the text statistics by default, and says which engine runs it (onnxruntime here)', async () => {
+    const useLite = await trainPredictor('apm-use-lite', undefined);
+    const config = JSON.parse(await readFile(join(useLite, 'config.json'), 'utf8')) as { featurizer: { id: string } };
+    expect(config.featurizer.id).toBe('concat(use-lite:v1:response=2000:prompt=1000:interaction=1:chunks=450/8000|text-statistics:v1:max=8000)');
     const data = await writeTinyNemoFile(join(folder, 'use-lite-data.jsonl'), 4);
     const run = await runCommandInProcess(['apm', 'annotate', '--model', useLite, '--data', data, '--output', join(folder, 'use-lite-annotated.jsonl')]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('USE-lite runs on onnxruntime');
+    const annotated = (await readFile(join(folder, 'use-lite-annotated.jsonl'), 'utf8')).trim().split('\n');
+    expect(annotated).toHaveLength(4);
     // A text-statistics predictor has nothing to say.
     const plain = await runCommandInProcess(['apm', 'annotate', '--model', predictor, '--data', data, '--output', join(folder, 'plain-annotated.jsonl')]);
     expect(plain.stderr).not.toContain('USE-lite');

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@steerlm/core';
-import { AttributePredictor, createFeaturizerByName, FEATURIZER_NAMES, type TrainingReport } from '@steerlm/attribute-regressor';
+import { AttributePredictor, createFeaturizerByName, DEFAULT_FEATURIZER_NAME, FEATURIZER_NAMES, type TrainingReport } from '@steerlm/attribute-regressor';
 import { defineCommand } from '../cli';
 import { schemaByName, SCHEMA_NAMES } from '../models';
 import { formatTable } from '../output';
@@ -13,7 +13,11 @@ export const apmTrainCommand = defineCommand({
     data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo SteerLM JSONL whose assistant turns carry labels' },
     output: { kind: 'string', valueName: 'DIR', required: true, description: 'where the predictor is saved' },
     schema: { kind: 'string', default: 'steerlm', choices: SCHEMA_NAMES, description: 'the attribute schema of the labels' },
-    featurizer: { kind: 'string', default: 'hashed-ngrams+text-statistics', description: `features, parts joined with + (${FEATURIZER_NAMES.join(', ')})` },
+    featurizer: {
+      kind: 'string',
+      default: DEFAULT_FEATURIZER_NAME,
+      description: `features, parts joined with + (${FEATURIZER_NAMES.join(', ')}); hashed-ngrams+text-statistics annotates about 20× faster`,
+    },
     'hidden-units': { kind: 'integer', min: 0, default: 0, description: 'hidden width of the head (0 = ridge regression)' },
     'validation-fraction': { kind: 'number', min: 0, default: 0.15, description: 'share of groups held out to pick hyperparameters' },
     'max-epochs': { kind: 'integer', min: 1, description: 'MLP heads: the most epochs' },
