@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baselineErrors } from './apm-baselines';
+import { baselineErrors, fitBaselines, scoreBaselines } from './apm-baselines';
 
 describe('apm eval baselines', () => {
   it('scores the median constant and a length line on the same labels', () => {
@@ -22,5 +22,19 @@ describe('apm eval baselines', () => {
     expect(errors.constant).toBeCloseTo(1, 10);
     expect(errors.length).toBeCloseTo(1, 10);
     expect(baselineErrors([], [], { min: 0, max: 4 }).constant).toBeNaN();
+  });
+
+  it('scores baselines fit on other labels: the training median and line, applied to held-out labels', () => {
+    // Trained where short answers are 0 and long ones 4 (median 2); held out where every answer is long and 4.
+    const fitted = fitBaselines([0, 0, 4, 4], [5, 5, 500, 500]);
+    expect(fitted.median).toBe(2);
+    expect(fitted.line.meanY).toBe(2);
+    expect(fitted.line.slope).toBeCloseTo(4 / (Math.log1p(500) - Math.log1p(5)), 10);
+    const heldOut = scoreBaselines(fitted, [4, 4, 4], [500, 500, 500], { min: 0, max: 4 });
+    expect(heldOut.constant).toBe(2);
+    expect(heldOut.length).toBeCloseTo(0, 10);
+    // Fit on the held-out labels themselves, both baselines are perfect there.
+    expect(baselineErrors([4, 4, 4], [500, 500, 500], { min: 0, max: 4 })).toEqual({ constant: 0, length: 0 });
+    expect(scoreBaselines(fitted, [], [], { min: 0, max: 4 }).constant).toBeNaN();
   });
 });

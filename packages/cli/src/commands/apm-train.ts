@@ -3,7 +3,8 @@ import { AttributePredictor, createFeaturizerByName, DEFAULT_FEATURIZER_NAME, FE
 import { defineCommand } from '../cli';
 import { schemaByName, SCHEMA_NAMES } from '../models';
 import { formatTable } from '../output';
-import { readLabelledResponses } from './labelled-responses';
+import { writeTrainingBaselines } from './apm-baselines';
+import { distinctLabelledResponses, readLabelledResponses, repeatsNote } from './labelled-responses';
 
 /** `steerlm apm train`: the attribute prediction model (SteerLM step 1). */
 export const apmTrainCommand = defineCommand({
@@ -22,6 +23,13 @@ export const apmTrainCommand = defineCommand({
     'validation-fraction': { kind: 'number', min: 0, default: 0.15, description: 'share of groups held out to pick hyperparameters' },
     'max-epochs': { kind: 'integer', min: 1, description: 'MLP heads: the most epochs' },
     seed: { kind: 'integer', default: 0, description: 'seeds the split and initialisation' },
+    repeats: {
+      kind: 'string',
+      default: 'distinct',
+      choices: ['distinct', 'all'],
+      description:
+        'a labelled response that several records repeat (NeMo files write the turns threads share once per thread): count it once (distinct) or at every occurrence (all)',
+    },
     'calibrate-bins': {
       kind: 'string',
       default: 'auto',
@@ -34,14 +42,15 @@ export const apmTrainCommand = defineCommand({
   steerlm apm train --data oasst-labelled.jsonl --output runs/apm --schema oasst`,
   async run(values, _positionals, context) {
     const schema = schemaByName(values.schema);
-    const responses = (await readLabelledResponses(values.data, schema)).filter((response) => response.labels !== undefined);
+    const labelled = (await readLabelledResponses(values.data, schema)).filter((response) => response.labels !== undefined);
+    const { responses, repeats } = values.repeats === 'all' ? { responses: labelled, repeats: 0 } : distinctLabelledResponses(labelled);
     if (responses.length < 2) {
       throw new InvalidOptionError(`${values.data} has ${responses.length} labelled assistant turns; training needs at least 2`, {
         option: 'data',
         hint: 'give records whose assistant turns carry a label such as "quality:4,humor:1"',
       });
     }
-    context.note(`data ${responses.length} labelled responses · featurizer ${values.featurizer}`);
+    context.note(`data ${responses.length} labelled responses${repeatsNote(repeats)} · featurizer ${values.featurizer}`);
     const predictor = await AttributePredictor.train(
       responses.map((response) => ({ input: response.input, labels: response.labels!, group: response.group })),
       {
@@ -57,6 +66,12 @@ export const apmTrainCommand = defineCommand({
       },
     );
     const saved = await predictor.save(values.output);
+    // The constant and the length line fit on these labels, for `apm eval` to score held-out data against.
+    await writeTrainingBaselines(
+      saved,
+      schema.names,
+      responses.map((response) => ({ labels: response.labels!, responseCharacters: response.input.response.length })),
+    );
     const report = (predictor.trainingReport ?? {}) as Partial<TrainingReport>;
     const calibration = report.calibration;
     if (calibration) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OASST } from '@steerlm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLabelledResponses } from './labelled-responses';
+import { distinctLabelledResponses, readLabelledResponses } from './labelled-responses';
 
 let folder: string;
 beforeAll(async () => {
@@ -57,5 +57,50 @@ describe('readLabelledResponses groups', () => {
     expect(groups.slice(0, 4)).toEqual(Array(4).fill('prompt:Root?'));
     expect(groups[4]).toBe('prompt:Another root');
     expect(groups[5]).toBe('tree:t9');
+  });
+
+  it('counts a response that several threads repeat once, and keeps responses that differ in context, text or labels', async () => {
+    const file = join(folder, 'repeats.jsonl');
+    const labelled = (turns: [string, string, string | null][]) =>
+      JSON.stringify({ system: '', mask: 'User', type: 'VALUE_TO_TEXT', conversations: turns.map(([from, value, label]) => ({ from, value, label })) });
+    const label = 'quality:3,toxicity:0,humor:0,creativity:0';
+    await writeFile(
+      file,
+      [
+        // Two threads through the same first answer "A": it is one response, written twice.
+        labelled([
+          ['User', 'Root?', null],
+          ['Assistant', 'A', label],
+          ['User', 'More?', null],
+          ['Assistant', 'B', label],
+        ]),
+        labelled([
+          ['User', 'Root?', null],
+          ['Assistant', 'A', label],
+          ['User', 'Other?', null],
+          ['Assistant', 'C', label],
+        ]),
+        // The same text after another prompt, and the same text and prompt with another label: both distinct.
+        labelled([
+          ['User', 'Another?', null],
+          ['Assistant', 'A', label],
+        ]),
+        labelled([
+          ['User', 'Root?', null],
+          ['Assistant', 'A', 'quality:1,toxicity:0,humor:0,creativity:0'],
+        ]),
+      ].join('\n') + '\n',
+    );
+    const all = await readLabelledResponses(file, OASST);
+    expect(all).toHaveLength(6);
+    const { responses, repeats } = distinctLabelledResponses(all);
+    expect(repeats).toBe(1);
+    expect(responses.map((response) => [response.input.context.at(-1)!.text, response.input.response, response.labels!.quality])).toEqual([
+      ['Root?', 'A', 3],
+      ['More?', 'B', 3],
+      ['Other?', 'C', 3],
+      ['Another?', 'A', 3],
+      ['Root?', 'A', 1],
+    ]);
   });
 });

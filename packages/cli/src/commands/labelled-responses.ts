@@ -34,3 +34,28 @@ export async function readLabelledResponses(file: string, schema: AttributeSchem
   }
   return responses;
 }
+
+/**
+ * Returns each distinct labelled response once (the first), with how many repeats were left out. NeMo's
+ * thread-per-record files repeat every turn a thread shares with its siblings (an oasst1 answer to the root
+ * prompt is written once per leaf below it), so counting every occurrence weights a response by the number
+ * of threads that pass through it. A response is a repeat when its system prompt, context, text and labels
+ * are all the same.
+ */
+export function distinctLabelledResponses(responses: readonly LabelledResponse[]): { responses: LabelledResponse[]; repeats: number } {
+  const seen = new Set<string>();
+  const distinct: LabelledResponse[] = [];
+  for (const response of responses) {
+    const { system, context, response: text } = response.input;
+    const key = JSON.stringify([system ?? null, context.map(({ role, text: turn }) => [role, turn]), text, response.labels ?? null]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    distinct.push(response);
+  }
+  return { responses: distinct, repeats: responses.length - distinct.length };
+}
+
+/** The note's words for `repeats` left out by distinctLabelledResponses ('' for none). */
+export function repeatsNote(repeats: number): string {
+  return repeats > 0 ? ` (${repeats} repeats of a response counted once; --repeats all counts every occurrence)` : '';
+}

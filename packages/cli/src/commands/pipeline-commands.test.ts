@@ -20,7 +20,8 @@ afterAll(async () => rm(folder, { recursive: true, force: true }));
 describe('steerlm apm, bootstrap and eval on tiny data', () => {
   it('apm train saves a predictor and reports what it chose', async () => {
     const run = await runCommandInProcess(['apm', 'train', '--data', data, '--output', predictor, '--schema', 'oasst', '--featurizer', 'text-statistics']);
-    expect(run.stderr).toContain('data 24 labelled responses');
+    // The tiny file's 24 records hold 6 distinct responses (each written 4 times): each counts once.
+    expect(run.stderr).toContain('data 6 labelled responses (18 repeats of a response counted once; --repeats all counts every occurrence)');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/rows\s+train\s+validation/);
     expect(run.stdout).toContain(`predictor: ${predictor}`);
@@ -108,8 +109,14 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
   it('apm eval prints MAE and exact-bin accuracy per attribute', async () => {
     const run = await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', data, '--json']);
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout) as { responses: number; attributes: { attribute: string; mae: number; 'exact bin': number }[] };
-    expect(result.responses).toBe(24);
+    const result = JSON.parse(run.stdout) as { responses: number; repeats: number; attributes: { attribute: string; mae: number; 'exact bin': number }[] };
+    expect(result.responses).toBe(6);
+    expect(result.repeats).toBe(18);
+    const every = JSON.parse((await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', data, '--json', '--repeats', 'all'])).stdout) as {
+      responses: number;
+      repeats: number;
+    };
+    expect(every).toMatchObject({ responses: 24, repeats: 0 });
     expect(result.attributes.map((row) => row.attribute)).toEqual(['quality', 'toxicity', 'humor', 'creativity']);
     // Funny answers are longer with exclamation marks: text statistics separate humor 0 from 4.
     expect(result.attributes.find((row) => row.attribute === 'humor')!.mae).toBeLessThan(2);
@@ -118,6 +125,51 @@ describe('steerlm apm, bootstrap and eval on tiny data', () => {
     const humor = result.attributes.find((row) => row.attribute === 'humor') as unknown as { 'mae constant': number; 'mae length': number };
     expect(humor['mae constant']).toBeCloseTo(2, 10);
     expect(humor['mae length']).toBeLessThan(1);
+  });
+
+  it("apm eval scores the model against the training labels' median and length line, which apm train saves beside it", async () => {
+    // Held out: only the funny answers (humor 4). The training median of humor is 2 (half 0, half 4), so the
+    // training constant misses every held-out label by 2, while a constant fit on them (4) misses none.
+    const funny = join(folder, 'funny.jsonl');
+    const lines = (await readFile(data, 'utf8')).trim().split('\n');
+    await writeFile(funny, lines.filter((_, index) => index % 2 === 1).join('\n') + '\n');
+    const saved = JSON.parse(await readFile(join(predictor, 'training-baselines.json'), 'utf8')) as {
+      attributes: Record<string, { median: number; rows: number }>;
+    };
+    expect(saved.attributes.humor).toMatchObject({ median: 2, rows: 6 });
+    type Row = { attribute: string; 'mae constant': number; 'mae length': number; 'constant fit here': number; 'length fit here': number };
+    const humorOf = (stdout: string) => {
+      const result = JSON.parse(stdout) as { baselinesFitOn: string; attributes: Row[] };
+      return { fitOn: result.baselinesFitOn, humor: result.attributes.find((row) => row.attribute === 'humor')! };
+    };
+    const run = await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', funny, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const fair = humorOf(run.stdout);
+    expect(fair.fitOn).toBe('training labels');
+    expect(fair.humor['mae constant']).toBeCloseTo(2, 10);
+    expect(fair.humor['constant fit here']).toBeCloseTo(0, 10);
+    expect(fair.humor['length fit here']).toBeCloseTo(0, 10);
+    // The training line (funny answers are longer) still places the held-out answers near 4.
+    expect(fair.humor['mae length']).toBeLessThan(1);
+    const table = await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', funny]);
+    expect(table.stdout).toMatch(/mae constant\s+mae length\s+constant fit here\s+length fit here/);
+    expect(table.stderr).toContain('"mae constant" and "mae length" are the training labels\' median and length line');
+    // Another predictor saved in the folder later (its config.json changed): the file is not used, and eval says so.
+    const config = join(predictor, 'config.json');
+    const original = await readFile(config, 'utf8');
+    await writeFile(config, `${original}\n`);
+    try {
+      const stale = await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', funny, '--json']);
+      expect(stale.code, stale.stderr).toBe(0);
+      const why = /training-baselines\.json was written for another predictor .* train again with "steerlm apm train"/;
+      expect((JSON.parse(stale.stdout) as { baselinesProblem: string }).baselinesProblem).toMatch(why);
+      expect((await runCommandInProcess(['apm', 'eval', '--model', predictor, '--data', funny])).stderr).toMatch(why);
+      const fallback = humorOf(stale.stdout);
+      expect(fallback.fitOn).toBe('these labels');
+      expect(fallback.humor['mae constant']).toBeCloseTo(0, 10);
+    } finally {
+      await writeFile(config, original);
+    }
   });
 
   it('apm annotate writes every assistant turn with a predicted label', async () => {
