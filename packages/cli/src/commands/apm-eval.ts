@@ -4,7 +4,7 @@ import { defineCommand } from '../cli';
 import { PREDICTOR_OPTION } from './model-options';
 import { formatTable } from '../output';
 import { baselineErrors, readTrainingBaselines, scoreBaselines, TRAINING_BASELINES_FILE } from './apm-baselines';
-import { distinctLabelledResponses, readLabelledResponses, repeatsNote } from './labelled-responses';
+import { distinctLabelledResponses, readLabelledResponses, REPEATS_OPTION, repeatsNote } from './labelled-responses';
 
 /** `steerlm apm eval`: how close an attribute prediction model comes to held-out labels. */
 export const apmEvalCommand = defineCommand({
@@ -14,13 +14,7 @@ export const apmEvalCommand = defineCommand({
   options: {
     ...PREDICTOR_OPTION,
     data: { kind: 'string', valueName: 'FILE', required: true, description: 'NeMo SteerLM JSONL with labelled assistant turns' },
-    repeats: {
-      kind: 'string',
-      default: 'distinct',
-      choices: ['distinct', 'all'],
-      description:
-        'a labelled response that several records repeat (NeMo files write the turns threads share once per thread): count it once (distinct) or at every occurrence (all)',
-    },
+    ...REPEATS_OPTION,
   },
   async run(values, _positionals, context) {
     const predictor = await AttributePredictor.load(values.model);

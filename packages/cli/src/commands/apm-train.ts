@@ -4,7 +4,7 @@ import { defineCommand } from '../cli';
 import { schemaByName, SCHEMA_NAMES } from '../models';
 import { formatTable } from '../output';
 import { writeTrainingBaselines } from './apm-baselines';
-import { distinctLabelledResponses, readLabelledResponses, repeatsNote } from './labelled-responses';
+import { distinctLabelledResponses, readLabelledResponses, REPEATS_OPTION, repeatsNote } from './labelled-responses';
 
 /** `steerlm apm train`: the attribute prediction model (SteerLM step 1). */
 export const apmTrainCommand = defineCommand({
@@ -23,13 +23,7 @@ export const apmTrainCommand = defineCommand({
     'validation-fraction': { kind: 'number', min: 0, default: 0.15, description: 'share of groups held out to pick hyperparameters' },
     'max-epochs': { kind: 'integer', min: 1, description: 'MLP heads: the most epochs' },
     seed: { kind: 'integer', default: 0, description: 'seeds the split and initialisation' },
-    repeats: {
-      kind: 'string',
-      default: 'distinct',
-      choices: ['distinct', 'all'],
-      description:
-        'a labelled response that several records repeat (NeMo files write the turns threads share once per thread): count it once (distinct) or at every occurrence (all)',
-    },
+    ...REPEATS_OPTION,
     'calibrate-bins': {
       kind: 'string',
       default: 'auto',

@@ -1,3 +1,4 @@
+import type { OptionSpecs } from '../cli';
 import { nemoRecordToConversation, readNemoRecords, type AttributeSchema, type AttributeValues, type ScoringInput } from '@steerlm/core';
 
 /** One assistant response of a NeMo file with its context and, when the turn has one, its label. */
@@ -59,3 +60,14 @@ export function distinctLabelledResponses(responses: readonly LabelledResponse[]
 export function repeatsNote(repeats: number): string {
   return repeats > 0 ? ` (${repeats} repeats of a response counted once; --repeats all counts every occurrence)` : '';
 }
+
+/** `--repeats` of the commands that read labelled responses (apm train, apm eval): see distinctLabelledResponses. */
+export const REPEATS_OPTION = {
+  repeats: {
+    kind: 'string',
+    default: 'distinct',
+    choices: ['distinct', 'all'],
+    description:
+      'a labelled response that several records repeat (NeMo files write the turns threads share once per thread): count it once (distinct) or at every occurrence (all)',
+  },
+} as const satisfies OptionSpecs;
